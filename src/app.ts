@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import underPressure from '@fastify/under-pressure';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { AppDeps } from './platform/deps.js';
+import { healthRoutes } from './platform/health/health.routes.js';
+import { registerAuthGuard, type AuthResolver } from './platform/http/http.auth.js';
+import { httpError, registerErrorHandling, sendProblem } from './platform/http/http.errors.js';
+import { registerIdempotency } from './platform/http/http.idempotency.js';
+import { registerRateLimits } from './platform/http/http.rateLimit.js';
+import './platform/http/http.types.js';
+import { i18nRoutes } from './platform/i18n/i18n.routes.js';
+import { negotiateLocale } from './platform/i18n/i18n.service.js';
+import type { DomainModule } from './platform/modules.js';
+import { createMetrics, registerMetrics } from './platform/observability/metrics.js';
+import { loggerOptions } from './platform/observability/logger.js';
+import { platformModule } from './platform/platform.module.js';
+import { domainModules } from './modules.js';
+
+export interface BuildAppOptions {
+  /** Serve the domain API routes (false on a worker-only node: health and metrics only). */
+  routes?: boolean;
+  modules?: DomainModule[];
+  /** Test hook: a stream that receives the app's log lines. */
+  logStream?: NodeJS.WritableStream;
+}
+
+const API_PREFIX = '/api/v1';
+
+/** Builds the Fastify app: platform plugins first, then every domain module under /api/v1. */
+export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const { config } = deps;
+  const modules = options.modules ?? [platformModule, ...domainModules];
+  const app = Fastify({
+    logger: options.logStream
+      ? { ...loggerOptions(config.LOG_LEVEL), stream: options.logStream }
+      : loggerOptions(config.LOG_LEVEL),
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    genReqId: () => randomUUID(),
+    trustProxy: true,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    ajv: { customOptions: { coerceTypes: false } },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerErrorHandling(app);
+
+  app.decorateRequest('locale', 'en');
+  app.addHook('onRequest', async (request, reply) => {
+    const q = (request.query as Record<string, unknown> | undefined)?.lang;
+    request.locale = negotiateLocale(
+      typeof q === 'string' ? q : undefined,
+      request.headers['x-locale'] as string | undefined,
+      request.headers['accept-language'],
+    );
+    reply.header('x-request-id', request.id);
+    reply.header('content-language', request.locale);
+  });
+
+  await app.register(helmet, { contentSecurityPolicy: false, crossOriginEmbedderPolicy: false });
+  const origins = config.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
+  await app.register(cors, { origin: origins.length ? origins : false, credentials: true });
+  await app.register(underPressure, {
+    maxEventLoopDelay: config.MAX_EVENT_LOOP_DELAY_MS,
+    maxHeapUsedBytes: config.MAX_HEAP_USED_BYTES || undefined,
+    retryAfter: 10,
+    pressureHandler: (request, reply, type, value) => {
+      request.log.warn({ type, value }, 'shedding load');
+      const problem = httpError('overloaded', { seconds: 10 });
+      problem.headers['retry-after'] = '10';
+      void sendProblem(request, reply, problem);
+    },
+  });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'StreakPets API', version: '1.0.0', description: 'Raise a pet through daily streaks, chat with it and pay through it.' },
+      servers: [{ url: '/' }],
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      security: [{ bearerAuth: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { url: `${API_PREFIX}/openapi.json` } as never });
+
+  let resolver: AuthResolver | undefined;
+  registerAuthGuard(app, deps.tokens, () => resolver);
+  await registerRateLimits(app, config, deps.redis);
+  registerIdempotency(app, deps.db, config.IDEMPOTENCY_TTL_HOURS);
+  registerMetrics(app, createMetrics({ pool: deps.pool, jobs: deps.jobs }));
+
+  app.get(`${API_PREFIX}/openapi.json`, { config: { auth: 'none' }, schema: { hide: true } }, async () => app.swagger());
+  healthRoutes(app, deps);
+  await app.register(async (api) => i18nRoutes(api), { prefix: API_PREFIX });
+
+  for (const module of modules) await module.setup?.(deps);
+  resolver = deps.services.authResolver;
+  if (options.routes !== false) {
+    for (const module of modules) {
+      if (module.routes) await app.register(async (api) => module.routes!(api, deps), { prefix: API_PREFIX });
+    }
+  }
+  return app;
+}

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+const url = z.string().url();
+
+/** Every setting StreakPets reads, validated once at start-up. README documents each one. */
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PUBLIC_URL: url.optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  ROLE: z.enum(['api', 'worker', 'all']).default('all'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: url.optional(),
+  DB_POOL_MAX: int(20, 1),
+  CHAIN_RPC_URL: url.optional(),
+  REDIS_URL: url.optional(),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  WALLET_MASTER_KEY: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters (32 bytes)')
+    .optional(),
+  BODY_LIMIT_BYTES: int(1_048_576, 1024),
+  CORS_ORIGINS: z.string().default(''),
+  RATE_LIMIT_STRICT: int(10, 1),
+  RATE_LIMIT_MODERATE: int(30, 1),
+  RATE_LIMIT_LENIENT: int(100, 1),
+  RATE_LIMIT_WINDOW_MS: int(60_000, 1000),
+  IDEMPOTENCY_TTL_HOURS: int(24, 1),
+  MAX_EVENT_LOOP_DELAY_MS: int(1000, 0),
+  MAX_HEAP_USED_BYTES: int(0, 0),
+  SHUTDOWN_TIMEOUT_MS: int(15_000, 1000),
+  METRICS_ENABLED: bool.default(true),
+  ACCESS_TOKEN_TTL_SECONDS: int(900, 60),
+  REFRESH_TOKEN_TTL_DAYS: int(30, 1),
+  SMTP_URL: url.optional(),
+  MAIL_FROM: z.string().default('StreakPets <no-reply@streakpets.local>'),
+  OPENAI_API_KEY: z.string().optional(),
+  OPENAI_BASE_URL: url.optional(),
+  OPENAI_MODEL: z.string().default('gpt-4o-mini'),
+  OPENAI_TIMEOUT_MS: int(15_000, 100),
+  CONFIRMATIONS: z.coerce.number().int().min(0).optional(),
+  TOKEN_ADDRESS: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x address').optional(),
+  BATCH_TRANSFER_ADDRESS: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x address').optional(),
+  TREASURY_PRIVATE_KEY: z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'must be a 0x-prefixed 32-byte hex key').optional(),
+  UNVERIFIED_DAILY_LIMIT: z.string().regex(/^\d+(\.\d{1,6})?$/, 'must be a decimal amount').default('1000'),
+  ACTIVITY_RETENTION_DAYS: int(90, 1),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {}
+
+/** Parses the environment into a Config; throws ConfigError with a one-line message naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] = process.argv): Config {
+  const input: Record<string, string | undefined> = {};
+  for (const key of Object.keys(configSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') input[key] = value;
+  }
+  const roleArg = argv.findIndex((a) => a === '--role' || a.startsWith('--role='));
+  if (roleArg >= 0) {
+    const a = argv[roleArg];
+    input.ROLE = a.includes('=') ? a.split('=')[1] : argv[roleArg + 1];
+  }
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = String(issue.path[0] ?? 'config');
+    const shown = name === 'ROLE' && roleArg >= 0 ? '--role' : name;
+    throw new ConfigError(`Invalid setting ${shown}: ${issue.message}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,4 @@
+import type { DomainModule } from './platform/modules.js';
+
+/** Every domain, in the order their setup runs (a domain comes after those whose services it uses). */
+export const domainModules: DomainModule[] = [];

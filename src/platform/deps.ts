@@ -1,0 +1,62 @@
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import { Redis } from 'ioredis';
+import type { Config } from '../config.js';
+import { connectChain, type ChainHandle } from '../chain/chain.client.js';
+import { openDatabase, type Database } from './db/db.pool.js';
+import { EventBus } from './events/events.bus.js';
+import { AccessTokens } from './http/http.auth.js';
+import { JobQueue } from './jobs/jobs.queue.js';
+import type { Services } from './modules.js';
+
+export interface Infrastructure {
+  databaseUrl: string;
+  rpcUrl: string;
+  embeddedChain: boolean;
+  jwtSecret: string;
+  walletMasterKey: string;
+}
+
+/** Everything a domain needs, built once per process (and once per test app). */
+export interface AppDeps {
+  config: Config;
+  infra: Infrastructure;
+  logger: Logger;
+  db: Database;
+  pool: pg.Pool;
+  jobs: JobQueue;
+  events: EventBus;
+  chain: ChainHandle;
+  redis: Redis | null;
+  tokens: AccessTokens;
+  services: Services;
+  close(): Promise<void>;
+}
+
+/** Opens connections to PostgreSQL, the job queue, the chain and (when configured) Redis. */
+export function createDeps(config: Config, infra: Infrastructure, logger: Logger): AppDeps {
+  const { db, pool, close: closeDb } = openDatabase(infra.databaseUrl, config.DB_POOL_MAX);
+  const jobs = new JobQueue(infra.databaseUrl, logger.child({ component: 'jobs' }));
+  const events = new EventBus(db, logger.child({ component: 'events' }));
+  const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, lazyConnect: false }) : null;
+  redis?.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
+  return {
+    config,
+    infra,
+    logger,
+    db,
+    pool,
+    jobs,
+    events,
+    chain: connectChain(infra.rpcUrl, infra.embeddedChain),
+    redis,
+    tokens: new AccessTokens(infra.jwtSecret, config.ACCESS_TOKEN_TTL_SECONDS),
+    services: {} as Services,
+    async close() {
+      await events.stop();
+      await jobs.stop();
+      await closeDb();
+      if (redis) await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}

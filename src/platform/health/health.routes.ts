@@ -1,0 +1,56 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { sql } from 'kysely';
+import { z } from 'zod';
+import type { AppDeps } from '../deps.js';
+
+async function timed(check: () => Promise<unknown>, timeoutMs = 2000): Promise<{ ok: boolean; ms: number; error?: string }> {
+  const start = performance.now();
+  try {
+    await Promise.race([
+      check(),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('timed out')), timeoutMs).unref()),
+    ]);
+    return { ok: true, ms: Math.round(performance.now() - start) };
+  } catch (err) {
+    return { ok: false, ms: Math.round(performance.now() - start), error: (err as Error).message };
+  }
+}
+
+const checkSchema = z.object({ ok: z.boolean(), ms: z.number(), error: z.string().optional() });
+
+/** Liveness (the process answers) and readiness (database, job queue and chain all answer). */
+export function healthRoutes(app: FastifyInstance, deps: AppDeps): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.get(
+    '/health/live',
+    { config: { auth: 'none' }, schema: { tags: ['health'], response: { 200: z.object({ status: z.literal('ok') }) } } },
+    async () => ({ status: 'ok' as const }),
+  );
+  r.get(
+    '/health/ready',
+    {
+      config: { auth: 'none' },
+      schema: {
+        tags: ['health'],
+        response: {
+          200: z.object({ status: z.enum(['ready', 'unavailable']), checks: z.record(z.string(), checkSchema) }),
+          503: z.object({ status: z.enum(['ready', 'unavailable']), checks: z.record(z.string(), checkSchema) }),
+        },
+      },
+    },
+    async (_request, reply) => {
+      const [database, jobs, chain] = await Promise.all([
+        timed(() => sql`select 1`.execute(deps.db)),
+        timed(async () => {
+          if (!deps.jobs.isStarted) throw new Error('job queue not started');
+          await sql`select 1 from pgboss.version`.execute(deps.db);
+        }),
+        timed(() => deps.chain.publicClient.getBlockNumber()),
+      ]);
+      const checks = { database, jobs, chain };
+      const ok = database.ok && jobs.ok && chain.ok;
+      return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'unavailable', checks });
+    },
+  );
+}

@@ -1,0 +1,77 @@
+import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { httpError } from './http.errors.js';
+import type { AuthUser, Role } from './http.types.js';
+
+const ISSUER = 'streakpets';
+const AUDIENCE = 'streakpets-api';
+
+/** Short-lived HS256 access tokens carrying the user id, role and session id. */
+export class AccessTokens {
+  private readonly key: Uint8Array;
+
+  constructor(
+    secret: string,
+    readonly ttlSeconds: number,
+  ) {
+    this.key = new TextEncoder().encode(secret);
+  }
+
+  async sign(user: AuthUser, extra: Record<string, unknown> = {}): Promise<string> {
+    return new SignJWT({ ...extra, role: user.role, sid: user.sessionId ?? undefined, typ: 'access' })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(user.id)
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setIssuedAt()
+      .setExpirationTime(`${this.ttlSeconds}s`)
+      .sign(this.key);
+  }
+
+  /** Verifies signature, algorithm, issuer, audience and expiry; throws token_invalid otherwise. */
+  async verify(token: string): Promise<AuthUser & { expiresAt: Date }> {
+    try {
+      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE });
+      if (payload.typ !== 'access' || typeof payload.sub !== 'string') throw httpError('token_invalid');
+      const role: Role = payload.role === 'admin' ? 'admin' : 'user';
+      return {
+        id: payload.sub,
+        role,
+        sessionId: typeof payload.sid === 'string' ? payload.sid : null,
+        expiresAt: new Date((payload.exp ?? 0) * 1000),
+      };
+    } catch (err) {
+      if (err instanceof joseErrors.JOSEError || err instanceof TypeError) throw httpError('token_invalid');
+      throw err;
+    }
+  }
+}
+
+/** Lets the accounts domain confirm a verified token still names a live user and session, and add its admin rules. */
+export type AuthResolver = (claims: AuthUser, request: FastifyRequest) => Promise<AuthUser | null>;
+
+export function bearerToken(header: string | undefined): string | null {
+  if (!header) return null;
+  const [scheme, value] = header.split(' ');
+  return scheme?.toLowerCase() === 'bearer' && value ? value.trim() : null;
+}
+
+/** The auth guard: every route declares auth 'none' | 'optional' | 'user' | 'admin' (default 'user'). */
+export function registerAuthGuard(app: FastifyInstance, tokens: AccessTokens, resolver?: () => AuthResolver | undefined): void {
+  app.decorateRequest('user', null);
+  app.addHook('onRequest', async (request) => {
+    const level = request.routeOptions.config?.auth ?? (request.url.startsWith('/api/') && !request.is404 ? 'user' : 'none');
+    if (level === 'none') return;
+    const token = bearerToken(request.headers.authorization);
+    if (!token) {
+      if (level === 'optional') return;
+      throw httpError('unauthorized');
+    }
+    let user: AuthUser | null = await tokens.verify(token);
+    const resolve = resolver?.();
+    if (resolve) user = await resolve(user, request);
+    if (!user) throw httpError('token_invalid');
+    if (level === 'admin' && user.role !== 'admin') throw httpError('forbidden');
+    request.user = user;
+  });
+}

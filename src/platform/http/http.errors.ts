@@ -1,0 +1,130 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { translate } from '../i18n/i18n.service.js';
+
+export interface FieldProblem {
+  field: string;
+  message: string;
+  code?: string;
+}
+
+/** A problem the client can act on; leaves as RFC 9457 problem+json with a stable code. */
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly params: Record<string, unknown> = {},
+    readonly errors: FieldProblem[] = [],
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(code);
+  }
+}
+
+/** Stable error codes and their HTTP status; titles and details live in locales/*.json under errors.<code>. */
+export const ERROR_STATUS = {
+  bad_request: 400,
+  malformed_json: 400,
+  unauthorized: 401,
+  token_invalid: 401,
+  forbidden: 403,
+  not_found: 404,
+  route_not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  idempotency_in_flight: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  validation_failed: 422,
+  idempotency_key_reused: 422,
+  idempotency_key_invalid: 422,
+  locked: 423,
+  rate_limited: 429,
+  internal: 500,
+  unavailable: 503,
+  overloaded: 503,
+  timeout: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/** Builds an AppError for one of the platform's codes. */
+export function httpError(code: ErrorCode, params: Record<string, unknown> = {}, errors: FieldProblem[] = []): AppError {
+  return new AppError(ERROR_STATUS[code], code, params, errors);
+}
+
+const PG_CODES: Record<string, ErrorCode> = {
+  '23505': 'conflict',
+  '23503': 'conflict',
+  '55P03': 'locked',
+  '57014': 'timeout',
+  '22P02': 'validation_failed',
+  '22003': 'validation_failed',
+  '22001': 'validation_failed',
+  '40001': 'conflict',
+  '40P01': 'conflict',
+};
+
+function fromFastify(err: FastifyError): AppError | null {
+  switch (err.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return httpError('malformed_json');
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return httpError('payload_too_large');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? httpError('unsupported_media_type') : httpError('bad_request');
+  }
+  if (err instanceof SyntaxError) return httpError('malformed_json');
+  const status = err.statusCode ?? 0;
+  if (status === 413) return httpError('payload_too_large');
+  if (status === 415) return httpError('unsupported_media_type');
+  if (status >= 400 && status < 500) return new AppError(status, 'bad_request');
+  return null;
+}
+
+function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  const e = err as FastifyError & { code?: string };
+  if (hasZodFastifySchemaValidationErrors(e)) {
+    const errors = e.validation.map((v) => ({
+      field: [e.validationContext, ...String(v.instancePath ?? '').split('/').filter(Boolean)].join('.'),
+      message: v.message ?? 'invalid',
+      code: String(v.keyword ?? 'invalid'),
+    }));
+    return httpError('validation_failed', { count: errors.length }, errors);
+  }
+  if (typeof e?.code === 'string' && PG_CODES[e.code]) return httpError(PG_CODES[e.code]);
+  return fromFastify(e) ?? httpError('internal');
+}
+
+/** Sends an AppError as localized problem+json. */
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply {
+  const locale = request.locale ?? 'en';
+  const title = translate(locale, `errors.${error.code}.title`, error.params);
+  const detail = translate(locale, `errors.${error.code}.detail`, error.params);
+  for (const [k, v] of Object.entries(error.headers)) reply.header(k, v);
+  const body: Record<string, unknown> = {
+    type: `https://streakpets.dev/problems/${error.code.replace(/_/g, '-')}`,
+    title,
+    status: error.status,
+    detail,
+    code: error.code,
+    instance: request.url.split('?')[0],
+    requestId: request.id,
+  };
+  if (error.errors.length) body.errors = error.errors;
+  return reply.status(error.status).type('application/problem+json').send(body);
+}
+
+/** One error handler and one not-found handler for the whole app. */
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err, request, reply) => {
+    const problem = toAppError(err);
+    if (problem.status >= 500) request.log.error({ err }, 'request failed');
+    else request.log.info({ code: problem.code }, 'request rejected');
+    return sendProblem(request, reply, problem);
+  });
+  app.setNotFoundHandler((request, reply) => sendProblem(request, reply, httpError('route_not_found', { method: request.method, path: request.url.split('?')[0] })));
+}

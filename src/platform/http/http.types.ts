@@ -1,0 +1,26 @@
+import type { Locale } from '../i18n/i18n.service.js';
+
+export type AuthLevel = 'none' | 'optional' | 'user' | 'admin';
+export type RateTier = 'strict' | 'moderate' | 'lenient';
+export type Role = 'user' | 'admin';
+
+export interface AuthUser {
+  id: string;
+  role: Role;
+  sessionId: string | null;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Who may call the route; routes that say nothing require a signed-in user. */
+    auth?: AuthLevel;
+    /** Rate-limit tier (DESIGN §4). */
+    rateTier?: RateTier;
+    /** Opt in to Idempotency-Key handling (money-moving POSTs). */
+    idempotent?: boolean;
+  }
+  interface FastifyRequest {
+    user: AuthUser | null;
+    locale: Locale;
+  }
+}

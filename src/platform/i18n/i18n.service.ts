@@ -1,0 +1,97 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import i18next, { type i18n } from 'i18next';
+
+export const LOCALES = ['en', 'fr', 'es', 'de', 'it', 'pt', 'ja', 'zh'] as const;
+export type Locale = (typeof LOCALES)[number];
+export const DEFAULT_LOCALE: Locale = 'en';
+export const LOCALES_DIR = fileURLToPath(new URL('../../../locales/', import.meta.url));
+
+export const LOCALE_NAMES: Record<Locale, { name: string; nativeName: string }> = {
+  en: { name: 'English', nativeName: 'English' },
+  fr: { name: 'French', nativeName: 'Français' },
+  es: { name: 'Spanish', nativeName: 'Español' },
+  de: { name: 'German', nativeName: 'Deutsch' },
+  it: { name: 'Italian', nativeName: 'Italiano' },
+  pt: { name: 'Portuguese', nativeName: 'Português' },
+  ja: { name: 'Japanese', nativeName: '日本語' },
+  zh: { name: 'Chinese', nativeName: '中文' },
+};
+
+type Catalog = Record<string, unknown>;
+
+/** Reads every locale file once; the catalogs are the single source for server and web strings. */
+export function loadCatalogs(dir = LOCALES_DIR): Record<Locale, Catalog> {
+  const files = new Set(readdirSync(dir));
+  const out = {} as Record<Locale, Catalog>;
+  for (const locale of LOCALES) {
+    if (!files.has(`${locale}.json`)) throw new Error(`locales/${locale}.json is missing`);
+    out[locale] = JSON.parse(readFileSync(`${dir}/${locale}.json`, 'utf8')) as Catalog;
+  }
+  return out;
+}
+
+let instance: i18n | null = null;
+let catalogs: Record<Locale, Catalog> | null = null;
+
+function ensure(): i18n {
+  if (instance) return instance;
+  catalogs = loadCatalogs();
+  instance = i18next.createInstance();
+  void instance.init({
+    initImmediate: false,
+    resources: Object.fromEntries(LOCALES.map((l) => [l, { translation: catalogs![l] }])),
+    lng: DEFAULT_LOCALE,
+    fallbackLng: DEFAULT_LOCALE,
+    supportedLngs: [...LOCALES],
+    interpolation: { escapeValue: false },
+    returnNull: false,
+    showSupportNotice: false,
+  } as Parameters<i18n['init']>[0]);
+  return instance;
+}
+
+/** Translates key into locale, falling back to English. */
+export function translate(locale: string, key: string, params: Record<string, unknown> = {}): string {
+  return ensure().t(key, { lng: locale, ...params }) as string;
+}
+
+/** The raw catalog for one locale (served to the web app). */
+export function catalogFor(locale: Locale): Catalog {
+  ensure();
+  return catalogs![locale];
+}
+
+export function isLocale(value: unknown): value is Locale {
+  return typeof value === 'string' && (LOCALES as readonly string[]).includes(value);
+}
+
+function match(tag: string): Locale | null {
+  const primary = tag.trim().toLowerCase().split(/[-_]/)[0];
+  return isLocale(primary) ? primary : null;
+}
+
+/** Picks the response locale: ?lang=, then X-Locale, then Accept-Language (by q), then English. */
+export function negotiateLocale(query: string | undefined, header: string | undefined, acceptLanguage: string | undefined): Locale {
+  for (const candidate of [query, header]) {
+    const m = candidate ? match(candidate) : null;
+    if (m) return m;
+  }
+  if (acceptLanguage) {
+    const ranked = acceptLanguage
+      .split(',')
+      .map((part, index) => {
+        const [tag, ...params] = part.split(';');
+        const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+        const quality = q ? Number(q.slice(2)) : 1;
+        return { tag: tag.trim(), quality: Number.isFinite(quality) ? quality : 0, index };
+      })
+      .filter((r) => r.quality > 0 && r.tag)
+      .sort((a, b) => b.quality - a.quality || a.index - b.index);
+    for (const r of ranked) {
+      const m = match(r.tag);
+      if (m) return m;
+    }
+  }
+  return DEFAULT_LOCALE;
+}

@@ -1,0 +1,139 @@
+import PgBoss from 'pg-boss';
+import { CompiledQuery } from 'kysely';
+import type { Logger } from 'pino';
+import { afterCommit, type Executor } from '../db/db.transaction.js';
+
+export interface JobDefinition<T extends object = Record<string, unknown>> {
+  name: string;
+  handler: (data: T, job: PgBoss.Job<T>) => Promise<void>;
+  retryLimit?: number;
+  retryDelaySeconds?: number;
+  expireInSeconds?: number;
+  /** Cron expression (UTC) when the job should also run on a schedule. */
+  cron?: string;
+  batchSize?: number;
+  pollingIntervalSeconds?: number;
+}
+
+export interface EnqueueOptions {
+  /** Enqueue on this transaction: the job exists only if the transaction commits. */
+  trx?: Executor;
+  startAfterSeconds?: number;
+  singletonKey?: string;
+  id?: string;
+}
+
+export const JOB_SCHEMA = 'pgboss';
+
+/** The job queue (pg-boss): domains register handlers; jobs can be enqueued on a caller's transaction. */
+export class JobQueue {
+  readonly boss: PgBoss;
+  private readonly definitions = new Map<string, JobDefinition<any>>();
+  private readonly workers = new Map<string, string[]>();
+  private started = false;
+  private working = false;
+
+  constructor(
+    connectionString: string,
+    private readonly logger: Logger,
+  ) {
+    this.boss = new PgBoss({ connectionString, schema: JOB_SCHEMA, max: 4, application_name: 'streakpets-jobs' });
+    this.boss.on('error', (err) => this.logger.error({ err }, 'job queue error'));
+  }
+
+  register<T extends object>(definition: JobDefinition<T>): void {
+    if (this.definitions.has(definition.name)) throw new Error(`job ${definition.name} registered twice`);
+    this.definitions.set(definition.name, definition);
+  }
+
+  get names(): string[] {
+    return [...this.definitions.keys()];
+  }
+
+  /** Starts pg-boss, creates the queues (each with a dead-letter queue) and, when work is true, the workers and schedules. */
+  async start({ work }: { work: boolean }): Promise<void> {
+    await this.boss.start();
+    this.started = true;
+    for (const def of this.definitions.values()) {
+      const dead = `${def.name}.dead`;
+      await this.boss.createQueue(dead);
+      await this.boss.createQueue(def.name, {
+        name: def.name,
+        retryLimit: def.retryLimit ?? 5,
+        retryDelay: def.retryDelaySeconds ?? 2,
+        retryBackoff: true,
+        expireInSeconds: def.expireInSeconds ?? 300,
+        deadLetter: dead,
+      });
+    }
+    if (!work) return;
+    this.working = true;
+    for (const def of this.definitions.values()) {
+      const id = await this.boss.work<any>(
+        def.name,
+        { batchSize: def.batchSize ?? 1, pollingIntervalSeconds: def.pollingIntervalSeconds ?? 1 },
+        async (jobs) => {
+          for (const job of jobs) {
+            try {
+              await def.handler(job.data, job);
+            } catch (err) {
+              this.logger.warn({ err, job: def.name, jobId: job.id }, 'job failed');
+              throw err;
+            }
+          }
+        },
+      );
+      this.workers.set(def.name, [id]);
+      if (def.cron) await this.boss.schedule(def.name, def.cron, {}, { tz: 'UTC' });
+    }
+  }
+
+  /** Enqueues a job; with opts.trx it is written on that transaction and wakes local workers after commit. */
+  async enqueue(name: string, data: object, opts: EnqueueOptions = {}): Promise<string | null> {
+    if (!this.definitions.has(name)) throw new Error(`unknown job ${name}`);
+    const trx = opts.trx;
+    const options: PgBoss.SendOptions = {};
+    if (opts.startAfterSeconds) options.startAfter = opts.startAfterSeconds;
+    if (opts.singletonKey) options.singletonKey = opts.singletonKey;
+    if (opts.id) options.id = opts.id;
+    if (trx) {
+      options.db = {
+        executeSql: async (text, values) => {
+          const result = await trx.executeQuery(CompiledQuery.raw(text, values));
+          return { rows: result.rows as any[] };
+        },
+      };
+    }
+    const id = await this.boss.send(name, data, options);
+    if (trx && !opts.startAfterSeconds) afterCommit(trx, () => this.wake(name));
+    else if (!opts.startAfterSeconds) this.wake(name);
+    return id;
+  }
+
+  private wake(name: string): void {
+    for (const id of this.workers.get(name) ?? []) this.boss.notifyWorker(id);
+  }
+
+  /** Jobs waiting per queue, for /metrics. */
+  async queueSizes(): Promise<Record<string, number>> {
+    const sizes: Record<string, number> = {};
+    if (!this.started) return sizes;
+    for (const name of this.definitions.keys()) sizes[name] = await this.boss.getQueueSize(name);
+    return sizes;
+  }
+
+  get isStarted(): boolean {
+    return this.started;
+  }
+
+  get isWorking(): boolean {
+    return this.working;
+  }
+
+  /** Stops taking jobs, lets running ones finish (up to timeoutMs), then closes the pool. */
+  async stop(timeoutMs = 10_000): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    await this.boss.stop({ graceful: true, timeout: timeoutMs, wait: true } as PgBoss.StopOptions);
+  }
+}

@@ -1,0 +1,57 @@
+import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+
+/** Paths whose values never reach a log line. */
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["idempotency-key"]',
+  'req.headers["x-api-key"]',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.newPassword',
+  '*.currentPassword',
+  '*.token',
+  '*.accessToken',
+  '*.refreshToken',
+  '*.secret',
+  '*.privateKey',
+  '*.mnemonic',
+  '*.apiKey',
+  '*.totpCode',
+  '*.recoveryCode',
+  '*.authorization',
+  'password',
+  'token',
+  'accessToken',
+  'refreshToken',
+  'privateKey',
+  'secret',
+  'apiKey',
+];
+
+export function loggerOptions(level: string): LoggerOptions {
+  return {
+    level,
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    serializers: {
+      req: (req: { id: string; method: string; url: string; headers: Record<string, unknown>; ip?: string }) => ({
+        id: req.id,
+        method: req.method,
+        url: redactUrl(req.url),
+        headers: { ...req.headers },
+        remoteAddress: req.ip,
+      }),
+    },
+  };
+}
+
+const SECRET_QUERY = /([?&](?:token|access_token|refresh_token|code|key|secret)=)[^&]*/gi;
+
+/** Strips secrets that a client put in a query string. */
+export function redactUrl(url: string): string {
+  return url.replace(SECRET_QUERY, '$1[redacted]');
+}
+
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  return destination ? pino(loggerOptions(level), destination) : pino(loggerOptions(level));
+}
