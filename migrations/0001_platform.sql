@@ -6,6 +6,7 @@ create table domain_events (
   user_ids uuid[] not null default '{}',
   pet_id uuid,
   data jsonb not null default '{}',
+  context jsonb not null default '{}',
   created_at timestamptz not null default now(),
   dispatched_at timestamptz,
   attempts integer not null default 0,

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import { connectChain, type ChainHandle } from '../chain/chain.client.js';
+import { ChatCommandRegistry } from '../chat/chat.commands.js';
 import { openDatabase, type Database } from './db/db.pool.js';
 import { EventBus } from './events/events.bus.js';
 import { AccessTokens } from './http/http.auth.js';
@@ -29,6 +30,8 @@ export interface AppDeps {
   chain: ChainHandle;
   redis: Redis | null;
   tokens: AccessTokens;
+  /** Slash commands typed in chat; domains register theirs in setup. */
+  commands: ChatCommandRegistry;
   services: Services;
   close(): Promise<void>;
 }
@@ -51,6 +54,7 @@ export function createDeps(config: Config, infra: Infrastructure, logger: Logger
     chain: connectChain(infra.rpcUrl, infra.embeddedChain),
     redis,
     tokens: new AccessTokens(infra.jwtSecret, config.ACCESS_TOKEN_TTL_SECONDS),
+    commands: new ChatCommandRegistry(),
     services: {} as Services,
     async close() {
       await events.stop();

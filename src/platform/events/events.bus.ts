@@ -2,24 +2,29 @@ import { v7 as uuidv7 } from 'uuid';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../db/db.pool.js';
+import type { ActorContext } from '../http/http.context.js';
+import type { EventCatalog, EventType } from './events.catalog.js';
 import { afterCommit, withTransaction, type Executor, type Tx } from '../db/db.transaction.js';
 
-export interface DomainEvent<T = Record<string, unknown>> {
+export interface DomainEvent<T = any> {
   id: string;
   type: string;
   actorId: string | null;
   userIds: string[];
   petId: string | null;
   data: T;
+  /** Where the action came from (ip, user agent), for the activity log. */
+  context: ActorContext;
   createdAt: Date;
 }
 
-export interface DomainEventInput<T = Record<string, unknown>> {
+export interface DomainEventInput<T = unknown> {
   type: string;
   actorId?: string | null;
   userIds?: string[];
   petId?: string | null;
   data?: T;
+  context?: ActorContext;
 }
 
 export interface EventSubscriber {
@@ -54,7 +59,9 @@ export class EventBus {
   }
 
   /** Writes an event on the caller's transaction; it is dispatched only if that transaction commits. */
-  async record<T extends Record<string, unknown>>(trx: Executor, input: DomainEventInput<T>): Promise<DomainEvent<T>> {
+  async record<K extends EventType>(trx: Executor, input: DomainEventInput<EventCatalog[K]> & { type: K }): Promise<DomainEvent<EventCatalog[K]>>;
+  async record<T extends Record<string, unknown>>(trx: Executor, input: DomainEventInput<T>): Promise<DomainEvent<T>>;
+  async record<T>(trx: Executor, input: DomainEventInput<T>): Promise<DomainEvent<T>> {
     const event: DomainEvent<T> = {
       id: uuidv7(),
       type: input.type,
@@ -62,6 +69,7 @@ export class EventBus {
       userIds: [...new Set(input.userIds ?? [])],
       petId: input.petId ?? null,
       data: (input.data ?? {}) as T,
+      context: { ip: input.context?.ip ?? null, userAgent: input.context?.userAgent ?? null },
       createdAt: new Date(),
     };
     await trx
@@ -73,6 +81,7 @@ export class EventBus {
         user_ids: event.userIds,
         pet_id: event.petId,
         data: JSON.stringify(event.data),
+        context: JSON.stringify(event.context),
         created_at: event.createdAt,
         dispatched_at: null,
         last_error: null,
@@ -160,6 +169,7 @@ export class EventBus {
           userIds: row.user_ids,
           petId: row.pet_id,
           data: row.data as Record<string, unknown>,
+          context: row.context as ActorContext,
           createdAt: row.created_at,
         };
         try {

@@ -1,0 +1,74 @@
+/**
+ * The domain events every domain records (type → data). This is the contract between the
+ * domains that change state and the subscribers that react after commit: realtime emits,
+ * notifications, the activity log and analytics. Add fields freely; never rename or remove.
+ * Every event also carries actorId, userIds (who should hear about it), petId and context.
+ */
+export interface EventCatalog {
+  // accounts
+  'auth.registered': { email: string };
+  'auth.login_succeeded': { method: 'password' | 'totp' | 'recovery_code' };
+  'auth.login_failed': { reason: 'bad_credentials' | 'totp_required' | 'bad_totp' | 'locked' };
+  'auth.logged_out': { sessionId: string };
+  'auth.session_revoked': { sessionId: string; reason: 'user' | 'refresh_reuse' | 'password_change' };
+  'auth.password_changed': Record<string, never>;
+  'auth.2fa_enabled': Record<string, never>;
+  'auth.2fa_disabled': Record<string, never>;
+  'auth.email_verified': Record<string, never>;
+  'auth.phone_verified': { phone: string };
+  'auth.profile_updated': { fields: string[] };
+  'auth.kyc_submitted': Record<string, never>;
+  'auth.kyc_decided': { status: 'verified' | 'rejected' };
+  // pets
+  'pet.created': { name: string; stage: string };
+  'pet.updated': { fields: string[] };
+  'pet.deleted': Record<string, never>;
+  'pet.interacted': { interaction: 'feed' | 'play' | 'groom'; xpGained: number; stats: Record<string, number> };
+  'pet.evolved': { from: string; to: string; level: number };
+  'pet.vacation_started': { until: string };
+  'pet.streak_at_risk': { streak: number; hoursLeft: number };
+  'pet.streak_lost': { streak: number };
+  // chat
+  'chat.message_created': { messageId: string; sender: 'user' | 'pet' | 'system'; content: string; createdAt: string };
+  'chat.messages_read': { messageIds: string[] | 'all'; updated: number };
+  'chat.messages_deleted': { messageIds: string[] | 'all'; deleted: number };
+  'chat.typing': { typing: boolean };
+  // wallets and money (amounts are decimal strings in token units, plus base units in amountBase)
+  'wallet.created': { walletId: string; address: string; kind: 'user' | 'pet' };
+  'wallet.funded': { walletId: string; address: string; amount: string };
+  'transfer.queued': TransferEventData;
+  'transfer.pending': TransferEventData;
+  'transfer.confirmed': TransferEventData & { blockNumber: string; gasUsed: string; gasFee: string };
+  'transfer.failed': TransferEventData & { reason: string };
+  'basename.registered': { name: string; walletId: string; transactionId: string };
+  'intent.created': IntentEventData;
+  'intent.updated': IntentEventData;
+  // notifications and system
+  'notification.created': { notificationId: string; type: string; priority: string };
+  'notification.read': { notificationIds: string[] | 'all'; unreadCount: number };
+  'system.announcement': { announcementId: string; title: string; body: string; priority: string };
+}
+
+export interface TransferEventData {
+  transactionId: string;
+  hash: string | null;
+  from: string;
+  to: string;
+  fromUserId: string | null;
+  toUserId: string | null;
+  amount: string;
+  token: string;
+  type: string;
+  status: 'queued' | 'pending' | 'confirmed' | 'failed';
+}
+
+export interface IntentEventData {
+  intentId: string;
+  status: 'created' | 'funded' | 'executed' | 'cancelled' | 'expired';
+  requesterId: string;
+  payerId: string | null;
+  amount: string;
+  memo: string | null;
+}
+
+export type EventType = keyof EventCatalog;

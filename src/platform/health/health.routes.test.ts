@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../../test/helpers/testApp.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(async () => t?.close());
+
+describe('health and metrics', () => {
+  it('is live', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/health/live' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ status: 'ok' });
+  });
+
+  it('is ready when database, jobs and chain answer', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/health/ready' });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.status).toBe('ready');
+    expect(body.checks.database.ok).toBe(true);
+    expect(body.checks.jobs.ok).toBe(true);
+    expect(body.checks.chain.ok).toBe(true);
+  });
+
+  it('exposes Prometheus metrics with route latency, pool, queue depth and event-loop lag', async () => {
+    await t.app.inject({ method: 'GET', url: '/health/live' });
+    const res = await t.app.inject({ method: 'GET', url: '/metrics' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toContain('text/plain');
+    expect(res.body).toMatch(/http_request_duration_seconds_bucket\{[^}]*route="\/health\/live"/);
+    expect(res.body).toMatch(/db_pool_connections\{state="total"\}/);
+    expect(res.body).toMatch(/job_queue_depth\{queue="platform.purge-idempotency-keys"\} 0/);
+    expect(res.body).toContain('nodejs_eventloop_lag_seconds');
+  });
+});
+
+describe('readiness when a dependency is down', () => {
+  let down: TestApp;
+  beforeAll(async () => {
+    down = await createTestApp({ work: false });
+    await down.deps.jobs.stop();
+  });
+  afterAll(async () => down?.close());
+
+  it('answers 503 and names the failing check', async () => {
+    const res = await down.app.inject({ method: 'GET', url: '/health/ready' });
+    expect(res.statusCode).toBe(503);
+    expect(res.json().checks.jobs).toMatchObject({ ok: false, error: 'job queue not started' });
+    expect(res.json().checks.database.ok).toBe(true);
+  });
+});

@@ -1,0 +1,27 @@
+import type { FastifyRequest } from 'fastify';
+import type { Locale } from '../i18n/i18n.service.js';
+import { httpError } from './http.errors.js';
+import type { AuthUser } from './http.types.js';
+
+/** Where an action came from; services pass it into the events they record (the activity log keeps it). */
+export interface ActorContext {
+  ip: string | null;
+  userAgent: string | null;
+}
+
+/** Who is acting and from where: what a route hands to a service. */
+export interface RequestContext extends ActorContext {
+  user: AuthUser;
+  locale: Locale;
+}
+
+/** The signed-in caller of a route with auth 'user' or 'admin'; identity never comes from the request body. */
+export function requestContext(request: FastifyRequest): RequestContext {
+  if (!request.user) throw httpError('unauthorized');
+  return { user: request.user, locale: request.locale, ...actorContext(request) };
+}
+
+export function actorContext(request: FastifyRequest): ActorContext {
+  const ua = request.headers['user-agent'];
+  return { ip: request.ip ?? null, userAgent: typeof ua === 'string' ? ua.slice(0, 512) : null };
+}
