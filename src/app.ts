@@ -9,7 +9,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import type { AppDeps } from './platform/deps.js';
 import { healthRoutes } from './platform/health/health.routes.js';
 import { registerAuthGuard, type AuthResolver } from './platform/http/http.auth.js';
-import { httpError, registerErrorHandling, sendProblem } from './platform/http/http.errors.js';
+import { AppError, httpError, registerErrorHandling, sendProblem } from './platform/http/http.errors.js';
 import { registerIdempotency } from './platform/http/http.idempotency.js';
 import { registerRateLimits } from './platform/http/http.rateLimit.js';
 import './platform/http/http.types.js';
@@ -45,6 +45,9 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     ajv: { customOptions: { coerceTypes: false } },
+    frameworkErrors: (error, request, reply) => {
+      void sendProblem(request, reply, new AppError(400, 'bad_request', {}, [{ field: 'url', message: error.message }]));
+    },
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

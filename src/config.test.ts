@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('config', () => {
+  it('has working defaults with nothing set', () => {
+    const c = loadConfig({}, []);
+    expect(c.PORT).toBe(3000);
+    expect(c.DATA_DIR).toBe('./data');
+    expect(c.ROLE).toBe('all');
+    expect(c.DATABASE_URL).toBeUndefined();
+    expect(c.RATE_LIMIT_STRICT).toBe(10);
+  });
+
+  it('names the variable in a one-line message when a setting is wrong', () => {
+    expect(() => loadConfig({ PORT: 'eighty' }, [])).toThrow(ConfigError);
+    expect(() => loadConfig({ PORT: 'eighty' }, [])).toThrow(/^Invalid setting PORT: /);
+    expect(() => loadConfig({ DATABASE_URL: 'not a url' }, [])).toThrow(/Invalid setting DATABASE_URL/);
+    expect(() => loadConfig({ WALLET_MASTER_KEY: 'short' }, [])).toThrow(/Invalid setting WALLET_MASTER_KEY: must be 64 hex/);
+    try {
+      loadConfig({ LOG_LEVEL: 'loud' }, []);
+    } catch (err) {
+      expect((err as Error).message).not.toContain('\n');
+    }
+  });
+
+  it('takes the role from --role, either form', () => {
+    expect(loadConfig({}, ['node', 'main', '--role', 'worker']).ROLE).toBe('worker');
+    expect(loadConfig({}, ['node', 'main', '--role=api']).ROLE).toBe('api');
+    expect(() => loadConfig({}, ['node', 'main', '--role', 'boss'])).toThrow(/Invalid setting --role/);
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ DATABASE_URL: '', PORT: '' }, []).PORT).toBe(3000);
+  });
+});

@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDeps } from '../../../test/helpers/testApp.js';
+import { afterCommit, withTransaction } from '../db/db.transaction.js';
+import type { AppDeps } from '../deps.js';
+import { waitFor } from '../embedded/embedded.ports.js';
+import type { DomainEvent } from './events.bus.js';
+
+let deps: AppDeps;
+const seen: DomainEvent[] = [];
+const emitted: string[] = [];
+let failuresLeft = 0;
+
+beforeAll(async () => {
+  deps = await createTestDeps();
+  deps.events.subscribe({
+    name: 'recorder',
+    types: '*',
+    handle: async (event, trx) => {
+      if (event.type === 'test.flaky' && failuresLeft > 0) {
+        failuresLeft--;
+        throw new Error('subscriber down');
+      }
+      seen.push(event);
+      afterCommit(trx, () => {
+        emitted.push(event.id);
+      });
+    },
+  });
+});
+afterAll(async () => deps?.close());
+
+const count = (id: string) => seen.filter((e) => e.id === id).length;
+
+describe('event outbox', () => {
+  it('dispatches an event once after its transaction commits, with its context', async () => {
+    deps.events.start(60_000);
+    const event = await withTransaction(deps.db, (trx) =>
+      deps.events.record(trx, { type: 'test.happened', actorId: null, userIds: [], data: { n: 1 }, context: { ip: '10.0.0.1', userAgent: 'ua' } }),
+    );
+    expect(await waitFor(async () => count(event.id) === 1, 5000)).toBe(true);
+    expect(seen.find((e) => e.id === event.id)?.context).toEqual({ ip: '10.0.0.1', userAgent: 'ua' });
+    expect(await waitFor(async () => emitted.includes(event.id), 5000)).toBe(true);
+    await deps.events.drain();
+    expect(count(event.id)).toBe(1);
+    await deps.events.stop();
+  });
+
+  it('never dispatches an event whose transaction rolled back', async () => {
+    let id = '';
+    await withTransaction(deps.db, async (trx) => {
+      id = (await deps.events.record(trx, { type: 'test.happened' })).id;
+      throw new Error('nope');
+    }).catch(() => undefined);
+    await deps.events.drain();
+    expect(count(id)).toBe(0);
+  });
+
+  it('resumes from the table: an event committed while no dispatcher ran is delivered later', async () => {
+    await deps.events.stop();
+    const event = await withTransaction(deps.db, (trx) => deps.events.record(trx, { type: 'test.while-down' }));
+    expect(count(event.id)).toBe(0);
+    await deps.events.drain();
+    expect(count(event.id)).toBe(1);
+    const row = await deps.db.selectFrom('domain_events').select('dispatched_at').where('id', '=', event.id).executeTakeFirstOrThrow();
+    expect(row.dispatched_at).not.toBeNull();
+  });
+
+  it('retries an event whose subscriber failed, and delivers it once it succeeds', async () => {
+    failuresLeft = 1;
+    const event = await withTransaction(deps.db, (trx) => deps.events.record(trx, { type: 'test.flaky' }));
+    await deps.events.drain();
+    expect(count(event.id)).toBe(0);
+    const failed = await deps.db.selectFrom('domain_events').select(['attempts', 'last_error']).where('id', '=', event.id).executeTakeFirstOrThrow();
+    expect(failed).toMatchObject({ attempts: 1, last_error: 'subscriber down' });
+    await deps.events.drain();
+    expect(count(event.id)).toBe(1);
+  });
+
+  it('two dispatchers on one database deliver each event once', async () => {
+    const other = await createTestDeps({ databaseUrl: (deps.pool as unknown as { options: { connectionString: string } }).options.connectionString });
+    const otherSeen: string[] = [];
+    other.events.subscribe({ name: 'other', types: '*', handle: async (e) => void otherSeen.push(e.id) });
+    const ids: string[] = [];
+    for (let i = 0; i < 50; i++) ids.push((await withTransaction(deps.db, (trx) => deps.events.record(trx, { type: 'test.race', data: { i } }))).id);
+    await Promise.all([deps.events.drain(), other.events.drain()]);
+    for (const id of ids) expect(count(id) + otherSeen.filter((x) => x === id).length).toBe(1);
+    await other.close();
+  });
+});

@@ -1,0 +1,66 @@
+import { SignJWT, base64url } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createUser } from '../../../test/helpers/factories.js';
+import { probeModule } from '../../../test/helpers/probeModule.js';
+import { createTestApp, type TestApp } from '../../../test/helpers/testApp.js';
+import { platformModule } from '../platform.module.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp({ modules: [platformModule, probeModule] });
+});
+afterAll(async () => t?.close());
+
+const get = (url: string, authorization?: string) =>
+  t.app.inject({ method: 'GET', url, headers: authorization ? { authorization } : {} });
+
+describe('auth guard', () => {
+  it('routes require a token unless they say otherwise', async () => {
+    const res = await get('/api/v1/probe/me');
+    expect(res.statusCode).toBe(401);
+    expect(res.json().code).toBe('unauthorized');
+  });
+
+  it('takes identity from a valid token', async () => {
+    const user = await createUser(t.deps);
+    const res = await get('/api/v1/probe/me', user.auth.authorization);
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ id: user.id });
+  });
+
+  it('optional routes work with and without a token', async () => {
+    const user = await createUser(t.deps);
+    expect((await get('/api/v1/probe/optional')).json()).toEqual({ id: null });
+    expect((await get('/api/v1/probe/optional', user.auth.authorization)).json()).toEqual({ id: user.id });
+  });
+
+  it('rejects forged, expired, alg-none and wrong-audience tokens', async () => {
+    const user = await createUser(t.deps);
+    const [h, p] = user.token.split('.');
+    const forgedSig = `${h}.${p}.${base64url.encode('x'.repeat(32))}`;
+    const none = `${base64url.encode(JSON.stringify({ alg: 'none', typ: 'JWT' }))}.${p}.`;
+    const otherKey = await new SignJWT({ role: 'admin', typ: 'access' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(user.id)
+      .setIssuer('streakpets')
+      .setAudience('streakpets-api')
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode('a-different-secret-that-is-long-enough!!'));
+    const expired = await t.deps.tokens.sign({ id: user.id, role: 'user', sessionId: user.sessionId }).then(async () => {
+      const { AccessTokens } = await import('./http.auth.js');
+      return new AccessTokens(t.deps.infra.jwtSecret, -10).sign({ id: user.id, role: 'user', sessionId: user.sessionId });
+    });
+    for (const token of [forgedSig, none, otherKey, expired, 'garbage', `${h}.${p}`]) {
+      const res = await get('/api/v1/probe/me', `Bearer ${token}`);
+      expect(res.statusCode, token.slice(0, 20)).toBe(401);
+      expect(res.json().code).toBe('token_invalid');
+    }
+  });
+
+  it('admin routes are forbidden to users and open to admins', async () => {
+    const user = await createUser(t.deps);
+    const admin = await createUser(t.deps, { role: 'admin' });
+    expect((await get('/api/v1/probe/admin', user.auth.authorization)).statusCode).toBe(403);
+    expect((await get('/api/v1/probe/admin', admin.auth.authorization)).statusCode).toBe(200);
+  });
+});

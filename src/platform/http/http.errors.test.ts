@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { probeModule } from '../../../test/helpers/probeModule.js';
+import { createTestApp, type TestApp } from '../../../test/helpers/testApp.js';
+import { platformModule } from '../platform.module.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp({ modules: [platformModule, probeModule], env: { BODY_LIMIT_BYTES: '2048' } });
+});
+afterAll(async () => t?.close());
+
+const json = { 'content-type': 'application/json' };
+
+describe('problem+json errors', () => {
+  it('unknown routes are 404 problem+json with a stable code', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/api/v1/nowhere?token=secret' });
+    expect(res.statusCode).toBe(404);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.json()).toMatchObject({
+      type: 'https://streakpets.dev/problems/route-not-found',
+      title: 'Route not found',
+      status: 404,
+      code: 'route_not_found',
+      detail: 'There is no route for GET /api/v1/nowhere.',
+      instance: '/api/v1/nowhere',
+    });
+    expect(res.body).not.toContain('secret');
+  });
+
+  it('malformed JSON is 400', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/probe/echo', headers: json, payload: '{"name": ' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ code: 'malformed_json', title: 'Malformed JSON' });
+  });
+
+  it('a body over the size limit is 413', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/probe/echo', headers: json, payload: JSON.stringify({ name: 'x'.repeat(5000), amount: '1' }) });
+    expect(res.statusCode).toBe(413);
+    expect(res.json().code).toBe('payload_too_large');
+  });
+
+  it('validation errors are 422 and list every field', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/probe/echo', headers: json, payload: { name: '', amount: '1e400' } });
+    expect(res.statusCode).toBe(422);
+    const body = res.json();
+    expect(body.code).toBe('validation_failed');
+    expect(body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['body.amount', 'body.name']);
+  });
+
+  it('localizes title and detail and says which language it answered in', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/probe/echo', headers: { ...json, 'accept-language': 'ja,en;q=0.5' }, payload: '{' });
+    expect(res.headers['content-language']).toBe('ja');
+    expect(res.json()).toMatchObject({ title: '不正なJSON', detail: 'リクエスト本文が有効なJSONではありません。', code: 'malformed_json' });
+  });
+
+  it('an unsupported content type is 415', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/probe/echo', headers: { 'content-type': 'application/xml' }, payload: '<a/>' });
+    expect(res.statusCode).toBe(415);
+    expect(res.json().code).toBe('unsupported_media_type');
+  });
+
+  it('answers at least 200 malformed requests to every route without a single 5xx', async () => {
+    const routes = t.app.printRoutes({ commonPrefix: false });
+    expect(routes).toContain('probe/echo');
+    const targets = [
+      ['POST', '/api/v1/probe/echo'],
+      ['POST', '/api/v1/probe/pay'],
+      ['GET', '/api/v1/probe/me'],
+      ['GET', '/api/v1/i18n/translations/%E0%A4%A'],
+      ['GET', '/api/v1/i18n/locales'],
+      ['POST', '/api/v1/probe/strict'],
+      ['GET', '/health/ready'],
+      ['DELETE', '/api/v1/probe/echo'],
+      ['GET', '/api/v1/../../etc/passwd'],
+    ] as const;
+    const bodies: Array<string | undefined> = [
+      undefined,
+      '',
+      '{',
+      'null',
+      '[]',
+      '"str"',
+      '123',
+      '{"name":null,"amount":{}}',
+      '{"name":"a","amount":"-1"}',
+      '{"name":"a","amount":"1e400"}',
+      '{"__proto__":{"admin":true}}',
+      '{"constructor":{"prototype":{"x":1}}}',
+      JSON.stringify({ name: '\u0000\uD800', amount: '1' }),
+      '\uFEFF{"name":"a"}',
+      '{"name":"a","amount":"1","tags":' + '['.repeat(500) + ']'.repeat(500) + '}',
+      Buffer.from([0xff, 0xfe, 0xfd]).toString('latin1'),
+      'x'.repeat(3000),
+    ];
+    const headerSets: Array<Record<string, string>> = [
+      json,
+      { 'content-type': 'text/plain' },
+      { 'content-type': 'application/json; charset=utf-16' },
+      { ...json, authorization: 'Bearer not.a.jwt' },
+      { ...json, authorization: 'Basic Zm9vOmJhcg==' },
+      { ...json, 'idempotency-key': '\u00e9' },
+      { ...json, 'accept-language': ';;;q=abc,,' },
+    ];
+    let sent = 0;
+    for (const [method, url] of targets) {
+      for (const payload of bodies) {
+        const headers = headerSets[sent % headerSets.length];
+        const res = await t.app.inject({ method, url, headers, payload: method === 'GET' || method === 'DELETE' ? undefined : payload });
+        sent++;
+        expect(res.statusCode, `${method} ${url} ${String(payload).slice(0, 40)}`).toBeLessThan(500);
+        if (res.statusCode >= 400) expect(res.headers["content-type"], `${method} ${url} ${res.statusCode} ${res.body.slice(0, 200)}`).toContain("application/problem+json");
+      }
+    }
+    expect(sent).toBeGreaterThanOrEqual(150);
+    for (let i = 0; i < 60; i++) {
+      const url = `/api/v1/${'%'.repeat(i % 3)}${'a/'.repeat(i)}?limit=${'9'.repeat(i)}&cursor=${'!'.repeat(i)}`;
+      const res = await t.app.inject({ method: i % 2 ? 'GET' : 'POST', url, headers: json, payload: i % 2 ? undefined : '{' });
+      sent++;
+      expect(res.statusCode).toBeLessThan(500);
+    }
+    expect(sent).toBeGreaterThanOrEqual(200);
+  });
+});

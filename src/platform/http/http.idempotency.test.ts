@@ -1,0 +1,102 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createUser, type TestUser } from '../../../test/helpers/factories.js';
+import { gates, probeModule } from '../../../test/helpers/probeModule.js';
+import { createTestApp, type TestApp } from '../../../test/helpers/testApp.js';
+import { platformModule } from '../platform.module.js';
+import { purgeExpiredIdempotencyKeys } from './http.idempotency.js';
+
+let t: TestApp;
+let user: TestUser;
+beforeAll(async () => {
+  t = await createTestApp({ modules: [platformModule, probeModule], dispatch: false, env: { RATE_LIMIT_LENIENT: '1000' } });
+  user = await createUser(t.deps);
+});
+afterAll(async () => t?.close());
+
+const pay = (key: string | undefined, body: Record<string, unknown>, who: TestUser = user) =>
+  t.app.inject({
+    method: 'POST',
+    url: '/api/v1/probe/pay',
+    headers: { ...who.auth, 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) },
+    payload: body,
+  });
+
+async function paidCount(amount: string): Promise<number> {
+  const r = await sql<{ n: number }>`select count(*)::int as n from domain_events where type = 'probe.paid' and data->>'amount' = ${amount}`.execute(t.deps.db);
+  return r.rows[0].n;
+}
+
+describe('Idempotency-Key', () => {
+  it('replays the first status and body with Idempotent-Replayed: true', async () => {
+    const first = await pay('key-1', { amount: '101' });
+    expect(first.statusCode).toBe(201);
+    expect(first.headers['idempotent-replayed']).toBeUndefined();
+    const again = await pay('key-1', { amount: '101' });
+    expect(again.statusCode).toBe(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.json()).toEqual(first.json());
+    expect(await paidCount('101')).toBe(1);
+  });
+
+  it('rejects the same key with a different body with 422', async () => {
+    await pay('key-2', { amount: '102' });
+    const other = await pay('key-2', { amount: '999' });
+    expect(other.statusCode).toBe(422);
+    expect(other.json().code).toBe('idempotency_key_reused');
+    expect(await paidCount('999')).toBe(0);
+  });
+
+  it('answers 409 to a duplicate while the first is still in flight', async () => {
+    let open!: () => void;
+    gates.set('g1', new Promise<void>((r) => (open = r)));
+    const first = pay('key-3', { amount: '103', gate: 'g1' });
+    await new Promise((r) => setTimeout(r, 100));
+    const dup = await pay('key-3', { amount: '103', gate: 'g1' });
+    expect(dup.statusCode).toBe(409);
+    expect(dup.json().code).toBe('idempotency_in_flight');
+    open();
+    expect((await first).statusCode).toBe(201);
+    expect(await paidCount('103')).toBe(1);
+  });
+
+  it('20 concurrent requests with one key run the action once', async () => {
+    const results = await Promise.all(Array.from({ length: 20 }, () => pay('key-4', { amount: '104' })));
+    expect(await paidCount('104')).toBe(1);
+    for (const r of results) expect([201, 409]).toContain(r.statusCode);
+    const replay = await pay('key-4', { amount: '104' });
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+  });
+
+  it('stores nothing when validation fails, so the key stays usable', async () => {
+    const bad = await pay('key-5', { amount: 'lots' });
+    expect(bad.statusCode).toBe(422);
+    const rows = await t.deps.db.selectFrom('idempotency_keys').select('key').where('key', '=', 'key-5').execute();
+    expect(rows).toHaveLength(0);
+    expect((await pay('key-5', { amount: '105' })).statusCode).toBe(201);
+  });
+
+  it('keys are scoped per user', async () => {
+    const other = await createUser(t.deps);
+    await pay('shared', { amount: '106' });
+    const res = await pay('shared', { amount: '106' }, other);
+    expect(res.statusCode).toBe(201);
+    expect(res.headers['idempotent-replayed']).toBeUndefined();
+    expect(await paidCount('106')).toBe(2);
+  });
+
+  it('rejects keys that are not 1–255 printable characters', async () => {
+    const res = await pay('x'.repeat(256), { amount: '107' });
+    expect(res.statusCode).toBe(422);
+    expect(res.json().code).toBe('idempotency_key_invalid');
+  });
+
+  it('keys expire after their TTL and are purged', async () => {
+    await pay('key-old', { amount: '108' });
+    await t.deps.db.updateTable('idempotency_keys').set({ expires_at: new Date(Date.now() - 1000) }).where('key', '=', 'key-old').execute();
+    expect(await purgeExpiredIdempotencyKeys(t.deps.db)).toBeGreaterThanOrEqual(1);
+    const fresh = await pay('key-old', { amount: '108' });
+    expect(fresh.headers['idempotent-replayed']).toBeUndefined();
+    expect(await paidCount('108')).toBe(2);
+  });
+});

@@ -1,0 +1,30 @@
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../../test/helpers/testApp.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp({ work: false, dispatch: false });
+});
+afterAll(async () => t?.close());
+
+describe('OpenAPI', () => {
+  it('serves a valid OpenAPI 3.1 document generated from the zod schemas', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/api/v1/openapi.json' });
+    expect(res.statusCode).toBe(200);
+    const doc = res.json();
+    expect(doc.openapi).toBe('3.1.0');
+    const result = await new Validator().validate(doc);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+    expect(doc.paths['/api/v1/i18n/locales'].get).toBeDefined();
+    expect(doc.paths['/health/ready'].get).toBeDefined();
+    expect(doc.paths['/api/v1/i18n/translations/{locale}'].get.parameters[0]).toMatchObject({ name: 'locale', in: 'path' });
+  });
+
+  it('serves browsable docs at /docs', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/docs/' });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('swagger');
+  });
+});

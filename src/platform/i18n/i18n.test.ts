@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../../test/helpers/testApp.js';
+import { LOCALES, loadCatalogs, negotiateLocale, translate } from './i18n.service.js';
+
+function keys(value: unknown, prefix = ''): string[] {
+  if (value && typeof value === 'object' && !Array.isArray(value)) {
+    return Object.entries(value).flatMap(([k, v]) => keys(v, prefix ? `${prefix}.${k}` : k));
+  }
+  return [prefix];
+}
+
+function placeholders(text: unknown): string[] {
+  return typeof text === 'string' ? [...text.matchAll(/\{\{\s*(\w+)\s*\}\}/g)].map((m) => m[1]).sort() : [];
+}
+
+describe('locale catalogs', () => {
+  const catalogs = loadCatalogs();
+  const en = keys(catalogs.en);
+
+  it.each(LOCALES.filter((l) => l !== 'en'))('%s has every key en has, with the same placeholders', (locale) => {
+    const have = new Set(keys(catalogs[locale]));
+    const missing = en.filter((k) => !have.has(k));
+    expect(missing).toEqual([]);
+    const get = (obj: unknown, path: string) => path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)?.[k], obj);
+    for (const key of en) expect(placeholders(get(catalogs[locale], key)), `${locale}:${key}`).toEqual(placeholders(get(catalogs.en, key)));
+  });
+
+  it('has no empty strings', () => {
+    for (const locale of LOCALES) {
+      const get = (path: string) => path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)?.[k], catalogs[locale]);
+      for (const key of keys(catalogs[locale])) expect(String(get(key)).trim(), `${locale}:${key}`).not.toBe('');
+    }
+  });
+
+  it('translates with parameters and falls back to English for unknown locales', () => {
+    expect(translate('de', 'errors.rate_limited.detail', { seconds: 7 })).toBe('Langsamer: erneut versuchen in 7 Sekunden.');
+    expect(translate('xx', 'errors.forbidden.title')).toBe('Forbidden');
+  });
+});
+
+describe('locale negotiation', () => {
+  it('prefers ?lang=, then X-Locale, then Accept-Language by quality, then en', () => {
+    expect(negotiateLocale('fr', 'de', 'ja')).toBe('fr');
+    expect(negotiateLocale(undefined, 'de-AT', 'ja')).toBe('de');
+    expect(negotiateLocale('klingon', undefined, 'ko;q=0.9, pt-BR;q=0.8, zh;q=0.9')).toBe('zh');
+    expect(negotiateLocale(undefined, undefined, 'xx, yy;q=0.5')).toBe('en');
+    expect(negotiateLocale(undefined, undefined, 'ja;q=0, it')).toBe('it');
+    expect(negotiateLocale(undefined, undefined, undefined)).toBe('en');
+  });
+});
+
+describe('i18n routes', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ work: false, dispatch: false });
+  });
+  afterAll(async () => t?.close());
+
+  it('lists the 8 locales and says which one was negotiated', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/api/v1/i18n/locales', headers: { 'x-locale': 'pt' } });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-language']).toBe('pt');
+    expect(res.json().current).toBe('pt');
+    expect(res.json().locales.map((l: { code: string }) => l.code)).toEqual(['en', 'fr', 'es', 'de', 'it', 'pt', 'ja', 'zh']);
+  });
+
+  it('serves a locale catalog and 404s an unknown one', async () => {
+    const ja = await t.app.inject({ method: 'GET', url: '/api/v1/i18n/translations/ja' });
+    expect(ja.statusCode).toBe(200);
+    expect(ja.json().errors.forbidden.title).toBe('禁止されています');
+    const nope = await t.app.inject({ method: 'GET', url: '/api/v1/i18n/translations/xx?lang=es' });
+    expect(nope.statusCode).toBe(404);
+    expect(nope.json()).toMatchObject({ code: 'not_found', title: 'No encontrado', detail: 'No se encontró locale xx.' });
+  });
+});

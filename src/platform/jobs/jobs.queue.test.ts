@@ -1,0 +1,74 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDeps } from '../../../test/helpers/testApp.js';
+import { withTransaction } from '../db/db.transaction.js';
+import type { AppDeps } from '../deps.js';
+import { waitFor } from '../embedded/embedded.ports.js';
+
+let deps: AppDeps;
+const handled: Array<{ marker: string }> = [];
+
+beforeAll(async () => {
+  deps = await createTestDeps();
+  deps.jobs.register<{ marker: string }>({
+    name: 'test.record',
+    pollingIntervalSeconds: 0.5,
+    handler: async (data) => {
+      handled.push(data);
+    },
+  });
+  deps.jobs.register<{ marker: string }>({ name: 'test.idle', handler: async () => undefined });
+  await deps.jobs.start({ work: true });
+});
+afterAll(async () => deps?.close());
+
+async function jobsWithMarker(marker: string): Promise<number> {
+  const rows = await sql<{ n: number }>`select count(*)::int as n from pgboss.job where name = 'test.idle' and data->>'marker' = ${marker}`.execute(deps.db);
+  return rows.rows[0].n;
+}
+
+describe('job queue', () => {
+  it('a job enqueued inside a transaction that commits exists, with the business write', async () => {
+    await withTransaction(deps.db, async (trx) => {
+      await deps.events.record(trx, { type: 'test.business', data: { marker: 'commit-1' } });
+      await deps.jobs.enqueue('test.idle', { marker: 'commit-1' }, { trx });
+    });
+    expect(await jobsWithMarker('commit-1')).toBe(1);
+    const events = await deps.db.selectFrom('domain_events').select('id').where(sql`data->>'marker'`, '=', 'commit-1').execute();
+    expect(events).toHaveLength(1);
+  });
+
+  it('a job enqueued inside a transaction that rolls back disappears with the business write', async () => {
+    await expect(
+      withTransaction(deps.db, async (trx) => {
+        await deps.events.record(trx, { type: 'test.business', data: { marker: 'rollback-1' } });
+        await deps.jobs.enqueue('test.idle', { marker: 'rollback-1' }, { trx });
+        throw new Error('business rule failed');
+      }),
+    ).rejects.toThrow('business rule failed');
+    expect(await jobsWithMarker('rollback-1')).toBe(0);
+    const events = await deps.db.selectFrom('domain_events').select('id').where(sql`data->>'marker'`, '=', 'rollback-1').execute();
+    expect(events).toHaveLength(0);
+  });
+
+  it('a nested transaction is a savepoint: its failure rolls back only its own work', async () => {
+    await withTransaction(deps.db, async (trx) => {
+      await deps.jobs.enqueue('test.idle', { marker: 'outer-kept' }, { trx });
+      await withTransaction(trx, async (inner) => {
+        await deps.jobs.enqueue('test.idle', { marker: 'inner-dropped' }, { trx: inner });
+        throw new Error('inner failed');
+      }).catch(() => undefined);
+    });
+    expect(await jobsWithMarker('outer-kept')).toBe(1);
+    expect(await jobsWithMarker('inner-dropped')).toBe(0);
+  });
+
+  it('workers run committed jobs', async () => {
+    await withTransaction(deps.db, (trx) => deps.jobs.enqueue('test.record', { marker: 'run-me' }, { trx }));
+    expect(await waitFor(async () => handled.some((h) => h.marker === 'run-me'), 10_000)).toBe(true);
+  });
+
+  it('refuses to enqueue a job nobody registered', async () => {
+    await expect(deps.jobs.enqueue('test.unknown', {})).rejects.toThrow('unknown job test.unknown');
+  });
+});

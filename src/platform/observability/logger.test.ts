@@ -1,0 +1,39 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createUser } from '../../../test/helpers/factories.js';
+import { probeModule } from '../../../test/helpers/probeModule.js';
+import { createTestApp, type TestApp } from '../../../test/helpers/testApp.js';
+import { platformModule } from '../platform.module.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp({ modules: [platformModule, probeModule], captureLogs: true, dispatch: false, work: false });
+});
+afterAll(async () => t?.close());
+
+describe('logging', () => {
+  it('gives every request an id, echoed in x-request-id and in the log lines', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/health/live' });
+    const id = res.headers['x-request-id'] as string;
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(t.logs.some((l) => l.includes(`"reqId":"${id}"`))).toBe(true);
+  });
+
+  it('never writes secrets: Authorization, cookies, tokens in URLs, passwords and keys in logged objects', async () => {
+    const user = await createUser(t.deps);
+    await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/probe/me?token=url-secret-123',
+      headers: { ...user.auth, cookie: 'sid=cookie-secret-456', 'idempotency-key': 'idem-secret-789' },
+    });
+    t.app.log.info(
+      { user: { password: 'pw-secret-1', privateKey: '0xkey-secret-2', refreshToken: 'rt-secret-3', totpCode: '123456' }, apiKey: 'sk-secret-4' },
+      'logging a careless object',
+    );
+    const all = t.logs.join('\n');
+    for (const secret of [user.token, 'url-secret-123', 'cookie-secret-456', 'idem-secret-789', 'pw-secret-1', '0xkey-secret-2', 'rt-secret-3', '123456', 'sk-secret-4']) {
+      expect(all).not.toContain(secret);
+    }
+    expect(all).toContain('[redacted]');
+    expect(all).toContain('logging a careless object');
+  });
+});

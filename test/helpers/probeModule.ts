@@ -1,0 +1,52 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { withTransaction } from '../../src/platform/db/db.transaction.js';
+import type { AppDeps } from '../../src/platform/deps.js';
+import { requestContext } from '../../src/platform/http/http.context.js';
+import type { DomainModule } from '../../src/platform/modules.js';
+
+/** Gates that a test opens to hold a request in flight. */
+export const gates = new Map<string, Promise<void>>();
+
+/**
+ * A tiny module of probe routes that exercise the platform plumbing (validation, auth levels,
+ * rate tiers, idempotency) exactly as a domain would use it.
+ */
+export const probeModule: DomainModule = {
+  name: 'probe',
+  routes(app: FastifyInstance, deps: AppDeps) {
+    const r = app.withTypeProvider<ZodTypeProvider>();
+    r.post(
+      '/probe/echo',
+      {
+        config: { auth: 'none' },
+        schema: {
+          body: z.object({ name: z.string().min(1).max(20), amount: z.string().regex(/^\d+(\.\d{1,6})?$/), tags: z.array(z.string()).max(3).optional() }),
+          response: { 200: z.object({ name: z.string(), amount: z.string() }) },
+        },
+      },
+      async (request) => ({ name: request.body.name, amount: request.body.amount }),
+    );
+    r.get('/probe/me', { config: { auth: 'user' } }, async (request) => ({ id: requestContext(request).user.id }));
+    r.get('/probe/admin', { config: { auth: 'admin' } }, async () => ({ ok: true }));
+    r.get('/probe/optional', { config: { auth: 'optional' } }, async (request) => ({ id: request.user?.id ?? null }));
+    r.post('/probe/strict', { config: { auth: 'none', rateTier: 'strict' } }, async () => ({ ok: true }));
+    r.get('/probe/lenient', { config: { auth: 'optional', rateTier: 'lenient' } }, async () => ({ ok: true }));
+    r.post(
+      '/probe/pay',
+      {
+        config: { auth: 'user', idempotent: true, rateTier: 'lenient' },
+        schema: { body: z.object({ amount: z.string().regex(/^\d+$/), gate: z.string().optional() }) },
+      },
+      async (request, reply) => {
+        const ctx = requestContext(request);
+        if (request.body.gate) await gates.get(request.body.gate);
+        const event = await withTransaction(deps.db, (trx) =>
+          deps.events.record(trx, { type: 'probe.paid', actorId: ctx.user.id, userIds: [ctx.user.id], data: { amount: request.body.amount } }),
+        );
+        return reply.status(201).send({ id: event.id, amount: request.body.amount });
+      },
+    );
+  },
+};
