@@ -49,7 +49,7 @@ function tmpDataDir(): string {
   return path.join(d, 'data');
 }
 
-describe('npm start (the real process)', () => {
+describe('npm start (the real process)', { timeout: 120_000 }, () => {
   it('starts on embedded PostgreSQL and anvil, serves, reuses data on restart, and shuts down cleanly', async () => {
     const dataDir = tmpDataDir();
     const port = await freePort();
