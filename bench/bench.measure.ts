@@ -1,0 +1,64 @@
+import autocannon from 'autocannon';
+import Fastify from 'fastify';
+import pg from 'pg';
+import { freePort } from '../src/platform/embedded/embedded.ports.js';
+
+export interface LoadResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+/** Runs autocannon against one URL and returns throughput and latency (ms). */
+export async function load(opts: { url: string; connections?: number; durationSec?: number; headers?: Record<string, string>; method?: 'GET' | 'POST'; body?: string; overallRate?: number }): Promise<LoadResult> {
+  const result = await autocannon({
+    url: opts.url,
+    connections: opts.connections ?? 50,
+    duration: opts.durationSec ?? 5,
+    headers: opts.headers,
+    method: opts.method ?? 'GET',
+    body: opts.body,
+    overallRate: opts.overallRate,
+  });
+  return {
+    rps: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors,
+    non2xx: result.non2xx,
+  };
+}
+
+/** The HTTP ceiling: a bare Fastify route on this machine, measured the same way. */
+export async function httpCeiling(durationSec: number): Promise<LoadResult> {
+  const app = Fastify({ logger: false });
+  app.get('/noop', async () => ({ ok: true }));
+  const port = await freePort();
+  await app.listen({ port, host: '127.0.0.1' });
+  try {
+    return await load({ url: `http://127.0.0.1:${port}/noop`, durationSec });
+  } finally {
+    await app.close();
+  }
+}
+
+/** The DB ceiling: raw pg single-row INSERTs from concurrent clients, per second. */
+export async function dbCeiling(connectionString: string, durationMs: number, concurrency = 8): Promise<number> {
+  const pool = new pg.Pool({ connectionString, max: concurrency });
+  await pool.query('create table if not exists bench_ceiling (id bigserial primary key, payload text not null, created_at timestamptz not null default now())');
+  let count = 0;
+  const until = Date.now() + durationMs;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (Date.now() < until) {
+        await pool.query('insert into bench_ceiling (payload) values ($1)', ['x']);
+        count++;
+      }
+    }),
+  );
+  await pool.query('drop table bench_ceiling');
+  await pool.end();
+  return Math.round(count / (durationMs / 1000));
+}
