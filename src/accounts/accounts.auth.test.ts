@@ -1,0 +1,207 @@
+import { SignJWT } from 'jose';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createUser } from '../../test/helpers/factories.js';
+import { createTestApp, type TestApp } from '../../test/helpers/testApp.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp({ env: { RATE_LIMIT_STRICT: '1000' } });
+});
+afterAll(async () => t?.close());
+
+let n = 0;
+const uniqueEmail = () => `Auth${++n}-${Date.now()}@Example.test`;
+const PASSWORD = 'correct horse battery staple';
+
+async function register(body: Record<string, unknown> = {}) {
+  return t.app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { email: uniqueEmail(), password: PASSWORD, name: 'Ada', ...body } });
+}
+
+describe('register', () => {
+  it('creates an account, signs it in and stores an argon2id hash at the OWASP parameters', async () => {
+    const email = uniqueEmail();
+    const res = await register({ email, phone: '+14155550100', locale: 'fr' });
+    expect(res.statusCode).toBe(201);
+    const body = res.json();
+    expect(body.user).toMatchObject({ email: email.toLowerCase(), name: 'Ada', role: 'user', locale: 'fr', emailVerified: false, phone: '+14155550100', phoneVerified: false });
+    expect(body.tokenType).toBe('Bearer');
+    expect(JSON.stringify(body)).not.toContain('password');
+    const row = await t.deps.db.selectFrom('users').select('password_hash').where('id', '=', body.user.id).executeTakeFirstOrThrow();
+    expect(row.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    const me = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${body.accessToken}` } });
+    expect(me.statusCode).toBe(200);
+    expect(me.json().id).toBe(body.user.id);
+  });
+
+  it('treats email case-insensitively: a second sign-up with other case is 409 email_taken', async () => {
+    const email = uniqueEmail();
+    expect((await register({ email })).statusCode).toBe(201);
+    const again = await register({ email: email.toUpperCase() });
+    expect(again.statusCode).toBe(409);
+    expect(again.json()).toMatchObject({ code: 'email_taken', title: 'Email already registered' });
+  });
+
+  it.each([
+    ['short1!', 'too_short'],
+    ['password123456', 'common'],
+    ['Qwertyuiop!!', 'common'],
+    ['12345678901234', 'common'],
+  ])('refuses the weak password %s (%s) and writes nothing', async (password, reason) => {
+    const email = uniqueEmail();
+    const res = await register({ email, password });
+    expect(res.statusCode).toBe(422);
+    expect(res.json()).toMatchObject({ code: 'weak_password', errors: [{ field: 'body.password', code: reason }] });
+    expect(await t.deps.db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst()).toBeUndefined();
+  });
+
+  it('refuses a password built from the email address', async () => {
+    const email = `marguerite${Date.now()}@example.test`;
+    const res = await register({ email, password: `${email.split('@')[0]}` });
+    expect(res.json()).toMatchObject({ code: 'weak_password', errors: [{ code: 'personal' }] });
+  });
+
+  it('validates email and E.164 phone with field errors', async () => {
+    const res = await register({ email: 'not-an-email', phone: '0612345678' });
+    expect(res.statusCode).toBe(422);
+    const fields = res.json().errors.map((e: { field: string }) => e.field).sort();
+    expect(fields).toEqual(['body.email', 'body.phone']);
+  });
+
+  it('localizes problems', async () => {
+    const email = uniqueEmail();
+    await register({ email });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/register',
+      headers: { 'accept-language': 'de' },
+      payload: { email, password: PASSWORD, name: 'Ada' },
+    });
+    expect(res.json().title).toBe('E-Mail bereits registriert');
+  });
+});
+
+describe('login', () => {
+  it('signs in with email (any case) and records the login', async () => {
+    const email = uniqueEmail();
+    const reg = (await register({ email })).json();
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', headers: { 'user-agent': 'test-agent/1' }, payload: { email: email.toUpperCase(), password: PASSWORD } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().user.id).toBe(reg.user.id);
+    const logins = await t.app.inject({ method: 'GET', url: '/api/v1/me/logins', headers: { authorization: `Bearer ${res.json().accessToken}` } });
+    expect(logins.json().items[0]).toMatchObject({ success: true, method: 'password', userAgent: 'test-agent/1' });
+  });
+
+  it('answers a wrong password and an unknown account identically', async () => {
+    const email = uniqueEmail();
+    await register({ email });
+    const wrong = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password: 'not the password at all' } });
+    const unknown = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: uniqueEmail(), password: 'not the password at all' } });
+    expect(wrong.statusCode).toBe(401);
+    expect(unknown.statusCode).toBe(401);
+    const strip = (b: Record<string, unknown>) => ({ ...b, requestId: undefined });
+    expect(strip(wrong.json())).toEqual(strip(unknown.json()));
+    expect(wrong.json().code).toBe('invalid_credentials');
+  });
+
+  it('signs in by phone only once the phone is verified', async () => {
+    const phone = `+4475${String(Date.now()).slice(-8)}`;
+    const reg = (await register({ phone })).json();
+    const before = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { phone, password: PASSWORD } });
+    expect(before.statusCode).toBe(401);
+    await t.deps.db.updateTable('users').set({ phone_verified_at: new Date() }).where('id', '=', reg.user.id).execute();
+    const after = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { phone, password: PASSWORD } });
+    expect(after.statusCode).toBe(200);
+  });
+
+  it('needs exactly one of email or phone', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { password: PASSWORD } });
+    expect(res.statusCode).toBe(422);
+    expect(res.json().code).toBe('validation_failed');
+  });
+});
+
+describe('refresh and logout', () => {
+  it('rotates the refresh token; reusing a rotated one revokes the whole family', async () => {
+    const reg = (await register()).json();
+    const r1 = await t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken: reg.refreshToken } });
+    expect(r1.statusCode).toBe(200);
+    const t1 = r1.json();
+    expect(t1.refreshToken).not.toBe(reg.refreshToken);
+    const r2 = await t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken: t1.refreshToken } });
+    expect(r2.statusCode).toBe(200);
+    const t2 = r2.json();
+
+    const reuse = await t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken: reg.refreshToken } });
+    expect(reuse.statusCode).toBe(401);
+    expect(reuse.json().code).toBe('refresh_reused');
+    const latest = await t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken: t2.refreshToken } });
+    expect(latest.json().code).toBe('refresh_invalid');
+    const me = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${t2.accessToken}` } });
+    expect(me.statusCode).toBe(401);
+    await t.deps.events.drain();
+    const events = await t.deps.db.selectFrom('domain_events').select(['type', 'data']).where('type', '=', 'auth.session_revoked').where(sql<boolean>`${reg.user.id}::uuid = any(user_ids)`).execute();
+    expect(events).toHaveLength(1);
+    expect(events[0].data).toMatchObject({ reason: 'refresh_reuse' });
+  });
+
+  it('refuses an unknown refresh token', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken: 'nope' } });
+    expect(res.statusCode).toBe(401);
+    expect(res.json().code).toBe('refresh_invalid');
+  });
+
+  it('logout revokes the session: its access and refresh tokens stop working', async () => {
+    const reg = (await register()).json();
+    const auth = { authorization: `Bearer ${reg.accessToken}` };
+    expect((await t.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: auth })).statusCode).toBe(204);
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: auth })).statusCode).toBe(401);
+    const refresh = await t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken: reg.refreshToken } });
+    expect(refresh.json().code).toBe('refresh_invalid');
+  });
+});
+
+describe('access tokens', () => {
+  it('rejects expired, forged and alg-none tokens', async () => {
+    const user = await createUser(t.deps);
+    const claims = { role: 'user', sid: user.sessionId, typ: 'access' };
+    const expired = await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(user.id)
+      .setIssuer('streakpets')
+      .setAudience('streakpets-api')
+      .setIssuedAt(Math.floor(Date.now() / 1000) - 3600)
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
+      .sign(new TextEncoder().encode(t.deps.infra.jwtSecret));
+    const forged = await new SignJWT({ ...claims, role: 'admin' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(user.id)
+      .setIssuer('streakpets')
+      .setAudience('streakpets-api')
+      .setExpirationTime('10m')
+      .sign(new TextEncoder().encode('x'.repeat(64)));
+    const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const none = `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ ...claims, sub: user.id, iss: 'streakpets', aud: 'streakpets-api', exp: Math.floor(Date.now() / 1000) + 600 })}.`;
+    for (const token of [expired, forged, none, `${user.token}x`]) {
+      const res = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } });
+      expect(res.statusCode).toBe(401);
+      expect(res.json().code).toBe('token_invalid');
+    }
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: user.auth })).statusCode).toBe(200);
+  });
+
+  it('refuses a valid token whose user was disabled', async () => {
+    const user = await createUser(t.deps);
+    await t.deps.db.updateTable('users').set({ disabled_at: new Date() }).where('id', '=', user.id).execute();
+    const res = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: user.auth });
+    expect(res.statusCode).toBe(401);
+  });
+
+  it('takes the role from the database, not the token', async () => {
+    const user = await createUser(t.deps, { role: 'admin' });
+    await t.deps.db.updateTable('users').set({ role: 'user' }).where('id', '=', user.id).execute();
+    const res = await t.app.inject({ method: 'POST', url: `/api/v1/admin/users/${user.id}/kyc`, headers: user.auth, payload: { status: 'verified' } });
+    expect(res.statusCode).toBe(403);
+    expect(res.json().code).toBe('forbidden');
+  });
+});

@@ -1,0 +1,41 @@
+import { AppError, type FieldProblem } from '../platform/http/http.errors.js';
+
+/** The accounts domain's stable error codes and their HTTP status; texts live in locales under errors.<code>. */
+export const ACCOUNTS_ERRORS = {
+  email_taken: 409,
+  phone_taken: 409,
+  weak_password: 422,
+  invalid_credentials: 401,
+  totp_required: 401,
+  totp_invalid: 401,
+  login_throttled: 429,
+  account_disabled: 403,
+  refresh_invalid: 401,
+  refresh_reused: 401,
+  admin_2fa_required: 403,
+  totp_already_enabled: 409,
+  totp_not_set_up: 409,
+  totp_not_enabled: 409,
+  link_invalid: 400,
+  email_already_verified: 409,
+  code_invalid: 400,
+  code_expired: 400,
+  sms_quota: 429,
+  session_not_found: 404,
+  user_not_found: 404,
+  kyc_already_verified: 409,
+  kyc_already_pending: 409,
+  kyc_not_pending: 409,
+} as const;
+
+export type AccountsErrorCode = keyof typeof ACCOUNTS_ERRORS;
+
+/** Builds an AppError for one of the accounts codes. */
+export function accountsError(
+  code: AccountsErrorCode,
+  params: Record<string, unknown> = {},
+  errors: FieldProblem[] = [],
+  headers: Record<string, string> = {},
+): AppError {
+  return new AppError(ACCOUNTS_ERRORS[code], code, params, errors, headers);
+}

@@ -1,0 +1,64 @@
+import type { AppDeps } from '../platform/deps.js';
+import type { DomainModule } from '../platform/modules.js';
+import { SecretBox } from './accounts.crypto.js';
+import { devOutboxRoutes } from './accounts.dev.routes.js';
+import { meRoutes } from './accounts.me.routes.js';
+import { DELIVER_MESSAGE_JOB, DevOutboxSmsProvider, Mailer, Messages, devOutboxEnabled, type SmsProvider } from './accounts.messages.js';
+import { ProfileService } from './accounts.profile.service.js';
+import { authRoutes } from './accounts.routes.js';
+import { AccountsService } from './accounts.service.js';
+import { TwoFactorService } from './accounts.twofactor.service.js';
+import { VerificationService } from './accounts.verification.service.js';
+
+export interface AccountsModuleServices {
+  accounts: AccountsService;
+  twoFactor: TwoFactorService;
+  verification: VerificationService;
+  profile: ProfileService;
+  messages: Messages;
+  mailer: Mailer;
+}
+
+declare module '../platform/modules.js' {
+  interface Services {
+    /** Users by id or email for other domains; sign-up and sign-in. */
+    accounts: AccountsService;
+    accountsModule: AccountsModuleServices;
+  }
+}
+
+/** Builds the accounts services on deps; the SMS provider defaults to the dev outbox. */
+export function createAccountsServices(deps: AppDeps, sms: SmsProvider = new DevOutboxSmsProvider()): AccountsModuleServices {
+  const totpBox = new SecretBox(deps.infra.walletMasterKey, 'totp');
+  const mailer = new Mailer(deps.config);
+  const messages = new Messages(deps.db, deps.jobs, mailer, sms, deps.logger.child({ component: 'messages' }));
+  const verification = new VerificationService(deps, messages);
+  const accounts = new AccountsService(deps, totpBox, verification);
+  const twoFactor = new TwoFactorService(deps, totpBox, accounts);
+  const profile = new ProfileService(deps);
+  return { accounts, twoFactor, verification, profile, messages, mailer };
+}
+
+/** Accounts and security: identity, sessions, 2FA, verification, roles, KYC. */
+export const accountsModule: DomainModule = {
+  name: 'accounts',
+  setup(deps) {
+    const services = createAccountsServices(deps);
+    deps.services.accounts = services.accounts;
+    deps.services.accountsModule = services;
+    deps.services.authResolver = (claims, request) => services.accounts.resolve(claims, request.routeOptions.config?.auth === 'admin');
+    deps.jobs.register<{ messageId: string }>({
+      name: DELIVER_MESSAGE_JOB,
+      retryLimit: 8,
+      retryDelaySeconds: 5,
+      handler: async ({ messageId }) => services.messages.deliver(messageId),
+    });
+    if (devOutboxEnabled(deps.config)) deps.logger.warn('no SMTP_URL: mail and SMS stay in the dev outbox at GET /api/v1/dev/outbox');
+  },
+  routes(app, deps) {
+    const services = deps.services.accountsModule;
+    authRoutes(app, services);
+    meRoutes(app, services);
+    if (devOutboxEnabled(deps.config)) devOutboxRoutes(app, services);
+  },
+};

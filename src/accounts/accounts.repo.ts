@@ -1,0 +1,149 @@
+import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
+import type { Executor } from '../platform/db/db.transaction.js';
+import type { LoginAttemptsTable, SessionsTable, UsersTable } from './accounts.tables.js';
+import type { CursorPosition } from '../platform/http/http.pagination.js';
+
+export type UserRow = Selectable<UsersTable>;
+export type SessionRow = Selectable<SessionsTable>;
+export type LoginAttemptRow = Selectable<LoginAttemptsTable>;
+
+export const accountsRepo = {
+  async insertUser(db: Executor, values: Insertable<UsersTable>): Promise<UserRow> {
+    return db.insertInto('users').values(values).returningAll().executeTakeFirstOrThrow();
+  },
+
+  async findById(db: Executor, id: string): Promise<UserRow | undefined> {
+    return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  },
+
+  async findByIdForUpdate(db: Executor, id: string): Promise<UserRow | undefined> {
+    return db.selectFrom('users').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+  },
+
+  async findByEmail(db: Executor, email: string): Promise<UserRow | undefined> {
+    return db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
+  },
+
+  async findByPhone(db: Executor, phone: string): Promise<UserRow | undefined> {
+    return db.selectFrom('users').selectAll().where('phone', '=', phone).executeTakeFirst();
+  },
+
+  async updateUser(db: Executor, id: string, patch: Updateable<UsersTable>): Promise<UserRow> {
+    return db
+      .updateTable('users')
+      .set({ ...patch, updated_at: sql`now()` })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  },
+
+  async mergePreferences(db: Executor, id: string, preferences: Record<string, unknown>): Promise<void> {
+    await db
+      .updateTable('users')
+      .set({ preferences: sql`preferences || ${JSON.stringify(preferences)}::jsonb` as never, updated_at: sql`now()` })
+      .where('id', '=', id)
+      .execute();
+  },
+
+  async insertSession(db: Executor, values: Insertable<SessionsTable>): Promise<SessionRow> {
+    return db.insertInto('sessions').values(values).returningAll().executeTakeFirstOrThrow();
+  },
+
+  async findSessionByHashForUpdate(db: Executor, hash: string): Promise<SessionRow | undefined> {
+    return db.selectFrom('sessions').selectAll().where('refresh_token_hash', '=', hash).forUpdate().executeTakeFirst();
+  },
+
+  async markRotated(db: Executor, id: string): Promise<void> {
+    await db.updateTable('sessions').set({ rotated_at: sql`now()` as never, last_used_at: sql`now()` }).where('id', '=', id).execute();
+  },
+
+  /** Revokes every live row of a session family; returns the family ids that had live rows. */
+  async revokeFamily(db: Executor, familyId: string, reason: string): Promise<number> {
+    const result = await db
+      .updateTable('sessions')
+      .set({ revoked_at: sql`now()`, revoked_reason: reason })
+      .where('family_id', '=', familyId)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  },
+
+  /** Revokes all of a user's sessions except one family; returns the revoked families. */
+  async revokeUserSessions(db: Executor, userId: string, reason: string, exceptFamilyId: string | null = null): Promise<string[]> {
+    let q = db
+      .updateTable('sessions')
+      .set({ revoked_at: sql`now()`, revoked_reason: reason })
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null);
+    if (exceptFamilyId) q = q.where('family_id', '!=', exceptFamilyId);
+    const rows = await q.returning('family_id').execute();
+    return [...new Set(rows.map((r) => r.family_id))];
+  },
+
+  /** The user and session an access token names, when both are still live (the auth resolver's one query). */
+  async findLiveIdentity(db: Executor, userId: string, sessionId: string) {
+    return db
+      .selectFrom('sessions as s')
+      .innerJoin('users as u', 'u.id', 's.user_id')
+      .select(['u.id', 'u.role', 'u.totp_enabled_at', 's.id as session_id'])
+      .where('s.id', '=', sessionId)
+      .where('s.user_id', '=', userId)
+      .where('s.revoked_at', 'is', null)
+      .where('s.expires_at', '>', sql<Date>`now()`)
+      .where('u.disabled_at', 'is', null)
+      .executeTakeFirst();
+  },
+
+  async findSession(db: Executor, id: string): Promise<SessionRow | undefined> {
+    return db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+  },
+
+  /** One row per signed-in device: the current (not rotated) row of each live family. */
+  async listLiveSessions(db: Executor, userId: string): Promise<SessionRow[]> {
+    return db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .where('rotated_at', 'is', null)
+      .where('expires_at', '>', sql<Date>`now()`)
+      .orderBy('last_used_at', 'desc')
+      .execute();
+  },
+
+  async insertLoginAttempt(db: Executor, values: Insertable<LoginAttemptsTable>): Promise<void> {
+    await db.insertInto('login_attempts').values(values).execute();
+  },
+
+  /** Counted failures for an identifier within the window, and the time of the last one. */
+  async recentFailures(db: Executor, identifierHash: string, windowMs: number): Promise<{ count: number; last: Date | null }> {
+    const row = await db
+      .selectFrom('login_attempts')
+      .select((eb) => [eb.fn.countAll<string>().as('count'), eb.fn.max('created_at').as('last')])
+      .where('identifier_hash', '=', identifierHash)
+      .where('counts_for_lockout', '=', true)
+      .where('created_at', '>', sql<Date>`now() - make_interval(secs => ${windowMs / 1000})`)
+      .executeTakeFirstOrThrow();
+    return { count: Number(row.count), last: row.last ? new Date(row.last) : null };
+  },
+
+  async clearLockout(db: Executor, identifierHashes: string[]): Promise<void> {
+    if (!identifierHashes.length) return;
+    await db
+      .updateTable('login_attempts')
+      .set({ counts_for_lockout: false })
+      .where('identifier_hash', 'in', identifierHashes)
+      .where('counts_for_lockout', '=', true)
+      .execute();
+  },
+
+  async listLoginAttempts(db: Executor, userId: string, limit: number, after: CursorPosition | null): Promise<LoginAttemptRow[]> {
+    let q = db.selectFrom('login_attempts').selectAll().where('user_id', '=', userId);
+    if (after) {
+      q = q.where((eb) =>
+        eb.or([eb('created_at', '<', new Date(after.k)), eb.and([eb('created_at', '=', new Date(after.k)), eb('id', '<', after.id)])]),
+      );
+    }
+    return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+  },
+};

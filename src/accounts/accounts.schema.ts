@@ -1,0 +1,124 @@
+import { z } from 'zod';
+import { LOCALES } from '../platform/i18n/i18n.service.js';
+import { PASSWORD_MAX_LENGTH } from './accounts.passwords.js';
+
+export const email = z.email().max(254);
+export const phone = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number like +14155550123');
+/** Length and commonness are checked by the service (to give one clear weak_password answer). */
+const password = z.string().min(1).max(PASSWORD_MAX_LENGTH * 4);
+const totpCode = z.string().regex(/^\d{6}$/, 'must be 6 digits');
+const recoveryCode = z.string().min(8).max(32);
+const locale = z.enum(LOCALES);
+
+export const userSchema = z.object({
+  id: z.uuid(),
+  email: z.string(),
+  name: z.string(),
+  phone: z.string().nullable(),
+  role: z.enum(['user', 'admin']),
+  locale: z.string(),
+  timezone: z.string(),
+  preferences: z.record(z.string(), z.unknown()),
+  emailVerified: z.boolean(),
+  phoneVerified: z.boolean(),
+  twoFactorEnabled: z.boolean(),
+  kycStatus: z.enum(['none', 'pending', 'verified', 'rejected']),
+  createdAt: z.string(),
+});
+
+const tokenFields = {
+  accessToken: z.string(),
+  refreshToken: z.string(),
+  tokenType: z.literal('Bearer'),
+  expiresIn: z.number().int().describe('access token lifetime in seconds'),
+};
+export const tokensSchema = z.object(tokenFields);
+export const authResultSchema = z.object({ user: userSchema, ...tokenFields });
+
+export const registerBody = z.strictObject({
+  email,
+  password,
+  name: z.string().trim().min(1).max(100),
+  phone: phone.optional(),
+  locale: locale.optional(),
+});
+
+export const loginBody = z
+  .strictObject({
+    email: email.optional(),
+    phone: phone.optional(),
+    password,
+    totpCode: totpCode.optional(),
+    recoveryCode: recoveryCode.optional(),
+  })
+  .refine((b) => (b.email === undefined) !== (b.phone === undefined), { message: 'give exactly one of email or phone', path: ['email'] });
+
+export const refreshBody = z.strictObject({ refreshToken: z.string().min(1).max(200) });
+export const codeBody = z.strictObject({ code: totpCode });
+export const disableBody = z
+  .strictObject({ code: totpCode.optional(), recoveryCode: recoveryCode.optional() })
+  .refine((b) => (b.code === undefined) !== (b.recoveryCode === undefined), { message: 'give exactly one of code or recoveryCode', path: ['code'] });
+export const tokenBody = z.strictObject({ token: z.string().min(1).max(200) });
+export const forgotBody = z.strictObject({ email });
+export const resetBody = z.strictObject({ token: z.string().min(1).max(200), password });
+export const smsSendBody = z.strictObject({ phone });
+export const smsVerifyBody = z.strictObject({ phone, code: z.string().regex(/^\d{6}$/, 'must be 6 digits') });
+
+export const patchMeBody = z
+  .strictObject({
+    name: z.string().trim().min(1).max(100).optional(),
+    locale: locale.optional(),
+    timezone: z
+      .string()
+      .max(64)
+      .refine((tz) => {
+        try {
+          new Intl.DateTimeFormat('en', { timeZone: tz });
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'must be an IANA time zone like Europe/Paris')
+      .optional(),
+    preferences: z
+      .record(z.string().max(64), z.unknown())
+      .refine((p) => JSON.stringify(p).length <= 4096, 'must be at most 4 KB of JSON')
+      .optional(),
+  })
+  .refine((b) => Object.values(b).some((v) => v !== undefined), { message: 'nothing to change' });
+
+export const sessionSchema = z.object({
+  id: z.uuid(),
+  current: z.boolean(),
+  ip: z.string().nullable(),
+  userAgent: z.string().nullable(),
+  createdAt: z.string(),
+  lastUsedAt: z.string(),
+  expiresAt: z.string(),
+});
+
+export const loginEntrySchema = z.object({
+  id: z.uuid(),
+  at: z.string(),
+  success: z.boolean(),
+  method: z.string().nullable(),
+  reason: z.string().nullable(),
+  ip: z.string().nullable(),
+  userAgent: z.string().nullable(),
+});
+
+export const kycBody = z.strictObject({
+  fullName: z.string().trim().min(2).max(200),
+  dateOfBirth: z.iso.date(),
+  country: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code like FR'),
+  documentType: z.enum(['passport', 'id_card', 'driving_licence']),
+  documentNumber: z.string().trim().min(3).max(64),
+});
+
+export const kycDecisionBody = z.strictObject({
+  status: z.enum(['verified', 'rejected']),
+  reason: z.string().max(500).optional(),
+});
+
+export const idParams = z.strictObject({ id: z.uuid() });
+export const acceptedSchema = z.object({ status: z.literal('accepted') });

@@ -1,0 +1,289 @@
+import { randomBytes } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
+import type { AppDeps } from '../platform/deps.js';
+import { withTransaction, type Executor } from '../platform/db/db.transaction.js';
+import type { ActorContext, RequestContext } from '../platform/http/http.context.js';
+import type { AuthUser } from '../platform/http/http.types.js';
+import { isLocale } from '../platform/i18n/i18n.service.js';
+import { normalizeRecoveryCode, sha256, type SecretBox } from './accounts.crypto.js';
+import { codesRepo } from './accounts.codes.repo.js';
+import { accountsError } from './accounts.errors.js';
+import { LOCKOUT_WINDOW_MS, lockedUntil } from './accounts.lockout.js';
+import { hashPassword, passwordProblems, verifyPassword } from './accounts.passwords.js';
+import { accountsRepo, type UserRow } from './accounts.repo.js';
+import { issueSession, type IssuedTokens } from './accounts.sessions.js';
+import { checkTotp } from './accounts.totp.js';
+import type { VerificationService } from './accounts.verification.service.js';
+import { userView, type UserView } from './accounts.views.js';
+
+export interface RegisterInput {
+  email: string;
+  password: string;
+  name: string;
+  phone?: string;
+  locale?: string;
+}
+
+export interface LoginInput {
+  email?: string;
+  phone?: string;
+  password: string;
+  totpCode?: string;
+  recoveryCode?: string;
+}
+
+type LoginFailure = 'bad_credentials' | 'totp_required' | 'bad_totp' | 'locked' | 'disabled';
+
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+/** The lockout key for what a person typed: the same for existing and unknown accounts. */
+export function identifierHash(kind: 'email' | 'phone', value: string): string {
+  return sha256(`${kind}:${kind === 'email' ? normalizeEmail(value) : value.trim()}`);
+}
+
+function userIdentifierHashes(user: Pick<UserRow, 'email' | 'phone'>): string[] {
+  return [identifierHash('email', user.email), ...(user.phone ? [identifierHash('phone', user.phone)] : [])];
+}
+
+/** Sign-up, sign-in, token refresh and sign-out; also the user lookups other domains use. */
+export class AccountsService {
+  constructor(
+    private readonly deps: AppDeps,
+    private readonly totpBox: SecretBox,
+    private readonly verification: VerificationService,
+  ) {}
+
+  /** Creates an account with an argon2id hash, signs it in and mails an email-verification link. */
+  async register(input: RegisterInput, ctx: ActorContext & { locale: string }): Promise<{ user: UserView } & IssuedTokens> {
+    const email = normalizeEmail(input.email);
+    const problems = passwordProblems(input.password, { email, name: input.name });
+    if (problems.length) throw accountsError('weak_password', {}, problems);
+    const passwordHash = await hashPassword(input.password);
+    return withTransaction(this.deps.db, async (trx) => {
+      if (await accountsRepo.findByEmail(trx, email)) throw accountsError('email_taken');
+      if (input.phone && (await accountsRepo.findByPhone(trx, input.phone))?.phone_verified_at) throw accountsError('phone_taken');
+      if (input.phone) await trx.updateTable('users').set({ phone: null }).where('phone', '=', input.phone).execute();
+      const user = await accountsRepo.insertUser(trx, {
+        id: uuidv7(),
+        email,
+        name: input.name.trim(),
+        phone: input.phone ?? null,
+        password_hash: passwordHash,
+        locale: input.locale && isLocale(input.locale) ? input.locale : isLocale(ctx.locale) ? ctx.locale : 'en',
+        preferences: '{}',
+        email_verified_at: null,
+        phone_verified_at: null,
+        totp_secret: null,
+        totp_enabled_at: null,
+        kyc_details: null,
+        disabled_at: null,
+        password_changed_at: new Date(),
+      });
+      const { tokens } = await issueSession(trx, this.deps.tokens, this.deps.config.REFRESH_TOKEN_TTL_DAYS, user, ctx);
+      await this.deps.events.record(trx, { type: 'auth.registered', actorId: user.id, userIds: [user.id], data: { email }, context: ctx });
+      await this.verification.sendVerificationLink(trx, user);
+      return { user: userView(user), ...tokens };
+    });
+  }
+
+  /**
+   * Signs in with email or verified phone + password (+ TOTP or a recovery code when 2FA is on).
+   * Unknown accounts take the same path (a dummy hash is verified) and get the same answer.
+   */
+  async login(input: LoginInput, ctx: ActorContext): Promise<{ user: UserView } & IssuedTokens> {
+    const kind = input.email !== undefined ? 'email' : 'phone';
+    const idHash = identifierHash(kind, (input.email ?? input.phone)!);
+    const db = this.deps.db;
+    const user =
+      kind === 'email'
+        ? await accountsRepo.findByEmail(db, normalizeEmail(input.email!))
+        : await accountsRepo.findByPhone(db, input.phone!.trim()).then((u) => (u?.phone_verified_at ? u : undefined));
+    const failures = await accountsRepo.recentFailures(db, idHash, LOCKOUT_WINDOW_MS);
+    const until = lockedUntil(failures.count, failures.last);
+    if (until) {
+      await this.recordFailure(user ?? null, idHash, 'locked', false, ctx);
+      const seconds = Math.max(1, Math.ceil((until.getTime() - Date.now()) / 1000));
+      throw accountsError('login_throttled', { seconds }, [], { 'retry-after': String(seconds) });
+    }
+    const passwordOk = await verifyPassword(user?.password_hash ?? null, input.password);
+    if (!user || !passwordOk) {
+      await this.recordFailure(user ?? null, idHash, 'bad_credentials', true, ctx);
+      throw accountsError('invalid_credentials');
+    }
+    if (user.disabled_at) {
+      await this.recordFailure(user, idHash, 'disabled', false, ctx);
+      throw accountsError('account_disabled');
+    }
+    let method: 'password' | 'totp' | 'recovery_code' = 'password';
+    if (user.totp_enabled_at) {
+      if (!input.totpCode && !input.recoveryCode) {
+        await this.recordFailure(user, idHash, 'totp_required', false, ctx);
+        throw accountsError('totp_required');
+      }
+      method = input.totpCode ? 'totp' : 'recovery_code';
+    }
+    const result = await withTransaction(db, async (trx) => {
+      if (method !== 'password') {
+        const locked = (await accountsRepo.findByIdForUpdate(trx, user.id))!;
+        if (!(await this.checkSecondFactor(trx, locked, input))) return null;
+      }
+      await accountsRepo.clearLockout(trx, [idHash, ...userIdentifierHashes(user)]);
+      await accountsRepo.insertLoginAttempt(trx, {
+        id: uuidv7(),
+        user_id: user.id,
+        identifier_hash: idHash,
+        success: true,
+        reason: null,
+        method,
+        ip: ctx.ip,
+        user_agent: ctx.userAgent,
+        created_at: new Date(),
+      });
+      const { tokens } = await issueSession(trx, this.deps.tokens, this.deps.config.REFRESH_TOKEN_TTL_DAYS, user, ctx);
+      await this.deps.events.record(trx, { type: 'auth.login_succeeded', actorId: user.id, userIds: [user.id], data: { method }, context: ctx });
+      return { user: userView(user), ...tokens };
+    });
+    if (!result) {
+      await this.recordFailure(user, idHash, 'bad_totp', true, ctx);
+      throw accountsError('totp_invalid');
+    }
+    return result;
+  }
+
+  /** Checks a TOTP code (advancing the replay guard) or uses up a recovery code, on a locked user row. */
+  async checkSecondFactor(trx: Executor, user: UserRow, input: { totpCode?: string; recoveryCode?: string }): Promise<boolean> {
+    if (input.totpCode) {
+      if (!user.totp_secret) return false;
+      const step = await checkTotp(this.totpBox.open(user.totp_secret), input.totpCode, user.totp_last_step === null ? null : Number(user.totp_last_step));
+      if (step === null) return false;
+      await accountsRepo.updateUser(trx, user.id, { totp_last_step: step });
+      return true;
+    }
+    if (input.recoveryCode) return codesRepo.useRecoveryCode(trx, user.id, sha256(normalizeRecoveryCode(input.recoveryCode)));
+    return false;
+  }
+
+  private async recordFailure(user: UserRow | null, idHash: string, reason: LoginFailure, counts: boolean, ctx: ActorContext): Promise<void> {
+    await withTransaction(this.deps.db, async (trx) => {
+      await accountsRepo.insertLoginAttempt(trx, {
+        id: uuidv7(),
+        user_id: user?.id ?? null,
+        identifier_hash: idHash,
+        success: false,
+        reason,
+        method: 'password',
+        counts_for_lockout: counts,
+        ip: ctx.ip,
+        user_agent: ctx.userAgent,
+        created_at: new Date(),
+      });
+      if (user && reason !== 'disabled') {
+        await this.deps.events.record(trx, { type: 'auth.login_failed', actorId: null, userIds: [user.id], data: { reason }, context: ctx });
+      }
+    });
+  }
+
+  /**
+   * Rotates a refresh token: the presented row is marked rotated and a new row of the same family
+   * is issued. Presenting an already-rotated token revokes the whole family (token theft).
+   */
+  async refresh(refreshToken: string, ctx: ActorContext): Promise<IssuedTokens> {
+    const outcome = await withTransaction(this.deps.db, async (trx) => {
+      const row = await accountsRepo.findSessionByHashForUpdate(trx, sha256(refreshToken));
+      if (!row) return 'refresh_invalid' as const;
+      if (row.rotated_at) {
+        if (await accountsRepo.revokeFamily(trx, row.family_id, 'refresh_reuse')) {
+          await this.deps.events.record(trx, {
+            type: 'auth.session_revoked',
+            actorId: null,
+            userIds: [row.user_id],
+            data: { sessionId: row.family_id, reason: 'refresh_reuse' },
+            context: ctx,
+          });
+        }
+        return 'refresh_reused' as const;
+      }
+      if (row.revoked_at || row.expires_at <= new Date()) return 'refresh_invalid' as const;
+      const user = await accountsRepo.findById(trx, row.user_id);
+      if (!user || user.disabled_at) return 'refresh_invalid' as const;
+      await accountsRepo.markRotated(trx, row.id);
+      const { tokens } = await issueSession(trx, this.deps.tokens, this.deps.config.REFRESH_TOKEN_TTL_DAYS, user, ctx, row);
+      return tokens;
+    });
+    if (typeof outcome === 'string') throw accountsError(outcome);
+    return outcome;
+  }
+
+  /** Signs the current device out: its whole session family is revoked. */
+  async logout(ctx: RequestContext): Promise<void> {
+    await withTransaction(this.deps.db, async (trx) => {
+      const session = ctx.user.sessionId ? await accountsRepo.findSession(trx, ctx.user.sessionId) : undefined;
+      if (!session || session.user_id !== ctx.user.id) return;
+      await accountsRepo.revokeFamily(trx, session.family_id, 'logout');
+      await this.deps.events.record(trx, {
+        type: 'auth.logged_out',
+        actorId: ctx.user.id,
+        userIds: [ctx.user.id],
+        data: { sessionId: session.family_id },
+        context: ctx,
+      });
+    });
+  }
+
+  /** A user by id, for other domains (null when unknown). */
+  async findById(id: string, db: Executor = this.deps.db): Promise<UserView | null> {
+    const row = await accountsRepo.findById(db, id);
+    return row ? userView(row) : null;
+  }
+
+  /** A user by email (case-insensitive), for other domains (wallets resolves recipients). */
+  async findByEmail(email: string, db: Executor = this.deps.db): Promise<UserView | null> {
+    const row = await accountsRepo.findByEmail(db, normalizeEmail(email));
+    return row ? userView(row) : null;
+  }
+
+  /** The operator's `npm run admin -- create`: a verified admin with a generated password (shown once). */
+  async createAdmin(email: string, name: string): Promise<{ user: UserView; password: string }> {
+    const password = randomBytes(18).toString('base64url');
+    const passwordHash = await hashPassword(password);
+    return withTransaction(this.deps.db, async (trx) => {
+      if (await accountsRepo.findByEmail(trx, normalizeEmail(email))) throw accountsError('email_taken');
+      const user = await accountsRepo.insertUser(trx, {
+        id: uuidv7(),
+        email: normalizeEmail(email),
+        name,
+        phone: null,
+        password_hash: passwordHash,
+        role: 'admin',
+        preferences: '{}',
+        email_verified_at: new Date(),
+        phone_verified_at: null,
+        totp_secret: null,
+        totp_enabled_at: null,
+        kyc_details: null,
+        disabled_at: null,
+        password_changed_at: new Date(),
+      });
+      await this.deps.events.record(trx, { type: 'auth.registered', actorId: null, userIds: [user.id], data: { email: user.email } });
+      return { user: userView(user), password };
+    });
+  }
+
+  /** The operator's `npm run admin -- promote`: gives an existing account the admin role. */
+  async promote(email: string): Promise<UserView> {
+    const row = await accountsRepo.findByEmail(this.deps.db, normalizeEmail(email));
+    if (!row) throw accountsError('user_not_found');
+    return userView(await accountsRepo.updateUser(this.deps.db, row.id, { role: 'admin' }));
+  }
+
+  /** The auth guard's resolver: the token's user and session must still be live; admins need 2FA for admin routes. */
+  async resolve(claims: AuthUser, adminRoute: boolean): Promise<AuthUser | null> {
+    if (!claims.sessionId) return null;
+    const row = await accountsRepo.findLiveIdentity(this.deps.db, claims.id, claims.sessionId);
+    if (!row) return null;
+    if (adminRoute && row.role === 'admin' && !row.totp_enabled_at) throw accountsError('admin_2fa_required');
+    return { id: row.id, role: row.role, sessionId: row.session_id };
+  }
+}
