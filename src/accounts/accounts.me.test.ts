@@ -144,3 +144,50 @@ describe('user A cannot read or change anything of user B', () => {
     ).rejects.toThrow(/changed/);
   });
 });
+
+describe('POST /me/password', () => {
+  it('needs the current password, checks the new one, and signs out every other device', async () => {
+    const user = await signUp();
+    const other = (await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: user.email, password: PASSWORD } })).json();
+    const change = (payload: object) => t.app.inject({ method: 'POST', url: '/api/v1/me/password', headers: user.auth, payload });
+    expect((await change({ currentPassword: 'not my password', newPassword: 'a fresh long secret' })).json()).toMatchObject({
+      status: 422,
+      code: 'current_password_invalid',
+    });
+    expect((await change({ currentPassword: PASSWORD, newPassword: 'qwerty123456' })).json()).toMatchObject({
+      code: 'weak_password',
+      errors: [{ field: 'body.newPassword', code: 'common' }],
+    });
+    expect((await change({ currentPassword: PASSWORD, newPassword: 'a fresh long secret' })).statusCode).toBe(204);
+    expect((await get('/me', user.auth)).statusCode).toBe(200);
+    expect((await get('/me', { authorization: `Bearer ${other.accessToken}` })).statusCode).toBe(401);
+    const login = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: user.email, password: 'a fresh long secret' } });
+    expect(login.statusCode).toBe(200);
+  });
+});
+
+describe('security headers and CORS', () => {
+  it('sends helmet headers and allows only listed origins', async () => {
+    const cors = await createTestApp({ env: { CORS_ORIGINS: 'https://app.example.test' } });
+    try {
+      const allowed = await cors.app.inject({
+        method: 'OPTIONS',
+        url: '/api/v1/auth/login',
+        headers: { origin: 'https://app.example.test', 'access-control-request-method': 'POST' },
+      });
+      expect(allowed.headers['access-control-allow-origin']).toBe('https://app.example.test');
+      const denied = await cors.app.inject({
+        method: 'OPTIONS',
+        url: '/api/v1/auth/login',
+        headers: { origin: 'https://evil.example.test', 'access-control-request-method': 'POST' },
+      });
+      expect(denied.headers['access-control-allow-origin']).toBeUndefined();
+      const res = await cors.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'a@example.test', password: 'x' } });
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['strict-transport-security']).toContain('max-age=');
+      expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+    } finally {
+      await cors.close();
+    }
+  });
+});
