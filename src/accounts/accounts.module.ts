@@ -47,7 +47,7 @@ export const accountsModule: DomainModule = {
     const services = createAccountsServices(deps);
     deps.services.accounts = services.accounts;
     deps.services.accountsModule = services;
-    deps.services.authResolver = (claims, request) => services.accounts.resolve(claims, request.routeOptions.config?.auth === 'admin');
+    deps.services.authResolver = (claims, request) => services.accounts.resolve(claims, request?.routeOptions?.config?.auth === 'admin');
     deps.jobs.register<{ messageId: string }>({
       name: DELIVER_MESSAGE_JOB,
       retryLimit: 8,
