@@ -5,6 +5,7 @@ export const ACCOUNTS_ERRORS = {
   email_taken: 409,
   phone_taken: 409,
   weak_password: 422,
+  current_password_invalid: 422,
   invalid_credentials: 401,
   totp_required: 401,
   totp_invalid: 401,

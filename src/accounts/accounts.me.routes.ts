@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { requestContext } from '../platform/http/http.context.js';
 import { pageQuery } from '../platform/http/http.pagination.js';
 import type { AccountsModuleServices } from './accounts.module.js';
-import { idParams, kycBody, kycDecisionBody, loginEntrySchema, patchMeBody, sessionSchema, userSchema } from './accounts.schema.js';
+import { changePasswordBody, idParams, kycBody, kycDecisionBody, loginEntrySchema, patchMeBody, sessionSchema, userSchema } from './accounts.schema.js';
 
 const tags = ['me'];
 
@@ -19,6 +19,11 @@ export function meRoutes(app: FastifyInstance, s: AccountsModuleServices): void 
   r.patch('/me', { config: { auth: 'user', rateTier: 'moderate' }, schema: { tags, body: patchMeBody, response: { 200: userSchema } } }, async (request) =>
     s.profile.update(requestContext(request), request.body),
   );
+
+  r.post('/me/password', { config: { auth: 'user', rateTier: 'strict' }, schema: { tags, body: changePasswordBody } }, async (request, reply) => {
+    await s.accounts.changePassword(requestContext(request), request.body.currentPassword, request.body.newPassword);
+    return reply.status(204).send();
+  });
 
   r.get(
     '/me/sessions',

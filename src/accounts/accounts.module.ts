@@ -2,6 +2,7 @@ import type { AppDeps } from '../platform/deps.js';
 import type { DomainModule } from '../platform/modules.js';
 import { SecretBox } from './accounts.crypto.js';
 import { devOutboxRoutes } from './accounts.dev.routes.js';
+import { PURGE_JOB, purgeExpired } from './accounts.housekeeping.js';
 import { meRoutes } from './accounts.me.routes.js';
 import { DELIVER_MESSAGE_JOB, DevOutboxSmsProvider, Mailer, Messages, devOutboxEnabled, type SmsProvider } from './accounts.messages.js';
 import { ProfileService } from './accounts.profile.service.js';
@@ -46,12 +47,19 @@ export const accountsModule: DomainModule = {
     const services = createAccountsServices(deps);
     deps.services.accounts = services.accounts;
     deps.services.accountsModule = services;
-    deps.services.authResolver = (claims, request) => services.accounts.resolve(claims, request.routeOptions.config?.auth === 'admin');
+    deps.services.authResolver = (claims, request) => services.accounts.resolve(claims, request?.routeOptions?.config?.auth === 'admin');
     deps.jobs.register<{ messageId: string }>({
       name: DELIVER_MESSAGE_JOB,
       retryLimit: 8,
       retryDelaySeconds: 5,
       handler: async ({ messageId }) => services.messages.deliver(messageId),
+    });
+    deps.jobs.register({
+      name: PURGE_JOB,
+      cron: '41 4 * * *',
+      handler: async () => {
+        await purgeExpired(deps.db, deps.config.ACTIVITY_RETENTION_DAYS);
+      },
     });
     if (devOutboxEnabled(deps.config)) deps.logger.warn('no SMTP_URL: mail and SMS stay in the dev outbox at GET /api/v1/dev/outbox');
   },

@@ -107,6 +107,8 @@ export const loginEntrySchema = z.object({
   userAgent: z.string().nullable(),
 });
 
+export const changePasswordBody = z.strictObject({ currentPassword: password, newPassword: password });
+
 export const kycBody = z.strictObject({
   fullName: z.string().trim().min(2).max(200),
   dateOfBirth: z.iso.date(),

@@ -232,6 +232,34 @@ export class AccountsService {
     });
   }
 
+  /** Changes the password of the signed-in user (current password required); every other device is signed out. */
+  async changePassword(ctx: RequestContext, currentPassword: string, newPassword: string): Promise<void> {
+    const user = await accountsRepo.findById(this.deps.db, ctx.user.id);
+    if (!user) throw accountsError('user_not_found');
+    if (!(await verifyPassword(user.password_hash, currentPassword))) {
+      throw accountsError('current_password_invalid', {}, [{ field: 'body.currentPassword', code: 'wrong', message: 'is not your current password' }]);
+    }
+    const problems = passwordProblems(newPassword, { email: user.email, name: user.name }).map((p) => ({ ...p, field: 'body.newPassword' }));
+    if (problems.length) throw accountsError('weak_password', {}, problems);
+    const passwordHash = await hashPassword(newPassword);
+    await withTransaction(this.deps.db, async (trx) => {
+      const current = ctx.user.sessionId ? await accountsRepo.findSession(trx, ctx.user.sessionId) : undefined;
+      await accountsRepo.updateUser(trx, user.id, { password_hash: passwordHash, password_changed_at: new Date() });
+      const families = await accountsRepo.revokeUserSessions(trx, user.id, 'password_change', current?.family_id ?? null);
+      await accountsRepo.clearLockout(trx, userIdentifierHashes(user));
+      await this.deps.events.record(trx, { type: 'auth.password_changed', actorId: user.id, userIds: [user.id], data: {}, context: ctx });
+      for (const sessionId of families) {
+        await this.deps.events.record(trx, {
+          type: 'auth.session_revoked',
+          actorId: user.id,
+          userIds: [user.id],
+          data: { sessionId, reason: 'password_change' },
+          context: ctx,
+        });
+      }
+    });
+  }
+
   /** A user by id, for other domains (null when unknown). */
   async findById(id: string, db: Executor = this.deps.db): Promise<UserView | null> {
     const row = await accountsRepo.findById(db, id);

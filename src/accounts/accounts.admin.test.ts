@@ -1,0 +1,121 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { inject } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createUser } from '../../test/helpers/factories.js';
+import { createTestApp, type TestApp } from '../../test/helpers/testApp.js';
+import { runAdminCommand } from './accounts.admin.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp({ env: { RATE_LIMIT_STRICT: '1000' } });
+});
+afterAll(async () => t?.close());
+
+const KYC = { fullName: 'Kim Park', dateOfBirth: '1990-04-01', country: 'KR', documentType: 'passport', documentNumber: 'M12345678' };
+const post = (url: string, headers: Record<string, string>, payload?: object) => t.app.inject({ method: 'POST', url: `/api/v1${url}`, headers, payload });
+
+describe('KYC', () => {
+  it('a user submits details (pending) and an admin with 2FA decides', async () => {
+    const user = await createUser(t.deps);
+    const admin = await createUser(t.deps, { role: 'admin' });
+    const submit = await post('/me/kyc', user.auth, KYC);
+    expect(submit.statusCode).toBe(202);
+    expect(submit.json()).toEqual({ kycStatus: 'pending' });
+    expect((await post('/me/kyc', user.auth, KYC)).json().code).toBe('kyc_already_pending');
+
+    const decide = await post(`/admin/users/${user.id}/kyc`, admin.auth, { status: 'verified' });
+    expect(decide.statusCode).toBe(200);
+    expect(decide.json()).toMatchObject({ id: user.id, kycStatus: 'verified' });
+    expect(JSON.stringify(decide.json())).not.toContain('M12345678');
+    expect((await post(`/admin/users/${user.id}/kyc`, admin.auth, { status: 'rejected' })).json()).toMatchObject({ status: 409, code: 'kyc_not_pending' });
+    expect((await post('/me/kyc', user.auth, KYC)).json().code).toBe('kyc_already_verified');
+
+    await t.deps.events.drain();
+    const decided = await t.deps.db.selectFrom('domain_events').selectAll().where('type', '=', 'auth.kyc_decided').where('actor_id', '=', admin.id).executeTakeFirstOrThrow();
+    expect(decided).toMatchObject({ user_ids: [user.id], data: { status: 'verified' } });
+  });
+
+  it('a rejected user may submit again', async () => {
+    const user = await createUser(t.deps);
+    const admin = await createUser(t.deps, { role: 'admin' });
+    await post('/me/kyc', user.auth, KYC);
+    await post(`/admin/users/${user.id}/kyc`, admin.auth, { status: 'rejected', reason: 'blurry photo' });
+    expect((await post('/me/kyc', user.auth, KYC)).statusCode).toBe(202);
+  });
+
+  it('validates the submission', async () => {
+    const user = await createUser(t.deps);
+    const res = await post('/me/kyc', user.auth, { ...KYC, country: 'france', dateOfBirth: '01/04/1990' });
+    expect(res.statusCode).toBe(422);
+    expect(res.json().errors.map((e: { field: string }) => e.field).sort()).toEqual(['body.country', 'body.dateOfBirth']);
+  });
+
+  it('admin routes: users get 403 forbidden, admins without 2FA 403 admin_2fa_required, unknown users 404', async () => {
+    const user = await createUser(t.deps);
+    const admin = await createUser(t.deps, { role: 'admin' });
+    const no2fa = await createUser(t.deps, { role: 'admin' });
+    await t.deps.db.updateTable('users').set({ totp_enabled_at: null }).where('id', '=', no2fa.id).execute();
+    expect((await post(`/admin/users/${user.id}/kyc`, user.auth, { status: 'verified' })).json()).toMatchObject({ status: 403, code: 'forbidden' });
+    expect((await post(`/admin/users/${user.id}/kyc`, no2fa.auth, { status: 'verified' })).json()).toMatchObject({
+      status: 403,
+      code: 'admin_2fa_required',
+    });
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: no2fa.auth })).statusCode).toBe(200);
+    const unknown = await post('/admin/users/01a205c0-0000-7000-8000-000000000000/kyc', admin.auth, { status: 'verified' });
+    expect(unknown.json()).toMatchObject({ status: 404, code: 'user_not_found' });
+  });
+});
+
+describe('lookups for other domains', () => {
+  it('finds users by id and by email in any case', async () => {
+    const user = await createUser(t.deps, { locale: 'pt' });
+    const byId = await t.deps.services.accounts.findById(user.id);
+    expect(byId).toMatchObject({ id: user.id, locale: 'pt' });
+    expect((await t.deps.services.accounts.findByEmail(user.email.toUpperCase()))?.id).toBe(user.id);
+    expect(await t.deps.services.accounts.findByEmail('nobody@example.test')).toBeNull();
+  });
+});
+
+describe('npm run admin', () => {
+  let dataDir: string;
+  beforeAll(() => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'sp-admin-cli-'));
+  });
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  const env = () => ({ DATABASE_URL: t.deps.infra.databaseUrl, CHAIN_RPC_URL: inject('rpcUrl'), DATA_DIR: dataDir, LOG_LEVEL: 'silent', NODE_ENV: 'test' });
+  async function admin(...args: string[]) {
+    const lines = { out: [] as string[], err: [] as string[] };
+    const code = await runAdminCommand(args, env(), { out: (l) => lines.out.push(l), err: (l) => lines.err.push(l) });
+    return { code, stdout: lines.out.join('\n'), stderr: lines.err.join('\n') };
+  }
+
+  it('creates an admin who can sign in; refuses an existing email', async () => {
+    const email = `root-${Date.now()}@example.test`;
+    const created = await admin('create', email, '--name', 'Root Admin');
+    expect(created.code).toBe(0);
+    expect(created.stdout).toContain(`admin created: ${email}`);
+    const password = created.stdout.match(/password \(shown once[^)]*\): (\S+)/)![1];
+    const row = await t.deps.db.selectFrom('users').select(['role', 'name', 'email_verified_at']).where('email', '=', email).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ role: 'admin', name: 'Root Admin' });
+    expect(row.email_verified_at).not.toBeNull();
+    const login = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password } });
+    expect(login.statusCode).toBe(200);
+    expect(login.json().user.role).toBe('admin');
+    expect(await admin('create', email)).toMatchObject({ code: 1, stderr: expect.stringContaining('use "promote"') });
+    expect(await admin('promote', 'nobody@example.test')).toMatchObject({ code: 1, stderr: expect.stringContaining('no account') });
+    expect(await admin('frobnicate', 'x@example.test')).toMatchObject({ code: 2, stderr: expect.stringContaining('usage') });
+  });
+
+  it('runs as the package script and promotes an existing user', async () => {
+    const user = await createUser(t.deps);
+    const run = promisify(execFile);
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/accounts/accounts.cli.ts', 'promote', user.email], { env: { ...process.env, ...env() } });
+    expect(stdout).toContain(`promoted to admin: ${user.email}`);
+    expect((await t.deps.db.selectFrom('users').select('role').where('id', '=', user.id).executeTakeFirstOrThrow()).role).toBe('admin');
+  }, 30_000);
+});

@@ -1,0 +1,59 @@
+import { loadConfig } from '../config.js';
+import { runMigrations } from '../platform/db/db.migrate.js';
+import { createDeps } from '../platform/deps.js';
+import { startInfrastructure } from '../platform/embedded/embedded.infrastructure.js';
+import { AppError } from '../platform/http/http.errors.js';
+import { createLogger } from '../platform/observability/logger.js';
+import { createAccountsServices } from './accounts.module.js';
+
+const USAGE = `usage: npm run admin -- create <email> [--name "Full Name"]
+       npm run admin -- promote <email>`;
+
+export interface AdminIo {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+const stdio: AdminIo = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+};
+
+/** `npm run admin`: creates the first admin account or promotes an existing one, on DATABASE_URL or the embedded database. */
+export async function runAdminCommand(argv: string[], env: NodeJS.ProcessEnv = process.env, io: AdminIo = stdio): Promise<number> {
+  const { out } = io;
+  const [command, email] = argv;
+  const nameAt = argv.indexOf('--name');
+  const name = nameAt >= 0 ? argv[nameAt + 1] : undefined;
+  if (!['create', 'promote'].includes(command ?? '') || !email || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email) || (nameAt >= 0 && !name)) {
+    io.err(USAGE);
+    return 2;
+  }
+  const config = loadConfig(env, []);
+  const logger = createLogger(config.LOG_LEVEL === 'silent' ? 'silent' : 'warn');
+  const infra = await startInfrastructure({ ...config, CHAIN_RPC_URL: config.CHAIN_RPC_URL ?? 'http://127.0.0.1:1' }, logger);
+  const deps = createDeps(config, infra, logger);
+  try {
+    await runMigrations(deps.pool);
+    const { accounts } = createAccountsServices(deps);
+    if (command === 'create') {
+      const { user, password } = await accounts.createAdmin(email, name ?? email.split('@')[0]);
+      out(`admin created: ${user.email} (${user.id})`);
+      out(`password (shown once, change it after signing in): ${password}`);
+      out('admin routes require two-factor authentication: sign in, then POST /api/v1/auth/2fa/setup and /auth/2fa/enable.');
+    } else {
+      const user = await accounts.promote(email);
+      out(`promoted to admin: ${user.email} (${user.id})`);
+      if (!user.twoFactorEnabled) out('this account has no two-factor authentication yet; admin routes stay closed until it is enabled.');
+    }
+    return 0;
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'email_taken') io.err(`streakpets: ${email} already has an account; use "promote"`);
+    else if (err instanceof AppError && err.code === 'user_not_found') io.err(`streakpets: no account with email ${email}`);
+    else throw err;
+    return 1;
+  } finally {
+    await deps.close();
+    await infra.stop();
+  }
+}

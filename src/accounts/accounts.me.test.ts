@@ -1,0 +1,193 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectNoCrossUserAccess } from '../../test/helpers/access.js';
+import { createUser, type TestUser } from '../../test/helpers/factories.js';
+import { createTestApp, type TestApp } from '../../test/helpers/testApp.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp({ env: { RATE_LIMIT_STRICT: '1000', RATE_LIMIT_MODERATE: '1000', RATE_LIMIT_LENIENT: '1000' } });
+});
+afterAll(async () => t?.close());
+
+const PASSWORD = 'correct horse battery staple';
+let n = 0;
+
+async function signUp() {
+  const email = `me${++n}-${Date.now()}@example.test`;
+  const body = (await t.app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { email, password: PASSWORD, name: 'Mia' } })).json();
+  return { email, id: body.user.id as string, refreshToken: body.refreshToken as string, auth: { authorization: `Bearer ${body.accessToken}` } };
+}
+
+const get = (url: string, headers: Record<string, string>) => t.app.inject({ method: 'GET', url: `/api/v1${url}`, headers });
+
+describe('GET and PATCH /me', () => {
+  it('updates name, locale, timezone and merges preferences', async () => {
+    const user = await createUser(t.deps, { locale: 'en' });
+    const res = await t.app.inject({
+      method: 'PATCH',
+      url: '/api/v1/me',
+      headers: user.auth,
+      payload: { name: 'New Name', locale: 'ja', timezone: 'Asia/Tokyo', preferences: { theme: 'dark' } },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ name: 'New Name', locale: 'ja', timezone: 'Asia/Tokyo', preferences: { theme: 'dark' } });
+    const again = await t.app.inject({ method: 'PATCH', url: '/api/v1/me', headers: user.auth, payload: { preferences: { sound: false } } });
+    expect(again.json().preferences).toEqual({ theme: 'dark', sound: false });
+    await t.deps.events.drain();
+    const events = await t.deps.db.selectFrom('domain_events').select('data').where('type', '=', 'auth.profile_updated').where('actor_id', '=', user.id).orderBy('created_at').execute();
+    expect(events.map((e) => e.data)).toEqual([{ fields: ['name', 'locale', 'timezone', 'preferences'] }, { fields: ['preferences'] }]);
+  });
+
+  it.each([
+    [{ timezone: 'Mars/Olympus' }, 'body.timezone'],
+    [{ locale: 'xx' }, 'body.locale'],
+    [{ email: 'steal@example.test' }, 'body'],
+    [{ role: 'admin' }, 'body'],
+    [{}, 'body'],
+  ])('refuses %j and changes nothing', async (payload, field) => {
+    const user = await createUser(t.deps);
+    const before = (await get('/me', user.auth)).json();
+    const res = await t.app.inject({ method: 'PATCH', url: '/api/v1/me', headers: user.auth, payload });
+    expect(res.statusCode).toBe(422);
+    expect(res.json().errors[0].field).toBe(field);
+    expect((await get('/me', user.auth)).json()).toEqual(before);
+  });
+
+  it('needs a token', async () => {
+    const res = await get('/me', {});
+    expect(res.statusCode).toBe(401);
+    expect(res.json().code).toBe('unauthorized');
+  });
+});
+
+describe('sessions and login history', () => {
+  it('lists devices (one per family, stable across refresh) and signs one out', async () => {
+    const user = await signUp();
+    const second = (await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', headers: { 'user-agent': 'phone/2' }, payload: { email: user.email, password: PASSWORD } })).json();
+    const list = (await get('/me/sessions', user.auth)).json().items;
+    expect(list).toHaveLength(2);
+    expect(list.filter((s: { current: boolean }) => s.current)).toHaveLength(1);
+    const phone = list.find((s: { userAgent: string }) => s.userAgent === 'phone/2');
+    expect(phone.current).toBe(false);
+
+    await t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken: second.refreshToken } });
+    const afterRefresh = (await get('/me/sessions', user.auth)).json().items;
+    expect(afterRefresh.map((s: { id: string }) => s.id).sort()).toEqual(list.map((s: { id: string }) => s.id).sort());
+
+    const del = await t.app.inject({ method: 'DELETE', url: `/api/v1/me/sessions/${phone.id}`, headers: user.auth });
+    expect(del.statusCode).toBe(204);
+    expect((await get('/me/sessions', user.auth)).json().items).toHaveLength(1);
+    expect((await get('/me', { authorization: `Bearer ${second.accessToken}` })).statusCode).toBe(401);
+    const again = await t.app.inject({ method: 'DELETE', url: `/api/v1/me/sessions/${phone.id}`, headers: user.auth });
+    expect(again.json()).toMatchObject({ status: 404, code: 'session_not_found' });
+  });
+
+  it('paginates the login history with a cursor', async () => {
+    const user = await signUp();
+    for (let i = 0; i < 3; i++) await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: user.email, password: i === 1 ? 'wrong password!!' : PASSWORD } });
+    const first = (await get('/me/logins?limit=2', user.auth)).json();
+    expect(first.items).toHaveLength(2);
+    expect(first.hasMore).toBe(true);
+    const second = (await get(`/me/logins?limit=2&cursor=${first.nextCursor}`, user.auth)).json();
+    expect(second.items).toHaveLength(1);
+    expect(second.hasMore).toBe(false);
+    expect([...first.items, ...second.items].map((l: { success: boolean }) => l.success)).toEqual([true, false, true]);
+    expect((await get('/me/logins?cursor=garbage', user.auth)).statusCode).toBe(422);
+  });
+});
+
+describe('user A cannot read or change anything of user B', () => {
+  let a: TestUser;
+  let b: TestUser;
+  beforeAll(async () => {
+    a = await createUser(t.deps, { name: 'Alice' });
+    b = await createUser(t.deps, { name: 'Bob Secretname' });
+    await t.deps.db
+      .insertInto('login_attempts')
+      .values({ id: '01a205bf-0000-7000-8000-000000000001', user_id: b.id, identifier_hash: 'x', success: true, method: 'password', reason: null, ip: '203.0.113.77', user_agent: 'bob-agent' })
+      .execute();
+  });
+
+  it('through the /me routes', async () => {
+    await expectNoCrossUserAccess({
+      app: t.app,
+      as: a.auth,
+      probes: [
+        { method: 'DELETE', url: `/api/v1/me/sessions/${b.sessionId}` },
+        { method: 'PATCH', url: '/api/v1/me', payload: { userId: b.id, name: 'hacked' }, deniedWith: [422] },
+        { method: 'GET', url: `/api/v1/me/sessions?userId=${b.id}`, deniedWith: [200] },
+        { method: 'GET', url: `/api/v1/me/logins?userId=${b.id}`, deniedWith: [200] },
+        { method: 'GET', url: `/api/v1/me?userId=${b.id}`, deniedWith: [200] },
+        { method: 'POST', url: `/api/v1/admin/users/${b.id}/kyc`, payload: { status: 'verified' } },
+        { method: 'POST', url: '/api/v1/auth/sms/verify', payload: { phone: '+14155550199', code: '123456' }, deniedWith: [400] },
+      ],
+      snapshot: async () => ({
+        me: (await get('/me', b.auth)).json(),
+        sessions: (await get('/me/sessions', b.auth)).json(),
+        logins: (await get('/me/logins', b.auth)).json(),
+      }),
+      mustNotLeak: [b.id, b.email, b.sessionId, 'Secretname', '203.0.113.77', 'bob-agent'],
+    });
+  });
+
+  it('the helper itself fails when access is granted or state changes', async () => {
+    await expect(
+      expectNoCrossUserAccess({ app: t.app, as: b.auth, probes: [{ method: 'GET', url: '/api/v1/me' }], snapshot: async () => null, mustNotLeak: [b.email] }),
+    ).rejects.toThrow();
+    await expect(
+      expectNoCrossUserAccess({
+        app: t.app,
+        as: b.auth,
+        probes: [{ method: 'PATCH', url: '/api/v1/me', payload: { name: 'changed' }, deniedWith: [200] }],
+        snapshot: async () => (await get('/me', b.auth)).json().name,
+      }),
+    ).rejects.toThrow(/changed/);
+  });
+});
+
+describe('POST /me/password', () => {
+  it('needs the current password, checks the new one, and signs out every other device', async () => {
+    const user = await signUp();
+    const other = (await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: user.email, password: PASSWORD } })).json();
+    const change = (payload: object) => t.app.inject({ method: 'POST', url: '/api/v1/me/password', headers: user.auth, payload });
+    expect((await change({ currentPassword: 'not my password', newPassword: 'a fresh long secret' })).json()).toMatchObject({
+      status: 422,
+      code: 'current_password_invalid',
+    });
+    expect((await change({ currentPassword: PASSWORD, newPassword: 'qwerty123456' })).json()).toMatchObject({
+      code: 'weak_password',
+      errors: [{ field: 'body.newPassword', code: 'common' }],
+    });
+    expect((await change({ currentPassword: PASSWORD, newPassword: 'a fresh long secret' })).statusCode).toBe(204);
+    expect((await get('/me', user.auth)).statusCode).toBe(200);
+    expect((await get('/me', { authorization: `Bearer ${other.accessToken}` })).statusCode).toBe(401);
+    const login = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: user.email, password: 'a fresh long secret' } });
+    expect(login.statusCode).toBe(200);
+  });
+});
+
+describe('security headers and CORS', () => {
+  it('sends helmet headers and allows only listed origins', async () => {
+    const cors = await createTestApp({ env: { CORS_ORIGINS: 'https://app.example.test' } });
+    try {
+      const allowed = await cors.app.inject({
+        method: 'OPTIONS',
+        url: '/api/v1/auth/login',
+        headers: { origin: 'https://app.example.test', 'access-control-request-method': 'POST' },
+      });
+      expect(allowed.headers['access-control-allow-origin']).toBe('https://app.example.test');
+      const denied = await cors.app.inject({
+        method: 'OPTIONS',
+        url: '/api/v1/auth/login',
+        headers: { origin: 'https://evil.example.test', 'access-control-request-method': 'POST' },
+      });
+      expect(denied.headers['access-control-allow-origin']).toBeUndefined();
+      const res = await cors.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'a@example.test', password: 'x' } });
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['strict-transport-security']).toContain('max-age=');
+      expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+    } finally {
+      await cors.close();
+    }
+  });
+});
