@@ -1,5 +1,6 @@
 import type { DomainModule } from './platform/modules.js';
+import { chatModule } from './chat/chat.module.js';
 import { petsModule } from './pets/pets.module.js';
 
 /** Every domain, in the order their setup runs (a domain comes after those whose services it uses). */
-export const domainModules: DomainModule[] = [petsModule];
+export const domainModules: DomainModule[] = [petsModule, chatModule];

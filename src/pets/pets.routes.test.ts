@@ -169,7 +169,7 @@ describe('time away', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page = (await api('GET', `/pets/${pet.id}/history?limit=2${cursor ? `&cursor=${cursor}` : ''}`, owner)).json();
+      const page: { items: Array<{ id: string }>; nextCursor: string | null } = (await api('GET', `/pets/${pet.id}/history?limit=2${cursor ? `&cursor=${cursor}` : ''}`, owner)).json();
       seen.push(...page.items.map((i: { id: string }) => i.id));
       cursor = page.nextCursor;
     } while (cursor);

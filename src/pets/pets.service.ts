@@ -5,6 +5,7 @@ import type { AppDeps } from '../platform/deps.js';
 import { withTransaction, type Executor, type Tx } from '../platform/db/db.transaction.js';
 import type { EventCatalog } from '../platform/events/events.catalog.js';
 import type { ActorContext } from '../platform/http/http.context.js';
+import { httpError } from '../platform/http/http.errors.js';
 import { decodeCursor, toPage } from '../platform/http/http.pagination.js';
 import type { AuthUser } from '../platform/http/http.types.js';
 import { Clock } from './pets.clock.js';
@@ -204,11 +205,14 @@ export class PetsService {
 
   /**
    * A chat message from the owner counts as the day's activity: streak credit, a little happiness
-   * and CHAT_XP under the daily cap. Runs on the chat service's transaction (the pet row is locked).
+   * and CHAT_XP under the daily cap (credit: false for slash commands, which only bring the pet up to now).
+   * Runs on the chat service's transaction with the pet row locked; only the owner may chat.
    */
-  async chatActivity(trx: Tx, actor: PetActor, petId: string): Promise<{ pet: PetView; row: OwnedPetRow; xpGained: number }> {
+  async chatActivity(trx: Tx, actor: PetActor, petId: string, opts: { credit: boolean }): Promise<{ pet: PetView; row: OwnedPetRow; xpGained: number }> {
     let xpGained = 0;
     const { view, row } = await this.mutateOn(trx, actor, petId, (p, now) => {
+      if (p.row.user_id !== actor.user.id) throw petError('pet_not_found');
+      if (!opts.credit) return;
       const sick = conditionAt(p.row, now).feelings.includes('sick');
       set(p, { happiness: clamp(p.row.happiness + 1) });
       xpGained = this.credit(p, now, CHAT_XP, sick);
@@ -258,7 +262,9 @@ export class PetsService {
     const pet = await this.requirePet(this.deps.db, actor, petId);
     const position = decodeCursor(cursor);
     const before = position ? { at: new Date(position.k), id: position.id } : null;
-    if (before && Number.isNaN(before.at.getTime())) decodeCursor('!');
+    if (before && Number.isNaN(before.at.getTime())) {
+      throw httpError('validation_failed', {}, [{ field: 'querystring.cursor', message: 'invalid cursor', code: 'invalid_cursor' }]);
+    }
     const rows = await petsRepo.history(this.deps.db, pet.id, limit + 1, before);
     const page = toPage(rows, limit, (r: PetHistoryRow) => ({ k: r.created_at.toISOString(), id: r.id }));
     return {
