@@ -8,7 +8,11 @@ import type { PetView } from '../pets/pets.service.js';
 export interface PersonaTurn {
   sender: 'user' | 'pet' | 'system';
   content: string;
+  at?: Date;
 }
+
+/** Saying the same thing again within this long counts as a repetition. */
+const REPEAT_WINDOW_MS = 10 * 60_000;
 
 export interface PersonaInput {
   pet: PetView;
@@ -17,6 +21,7 @@ export interface PersonaInput {
   content: string;
   /** Earlier messages, oldest first, not including `content`. */
   history: PersonaTurn[];
+  now?: Date;
 }
 
 export type Intent = 'how' | 'hungry' | 'tired' | 'streak' | 'name' | 'love' | 'thanks' | 'bye' | 'play' | 'greeting' | 'other';
@@ -32,7 +37,7 @@ const INTENTS: Array<[Intent, RegExp]> = [
   ['thanks', /thank|thx|merci|gracias|danke|grazie|obrigad|ありがとう|谢谢|多谢/i],
   ['bye', /\bbye\b|goodbye|good night|see you|au revoir|bonne nuit|à plus|adiós|adios|buenas noches|hasta luego|tschüss|tschuss|gute nacht|arrivederci|buonanotte|tchau|boa noite|até logo|さようなら|おやすみ|またね|再见|晚安|拜拜/i],
   ['play', /\bplay\b|jouer|jugar|spielen|giocare|brincar|jogar|遊ぼ|遊び|玩/i],
-  ['greeting', /^\s*(hi|hello|hey|yo|hiya|howdy)\b|good (morning|evening|afternoon)|bonjour|salut|coucou|bonsoir|\bhola\b|buenos días|buenas|\bhallo\b|guten (morgen|tag|abend)|\bmoin\b|\bciao\b|buongiorno|buonasera|\bolá\b|\bola\b|\boi\b|bom dia|boa tarde|こんにちは|おはよう|こんばんは|やあ|你好|早上好|晚上好|嗨|哈喽/i],
+  ['greeting', /^\s*(hi|hello|hey|yo|hiya|howdy)\b|good (morning|evening|afternoon)|bonjour|salut|coucou|bonsoir|\bhola\b|buenos días|buenas|\bhallo\b|guten (morgen|tag|abend)|\bmoin\b|\bciao\b|buongiorno|buonasera|(?<!\p{L})(olá|ola|oi)(?!\p{L})|bom dia|boa tarde|こんにちは|おはよう|こんばんは|やあ|你好|早上好|晚上好|嗨|哈喽/iu],
 ];
 
 export function detectIntent(text: string): Intent {
@@ -68,7 +73,8 @@ export function personaReply(input: PersonaInput): string {
   const intent = detectIntent(input.content);
   const lastUser = [...input.history].reverse().find((m) => m.sender === 'user');
   let line: string;
-  if (lastUser && lastUser.content.trim().toLowerCase() === input.content.trim().toLowerCase()) {
+  const recent = !lastUser?.at || !input.now || input.now.getTime() - lastUser.at.getTime() < REPEAT_WINDOW_MS;
+  if (lastUser && recent && lastUser.content.trim().toLowerCase() === input.content.trim().toLowerCase()) {
     line = t('repeat');
   } else {
     switch (intent) {

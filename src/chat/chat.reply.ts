@@ -9,6 +9,7 @@ export interface ReplyContext {
   content: string;
   /** Earlier messages, oldest first, not including `content`. */
   history: PersonaTurn[];
+  now?: Date;
 }
 
 /** Writes the pet's reply, handing each piece to onToken as it is produced; resolves with the whole text. */

@@ -205,7 +205,7 @@ export class ChatService {
   /** The model's reply when one is configured, else (or on timeout/error) the persona engine's. */
   private async generate(pet: PetView, locale: Locale, petId: string, content: string, messageId: string, hooks: ExchangeHooks) {
     const recent = (await chatRepo.recent(this.deps.db, petId, CONTEXT_MESSAGES + 1)).filter((m) => m.id !== messageId);
-    const context = { pet, locale, content, history: recent.map((m) => ({ sender: m.sender, content: m.content })) };
+    const context = { pet, locale, content, now: this.now(), history: recent.map((m) => ({ sender: m.sender, content: m.content, at: m.created_at })) };
     const onToken = (token: string) => hooks.onToken?.(token);
     if (this.provider) {
       const abort = new AbortController();
