@@ -1,5 +1,7 @@
 import { accountsModule } from './accounts/accounts.module.js';
+import { chatModule } from './chat/chat.module.js';
 import type { DomainModule } from './platform/modules.js';
+import { petsModule } from './pets/pets.module.js';
 
 /** Every domain, in the order their setup runs (a domain comes after those whose services it uses). */
-export const domainModules: DomainModule[] = [accountsModule];
+export const domainModules: DomainModule[] = [accountsModule, petsModule, chatModule];

@@ -1,0 +1,62 @@
+import OpenAI from 'openai';
+import { LOCALE_NAMES } from '../platform/i18n/i18n.service.js';
+import type { ReplyContext, ReplyProvider } from './chat.reply.js';
+
+export interface OpenAIProviderOptions {
+  apiKey: string;
+  baseURL?: string;
+  model: string;
+  timeoutMs: number;
+}
+
+const MAX_HISTORY = 12;
+
+/** The system prompt: who the pet is right now and how it must answer. */
+export function systemPrompt(ctx: ReplyContext): string {
+  const { pet } = ctx;
+  return [
+    `You are ${pet.name}, a virtual pet in the StreakPets app, chatting with your owner.`,
+    `Stage: ${pet.stage} (level ${pet.level}). Personality: ${pet.personality.join(', ')}. Mood: ${pet.mood}.`,
+    `Stats out of 100: happiness ${pet.stats.happiness}, health ${pet.stats.health}, energy ${pet.stats.energy}.` +
+      (pet.feelings.length ? ` You feel: ${pet.feelings.join(', ')}.` : ''),
+    `Daily streak: ${pet.streak.current} days (best ${pet.streak.longest}).`,
+    `Always answer in ${LOCALE_NAMES[ctx.locale].name}, in character for your stage and mood, in at most three short sentences of plain text (no HTML, no markdown).`,
+    'The owner can type /feed, /play, /groom and /stats; suggest them when they fit.',
+  ].join('\n');
+}
+
+/** Replies from any OpenAI-compatible chat-completions endpoint, streamed. */
+export class OpenAIProvider implements ReplyProvider {
+  readonly name = 'openai';
+  private readonly client: OpenAI;
+
+  constructor(private readonly options: OpenAIProviderOptions) {
+    this.client = new OpenAI({ apiKey: options.apiKey, baseURL: options.baseURL, timeout: options.timeoutMs, maxRetries: 0 });
+  }
+
+  async generate(ctx: ReplyContext, onToken: (token: string) => void, signal: AbortSignal): Promise<string> {
+    const history = ctx.history
+      .filter((m) => m.sender !== 'system')
+      .slice(-MAX_HISTORY)
+      .map((m) => ({ role: m.sender === 'user' ? ('user' as const) : ('assistant' as const), content: m.content }));
+    const stream = await this.client.chat.completions.create(
+      {
+        model: this.options.model,
+        stream: true,
+        max_tokens: 300,
+        messages: [{ role: 'system', content: systemPrompt(ctx) }, ...history, { role: 'user', content: ctx.content }],
+      },
+      { signal },
+    );
+    let text = '';
+    for await (const chunk of stream) {
+      const delta = chunk.choices[0]?.delta?.content;
+      if (delta) {
+        text += delta;
+        onToken(delta);
+      }
+    }
+    if (!text.trim()) throw new Error('the model returned an empty reply');
+    return text;
+  }
+}

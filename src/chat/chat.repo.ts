@@ -1,0 +1,117 @@
+import { sql, type Insertable, type Selectable } from 'kysely';
+import type { Executor } from '../platform/db/db.transaction.js';
+import type { ChatMessagesTable } from './chat.tables.js';
+
+export type MessageRow = Omit<Selectable<ChatMessagesTable>, 'search'>;
+
+export interface MessageFilter {
+  petId: string;
+  unreadOnly?: boolean;
+  since?: Date;
+  /** Full-text query and the regconfig to parse it with. */
+  search?: { q: string; config: string };
+}
+
+const columns = ['id', 'user_id', 'pet_id', 'sender', 'content', 'lang', 'metadata', 'created_at', 'read_at'] as const;
+
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+function filtered(ex: Executor, f: MessageFilter) {
+  let q = ex.selectFrom('chat_messages').where('pet_id', '=', f.petId);
+  if (f.unreadOnly) q = q.where('read_at', 'is', null);
+  if (f.since) q = q.where('created_at', '>', f.since);
+  if (f.search) {
+    const { q: text, config } = f.search;
+    q = q.where((eb) =>
+      eb.or([
+        sql<boolean>`search @@ websearch_to_tsquery(${config}::regconfig, ${text})`,
+        sql<boolean>`search @@ websearch_to_tsquery('simple', ${text})`,
+        // CJK has no word breaks for the 'simple' parser: fall back to a substring match there.
+        eb.and([eb('lang', '=', sql<string>`'simple'::regconfig`), eb('content', 'ilike', `%${escapeLike(text)}%`)]),
+      ]),
+    );
+  }
+  return q;
+}
+
+export const chatRepo = {
+  async insert(ex: Executor, rows: Insertable<ChatMessagesTable>[]): Promise<void> {
+    await ex.insertInto('chat_messages').values(rows).execute();
+  },
+
+  /** A page in time order: newest first by default, oldest first after `since`; keyset on (created_at, id). */
+  async page(ex: Executor, f: MessageFilter, limit: number, after: { at: Date; id: string } | null): Promise<MessageRow[]> {
+    const ascending = !!f.since;
+    let q = filtered(ex, f).select([...columns]);
+    if (after) {
+      const op = ascending ? '>' : '<';
+      q = q.where((eb) => eb.or([eb('created_at', op, after.at), eb.and([eb('created_at', '=', after.at), eb('id', op, after.id)])]));
+    }
+    const dir = ascending ? 'asc' : 'desc';
+    return q.orderBy('created_at', dir).orderBy('id', dir).limit(limit).execute();
+  },
+
+  async count(ex: Executor, f: MessageFilter): Promise<number> {
+    const row = await filtered(ex, f).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    return Number(row.n);
+  },
+
+  /** The last n messages of a conversation, oldest first (context for replies). */
+  async recent(ex: Executor, petId: string, n: number): Promise<MessageRow[]> {
+    const rows = await ex.selectFrom('chat_messages').select([...columns]).where('pet_id', '=', petId)
+      .orderBy('created_at', 'desc').orderBy('id', 'desc').limit(n).execute();
+    return rows.reverse();
+  },
+
+  async markRead(ex: Executor, petId: string, ids: string[] | 'all', at: Date): Promise<number> {
+    let q = ex.updateTable('chat_messages').set({ read_at: at }).where('pet_id', '=', petId).where('read_at', 'is', null);
+    if (ids !== 'all') q = q.where('id', 'in', ids.length ? ids : ['00000000-0000-0000-0000-000000000000']);
+    const result = await q.executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  },
+
+  /** Deletes messages; returns how many went and how many of those were unread. */
+  async remove(ex: Executor, petId: string, ids: string[] | 'all'): Promise<{ deleted: number; unread: number }> {
+    let q = ex.deleteFrom('chat_messages').where('pet_id', '=', petId);
+    if (ids !== 'all') q = q.where('id', 'in', ids);
+    const rows = await q.returning(['read_at']).execute();
+    return { deleted: rows.length, unread: rows.filter((r) => r.read_at === null).length };
+  },
+
+  /** Adds to a conversation's counters (creating the row on first message). */
+  async bumpThread(ex: Executor, userId: string, petId: string, total: number, unread: number, at: Date | null): Promise<void> {
+    await ex
+      .insertInto('chat_threads')
+      .values({ user_id: userId, pet_id: petId, total: Math.max(0, total), unread: Math.max(0, unread), last_message_at: at })
+      .onConflict((oc) =>
+        oc.column('pet_id').doUpdateSet({
+          total: sql`greatest(0, chat_threads.total + ${total})`,
+          unread: sql`greatest(0, chat_threads.unread + ${unread})`,
+          last_message_at: sql`coalesce(${at}::timestamptz, chat_threads.last_message_at)`,
+        }),
+      )
+      .execute();
+  },
+
+  async resetThread(ex: Executor, petId: string): Promise<void> {
+    await ex.updateTable('chat_threads').set({ total: 0, unread: 0 }).where('pet_id', '=', petId).execute();
+  },
+
+  async thread(ex: Executor, petId: string): Promise<{ total: number; unread: number } | undefined> {
+    return ex.selectFrom('chat_threads').select(['total', 'unread']).where('pet_id', '=', petId).executeTakeFirst();
+  },
+
+  /** Unread counts for each of a user's live pets. */
+  async unreadByPet(ex: Executor, userId: string): Promise<Array<{ pet_id: string; name: string; unread: number }>> {
+    return ex
+      .selectFrom('pets')
+      .leftJoin('chat_threads', 'chat_threads.pet_id', 'pets.id')
+      .select(['pets.id as pet_id', 'pets.name', sql<number>`coalesce(chat_threads.unread, 0)`.as('unread')])
+      .where('pets.user_id', '=', userId)
+      .where('pets.deleted_at', 'is', null)
+      .orderBy('pets.created_at')
+      .execute();
+  },
+};

@@ -1,0 +1,233 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createUser, type TestUser } from '../../test/helpers/factories.js';
+import { createTestApp, type TestApp } from '../../test/helpers/testApp.js';
+
+let t: TestApp;
+let owner: TestUser;
+let stranger: TestUser;
+let admin: TestUser;
+
+beforeAll(async () => {
+  t = await createTestApp({ env: { RATE_LIMIT_MODERATE: '10000', RATE_LIMIT_LENIENT: '10000' } });
+  owner = await createUser(t.deps, { locale: 'en' });
+  stranger = await createUser(t.deps);
+  admin = await createUser(t.deps, { role: 'admin' });
+});
+afterAll(async () => t?.close());
+
+const api = (method: 'GET' | 'POST' | 'DELETE', url: string, user: TestUser, payload?: object | string, headers: Record<string, string> = {}) =>
+  t.app.inject({ method, url: `/api/v1${url}`, headers: { ...user.auth, ...headers }, payload });
+
+async function adopt(user = owner, name = 'Pip') {
+  const res = await api('POST', '/pets', user, { name, personality: ['cheerful'] });
+  expect(res.statusCode).toBe(201);
+  return res.json().id as string;
+}
+
+async function say(petId: string, content: string, user = owner) {
+  const res = await api('POST', `/pets/${petId}/messages`, user, { content });
+  expect(res.statusCode).toBe(200);
+  return res.json();
+}
+
+async function messageCount(petId: string) {
+  const row = await t.deps.db.selectFrom('chat_messages').select((eb) => eb.fn.countAll<number>().as('n')).where('pet_id', '=', petId).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+describe('posting and storing messages', () => {
+  it('stores the user message and the pet reply in order, awards XP and records the events', async () => {
+    const petId = await adopt();
+    const { message, reply } = await say(petId, '  hello there  ');
+    expect(message).toMatchObject({ sender: 'user', content: 'hello there', petId, metadata: { xpGained: 2 } });
+    expect(message.readAt).not.toBeNull();
+    expect(reply).toMatchObject({ sender: 'pet', readAt: null, metadata: { provider: 'persona' } });
+    expect(reply.createdAt >= message.createdAt).toBe(true);
+    expect(reply.id > message.id).toBe(true);
+    const pet = (await api('GET', `/pets/${petId}`, owner)).json();
+    expect(pet).toMatchObject({ xp: 2, streak: { current: 1 } });
+
+    const events = await t.deps.db.selectFrom('domain_events').select(['type', 'data']).where('pet_id', '=', petId)
+      .where('type', 'like', 'chat.%').orderBy('created_at').orderBy('id').execute();
+    expect(events.map((e) => [e.type, (e.data as { sender?: string; typing?: boolean }).sender ?? (e.data as { typing?: boolean }).typing])).toEqual([
+      ['chat.message_created', 'user'],
+      ['chat.typing', true],
+      ['chat.message_created', 'pet'],
+      ['chat.typing', false],
+    ]);
+  });
+
+  it('rejects empty, too long, invalid Unicode, invalid UTF-8 and control characters with 422 and stores nothing', async () => {
+    const petId = await adopt();
+    const bad: Array<[string | Buffer, string]> = [
+      [JSON.stringify({ content: '   \n\t ' }), 'must not be empty'],
+      [JSON.stringify({ content: 'x'.repeat(2001) }), 'must be at most 2000 characters'],
+      ['{"content":"half a pair \\ud83d here"}', 'must be valid Unicode text (no lone surrogates)'],
+      [JSON.stringify({ content: 'bell\u0007' }), 'must not contain control characters other than newline and tab'],
+      [JSON.stringify({ content: 'null\u0000byte' }), 'must not contain control characters other than newline and tab'],
+      [Buffer.concat([Buffer.from('{"content":"bad '), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]), 'must be valid UTF-8'],
+    ];
+    for (const [payload, message] of bad) {
+      const res = await t.app.inject({ method: 'POST', url: `/api/v1/pets/${petId}/messages`, headers: { ...owner.auth, 'content-type': 'application/json' }, payload });
+      expect(res.statusCode).toBe(422);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.json().code).toBe('validation_failed');
+      expect(res.json().errors.map((e: { message: string }) => e.message)).toContain(message);
+    }
+    expect(await messageCount(petId)).toBe(0);
+    const ok = await say(petId, `${'é'.repeat(1997)}\n\t!  `);
+    expect([...ok.message.content].length).toBe(2000);
+  });
+
+  it('keeps markup as plain text', async () => {
+    const petId = await adopt();
+    const { message } = await say(petId, '<script>alert(1)</script>');
+    const list = (await api('GET', `/pets/${petId}/messages`, owner)).json();
+    expect(list.messages.find((m: { id: string }) => m.id === message.id).content).toBe('<script>alert(1)</script>');
+  });
+});
+
+describe('who can read the chat', () => {
+  it('hides the conversation from other users and lets an admin read it', async () => {
+    const petId = await adopt();
+    await say(petId, 'secret diary');
+    for (const [method, url, body] of [
+      ['GET', `/pets/${petId}/messages`],
+      ['GET', `/pets/${petId}/messages?q=secret`],
+      ['POST', `/pets/${petId}/messages`, { content: 'hi' }],
+      ['POST', `/pets/${petId}/messages/read`, { all: true }],
+      ['DELETE', `/pets/${petId}/messages?all=true`],
+    ] as const) {
+      const res = await api(method, url, stranger, body);
+      expect(res.statusCode).toBe(404);
+      expect(res.json().code).toBe('pet_not_found');
+    }
+    expect((await api('GET', '/chats/unread', stranger)).json()).toEqual({ pets: [], total: 0 });
+    const asAdmin = await api('GET', `/pets/${petId}/messages`, admin);
+    expect(asAdmin.statusCode).toBe(200);
+    expect(asAdmin.json().total).toBe(2);
+    expect((await api('POST', `/pets/${petId}/messages`, admin, { content: 'impersonating' })).statusCode).toBe(404);
+    expect(await messageCount(petId)).toBe(2);
+    expect((await t.app.inject({ method: 'GET', url: `/api/v1/pets/${petId}/messages` })).statusCode).toBe(401);
+  });
+});
+
+describe('read state, unread counts and deletion', () => {
+  it('counts unread replies per pet, marks some or all read, deletes one or all', async () => {
+    const a = await adopt(owner, 'A');
+    const b = await adopt(owner, 'B');
+    const r1 = await say(a, 'one');
+    const r2 = await say(a, 'two');
+    await say(b, 'three');
+    let unread = (await api('GET', '/chats/unread', owner)).json();
+    expect(unread.pets.filter((p: { petId: string }) => [a, b].includes(p.petId))).toEqual([
+      { petId: a, name: 'A', unread: 2 },
+      { petId: b, name: 'B', unread: 1 },
+    ]);
+    const onlyUnread = (await api('GET', `/pets/${a}/messages?unreadOnly=true`, owner)).json();
+    expect(onlyUnread.messages.map((m: { id: string }) => m.id)).toEqual([r2.reply.id, r1.reply.id]);
+    expect(onlyUnread.total).toBe(2);
+
+    expect((await api('POST', `/pets/${a}/messages/read`, owner, { messageIds: [r1.reply.id, r1.message.id] })).json()).toEqual({ updated: 1 });
+    expect((await api('POST', `/pets/${b}/messages/read`, owner, { messageIds: [r2.reply.id] })).json()).toEqual({ updated: 0 });
+    expect((await api('POST', `/pets/${a}/messages/read`, owner, { all: true })).json()).toEqual({ updated: 1 });
+    unread = (await api('GET', '/chats/unread', owner)).json();
+    expect(unread.pets.find((p: { petId: string }) => p.petId === a).unread).toBe(0);
+    expect((await api('POST', `/pets/${a}/messages/read`, owner, { all: false })).statusCode).toBe(422);
+
+    expect((await api('DELETE', `/pets/${a}/messages/${r1.message.id}`, owner)).statusCode).toBe(204);
+    const gone = await api('DELETE', `/pets/${a}/messages/${r1.message.id}`, owner);
+    expect(gone.statusCode).toBe(404);
+    expect(gone.json().code).toBe('chat_message_not_found');
+    expect((await api('GET', `/pets/${a}/messages`, owner)).json().total).toBe(3);
+    expect((await api('DELETE', `/pets/${a}/messages`, owner)).json().code).toBe('chat_delete_all_required');
+    expect((await api('DELETE', `/pets/${a}/messages?all=true`, owner)).json()).toEqual({ deleted: 3 });
+    expect((await api('GET', `/pets/${a}/messages`, owner)).json()).toMatchObject({ messages: [], total: 0, hasMore: false });
+    expect((await api('GET', `/pets/${b}/messages`, owner)).json().total).toBe(2);
+    const events = await t.deps.db.selectFrom('domain_events').select(['type', 'data']).where('pet_id', '=', a).where('type', 'in', ['chat.messages_read', 'chat.messages_deleted']).orderBy('created_at').execute();
+    expect(events.map((e) => e.data)).toEqual([
+      { messageIds: [r1.reply.id, r1.message.id], updated: 1 },
+      { messageIds: 'all', updated: 1 },
+      { messageIds: [r1.message.id], deleted: 1 },
+      { messageIds: 'all', deleted: 3 },
+    ]);
+  });
+
+  it('keeps the chat history of a deleted pet in the database for export', async () => {
+    const petId = await adopt();
+    await say(petId, 'remember me');
+    await api('DELETE', `/pets/${petId}`, owner);
+    expect(await messageCount(petId)).toBe(2);
+  });
+});
+
+describe('cursor pagination', () => {
+  it('walks the history with no duplicates or gaps while messages keep arriving', async () => {
+    const petId = await adopt();
+    for (let i = 0; i < 15; i++) await say(petId, `before ${i}`);
+    const before = (await t.deps.db.selectFrom('chat_messages').select('id').where('pet_id', '=', petId).execute()).map((r) => r.id);
+    const newest = (await api('GET', `/pets/${petId}/messages?limit=1`, owner)).json().messages[0];
+
+    const writers = Promise.all(Array.from({ length: 12 }, (_, i) => say(petId, `during ${i}`)));
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { messages: Array<{ id: string }>; nextCursor: string | null } =
+        (await api('GET', `/pets/${petId}/messages?limit=4${cursor ? `&cursor=${cursor}` : ''}`, owner)).json();
+      seen.push(...page.messages.map((m) => m.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    await writers;
+
+    expect(new Set(seen).size).toBe(seen.length);
+    for (const id of before) expect(seen).toContain(id);
+
+    const caughtUp: string[] = [];
+    let after: string | null = null;
+    do {
+      const page: { messages: Array<{ id: string; createdAt: string }>; nextCursor: string | null } =
+        (await api('GET', `/pets/${petId}/messages?limit=5&since=${encodeURIComponent(newest.createdAt)}${after ? `&cursor=${after}` : ''}`, owner)).json();
+      caughtUp.push(...page.messages.map((m) => m.id));
+      after = page.nextCursor;
+    } while (after);
+    expect(new Set(caughtUp).size).toBe(caughtUp.length);
+    const all = (await t.deps.db.selectFrom('chat_messages').select('id').where('pet_id', '=', petId).orderBy('created_at').orderBy('id').execute()).map((r) => r.id);
+    expect(all).toHaveLength(15 * 2 + 12 * 2);
+    expect(new Set([...seen, ...caughtUp])).toEqual(new Set(all));
+    expect([...caughtUp].sort()).toEqual(caughtUp);
+  });
+
+  it('rejects a tampered cursor and an over-large limit', async () => {
+    const petId = await adopt();
+    expect((await api('GET', `/pets/${petId}/messages?cursor=nope`, owner)).json().code).toBe('validation_failed');
+    const forged = Buffer.from(JSON.stringify({ k: 'not a date', id: 'x' })).toString('base64url');
+    expect((await api('GET', `/pets/${petId}/messages?cursor=${forged}`, owner)).statusCode).toBe(422);
+    expect((await api('GET', `/pets/${petId}/messages?limit=101`, owner)).statusCode).toBe(422);
+  });
+});
+
+describe('full-text search', () => {
+  it('finds messages by stemmed words in the owner language, and substrings in Japanese', async () => {
+    const fr = await createUser(t.deps, { locale: 'fr' });
+    const frPet = await adopt(fr, 'Minou');
+    await say(frPet, 'Les chevaux mangeaient des pommes vertes', fr);
+    await say(frPet, 'Il pleut aujourd’hui', fr);
+    const frHits = (await api('GET', `/pets/${frPet}/messages?q=${encodeURIComponent('cheval')}`, fr)).json();
+    expect(frHits.messages.map((m: { content: string }) => m.content)).toEqual(['Les chevaux mangeaient des pommes vertes']);
+    expect(frHits.total).toBe(1);
+
+    const enPet = await adopt(owner, 'Rex');
+    await say(enPet, 'I was running in the parks yesterday');
+    const enHits = (await api('GET', `/pets/${enPet}/messages?q=run%20park`, owner)).json();
+    expect(enHits.messages.map((m: { content: string }) => m.content)).toEqual(['I was running in the parks yesterday']);
+    expect((await api('GET', `/pets/${enPet}/messages?q=zebra`, owner)).json()).toMatchObject({ messages: [], total: 0 });
+
+    const ja = await createUser(t.deps, { locale: 'ja' });
+    const jaPet = await adopt(ja, 'タマ');
+    await say(jaPet, '今日は公園で走りました', ja);
+    const jaHits = (await api('GET', `/pets/${jaPet}/messages?q=${encodeURIComponent('公園')}`, ja)).json();
+    expect(jaHits.messages.map((m: { content: string }) => m.content)).toEqual(['今日は公園で走りました']);
+    const percent = (await api('GET', `/pets/${jaPet}/messages?q=${encodeURIComponent('%')}`, ja)).json();
+    expect(percent.messages).toEqual([]);
+  });
+});

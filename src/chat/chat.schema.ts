@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { hasForbiddenControls, isWellFormedText } from './chat.text.js';
+
+export const MAX_MESSAGE_CHARS = 2000;
+
+/** 1–2000 characters after trimming; well-formed Unicode; no control characters except \n and \t. */
+export const messageContent = z
+  .string()
+  .transform((s) => s.trim())
+  .superRefine((s, ctx) => {
+    const length = [...s].length;
+    if (length === 0) ctx.addIssue({ code: 'custom', message: 'must not be empty' });
+    else if (length > MAX_MESSAGE_CHARS) ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_MESSAGE_CHARS} characters` });
+    if (!isWellFormedText(s)) ctx.addIssue({ code: 'custom', message: 'must be valid Unicode text (no lone surrogates)' });
+    if (hasForbiddenControls(s)) ctx.addIssue({ code: 'custom', message: 'must not contain control characters other than newline and tab' });
+  });
+
+export const petIdParams = z.object({ petId: z.uuid() });
+export const messageParams = z.object({ petId: z.uuid(), id: z.uuid() });
+const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
+
+export const listMessagesQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.string().max(500).optional(),
+  unreadOnly: flag.optional(),
+  since: z.iso.datetime({ offset: true }).optional(),
+  q: z.string().trim().min(1).max(200).optional(),
+});
+export const postMessageBody = z.object({ content: messageContent });
+export const readBody = z.union([
+  z.object({ messageIds: z.array(z.uuid()).min(1).max(500) }),
+  z.object({ all: z.literal(true) }),
+]);
+export const deleteAllQuery = z.object({ all: flag.optional() });
+
+export const messageView = z.object({
+  id: z.string(),
+  petId: z.string(),
+  sender: z.enum(['user', 'pet', 'system']),
+  content: z.string(),
+  createdAt: z.string(),
+  readAt: z.string().nullable(),
+  metadata: z.record(z.string(), z.unknown()),
+});
+export const messagePage = z.object({
+  messages: z.array(messageView),
+  total: z.number().int(),
+  hasMore: z.boolean(),
+  nextCursor: z.string().nullable(),
+});
+export const exchangeView = z.object({ message: messageView, reply: messageView });
+export const unreadView = z.object({
+  pets: z.array(z.object({ petId: z.string(), name: z.string(), unread: z.number().int() })),
+  total: z.number().int(),
+});

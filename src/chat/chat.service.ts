@@ -1,0 +1,272 @@
+import { v7 as uuidv7 } from 'uuid';
+import type { AppDeps } from '../platform/deps.js';
+import { withTransaction, type Tx } from '../platform/db/db.transaction.js';
+import { AppError } from '../platform/http/http.errors.js';
+import type { RequestContext } from '../platform/http/http.context.js';
+import { decodeCursor, encodeCursor } from '../platform/http/http.pagination.js';
+import { httpError } from '../platform/http/http.errors.js';
+import { petError } from '../pets/pets.errors.js';
+import { isLocale, translate, type Locale } from '../platform/i18n/i18n.service.js';
+import type { PetsService, PetView } from '../pets/pets.service.js';
+import { ChatCommandUsageError, type ChatCommandContext, type ChatCommandReply } from './chat.commands.js';
+import { chatError } from './chat.errors.js';
+import { chatRepo, type MessageFilter, type MessageRow } from './chat.repo.js';
+import { PersonaProvider, type ReplyProvider } from './chat.reply.js';
+import type { Sender } from './chat.tables.js';
+
+export interface MessageView {
+  id: string;
+  petId: string;
+  sender: Sender;
+  content: string;
+  createdAt: string;
+  readAt: string | null;
+  metadata: Record<string, unknown>;
+}
+
+/** Callbacks for a streamed exchange: the stored user message, each reply token, and a restart after a provider failure. */
+export interface ExchangeHooks {
+  onStored?(message: MessageView): void;
+  onToken?(token: string): void;
+  onReset?(): void;
+}
+
+export interface ListQuery {
+  limit: number;
+  cursor?: string;
+  unreadOnly?: boolean;
+  since?: Date;
+  q?: string;
+}
+
+/** Postgres text-search configurations for our locales; 'simple' where Postgres has no stemmer. */
+const REGCONFIG: Record<Locale, string> = {
+  en: 'english', fr: 'french', es: 'spanish', de: 'german', it: 'italian', pt: 'portuguese', ja: 'simple', zh: 'simple',
+};
+const CONTEXT_MESSAGES = 12;
+const MAX_CONTENT = 2000;
+
+export function regconfigFor(locale: string): string {
+  return isLocale(locale) ? REGCONFIG[locale] : 'simple';
+}
+
+function toView(row: MessageRow): MessageView {
+  return {
+    id: row.id,
+    petId: row.pet_id,
+    sender: row.sender,
+    content: row.content,
+    createdAt: row.created_at.toISOString(),
+    readAt: row.read_at ? row.read_at.toISOString() : null,
+    metadata: (row.metadata ?? {}) as Record<string, unknown>,
+  };
+}
+
+/** "/name arg1 arg2" → the command name and its whitespace-split arguments. */
+export function parseCommand(content: string): { name: string; args: string[] } | null {
+  const m = /^\/([a-z][\w-]{0,31})(?:\s+([\s\S]*))?$/i.exec(content.trim());
+  if (!m) return null;
+  return { name: m[1].toLowerCase(), args: (m[2] ?? '').split(/\s+/).filter(Boolean) };
+}
+
+/** Chat with a pet: storage, history, read state, replies (persona or an OpenAI-compatible model) and slash commands. */
+export class ChatService {
+  private readonly persona = new PersonaProvider();
+
+  constructor(
+    private readonly deps: AppDeps,
+    private readonly pets: PetsService,
+    /** The model provider when configured; the persona engine answers otherwise and whenever it fails. */
+    private readonly provider: ReplyProvider | null,
+  ) {}
+
+  private now(): Date {
+    return this.pets.clock.now();
+  }
+
+  /**
+   * Stores the owner's message (committed before any reply is generated, so it is never lost),
+   * then the pet's reply or the command's answer; returns both. Streams reply tokens through hooks.
+   */
+  async post(ctx: RequestContext, petId: string, content: string, hooks: ExchangeHooks = {}): Promise<{ message: MessageView; reply: MessageView }> {
+    const command = parseCommand(content);
+    const first = await withTransaction(this.deps.db, async (trx) => {
+      const activity = await this.pets.chatActivity(trx, ctx, petId, { credit: !command });
+      const locale: Locale = isLocale(activity.row.owner_locale) ? activity.row.owner_locale : 'en';
+      const now = this.now();
+      const metadata: Record<string, unknown> = command
+        ? { command: command.name }
+        : { mood: activity.pet.mood, xpGained: activity.xpGained };
+      const message = await this.store(trx, activity.row.user_id, petId, 'user', content, locale, metadata, now, ctx);
+      if (!command) await this.typing(trx, ctx, activity.row.user_id, petId, true);
+      return { message, locale, pet: activity.pet, userId: activity.row.user_id };
+    });
+    hooks.onStored?.(first.message);
+
+    let reply: { sender: 'pet' | 'system'; content: string; metadata: Record<string, unknown> };
+    if (command) {
+      reply = await this.runCommand(command.name, command.args, { ...ctx, locale: first.locale, petId });
+      hooks.onToken?.(reply.content);
+    } else {
+      reply = await this.generate(first.pet, first.locale, petId, content, first.message.id, hooks);
+    }
+
+    const stored = await withTransaction(this.deps.db, async (trx) => {
+      await this.pets.requirePet(trx, ctx, petId, { lock: true });
+      const view = await this.store(trx, first.userId, petId, reply.sender, reply.content, first.locale, reply.metadata, this.now(), ctx);
+      if (!command) await this.typing(trx, ctx, first.userId, petId, false);
+      return view;
+    });
+    return { message: first.message, reply: stored };
+  }
+
+  /** A page of the conversation (owner or admin): newest first, or oldest first from `since`; optional full-text q. */
+  async list(ctx: RequestContext, petId: string, query: ListQuery) {
+    const pet = await this.pets.requirePet(this.deps.db, ctx, petId);
+    const filter: MessageFilter = { petId: pet.id, unreadOnly: query.unreadOnly, since: query.since };
+    if (query.q) filter.search = { q: query.q, config: regconfigFor(pet.owner_locale) };
+    const position = cursorPosition(query.cursor);
+    const rows = await chatRepo.page(this.deps.db, filter, query.limit + 1, position);
+    const hasMore = rows.length > query.limit;
+    const page = hasMore ? rows.slice(0, query.limit) : rows;
+    const last = page[page.length - 1];
+    const plain = !query.unreadOnly && !query.since && !query.q;
+    const total = plain ? ((await chatRepo.thread(this.deps.db, pet.id))?.total ?? 0) : await chatRepo.count(this.deps.db, filter);
+    return {
+      messages: page.map(toView),
+      total,
+      hasMore,
+      nextCursor: hasMore && last ? encodeCursor({ k: last.created_at.toISOString(), id: last.id }) : null,
+    };
+  }
+
+  /** Marks messages (or all) as read; returns how many changed. */
+  async markRead(ctx: RequestContext, petId: string, ids: string[] | 'all'): Promise<number> {
+    return withTransaction(this.deps.db, async (trx) => {
+      const pet = await this.ownedPet(trx, ctx, petId);
+      const updated = await chatRepo.markRead(trx, pet.id, ids, this.now());
+      if (updated) {
+        await chatRepo.bumpThread(trx, pet.user_id, pet.id, 0, -updated, null);
+        await this.deps.events.record(trx, { type: 'chat.messages_read', actorId: ctx.user.id, userIds: [pet.user_id], petId: pet.id, data: { messageIds: ids, updated }, context: ctx });
+      }
+      return updated;
+    });
+  }
+
+  /** Deletes one message, or the whole conversation with ids = 'all'. */
+  async remove(ctx: RequestContext, petId: string, ids: string[] | 'all'): Promise<number> {
+    return withTransaction(this.deps.db, async (trx) => {
+      const pet = await this.ownedPet(trx, ctx, petId);
+      const { deleted, unread } = await chatRepo.remove(trx, pet.id, ids);
+      if (ids !== 'all' && deleted === 0) throw chatError('chat_message_not_found');
+      if (ids === 'all') await chatRepo.resetThread(trx, pet.id);
+      else await chatRepo.bumpThread(trx, pet.user_id, pet.id, -deleted, -unread, null);
+      if (deleted) {
+        await this.deps.events.record(trx, { type: 'chat.messages_deleted', actorId: ctx.user.id, userIds: [pet.user_id], petId: pet.id, data: { messageIds: ids, deleted }, context: ctx });
+      }
+      return deleted;
+    });
+  }
+
+  /** Unread messages per live pet of the caller. */
+  async unread(ctx: RequestContext) {
+    const rows = await chatRepo.unreadByPet(this.deps.db, ctx.user.id);
+    const pets = rows.map((r) => ({ petId: r.pet_id, name: r.name, unread: Number(r.unread) }));
+    return { pets, total: pets.reduce((n, p) => n + p.unread, 0) };
+  }
+
+  private async ownedPet(trx: Tx, ctx: RequestContext, petId: string) {
+    const pet = await this.pets.requirePet(trx, ctx, petId, { lock: true });
+    if (pet.user_id !== ctx.user.id) throw petError('pet_not_found');
+    return pet;
+  }
+
+  private async store(
+    trx: Tx, userId: string, petId: string, sender: Sender, content: string, locale: Locale,
+    metadata: Record<string, unknown>, at: Date, ctx: RequestContext,
+  ): Promise<MessageView> {
+    const row: MessageRow = {
+      id: uuidv7(), user_id: userId, pet_id: petId, sender, content, lang: regconfigFor(locale), metadata, created_at: at,
+      read_at: sender === 'user' ? at : null,
+    };
+    await chatRepo.insert(trx, [{ ...row, metadata: JSON.stringify(metadata) }]);
+    await chatRepo.bumpThread(trx, userId, petId, 1, sender === 'user' ? 0 : 1, at);
+    await this.deps.events.record(trx, {
+      type: 'chat.message_created', actorId: ctx.user.id, userIds: [userId], petId, context: ctx,
+      data: { messageId: row.id, sender, content, createdAt: at.toISOString() },
+    });
+    return toView(row);
+  }
+
+  private async typing(trx: Tx, ctx: RequestContext, userId: string, petId: string, typing: boolean): Promise<void> {
+    await this.deps.events.record(trx, { type: 'chat.typing', actorId: ctx.user.id, userIds: [userId], petId, data: { typing }, context: ctx });
+  }
+
+  /** The model's reply when one is configured, else (or on timeout/error) the persona engine's. */
+  private async generate(pet: PetView, locale: Locale, petId: string, content: string, messageId: string, hooks: ExchangeHooks) {
+    const recent = (await chatRepo.recent(this.deps.db, petId, CONTEXT_MESSAGES + 1)).filter((m) => m.id !== messageId);
+    const context = { pet, locale, content, now: this.now(), history: recent.map((m) => ({ sender: m.sender, content: m.content, at: m.created_at })) };
+    const onToken = (token: string) => hooks.onToken?.(token);
+    if (this.provider) {
+      const abort = new AbortController();
+      const timer = setTimeout(() => abort.abort(new Error('reply timed out')), this.deps.config.OPENAI_TIMEOUT_MS);
+      let streamed = false;
+      try {
+        const text = await this.provider.generate(context, (t) => {
+          streamed = true;
+          onToken(t);
+        }, abort.signal);
+        return { sender: 'pet' as const, content: clip(text), metadata: { mood: pet.mood, provider: this.provider.name } };
+      } catch (err) {
+        this.deps.logger.warn({ err: (err as Error).message, provider: this.provider.name }, 'reply provider failed; persona engine answers');
+        if (streamed) hooks.onReset?.();
+      } finally {
+        clearTimeout(timer);
+      }
+      const text = await this.persona.generate(context, onToken);
+      return { sender: 'pet' as const, content: text, metadata: { mood: pet.mood, provider: 'persona', fallback: true } };
+    }
+    const text = await this.persona.generate(context, onToken);
+    return { sender: 'pet' as const, content: text, metadata: { mood: pet.mood, provider: 'persona' } };
+  }
+
+  /** Runs a slash command; unknown commands and bad arguments become a helpful system message, never an error page. */
+  private async runCommand(name: string, args: string[], ctx: ChatCommandContext) {
+    const t = (key: string, params: Record<string, unknown> = {}) => translate(ctx.locale, key, params);
+    const command = this.deps.commands.get(name);
+    if (!command) return { sender: 'system' as const, content: t('chat.commands.unknown', { name }), metadata: { command: name, unknown: true } };
+    let result: ChatCommandReply;
+    try {
+      result = await command.run(args, ctx);
+    } catch (err) {
+      let content: string;
+      if (err instanceof ChatCommandUsageError) {
+        content = `${t(err.messageKey, { name, ...err.params })}\n${t('chat.commands.usageLine', { usage: t(command.usageKey) })}`;
+      } else if (err instanceof AppError) {
+        content = t('chat.commands.failed', { reason: t(`errors.${err.code}.detail`, err.params) });
+      } else {
+        this.deps.logger.error({ err, command: name }, 'chat command failed');
+        content = t('chat.commands.failed', { reason: t('errors.internal.detail') });
+      }
+      return { sender: 'system' as const, content: clip(content), metadata: { command: name, error: true } };
+    }
+    return { sender: result.sender ?? ('system' as const), content: clip(result.content), metadata: { ...result.metadata, command: name } };
+  }
+}
+
+function clip(text: string): string {
+  const trimmed = text.trim();
+  const chars = [...trimmed];
+  return chars.length > MAX_CONTENT ? chars.slice(0, MAX_CONTENT).join('') : trimmed || '…';
+}
+
+/** The (created_at, id) position a cursor names; a tampered one is a 422. */
+function cursorPosition(cursor: string | undefined): { at: Date; id: string } | null {
+  const position = decodeCursor(cursor);
+  if (!position) return null;
+  const at = new Date(position.k);
+  if (Number.isNaN(at.getTime()) || !/^[0-9a-f-]{36}$/i.test(position.id)) {
+    throw httpError('validation_failed', {}, [{ field: 'querystring.cursor', message: 'invalid cursor', code: 'invalid_cursor' }]);
+  }
+  return { at, id: position.id };
+}

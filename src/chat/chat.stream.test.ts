@@ -1,0 +1,198 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createUser, type TestUser } from '../../test/helpers/factories.js';
+import { createTestApp, type TestApp } from '../../test/helpers/testApp.js';
+
+type Mode = 'stream' | 'json-error' | 'hang' | 'cut';
+
+/** A local server speaking the OpenAI chat-completions wire format, including `stream: true` SSE chunks. */
+class FakeOpenAI {
+  mode: Mode = 'stream';
+  pieces = ['Hel', 'lo ', 'from ', 'the ', 'model!'];
+  requests: Array<{ auth: string | undefined; body: any }> = [];
+  private server!: Server;
+  private open = new Set<ServerResponse>();
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/v1`;
+  }
+
+  async stop(): Promise<void> {
+    for (const res of this.open) res.destroy();
+    this.server.closeAllConnections();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse) {
+    let raw = '';
+    for await (const chunk of req) raw += chunk;
+    const body = JSON.parse(raw);
+    this.requests.push({ auth: req.headers.authorization, body });
+    if (req.url !== '/v1/chat/completions') {
+      res.writeHead(404).end();
+      return;
+    }
+    if (this.mode === 'json-error') {
+      res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'model overloaded', type: 'server_error' } }));
+      return;
+    }
+    if (this.mode === 'hang') {
+      this.open.add(res);
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    const chunk = (delta: object, finish: string | null = null) =>
+      `data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1_700_000_000, model: body.model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+    res.write(chunk({ role: 'assistant', content: '' }));
+    for (const [i, piece] of this.pieces.entries()) {
+      if (this.mode === 'cut' && i === 2) {
+        res.destroy();
+        return;
+      }
+      res.write(chunk({ content: piece }));
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    res.write(chunk({}, 'stop'));
+    res.end('data: [DONE]\n\n');
+  }
+}
+
+interface SseEvent {
+  event: string;
+  data: any;
+}
+
+function parseSse(body: string): SseEvent[] {
+  return body
+    .split('\n\n')
+    .filter((block) => block.trim())
+    .map((block) => {
+      const lines = block.split('\n');
+      return {
+        event: lines.find((l) => l.startsWith('event: '))!.slice(7),
+        data: JSON.parse(lines.find((l) => l.startsWith('data: '))!.slice(6)),
+      };
+    });
+}
+
+const api = (t: TestApp, user: TestUser, url: string, payload?: object, headers: Record<string, string> = {}) =>
+  t.app.inject({ method: payload ? 'POST' : 'GET', url: `/api/v1${url}`, headers: { ...user.auth, ...headers }, payload });
+
+describe('SSE with the persona engine', () => {
+  let t: TestApp;
+  let user: TestUser;
+  beforeAll(async () => {
+    t = await createTestApp();
+    user = await createUser(t.deps);
+  });
+  afterAll(async () => t?.close());
+
+  it('streams the reply token by token, then `done` with both stored messages', async () => {
+    const petId = (await api(t, user, '/pets', { name: 'Streamy' })).json().id;
+    const res = await api(t, user, `/pets/${petId}/messages`, { content: 'hi' }, { accept: 'text/event-stream' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toContain('text/event-stream');
+    const events = parseSse(res.body);
+    expect(events[0].event).toBe('message');
+    expect(events[0].data.message).toMatchObject({ sender: 'user', content: 'hi' });
+    const tokens = events.filter((e) => e.event === 'token').map((e) => e.data.token);
+    expect(tokens.length).toBeGreaterThan(3);
+    const done = events[events.length - 1];
+    expect(done.event).toBe('done');
+    expect(tokens.join('')).toBe(done.data.reply.content);
+    expect(done.data.reply.content).toBe("*Streamy's egg wiggles happily and feels warm.*");
+    const stored = (await api(t, user, `/pets/${petId}/messages`)).json();
+    expect(stored.messages.map((m: { id: string }) => m.id)).toEqual([done.data.reply.id, done.data.message.id]);
+  });
+
+  it('answers a bad streamed request with problem+json, not a stream', async () => {
+    const petId = (await api(t, user, '/pets', { name: 'Quiet' })).json().id;
+    const res = await api(t, user, `/pets/${petId}/messages`, { content: '' }, { accept: 'text/event-stream' });
+    expect(res.statusCode).toBe(422);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    const stranger = await createUser(t.deps);
+    expect((await api(t, stranger, `/pets/${petId}/messages`, { content: 'hi' }, { accept: 'text/event-stream' })).statusCode).toBe(404);
+  });
+});
+
+describe('the OpenAI-compatible provider', () => {
+  const fake = new FakeOpenAI();
+  let t: TestApp;
+  let user: TestUser;
+  let petId: string;
+  beforeAll(async () => {
+    const baseUrl = await fake.start();
+    t = await createTestApp({
+      env: { OPENAI_API_KEY: 'sk-test-key', OPENAI_BASE_URL: baseUrl, OPENAI_MODEL: 'pet-model-1', OPENAI_TIMEOUT_MS: '400', RATE_LIMIT_LENIENT: '10000' },
+    });
+    user = await createUser(t.deps, { locale: 'it' });
+    petId = (await api(t, user, '/pets', { name: 'Luna', personality: ['curious'] })).json().id;
+  });
+  afterAll(async () => {
+    await t?.close();
+    await fake.stop();
+  });
+
+  it('streams the model reply with the pet context and recent history', async () => {
+    fake.mode = 'stream';
+    const first = await api(t, user, `/pets/${petId}/messages`, { content: 'ciao Luna' });
+    expect(first.json().reply).toMatchObject({ sender: 'pet', content: 'Hello from the model!', metadata: { provider: 'openai' } });
+    const res = await api(t, user, `/pets/${petId}/messages`, { content: 'come stai?' }, { accept: 'text/event-stream' });
+    const events = parseSse(res.body);
+    expect(events.filter((e) => e.event === 'token').map((e) => e.data.token)).toEqual(fake.pieces);
+    expect(events.at(-1)!.data.reply.content).toBe('Hello from the model!');
+
+    const request = fake.requests.at(-1)!;
+    expect(request.auth).toBe('Bearer sk-test-key');
+    expect(request.body).toMatchObject({ model: 'pet-model-1', stream: true });
+    const [system, ...rest] = request.body.messages;
+    expect(system.role).toBe('system');
+    expect(system.content).toContain('You are Luna');
+    expect(system.content).toContain('Personality: curious');
+    expect(system.content).toContain('Always answer in Italian');
+    expect(rest).toEqual([
+      { role: 'user', content: 'ciao Luna' },
+      { role: 'assistant', content: 'Hello from the model!' },
+      { role: 'user', content: 'come stai?' },
+    ]);
+  });
+
+  it('falls back to the persona engine on a provider error, keeping the user message', async () => {
+    fake.mode = 'json-error';
+    const res = await api(t, user, `/pets/${petId}/messages`, { content: 'hai fame?' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().message.content).toBe('hai fame?');
+    expect(res.json().reply).toMatchObject({ sender: 'pet', metadata: { provider: 'persona', fallback: true } });
+    expect(res.json().reply.content).toBe("*L'uovo di Luna si muove felice ed è caldo.*");
+  });
+
+  it('falls back on a timeout', async () => {
+    fake.mode = 'hang';
+    const started = Date.now();
+    const res = await api(t, user, `/pets/${petId}/messages`, { content: 'ci sei?' });
+    expect(res.statusCode).toBe(200);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(res.json().reply.metadata).toMatchObject({ provider: 'persona', fallback: true });
+    const list = (await api(t, user, `/pets/${petId}/messages?limit=2`)).json();
+    expect(list.messages.map((m: { content: string }) => m.content)[1]).toBe('ci sei?');
+  });
+
+  it('restarts the stream with the persona reply when the model dies mid-stream', async () => {
+    fake.mode = 'cut';
+    const res = await api(t, user, `/pets/${petId}/messages`, { content: 'raccontami' }, { accept: 'text/event-stream' });
+    const events = parseSse(res.body);
+    const names = events.map((e) => e.event);
+    expect(names.slice(0, 3)).toEqual(['message', 'token', 'token']);
+    expect(names).toContain('reset');
+    const afterReset = events.slice(names.indexOf('reset') + 1).filter((e) => e.event === 'token').map((e) => e.data.token).join('');
+    const done = events.at(-1)!;
+    expect(done.event).toBe('done');
+    expect(afterReset).toBe(done.data.reply.content);
+    expect(done.data.reply.metadata).toMatchObject({ provider: 'persona', fallback: true });
+    const stored = await t.deps.db.selectFrom('chat_messages').select(['content', 'sender']).where('pet_id', '=', petId).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(2).execute();
+    expect(stored).toEqual([{ sender: 'pet', content: done.data.reply.content }, { sender: 'user', content: 'raccontami' }]);
+  });
+});

@@ -1,0 +1,20 @@
+/** Text checks shared by chat messages and pet names: what we store must be well-formed, printable Unicode. */
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** C0/C1 controls, DEL, and bidi/format controls, except newline and tab. */
+const FORBIDDEN_CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u200E\u200F\u202A-\u202E\u2066-\u2069\uFEFF]/;
+
+/** No lone UTF-16 surrogates (what invalid UTF-8 or a bad \\u escape turns into). */
+export function isWellFormedText(s: string): boolean {
+  return !LONE_SURROGATE.test(s);
+}
+
+/** Control characters other than \n and \t (and invisible direction overrides). */
+export function hasForbiddenControls(s: string): boolean {
+  return FORBIDDEN_CONTROL.test(s);
+}
+
+/** Line breaks are fine in a message, not in a name. */
+export function isSingleLine(s: string): boolean {
+  return !/[\n\t]/.test(s);
+}

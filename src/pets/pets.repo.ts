@@ -1,0 +1,78 @@
+import type { Insertable, Selectable, Updateable } from 'kysely';
+import type { Executor } from '../platform/db/db.transaction.js';
+import type { PetHistoryTable, PetsTable } from './pets.tables.js';
+
+export type PetRow = Selectable<PetsTable>;
+/** A pet with what the rules need from its owner. */
+export type OwnedPetRow = PetRow & { owner_timezone: string; owner_locale: string };
+export type PetHistoryRow = Selectable<PetHistoryTable>;
+
+function withOwner(ex: Executor) {
+  return ex
+    .selectFrom('pets')
+    .innerJoin('users', 'users.id', 'pets.user_id')
+    .selectAll('pets')
+    .select(['users.timezone as owner_timezone', 'users.locale as owner_locale']);
+}
+
+export const petsRepo = {
+  async insert(ex: Executor, row: Insertable<PetsTable>): Promise<void> {
+    await ex.insertInto('pets').values(row).execute();
+  },
+
+  async find(ex: Executor, id: string, opts: { lock?: boolean } = {}): Promise<OwnedPetRow | undefined> {
+    let q = withOwner(ex).where('pets.id', '=', id).where('pets.deleted_at', 'is', null);
+    if (opts.lock) q = q.forUpdate('pets');
+    return q.executeTakeFirst();
+  },
+
+  async listByUser(ex: Executor, userId: string): Promise<OwnedPetRow[]> {
+    return withOwner(ex)
+      .where('pets.user_id', '=', userId)
+      .where('pets.deleted_at', 'is', null)
+      .orderBy('pets.created_at')
+      .orderBy('pets.id')
+      .execute();
+  },
+
+  async countByUser(ex: Executor, userId: string): Promise<number> {
+    const row = await ex
+      .selectFrom('pets')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('user_id', '=', userId)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  },
+
+  async update(ex: Executor, id: string, patch: Updateable<PetsTable>): Promise<void> {
+    await ex.updateTable('pets').set(patch).where('id', '=', id).execute();
+  },
+
+  async lockUser(ex: Executor, userId: string): Promise<boolean> {
+    const row = await ex.selectFrom('users').select('id').where('id', '=', userId).forUpdate().executeTakeFirst();
+    return !!row;
+  },
+
+  async addHistory(ex: Executor, rows: Insertable<PetHistoryTable>[]): Promise<void> {
+    if (rows.length) await ex.insertInto('pet_history').values(rows).execute();
+  },
+
+  /** Newest first, keyset on (created_at, id). */
+  async history(ex: Executor, petId: string, limit: number, before: { at: Date; id: string } | null): Promise<PetHistoryRow[]> {
+    let q = ex.selectFrom('pet_history').selectAll().where('pet_id', '=', petId);
+    if (before) {
+      q = q.where((eb) =>
+        eb.or([eb('created_at', '<', before.at), eb.and([eb('created_at', '=', before.at), eb('id', '<', before.id)])]),
+      );
+    }
+    return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+  },
+
+  /** Live pets with a running streak, a page at a time by id (the hourly streak sweep). */
+  async withStreak(ex: Executor, afterId: string | null, limit: number): Promise<OwnedPetRow[]> {
+    let q = withOwner(ex).where('pets.deleted_at', 'is', null).where('pets.streak', '>', 0);
+    if (afterId) q = q.where('pets.id', '>', afterId);
+    return q.orderBy('pets.id').limit(limit).execute();
+  },
+};

@@ -1,0 +1,237 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createUser, type TestUser } from '../../test/helpers/factories.js';
+import { createTestApp, type TestApp } from '../../test/helpers/testApp.js';
+
+const H = 3_600_000;
+let t: TestApp;
+let owner: TestUser;
+let other: TestUser;
+let admin: TestUser;
+
+beforeAll(async () => {
+  t = await createTestApp({ env: { RATE_LIMIT_MODERATE: '10000', RATE_LIMIT_LENIENT: '10000' } });
+  owner = await createUser(t.deps, { timezone: 'Europe/Paris', locale: 'fr' });
+  other = await createUser(t.deps);
+  admin = await createUser(t.deps, { role: 'admin' });
+});
+afterAll(async () => t?.close());
+beforeEach(() => t.deps.services.pets.clock.set('2026-03-02T09:00:00Z'));
+
+const clock = () => t.deps.services.pets.clock;
+const api = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, user: TestUser, payload?: object, headers: Record<string, string> = {}) =>
+  t.app.inject({ method, url: `/api/v1${url}`, headers: { ...user.auth, ...headers }, payload });
+
+async function adopt(user = owner, name = 'Mochi') {
+  const res = await api('POST', '/pets', user, { name, personality: ['shy', 'curious'] });
+  expect(res.statusCode).toBe(201);
+  return res.json();
+}
+
+async function events(petId: string, type: string) {
+  return t.deps.db.selectFrom('domain_events').selectAll().where('pet_id', '=', petId).where('type', '=', type).orderBy('created_at').execute();
+}
+
+describe('pets CRUD and ownership', () => {
+  it('adopts an egg with full stats and lists it', async () => {
+    const pet = await adopt();
+    expect(pet).toMatchObject({ name: 'Mochi', stage: 'egg', level: 1, xp: 0, personality: ['shy', 'curious'], stats: { happiness: 80, health: 100, energy: 80 }, streak: { current: 0, longest: 0 } });
+    const list = await api('GET', '/pets', owner);
+    expect(list.json().pets.map((p: { id: string }) => p.id)).toContain(pet.id);
+    expect((await events(pet.id, 'pet.created')).length).toBe(1);
+  });
+
+  it('picks two personality traits when none are given', async () => {
+    const res = await api('POST', '/pets', owner, { name: 'Random' });
+    expect(res.json().personality).toHaveLength(2);
+  });
+
+  it('rejects a bad name with a localized 422 and stores nothing', async () => {
+    const before = await api('GET', '/pets', owner);
+    const res = await api('POST', '/pets', owner, { name: 'bad\u0007name' }, { 'accept-language': 'fr' });
+    expect(res.statusCode).toBe(422);
+    expect(res.json()).toMatchObject({ code: 'validation_failed', title: 'Saisie invalide' });
+    expect((await api('GET', '/pets', owner)).json().pets.length).toBe(before.json().pets.length);
+  });
+
+  it('hides a pet from other users (404, same as missing) and shows it to an admin', async () => {
+    const pet = await adopt();
+    for (const [m, u, body] of [['GET', `/pets/${pet.id}`], ['PATCH', `/pets/${pet.id}`, { name: 'x' }], ['DELETE', `/pets/${pet.id}`], ['POST', `/pets/${pet.id}/interactions`, { type: 'feed' }], ['GET', `/pets/${pet.id}/history`]] as const) {
+      const res = await api(m, u, other, body);
+      expect(res.statusCode).toBe(404);
+      expect(res.json()).toMatchObject({ code: 'pet_not_found', detail: "There is no such pet, or it is not yours." });
+    }
+    expect((await api('GET', `/pets/${pet.id}`, admin)).statusCode).toBe(200);
+    expect((await api('GET', `/pets?userId=${owner.id}`, admin)).json().pets.some((p: { id: string }) => p.id === pet.id)).toBe(true);
+    expect((await api('GET', `/pets?userId=${owner.id}`, other)).json().pets).toEqual([]);
+  });
+
+  it('renames and soft-deletes, keeping the timeline', async () => {
+    const pet = await adopt();
+    const renamed = await api('PATCH', `/pets/${pet.id}`, owner, { name: 'Neko' });
+    expect(renamed.json().name).toBe('Neko');
+    expect((await api('DELETE', `/pets/${pet.id}`, owner)).statusCode).toBe(204);
+    expect((await api('GET', `/pets/${pet.id}`, owner)).statusCode).toBe(404);
+    const row = await t.deps.db.selectFrom('pets').select(['deleted_at']).where('id', '=', pet.id).executeTakeFirstOrThrow();
+    expect(row.deleted_at).not.toBeNull();
+    expect((await events(pet.id, 'pet.deleted')).length).toBe(1);
+  });
+});
+
+describe('interactions, cooldowns and the daily XP cap', () => {
+  it('feeds with effects and XP, then enforces the cooldown in French', async () => {
+    const pet = await adopt();
+    const fed = await api('POST', `/pets/${pet.id}/interactions`, owner, { type: 'feed' });
+    expect(fed.statusCode).toBe(200);
+    expect(fed.json()).toMatchObject({ xpGained: 10, pet: { xp: 10, stats: { happiness: 85, health: 100, energy: 100 }, streak: { current: 1, longest: 1 } } });
+    const again = await api('POST', `/pets/${pet.id}/interactions`, owner, { type: 'feed' }, { 'accept-language': 'fr' });
+    expect(again.statusCode).toBe(409);
+    expect(again.json()).toMatchObject({ code: 'pet_interaction_cooldown', detail: 'Votre animal a besoin d\'une pause avant la prochaine action « feed » : réessayez dans 1800 secondes.' });
+    const [event] = await events(pet.id, 'pet.interacted');
+    expect(event.data).toMatchObject({ interaction: 'feed', xpGained: 10 });
+  });
+
+  it('stops granting XP at the daily cap and starts again the next local day', async () => {
+    const pet = await adopt();
+    let total = 0;
+    for (let hour = 0; hour < 8; hour++) {
+      for (const type of ['feed', 'play', 'groom']) {
+        const res = await api('POST', `/pets/${pet.id}/interactions`, owner, { type });
+        expect(res.statusCode).toBe(200);
+        total += res.json().xpGained;
+      }
+      clock().advance(H);
+    }
+    expect(total).toBe(150);
+    const got = await api('GET', `/pets/${pet.id}`, owner);
+    expect(got.json()).toMatchObject({ xp: 150, xpToday: 150, xpDailyCap: 150, stage: 'baby' });
+    clock().set('2026-03-02T23:30:00Z'); // 00:30 on 3 March in Paris
+    const next = await api('POST', `/pets/${pet.id}/interactions`, owner, { type: 'feed' });
+    expect(next.json()).toMatchObject({ xpGained: 10, pet: { xpToday: 10, streak: { current: 2 } } });
+  });
+
+  it('refuses to play when the pet is too tired', async () => {
+    const pet = await adopt();
+    clock().advance(70 * H);
+    const res = await api('POST', `/pets/${pet.id}/interactions`, owner, { type: 'play' });
+    expect(res.statusCode).toBe(409);
+    expect(res.json().code).toBe('pet_too_tired');
+  });
+});
+
+describe('time away', () => {
+  it('shows a pet left alone for a week as hungry and sad, and records the mood change', async () => {
+    const pet = await adopt();
+    clock().advance(7 * 24 * H);
+    const res = await api('GET', `/pets/${pet.id}`, owner);
+    expect(res.json()).toMatchObject({ mood: 'hungry', feelings: ['hungry', 'sad', 'tired'], stats: { happiness: 0, energy: 0, health: 64 } });
+    const history = await api('GET', `/pets/${pet.id}/history`, owner);
+    expect(history.json().items[0]).toMatchObject({ kind: 'mood', data: { from: 'happy', to: 'hungry' } });
+  });
+
+  it('catches up two stages after days away, recording each evolution', async () => {
+    const pet = await adopt();
+    for (let day = 0; day < 4; day++) {
+      clock().set(new Date(Date.parse('2026-03-02T08:00:00Z') + day * 24 * H));
+      for (let hour = 0; hour < 6; hour++) {
+        for (const type of ['feed', 'play', 'groom']) await api('POST', `/pets/${pet.id}/interactions`, owner, { type });
+        clock().advance(H);
+      }
+    }
+    const raised = (await api('GET', `/pets/${pet.id}`, owner)).json();
+    expect(raised).toMatchObject({ xp: 600, stage: 'baby' });
+    const waiting = (await api('GET', `/pets/${pet.id}/evolution`, owner)).json();
+    expect(waiting.next).toMatchObject({ stage: 'child', ready: false });
+    expect(waiting.next.requirements).toContainEqual({ kind: 'ageDays', required: 4, current: 3, met: false });
+
+    clock().set('2026-03-09T10:00:00Z');
+    const back = (await api('GET', `/pets/${pet.id}`, owner)).json();
+    expect(back.stage).toBe('teen');
+    const evolved = await events(pet.id, 'pet.evolved');
+    expect(evolved.map((e) => e.data)).toEqual([
+      { from: 'egg', to: 'baby', level: 2 },
+      { from: 'baby', to: 'child', level: 6 },
+      { from: 'child', to: 'teen', level: 6 },
+    ]);
+    const history = (await api('GET', `/pets/${pet.id}/history?limit=100`, owner)).json();
+    expect(history.items.filter((i: { kind: string }) => i.kind === 'evolution').map((i: { data: { to: string } }) => i.data.to)).toEqual(['teen', 'child', 'baby']);
+    const manual = await api('POST', `/pets/${pet.id}/evolve`, owner);
+    expect(manual.statusCode).toBe(409);
+    expect(manual.json().code).toBe('pet_evolution_not_ready');
+    expect(manual.json().errors.map((e: { field: string }) => e.field)).toContain('xp');
+  });
+
+  it('pages the timeline without duplicates', async () => {
+    const pet = await adopt();
+    for (let i = 0; i < 5; i++) {
+      await api('POST', `/pets/${pet.id}/interactions`, owner, { type: 'groom' });
+      clock().advance(2 * H);
+    }
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { items: Array<{ id: string }>; nextCursor: string | null } = (await api('GET', `/pets/${pet.id}/history?limit=2${cursor ? `&cursor=${cursor}` : ''}`, owner)).json();
+      seen.push(...page.items.map((i: { id: string }) => i.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen.length).toBeGreaterThanOrEqual(6);
+    expect((await api('GET', `/pets/${pet.id}/history?cursor=garbage`, owner)).statusCode).toBe(422);
+  });
+});
+
+describe('vacation', () => {
+  it('pauses decay and streak loss, at most 14 days and once a month', async () => {
+    const pet = await adopt();
+    await api('POST', `/pets/${pet.id}/interactions`, owner, { type: 'feed' });
+    const tooLong = await api('POST', `/pets/${pet.id}/vacation`, owner, { until: '2026-03-20T09:00:00Z' });
+    expect(tooLong.statusCode).toBe(422);
+    expect(tooLong.json().code).toBe('pet_vacation_invalid');
+    const res = await api('POST', `/pets/${pet.id}/vacation`, owner, { until: '2026-03-12T09:00:00Z' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().vacation).toMatchObject({ active: true, until: '2026-03-12T09:00:00.000Z' });
+    expect((await api('POST', `/pets/${pet.id}/vacation`, owner, { until: '2026-03-13T09:00:00Z' })).json().code).toBe('pet_vacation_active');
+
+    clock().set('2026-03-12T10:00:00Z');
+    const back = (await api('GET', `/pets/${pet.id}`, owner)).json();
+    expect(back.streak.current).toBe(1);
+    expect(back.stats).toEqual({ happiness: 83, health: 100, energy: 99 });
+    const fed = (await api('POST', `/pets/${pet.id}/interactions`, owner, { type: 'feed' })).json();
+    expect(fed.pet.streak.current).toBe(2);
+
+    const soon = await api('POST', `/pets/${pet.id}/vacation`, owner, { until: '2026-03-14T09:00:00Z' });
+    expect(soon.statusCode).toBe(409);
+    expect(soon.json()).toMatchObject({ code: 'pet_vacation_too_soon', detail: 'Vacation mode can be used once a month; the next one is possible from 2026-04-01.' });
+    expect((await events(pet.id, 'pet.vacation_started')).length).toBe(1);
+  });
+});
+
+describe('the hourly streak sweep', () => {
+  it('warns once when a streak is about to break in the owner time zone, and records a broken one', async () => {
+    const la = await createUser(t.deps, { timezone: 'America/Los_Angeles' });
+    const tokyo = await createUser(t.deps, { timezone: 'Asia/Tokyo' });
+    clock().set('2026-03-02T20:00:00Z'); // 12:00 in LA on 2 March, 05:00 on 3 March in Tokyo
+    const laPet = await adopt(la, 'West');
+    const tokyoPet = await adopt(tokyo, 'East');
+    await api('POST', `/pets/${laPet.id}/interactions`, la, { type: 'feed' });
+    await api('POST', `/pets/${tokyoPet.id}/interactions`, tokyo, { type: 'feed' });
+
+    const sweep = (at: string) => t.deps.services.pets.sweepStreaks(new Date(at));
+    await sweep('2026-03-04T05:00:00Z'); // 21:00 on 3 March in LA (3 h left); 14:00 on 4 March in Tokyo
+    await sweep('2026-03-04T06:00:00Z');
+    const risk = await events(laPet.id, 'pet.streak_at_risk');
+    expect(risk.map((e) => e.data)).toEqual([{ streak: 1, hoursLeft: 3 }]);
+    expect(await events(tokyoPet.id, 'pet.streak_at_risk')).toEqual([]);
+
+    await sweep('2026-03-04T16:00:00Z'); // 08:00 on 4 March in LA: broken; 01:00 on 5 March in Tokyo: broken
+    expect((await events(laPet.id, 'pet.streak_lost')).map((e) => e.data)).toEqual([{ streak: 1 }]);
+    expect((await events(tokyoPet.id, 'pet.streak_lost')).map((e) => e.data)).toEqual([{ streak: 1 }]);
+    await sweep('2026-03-04T17:00:00Z');
+    expect((await events(laPet.id, 'pet.streak_lost')).length).toBe(1);
+    clock().set('2026-03-04T17:00:00Z');
+    expect((await api('GET', `/pets/${laPet.id}`, la)).json().streak).toMatchObject({ current: 0, longest: 1 });
+  });
+
+  it('is registered as an hourly pg-boss job', () => {
+    expect(t.deps.jobs.names).toContain('pets.streak-sweep');
+  });
+});

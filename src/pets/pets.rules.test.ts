@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { conditionAt, dueEvolutions, grantXp, streakAfterActivity, streakAt, DAILY_XP_CAP } from './pets.rules.js';
+import type { PetsTable } from './pets.tables.js';
+import { hoursUntilLocalMidnight, localDay } from './pets.time.js';
+
+const H = 3_600_000;
+const t0 = new Date('2026-03-02T12:00:00Z');
+
+function pet(over: Partial<PetsTable> = {}): PetsTable {
+  return {
+    id: 'p', user_id: 'u', name: 'Mochi', personality: ['shy'], stage: 'egg', xp: 0,
+    happiness: 80, health: 100, energy: 80, stats_at: t0, mood: 'happy',
+    last_interaction_at: t0, last_fed_at: t0, last_played_at: null, last_groomed_at: null,
+    streak: 0, longest_streak: 0, streak_day: null, xp_day: null, xp_today: 0,
+    vacation_start: null, vacation_until: null, streak_risk_day: null,
+    created_at: t0, updated_at: t0, deleted_at: null, ...over,
+  };
+}
+
+describe('decay from timestamps', () => {
+  it('leaves a pet alone for a week hungry and sad, tired but not dead', () => {
+    const c = conditionAt(pet(), new Date(t0.getTime() + 7 * 24 * H));
+    expect(c.mood).toBe('hungry');
+    expect(c.feelings).toEqual(['hungry', 'sad', 'tired']);
+    expect(c.stats.happiness).toBe(0);
+    expect(c.stats.energy).toBe(0);
+    expect(c.stats.health).toBe(100 - 0.25 * (7 * 24 - 24));
+  });
+
+  it('makes a pet neglected for two weeks sick, never below zero', () => {
+    const c = conditionAt(pet(), new Date(t0.getTime() + 14 * 24 * H));
+    expect(c.mood).toBe('sick');
+    expect(c.stats.health).toBe(22);
+    expect(conditionAt(pet(), new Date(t0.getTime() + 100 * 24 * H)).stats.health).toBe(0);
+  });
+
+  it('pauses decay during a vacation', () => {
+    const p = pet({ vacation_start: t0, vacation_until: new Date(t0.getTime() + 10 * 24 * H) });
+    const c = conditionAt(p, new Date(t0.getTime() + 10 * 24 * H + 2 * H));
+    expect(c.stats).toEqual({ happiness: 76, health: 100, energy: 78 });
+    expect(c.mood).toBe('happy');
+  });
+});
+
+describe('streaks in the owner time zone', () => {
+  it('counts local days: the same UTC instants are two days in Auckland and one in Los Angeles', () => {
+    const first = new Date('2026-03-02T10:00:00Z');
+    const second = new Date('2026-03-02T12:00:00Z');
+    for (const [tz, expected] of [['Pacific/Auckland', 2], ['America/Los_Angeles', 1]] as const) {
+      const a = streakAfterActivity(pet(), first, tz);
+      const b = streakAfterActivity(pet({ streak: a.streak, longest_streak: a.longest, streak_day: a.day }), second, tz);
+      expect(b.streak).toBe(expected);
+    }
+  });
+
+  it('breaks after a missed local day and reports the lost streak', () => {
+    const p = pet({ streak: 5, longest_streak: 5, streak_day: '2026-03-02' });
+    expect(streakAt(p, new Date('2026-03-04T07:59:00Z'), 'America/Los_Angeles')).toMatchObject({ current: 5, atRisk: true, broken: false });
+    expect(streakAt(p, new Date('2026-03-04T08:00:00Z'), 'America/Los_Angeles')).toMatchObject({ current: 0, broken: true });
+    expect(streakAfterActivity(p, new Date('2026-03-04T20:00:00Z'), 'America/Los_Angeles')).toMatchObject({ streak: 1, longest: 5, lost: 5 });
+  });
+
+  it('keeps the streak across days covered by a vacation', () => {
+    const p = pet({
+      streak: 3, longest_streak: 3, streak_day: '2026-03-02',
+      vacation_start: new Date('2026-03-02T20:00:00Z'), vacation_until: new Date('2026-03-08T12:00:00Z'),
+    });
+    expect(streakAfterActivity(p, new Date('2026-03-09T09:00:00Z'), 'UTC')).toMatchObject({ streak: 4, lost: 0 });
+    expect(streakAt(p, new Date('2026-03-10T09:00:00Z'), 'UTC')).toMatchObject({ current: 0, broken: true });
+  });
+
+  it('measures the hours left in the local day', () => {
+    expect(localDay(new Date('2026-03-02T23:30:00Z'), 'Asia/Tokyo')).toBe('2026-03-03');
+    expect(hoursUntilLocalMidnight(new Date('2026-03-02T05:00:00Z'), 'America/Los_Angeles')).toBe(3);
+  });
+});
+
+describe('xp and evolution', () => {
+  it('caps daily XP per local day and halves it while sick', () => {
+    const now = new Date('2026-03-02T12:00:00Z');
+    expect(grantXp(pet({ xp_day: '2026-03-02', xp_today: DAILY_XP_CAP - 4 }), 10, false, now, 'UTC').gained).toBe(4);
+    expect(grantXp(pet({ xp_day: '2026-03-01', xp_today: DAILY_XP_CAP }), 10, false, now, 'UTC').gained).toBe(10);
+    expect(grantXp(pet(), 15, true, now, 'UTC').gained).toBe(7);
+  });
+
+  it('catches up several stages at once when age and XP allow, and stops before a manual stage', () => {
+    expect(dueEvolutions('baby', { xp: 600, ageDays: 7, health: 90, longestStreak: 7 })).toEqual(['child', 'teen']);
+    expect(dueEvolutions('baby', { xp: 600, ageDays: 3, health: 90, longestStreak: 3 })).toEqual([]);
+    expect(dueEvolutions('teen', { xp: 9000, ageDays: 90, health: 90, longestStreak: 30 })).toEqual(['adult']);
+    expect(dueEvolutions('baby', { xp: 600, ageDays: 7, health: 20, longestStreak: 7 })).toEqual([]);
+  });
+});

@@ -1,0 +1,76 @@
+/** Calendar arithmetic in a user's time zone, on 'YYYY-MM-DD' day strings. */
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+const dayFormatters = new Map<string, Intl.DateTimeFormat>();
+const clockFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/** A time zone Intl accepts; unknown names fall back to UTC so a bad profile value never breaks a pet. */
+export function safeTimeZone(tz: string | null | undefined): string {
+  if (!tz) return 'UTC';
+  try {
+    new Intl.DateTimeFormat('en-CA', { timeZone: tz });
+    return tz;
+  } catch {
+    return 'UTC';
+  }
+}
+
+function dayFormatter(tz: string): Intl.DateTimeFormat {
+  let f = dayFormatters.get(tz);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' });
+    dayFormatters.set(tz, f);
+  }
+  return f;
+}
+
+/** The calendar day of an instant in a time zone. */
+export function localDay(at: Date, tz: string): string {
+  return dayFormatter(tz).format(at);
+}
+
+/** day + n days. */
+export function addDays(day: string, n: number): string {
+  const t = Date.parse(`${day}T00:00:00Z`) + n * DAY_MS;
+  return new Date(t).toISOString().slice(0, 10);
+}
+
+/** Whole days from a to b (b − a). */
+export function daysBetween(a: string, b: string): number {
+  return Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / DAY_MS);
+}
+
+/** Hours left before the local day of `at` ends in tz. */
+export function hoursUntilLocalMidnight(at: Date, tz: string): number {
+  let f = clockFormatters.get(tz);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+    clockFormatters.set(tz, f);
+  }
+  const parts = Object.fromEntries(f.formatToParts(at).map((p) => [p.type, p.value]));
+  const elapsed = Number(parts.hour) + Number(parts.minute) / 60 + Number(parts.second) / 3600;
+  return 24 - elapsed;
+}
+
+export interface Interval {
+  start: Date;
+  until: Date;
+}
+
+/** Milliseconds of [from, to] that fall inside the pause interval. */
+function overlapMs(from: Date, to: Date, pause: Interval | null): number {
+  if (!pause) return 0;
+  const a = Math.max(from.getTime(), pause.start.getTime());
+  const b = Math.min(to.getTime(), pause.until.getTime());
+  return Math.max(0, b - a);
+}
+
+/** Hours between from and to, not counting time spent inside the pause (vacation). */
+export function activeHours(from: Date, to: Date, pause: Interval | null): number {
+  const span = to.getTime() - from.getTime();
+  if (span <= 0) return 0;
+  return (span - overlapMs(from, to, pause)) / HOUR_MS;
+}
+
+export { HOUR_MS, DAY_MS };
