@@ -1,0 +1,25 @@
+import type { Logger } from 'pino';
+import { withTransaction } from '../platform/db/db.transaction.js';
+import type { EventSubscriber } from '../platform/events/events.bus.js';
+import { toActivity } from './activity.mapping.js';
+import { activityRepo } from './activity.repo.js';
+
+/**
+ * The one place activity is logged: every domain event becomes log rows. The insert runs in its own
+ * savepoint and a failure is only reported, so logging never fails the action or the event's other subscribers.
+ */
+export function activitySubscriber(logger: Logger): EventSubscriber {
+  return {
+    name: 'activity',
+    types: '*',
+    async handle(event, trx) {
+      const rows = toActivity(event);
+      if (!rows.length) return;
+      try {
+        await withTransaction(trx, (sp) => activityRepo.insert(sp, rows));
+      } catch (err) {
+        logger.error({ err, eventId: event.id, type: event.type }, 'activity log write failed');
+      }
+    },
+  };
+}
