@@ -1,3 +1,4 @@
+-- Times are kept to the millisecond so ISO cursors and `since` filters round-trip exactly.
 -- Notifications: one row per user, title/body rendered in the user's locale when created.
 create table notifications (
   id uuid primary key,
@@ -8,7 +9,7 @@ create table notifications (
   body text not null,
   data jsonb not null default '{}',
   source_event_id uuid,
-  created_at timestamptz not null default now(),
+  created_at timestamptz not null default date_trunc('milliseconds', now()),
   seen_at timestamptz,
   read_at timestamptz,
   archived_at timestamptz,
@@ -36,6 +37,6 @@ create table announcements (
   title text not null,
   body text not null,
   priority text not null check (priority in ('low', 'normal', 'high', 'urgent')),
-  created_at timestamptz not null default now(),
+  created_at timestamptz not null default date_trunc('milliseconds', now()),
   expires_at timestamptz
 );

@@ -12,7 +12,7 @@ create table activity_log (
   metadata jsonb not null default '{}',
   ip_address text,
   user_agent text,
-  created_at timestamptz not null default now(),
+  created_at timestamptz not null default date_trunc('milliseconds', now()),
   primary key (created_at, id)
 ) partition by range (created_at);
 create index activity_log_user_idx on activity_log (user_id, created_at desc, id desc);
