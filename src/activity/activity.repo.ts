@@ -1,5 +1,6 @@
 import { sql, type SelectQueryBuilder } from 'kysely';
-import type { Executor } from '../platform/db/db.transaction.js';
+import pg from 'pg';
+import type { Executor, Tx } from '../platform/db/db.transaction.js';
 import type { DB } from '../platform/db/db.types.js';
 import type { CursorPosition } from '../platform/http/http.pagination.js';
 import type { NewActivity } from './activity.mapping.js';
@@ -29,6 +30,15 @@ export interface ActivityRow {
   created_at: Date;
 }
 
+const INSERT_COLUMNS = ['id', 'event_id', 'user_id', 'pet_id', 'action', 'category', 'source', 'details', 'metadata', 'ip_address', 'user_agent', 'created_at'] as const;
+let savepoints = 0;
+
+/** A literal escaped by pg itself (NUL, which PostgreSQL text cannot hold, is dropped). */
+function literal(value: string | Date | null): string {
+  if (value === null) return 'null';
+  return pg.escapeLiteral(value instanceof Date ? value.toISOString() : value.replace(/\0/g, ''));
+}
+
 const COLUMNS = ['id', 'user_id', 'pet_id', 'action', 'category', 'source', 'details', 'metadata', 'ip_address', 'user_agent', 'created_at'] as const;
 
 function filtered<O>(q: SelectQueryBuilder<DB, 'activity_log', O>, f: ActivityFilter) {
@@ -44,6 +54,24 @@ function filtered<O>(q: SelectQueryBuilder<DB, 'activity_log', O>, f: ActivityFi
 export const activityRepo = {
   async insert(db: Executor, rows: NewActivity[]): Promise<void> {
     if (rows.length) await db.insertInto('activity_log').values(rows).execute();
+  },
+
+  /**
+   * Inserts inside its own savepoint in ONE round trip (savepoint; insert; release as a simple-protocol
+   * batch with pg-escaped literals): the dispatcher runs this for every event, so round trips are its cost.
+   * On failure the savepoint is rolled back and the error rethrown; the caller's transaction stays usable.
+   */
+  async insertIsolated(trx: Tx, rows: NewActivity[]): Promise<void> {
+    if (!rows.length) return;
+    const name = `activity_log_sp_${++savepoints}`;
+    const values = rows.map((r) => `(${INSERT_COLUMNS.map((c) => literal(r[c])).join(', ')})`).join(', ');
+    const text = `savepoint ${name}; insert into activity_log (${INSERT_COLUMNS.join(', ')}) values ${values}; release savepoint ${name}`;
+    try {
+      await sql.raw(text).execute(trx);
+    } catch (err) {
+      await sql.raw(`rollback to savepoint ${name}; release savepoint ${name}`).execute(trx);
+      throw err;
+    }
   },
 
   async page(db: Executor, f: ActivityFilter, after: CursorPosition | null, limit: number): Promise<ActivityRow[]> {

@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import { withTransaction } from '../platform/db/db.transaction.js';
 import type { EventSubscriber } from '../platform/events/events.bus.js';
 import { toActivity } from './activity.mapping.js';
 import { activityRepo } from './activity.repo.js';
@@ -16,7 +15,7 @@ export function activitySubscriber(logger: Logger): EventSubscriber {
       const rows = toActivity(event);
       if (!rows.length) return;
       try {
-        await withTransaction(trx, (sp) => activityRepo.insert(sp, rows));
+        await activityRepo.insertIsolated(trx, rows);
       } catch (err) {
         logger.error({ err, eventId: event.id, type: event.type }, 'activity log write failed');
       }

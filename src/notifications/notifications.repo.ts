@@ -47,31 +47,40 @@ const live = (eb: ExpressionBuilder<DB, 'notifications'>): Expression<SqlBool> =
 const COLUMNS = ['id', 'user_id', 'type', 'priority', 'title', 'body', 'data', 'created_at', 'seen_at', 'read_at', 'archived_at', 'expires_at'] as const;
 
 export const notificationsRepo = {
+  /** Active users with their locale, name and muted types, in one query. */
   async recipients(db: Executor, userIds: string[]) {
     if (!userIds.length) return [];
-    return db.selectFrom('users').select(['id', 'locale', 'name']).where('id', 'in', userIds).where('disabled_at', 'is', null).execute();
-  },
-
-  async mutedUsers(db: Executor, userIds: string[], type: string): Promise<Set<string>> {
-    if (!userIds.length) return new Set();
-    const rows = await db
-      .selectFrom('notification_preferences')
-      .select('user_id')
-      .where('user_id', 'in', userIds)
-      .where('type', '=', type)
-      .where('muted', '=', true)
+    return db
+      .selectFrom('users as u')
+      .select([
+        'u.id',
+        'u.locale',
+        'u.name',
+        sql<string[]>`coalesce((select array_agg(p.type) from notification_preferences p where p.user_id = u.id and p.muted), '{}')`.as('muted'),
+      ])
+      .where('u.id', 'in', userIds)
+      .where('u.disabled_at', 'is', null)
       .execute();
-    return new Set(rows.map((r) => r.user_id));
   },
 
-  async insert(db: Executor, rows: NewNotification[]): Promise<NotificationRow[]> {
+  /** Inserts (once per source event, user and type) and returns each stored row with its user's new unread count. */
+  async insert(db: Executor, rows: NewNotification[]): Promise<Array<NotificationRow & { unread: number }>> {
     if (!rows.length) return [];
     return db
-      .insertInto('notifications')
-      .values(rows)
-      .onConflict((oc) => oc.columns(['source_event_id', 'user_id', 'type']).where('source_event_id', 'is not', null).doNothing())
-      .returning(COLUMNS)
-      .execute() as Promise<NotificationRow[]>;
+      .with('ins', (qb) =>
+        qb
+          .insertInto('notifications')
+          .values(rows)
+          .onConflict((oc) => oc.columns(['source_event_id', 'user_id', 'type']).where('source_event_id', 'is not', null).doNothing())
+          .returning(COLUMNS),
+      )
+      .selectFrom('ins')
+      .selectAll('ins')
+      .select(
+        sql<number>`((select count(*) from notifications n where n.user_id = ins.user_id and n.read_at is null and n.archived_at is null
+          and (n.expires_at is null or n.expires_at > now())) + (select count(*) from ins i2 where i2.user_id = ins.user_id))::int`.as('unread'),
+      )
+      .execute() as Promise<Array<NotificationRow & { unread: number }>>;
   },
 
   /** Gives every active user who has not muted the type one notification (announcements). */

@@ -64,23 +64,17 @@ export class NotificationsService {
     const ids = [...new Set(kept.flatMap((d) => [d.userId, d.counterparty?.userId ?? null]).filter((id): id is string => !!id))];
     const users = new Map((await repo.recipients(trx, ids)).map((u) => [u.id, u]));
     const rows: NewNotification[] = [];
-    for (const type of new Set(kept.map((d) => d.type))) {
-      const group = kept.filter((d) => d.type === type);
-      const muted = UNMUTABLE_TYPES.has(type) ? new Set<string>() : await repo.mutedUsers(trx, group.map((d) => d.userId), type);
-      for (const draft of group) {
-        const user = users.get(draft.userId);
-        if (!user || muted.has(draft.userId)) continue;
-        rows.push(this.render(draft, user.locale, event, draft.counterparty ? users.get(draft.counterparty.userId ?? '')?.name : undefined));
-      }
+    for (const draft of kept) {
+      const user = users.get(draft.userId);
+      if (!user || (!UNMUTABLE_TYPES.has(draft.type) && user.muted.includes(draft.type))) continue;
+      rows.push(this.render(draft, user.locale, event, draft.counterparty ? users.get(draft.counterparty.userId ?? '')?.name : undefined));
     }
     const inserted = await repo.insert(trx, rows);
-    const views = inserted.map(toView);
-    for (const userId of new Set(inserted.map((r) => r.user_id))) {
-      const { unread } = await repo.counts(trx, userId);
-      for (const view of views.filter((_, i) => inserted[i].user_id === userId)) {
-        this.deps.services.realtime?.emitAfterCommit(trx, userRoom(userId), 'notification', { ...view, at: view.createdAt, unreadCount: unread });
-      }
-    }
+    const views = inserted.map((row) => {
+      const view = toView(row);
+      this.deps.services.realtime?.emitAfterCommit(trx, userRoom(row.user_id), 'notification', { ...view, at: view.createdAt, unreadCount: row.unread });
+      return view;
+    });
     return views;
   }
 

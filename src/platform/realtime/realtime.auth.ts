@@ -27,13 +27,14 @@ function isExpired(token: string): boolean {
   }
 }
 
-/** The handshake seen as the request the accounts resolver expects (ip, headers, url). */
+/** The handshake seen as the request the accounts resolver expects: ip, headers, and a route that needs a signed-in user. */
 function handshakeRequest(socket: Socket, deps: AppDeps, locale: string): FastifyRequest {
   return {
     ip: socket.handshake.address,
     headers: socket.handshake.headers,
     url: socket.handshake.url,
     method: 'GET',
+    routeOptions: { url: '/socket.io', method: 'GET', config: { auth: 'user' } },
     locale,
     log: deps.logger,
     user: null,
