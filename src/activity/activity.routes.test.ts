@@ -66,6 +66,21 @@ describe('GET /activity', () => {
   });
 });
 
+describe('what the log keeps', () => {
+  it('stores any text exactly (quotes, backslashes, unicode, SQL-looking input)', async () => {
+    const user = await createUser(t.deps);
+    const nasty = `O'Brien \\ "q" 日本語 🐾 '); drop table activity_log; --end`;
+    await withTransaction(t.deps.db, (trx) =>
+      t.deps.events.record(trx, { type: 'pet.updated', actorId: user.id, userIds: [user.id], data: { fields: [nasty] }, context: { ip: "1.2.3.4'", userAgent: nasty } }),
+    );
+    await t.deps.events.drain();
+    const [entry] = (await get(user, '/api/v1/activity')).json().items;
+    expect(entry.details).toEqual({ fields: [nasty] });
+    expect(entry.userAgent).toBe(nasty);
+    expect(entry.ipAddress).toBe("1.2.3.4'");
+  });
+});
+
 describe('POST /activity (client events)', () => {
   it('logs an allowed client event through the outbox', async () => {
     const user = await createUser(t.deps);
