@@ -49,6 +49,8 @@ export const configSchema = z.object({
   TREASURY_PRIVATE_KEY: z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'must be a 0x-prefixed 32-byte hex key').optional(),
   UNVERIFIED_DAILY_LIMIT: z.string().regex(/^\d+(\.\d{1,6})?$/, 'must be a decimal amount').default('1000'),
   ACTIVITY_RETENTION_DAYS: int(90, 1),
+  REALTIME_REDIS_PREFIX: z.string().regex(/^[\w:.-]{1,64}$/, 'must be 1-64 characters of letters, digits, _ : . -').default('streakpets:sio'),
+  NOTIFICATION_TTL_DAYS: int(90, 1),
 });
 
 export type Config = z.infer<typeof configSchema>;

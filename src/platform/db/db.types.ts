@@ -2,6 +2,8 @@ import type { ColumnType, Generated } from 'kysely';
 import type { AccountsTables } from '../../accounts/accounts.tables.js';
 import type { PetsTables } from '../../pets/pets.tables.js';
 import type { ChatTables } from '../../chat/chat.tables.js';
+import type { ActivityTables } from '../../activity/activity.tables.js';
+import type { NotificationsTables } from '../../notifications/notifications.tables.js';
 
 export type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 export type Json = ColumnType<unknown, string | undefined, string>;
@@ -39,4 +41,4 @@ export interface PlatformTables {
 }
 
 /** The whole schema as Kysely sees it: each domain adds its tables interface here. */
-export interface DB extends PlatformTables, AccountsTables, PetsTables, ChatTables {}
+export interface DB extends PlatformTables, AccountsTables, PetsTables, ChatTables, NotificationsTables, ActivityTables {}

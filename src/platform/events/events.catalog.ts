@@ -46,7 +46,16 @@ export interface EventCatalog {
   // notifications and system
   'notification.created': { notificationId: string; type: string; priority: string };
   'notification.read': { notificationIds: string[] | 'all'; unreadCount: number };
-  'system.announcement': { announcementId: string; title: string; body: string; priority: string };
+  'system.announcement': { announcementId: string; title: string; body: string; priority: string; expiresAt?: string | null };
+  // realtime, notifications and activity: contracts for domains still to come (bulk, friends, store)
+  'activity.client': { action: string; category: 'pet' | 'social' | 'system'; details: Record<string, unknown> };
+  'pet.needs_care': { stat: string; value: number };
+  'batch.progress': { batchId: string; processed: number; total: number; succeeded: number; failed: number; milestone?: boolean };
+  'batch.completed': { batchId: string; total: number; succeeded: number; failed: number };
+  'friend.requested': { requestId: string; fromUserId: string; fromName: string };
+  'gift.sent': { giftId: string; gift: string; fromUserId: string; fromName: string };
+  'order.updated': { orderId: string; status: string };
+  'order.completed': { orderId: string; reference: string };
 }
 
 export interface TransferEventData {

@@ -1,0 +1,185 @@
+import { v7 as uuidv7 } from 'uuid';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withTransaction } from '../platform/db/db.transaction.js';
+import { createUser, type TestUser } from '../../test/helpers/factories.js';
+import { createTestApp, type TestApp } from '../../test/helpers/testApp.js';
+import { csvCell } from './activity.export.js';
+
+let t: TestApp;
+let alice: TestUser;
+let bob: TestUser;
+const petId = uuidv7();
+const web = { ip: '203.0.113.5', userAgent: 'Mozilla/5.0 Firefox/128.0' };
+
+async function record(type: string, actor: TestUser, data: Record<string, unknown>, extra: { userIds?: string[]; petId?: string } = {}) {
+  await withTransaction(t.deps.db, (trx) =>
+    t.deps.events.record(trx, { type, actorId: actor.id, userIds: extra.userIds ?? [actor.id], petId: extra.petId ?? null, data, context: web }),
+  );
+}
+
+const get = (user: TestUser, url: string) => t.app.inject({ method: 'GET', url, headers: user.auth });
+
+beforeAll(async () => {
+  t = await createTestApp({ env: { RATE_LIMIT_MODERATE: '5' } });
+  alice = await createUser(t.deps);
+  bob = await createUser(t.deps);
+  await record('auth.login_succeeded', alice, { method: 'password', password: 'never-logged' });
+  await record('pet.created', alice, { name: 'Mochi', stage: 'egg' }, { petId });
+  await record('pet.interacted', alice, { interaction: 'feed', xpGained: 5, stats: { hunger: 80 } }, { petId });
+  await record('chat.message_created', alice, { messageId: uuidv7(), sender: 'user', content: 'secret diary text', createdAt: new Date().toISOString() }, { petId });
+  await record('chat.typing', alice, { typing: true }, { petId });
+  await record('wallet.created', bob, { walletId: uuidv7(), address: '0x3333333333333333333333333333333333333333', kind: 'user' });
+  await t.deps.events.drain();
+});
+afterAll(async () => t?.close());
+
+describe('GET /activity', () => {
+  it("lists the caller's own actions, newest first, with context and safe details", async () => {
+    const res = await get(alice, '/api/v1/activity');
+    expect(res.statusCode).toBe(200);
+    const items = res.json().items;
+    expect(items.map((i: any) => i.action)).toEqual(['chat.message_created', 'pet.interacted', 'pet.created', 'auth.login_succeeded']);
+    expect(items[0]).toMatchObject({ category: 'pet', petId, ipAddress: web.ip, userAgent: web.userAgent, source: 'server', details: { contentLength: 17, sender: 'user' } });
+    expect(JSON.stringify(items)).not.toContain('secret diary text');
+    expect(items[3].details).toEqual({ method: 'password' });
+  });
+
+  it('filters by category, action, pet and days, and pages with a cursor', async () => {
+    expect((await get(alice, '/api/v1/activity?category=auth')).json().items.map((i: any) => i.action)).toEqual(['auth.login_succeeded']);
+    expect((await get(alice, '/api/v1/activity?action=pet.created')).json().items).toHaveLength(1);
+    expect((await get(alice, `/api/v1/activity?petId=${petId}`)).json().items).toHaveLength(3);
+    expect((await get(alice, '/api/v1/activity?days=1')).json().items).toHaveLength(4);
+    const first = (await get(alice, '/api/v1/activity?limit=3')).json();
+    expect(first.hasMore).toBe(true);
+    const rest = (await get(alice, `/api/v1/activity?limit=3&cursor=${first.nextCursor}`)).json();
+    expect(rest.items.map((i: any) => i.action)).toEqual(['auth.login_succeeded']);
+    expect((await get(alice, '/api/v1/activity?category=nope')).statusCode).toBe(422);
+  });
+
+  it("refuses another user's log to a non-admin and shows it to an admin", async () => {
+    const refused = await get(alice, `/api/v1/activity?userId=${bob.id}`);
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().code).toBe('forbidden');
+    const admin = await createUser(t.deps, { role: 'admin' });
+    const res = await get(admin, `/api/v1/activity?userId=${bob.id}`);
+    expect(res.json().items.map((i: any) => i.action)).toEqual(['wallet.created']);
+  });
+});
+
+describe('what the log keeps', () => {
+  it('stores any text exactly (quotes, backslashes, unicode, SQL-looking input)', async () => {
+    const user = await createUser(t.deps);
+    const nasty = `O'Brien \\ "q" 日本語 🐾 '); drop table activity_log; --end`;
+    await withTransaction(t.deps.db, (trx) =>
+      t.deps.events.record(trx, { type: 'pet.updated', actorId: user.id, userIds: [user.id], data: { fields: [nasty] }, context: { ip: "1.2.3.4'", userAgent: nasty } }),
+    );
+    await t.deps.events.drain();
+    const [entry] = (await get(user, '/api/v1/activity')).json().items;
+    expect(entry.details).toEqual({ fields: [nasty] });
+    expect(entry.userAgent).toBe(nasty);
+    expect(entry.ipAddress).toBe("1.2.3.4'");
+  });
+});
+
+describe('POST /activity (client events)', () => {
+  it('logs an allowed client event through the outbox', async () => {
+    const user = await createUser(t.deps);
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/activity', headers: user.auth, payload: { action: 'page.viewed', category: 'pet', petId, details: { page: 'care' } } });
+    expect(res.statusCode).toBe(202);
+    await t.deps.events.drain();
+    const [entry] = (await get(user, '/api/v1/activity')).json().items;
+    expect(entry).toMatchObject({ action: 'client.page.viewed', category: 'pet', source: 'client', petId, details: { page: 'care' } });
+  });
+
+  it('refuses server-only categories, bad actions and oversized details, writing nothing', async () => {
+    const user = await createUser(t.deps);
+    const post = (payload: object) => t.app.inject({ method: 'POST', url: '/api/v1/activity', headers: user.auth, payload });
+    const wallet = await post({ action: 'transfer.sent', category: 'wallet' });
+    expect(wallet.statusCode).toBe(422);
+    expect(wallet.json().errors[0].field).toBe('body.category');
+    expect((await post({ action: 'Bad Action!', category: 'pet' })).statusCode).toBe(422);
+    const big = await post({ action: 'page.viewed', category: 'system', details: { blob: 'x'.repeat(3000) } });
+    expect(big.statusCode).toBe(413);
+    expect(big.json()).toMatchObject({ code: 'activity_details_too_large', detail: 'The details of a client event may not exceed 2048 bytes.' });
+    await t.deps.events.drain();
+    expect((await get(user, '/api/v1/activity')).json().items).toEqual([]);
+  });
+
+  it('is rate-limited per user', async () => {
+    const user = await createUser(t.deps);
+    const codes: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const res = await t.app.inject({ method: 'POST', url: '/api/v1/activity', headers: user.auth, payload: { action: 'tap', category: 'system' } });
+      codes.push(res.statusCode);
+    }
+    expect(codes).toEqual([202, 202, 202, 202, 202, 429]);
+  });
+});
+
+describe('GET /activity/stats', () => {
+  it('counts by category, lists the last 10, and gives the daily trend and busiest hours', async () => {
+    const res = await get(alice, '/api/v1/activity/stats?days=30');
+    expect(res.statusCode).toBe(200);
+    const stats = res.json();
+    expect(stats).toMatchObject({ days: 30, total: 4, byCategory: { auth: 1, pet: 3 }, daily: [{ date: stats.recent[0].timestamp.slice(0, 10), count: 4 }] });
+    expect(stats.recent).toHaveLength(4);
+    expect(stats.topHours).toEqual([{ hour: new Date(stats.recent[0].timestamp).getUTCHours(), count: 4 }]);
+  });
+});
+
+describe('GET /activity/export', () => {
+  let exporter: TestUser;
+  beforeAll(async () => {
+    exporter = await createUser(t.deps);
+    const start = Date.now() - 3_600_000;
+    const rows = Array.from({ length: 2500 }, (_, i) => ({
+      id: uuidv7(),
+      event_id: null,
+      user_id: exporter.id,
+      pet_id: null,
+      action: i === 0 ? '=HYPERLINK("x")' : 'pet.interacted',
+      category: 'pet' as const,
+      source: 'server' as const,
+      details: JSON.stringify({ n: i, note: 'a, "quoted" value' }),
+      metadata: '{}',
+      ip_address: '192.0.2.1',
+      user_agent: 'agent',
+      created_at: new Date(start + i * 1000),
+    }));
+    await t.deps.db.insertInto('activity_log').values(rows).execute();
+  });
+
+  it('streams every row as CSV across many pages, escaping cells', async () => {
+    const res = await get(exporter, '/api/v1/activity/export?format=csv');
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(res.headers['content-disposition']).toMatch(/^attachment; filename="activity-\d{4}-\d{2}-\d{2}\.csv"$/);
+    expect(res.headers['content-length']).toBeUndefined();
+    const lines = res.body.trimEnd().split('\n');
+    expect(lines[0]).toBe('timestamp,id,userId,petId,category,action,source,ipAddress,userAgent,details,metadata');
+    expect(lines).toHaveLength(2501);
+    expect(lines[1]).toContain('"{""n"":2499,""note"":""a, \\""quoted\\"" value""}"');
+    expect(lines[2500]).toContain(`'=HYPERLINK(""x"")`);
+  });
+
+  it('streams JSON with the same filters', async () => {
+    const res = await get(exporter, '/api/v1/activity/export?format=json&action=pet.interacted');
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    const items = res.json();
+    expect(items).toHaveLength(2499);
+    expect(items[0].details.n).toBe(2499);
+    expect(items[2498].details.n).toBe(1);
+  });
+
+  it("refuses to export another user's log", async () => {
+    const res = await get(alice, `/api/v1/activity/export?userId=${exporter.id}`);
+    expect(res.statusCode).toBe(403);
+  });
+
+  it('neutralises formula cells', () => {
+    expect(csvCell('=1+1')).toBe("'=1+1");
+    expect(csvCell('-2')).toBe("'-2");
+    expect(csvCell('plain')).toBe('plain');
+    expect(csvCell(null)).toBe('');
+  });
+});

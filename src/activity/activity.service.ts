@@ -1,0 +1,135 @@
+import type { AppDeps } from '../platform/deps.js';
+import { withTransaction, type Executor } from '../platform/db/db.transaction.js';
+import type { ActorContext, RequestContext } from '../platform/http/http.context.js';
+import { AppError, httpError } from '../platform/http/http.errors.js';
+import { decodeCursor, toPage, type CursorPosition } from '../platform/http/http.pagination.js';
+import { sql } from 'kysely';
+import { activityRepo as repo, type ActivityFilter, type ActivityRow } from './activity.repo.js';
+import type { ActivityCategory } from './activity.tables.js';
+
+const DAY_MS = 86_400_000;
+const EXPORT_PAGE = 1000;
+const PARTITIONS_AHEAD_DAYS = 7;
+export const CLIENT_DETAILS_MAX_BYTES = 2048;
+
+export interface ActivityQuery {
+  category?: ActivityCategory;
+  action?: string;
+  petId?: string;
+  days?: number;
+  since?: Date;
+  userId?: string;
+}
+
+export function toView(row: ActivityRow) {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    petId: row.pet_id,
+    action: row.action,
+    category: row.category,
+    source: row.source,
+    details: (row.details ?? {}) as Record<string, unknown>,
+    metadata: (row.metadata ?? {}) as Record<string, unknown>,
+    ipAddress: row.ip_address,
+    userAgent: row.user_agent,
+    timestamp: row.created_at.toISOString(),
+  };
+}
+
+export type ActivityView = ReturnType<typeof toView>;
+
+const utcDate = (d: Date) => d.toISOString().slice(0, 10);
+
+/** The activity log: read side (lists, stats, export), client events, login history and retention. */
+export class ActivityService {
+  constructor(private readonly deps: AppDeps) {}
+
+  /** Whose log a caller may read: their own; an admin may name any user (or everyone). */
+  filterFor(ctx: RequestContext, q: ActivityQuery): ActivityFilter {
+    if (q.userId && q.userId !== ctx.user.id && ctx.user.role !== 'admin') throw httpError('forbidden');
+    return {
+      userId: q.userId ?? ctx.user.id,
+      category: q.category,
+      action: q.action,
+      petId: q.petId,
+      from: q.days ? new Date(Date.now() - q.days * DAY_MS) : undefined,
+      since: q.since,
+    };
+  }
+
+  /** One page of the caller's activity, newest first. */
+  async list(ctx: RequestContext, q: ActivityQuery & { limit: number; cursor?: string }) {
+    const rows = await repo.page(this.deps.db, this.filterFor(ctx, q), decodeCursor(q.cursor), q.limit + 1);
+    const page = toPage(rows, q.limit, (r) => ({ k: r.created_at.toISOString(), id: r.id }));
+    return { items: page.items.map(toView), hasMore: page.hasMore, nextCursor: page.nextCursor };
+  }
+
+  /** Counts by category, the last 10 entries, a daily trend and the 5 busiest hours (UTC) over the last `days`. */
+  async stats(ctx: RequestContext, q: { days: number; userId?: string }) {
+    const f = this.filterFor(ctx, q);
+    const [byCategory, recent, daily, topHours] = await Promise.all([
+      repo.byCategory(this.deps.db, f),
+      repo.page(this.deps.db, f, null, 10),
+      repo.daily(this.deps.db, f),
+      repo.topHours(this.deps.db, f, 5),
+    ]);
+    return {
+      days: q.days,
+      total: byCategory.reduce((sum, r) => sum + r.count, 0),
+      byCategory: Object.fromEntries(byCategory.map((r) => [r.category, r.count])),
+      recent: recent.map(toView),
+      daily,
+      topHours,
+    };
+  }
+
+  /** Every matching entry, newest first, fetched a page at a time so an export never holds the table in memory. */
+  async *exportRows(ctx: RequestContext, q: ActivityQuery): AsyncGenerator<ActivityView> {
+    const f = this.filterFor(ctx, q);
+    let after: CursorPosition | null = null;
+    for (;;) {
+      const rows = await repo.page(this.deps.db, f, after, EXPORT_PAGE);
+      for (const row of rows) yield toView(row);
+      if (rows.length < EXPORT_PAGE) return;
+      const last = rows[rows.length - 1];
+      after = { k: last.created_at.toISOString(), id: last.id };
+    }
+  }
+
+  /** Logs a client-side event through the outbox (the same mechanism as every server action). */
+  async recordClientEvent(ctx: RequestContext, input: { action: string; category: ActivityCategory; petId?: string; details: Record<string, unknown> }) {
+    const size = Buffer.byteLength(JSON.stringify(input.details));
+    if (size > CLIENT_DETAILS_MAX_BYTES) throw new AppError(413, 'activity_details_too_large', { max: CLIENT_DETAILS_MAX_BYTES });
+    const event = await withTransaction(this.deps.db, (trx) =>
+      this.deps.events.record(trx, {
+        type: 'activity.client',
+        actorId: ctx.user.id,
+        petId: input.petId ?? null,
+        data: { action: input.action, category: input.category, details: input.details },
+        context: { ip: ctx.ip, userAgent: ctx.userAgent },
+      }),
+    );
+    return { accepted: true as const, id: event.id };
+  }
+
+  /** How often a user signed in before, and from this device (ip + user agent), not counting one event. */
+  async loginHistory(db: Executor, userId: string, from: ActorContext, excludeEventId: string) {
+    return repo.loginHistory(db, userId, from.ip, from.userAgent, excludeEventId);
+  }
+
+  /** Creates the day partitions from yesterday to a week ahead (idempotent; run at start-up and daily). */
+  async ensurePartitions(now = new Date()): Promise<number> {
+    return repo.ensurePartitions(this.deps.db, utcDate(new Date(now.getTime() - DAY_MS)), utcDate(new Date(now.getTime() + PARTITIONS_AHEAD_DAYS * DAY_MS)));
+  }
+
+  /** Removes everything older than ACTIVITY_RETENTION_DAYS: whole day partitions, then the rows of the boundary day. */
+  async purgeExpired(now = new Date()): Promise<{ cutoff: string; dropped: number; deleted: number }> {
+    const cutoff = new Date(now.getTime() - this.deps.config.ACTIVITY_RETENTION_DAYS * DAY_MS);
+    const result = await withTransaction(this.deps.db, async (trx) => {
+      await sql`set local lock_timeout = '10s'`.execute(trx);
+      return repo.dropExpired(trx, cutoff);
+    });
+    return { cutoff: cutoff.toISOString(), ...result };
+  }
+}

@@ -1,0 +1,206 @@
+import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
+import type { Executor } from '../platform/db/db.transaction.js';
+import type { DB } from '../platform/db/db.types.js';
+import type { CursorPosition } from '../platform/http/http.pagination.js';
+import type { NotificationPriority } from './notifications.tables.js';
+
+export interface NotificationRow {
+  id: string;
+  user_id: string;
+  type: string;
+  priority: NotificationPriority;
+  title: string;
+  body: string;
+  data: unknown;
+  created_at: Date;
+  seen_at: Date | null;
+  read_at: Date | null;
+  archived_at: Date | null;
+  expires_at: Date | null;
+}
+
+export interface NewNotification {
+  id: string;
+  user_id: string;
+  type: string;
+  priority: NotificationPriority;
+  title: string;
+  body: string;
+  data: string;
+  source_event_id: string | null;
+  expires_at: Date | null;
+}
+
+export interface ListFilter {
+  userId: string;
+  unreadOnly: boolean;
+  type?: string;
+  since?: Date;
+  includeArchived: boolean;
+  after: CursorPosition | null;
+  limit: number;
+}
+
+const live = (eb: ExpressionBuilder<DB, 'notifications'>): Expression<SqlBool> =>
+  eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', sql<Date>`now()`)]);
+
+const COLUMNS = ['id', 'user_id', 'type', 'priority', 'title', 'body', 'data', 'created_at', 'seen_at', 'read_at', 'archived_at', 'expires_at'] as const;
+
+export const notificationsRepo = {
+  /** Active users with their locale, name and muted types, in one query. */
+  async recipients(db: Executor, userIds: string[]) {
+    if (!userIds.length) return [];
+    return db
+      .selectFrom('users as u')
+      .select([
+        'u.id',
+        'u.locale',
+        'u.name',
+        sql<string[]>`coalesce((select array_agg(p.type) from notification_preferences p where p.user_id = u.id and p.muted), '{}')`.as('muted'),
+      ])
+      .where('u.id', 'in', userIds)
+      .where('u.disabled_at', 'is', null)
+      .execute();
+  },
+
+  /** Inserts (once per source event, user and type) and returns each stored row with its user's new unread count. */
+  async insert(db: Executor, rows: NewNotification[]): Promise<Array<NotificationRow & { unread: number }>> {
+    if (!rows.length) return [];
+    return db
+      .with('ins', (qb) =>
+        qb
+          .insertInto('notifications')
+          .values(rows)
+          .onConflict((oc) => oc.columns(['source_event_id', 'user_id', 'type']).where('source_event_id', 'is not', null).doNothing())
+          .returning(COLUMNS),
+      )
+      .selectFrom('ins')
+      .selectAll('ins')
+      .select(
+        sql<number>`((select count(*) from notifications n where n.user_id = ins.user_id and n.read_at is null and n.archived_at is null
+          and (n.expires_at is null or n.expires_at > now())) + (select count(*) from ins i2 where i2.user_id = ins.user_id))::int`.as('unread'),
+      )
+      .execute() as Promise<Array<NotificationRow & { unread: number }>>;
+  },
+
+  /** Gives every active user who has not muted the type one notification (announcements). */
+  async insertForEveryone(db: Executor, n: Omit<NewNotification, 'id' | 'user_id'>): Promise<number> {
+    const result = await db
+      .insertInto('notifications')
+      .columns(['id', 'user_id', 'type', 'priority', 'title', 'body', 'data', 'source_event_id', 'expires_at'])
+      .expression((eb) =>
+        eb
+          .selectFrom('users as u')
+          .select([
+            sql<string>`gen_random_uuid()`.as('id'),
+            'u.id as user_id',
+            sql.val(n.type).as('type'),
+            sql.val(n.priority).as('priority'),
+            sql.val(n.title).as('title'),
+            sql.val(n.body).as('body'),
+            sql`${n.data}::jsonb`.as('data'),
+            sql`${n.source_event_id}::uuid`.as('source_event_id'),
+            sql`${n.expires_at}::timestamptz`.as('expires_at'),
+          ])
+          .where('u.disabled_at', 'is', null)
+          .where(({ not, exists, selectFrom }) =>
+            not(
+              exists(
+                selectFrom('notification_preferences as p')
+                  .select('p.user_id')
+                  .whereRef('p.user_id', '=', 'u.id')
+                  .where('p.type', '=', n.type)
+                  .where('p.muted', '=', true),
+              ),
+            ),
+          ),
+      )
+      .onConflict((oc) => oc.columns(['source_event_id', 'user_id', 'type']).where('source_event_id', 'is not', null).doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0);
+  },
+
+  async list(db: Executor, f: ListFilter): Promise<NotificationRow[]> {
+    let q = db.selectFrom('notifications').select(COLUMNS).where('user_id', '=', f.userId).where(live);
+    if (!f.includeArchived) q = q.where('archived_at', 'is', null);
+    if (f.unreadOnly) q = q.where('read_at', 'is', null);
+    if (f.type) q = q.where('type', '=', f.type);
+    if (f.since) q = q.where('created_at', '>', f.since);
+    if (f.after) {
+      const at = new Date(f.after.k);
+      q = q.where((eb) => eb.or([eb('created_at', '<', at), eb.and([eb('created_at', '=', at), eb('id', '<', f.after!.id)])]));
+    }
+    return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(f.limit + 1).execute() as Promise<NotificationRow[]>;
+  },
+
+  async counts(db: Executor, userId: string): Promise<{ unread: number; unseen: number }> {
+    const row = await db
+      .selectFrom('notifications')
+      .select([
+        sql<number>`count(*) filter (where read_at is null)::int`.as('unread'),
+        sql<number>`count(*) filter (where seen_at is null and read_at is null)::int`.as('unseen'),
+      ])
+      .where('user_id', '=', userId)
+      .where('archived_at', 'is', null)
+      .where('read_at', 'is', null)
+      .where(live)
+      .executeTakeFirstOrThrow();
+    return { unread: row.unread, unseen: row.unseen };
+  },
+
+  async findOwn(db: Executor, userId: string, id: string): Promise<NotificationRow | undefined> {
+    return db.selectFrom('notifications').select(COLUMNS).where('id', '=', id).where('user_id', '=', userId).where(live).forUpdate().executeTakeFirst() as Promise<NotificationRow | undefined>;
+  },
+
+  async markRead(db: Executor, userId: string, ids: string[] | 'all'): Promise<string[]> {
+    let q = db.updateTable('notifications').set({ read_at: new Date(), seen_at: sql`coalesce(seen_at, now())` }).where('user_id', '=', userId).where('read_at', 'is', null).where('archived_at', 'is', null);
+    if (ids !== 'all') q = q.where('id', 'in', ids);
+    const rows = await q.returning('id').execute();
+    return rows.map((r) => r.id);
+  },
+
+  async markSeen(db: Executor, userId: string): Promise<number> {
+    const result = await db.updateTable('notifications').set({ seen_at: new Date() }).where('user_id', '=', userId).where('seen_at', 'is', null).executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  },
+
+  async archive(db: Executor, userId: string, id: string): Promise<NotificationRow | undefined> {
+    return db
+      .updateTable('notifications')
+      .set({ archived_at: sql`coalesce(archived_at, now())`, read_at: sql`coalesce(read_at, now())` })
+      .where('id', '=', id)
+      .where('user_id', '=', userId)
+      .returning(COLUMNS)
+      .executeTakeFirst() as Promise<NotificationRow | undefined>;
+  },
+
+  async remove(db: Executor, userId: string, id: string): Promise<boolean> {
+    const result = await db.deleteFrom('notifications').where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  },
+
+  async purgeExpired(db: Executor, batch: number): Promise<number> {
+    const result = await db
+      .deleteFrom('notifications')
+      .where('id', 'in', (eb) => eb.selectFrom('notifications').select('id').where('expires_at', '<=', sql<Date>`now()`).limit(batch))
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  },
+
+  async preferences(db: Executor, userId: string) {
+    return db.selectFrom('notification_preferences').select(['type', 'muted']).where('user_id', '=', userId).execute();
+  },
+
+  async setPreferences(db: Executor, userId: string, prefs: Array<{ type: string; muted: boolean }>): Promise<void> {
+    if (!prefs.length) return;
+    await db
+      .insertInto('notification_preferences')
+      .values(prefs.map((p) => ({ user_id: userId, type: p.type, muted: p.muted })))
+      .onConflict((oc) => oc.columns(['user_id', 'type']).doUpdateSet((eb) => ({ muted: eb.ref('excluded.muted'), updated_at: sql`now()` })))
+      .execute();
+  },
+
+  async insertAnnouncement(db: Executor, a: { id: string; author_id: string; title: string; body: string; priority: NotificationPriority; expires_at: Date | null }) {
+    return db.insertInto('announcements').values(a).returningAll().executeTakeFirstOrThrow();
+  },
+};

@@ -1,0 +1,212 @@
+import { v7 as uuidv7 } from 'uuid';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withTransaction } from '../platform/db/db.transaction.js';
+import type { ActorContext } from '../platform/http/http.context.js';
+import { createUser, type TestUser } from '../../test/helpers/factories.js';
+import { listen, nextEvent, openSocket, type TestSocket } from '../../test/helpers/sockets.js';
+import { createTestApp, type TestApp } from '../../test/helpers/testApp.js';
+
+let t: TestApp;
+let alice: TestUser;
+let bob: TestUser;
+
+async function record(type: string, userIds: string[], data: Record<string, unknown>, context?: ActorContext, actorId?: string) {
+  await withTransaction(t.deps.db, (trx) => t.deps.events.record(trx, { type, userIds, data, context, actorId: actorId ?? null }));
+  await t.deps.events.drain();
+}
+
+const evolve = (user: TestUser, level: number) => record('pet.evolved', [user.id], { from: 'egg', to: 'baby', level });
+
+async function inbox(user: TestUser, query = '') {
+  const res = await t.app.inject({ method: 'GET', url: `/api/v1/notifications${query}`, headers: user.auth });
+  expect(res.statusCode).toBe(200);
+  return res.json();
+}
+
+beforeAll(async () => {
+  t = await createTestApp();
+  alice = await createUser(t.deps, { locale: 'ja' });
+  bob = await createUser(t.deps);
+});
+afterAll(async () => t?.close());
+
+describe('inbox', () => {
+  it('pages newest first with a cursor, filters by type, unread and since', async () => {
+    const before = new Date().toISOString();
+    for (let level = 1; level <= 3; level++) await evolve(bob, level);
+    await record('pet.streak_lost', [bob.id], { streak: 9 });
+    const first = await inbox(bob, '?limit=2');
+    expect(first.items.map((n: any) => n.type)).toEqual(['streak_lost', 'pet_evolved']);
+    expect(first.hasMore).toBe(true);
+    const second = await inbox(bob, `?limit=2&cursor=${first.nextCursor}`);
+    expect(second.items.map((n: any) => n.data.level)).toEqual([2, 1]);
+    expect(second.hasMore).toBe(false);
+    expect((await inbox(bob, '?type=pet_evolved')).items).toHaveLength(3);
+    expect((await inbox(bob, `?since=${encodeURIComponent(first.items[1].createdAt)}`)).items.map((n: any) => n.type)).toEqual(['streak_lost']);
+    expect((await inbox(bob, `?since=${encodeURIComponent(before)}`)).items).toHaveLength(4);
+
+    await t.app.inject({ method: 'POST', url: `/api/v1/notifications/${first.items[0].id}/read`, headers: bob.auth });
+    expect((await inbox(bob, '?unreadOnly=true')).items).toHaveLength(3);
+  });
+
+  it("renders in the user's locale", async () => {
+    await evolve(alice, 7);
+    const [n] = (await inbox(alice)).items;
+    expect(n.title).toBe('ペットが進化しました！');
+    expect(n.body).toBe('ペットが egg から baby に成長し、レベル 7 になりました。');
+  });
+
+  it("never shows or changes another user's notification", async () => {
+    const [mine] = (await inbox(alice)).items;
+    for (const [method, url] of [
+      ['POST', `/api/v1/notifications/${mine.id}/read`],
+      ['POST', `/api/v1/notifications/${mine.id}/archive`],
+      ['DELETE', `/api/v1/notifications/${mine.id}`],
+    ] as const) {
+      const res = await t.app.inject({ method, url, headers: bob.auth });
+      expect(res.statusCode).toBe(404);
+      expect(res.json()).toMatchObject({ code: 'notification_not_found', title: 'Notification not found', detail: `There is no notification ${mine.id} in your inbox.` });
+    }
+    expect((await inbox(alice)).items[0]).toMatchObject({ id: mine.id, readAt: null, archivedAt: null });
+  });
+
+  it('rejects a malformed id and cursor with 422', async () => {
+    const bad = await t.app.inject({ method: 'POST', url: '/api/v1/notifications/not-a-uuid/read', headers: bob.auth });
+    expect(bad.statusCode).toBe(422);
+    expect(bad.json().code).toBe('validation_failed');
+    const cursor = await t.app.inject({ method: 'GET', url: '/api/v1/notifications?cursor=garbage', headers: bob.auth });
+    expect(cursor.statusCode).toBe(422);
+  });
+
+  it('marks the bell seen without reading, archives and deletes', async () => {
+    const user = await createUser(t.deps);
+    await evolve(user, 1);
+    await evolve(user, 2);
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/notifications/unread-count', headers: user.auth })).json()).toEqual({ unread: 2, unseen: 2 });
+    const seen = await t.app.inject({ method: 'POST', url: '/api/v1/notifications/seen', headers: user.auth });
+    expect(seen.json()).toEqual({ updated: 2, unseenCount: 0 });
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/notifications/unread-count', headers: user.auth })).json()).toEqual({ unread: 2, unseen: 0 });
+
+    const [newest, oldest] = (await inbox(user)).items;
+    const archived = await t.app.inject({ method: 'POST', url: `/api/v1/notifications/${newest.id}/archive`, headers: user.auth });
+    expect(archived.json().archivedAt).not.toBeNull();
+    expect((await inbox(user)).items.map((n: any) => n.id)).toEqual([oldest.id]);
+    expect((await inbox(user, '?includeArchived=true')).items).toHaveLength(2);
+    const deleted = await t.app.inject({ method: 'DELETE', url: `/api/v1/notifications/${oldest.id}`, headers: user.auth });
+    expect(deleted.statusCode).toBe(204);
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/notifications/unread-count', headers: user.auth })).json()).toEqual({ unread: 0, unseen: 0 });
+  });
+
+  it('hides expired notifications and the purge job removes exactly those', async () => {
+    const user = await createUser(t.deps);
+    for (let level = 1; level <= 3; level++) await evolve(user, level);
+    const items = (await inbox(user)).items;
+    await t.deps.db.updateTable('notifications').set({ expires_at: new Date(Date.now() - 1000) }).where('id', '=', items[0].id).execute();
+    expect((await inbox(user)).items.map((n: any) => n.id)).toEqual([items[1].id, items[2].id]);
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/notifications/unread-count', headers: user.auth })).json().unread).toBe(2);
+    const purged = await t.deps.services.notifications.purgeExpired();
+    expect(purged).toBe(1);
+    const left = await t.deps.db.selectFrom('notifications').select('id').where('user_id', '=', user.id).orderBy('id').execute();
+    expect(left.map((r) => r.id).sort()).toEqual([items[1].id, items[2].id].sort());
+  });
+});
+
+describe('preferences', () => {
+  it('mutes a type so no notification of it is created, and unmutes it', async () => {
+    const user = await createUser(t.deps);
+    const put = await t.app.inject({ method: 'PUT', url: '/api/v1/notifications/preferences', headers: user.auth, payload: { muted: { pet_evolved: true } } });
+    expect(put.statusCode).toBe(200);
+    expect(put.json().types.find((p: any) => p.type === 'pet_evolved')).toEqual({ type: 'pet_evolved', muted: true, mutable: true });
+    await evolve(user, 1);
+    expect((await inbox(user)).items).toEqual([]);
+    await t.app.inject({ method: 'PUT', url: '/api/v1/notifications/preferences', headers: user.auth, payload: { muted: { pet_evolved: false } } });
+    await evolve(user, 2);
+    expect((await inbox(user)).items).toHaveLength(1);
+  });
+
+  it('refuses to mute security alerts and writes nothing', async () => {
+    const user = await createUser(t.deps);
+    const res = await t.app.inject({
+      method: 'PUT',
+      url: '/api/v1/notifications/preferences',
+      headers: { ...user.auth, 'accept-language': 'de' },
+      payload: { muted: { streak_lost: true, security_alert: true } },
+    });
+    expect(res.statusCode).toBe(422);
+    expect(res.json()).toMatchObject({ code: 'notification_type_not_mutable', title: 'Dieser Typ kann nicht stummgeschaltet werden' });
+    const prefs = await t.app.inject({ method: 'GET', url: '/api/v1/notifications/preferences', headers: user.auth });
+    expect(prefs.json().types.filter((p: any) => p.muted)).toEqual([]);
+    expect(prefs.json().types.find((p: any) => p.type === 'security_alert')).toEqual({ type: 'security_alert', muted: false, mutable: false });
+    const unknown = await t.app.inject({ method: 'PUT', url: '/api/v1/notifications/preferences', headers: user.auth, payload: { muted: { nope: true } } });
+    expect(unknown.statusCode).toBe(422);
+  });
+});
+
+describe('security alerts', () => {
+  const laptop = { ip: '198.51.100.7', userAgent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 Version/17.0 Safari/605.1.15' };
+  const phone = { ip: '192.0.2.44', userAgent: 'Mozilla/5.0 (Linux; Android 14) Chrome/126.0 Mobile' };
+
+  it('warns about a sign-in from a new device only, and about 2FA and password changes', async () => {
+    const user = await createUser(t.deps);
+    const login = (ctx: ActorContext) => record('auth.login_succeeded', [user.id], { method: 'password' }, ctx, user.id);
+    await login(laptop);
+    await login(laptop);
+    expect((await inbox(user)).items).toEqual([]);
+    await login(phone);
+    const [alert] = (await inbox(user)).items;
+    expect(alert).toMatchObject({
+      type: 'security_alert',
+      priority: 'high',
+      title: 'New sign-in to your account',
+      body: 'Someone signed in from Chrome on Android (192.0.2.44). If this wasn’t you, change your password now.',
+      data: { reason: 'new_login', ip: '192.0.2.44' },
+    });
+    await record('auth.2fa_disabled', [user.id], {}, phone, user.id);
+    await record('auth.password_changed', [user.id], {}, phone, user.id);
+    expect((await inbox(user)).items.map((n: any) => [n.data.reason, n.priority])).toEqual([
+      ['password_changed', 'high'],
+      ['2fa_disabled', 'urgent'],
+      ['new_login', 'high'],
+    ]);
+  });
+});
+
+describe('announcements', () => {
+  let sockets: TestSocket[] = [];
+  afterAll(() => sockets.forEach((s) => s.disconnect()));
+
+  it('is for admins only and validates its body', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/admin/announcements', headers: bob.auth, payload: { title: 'x', body: 'y' } });
+    expect(res.statusCode).toBe(403);
+    const admin = await createUser(t.deps, { role: 'admin' });
+    const bad = await t.app.inject({ method: 'POST', url: '/api/v1/admin/announcements', headers: admin.auth, payload: { title: '', body: 'y', priority: 'loud' } });
+    expect(bad.statusCode).toBe(422);
+    expect(bad.json().errors.map((e: any) => e.field).sort()).toEqual(['body.priority', 'body.title']);
+    expect(await t.deps.db.selectFrom('announcements').select('id').execute()).toEqual([]);
+  });
+
+  it('stores one for every user who has not muted them and pushes it on the system room', async () => {
+    const baseUrl = await listen(t.app);
+    const admin = await createUser(t.deps, { role: 'admin' });
+    const muter = await createUser(t.deps);
+    await t.app.inject({ method: 'PUT', url: '/api/v1/notifications/preferences', headers: muter.auth, payload: { muted: { system_announcement: true } } });
+    sockets = [await openSocket(baseUrl, alice.token), await openSocket(baseUrl, muter.token)];
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/admin/announcements',
+      headers: admin.auth,
+      payload: { title: 'Maintenance tonight', body: 'Payments pause 02:00–02:15 UTC.', priority: 'high', expiresInDays: 2 },
+    });
+    expect(res.statusCode).toBe(201);
+    const announcement = res.json();
+    await t.deps.events.drain();
+    for (const s of sockets) {
+      expect(await nextEvent(s, 'system:announcement')).toMatchObject({ announcementId: announcement.id, title: 'Maintenance tonight', priority: 'high' });
+    }
+    const users = await t.deps.db.selectFrom('users').select('id').execute();
+    const stored = await t.deps.db.selectFrom('notifications').select(['user_id', 'title', 'expires_at']).where('type', '=', 'system_announcement').execute();
+    expect(stored.map((s) => s.user_id).sort()).toEqual(users.map((u) => u.id).filter((id) => id !== muter.id).sort());
+    expect(stored[0].title).toBe('Maintenance tonight');
+    expect(new Date(stored[0].expires_at as Date).getTime()).toBeCloseTo(new Date(announcement.expiresAt).getTime(), -3);
+  });
+});

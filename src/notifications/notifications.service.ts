@@ -1,0 +1,249 @@
+import { v7 as uuidv7 } from 'uuid';
+import type { AppDeps } from '../platform/deps.js';
+import { withTransaction, type Executor, type Tx } from '../platform/db/db.transaction.js';
+import type { DomainEvent } from '../platform/events/events.bus.js';
+import type { RequestContext } from '../platform/http/http.context.js';
+import { decodeCursor, toPage } from '../platform/http/http.pagination.js';
+import { translate } from '../platform/i18n/i18n.service.js';
+import { userRoom } from '../platform/realtime/realtime.events.js';
+import { notificationErrors } from './notifications.errors.js';
+import type { Draft } from './notifications.producers.js';
+import { notificationsRepo as repo, type NewNotification, type NotificationRow } from './notifications.repo.js';
+import type { NotificationPriority } from './notifications.tables.js';
+import { NOTIFICATION_TYPES, TYPE_RULES, UNMUTABLE_TYPES, isNotificationType, type NotificationType } from './notifications.types.js';
+
+const DAY_MS = 86_400_000;
+const PURGE_BATCH = 5000;
+
+export interface ListQuery {
+  limit: number;
+  cursor?: string;
+  unreadOnly?: boolean;
+  type?: string;
+  since?: Date;
+  includeArchived?: boolean;
+}
+
+export function toView(row: NotificationRow) {
+  return {
+    id: row.id,
+    type: row.type,
+    priority: row.priority,
+    title: row.title,
+    body: row.body,
+    data: (row.data ?? {}) as Record<string, unknown>,
+    createdAt: row.created_at.toISOString(),
+    seenAt: row.seen_at?.toISOString() ?? null,
+    readAt: row.read_at?.toISOString() ?? null,
+    archivedAt: row.archived_at?.toISOString() ?? null,
+    expiresAt: row.expires_at?.toISOString() ?? null,
+  };
+}
+
+export type NotificationView = ReturnType<typeof toView>;
+
+const shortAddress = (a: string) => (/^0x[0-9a-fA-F]{40}$/.test(a) ? `${a.slice(0, 6)}…${a.slice(-4)}` : a);
+
+/** A readable device name from a user agent ("Firefox on Linux"), or null. */
+export function deviceName(userAgent: string | null): string | null {
+  if (!userAgent) return null;
+  const browser = /Edg\//.test(userAgent) ? 'Edge' : /Firefox\//.test(userAgent) ? 'Firefox' : /Chrome\//.test(userAgent) ? 'Chrome' : /Safari\//.test(userAgent) ? 'Safari' : null;
+  const os = /Android/.test(userAgent) ? 'Android' : /iPhone|iPad/.test(userAgent) ? 'iOS' : /Windows/.test(userAgent) ? 'Windows' : /Mac OS/.test(userAgent) ? 'macOS' : /Linux/.test(userAgent) ? 'Linux' : null;
+  if (browser && os) return `${browser} on ${os}`;
+  return browser ?? os ?? userAgent.slice(0, 60);
+}
+
+/** The notifications domain: stores rendered notifications, keeps counts right across tabs, honours mutes. */
+export class NotificationsService {
+  constructor(private readonly deps: AppDeps) {}
+
+  /** Renders drafts in each recipient's locale, skips muted types, stores them and pushes each live after commit. */
+  async deliver(trx: Tx, event: DomainEvent, drafts: Draft[]): Promise<NotificationView[]> {
+    const kept = await this.dropOldDeviceLogins(trx, event, drafts);
+    if (!kept.length) return [];
+    const ids = [...new Set(kept.flatMap((d) => [d.userId, d.counterparty?.userId ?? null]).filter((id): id is string => !!id))];
+    const users = new Map((await repo.recipients(trx, ids)).map((u) => [u.id, u]));
+    const rows: NewNotification[] = [];
+    for (const draft of kept) {
+      const user = users.get(draft.userId);
+      if (!user || (!UNMUTABLE_TYPES.has(draft.type) && user.muted.includes(draft.type))) continue;
+      rows.push(this.render(draft, user.locale, event, draft.counterparty ? users.get(draft.counterparty.userId ?? '')?.name : undefined));
+    }
+    const inserted = await repo.insert(trx, rows);
+    const views = inserted.map((row) => {
+      const view = toView(row);
+      this.deps.services.realtime?.emitAfterCommit(trx, userRoom(row.user_id), 'notification', { ...view, at: view.createdAt, unreadCount: row.unread });
+      return view;
+    });
+    return views;
+  }
+
+  /** Stores an announcement for every user who has not muted announcements (the socket push goes to the system room). */
+  async deliverAnnouncement(trx: Tx, event: DomainEvent<{ announcementId: string; title: string; body: string; priority: string; expiresAt?: string | null }>): Promise<number> {
+    const d = event.data;
+    return repo.insertForEveryone(trx, {
+      type: 'system_announcement',
+      priority: d.priority as NotificationPriority,
+      title: d.title,
+      body: d.body,
+      data: JSON.stringify({ announcementId: d.announcementId }),
+      source_event_id: event.id,
+      expires_at: d.expiresAt ? new Date(d.expiresAt) : new Date(event.createdAt.getTime() + this.deps.config.NOTIFICATION_TTL_DAYS * DAY_MS),
+    });
+  }
+
+  /** The caller's notifications, newest first, without expired (and by default archived) ones. */
+  async list(userId: string, q: ListQuery) {
+    const rows = await repo.list(this.deps.db, {
+      userId,
+      limit: q.limit,
+      after: decodeCursor(q.cursor),
+      unreadOnly: q.unreadOnly ?? false,
+      type: q.type,
+      since: q.since,
+      includeArchived: q.includeArchived ?? false,
+    });
+    const page = toPage(rows, q.limit, (r) => ({ k: r.created_at.toISOString(), id: r.id }));
+    return { items: page.items.map(toView), hasMore: page.hasMore, nextCursor: page.nextCursor };
+  }
+
+  /** Unread (for the badge) and unseen (bell not opened since) counts. */
+  async counts(userId: string) {
+    return repo.counts(this.deps.db, userId);
+  }
+
+  /** Marks one notification read; every open tab hears the new unread count. */
+  async markRead(ctx: RequestContext, id: string): Promise<NotificationView> {
+    return withTransaction(this.deps.db, async (trx) => {
+      const row = await repo.findOwn(trx, ctx.user.id, id);
+      if (!row) throw notificationErrors.notFound(id);
+      const changed = await repo.markRead(trx, ctx.user.id, [id]);
+      if (changed.length) await this.recordRead(trx, ctx, changed);
+      return toView((await repo.findOwn(trx, ctx.user.id, id))!);
+    });
+  }
+
+  /** Marks everything read. */
+  async markAllRead(ctx: RequestContext): Promise<{ updated: number; unreadCount: number }> {
+    return withTransaction(this.deps.db, async (trx) => {
+      const changed = await repo.markRead(trx, ctx.user.id, 'all');
+      const unreadCount = changed.length ? await this.recordRead(trx, ctx, 'all') : (await repo.counts(trx, ctx.user.id)).unread;
+      return { updated: changed.length, unreadCount };
+    });
+  }
+
+  /** Marks the bell as seen without reading anything. */
+  async markSeen(ctx: RequestContext): Promise<{ updated: number; unseenCount: number }> {
+    const updated = await repo.markSeen(this.deps.db, ctx.user.id);
+    return { updated, unseenCount: 0 };
+  }
+
+  /** Archives one notification (it leaves the inbox and counts as read). */
+  async archive(ctx: RequestContext, id: string): Promise<NotificationView> {
+    return withTransaction(this.deps.db, async (trx) => {
+      const before = await repo.findOwn(trx, ctx.user.id, id);
+      if (!before) throw notificationErrors.notFound(id);
+      const row = (await repo.archive(trx, ctx.user.id, id))!;
+      if (!before.read_at && !before.archived_at) await this.recordRead(trx, ctx, [id]);
+      return toView(row);
+    });
+  }
+
+  /** Deletes one notification for good. */
+  async remove(ctx: RequestContext, id: string): Promise<void> {
+    await withTransaction(this.deps.db, async (trx) => {
+      const before = await repo.findOwn(trx, ctx.user.id, id);
+      if (!before) throw notificationErrors.notFound(id);
+      await repo.remove(trx, ctx.user.id, id);
+      if (!before.read_at && !before.archived_at) await this.recordRead(trx, ctx, [id]);
+    });
+  }
+
+  /** Every type with whether it is muted and whether it can be. */
+  async preferences(userId: string) {
+    const muted = new Map((await repo.preferences(this.deps.db, userId)).map((p) => [p.type, p.muted]));
+    return {
+      types: NOTIFICATION_TYPES.map((type) => ({ type, muted: muted.get(type) ?? false, mutable: !UNMUTABLE_TYPES.has(type) })),
+    };
+  }
+
+  /** Mutes or unmutes types; security alerts cannot be muted (nothing is written then). */
+  async setPreferences(ctx: RequestContext, muted: Record<string, boolean>) {
+    const entries = Object.entries(muted);
+    for (const [type, value] of entries) {
+      if (isNotificationType(type) && UNMUTABLE_TYPES.has(type) && value) throw notificationErrors.notMutable(type);
+    }
+    await repo.setPreferences(this.deps.db, ctx.user.id, entries.filter(([type]) => !UNMUTABLE_TYPES.has(type as NotificationType)).map(([type, m]) => ({ type, muted: m })));
+    return this.preferences(ctx.user.id);
+  }
+
+  /** An admin's announcement: stored, then delivered to every user and pushed on the system room after commit. */
+  async announce(ctx: RequestContext, input: { title: string; body: string; priority: NotificationPriority; expiresInDays?: number }) {
+    return withTransaction(this.deps.db, async (trx) => {
+      const expiresAt = input.expiresInDays ? new Date(Date.now() + input.expiresInDays * DAY_MS) : null;
+      const row = await repo.insertAnnouncement(trx, { id: uuidv7(), author_id: ctx.user.id, title: input.title, body: input.body, priority: input.priority, expires_at: expiresAt });
+      await this.deps.events.record(trx, {
+        type: 'system.announcement',
+        actorId: ctx.user.id,
+        data: { announcementId: row.id, title: row.title, body: row.body, priority: row.priority, expiresAt: expiresAt?.toISOString() ?? null },
+        context: { ip: ctx.ip, userAgent: ctx.userAgent },
+      });
+      return { id: row.id, title: row.title, body: row.body, priority: row.priority, createdAt: row.created_at.toISOString(), expiresAt: expiresAt?.toISOString() ?? null };
+    });
+  }
+
+  /** Deletes expired notifications in batches (hourly job). */
+  async purgeExpired(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await repo.purgeExpired(this.deps.db, PURGE_BATCH);
+      total += n;
+      if (n < PURGE_BATCH) return total;
+    }
+  }
+
+  private render(draft: Draft, locale: string, event: DomainEvent, counterpartyName: string | undefined): NewNotification {
+    const rule = TYPE_RULES[draft.type];
+    const params: Record<string, unknown> = { ...draft.params };
+    if (draft.counterparty) params.counterparty = counterpartyName ?? shortAddress(draft.counterparty.address);
+    if (draft.type === 'security_alert') params.device = deviceName(event.context.userAgent) ?? translate(locale, 'notifications.unknownDevice');
+    const ttl = rule.ttlDays ?? this.deps.config.NOTIFICATION_TTL_DAYS;
+    return {
+      id: uuidv7(),
+      user_id: draft.userId,
+      type: draft.type,
+      priority: draft.priority ?? rule.priority,
+      title: translate(locale, `notifications.templates.${draft.template}.title`, params),
+      body: translate(locale, `notifications.templates.${draft.template}.body`, params),
+      data: JSON.stringify(draft.data),
+      source_event_id: event.id,
+      expires_at: new Date(event.createdAt.getTime() + ttl * DAY_MS),
+    };
+  }
+
+  /** A sign-in alert is only for a device (ip + user agent) the account has not signed in from before. */
+  private async dropOldDeviceLogins(db: Executor, event: DomainEvent, drafts: Draft[]): Promise<Draft[]> {
+    const out: Draft[] = [];
+    for (const draft of drafts) {
+      if (!draft.newDeviceOnly) {
+        out.push(draft);
+        continue;
+      }
+      const history = await this.deps.services.activity?.loginHistory(db, draft.userId, event.context, event.id);
+      if (history && history.previous > 0 && history.fromThisDevice === 0) out.push(draft);
+    }
+    return out;
+  }
+
+  private async recordRead(trx: Tx, ctx: RequestContext, ids: string[] | 'all'): Promise<number> {
+    const { unread } = await repo.counts(trx, ctx.user.id);
+    await this.deps.events.record(trx, {
+      type: 'notification.read',
+      actorId: ctx.user.id,
+      userIds: [ctx.user.id],
+      data: { notificationIds: ids, unreadCount: unread },
+      context: { ip: ctx.ip, userAgent: ctx.userAgent },
+    });
+    return unread;
+  }
+}

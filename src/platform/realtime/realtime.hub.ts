@@ -1,0 +1,192 @@
+import type { Server as HttpServer } from 'node:http';
+import { Redis } from 'ioredis';
+import { Server, type Socket } from 'socket.io';
+import { createAdapter } from '@socket.io/redis-streams-adapter';
+import type { AppDeps } from '../deps.js';
+import { afterCommit, type Executor } from '../db/db.transaction.js';
+import { verifySocketToken } from './realtime.auth.js';
+import {
+  SYSTEM_ROOM,
+  batchRoom,
+  userRoom,
+  type Ack,
+  type ClientToServerEvents,
+  type ServerEventName,
+  type ServerToClientEvents,
+  type SocketData,
+  type SocketPayload,
+} from './realtime.events.js';
+
+/** Decides whether a user may join a batch's room; the bulk-payouts domain plugs its ownership rule in. */
+export type BatchAccess = (userId: string, batchId: string) => Promise<boolean>;
+
+type IoServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+type IoSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const MAX_TIMER_MS = 2_147_000_000;
+
+/**
+ * The Socket.io server of one node. API nodes attach it to their HTTP server; every node (worker-only
+ * ones too) can emit, and with Redis the streams adapter fans each emit out to the nodes holding the sockets.
+ */
+export class RealtimeHub {
+  readonly io: IoServer;
+  private batchAccess: BatchAccess = async () => false;
+  private readonly redisClients: Redis[] = [];
+  private readonly expiryTimers = new Map<string, NodeJS.Timeout>();
+  private attached = false;
+  private closed = false;
+
+  constructor(private readonly deps: AppDeps) {
+    const origins = deps.config.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
+    this.io = new Server({
+      path: '/socket.io',
+      serveClient: false,
+      cors: origins.length ? { origin: origins, credentials: true } : undefined,
+      pingInterval: 25_000,
+      pingTimeout: 20_000,
+    });
+    if (deps.redis) this.io.adapter(this.redisAdapter(deps.redis));
+    this.io.use((socket, next) => {
+      this.authenticate(socket).then(() => next(), (err: Error) => next(err));
+    });
+    this.io.on('connection', (socket) => this.onConnection(socket));
+  }
+
+  /** Accepts socket connections on this HTTP server (API nodes only). */
+  attach(server: HttpServer): void {
+    if (this.attached) return;
+    this.io.attach(server);
+    this.attached = true;
+  }
+
+  /** Installs the rule deciding who may join batch:{id}. */
+  setBatchAccess(check: BatchAccess): void {
+    this.batchAccess = check;
+  }
+
+  /** Emits to rooms now (on every node through the adapter). Payloads always carry id and at. */
+  emit(rooms: string | string[], event: ServerEventName, payload: SocketPayload): void {
+    const targets = (Array.isArray(rooms) ? rooms : [rooms]).filter(Boolean);
+    if (this.closed || targets.length === 0) return;
+    this.io.to(targets).emit(event, payload);
+  }
+
+  /** Emits once the outermost transaction commits; nothing is emitted for a rolled-back change. */
+  emitAfterCommit(trx: Executor, rooms: string | string[], event: ServerEventName, payload: SocketPayload): void {
+    afterCommit(trx, () => this.emit(rooms, event, payload));
+  }
+
+  /** Sockets connected to this node. */
+  get localConnections(): number {
+    return this.io.of('/').sockets.size;
+  }
+
+  /** Disconnects this node's sockets and closes the adapter; the HTTP server itself is Fastify's to close. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const timer of this.expiryTimers.values()) clearTimeout(timer);
+    this.expiryTimers.clear();
+    this.io.local.disconnectSockets(true);
+    if (this.attached) this.io.engine.close();
+    await Promise.allSettled([...this.io._nsps.values()].map((nsp) => nsp.adapter.close()));
+    for (const client of this.redisClients) client.disconnect();
+  }
+
+  private redisAdapter(redis: Redis) {
+    const prefix = this.deps.config.REALTIME_REDIS_PREFIX;
+    const publisher = redis.duplicate();
+    publisher.on('error', () => undefined);
+    this.redisClients.push(publisher);
+    const clients = this.redisClients;
+    // the adapter duplicates its client for blocking reads; keep those too so close() can end them
+    publisher.duplicate = function duplicate(this: Redis, override?: Partial<Redis['options']>) {
+      const copy = Redis.prototype.duplicate.call(this, override);
+      clients.push(copy);
+      return copy;
+    } as Redis['duplicate'];
+    return createAdapter(publisher, {
+      streamName: `${prefix}:stream`,
+      channelPrefix: prefix,
+      sessionKeyPrefix: `${prefix}:session:`,
+      blockTimeInMs: 1000,
+      onlyPlaintext: true,
+    });
+  }
+
+  private async authenticate(socket: IoSocket): Promise<void> {
+    const user = await verifySocketToken(this.deps, socket, socket.handshake.auth?.token);
+    socket.data = { userId: user.id, role: user.role, sessionId: user.sessionId, expiresAt: user.expiresAt.getTime() };
+  }
+
+  private onConnection(socket: IoSocket): void {
+    void socket.join([userRoom(socket.data.userId), SYSTEM_ROOM]);
+    this.scheduleExpiry(socket);
+    socket.on('disconnect', () => {
+      clearTimeout(this.expiryTimers.get(socket.id));
+      this.expiryTimers.delete(socket.id);
+    });
+    socket.on('join', (request, ack) => void this.onJoin(socket, request, ack));
+    socket.on('leave', (request, ack) => {
+      const room = typeof request?.room === 'string' ? request.room : '';
+      if (room.startsWith('batch:')) void socket.leave(room);
+      reply(ack, { ok: true, room });
+    });
+    socket.on('auth:refresh', (request, ack) => void this.onRefresh(socket, request, ack));
+  }
+
+  private scheduleExpiry(socket: IoSocket): void {
+    clearTimeout(this.expiryTimers.get(socket.id));
+    const ms = Math.min(Math.max(0, socket.data.expiresAt - Date.now()), MAX_TIMER_MS);
+    const timer = setTimeout(() => {
+      this.expiryTimers.delete(socket.id);
+      socket.emit('auth:expired', { id: socket.id, at: new Date().toISOString() });
+      socket.disconnect(true);
+    }, ms);
+    timer.unref();
+    this.expiryTimers.set(socket.id, timer);
+  }
+
+  private async onJoin(socket: IoSocket, request: { room?: unknown } | undefined, ack?: Ack): Promise<void> {
+    const room = typeof request?.room === 'string' ? request.room : '';
+    const batchId = room.startsWith('batch:') ? room.slice('batch:'.length) : '';
+    if (!UUID.test(batchId)) {
+      reply(ack, { ok: false, code: 'room_invalid', message: 'only batch:{id} rooms can be joined' });
+      return;
+    }
+    let allowed = false;
+    try {
+      allowed = await this.batchAccess(socket.data.userId, batchId);
+    } catch (err) {
+      this.deps.logger.warn({ err, batchId }, 'batch access check failed');
+    }
+    if (!allowed) {
+      reply(ack, { ok: false, code: 'forbidden', message: 'this batch is not yours' });
+      return;
+    }
+    await socket.join(batchRoom(batchId));
+    reply(ack, { ok: true, room: batchRoom(batchId) });
+  }
+
+  private async onRefresh(socket: IoSocket, request: { token?: unknown } | undefined, ack?: Ack): Promise<void> {
+    try {
+      const user = await verifySocketToken(this.deps, socket as Socket, request?.token);
+      if (user.id !== socket.data.userId) {
+        reply(ack, { ok: false, code: 'forbidden', message: 'the token belongs to another user' });
+        return;
+      }
+      socket.data.expiresAt = user.expiresAt.getTime();
+      socket.data.sessionId = user.sessionId;
+      this.scheduleExpiry(socket);
+      reply(ack, { ok: true, expiresAt: user.expiresAt.toISOString() });
+    } catch (err) {
+      reply(ack, { ok: false, code: (err as Error).message, message: 'token refused' });
+    }
+  }
+}
+
+function reply(ack: Ack | undefined, value: Parameters<Ack>[0]): void {
+  if (typeof ack === 'function') ack(value);
+}

@@ -1,0 +1,176 @@
+import { SignJWT } from 'jose';
+import { v7 as uuidv7 } from 'uuid';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withTransaction } from '../db/db.transaction.js';
+import { AccessTokens } from '../http/http.auth.js';
+import { createUser, type TestUser } from '../../../test/helpers/factories.js';
+import { listen, nextEvent, openSocket, pause, refusal, type TestSocket } from '../../../test/helpers/sockets.js';
+import { createTestApp, type TestApp } from '../../../test/helpers/testApp.js';
+
+let t: TestApp;
+let baseUrl: string;
+let alice: TestUser;
+let bob: TestUser;
+const sockets: TestSocket[] = [];
+
+async function open(token: string): Promise<TestSocket> {
+  const socket = await openSocket(baseUrl, token);
+  sockets.push(socket);
+  return socket;
+}
+
+function transfer(to: TestUser, from: TestUser, status: 'confirmed' | 'failed') {
+  const transactionId = uuidv7();
+  return {
+    transactionId,
+    hash: `0x${'ab'.repeat(32)}`,
+    from: '0x1111111111111111111111111111111111111111',
+    to: '0x2222222222222222222222222222222222222222',
+    fromUserId: from.id,
+    toUserId: to.id,
+    amount: '12.50',
+    token: 'USDC',
+    type: 'transfer',
+    status,
+    blockNumber: '12',
+    gasUsed: '21000',
+    gasFee: '0.0001',
+  };
+}
+
+beforeAll(async () => {
+  t = await createTestApp();
+  baseUrl = await listen(t.app);
+  alice = await createUser(t.deps);
+  bob = await createUser(t.deps);
+});
+afterAll(async () => {
+  for (const s of sockets) s.disconnect();
+  await t?.close();
+});
+
+describe('socket handshake', () => {
+  it('refuses a connection without a token', async () => {
+    const err = await refusal(baseUrl, undefined);
+    expect(err.message).toBe('unauthorized');
+    expect(err.data).toEqual({ code: 'unauthorized', title: 'Sign-in required', detail: 'This action needs a valid access token.' });
+  });
+
+  it('refuses a forged token', async () => {
+    const forged = await new AccessTokens('x'.repeat(40), 900).sign({ id: alice.id, role: 'user', sessionId: alice.sessionId });
+    const err = await refusal(baseUrl, forged);
+    expect(err.message).toBe('token_invalid');
+    expect(err.data.code).toBe('token_invalid');
+  });
+
+  it('refuses an expired token with the reason', async () => {
+    const key = new TextEncoder().encode(t.deps.infra.jwtSecret);
+    const past = Math.floor(Date.now() / 1000) - 60;
+    const expired = await new SignJWT({ role: 'user', sid: alice.sessionId, typ: 'access' })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(alice.id)
+      .setIssuer('streakpets')
+      .setAudience('streakpets-api')
+      .setIssuedAt(past - 900)
+      .setExpirationTime(past)
+      .sign(key);
+    const err = await refusal(baseUrl, expired);
+    expect(err.message).toBe('token_expired');
+    expect(err.data.title).toBe('Session expired');
+  });
+
+  it('disconnects a socket when its token expires, telling it why', async () => {
+    const shortLived = await new AccessTokens(t.deps.infra.jwtSecret, 2).sign({ id: alice.id, role: 'user', sessionId: alice.sessionId });
+    const socket = await open(shortLived);
+    const socketId = socket.id;
+    const reason = new Promise<string>((resolve) => socket.once('disconnect', resolve));
+    const expired = await nextEvent(socket, 'auth:expired', () => true, 4000);
+    expect(expired.id).toBe(socketId);
+    expect(await reason).toBe('io server disconnect');
+  });
+
+  it('keeps a socket whose token was refreshed in time', async () => {
+    const shortLived = await new AccessTokens(t.deps.infra.jwtSecret, 2).sign({ id: alice.id, role: 'user', sessionId: alice.sessionId });
+    const socket = await open(shortLived);
+    const reply = await socket.emitWithAck('auth:refresh', { token: alice.token });
+    expect(reply.ok).toBe(true);
+    await pause(2100);
+    expect(socket.connected).toBe(true);
+    const refused = await socket.emitWithAck('auth:refresh', { token: bob.token });
+    expect(refused).toMatchObject({ ok: false, code: 'forbidden' });
+  });
+});
+
+describe('rooms and after-commit emits', () => {
+  it("pushes a payment to both of the recipient's tabs and the sender, never to anyone else", async () => {
+    const tab1 = await open(alice.token);
+    const tab2 = await open(alice.token);
+    const sender = await open(bob.token);
+    const carol = await createUser(t.deps);
+    const stranger = await open(carol.token);
+    const data = transfer(alice, bob, 'confirmed');
+    const event = await withTransaction(t.deps.db, (trx) =>
+      t.deps.events.record(trx, { type: 'transfer.confirmed', actorId: bob.id, userIds: [bob.id, alice.id], data }),
+    );
+    await t.deps.events.drain();
+    const match = (p: any) => p.transactionId === data.transactionId;
+    const [a1, a2, b] = await Promise.all([
+      nextEvent(tab1, 'tx:confirmed', match),
+      nextEvent(tab2, 'tx:confirmed', match),
+      nextEvent(sender, 'tx:confirmed', match),
+    ]);
+    expect(a1).toEqual(a2);
+    expect(a1).toMatchObject({ id: event.id, at: event.createdAt.toISOString(), event: 'transfer.confirmed', type: 'transfer', amount: '12.50', toUserId: alice.id });
+    expect(b.id).toBe(event.id);
+    await pause(150);
+    expect(stranger.received.filter((r) => r.event.startsWith('tx:'))).toEqual([]);
+  });
+
+  it('emits nothing for a rolled-back change', async () => {
+    const tab = await open(alice.token);
+    const data = transfer(alice, bob, 'failed');
+    await expect(
+      withTransaction(t.deps.db, async (trx) => {
+        await t.deps.events.record(trx, { type: 'transfer.failed', userIds: [alice.id], data: { ...data, reason: 'reverted' } });
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    await t.deps.events.drain();
+    await pause(150);
+    expect(tab.received.filter((r) => r.event === 'tx:failed')).toEqual([]);
+  });
+
+  it('maps pet and chat events to pet:updated and chat:message for the owner', async () => {
+    const tab = await open(alice.token);
+    const petId = uuidv7();
+    await withTransaction(t.deps.db, async (trx) => {
+      await t.deps.events.record(trx, { type: 'pet.evolved', actorId: alice.id, userIds: [alice.id], petId, data: { from: 'baby', to: 'teen', level: 10 } });
+      await t.deps.events.record(trx, {
+        type: 'chat.message_created',
+        userIds: [alice.id],
+        petId,
+        data: { messageId: uuidv7(), sender: 'pet', content: 'Yay!', createdAt: new Date().toISOString() },
+      });
+    });
+    await t.deps.events.drain();
+    expect(await nextEvent(tab, 'pet:updated', (p) => p.petId === petId)).toMatchObject({ event: 'pet.evolved', to: 'teen' });
+    expect(await nextEvent(tab, 'chat:message', (p) => p.petId === petId)).toMatchObject({ sender: 'pet', content: 'Yay!' });
+  });
+
+  it('lets only the owner join a batch room, and pushes progress there', async () => {
+    const batchId = uuidv7();
+    t.deps.services.realtime.setBatchAccess(async (userId, id) => userId === alice.id && id === batchId);
+    const owner = await open(alice.token);
+    const other = await open(bob.token);
+    expect(await owner.emitWithAck('join', { room: `batch:${batchId}` })).toEqual({ ok: true, room: `batch:${batchId}` });
+    expect(await other.emitWithAck('join', { room: `batch:${batchId}` })).toMatchObject({ ok: false, code: 'forbidden' });
+    expect(await other.emitWithAck('join', { room: `user:${alice.id}` })).toMatchObject({ ok: false, code: 'room_invalid' });
+    await withTransaction(t.deps.db, (trx) =>
+      t.deps.events.record(trx, { type: 'batch.progress', actorId: alice.id, data: { batchId, processed: 5, total: 10, succeeded: 5, failed: 0 } }),
+    );
+    await t.deps.events.drain();
+    expect(await nextEvent(owner, 'batch:progress')).toMatchObject({ batchId, processed: 5, total: 10 });
+    await pause(150);
+    expect(other.received.filter((r) => r.event === 'batch:progress')).toEqual([]);
+  });
+});
