@@ -39,6 +39,26 @@ describe('KYC', () => {
     expect(decided).toMatchObject({ user_ids: [user.id], data: { status: 'verified' } });
   });
 
+  it('admins list pending submissions with their details; users cannot', async () => {
+    const admin = await createUser(t.deps, { role: 'admin' });
+    const users = [await createUser(t.deps), await createUser(t.deps), await createUser(t.deps)];
+    for (const u of users) await post('/me/kyc', u.auth, { ...KYC, fullName: `Person ${u.id.slice(-4)}` });
+    const ids = new Set(users.map((u) => u.id));
+    const seen: Array<{ user: { id: string }; details: { fullName: string } }> = [];
+    let cursor: string | null = null;
+    do {
+      const res: Awaited<ReturnType<typeof t.app.inject>> = await t.app.inject({ method: 'GET', url: `/api/v1/admin/kyc?limit=2${cursor ? `&cursor=${cursor}` : ''}`, headers: admin.auth });
+      expect(res.statusCode).toBe(200);
+      seen.push(...res.json().items);
+      cursor = res.json().nextCursor;
+    } while (cursor);
+    const mine = seen.filter((i) => ids.has(i.user.id));
+    expect(mine).toHaveLength(3);
+    expect(mine[0].details.fullName).toBe(`Person ${mine[0].user.id.slice(-4)}`);
+    const asUser = await t.app.inject({ method: 'GET', url: '/api/v1/admin/kyc', headers: users[0].auth });
+    expect(asUser.statusCode).toBe(403);
+  });
+
   it('a rejected user may submit again', async () => {
     const user = await createUser(t.deps);
     const admin = await createUser(t.deps, { role: 'admin' });

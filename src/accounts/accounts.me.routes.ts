@@ -55,6 +55,25 @@ export function meRoutes(app: FastifyInstance, s: AccountsModuleServices): void 
     async (request, reply) => reply.status(202).send(await s.profile.submitKyc(requestContext(request), request.body)),
   );
 
+  r.get(
+    '/admin/kyc',
+    {
+      config: { auth: 'admin', rateTier: 'lenient' },
+      schema: {
+        tags: ['admin'],
+        querystring: pageQuery(50, 100).extend({ status: z.enum(['none', 'pending', 'verified', 'rejected']).default('pending') }),
+        response: {
+          200: z.object({
+            items: z.array(z.object({ user: userSchema, details: z.record(z.string(), z.unknown()).nullable() })),
+            hasMore: z.boolean(),
+            nextCursor: z.string().nullable(),
+          }),
+        },
+      },
+    },
+    async (request) => s.profile.listKyc(request.query.status, request.query.limit, request.query.cursor),
+  );
+
   r.post(
     '/admin/users/:id/kyc',
     { config: { auth: 'admin', rateTier: 'moderate' }, schema: { tags: ['admin'], params: idParams, body: kycDecisionBody, response: { 200: userSchema } } },

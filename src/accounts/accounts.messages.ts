@@ -41,10 +41,6 @@ export class Mailer {
     if (!this.transport) throw new Error('no SMTP transport configured');
     await this.transport.sendMail({ from: this.config.MAIL_FROM, to, subject, text });
   }
-
-  close(): void {
-    this.transport?.close();
-  }
 }
 
 /** Is the dev outbox readable over HTTP: never in production, never when real mail is configured. */

@@ -60,6 +60,24 @@ describe('dev outbox (no SMTP_URL)', () => {
   });
 });
 
+describe('SMTP down', () => {
+  it('keeps the mail queued with the error and retries; nothing is lost', async () => {
+    const down = await createTestApp({ env: { SMTP_URL: 'smtp://127.0.0.1:1', RATE_LIMIT_STRICT: '1000' } });
+    try {
+      const email = `down-${Date.now()}@example.test`;
+      const res = await down.app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { email, password: PASSWORD, name: 'Dee' } });
+      expect(res.statusCode).toBe(201);
+      const row = await until(async () =>
+        down.deps.db.selectFrom('outbound_messages').selectAll().where('recipient', '=', email).where('last_error', 'is not', null).executeTakeFirst(),
+      );
+      expect(row).toMatchObject({ delivered_at: null, template: 'verify_email' });
+      expect(row.body).toContain('/verify-email?token=');
+    } finally {
+      await down.close();
+    }
+  });
+});
+
 describe('phone verification by SMS code', () => {
   it('texts a code to the dev outbox and verifies the phone with it', async () => {
     const user = await signUp();

@@ -41,6 +41,11 @@ export async function verifyPassword(stored: string | null, password: string): P
   }
 }
 
+/** Drops leading and trailing digits, punctuation, symbols and spaces (in any script): "!!Password2024!" → "password". */
+function strip(value: string): string {
+  return value.replace(/^[\p{N}\p{P}\p{S}\p{Z}_]+|[\p{N}\p{P}\p{S}\p{Z}_]+$/gu, '');
+}
+
 /** Why a new password is refused (length, a common password, or built from the account's own email/name); empty when fine. */
 export function passwordProblems(password: string, context: { email?: string | null; name?: string | null } = {}): FieldProblem[] {
   const field = 'body.password';
@@ -48,15 +53,15 @@ export function passwordProblems(password: string, context: { email?: string | n
   if (length < PASSWORD_MIN_LENGTH) return [{ field, code: 'too_short', message: `must be at least ${PASSWORD_MIN_LENGTH} characters` }];
   if (length > PASSWORD_MAX_LENGTH) return [{ field, code: 'too_long', message: `must be at most ${PASSWORD_MAX_LENGTH} characters` }];
   const lower = normalize(password).toLowerCase();
-  const base = lower.replace(/[\d\W_]+$/u, '').replace(/^[\d\W_]+/u, '');
+  const base = strip(lower);
   if (COMMON.has(lower) || COMMON.has(base) || base.length === 0 || new Set(lower).size <= 2) {
     return [{ field, code: 'common', message: 'is too common; choose a less guessable password' }];
   }
-  const strip = (v: string) => v.replace(/[\d\W_]+$/u, '').replace(/^[\d\W_]+/u, '');
   const local = context.email?.split('@')[0]?.toLowerCase() ?? '';
   const name = context.name?.toLowerCase().replace(/\s+/g, '') ?? '';
   const personal = [local, strip(local), name, strip(name)].filter((v) => v.length >= 4);
-  if (personal.some((v) => lower === v || base === v) || (local.length >= 4 && lower.includes(local))) {
+  const email = context.email?.toLowerCase();
+  if (personal.some((v) => lower === v || base === v) || (email && lower.includes(email))) {
     return [{ field, code: 'personal', message: 'must not be your email address or name' }];
   }
   return [];

@@ -84,6 +84,14 @@ export class ProfileService {
     });
   }
 
+  /** For admins: users whose identity review is in a given state, with what they submitted. */
+  async listKyc(status: 'none' | 'pending' | 'verified' | 'rejected', limit: number, cursor: string | undefined) {
+    const after = decodeCursor(cursor);
+    const rows = await accountsRepo.listByKycStatus(this.deps.db, status, limit, after?.id ?? null);
+    const page = toPage(rows, limit, (r) => ({ k: r.id, id: r.id }));
+    return { ...page, items: page.items.map((r) => ({ user: userView(r), details: (r.kyc_details ?? null) as Record<string, unknown> | null })) };
+  }
+
   /** An admin verifies or rejects a pending KYC submission. */
   async decideKyc(ctx: RequestContext, userId: string, status: 'verified' | 'rejected', reason?: string): Promise<UserView> {
     return withTransaction(this.deps.db, async (trx) => {

@@ -45,6 +45,13 @@ export const accountsRepo = {
       .execute();
   },
 
+  /** Users by KYC status, oldest account first, after a cursor id. */
+  async listByKycStatus(db: Executor, status: UserRow['kyc_status'], limit: number, afterId: string | null): Promise<UserRow[]> {
+    let q = db.selectFrom('users').selectAll().where('kyc_status', '=', status);
+    if (afterId) q = q.where('id', '>', afterId);
+    return q.orderBy('id').limit(limit + 1).execute();
+  },
+
   async insertSession(db: Executor, values: Insertable<SessionsTable>): Promise<SessionRow> {
     return db.insertInto('sessions').values(values).returningAll().executeTakeFirstOrThrow();
   },

@@ -34,6 +34,7 @@ export interface LoginInput {
 
 type LoginFailure = 'bad_credentials' | 'totp_required' | 'bad_totp' | 'locked' | 'disabled';
 
+/** Emails are compared trimmed and lower-cased (the column is citext as well). */
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }

@@ -34,6 +34,7 @@ export function sessionView(row: SessionRow, currentSessionId: string | null, cu
   };
 }
 
+/** One sign-in attempt of the login history. */
 export function loginView(row: LoginAttemptRow) {
   return {
     id: row.id,
