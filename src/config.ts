@@ -24,6 +24,7 @@ export const configSchema = z.object({
     .string()
     .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters (32 bytes)')
     .optional(),
+  TRUST_PROXY: bool.default(false),
   BODY_LIMIT_BYTES: int(1_048_576, 1024),
   CORS_ORIGINS: z.string().default(''),
   RATE_LIMIT_STRICT: int(10, 1),

@@ -49,6 +49,15 @@ describe('dev outbox (no SMTP_URL)', () => {
     expect(res.statusCode).toBe(200);
   });
 
+  it('answers only to the same machine', async () => {
+    for (const remoteAddress of ['203.0.113.9', '10.0.0.5', '::ffff:192.168.1.2']) {
+      const res = await t.app.inject({ method: 'GET', url: '/api/v1/dev/outbox', remoteAddress });
+      expect(res.statusCode).toBe(404);
+      expect(res.json().code).toBe('route_not_found');
+    }
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/dev/outbox', remoteAddress: '::1' })).statusCode).toBe(200);
+  });
+
   it('is not served in production', async () => {
     const prod = await createTestApp({ env: { NODE_ENV: 'production' } });
     try {
