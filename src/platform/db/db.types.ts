@@ -1,5 +1,6 @@
 import type { ColumnType, Generated } from 'kysely';
 import type { AccountsTables } from '../../accounts/accounts.tables.js';
+import type { WalletsTables } from '../../wallets/wallets.tables.js';
 
 export type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 export type Json = ColumnType<unknown, string | undefined, string>;
@@ -37,4 +38,4 @@ export interface PlatformTables {
 }
 
 /** The whole schema as Kysely sees it: each domain adds its tables interface here. */
-export interface DB extends PlatformTables, AccountsTables {}
+export interface DB extends PlatformTables, AccountsTables, WalletsTables {}
