@@ -182,7 +182,7 @@ export async function refreshTransaction(core: WalletsCore, ctx: RequestContext,
   if (row.status !== 'pending' || !row.hash) return transactionDto(core, row);
   const found = await chainTransaction(core, row.hash as Hex);
   const receipt = found?.receipt ?? null;
-  const latest = await core.deps.chain.publicClient.getBlockNumber();
+  const latest = await core.deps.chain.publicClient.getBlockNumber({ cacheTime: 0 });
   if (receipt && latest - receipt.blockNumber + 1n >= BigInt(chain.confirmations)) {
     await finalizeRow(core, row.id, { receipt });
   } else if (row.from_wallet_id && row.call !== 'external') {

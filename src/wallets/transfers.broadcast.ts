@@ -26,6 +26,9 @@ export const GAS_MIN_BALANCE = parseEther('0.002');
 export const GAS_TOPUP = parseEther('0.01');
 const BATCH = 50;
 const FEE_CACHE_MS = 2000;
+/** The watcher waits briefly in-process for a just-sent transaction before re-scheduling itself (a local chain mines at once). */
+const SHORT_WAIT_ROUNDS = 4;
+const SHORT_WAIT_MS = 150;
 
 interface Fees {
   maxFeePerGas: bigint;
@@ -87,16 +90,16 @@ async function sendRaw(core: WalletsCore, walletId: string, raw: Hex): Promise<v
 }
 
 /**
- * Signs and broadcasts a wallet's queued ledger rows. Under the wallet's row lock each row gets the
- * next nonce, is signed, and is stored as pending with its hash and signed bytes (and a delayed
- * confirmation job) before anything leaves the process: a crash after that commit is recovered by
- * re-sending the same bytes, never by signing again with another nonce.
+ * Signs a wallet's queued ledger rows. Under the wallet's row lock each row gets the next nonce,
+ * is signed, and is stored as pending with its hash and signed bytes (and a delayed confirmation
+ * job) before anything leaves the process: a crash after this commit is recovered by re-sending
+ * the same bytes, never by signing again with another nonce. Answers the signed bytes to send.
  */
-export async function broadcastWallet(core: WalletsCore, walletId: string): Promise<void> {
+export async function signQueued(core: WalletsCore, walletId: string): Promise<{ signed: Hex[]; more: boolean }> {
   const chain = requireChain(core.chain);
   const { deps } = core;
   const wallet = await walletsRepo.byId(deps.db, walletId);
-  if (!wallet) return;
+  if (!wallet) return { signed: [], more: false };
   const fees = await currentFees(core);
   if (wallet.kind !== 'treasury') {
     const queued = await deps.db
@@ -105,37 +108,42 @@ export async function broadcastWallet(core: WalletsCore, walletId: string): Prom
       .where('from_wallet_id', '=', walletId)
       .where('status', '=', 'queued')
       .executeTakeFirstOrThrow();
-    if (queued.n === 0) return;
+    if (queued.n === 0) return { signed: [], more: false };
     const need = BigInt(Math.min(queued.n, BATCH)) * GAS_LIMITS.erc20_transfer * fees.maxFeePerGas;
     const gas = await deps.chain.publicClient.getBalance({ address: wallet.address as Address });
     if (gas < need) {
       await deps.jobs.enqueue(JOBS.gasTopUp, { walletId, need: need.toString() });
       await deps.jobs.enqueue(JOBS.broadcast, { walletId }, { startAfterSeconds: 1 });
-      return;
+      return { signed: [], more: false };
     }
   }
-  const signed = await withTransaction(deps.db, async (trx) => {
+  return withTransaction(deps.db, async (trx) => {
     const locked = await walletsRepo.lock(trx, walletId);
     const rows = await transactionsRepo.queuedForWallet(trx, walletId, BATCH);
-    if (!locked || !rows.length) return { sent: [] as Hex[], more: false };
+    if (!locked || !rows.length) return { signed: [] as Hex[], more: false };
     const sealed = await walletsRepo.sealedKey(trx, walletId);
     const account = privateKeyToAccount(core.vault.open(sealed!.encrypted_key, sealed!.address));
     let nonce = BigInt(locked.next_nonce);
-    const sent: Hex[] = [];
+    const signed: Hex[] = [];
     for (const row of rows) {
       const raw = await account.signTransaction(requestFor(chain, row, nonce, fees));
       const pending = await transactionsRepo.markPending(trx, row.id, { nonce, hash: keccak256(raw), rawTx: raw });
       await recordTransferEvent(core, trx, pending, 'transfer.pending');
-      sent.push(raw);
+      signed.push(raw);
       nonce += 1n;
     }
     await walletsRepo.setNextNonce(trx, walletId, nonce);
     await deps.jobs.enqueue(JOBS.confirm, { walletId }, { trx, startAfterSeconds: 3 });
-    return { sent, more: rows.length === BATCH };
+    return { signed, more: rows.length === BATCH };
   });
-  for (const raw of signed.sent) await sendRaw(core, walletId, raw);
-  if (signed.sent.length) await deps.jobs.enqueue(JOBS.confirm, { walletId });
-  if (signed.more) await deps.jobs.enqueue(JOBS.broadcast, { walletId });
+}
+
+/** The broadcast job: signs the wallet's queued rows (signQueued), sends them, and asks the watcher to look now. */
+export async function broadcastWallet(core: WalletsCore, walletId: string): Promise<void> {
+  const { signed, more } = await signQueued(core, walletId);
+  for (const raw of signed) await sendRaw(core, walletId, raw);
+  if (signed.length) await core.deps.jobs.enqueue(JOBS.confirm, { walletId });
+  if (more) await core.deps.jobs.enqueue(JOBS.broadcast, { walletId });
 }
 
 async function receiptOf(core: WalletsCore, hash: Hex): Promise<TransactionReceipt | null> {
@@ -188,36 +196,50 @@ export async function finalizeRow(
  * already used for something else can never land and fails. Re-schedules itself while rows remain.
  */
 export async function confirmWallet(core: WalletsCore, walletId: string): Promise<void> {
+  let rows = await transactionsRepo.pendingForWallet(core.deps.db, walletId, 200);
+  for (let round = 0; rows.length && round < SHORT_WAIT_ROUNDS; round++) {
+    const waiting = await confirmRows(core, walletId, rows, round === 0);
+    if (!waiting.length) return;
+    rows = waiting;
+    await new Promise((r) => setTimeout(r, SHORT_WAIT_MS));
+  }
+  if (rows.length) await core.deps.jobs.enqueue(JOBS.confirm, { walletId }, { startAfterSeconds: 1 });
+}
+
+/** One pass of the watcher over some pending rows; answers those still waiting for (enough) confirmations. */
+async function confirmRows(core: WalletsCore, walletId: string, rows: Array<TransactionRow & { raw_tx: string | null }>, resend: boolean) {
   const chain = requireChain(core.chain);
   const client = core.deps.chain.publicClient;
-  const rows = await transactionsRepo.pendingForWallet(core.deps.db, walletId, 200);
-  if (!rows.length) return;
-  const latest = await client.getBlockNumber();
+  const latest = await client.getBlockNumber({ cacheTime: 0 });
   let chainNonce: Promise<number> | null = null;
-  let remaining = 0;
+  const waiting: typeof rows = [];
   await Promise.all(
     rows.map(async (row) => {
       const hash = row.hash as Hex;
       const receipt = await receiptOf(core, hash);
       if (receipt) {
         if (latest - receipt.blockNumber + 1n >= BigInt(chain.confirmations)) await finalizeRow(core, row.id, { receipt });
-        else remaining++;
+        else waiting.push(row);
         return;
       }
-      remaining++;
-      if (await knownToNode(core, hash)) return;
+      if (!resend || (await knownToNode(core, hash))) {
+        waiting.push(row);
+        return;
+      }
       chainNonce ??= client.getTransactionCount({ address: row.from_address as Address, blockNumber: latest });
       if (BigInt(row.nonce!) < BigInt(await chainNonce)) {
-        const late = await receiptOf(core, hash);
-        if (late) return;
+        if (await receiptOf(core, hash)) {
+          waiting.push(row);
+          return;
+        }
         await finalizeRow(core, row.id, { error: 'nonce_consumed' });
-        remaining--;
         return;
       }
       await sendRaw(core, walletId, row.raw_tx as Hex);
+      waiting.push(row);
     }),
   );
-  if (remaining > 0) await core.deps.jobs.enqueue(JOBS.confirm, { walletId }, { startAfterSeconds: 1 });
+  return waiting;
 }
 
 /** Gas sponsorship: queues a native top-up from the treasury when the wallet runs low (one open top-up at a time). */

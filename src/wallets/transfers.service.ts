@@ -49,7 +49,7 @@ export function checkToken(core: WalletsCore, token: string | undefined): void {
   const chain = requireChain(core.chain);
   if (token === undefined) return;
   const t = token.trim().toLowerCase();
-  if (t !== chain.token.symbol.toLowerCase() && t !== chain.token.address.toLowerCase()) throw walletError('unsupported_token', { token: token.slice(0, 42) });
+  if (t !== chain.token.symbol.toLowerCase() && t !== chain.token.address.toLowerCase()) throw walletError('unsupported_token', { token: token.slice(0, 42), supported: chain.token.symbol });
 }
 
 export interface QueueTransferInput {
@@ -68,7 +68,7 @@ export interface QueueTransferInput {
 async function availableBalance(core: WalletsCore, trx: Tx, wallet: WalletRow): Promise<bigint> {
   const chain = requireChain(core.chain);
   const client = core.deps.chain.publicClient;
-  const block = await client.getBlockNumber();
+  const block = await client.getBlockNumber({ cacheTime: 0 });
   const [balance, nonce] = await Promise.all([
     tokenBalance(core.deps.chain, chain.token.address, wallet.address as Address, block),
     client.getTransactionCount({ address: wallet.address as Address, blockNumber: block }),

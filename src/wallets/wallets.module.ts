@@ -53,7 +53,7 @@ function createWalletsService(core: WalletsCore): WalletsService {
       return core.chain;
     },
     async chainInfo() {
-      const [chainId, block] = await Promise.all([deps.chain.chainId(), deps.chain.publicClient.getBlockNumber()]);
+      const [chainId, block] = await Promise.all([deps.chain.chainId(), deps.chain.publicClient.getBlockNumber({ cacheTime: 0 })]);
       const c = core.chain;
       return {
         chainId,
