@@ -116,7 +116,7 @@ export const transactionsRepo = {
   },
 
   lock(db: Executor, id: string) {
-    return db.selectFrom('transactions').select([...columns, 'raw_tx']).where('id', '=', id).forUpdate().executeTakeFirst();
+    return db.selectFrom('transactions').select([...columns, 'raw_tx']).where('id', '=', id).forNoKeyUpdate().executeTakeFirst();
   },
 
   /** Queued rows of a wallet, oldest first, to be signed with consecutive nonces (caller holds the wallet lock). */
@@ -129,7 +129,7 @@ export const transactionsRepo = {
       .orderBy('created_at')
       .orderBy('id')
       .limit(limit)
-      .forUpdate()
+      .forNoKeyUpdate()
       .execute();
   },
 

@@ -57,9 +57,12 @@ export const walletsRepo = {
     return db.selectFrom('wallets').select(publicColumns).where('user_id', '=', userId).orderBy('created_at').orderBy('id').execute();
   },
 
-  /** Locks the wallet row: the nonce counter and the balance check are taken under this lock. */
+  /**
+   * Locks the wallet row: the nonce counter and the balance check are taken under this lock. NO KEY
+   * UPDATE, so inserting ledger rows that reference the wallet (a key-share lock) never waits on it.
+   */
   lock(db: Executor, id: string) {
-    return db.selectFrom('wallets').select(publicColumns).where('id', '=', id).forUpdate().executeTakeFirst();
+    return db.selectFrom('wallets').select(publicColumns).where('id', '=', id).forNoKeyUpdate().executeTakeFirst();
   },
 
   /** The sealed key, read only on the signing path. */

@@ -104,3 +104,40 @@ describe('wallets', () => {
     expect(logs).not.toContain(t.deps.infra.walletMasterKey);
   });
 });
+
+describe('wallets created for users and pets', () => {
+  it('gives a newly registered user a wallet when auth.registered is dispatched', async () => {
+    const user = await createUser(t.deps);
+    const { withTransaction } = await import('../platform/db/db.transaction.js');
+    await withTransaction(t.deps.db, (trx) =>
+      t.deps.events.record(trx, { type: 'auth.registered', actorId: user.id, userIds: [user.id], data: { email: user.email } }),
+    );
+    await t.deps.events.drain();
+    const wallet = await t.deps.db.selectFrom('wallets').select(['kind', 'address']).where('user_id', '=', user.id).execute();
+    expect(wallet).toEqual([{ kind: 'user', address: expect.stringMatching(/^0x[0-9a-f]{40}$/) }]);
+    const created = await t.deps.db.selectFrom('domain_events').select('data').where('type', '=', 'wallet.created').where('actor_id', '=', user.id).execute();
+    expect(created).toHaveLength(1);
+  });
+
+  it('creates one wallet per pet, only for the pet\'s owner', async () => {
+    const { sql } = await import('kysely');
+    await sql`create table if not exists pets (id uuid primary key, user_id uuid not null, deleted_at timestamptz)`.execute(t.deps.db);
+    const owner = await createUser(t.deps);
+    const other = await createUser(t.deps);
+    const petId = '0190f3a0-0000-7000-8000-000000000001';
+    await sql`insert into pets (id, user_id) values (${petId}, ${owner.id})`.execute(t.deps.db);
+    const denied = await t.app.inject({ method: 'POST', url: '/api/v1/wallets', headers: other.auth, payload: { kind: 'pet', petId } });
+    expect(denied.statusCode).toBe(404);
+    expect(denied.json()).toMatchObject({ code: 'pet_not_found', detail: 'No pet of yours has this id.' });
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/wallets', headers: owner.auth, payload: { kind: 'pet', petId } });
+    expect(res.statusCode).toBe(201);
+    expect(res.json()).toMatchObject({ kind: 'pet', petId, userId: owner.id });
+    const twice = await t.app.inject({ method: 'POST', url: '/api/v1/wallets', headers: owner.auth, payload: { kind: 'pet', petId } });
+    expect(twice.statusCode).toBe(409);
+    expect(twice.json().code).toBe('pet_wallet_exists');
+    const list = (await t.app.inject({ method: 'GET', url: '/api/v1/wallets', headers: owner.auth })).json().wallets;
+    expect(list.map((w: { kind: string }) => w.kind)).toEqual(['pet', 'user']);
+    const bad = await t.app.inject({ method: 'POST', url: '/api/v1/wallets', headers: owner.auth, payload: { kind: 'user' } });
+    expect(bad.statusCode).toBe(422);
+  });
+});
