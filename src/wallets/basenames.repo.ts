@@ -16,20 +16,25 @@ export const basenamesRepo = {
     return db.selectFrom('basenames').selectAll().where('name', '=', name).forUpdate().executeTakeFirst();
   },
 
-  async upsert(db: Executor, b: { name: string; walletId: string; userId: string; transactionId: string | null; expiresAt: Date; fresh: boolean }) {
+  async insert(db: Executor, b: { name: string; walletId: string; userId: string; transactionId: string | null; expiresAt: Date }) {
     await db
       .insertInto('basenames')
       .values({ name: b.name, wallet_id: b.walletId, user_id: b.userId, transaction_id: b.transactionId, expires_at: b.expiresAt })
-      .onConflict((oc) =>
-        oc.column('name').doUpdateSet({
-          wallet_id: b.walletId,
-          user_id: b.userId,
-          transaction_id: b.transactionId,
-          expires_at: b.expiresAt,
-          updated_at: new Date(),
-          ...(b.fresh ? { registered_at: new Date() } : {}),
-        }),
-      )
+      .execute();
+  },
+
+  async update(db: Executor, name: string, b: { walletId: string; userId: string; transactionId?: string | null; expiresAt?: Date; fresh?: boolean }) {
+    await db
+      .updateTable('basenames')
+      .set({
+        wallet_id: b.walletId,
+        user_id: b.userId,
+        updated_at: new Date(),
+        ...(b.transactionId !== undefined ? { transaction_id: b.transactionId } : {}),
+        ...(b.expiresAt ? { expires_at: b.expiresAt } : {}),
+        ...(b.fresh ? { registered_at: new Date() } : {}),
+      })
+      .where('name', '=', name)
       .execute();
   },
 

@@ -14,6 +14,10 @@ import type { WalletRow } from './wallets.repo.js';
 import type { TransactionRow } from './transactions.repo.js';
 import type { TransactionDto, TransactionsQuery, TransferBody, WalletDto } from './wallets.schema.js';
 import { transactionDto } from './wallets.dto.js';
+import { basenamesRoutes } from './basenames.routes.js';
+import { onBasenamePaymentFinal } from './basenames.service.js';
+import { intentsRoutes } from './intents.routes.js';
+import { expireIntents, onIntentPaymentFinal } from './intents.service.js';
 
 /** The wallets domain's service: what routes, chat commands and other domains (bulk, store) call. */
 export interface WalletsService {
@@ -108,6 +112,13 @@ function registerJobs(core: WalletsCore): void {
     },
   });
   jobs.register({
+    name: JOBS.expireIntents,
+    cron: '* * * * *',
+    handler: async () => {
+      await expireIntents(core);
+    },
+  });
+  jobs.register({
     name: JOBS.reconcile,
     cron: '* * * * *',
     handler: async () => {
@@ -122,6 +133,7 @@ export const walletsModule: DomainModule = {
   async setup(deps: AppDeps) {
     const vault = new KeyVault(deps.infra.walletMasterKey);
     const core: WalletsCore = { deps, vault, chain: null, finalizeHooks: [] };
+    core.finalizeHooks.push(onBasenamePaymentFinal, onIntentPaymentFinal(core));
     core.chain = await resolveChainContext(deps, vault);
     registerJobs(core);
     deps.events.subscribe({
@@ -136,5 +148,7 @@ export const walletsModule: DomainModule = {
   },
   routes(app, deps) {
     walletsRoutes(app, deps.services.wallets);
+    basenamesRoutes(app, deps.services.wallets.core);
+    intentsRoutes(app, deps.services.wallets.core);
   },
 };
