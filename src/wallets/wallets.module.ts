@@ -14,6 +14,7 @@ import type { WalletRow } from './wallets.repo.js';
 import type { TransactionRow } from './transactions.repo.js';
 import type { TransactionDto, TransactionsQuery, TransferBody, WalletDto } from './wallets.schema.js';
 import { transactionDto } from './wallets.dto.js';
+import { walletCommands } from './wallets.commands.js';
 import { basenamesRoutes } from './basenames.routes.js';
 import { onBasenamePaymentFinal } from './basenames.service.js';
 import { intentsRoutes } from './intents.routes.js';
@@ -145,6 +146,7 @@ export const walletsModule: DomainModule = {
       },
     });
     deps.services.wallets = createWalletsService(core);
+    for (const command of walletCommands(core)) deps.commands.register(command);
   },
   routes(app, deps) {
     walletsRoutes(app, deps.services.wallets);
