@@ -5,6 +5,15 @@ import { notificationsModule } from './notifications/notifications.module.js';
 import type { DomainModule } from './platform/modules.js';
 import { realtimeModule } from './platform/realtime/realtime.module.js';
 import { petsModule } from './pets/pets.module.js';
+import { walletsModule } from './wallets/wallets.module.js';
 
 /** Every domain, in the order their setup runs (a domain comes after those whose services it uses). */
-export const domainModules: DomainModule[] = [accountsModule, petsModule, chatModule, realtimeModule, activityModule, notificationsModule];
+export const domainModules: DomainModule[] = [
+  accountsModule,
+  petsModule,
+  chatModule,
+  walletsModule,
+  realtimeModule,
+  activityModule,
+  notificationsModule,
+];

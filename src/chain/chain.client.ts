@@ -1,14 +1,80 @@
-import { createPublicClient, http, type PublicClient } from 'viem';
+import {
+  createPublicClient,
+  createTestClient,
+  createWalletClient,
+  defineChain,
+  http,
+  type Account,
+  type Chain,
+  type PublicClient,
+  type WalletClient,
+} from 'viem';
 
 export interface ChainHandle {
   rpcUrl: string;
   /** True when the app started the chain itself (anvil): it may deploy and mint. */
   embedded: boolean;
   publicClient: PublicClient;
+  /** The chain id, asked once from the node and cached. */
+  chainId(): Promise<number>;
+  /** A viem chain definition for signing (EIP-155 chain id). */
+  chain(): Promise<Chain>;
+  /** A wallet client signing locally with the given account (used only to deploy contracts). */
+  walletClient(account: Account): Promise<WalletClient>;
+  /** Sets an address's native balance (embedded anvil only: funds the treasury without anvil's default accounts). */
+  setBalance(address: `0x${string}`, wei: bigint): Promise<void>;
+}
+
+/** A readable network name for a chain id (known testnets, else "chain-<id>"). */
+export function networkName(chainId: number, embedded: boolean): string {
+  if (embedded) return 'anvil';
+  const known: Record<number, string> = {
+    1: 'ethereum',
+    8453: 'base',
+    84532: 'base-sepolia',
+    11155111: 'sepolia',
+    25: 'cronos',
+    338: 'cronos-testnet',
+    31337: 'anvil',
+  };
+  return known[chainId] ?? `chain-${chainId}`;
 }
 
 /** Connects viem to the configured JSON-RPC endpoint. */
 export function connectChain(rpcUrl: string, embedded: boolean): ChainHandle {
-  const publicClient = createPublicClient({ transport: http(rpcUrl, { retryCount: 2, timeout: 10_000 }) });
-  return { rpcUrl, embedded, publicClient };
+  const transport = http(rpcUrl, { retryCount: 2, timeout: 10_000 });
+  const publicClient = createPublicClient({ transport });
+  let chainIdPromise: Promise<number> | null = null;
+  let chainPromise: Promise<Chain> | null = null;
+  const handle: ChainHandle = {
+    rpcUrl,
+    embedded,
+    publicClient,
+    chainId() {
+      chainIdPromise ??= publicClient.getChainId().catch((err) => {
+        chainIdPromise = null;
+        throw err;
+      });
+      return chainIdPromise;
+    },
+    chain() {
+      chainPromise ??= handle.chainId().then((id) =>
+        defineChain({
+          id,
+          name: networkName(id, embedded),
+          nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
+          rpcUrls: { default: { http: [rpcUrl] } },
+        }),
+      );
+      return chainPromise;
+    },
+    async walletClient(account) {
+      return createWalletClient({ account, chain: await handle.chain(), transport });
+    },
+    async setBalance(address, wei) {
+      if (!embedded) throw new Error('setBalance is only available on the embedded chain');
+      await createTestClient({ mode: 'anvil', transport }).setBalance({ address, value: wei });
+    },
+  };
+  return handle;
 }

@@ -53,8 +53,8 @@ export async function createTestDeps(options: TestDepsOptions = {}): Promise<App
       databaseUrl,
       rpcUrl: inject('rpcUrl'),
       embeddedChain: true,
-      jwtSecret: randomBytes(32).toString('hex'),
-      walletMasterKey: randomBytes(32).toString('hex'),
+      jwtSecret: config.JWT_SECRET ?? randomBytes(32).toString('hex'),
+      walletMasterKey: config.WALLET_MASTER_KEY ?? randomBytes(32).toString('hex'),
     },
     logger,
   );

@@ -4,6 +4,7 @@ import type { PetsTables } from '../../pets/pets.tables.js';
 import type { ChatTables } from '../../chat/chat.tables.js';
 import type { ActivityTables } from '../../activity/activity.tables.js';
 import type { NotificationsTables } from '../../notifications/notifications.tables.js';
+import type { WalletsTables } from '../../wallets/wallets.tables.js';
 
 export type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 export type Json = ColumnType<unknown, string | undefined, string>;
@@ -41,4 +42,11 @@ export interface PlatformTables {
 }
 
 /** The whole schema as Kysely sees it: each domain adds its tables interface here. */
-export interface DB extends PlatformTables, AccountsTables, PetsTables, ChatTables, NotificationsTables, ActivityTables {}
+export interface DB
+  extends PlatformTables,
+    AccountsTables,
+    PetsTables,
+    ChatTables,
+    WalletsTables,
+    NotificationsTables,
+    ActivityTables {}

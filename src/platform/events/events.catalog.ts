@@ -66,6 +66,8 @@ export interface TransferEventData {
   fromUserId: string | null;
   toUserId: string | null;
   amount: string;
+  /** The amount in the token's base units. */
+  amountBase?: string;
   token: string;
   type: string;
   status: 'queued' | 'pending' | 'confirmed' | 'failed';

@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Address } from 'viem';
+import { createTestApp, type TestApp } from '../../test/helpers/testApp.js';
+import { createUser, type TestUser } from '../../test/helpers/factories.js';
+import { tokenBalance } from '../chain/chain.deploy.js';
+import { checkBasename } from './basenames.names.js';
+import { waitFinal } from './wallets.testing.js';
+
+let t: TestApp;
+let alice: TestUser;
+let bob: TestUser;
+let aliceWallet: { id: string; address: Address };
+beforeAll(async () => {
+  t = await createTestApp({ env: { RATE_LIMIT_STRICT: '1000' } });
+  alice = await createUser(t.deps);
+  bob = await createUser(t.deps);
+  aliceWallet = (await t.app.inject({ method: 'GET', url: '/api/v1/wallets', headers: alice.auth })).json().wallets[0];
+  const f = await t.app.inject({ method: 'POST', url: '/api/v1/wallets/faucet', headers: alice.auth, payload: { amount: '10' } });
+  expect(f.statusCode).toBe(202);
+  await waitFinal(t.deps, [f.json().id]);
+});
+afterAll(async () => t?.close());
+
+describe('basename rules', () => {
+  it.each([
+    ['Alice', 'alice'],
+    ['  bob-42.base ', 'bob-42'],
+    ['zoe.base.eth', 'zoe'],
+  ])('normalizes %j to %j', (input, name) => expect(checkBasename(input)).toEqual({ ok: true, name }));
+  it.each(['ab', 'a'.repeat(33), '-abc', 'abc-', 'a--b', 'a_b', 'émile', 'a b'])('rejects %j', (input) => {
+    expect(checkBasename(input)).toMatchObject({ ok: false, reason: 'invalid' });
+  });
+  it('blocks reserved words', () => expect(checkBasename('Admin')).toEqual({ ok: false, name: 'admin', reason: 'reserved' }));
+});
+
+describe('basenames API', () => {
+  it('checks, registers (fee paid through the pipeline), resolves in transfers and keeps history', async () => {
+    const check = (await t.app.inject({ method: 'GET', url: '/api/v1/basenames/check?name=Alice-Pays' })).json();
+    expect(check).toEqual({ name: 'Alice-Pays', normalized: 'alice-pays', valid: true, available: true, reason: null, fee: '1', token: 'USDC' });
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/basenames', headers: alice.auth, payload: { name: 'Alice-Pays', walletId: aliceWallet.id } });
+    expect(res.statusCode).toBe(201);
+    const body = res.json();
+    expect(body).toMatchObject({ action: 'registered', basename: { name: 'alice-pays', walletId: aliceWallet.id, address: aliceWallet.address } });
+    expect(body.transaction).toMatchObject({ type: 'basename', amount: '1', status: 'queued', to: t.deps.services.wallets.chain!.treasury.address });
+    expect((await waitFinal(t.deps, [body.transaction.id]))[body.transaction.id]).toBe('confirmed');
+    expect(await tokenBalance(t.deps.chain, t.deps.services.wallets.chain!.token.address, aliceWallet.address)).toBe(9_000_000n);
+
+    const taken = (await t.app.inject({ method: 'GET', url: '/api/v1/basenames/check?name=alice-pays' })).json();
+    expect(taken).toMatchObject({ available: false, reason: 'taken' });
+    const clash = await t.app.inject({ method: 'POST', url: '/api/v1/basenames', headers: bob.auth, payload: { name: 'alice-pays', walletId: (await t.deps.services.wallets.ensureUserWallet(t.deps.db, bob.id)).id } });
+    expect(clash.statusCode).toBe(409);
+    expect(clash.json()).toMatchObject({ code: 'basename_taken', detail: '“alice-pays” is already registered.' });
+
+    const f = await t.app.inject({ method: 'POST', url: '/api/v1/wallets/faucet', headers: bob.auth, payload: { amount: '5' } });
+    await waitFinal(t.deps, [f.json().id]);
+    const pay = await t.app.inject({ method: 'POST', url: '/api/v1/transfers', headers: bob.auth, payload: { to: 'alice-pays.base', amount: '2' } });
+    expect(pay.statusCode).toBe(202);
+    expect(pay.json()).toMatchObject({ to: aliceWallet.address, toUserId: alice.id, metadata: { recipientVia: 'basename' } });
+    await waitFinal(t.deps, [pay.json().id]);
+    expect(await tokenBalance(t.deps.chain, t.deps.services.wallets.chain!.token.address, aliceWallet.address)).toBe(11_000_000n);
+
+    const mine = (await t.app.inject({ method: 'GET', url: '/api/v1/basenames', headers: alice.auth })).json();
+    expect(mine.basenames.map((b: { name: string }) => b.name)).toEqual(['alice-pays']);
+    expect(mine.history).toHaveLength(1);
+    expect(mine.history[0]).toMatchObject({ name: 'alice-pays', action: 'registered', cost: '1', transactionStatus: 'confirmed' });
+    expect(mine.history[0].transactionHash).toMatch(/^0x[0-9a-f]{64}$/);
+  });
+
+  it('rejects invalid and reserved names with 422 and charges nothing', async () => {
+    const invalid = await t.app.inject({ method: 'POST', url: '/api/v1/basenames', headers: alice.auth, payload: { name: 'a_b', walletId: aliceWallet.id } });
+    expect(invalid.statusCode).toBe(422);
+    expect(invalid.json().code).toBe('basename_invalid');
+    const reserved = await t.app.inject({ method: 'POST', url: '/api/v1/basenames', headers: alice.auth, payload: { name: 'treasury', walletId: aliceWallet.id } });
+    expect(reserved.json()).toMatchObject({ code: 'basename_reserved', detail: '“treasury” is reserved.' });
+  });
+
+  it('transfers a name to another user, recorded in both histories', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/basenames/alice-pays/transfer', headers: alice.auth, payload: { to: bob.email } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ action: 'transferred', basename: { name: 'alice-pays' } });
+    const bobs = (await t.app.inject({ method: 'GET', url: '/api/v1/basenames', headers: bob.auth })).json();
+    expect(bobs.basenames.map((b: { name: string }) => b.name)).toEqual(['alice-pays']);
+    expect(bobs.history.map((h: { action: string }) => h.action)).toEqual(['transferred']);
+    const alices = (await t.app.inject({ method: 'GET', url: '/api/v1/basenames', headers: alice.auth })).json();
+    expect(alices.basenames).toEqual([]);
+    expect(alices.history.map((h: { action: string }) => h.action)).toEqual(['transferred', 'registered']);
+  });
+});

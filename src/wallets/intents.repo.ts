@@ -1,0 +1,74 @@
+import { sql } from 'kysely';
+import type { Executor } from '../platform/db/db.transaction.js';
+import type { IntentStatus } from './wallets.tables.js';
+
+export const intentsRepo = {
+  async insert(
+    db: Executor,
+    i: { id: string; requesterId: string; requesterWalletId: string; payerId: string | null; payerAddress: string; payerLabel: string; amount: bigint; token: string; memo: string | null; expiresAt: Date },
+  ) {
+    return db
+      .insertInto('payment_intents')
+      .values({
+        id: i.id,
+        requester_id: i.requesterId,
+        requester_wallet_id: i.requesterWalletId,
+        payer_id: i.payerId,
+        payer_address: i.payerAddress,
+        payer_label: i.payerLabel,
+        amount: i.amount.toString(),
+        token: i.token,
+        memo: i.memo,
+        status: 'created',
+        transaction_id: null,
+        expires_at: i.expiresAt,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  },
+
+  byId(db: Executor, id: string) {
+    return db.selectFrom('payment_intents').selectAll().where('id', '=', id).executeTakeFirst();
+  },
+
+  lock(db: Executor, id: string) {
+    return db.selectFrom('payment_intents').selectAll().where('id', '=', id).forNoKeyUpdate().executeTakeFirst();
+  },
+
+  byTransaction(db: Executor, transactionId: string) {
+    return db.selectFrom('payment_intents').selectAll().where('transaction_id', '=', transactionId).forNoKeyUpdate().executeTakeFirst();
+  },
+
+  async setStatus(db: Executor, id: string, status: IntentStatus, transactionId?: string | null) {
+    return db
+      .updateTable('payment_intents')
+      .set({ status, updated_at: new Date(), ...(transactionId !== undefined ? { transaction_id: transactionId } : {}) })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  },
+
+  list(db: Executor, userId: string, f: { status?: IntentStatus; role?: 'requester' | 'payer' }, limit: number) {
+    let q = db.selectFrom('payment_intents').selectAll();
+    if (f.role === 'requester') q = q.where('requester_id', '=', userId);
+    else if (f.role === 'payer') q = q.where('payer_id', '=', userId);
+    else q = q.where((eb) => eb.or([eb('requester_id', '=', userId), eb('payer_id', '=', userId)]));
+    if (f.status) q = q.where('status', '=', f.status);
+    return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+  },
+
+  /** Open requests past their expiry, locked for the expiry job. */
+  expiredOpen(db: Executor, limit: number) {
+    return db
+      .selectFrom('payment_intents')
+      .selectAll()
+      .where('status', '=', 'created')
+      .where('expires_at', '<=', sql<Date>`now()`)
+      .limit(limit)
+      .forNoKeyUpdate()
+      .skipLocked()
+      .execute();
+  },
+};
+
+export type IntentRow = NonNullable<Awaited<ReturnType<typeof intentsRepo.byId>>>;

@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { createTestApp, type TestApp } from '../../test/helpers/testApp.js';
+import { createUser, type TestUser } from '../../test/helpers/factories.js';
+import { expireIntents } from './intents.service.js';
+import { waitFinal, waitUntil } from './wallets.testing.js';
+
+let t: TestApp;
+let requester: TestUser;
+let payer: TestUser;
+beforeAll(async () => {
+  t = await createTestApp({ env: { RATE_LIMIT_STRICT: '1000', RATE_LIMIT_MODERATE: '1000' } });
+  requester = await createUser(t.deps);
+  payer = await createUser(t.deps);
+  const f = await t.app.inject({ method: 'POST', url: '/api/v1/wallets/faucet', headers: payer.auth, payload: { amount: '20' } });
+  await waitFinal(t.deps, [f.json().id]);
+});
+afterAll(async () => t?.close());
+
+const post = (url: string, user: TestUser, payload?: object, key?: string) =>
+  t.app.inject({ method: 'POST', url, headers: { ...user.auth, ...(key ? { 'idempotency-key': key } : {}) }, payload });
+
+describe('payment requests', () => {
+  it('created → funded → executed; the payer sees it and funding is idempotent', async () => {
+    const created = await post('/api/v1/intents', requester, { payer: payer.email, amount: '4.5', memo: 'tickets' });
+    expect(created.statusCode).toBe(201);
+    const intent = created.json();
+    expect(intent).toMatchObject({ status: 'created', amount: '4.5', payerId: payer.id, requesterId: requester.id, memo: 'tickets' });
+    const owed = (await t.app.inject({ method: 'GET', url: '/api/v1/intents?role=payer', headers: payer.auth })).json().intents;
+    expect(owed.map((i: { id: string }) => i.id)).toEqual([intent.id]);
+    const stranger = await createUser(t.deps);
+    expect((await t.app.inject({ method: 'GET', url: `/api/v1/intents/${intent.id}`, headers: stranger.auth })).statusCode).toBe(404);
+    expect((await post(`/api/v1/intents/${intent.id}/fund`, requester)).json().code).toBe('intent_not_found');
+
+    const [a, b] = await Promise.all([post(`/api/v1/intents/${intent.id}/fund`, payer, undefined, 'fund-1'), post(`/api/v1/intents/${intent.id}/fund`, payer, undefined, 'fund-1')]);
+    expect([a.statusCode, b.statusCode].sort()).toEqual(a.statusCode === b.statusCode ? [202, 202] : [202, 409]);
+    const again = await post(`/api/v1/intents/${intent.id}/fund`, payer, undefined, 'fund-2');
+    expect(again.statusCode).toBe(409);
+    expect(again.json()).toMatchObject({ code: 'intent_not_open', detail: 'This payment request is funded and can no longer be changed.' });
+    const funded = (a.statusCode === 202 ? a : b).json();
+    expect(funded.status).toBe('funded');
+    await waitFinal(t.deps, [funded.transactionId]);
+    const done = await waitUntil(async () => {
+      const i = (await t.app.inject({ method: 'GET', url: `/api/v1/intents/${intent.id}`, headers: requester.auth })).json();
+      return i.status === 'executed' ? i : null;
+    });
+    expect(done.transactionId).toBe(funded.transactionId);
+    const payments = await t.deps.db.selectFrom('transactions').select('id').where(sql<boolean>`metadata->>'intentId' = ${intent.id}`).execute();
+    expect(payments).toHaveLength(1);
+  });
+
+  it('can be cancelled while open, and expires', async () => {
+    const one = (await post('/api/v1/intents', requester, { payer: payer.email, amount: '1' })).json();
+    const cancelled = await post(`/api/v1/intents/${one.id}/cancel`, payer);
+    expect(cancelled.json().status).toBe('cancelled');
+    expect((await post(`/api/v1/intents/${one.id}/fund`, payer)).json().code).toBe('intent_not_open');
+    const two = (await post('/api/v1/intents', requester, { payer: payer.email, amount: '1' })).json();
+    await t.deps.db.updateTable('payment_intents').set({ expires_at: new Date(Date.now() - 1000) }).where('id', '=', two.id).execute();
+    expect(await expireIntents(t.deps.services.wallets.core)).toBe(1);
+    expect((await t.app.inject({ method: 'GET', url: `/api/v1/intents/${two.id}`, headers: requester.auth })).json().status).toBe('expired');
+  });
+
+  it('rejects bad requests with 422', async () => {
+    expect((await post('/api/v1/intents', requester, { payer: requester.email, amount: '1' })).json().code).toBe('self_transfer');
+    expect((await post('/api/v1/intents', requester, { payer: 'ghost@example.test', amount: '1' })).json().code).toBe('recipient_not_found');
+    expect((await post('/api/v1/intents', requester, { payer: payer.email, amount: '-3' })).statusCode).toBe(422);
+    expect((await post('/api/v1/intents', requester, { payer: payer.email, amount: '1', expiresAt: '2020-01-01T00:00:00Z' })).statusCode).toBe(422);
+  });
+});

@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { amountString } from './wallets.schema.js';
+
+export const createIntentBody = z
+  .object({
+    payer: z.string().trim().min(1).max(254),
+    amount: amountString,
+    memo: z.string().max(280).optional(),
+    expiresAt: z.iso.datetime({ offset: true }).optional(),
+  })
+  .strict();
+export const intentParams = z.object({ id: z.uuid() });
+export const intentsQuery = z.object({
+  status: z.enum(['created', 'funded', 'executed', 'cancelled', 'expired']).optional(),
+  role: z.enum(['requester', 'payer']).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+});
+export const intentSchema = z.object({
+  id: z.string(),
+  status: z.enum(['created', 'funded', 'executed', 'cancelled', 'expired']),
+  requesterId: z.string(),
+  payerId: z.string().nullable(),
+  payer: z.string(),
+  to: z.string(),
+  amount: z.string(),
+  token: z.string(),
+  memo: z.string().nullable(),
+  transactionId: z.string().nullable(),
+  expiresAt: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type IntentDto = z.infer<typeof intentSchema>;

@@ -1,0 +1,168 @@
+import { v7 as uuidv7 } from 'uuid';
+import { withTransaction, type Tx } from '../platform/db/db.transaction.js';
+import type { ActorContext, RequestContext } from '../platform/http/http.context.js';
+import { httpError } from '../platform/http/http.errors.js';
+import { formatAmount, parseAmount } from './wallets.amounts.js';
+import { requireChain } from './wallets.chain.js';
+import type { WalletsCore } from './wallets.core.js';
+import { walletError } from './wallets.errors.js';
+import { walletsRepo } from './wallets.repo.js';
+import { intentsRepo, type IntentRow } from './intents.repo.js';
+import type { IntentDto } from './intents.schema.js';
+import type { TransactionRow } from './transactions.repo.js';
+import { queueTransfer, resolveRecipient } from './transfers.service.js';
+import { ensureUserWallet } from './wallets.service.js';
+import type { IntentStatus } from './wallets.tables.js';
+
+const DEFAULT_TTL_DAYS = 7;
+const MAX_TTL_DAYS = 30;
+
+function toDto(core: WalletsCore, i: IntentRow, to: string): IntentDto {
+  return {
+    id: i.id,
+    status: i.status,
+    requesterId: i.requester_id,
+    payerId: i.payer_id,
+    payer: i.payer_label,
+    to,
+    amount: formatAmount(i.amount, core.chain?.token.decimals ?? 6),
+    token: i.token,
+    memo: i.memo,
+    transactionId: i.transaction_id,
+    expiresAt: new Date(i.expires_at).toISOString(),
+    createdAt: new Date(i.created_at).toISOString(),
+    updatedAt: new Date(i.updated_at).toISOString(),
+  };
+}
+
+async function dto(core: WalletsCore, db: Tx | WalletsCore['deps']['db'], i: IntentRow): Promise<IntentDto> {
+  const wallet = await walletsRepo.byId(db, i.requester_wallet_id);
+  return toDto(core, i, wallet?.address ?? '');
+}
+
+async function recordIntent(core: WalletsCore, trx: Tx, type: 'intent.created' | 'intent.updated', i: IntentRow, actorId: string | null, context?: ActorContext) {
+  await core.deps.events.record(trx, {
+    type,
+    actorId,
+    userIds: [i.requester_id, i.payer_id].filter((v): v is string => !!v),
+    data: {
+      intentId: i.id,
+      status: i.status,
+      requesterId: i.requester_id,
+      payerId: i.payer_id,
+      amount: formatAmount(i.amount, core.chain?.token.decimals ?? 6),
+      memo: i.memo,
+    },
+    context,
+  });
+}
+
+/** Creates a payment request addressed to a registered user (by email, basename or wallet address). */
+export async function createIntent(core: WalletsCore, ctx: RequestContext, input: { payer: string; amount: string; memo?: string; expiresAt?: string }): Promise<IntentDto> {
+  const chain = requireChain(core.chain);
+  const amount = parseAmount(input.amount, chain.token.decimals, 'body.amount');
+  const expiresAt = input.expiresAt ? new Date(input.expiresAt) : new Date(Date.now() + DEFAULT_TTL_DAYS * 86_400_000);
+  if (expiresAt.getTime() <= Date.now() + 60_000 || expiresAt.getTime() > Date.now() + MAX_TTL_DAYS * 86_400_000) {
+    throw httpError('validation_failed', {}, [{ field: 'body.expiresAt', message: `must be between one minute and ${MAX_TTL_DAYS} days from now`, code: 'out_of_range' }]);
+  }
+  return withTransaction(core.deps.db, async (trx) => {
+    const payer = await resolveRecipient(core, trx, input.payer);
+    if (!payer.userId) throw walletError('recipient_not_found', { to: input.payer.slice(0, 80) });
+    if (payer.userId === ctx.user.id) throw walletError('self_transfer');
+    const wallet = await ensureUserWallet(core, trx, ctx.user.id, ctx);
+    const intent = await intentsRepo.insert(trx, {
+      id: uuidv7(),
+      requesterId: ctx.user.id,
+      requesterWalletId: wallet.id,
+      payerId: payer.userId,
+      payerAddress: payer.address,
+      payerLabel: input.payer.trim().slice(0, 254),
+      amount,
+      token: chain.token.symbol,
+      memo: input.memo ?? null,
+      expiresAt,
+    });
+    await recordIntent(core, trx, 'intent.created', intent, ctx.user.id, ctx);
+    return toDto(core, intent, wallet.address);
+  });
+}
+
+/** Requests I made or that are addressed to me. */
+export async function listIntents(core: WalletsCore, ctx: RequestContext, q: { status?: IntentStatus; role?: 'requester' | 'payer'; limit: number }) {
+  const rows = await intentsRepo.list(core.deps.db, ctx.user.id, q, q.limit);
+  return { intents: await Promise.all(rows.map((r) => dto(core, core.deps.db, r))) };
+}
+
+async function visibleIntent(core: WalletsCore, trx: Tx, ctx: { user: { id: string; role: string } }, id: string): Promise<IntentRow> {
+  const intent = await intentsRepo.lock(trx, id);
+  if (!intent || (intent.requester_id !== ctx.user.id && intent.payer_id !== ctx.user.id && ctx.user.role !== 'admin')) throw walletError('intent_not_found');
+  return intent;
+}
+
+/** One request by id (requester, payer or admin). */
+export async function getIntent(core: WalletsCore, ctx: RequestContext, id: string): Promise<IntentDto> {
+  return withTransaction(core.deps.db, async (trx) => dto(core, trx, await visibleIntent(core, trx, ctx, id)));
+}
+
+/** The payer pays a request through the transfer pipeline: created → funded (executed when the payment confirms). */
+export async function fundIntent(core: WalletsCore, ctx: RequestContext | (ActorContext & { user: { id: string; role: string } }), id: string): Promise<IntentDto> {
+  return withTransaction(core.deps.db, async (trx) => {
+    const intent = await visibleIntent(core, trx, ctx, id);
+    if (intent.payer_id !== ctx.user.id) throw walletError('intent_not_found');
+    if (intent.status === 'created' && new Date(intent.expires_at) <= new Date()) {
+      const expired = await intentsRepo.setStatus(trx, intent.id, 'expired');
+      await recordIntent(core, trx, 'intent.updated', expired, null);
+      throw walletError('intent_not_open', { status: 'expired' });
+    }
+    if (intent.status !== 'created') throw walletError('intent_not_open', { status: intent.status });
+    const from = await ensureUserWallet(core, trx, ctx.user.id);
+    const requesterWallet = (await walletsRepo.byId(trx, intent.requester_wallet_id))!;
+    const payment = await queueTransfer(core, trx, {
+      from,
+      to: { address: requesterWallet.address, walletId: requesterWallet.id, userId: intent.requester_id, petId: null, via: 'address' },
+      amount: BigInt(intent.amount),
+      type: 'transfer',
+      userId: ctx.user.id,
+      memo: intent.memo,
+      metadata: { intentId: intent.id },
+      context: ctx,
+    });
+    const funded = await intentsRepo.setStatus(trx, intent.id, 'funded', payment.id);
+    await recordIntent(core, trx, 'intent.updated', funded, ctx.user.id, ctx);
+    return toDto(core, funded, requesterWallet.address);
+  });
+}
+
+/** Requester or payer cancels a request that has not been paid. */
+export async function cancelIntent(core: WalletsCore, ctx: RequestContext, id: string): Promise<IntentDto> {
+  return withTransaction(core.deps.db, async (trx) => {
+    const intent = await visibleIntent(core, trx, ctx, id);
+    if (intent.status !== 'created') throw walletError('intent_not_open', { status: intent.status });
+    const cancelled = await intentsRepo.setStatus(trx, intent.id, 'cancelled');
+    await recordIntent(core, trx, 'intent.updated', cancelled, ctx.user.id, ctx);
+    return dto(core, trx, cancelled);
+  });
+}
+
+/** The expiry job: open requests past their time become expired. */
+export async function expireIntents(core: WalletsCore): Promise<number> {
+  return withTransaction(core.deps.db, async (trx) => {
+    const rows = await intentsRepo.expiredOpen(trx, 500);
+    for (const row of rows) await recordIntent(core, trx, 'intent.updated', await intentsRepo.setStatus(trx, row.id, 'expired'), null);
+    return rows.length;
+  });
+}
+
+/** Finalize hook: a funded request becomes executed when its payment confirms, or open again when it fails. */
+export function onIntentPaymentFinal(core: WalletsCore) {
+  return async (trx: Tx, row: TransactionRow): Promise<void> => {
+    const intentId = (row.metadata as { intentId?: string } | null)?.intentId;
+    if (!intentId) return;
+    const intent = await intentsRepo.byTransaction(trx, row.id);
+    if (!intent || intent.status !== 'funded') return;
+    const next = row.status === 'confirmed'
+      ? await intentsRepo.setStatus(trx, intent.id, 'executed')
+      : await intentsRepo.setStatus(trx, intent.id, 'created', null);
+    await recordIntent(core, trx, 'intent.updated', next, null);
+  };
+}

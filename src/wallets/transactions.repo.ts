@@ -1,0 +1,276 @@
+import { sql, type ExpressionBuilder } from 'kysely';
+import type { DB } from '../platform/db/db.types.js';
+import type { Executor } from '../platform/db/db.transaction.js';
+import type { TxCall, TxStatus, TxType } from './wallets.tables.js';
+
+export interface NewTransaction {
+  id: string;
+  type: TxType;
+  status: TxStatus;
+  call: TxCall;
+  chainId: number;
+  network: string;
+  fromAddress: string;
+  toAddress: string;
+  fromWalletId: string | null;
+  toWalletId: string | null;
+  userId: string | null;
+  toUserId: string | null;
+  petId: string | null;
+  amount: bigint;
+  token: string;
+  tokenAddress: string | null;
+  memo: string | null;
+  metadata: Record<string, unknown>;
+  hash?: string | null;
+  blockNumber?: bigint | null;
+  gasUsed?: bigint | null;
+  gasFee?: bigint | null;
+  error?: string | null;
+  createdAt?: Date;
+}
+
+export interface TransactionFilter {
+  /** Only rows touching these wallet addresses (or sent/received by userIds); null = everything (admin). */
+  addresses: string[] | null;
+  userIds: string[] | null;
+  type?: TxType;
+  status?: TxStatus;
+  address?: string;
+  petId?: string;
+  from?: Date;
+  to?: Date;
+  includeGas: boolean;
+}
+
+const columns = [
+  'id', 'hash', 'type', 'status', 'call', 'chain_id', 'network', 'from_address', 'to_address', 'from_wallet_id', 'to_wallet_id',
+  'user_id', 'to_user_id', 'pet_id', 'amount', 'token', 'token_address', 'memo', 'nonce', 'block_number', 'gas_used', 'gas_fee',
+  'error', 'metadata', 'created_at', 'submitted_at', 'finalized_at', 'updated_at',
+] as const;
+
+function scope(eb: ExpressionBuilder<DB, 'transactions'>, f: TransactionFilter) {
+  const parts = [];
+  if (f.addresses !== null || f.userIds !== null) {
+    const or = [];
+    if (f.addresses?.length) {
+      or.push(eb('from_address', 'in', f.addresses), eb('to_address', 'in', f.addresses));
+    }
+    if (f.userIds?.length) or.push(eb('user_id', 'in', f.userIds), eb('to_user_id', 'in', f.userIds));
+    parts.push(or.length ? eb.or(or) : sql<boolean>`false`);
+  }
+  if (f.type) parts.push(eb('type', '=', f.type));
+  else if (!f.includeGas) parts.push(eb('type', '!=', 'gas'));
+  if (f.status) parts.push(eb('status', '=', f.status));
+  if (f.address) parts.push(eb.or([eb('from_address', '=', f.address), eb('to_address', '=', f.address)]));
+  if (f.petId) parts.push(eb('pet_id', '=', f.petId));
+  if (f.from) parts.push(eb('created_at', '>=', f.from));
+  if (f.to) parts.push(eb('created_at', '<', f.to));
+  return eb.and(parts);
+}
+
+export const transactionsRepo = {
+  async insert(db: Executor, t: NewTransaction) {
+    return db
+      .insertInto('transactions')
+      .values({
+        id: t.id,
+        hash: t.hash ?? null,
+        type: t.type,
+        status: t.status,
+        call: t.call,
+        chain_id: t.chainId,
+        network: t.network,
+        from_address: t.fromAddress.toLowerCase(),
+        to_address: t.toAddress.toLowerCase(),
+        from_wallet_id: t.fromWalletId,
+        to_wallet_id: t.toWalletId,
+        user_id: t.userId,
+        to_user_id: t.toUserId,
+        pet_id: t.petId,
+        amount: t.amount.toString(),
+        token: t.token,
+        token_address: t.tokenAddress?.toLowerCase() ?? null,
+        memo: t.memo,
+        metadata: JSON.stringify(t.metadata),
+        block_number: t.blockNumber?.toString() ?? null,
+        gas_used: t.gasUsed?.toString() ?? null,
+        gas_fee: t.gasFee?.toString() ?? null,
+        error: t.error ?? null,
+        nonce: null,
+        raw_tx: null,
+        submitted_at: null,
+        finalized_at: t.status === 'confirmed' || t.status === 'failed' ? new Date() : null,
+        ...(t.createdAt ? { created_at: t.createdAt } : {}),
+      })
+      .returning(columns)
+      .executeTakeFirstOrThrow();
+  },
+
+  byId(db: Executor, id: string) {
+    return db.selectFrom('transactions').select(columns).where('id', '=', id).executeTakeFirst();
+  },
+
+  byHash(db: Executor, hash: string) {
+    return db.selectFrom('transactions').select(columns).where('hash', '=', hash.toLowerCase()).executeTakeFirst();
+  },
+
+  lock(db: Executor, id: string) {
+    return db.selectFrom('transactions').select([...columns, 'raw_tx']).where('id', '=', id).forNoKeyUpdate().executeTakeFirst();
+  },
+
+  /** Queued rows of a wallet, oldest first, to be signed with consecutive nonces (caller holds the wallet lock). */
+  queuedForWallet(db: Executor, walletId: string, limit: number) {
+    return db
+      .selectFrom('transactions')
+      .select(columns)
+      .where('from_wallet_id', '=', walletId)
+      .where('status', '=', 'queued')
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(limit)
+      .forNoKeyUpdate()
+      .execute();
+  },
+
+  pendingForWallet(db: Executor, walletId: string, limit: number) {
+    return db
+      .selectFrom('transactions')
+      .select([...columns, 'raw_tx'])
+      .where('from_wallet_id', '=', walletId)
+      .where('status', '=', 'pending')
+      .orderBy('nonce')
+      .limit(limit)
+      .execute();
+  },
+
+  async markPending(db: Executor, id: string, p: { nonce: bigint; hash: string; rawTx: string }) {
+    return db
+      .updateTable('transactions')
+      .set({ status: 'pending', nonce: p.nonce.toString(), hash: p.hash.toLowerCase(), raw_tx: p.rawTx, submitted_at: new Date(), updated_at: new Date() })
+      .where('id', '=', id)
+      .where('status', '=', 'queued')
+      .returning(columns)
+      .executeTakeFirstOrThrow();
+  },
+
+  async finalize(db: Executor, id: string, f: { status: 'confirmed' | 'failed'; blockNumber: bigint | null; gasUsed: bigint | null; gasFee: bigint | null; error: string | null }) {
+    return db
+      .updateTable('transactions')
+      .set({
+        status: f.status,
+        block_number: f.blockNumber?.toString() ?? null,
+        gas_used: f.gasUsed?.toString() ?? null,
+        gas_fee: f.gasFee?.toString() ?? null,
+        error: f.error,
+        finalized_at: new Date(),
+        updated_at: new Date(),
+      })
+      .where('id', '=', id)
+      .returning(columns)
+      .executeTakeFirstOrThrow();
+  },
+
+  async setMetadata(db: Executor, id: string, metadata: Record<string, unknown>) {
+    await db.updateTable('transactions').set({ metadata: JSON.stringify(metadata), updated_at: new Date() }).where('id', '=', id).execute();
+  },
+
+  /** Outgoing token amounts not yet reflected on chain: queued rows, and pending rows with nonce ≥ the chain's nonce. */
+  async inFlightOutgoing(db: Executor, walletId: string, tokenAddress: string, chainNonce: bigint): Promise<bigint> {
+    const row = await db
+      .selectFrom('transactions')
+      .select(sql<string>`coalesce(sum(amount), 0)::text`.as('total'))
+      .where('from_wallet_id', '=', walletId)
+      .where('token_address', '=', tokenAddress.toLowerCase())
+      .where('call', '=', 'erc20_transfer')
+      .where((eb) =>
+        eb.or([eb('status', '=', 'queued'), eb.and([eb('status', '=', 'pending'), eb('nonce', '>=', chainNonce.toString())])]),
+      )
+      .executeTakeFirstOrThrow();
+    return BigInt(row.total);
+  },
+
+  /** What a user sent in the last 24 hours (not failed), in base units of one token: the unverified daily limit. */
+  async sentInLastDay(db: Executor, userId: string, token: string): Promise<bigint> {
+    const row = await db
+      .selectFrom('transactions')
+      .select(sql<string>`coalesce(sum(amount), 0)::text`.as('total'))
+      .where('user_id', '=', userId)
+      .where('token', '=', token)
+      .where('call', '=', 'erc20_transfer')
+      .where('status', '!=', 'failed')
+      .where('created_at', '>', sql<Date>`now() - interval '24 hours'`)
+      .executeTakeFirstOrThrow();
+    return BigInt(row.total);
+  },
+
+  /** Most recent faucet grant to a wallet (the faucet's per-wallet cooldown). */
+  lastFaucet(db: Executor, walletId: string) {
+    return db
+      .selectFrom('transactions')
+      .select(['created_at'])
+      .where('to_wallet_id', '=', walletId)
+      .where('type', '=', 'faucet')
+      .where('status', '!=', 'failed')
+      .orderBy('created_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+  },
+
+  openGasTopUp(db: Executor, walletId: string) {
+    return db
+      .selectFrom('transactions')
+      .select(['id'])
+      .where('to_wallet_id', '=', walletId)
+      .where('type', '=', 'gas')
+      .where('status', 'in', ['queued', 'pending'])
+      .executeTakeFirst();
+  },
+
+  list(db: Executor, f: TransactionFilter, limit: number, after: { k: string; id: string } | null) {
+    let q = db.selectFrom('transactions').select(columns).where((eb) => scope(eb, f));
+    if (after) {
+      q = q.where((eb) =>
+        eb.or([eb('created_at', '<', new Date(after.k)), eb.and([eb('created_at', '=', new Date(after.k)), eb('id', '<', after.id)])]),
+      );
+    }
+    return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+  },
+
+  async summary(db: Executor, f: TransactionFilter, mine: string[] | null) {
+    const byStatusType = await db
+      .selectFrom('transactions')
+      .select(['status', 'type', sql<number>`count(*)::int`.as('n')])
+      .where((eb) => scope(eb, f))
+      .groupBy(['status', 'type'])
+      .execute();
+    const mineList = mine && mine.length ? mine : ['0x'];
+    const totals = await db
+      .selectFrom('transactions')
+      .select([
+        'token',
+        sql<string>`coalesce(sum(amount) filter (where ${mine === null ? sql`true` : sql`from_address = any(${mineList})`}), 0)::text`.as('sent'),
+        sql<string>`coalesce(sum(amount) filter (where ${mine === null ? sql`true` : sql`to_address = any(${mineList})`}), 0)::text`.as('received'),
+      ])
+      .where((eb) => scope(eb, f))
+      .where('status', '=', 'confirmed')
+      .groupBy('token')
+      .execute();
+    return { byStatusType, totals };
+  },
+
+  /** Wallets with rows stuck queued or pending for longer than the given seconds (the reconciler re-drives them). */
+  async staleWallets(db: Executor, olderThanSeconds: number) {
+    return db
+      .selectFrom('transactions')
+      .select(['from_wallet_id', 'status'])
+      .distinct()
+      .where('status', 'in', ['queued', 'pending'])
+      .where('from_wallet_id', 'is not', null)
+      .where('updated_at', '<', sql<Date>`now() - make_interval(secs => ${olderThanSeconds})`)
+      .limit(500)
+      .execute();
+  },
+};
+
+export type TransactionRow = NonNullable<Awaited<ReturnType<typeof transactionsRepo.byId>>>;

@@ -1,0 +1,150 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createWalletClient, http, parseEther, type Address } from 'viem';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { createTestApp, type TestApp } from '../../test/helpers/testApp.js';
+import { createUser, type TestUser } from '../../test/helpers/factories.js';
+import { erc20Abi } from '../chain/chain.contracts.js';
+import { signQueued } from './transfers.broadcast.js';
+import { waitFinal } from './wallets.testing.js';
+
+let t: TestApp;
+let alice: TestUser;
+let bob: TestUser;
+let aliceWallet: { id: string; address: Address };
+const outsider = privateKeyToAccount(generatePrivateKey());
+
+beforeAll(async () => {
+  t = await createTestApp({ env: { RATE_LIMIT_STRICT: '1000', RATE_LIMIT_MODERATE: '1000', LOG_LEVEL: process.env.WLOG ?? 'silent' } });
+  alice = await createUser(t.deps);
+  bob = await createUser(t.deps);
+  aliceWallet = (await t.app.inject({ method: 'GET', url: '/api/v1/wallets', headers: alice.auth })).json().wallets[0];
+  const f = await t.app.inject({ method: 'POST', url: '/api/v1/wallets/faucet', headers: alice.auth, payload: { amount: '50' } });
+  expect(f.statusCode).toBe(202);
+  await waitFinal(t.deps, [f.json().id]);
+  const ids: string[] = [];
+  for (const [to, amount] of [[bob.email, '1'], [bob.email, '2'], [outsider.address, '3']] as const) {
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/transfers', headers: alice.auth, payload: { to, amount } });
+    expect(res.statusCode, res.body).toBe(202);
+    ids.push(res.json().id);
+  }
+  await waitFinal(t.deps, ids);
+  await t.deps.chain.setBalance(outsider.address, parseEther('1'));
+});
+afterAll(async () => t?.close());
+
+const get = (url: string, user: TestUser) => t.app.inject({ method: 'GET', url, headers: user.auth });
+
+describe('GET /transactions', () => {
+  it('lists my ledger newest first with a summary, filters and cursor pagination', async () => {
+    const res = await get('/api/v1/transactions', alice);
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.transactions.map((r: { type: string; amount: string }) => `${r.type}:${r.amount}`)).toEqual(['transfer:3', 'transfer:2', 'transfer:1', 'faucet:50']);
+    expect(body.summary).toEqual({
+      count: 4,
+      byStatus: { confirmed: 4 },
+      byType: { transfer: 3, faucet: 1 },
+      totals: [{ token: 'USDC', sent: '6', received: '50' }],
+    });
+    const page1 = (await get('/api/v1/transactions?type=transfer&limit=2', alice)).json();
+    expect(page1.transactions.map((r: { amount: string }) => r.amount)).toEqual(['3', '2']);
+    expect(page1.hasMore).toBe(true);
+    const page2 = (await get(`/api/v1/transactions?type=transfer&limit=2&cursor=${page1.nextCursor}`, alice)).json();
+    expect(page2.transactions.map((r: { amount: string }) => r.amount)).toEqual(['1']);
+    expect(page2).toMatchObject({ hasMore: false, nextCursor: null });
+    const byAddress = (await get(`/api/v1/transactions?address=${outsider.address}`, alice)).json();
+    expect(byAddress.transactions).toHaveLength(1);
+    expect((await get('/api/v1/transactions?status=pending', alice)).json().transactions).toHaveLength(0);
+    expect((await get('/api/v1/transactions?cursor=garbage', alice)).statusCode).toBe(422);
+  });
+
+  it('shows the recipient only what touched them, and ignores a non-admin userId', async () => {
+    const body = (await get(`/api/v1/transactions?userId=${alice.id}`, bob)).json();
+    expect(body.transactions.map((r: { amount: string }) => r.amount)).toEqual(['2', '1']);
+    expect(body.summary.totals).toEqual([{ token: 'USDC', sent: '0', received: '3' }]);
+    const one = body.transactions[0];
+    expect((await get(`/api/v1/transactions/${one.transactionHash}`, bob)).json().id).toBe(one.id);
+    const stranger = await createUser(t.deps);
+    expect((await get(`/api/v1/transactions/${one.id}`, stranger)).json().code).toBe('transaction_not_found');
+  });
+
+  it('lets an admin read anyone\'s ledger by userId', async () => {
+    const admin = await createUser(t.deps, { role: 'admin' });
+    const body = (await get(`/api/v1/transactions?userId=${bob.id}`, admin)).json();
+    expect(body.transactions).toHaveLength(2);
+  });
+});
+
+describe('POST /transactions records an external transaction from what the chain says', () => {
+  it('records a token transfer sent outside StreakPets, and never trusts client fields', async () => {
+    const wallet = createWalletClient({ account: outsider, transport: http(t.deps.chain.rpcUrl), chain: await t.deps.chain.chain() });
+    const token = t.deps.services.wallets.chain!.token.address;
+    const hash = await wallet.writeContract({ address: token, abi: erc20Abi, functionName: 'transfer', args: [aliceWallet.address, 1_250_000n] });
+    await t.deps.chain.publicClient.waitForTransactionReceipt({ hash, pollingInterval: 50 });
+    const lying = await t.app.inject({ method: 'POST', url: '/api/v1/transactions', headers: alice.auth, payload: { hash, amount: '999' } });
+    expect(lying.statusCode).toBe(422);
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/transactions', headers: alice.auth, payload: { hash } });
+    expect(res.statusCode).toBe(201);
+    expect(res.json()).toMatchObject({
+      transactionHash: hash,
+      from: outsider.address.toLowerCase(),
+      to: aliceWallet.address,
+      amount: '1.25',
+      token: 'USDC',
+      status: 'confirmed',
+      toUserId: alice.id,
+    });
+    expect(Number(res.json().blockNumber)).toBeGreaterThan(0);
+    const again = await t.app.inject({ method: 'POST', url: '/api/v1/transactions', headers: alice.auth, payload: { hash } });
+    expect(again.statusCode).toBe(200);
+    expect(again.json().id).toBe(res.json().id);
+  });
+
+  it('records a native transfer; refuses strangers and unknown hashes', async () => {
+    const wallet = createWalletClient({ account: outsider, transport: http(t.deps.chain.rpcUrl), chain: await t.deps.chain.chain() });
+    const hash = await wallet.sendTransaction({ to: aliceWallet.address, value: parseEther('0.001') });
+    await t.deps.chain.publicClient.waitForTransactionReceipt({ hash, pollingInterval: 50 });
+    const stranger = await createUser(t.deps);
+    const denied = await t.app.inject({ method: 'POST', url: '/api/v1/transactions', headers: stranger.auth, payload: { hash } });
+    expect(denied.statusCode).toBe(403);
+    expect(denied.json().code).toBe('tx_not_yours');
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/transactions', headers: alice.auth, payload: { hash } });
+    expect(res.json()).toMatchObject({ amount: '0.001', token: 'ETH', status: 'confirmed' });
+    const unknown = await t.app.inject({ method: 'POST', url: '/api/v1/transactions', headers: alice.auth, payload: { hash: `0x${'ab'.repeat(32)}` } });
+    expect(unknown.statusCode).toBe(422);
+    expect(unknown.json().code).toBe('tx_not_on_chain');
+  });
+});
+
+describe('POST /transactions/:hash/refresh', () => {
+  it('re-checks a pending row: re-sends its signed bytes and confirms it', async () => {
+    const idle = await createTestApp({ work: false, env: { RATE_LIMIT_STRICT: '1000' } });
+    try {
+      const u = await createUser(idle.deps);
+      const w = await idle.deps.services.wallets.ensureUserWallet(idle.deps.db, u.id);
+      const core = idle.deps.services.wallets.core;
+      const chain = core.chain!;
+      await idle.deps.chain.setBalance(w.address as Address, parseEther('1'));
+      const { queueTransfer, resolveRecipient } = await import('./transfers.service.js');
+      const { withTransaction } = await import('../platform/db/db.transaction.js');
+      const mint = await idle.deps.chain.walletClient(privateKeyToAccount(core.vault.open(
+        (await idle.deps.db.selectFrom('wallets').select('encrypted_key').where('id', '=', chain.treasury.walletId).executeTakeFirstOrThrow()).encrypted_key,
+        chain.treasury.address,
+      )));
+      await idle.deps.chain.publicClient.waitForTransactionReceipt({
+        hash: await mint.writeContract({ address: chain.token.address, abi: erc20Abi, functionName: 'mint', args: [w.address as Address, 5_000_000n], account: mint.account!, chain: mint.chain }),
+        pollingInterval: 50,
+      });
+      const row = await withTransaction(idle.deps.db, async (trx) =>
+        queueTransfer(core, trx, { from: w, to: await resolveRecipient(core, trx, outsider.address), amount: 1_000_000n, type: 'transfer', userId: u.id }),
+      );
+      await signQueued(core, w.id);
+      const pending = (await idle.deps.db.selectFrom('transactions').select('hash').where('id', '=', row.id).executeTakeFirstOrThrow()).hash!;
+      const res = await idle.app.inject({ method: 'POST', url: `/api/v1/transactions/${pending}/refresh`, headers: u.auth });
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toMatchObject({ id: row.id, status: 'confirmed', transactionHash: pending });
+    } finally {
+      await idle.close();
+    }
+  });
+});

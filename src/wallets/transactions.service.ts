@@ -1,0 +1,192 @@
+import { v7 as uuidv7 } from 'uuid';
+import {
+  decodeEventLog,
+  TransactionNotFoundError,
+  TransactionReceiptNotFoundError,
+  type Hex,
+  type Transaction,
+  type TransactionReceipt,
+} from 'viem';
+import { withTransaction } from '../platform/db/db.transaction.js';
+import { decodeCursor, encodeCursor } from '../platform/http/http.pagination.js';
+import type { RequestContext } from '../platform/http/http.context.js';
+import { erc20Abi } from '../chain/chain.contracts.js';
+import { requireChain } from './wallets.chain.js';
+import type { WalletsCore } from './wallets.core.js';
+import { transactionDto } from './wallets.dto.js';
+import { walletError } from './wallets.errors.js';
+import { walletsRepo } from './wallets.repo.js';
+import { transactionsRepo, type TransactionFilter, type TransactionRow } from './transactions.repo.js';
+import { confirmWallet, finalizeRow } from './transfers.broadcast.js';
+import { formatAmount } from './wallets.amounts.js';
+import type { TransactionDto, TransactionsQuery } from './wallets.schema.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+async function myAddresses(core: WalletsCore, userId: string): Promise<string[]> {
+  return (await walletsRepo.listByUser(core.deps.db, userId)).map((w) => w.address);
+}
+
+function visible(row: TransactionRow, userId: string, addresses: string[]): boolean {
+  return row.user_id === userId || row.to_user_id === userId || addresses.includes(row.from_address) || addresses.includes(row.to_address);
+}
+
+/** The ledger, filtered and paginated, with counts by status and type and totals by token; users see only rows touching their wallets. */
+export async function listTransactions(core: WalletsCore, ctx: RequestContext, q: TransactionsQuery) {
+  const admin = ctx.user.role === 'admin';
+  const subject = admin ? q.userId : ctx.user.id;
+  const addresses = subject ? await myAddresses(core, subject) : null;
+  const filter: TransactionFilter = {
+    addresses,
+    userIds: subject ? [subject] : null,
+    type: q.type,
+    status: q.status,
+    address: q.address?.toLowerCase(),
+    petId: q.petId,
+    from: q.from ? new Date(q.from) : undefined,
+    to: q.to ? new Date(q.to) : undefined,
+    includeGas: q.type === 'gas',
+  };
+  const after = decodeCursor(q.cursor);
+  const rows = await transactionsRepo.list(core.deps.db, filter, q.limit, after);
+  const hasMore = rows.length > q.limit;
+  const page = hasMore ? rows.slice(0, q.limit) : rows;
+  const last = page[page.length - 1];
+  const { byStatusType, totals } = await transactionsRepo.summary(core.deps.db, filter, addresses);
+  const byStatus: Record<string, number> = {};
+  const byType: Record<string, number> = {};
+  let count = 0;
+  for (const r of byStatusType) {
+    byStatus[r.status] = (byStatus[r.status] ?? 0) + r.n;
+    byType[r.type] = (byType[r.type] ?? 0) + r.n;
+    count += r.n;
+  }
+  const decimals = (token: string) => (token === 'ETH' ? 18 : (core.chain?.token.decimals ?? 6));
+  return {
+    transactions: page.map((r) => transactionDto(core, r)),
+    summary: {
+      count,
+      byStatus,
+      byType,
+      totals: totals.map((t) => ({ token: t.token, sent: formatAmount(t.sent, decimals(t.token)), received: formatAmount(t.received, decimals(t.token)) })),
+    },
+    hasMore,
+    nextCursor: hasMore && last ? encodeCursor({ k: new Date(last.created_at).toISOString(), id: last.id }) : null,
+  };
+}
+
+async function findVisible(core: WalletsCore, ctx: RequestContext, hashOrId: string): Promise<TransactionRow> {
+  const row = UUID.test(hashOrId)
+    ? await transactionsRepo.byId(core.deps.db, hashOrId)
+    : /^0x[0-9a-fA-F]{64}$/.test(hashOrId)
+      ? await transactionsRepo.byHash(core.deps.db, hashOrId)
+      : undefined;
+  if (!row) throw walletError('transaction_not_found');
+  if (ctx.user.role !== 'admin' && !visible(row, ctx.user.id, await myAddresses(core, ctx.user.id))) throw walletError('transaction_not_found');
+  return row;
+}
+
+/** One ledger row by id or hash. */
+export async function getTransaction(core: WalletsCore, ctx: RequestContext, hashOrId: string): Promise<TransactionDto> {
+  return transactionDto(core, await findVisible(core, ctx, hashOrId));
+}
+
+async function chainTransaction(core: WalletsCore, hash: Hex): Promise<{ tx: Transaction; receipt: TransactionReceipt | null } | null> {
+  const client = core.deps.chain.publicClient;
+  try {
+    const tx = await client.getTransaction({ hash });
+    const receipt = await client.getTransactionReceipt({ hash }).catch((err) => {
+      if (err instanceof TransactionReceiptNotFoundError) return null;
+      throw err;
+    });
+    return { tx, receipt };
+  } catch (err) {
+    if (err instanceof TransactionNotFoundError) return null;
+    throw err;
+  }
+}
+
+/** What a chain transaction moved: the configured token's Transfer log touching `mine` (or the first), else the native value. */
+function movement(core: WalletsCore, tx: Transaction, receipt: TransactionReceipt | null, mine: string[] | null) {
+  const chain = requireChain(core.chain);
+  const transfers = (receipt?.logs ?? [])
+    .filter((l) => l.address.toLowerCase() === chain.token.address)
+    .flatMap((l) => {
+      try {
+        const d = decodeEventLog({ abi: erc20Abi, data: l.data, topics: l.topics });
+        return d.eventName === 'Transfer' ? [{ from: d.args.from.toLowerCase(), to: d.args.to.toLowerCase(), value: d.args.value }] : [];
+      } catch {
+        return [];
+      }
+    });
+  const pick = transfers.find((t) => !mine || mine.includes(t.from) || mine.includes(t.to)) ?? null;
+  if (pick) return { from: pick.from, to: pick.to, amount: pick.value, token: chain.token.symbol, tokenAddress: chain.token.address as string | null };
+  return { from: tx.from.toLowerCase(), to: (tx.to ?? '0x0000000000000000000000000000000000000000').toLowerCase(), amount: tx.value, token: 'ETH', tokenAddress: null };
+}
+
+/**
+ * Records a transaction sent outside StreakPets by its hash: everything stored (parties, amount,
+ * status, block, gas) is read from the chain, never taken from the client. Answers the existing row when the hash is known.
+ */
+export async function recordTransaction(core: WalletsCore, ctx: RequestContext, input: { hash: string; petId?: string }): Promise<{ created: boolean; transaction: TransactionDto }> {
+  const chain = requireChain(core.chain);
+  const hash = input.hash.toLowerCase() as Hex;
+  const known = await transactionsRepo.byHash(core.deps.db, hash);
+  if (known) return { created: false, transaction: await getTransaction(core, ctx, hash) };
+  const found = await chainTransaction(core, hash);
+  if (!found) throw walletError('tx_not_on_chain', { hash });
+  const admin = ctx.user.role === 'admin';
+  const mine = await myAddresses(core, ctx.user.id);
+  const moved = movement(core, found.tx, found.receipt, admin ? null : mine);
+  if (!admin && !mine.includes(moved.from) && !mine.includes(moved.to)) throw walletError('tx_not_yours');
+  const [fromWallet, toWallet] = await walletsRepo.byAddresses(core.deps.db, [moved.from, moved.to]).then((ws) => [
+    ws.find((w) => w.address === moved.from),
+    ws.find((w) => w.address === moved.to),
+  ]);
+  const receipt = found.receipt;
+  const row = await withTransaction(core.deps.db, async (trx) => {
+    const inserted = await transactionsRepo.insert(trx, {
+      id: uuidv7(),
+      type: 'transfer',
+      status: receipt ? (receipt.status === 'success' ? 'confirmed' : 'failed') : 'pending',
+      call: 'external',
+      chainId: chain.chainId,
+      network: chain.network,
+      fromAddress: moved.from,
+      toAddress: moved.to,
+      fromWalletId: null,
+      toWalletId: toWallet?.id ?? null,
+      userId: fromWallet?.user_id ?? null,
+      toUserId: toWallet?.user_id ?? null,
+      petId: input.petId ?? fromWallet?.pet_id ?? toWallet?.pet_id ?? null,
+      amount: moved.amount,
+      token: moved.token,
+      tokenAddress: moved.tokenAddress,
+      memo: null,
+      metadata: { recordedBy: ctx.user.id, chainFrom: found.tx.from.toLowerCase(), chainTo: found.tx.to?.toLowerCase() ?? null },
+      hash,
+      blockNumber: receipt?.blockNumber ?? null,
+      gasUsed: receipt?.gasUsed ?? null,
+      gasFee: receipt ? receipt.gasUsed * receipt.effectiveGasPrice : null,
+      error: receipt && receipt.status !== 'success' ? 'reverted' : null,
+    });
+    return inserted;
+  });
+  return { created: true, transaction: transactionDto(core, row) };
+}
+
+/** Re-checks a pending row against the chain now (confirms, fails, or re-sends its signed bytes). */
+export async function refreshTransaction(core: WalletsCore, ctx: RequestContext, hash: string): Promise<TransactionDto> {
+  const chain = requireChain(core.chain);
+  const row = await findVisible(core, ctx, hash);
+  if (row.status !== 'pending' || !row.hash) return transactionDto(core, row);
+  const found = await chainTransaction(core, row.hash as Hex);
+  const receipt = found?.receipt ?? null;
+  const latest = await core.deps.chain.publicClient.getBlockNumber({ cacheTime: 0 });
+  if (receipt && latest - receipt.blockNumber + 1n >= BigInt(chain.confirmations)) {
+    await finalizeRow(core, row.id, { receipt });
+  } else if (row.from_wallet_id && row.call !== 'external') {
+    await confirmWallet(core, row.from_wallet_id);
+  }
+  return transactionDto(core, (await transactionsRepo.byId(core.deps.db, row.id))!);
+}

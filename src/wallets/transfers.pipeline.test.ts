@@ -1,0 +1,215 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Address } from 'viem';
+import { sql } from 'kysely';
+import { createTestApp, type TestApp } from '../../test/helpers/testApp.js';
+import { createUser, type TestUser } from '../../test/helpers/factories.js';
+import { tokenBalance } from '../chain/chain.deploy.js';
+import { waitFinal } from './wallets.testing.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp({ env: { RATE_LIMIT_STRICT: '10000' } });
+});
+afterAll(async () => t?.close());
+
+async function walletOf(user: TestUser) {
+  return (await t.app.inject({ method: 'GET', url: '/api/v1/wallets', headers: user.auth })).json().wallets[0] as { id: string; address: Address };
+}
+
+async function fund(user: TestUser, amount: string) {
+  const res = await t.app.inject({ method: 'POST', url: '/api/v1/wallets/faucet', headers: user.auth, payload: { amount } });
+  expect(res.statusCode).toBe(202);
+  expect((await waitFinal(t.deps, [res.json().id]))[res.json().id]).toBe('confirmed');
+}
+
+const onChain = (address: Address) => tokenBalance(t.deps.chain, t.deps.services.wallets.chain!.token.address, address);
+const ledgerCount = async () => Number((await sql<{ n: string }>`select count(*)::text as n from transactions where type = 'transfer'`.execute(t.deps.db)).rows[0].n);
+
+describe('POST /transfers validation', () => {
+  let alice: TestUser;
+  beforeAll(async () => {
+    alice = await createUser(t.deps);
+    await walletOf(alice);
+  });
+
+  const bad: Array<[string, unknown, string]> = [
+    ['zero', '0', 'validation_failed'],
+    ['zero with decimals', '0.000000', 'validation_failed'],
+    ['negative', '-1', 'validation_failed'],
+    ['more than 6 decimals', '1.1234567', 'validation_failed'],
+    ['exponent', '1e400', 'validation_failed'],
+    ['non-numeric', 'abc', 'validation_failed'],
+    ['a JSON number', 5, 'validation_failed'],
+    ['too large', '1000000000000', 'validation_failed'],
+  ];
+  it.each(bad)('rejects an amount that is %s with 422 and writes nothing', async (_name, amount, code) => {
+    const before = await ledgerCount();
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/transfers',
+      headers: { ...alice.auth, 'idempotency-key': `bad-${String(amount)}` },
+      payload: { to: '0x000000000000000000000000000000000000dEaD', amount },
+    });
+    expect(res.statusCode).toBe(422);
+    expect(res.json().code).toBe(code);
+    expect(res.json().errors[0].field).toBe('body.amount');
+    expect(await ledgerCount()).toBe(before);
+    const keys = await t.deps.db.selectFrom('idempotency_keys').select('key').where('key', '=', `bad-${String(amount)}`).execute();
+    expect(keys).toHaveLength(0);
+  });
+
+  it('rejects 1e400 sent as a raw JSON number', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/transfers',
+      headers: { ...alice.auth, 'content-type': 'application/json' },
+      payload: '{"to":"0x000000000000000000000000000000000000dEaD","amount":1e400}',
+    });
+    expect(res.statusCode).toBe(422);
+  });
+
+  it('rejects a self-transfer, an unknown email or basename, and an unknown token', async () => {
+    const before = await ledgerCount();
+    const mine = await walletOf(alice);
+    const cases: Array<[Record<string, unknown>, string, string]> = [
+      [{ to: mine.address, amount: '1' }, 'self_transfer', 'You cannot send money to the wallet it comes from.'],
+      [{ to: alice.email, amount: '1' }, 'self_transfer', 'You cannot send money to the wallet it comes from.'],
+      [{ to: 'nobody@example.test', amount: '1' }, 'recipient_not_found', 'No registered user, basename or address matches “nobody@example.test”.'],
+      [{ to: 'no-such-name', amount: '1' }, 'recipient_not_found', 'No registered user, basename or address matches “no-such-name”.'],
+      [{ to: mine.address, amount: '1', token: 'DAI' }, 'unsupported_token', 'Only USDC can be sent here, not “DAI”.'],
+    ];
+    for (const [payload, code, detail] of cases) {
+      const res = await t.app.inject({ method: 'POST', url: '/api/v1/transfers', headers: alice.auth, payload });
+      expect(res.statusCode, code).toBe(422);
+      expect(res.json()).toMatchObject({ code, detail });
+    }
+    expect(await ledgerCount()).toBe(before);
+  });
+
+  it('rejects a transfer the wallet cannot afford', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/transfers',
+      headers: alice.auth,
+      payload: { to: '0x000000000000000000000000000000000000dEaD', amount: '1' },
+    });
+    expect(res.statusCode).toBe(422);
+    expect(res.json()).toMatchObject({ code: 'insufficient_balance', detail: 'This wallet can spend 0 USDC right now.' });
+  });
+});
+
+describe('paying another user', () => {
+  it('pays by email: queued → pending → confirmed with block and gas, both sides told, chain agrees with the ledger', async () => {
+    const alice = await createUser(t.deps);
+    const bob = await createUser(t.deps);
+    await fund(alice, '20');
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/transfers',
+      headers: alice.auth,
+      payload: { to: bob.email.toUpperCase(), amount: '7.25', memo: 'lunch' },
+    });
+    expect(res.statusCode).toBe(202);
+    const row = res.json();
+    expect(row).toMatchObject({ status: 'queued', amount: '7.25', amountBase: '7250000', type: 'transfer', memo: 'lunch', userId: alice.id, toUserId: bob.id });
+    expect((await waitFinal(t.deps, [row.id]))[row.id]).toBe('confirmed');
+    const done = (await t.app.inject({ method: 'GET', url: `/api/v1/transactions/${row.id}`, headers: bob.auth })).json();
+    expect(done.status).toBe('confirmed');
+    expect(Number(done.blockNumber)).toBeGreaterThan(0);
+    expect(BigInt(done.gasFee)).toBe(BigInt(done.gasUsed) * (BigInt(done.gasFee) / BigInt(done.gasUsed)));
+    const bobWallet = await walletOf(bob);
+    const aliceWallet = await walletOf(alice);
+    expect(await onChain(bobWallet.address)).toBe(7_250_000n);
+    expect(await onChain(aliceWallet.address)).toBe(12_750_000n);
+    await t.deps.events.drain();
+    const events = await t.deps.db
+      .selectFrom('domain_events')
+      .select(['type', 'user_ids', 'data'])
+      .where(sql<boolean>`data->>'transactionId' = ${row.id}`)
+      .orderBy('created_at')
+      .execute();
+    expect(events.map((e) => e.type)).toEqual(['transfer.queued', 'transfer.pending', 'transfer.confirmed']);
+    for (const e of events) expect([...e.user_ids].sort()).toEqual([alice.id, bob.id].sort());
+    expect(events[2].data).toMatchObject({ status: 'confirmed', amount: '7.25', blockNumber: done.blockNumber, gasUsed: done.gasUsed, gasFee: done.gasFee });
+  });
+
+  it('holds unverified users to the daily limit, verified users are not', async () => {
+    const small = await createTestApp({ env: { RATE_LIMIT_STRICT: '10000', UNVERIFIED_DAILY_LIMIT: '5' } });
+    try {
+      const u = await createUser(small.deps);
+      const v = await createUser(small.deps, { kycStatus: 'verified' });
+      for (const user of [u, v]) {
+        const f = await small.app.inject({ method: 'POST', url: '/api/v1/wallets/faucet', headers: user.auth, payload: { amount: '20' } });
+        await waitFinal(small.deps, [f.json().id]);
+      }
+      const to = '0x000000000000000000000000000000000000dEaD';
+      const ok = await small.app.inject({ method: 'POST', url: '/api/v1/transfers', headers: u.auth, payload: { to, amount: '3' } });
+      expect(ok.statusCode).toBe(202);
+      const over = await small.app.inject({ method: 'POST', url: '/api/v1/transfers', headers: u.auth, payload: { to, amount: '2.000001' } });
+      expect(over.statusCode).toBe(422);
+      expect(over.json()).toMatchObject({ code: 'daily_limit_exceeded', detail: 'Unverified accounts can send up to 5 USDC a day; 2 USDC left today. Verify your identity to raise the limit.' });
+      const verified = await small.app.inject({ method: 'POST', url: '/api/v1/transfers', headers: v.auth, payload: { to, amount: '10' } });
+      expect(verified.statusCode).toBe(202);
+    } finally {
+      await small.close();
+    }
+  });
+});
+
+describe('concurrency', () => {
+  it('100 concurrent transfers from a wallet that can afford exactly 10: exactly 10 land, chain equals ledger', async () => {
+    const alice = await createUser(t.deps);
+    const bob = await createUser(t.deps);
+    await fund(alice, '15');
+    const bobWallet = await walletOf(bob);
+    const results = await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        t.app.inject({
+          method: 'POST',
+          url: '/api/v1/transfers',
+          headers: { ...alice.auth, 'idempotency-key': `c-${i}` },
+          payload: { to: bobWallet.address, amount: '1.5' },
+        }),
+      ),
+    );
+    const accepted = results.filter((r) => r.statusCode === 202);
+    const rejected = results.filter((r) => r.statusCode === 422);
+    expect(accepted).toHaveLength(10);
+    expect(rejected).toHaveLength(90);
+    for (const r of rejected) expect(r.json().code).toBe('insufficient_balance');
+    const ids = accepted.map((r) => r.json().id as string);
+    const statuses = await waitFinal(t.deps, ids, 60_000);
+    expect(Object.values(statuses).every((s) => s === 'confirmed')).toBe(true);
+    const aliceWallet = await walletOf(alice);
+    expect(await onChain(aliceWallet.address)).toBe(0n);
+    expect(await onChain(bobWallet.address)).toBe(15_000_000n);
+    const ledger = await t.deps.db
+      .selectFrom('transactions')
+      .select([sql<string>`sum(amount)::text`.as('sum'), sql<string>`count(distinct nonce)::text`.as('nonces')])
+      .where('from_wallet_id', '=', aliceWallet.id)
+      .where('status', '=', 'confirmed')
+      .executeTakeFirstOrThrow();
+    expect(ledger).toEqual({ sum: '15000000', nonces: '10' });
+  });
+
+  it('the same Idempotency-Key sent 20 times concurrently makes one transfer', async () => {
+    const alice = await createUser(t.deps);
+    await fund(alice, '10');
+    const payload = { to: '0x000000000000000000000000000000000000dEaD', amount: '1', memo: 'once' };
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        t.app.inject({ method: 'POST', url: '/api/v1/transfers', headers: { ...alice.auth, 'idempotency-key': 'same-key' }, payload }),
+      ),
+    );
+    const codes = results.map((r) => r.statusCode);
+    expect(codes.every((c) => c === 202 || c === 409)).toBe(true);
+    const rows = await t.deps.db.selectFrom('transactions').select(['id']).where('user_id', '=', alice.id).where('type', '=', 'transfer').execute();
+    expect(rows).toHaveLength(1);
+    const replay = await t.app.inject({ method: 'POST', url: '/api/v1/transfers', headers: { ...alice.auth, 'idempotency-key': 'same-key' }, payload });
+    expect(replay.statusCode).toBe(202);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.json().id).toBe(rows[0].id);
+    await waitFinal(t.deps, [rows[0].id]);
+    expect(await onChain((await walletOf(alice)).address)).toBe(9_000_000n);
+  });
+});

@@ -1,0 +1,26 @@
+import { formatUnits, parseUnits } from 'viem';
+import { walletError } from './wallets.errors.js';
+
+/** Decimal token amounts in the API: digits, at most 6 decimals, no sign, no exponent, below one trillion. */
+export const AMOUNT_PATTERN = /^(?:0|[1-9]\d{0,11})(?:\.\d{1,6})?$/;
+export const MAX_DECIMALS = 6;
+
+/** True when the string is an acceptable positive amount. */
+export function isValidAmount(value: string): boolean {
+  return AMOUNT_PATTERN.test(value) && /[1-9]/.test(value);
+}
+
+/** Parses a decimal amount string into base units; throws a 422 invalid_amount otherwise. */
+export function parseAmount(value: unknown, decimals: number, field = 'amount'): bigint {
+  if (typeof value !== 'string' || !isValidAmount(value)) {
+    throw walletError('invalid_amount', { value: String(value).slice(0, 40) }, [
+      { field, message: 'must be a decimal string greater than 0 with at most 6 decimals', code: 'invalid_amount' },
+    ]);
+  }
+  return parseUnits(value, decimals);
+}
+
+/** Base units back to a decimal string ("12.5"). */
+export function formatAmount(base: bigint | string, decimals: number): string {
+  return formatUnits(BigInt(base), decimals);
+}

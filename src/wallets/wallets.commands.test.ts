@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Address } from 'viem';
+import { createTestApp, type TestApp } from '../../test/helpers/testApp.js';
+import { createUser, type TestUser } from '../../test/helpers/factories.js';
+import { ChatCommandUsageError, type ChatCommandContext } from '../chat/chat.commands.js';
+import { tokenBalance } from '../chain/chain.deploy.js';
+import { translate } from '../platform/i18n/i18n.service.js';
+import { waitFinal, waitUntil } from './wallets.testing.js';
+
+let t: TestApp;
+let alice: TestUser;
+let bob: TestUser;
+const ctx = (user: TestUser, locale: ChatCommandContext['locale'] = 'en'): ChatCommandContext => ({
+  user: { id: user.id, role: user.role, sessionId: user.sessionId },
+  petId: '0190f3a0-0000-7000-8000-00000000beef',
+  locale,
+  ip: '127.0.0.1',
+  userAgent: 'vitest',
+});
+const run = (name: string, args: string[], c: ChatCommandContext) => t.deps.commands.get(name)!.run(args, c);
+
+beforeAll(async () => {
+  t = await createTestApp({ env: { RATE_LIMIT_STRICT: '1000' } });
+  alice = await createUser(t.deps);
+  bob = await createUser(t.deps);
+  const f = await t.app.inject({ method: 'POST', url: '/api/v1/wallets/faucet', headers: alice.auth, payload: { amount: '30' } });
+  await waitFinal(t.deps, [f.json().id]);
+});
+afterAll(async () => t?.close());
+
+describe('wallet chat commands', () => {
+  it('registers every command with help and usage in all locales', () => {
+    for (const name of ['wallet', 'pay', 'confirm', 'history', 'status', 'request', 'deposit']) {
+      const command = t.deps.commands.get(name)!;
+      expect(command, name).toBeDefined();
+      for (const locale of ['en', 'fr', 'ja']) {
+        expect(translate(locale, command.helpKey)).not.toBe(command.helpKey);
+        expect(translate(locale, command.usageKey)).toMatch(new RegExp(`^/${name}`));
+      }
+    }
+  });
+
+  it('/wallet shows balances', async () => {
+    const reply = await run('wallet', [], ctx(alice));
+    expect(reply.content).toMatch(/^Your wallet 0x[0-9a-f]{4}…[0-9a-f]{4}: 30 USDC \(gas 0\.\d+ ETH\)$/);
+  });
+
+  it('/pay asks for confirmation with a fee preview; /confirm sends exactly once', async () => {
+    const preview = await run('pay', [bob.email, '2.5'], ctx(alice));
+    const code = preview.metadata!.confirmationCode as string;
+    expect(preview.content).toMatch(new RegExp(`^Send 2\\.5 USDC to ${bob.email.replace(/[.]/g, '\\.')} \\(0x[0-9a-f]{4}…[0-9a-f]{4}\\)\\? Network fee ≈ [0-9.]+ ETH, paid by StreakPets\\. Reply /confirm ${code} within 5 minutes\\.$`));
+    expect(await t.deps.db.selectFrom('transactions').select('id').where('user_id', '=', alice.id).where('type', '=', 'transfer').execute()).toHaveLength(0);
+    await expect(run('confirm', [code], ctx(bob))).rejects.toBeInstanceOf(ChatCommandUsageError);
+    const sent = await run('confirm', [code.toLowerCase()], ctx(alice));
+    const id = sent.metadata!.transactionId as string;
+    expect(sent.content).toBe(`Sending 2.5 USDC to ${bob.email}: transaction ${id} is queued. Follow it with /status ${id}.`);
+    const replay = run('confirm', [code], ctx(alice));
+    await expect(replay).rejects.toMatchObject({ messageKey: 'wallets.chat.confirmUnknown', params: { code, minutes: 5 } });
+    await waitFinal(t.deps, [id]);
+    const bobWallet = await t.deps.services.wallets.ensureUserWallet(t.deps.db, bob.id);
+    expect(await tokenBalance(t.deps.chain, t.deps.services.wallets.chain!.token.address, bobWallet.address as Address)).toBe(2_500_000n);
+    const status = await run('status', [id], ctx(alice));
+    expect(status.content).toMatch(/^2\.5 USDC → 0x[0-9a-f]{4}…[0-9a-f]{4}: confirmed in block \d+, gas fee [0-9.]+ ETH\.$/);
+    const history = await run('history', ['2'], ctx(alice));
+    expect(history.content.split('\n')).toHaveLength(2);
+    expect(history.content.split('\n')[0]).toMatch(/^\d{4}-\d{2}-\d{2} −2\.5 USDC 0x[0-9a-f]{4}…[0-9a-f]{4} · confirmed$/);
+    const fr = await run('history', ['1'], ctx(alice, 'fr'));
+    expect(fr.content).toMatch(/· confirmée$/);
+  });
+
+  it('/pay explains bad input in the user\'s language', async () => {
+    await expect(run('pay', [bob.email, '1e5'], ctx(alice))).rejects.toMatchObject({ messageKey: 'wallets.chat.invalidAmount' });
+    await expect(run('pay', ['nobody@example.test', '1'], ctx(alice))).rejects.toMatchObject({ messageKey: 'errors.recipient_not_found.detail' });
+    await expect(run('pay', [bob.email], ctx(alice))).rejects.toMatchObject({ messageKey: 'wallets.chat.missingArgs' });
+    expect(translate('de', 'wallets.chat.invalidAmount', { value: '1e5' })).toBe('„1e5“ ist kein Betrag: nutze eine Zahl wie 12.50 (höchstens 6 Nachkommastellen).');
+  });
+
+  it('/request and /deposit move a payment request through the pipeline; /status follows it', async () => {
+    const asked = await run('request', [alice.email, '1.25', 'pizza', 'night'], ctx(bob));
+    const intentId = asked.metadata!.intentId as string;
+    expect(asked.content).toBe(`Asked ${alice.email} for 1.25 USDC. They can pay with /deposit ${intentId}.`);
+    const paid = await run('deposit', [intentId], ctx(alice));
+    expect(paid.content).toBe(`Paying request ${intentId}: 1.25 USDC is on its way.`);
+    await waitUntil(async () => (await run('status', [intentId], ctx(bob))).content.endsWith(', paid.'));
+    const intent = await t.deps.db.selectFrom('payment_intents').select(['status', 'memo']).where('id', '=', intentId).executeTakeFirstOrThrow();
+    expect(intent).toEqual({ status: 'executed', memo: 'pizza night' });
+  });
+});

@@ -1,0 +1,192 @@
+import { randomInt } from 'node:crypto';
+import { formatEther } from 'viem';
+import { sql } from 'kysely';
+import type { ChatCommand, ChatCommandContext, ChatCommandReply } from '../chat/chat.commands.js';
+import { ChatCommandUsageError } from '../chat/chat.commands.js';
+import { withTransaction } from '../platform/db/db.transaction.js';
+import { AppError } from '../platform/http/http.errors.js';
+import { translate } from '../platform/i18n/i18n.service.js';
+import { formatAmount, isValidAmount, parseAmount } from './wallets.amounts.js';
+import { requireChain } from './wallets.chain.js';
+import type { WalletsCore } from './wallets.core.js';
+import { transactionDto } from './wallets.dto.js';
+import { balancesOf, ensureUserWallet } from './wallets.service.js';
+import { walletsRepo } from './wallets.repo.js';
+import { transactionsRepo } from './transactions.repo.js';
+import { GAS_LIMITS, currentFees } from './transfers.broadcast.js';
+import { checkToken, queueTransfer, resolveRecipient } from './transfers.service.js';
+import { createIntent, fundIntent, getIntent } from './intents.service.js';
+
+const CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+const CONFIRM_MINUTES = 5;
+const short = (address: string) => `${address.slice(0, 6)}…${address.slice(-4)}`;
+
+/** Runs a command body, turning domain errors into the chat's localized usage replies. */
+async function guarded(fn: () => Promise<ChatCommandReply>): Promise<ChatCommandReply> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof AppError && err.status < 500) throw new ChatCommandUsageError(`errors.${err.code}.detail`, err.params);
+    throw err;
+  }
+}
+
+function amountArg(value: string | undefined, decimals: number): bigint {
+  if (!value || !isValidAmount(value)) throw new ChatCommandUsageError('wallets.chat.invalidAmount', { value: (value ?? '').slice(0, 40) });
+  return parseAmount(value, decimals);
+}
+
+function statusWord(locale: string, status: string) {
+  return translate(locale, `wallets.status.${status}`);
+}
+
+/** The wallet chat commands: /wallet /pay /confirm /history /status /request /deposit. */
+export function walletCommands(core: WalletsCore): ChatCommand[] {
+  const cmd = (name: string, run: (args: string[], ctx: ChatCommandContext) => Promise<ChatCommandReply>): ChatCommand => ({
+    name,
+    helpKey: `wallets.commands.${name}.help`,
+    usageKey: `wallets.commands.${name}.usage`,
+    run: (args, ctx) => guarded(() => run(args, ctx)),
+  });
+
+  return [
+    cmd('wallet', async (_args, ctx) => {
+      const mine = await ensureUserWallet(core, core.deps.db, ctx.user.id, ctx);
+      const pet = ctx.petId ? await walletsRepo.petWallet(core.deps.db, ctx.petId) : undefined;
+      const lines: string[] = [];
+      for (const [label, w] of [['labelUser', mine], ['labelPet', pet && pet.user_id === ctx.user.id ? pet : undefined]] as const) {
+        if (!w) continue;
+        const b = await balancesOf(core, w.address);
+        lines.push(translate(ctx.locale, 'wallets.chat.balance', { label: translate(ctx.locale, `wallets.chat.${label}`), address: short(w.address), amount: b.token.amount, token: b.token.symbol, gas: b.gas.amount }));
+      }
+      return { content: lines.join('\n'), sender: 'system', metadata: { walletId: mine.id } };
+    }),
+
+    cmd('pay', async (args, ctx) => {
+      const chain = requireChain(core.chain);
+      const [to, amountText, token] = args;
+      if (!to || !amountText) throw new ChatCommandUsageError('wallets.chat.missingArgs');
+      checkToken(core, token);
+      const amount = amountArg(amountText, chain.token.decimals);
+      const from = await ensureUserWallet(core, core.deps.db, ctx.user.id, ctx);
+      const recipient = await resolveRecipient(core, core.deps.db, to);
+      if (recipient.address === from.address) throw new ChatCommandUsageError('errors.self_transfer.detail');
+      const fees = await currentFees(core);
+      const fee = formatEther(GAS_LIMITS.erc20_transfer * fees.maxFeePerGas);
+      const code = Array.from({ length: 6 }, () => CODE_ALPHABET[randomInt(CODE_ALPHABET.length)]).join('');
+      await core.deps.db
+        .insertInto('pay_confirmations')
+        .values({
+          code,
+          user_id: ctx.user.id,
+          request: JSON.stringify({ to, amount: amount.toString(), fromWalletId: from.id }),
+          expires_at: new Date(Date.now() + CONFIRM_MINUTES * 60_000),
+          used_at: null,
+        })
+        .execute();
+      return {
+        content: translate(ctx.locale, 'wallets.chat.payPreview', {
+          amount: formatAmount(amount, chain.token.decimals), token: chain.token.symbol, to, address: short(recipient.address), fee, code, minutes: CONFIRM_MINUTES,
+        }),
+        sender: 'system',
+        metadata: { confirmationCode: code },
+      };
+    }),
+
+    cmd('confirm', async (args, ctx) => {
+      const chain = requireChain(core.chain);
+      const code = (args[0] ?? '').toUpperCase();
+      if (!code) throw new ChatCommandUsageError('wallets.chat.missingArgs');
+      const row = await withTransaction(core.deps.db, async (trx) => {
+        const pending = await trx
+          .updateTable('pay_confirmations')
+          .set({ used_at: new Date() })
+          .where('user_id', '=', ctx.user.id)
+          .where('code', '=', code)
+          .where('used_at', 'is', null)
+          .where('expires_at', '>', sql<Date>`now()`)
+          .returning(['request'])
+          .executeTakeFirst();
+        if (!pending) throw new ChatCommandUsageError('wallets.chat.confirmUnknown', { code, minutes: CONFIRM_MINUTES });
+        const request = pending.request as { to: string; amount: string; fromWalletId: string };
+        const from = (await walletsRepo.byId(trx, request.fromWalletId))!;
+        const to = await resolveRecipient(core, trx, request.to);
+        const queued = await queueTransfer(core, trx, { from, to, amount: BigInt(request.amount), type: 'transfer', userId: ctx.user.id, metadata: { via: 'chat' }, context: ctx });
+        return { queued, label: request.to };
+      });
+      const dto = transactionDto(core, row.queued);
+      return {
+        content: translate(ctx.locale, 'wallets.chat.payQueued', { amount: dto.amount, token: chain.token.symbol, to: row.label, id: dto.id }),
+        sender: 'system',
+        metadata: { transactionId: dto.id },
+      };
+    }),
+
+    cmd('history', async (args, ctx) => {
+      const n = Math.min(20, Math.max(1, Number.parseInt(args[0] ?? '5', 10) || 5));
+      const addresses = (await walletsRepo.listByUser(core.deps.db, ctx.user.id)).map((w) => w.address);
+      const rows = await transactionsRepo.list(core.deps.db, { addresses, userIds: [ctx.user.id], includeGas: false }, n, null);
+      if (!rows.length) return { content: translate(ctx.locale, 'wallets.chat.historyEmpty'), sender: 'system' };
+      const lines = rows.slice(0, n).map((r) => {
+        const d = transactionDto(core, r);
+        const outgoing = addresses.includes(r.from_address);
+        return translate(ctx.locale, 'wallets.chat.historyLine', {
+          date: d.timestamp.slice(0, 10),
+          sign: outgoing ? '−' : '+',
+          amount: d.amount,
+          token: d.token,
+          counterparty: short(outgoing ? d.to : d.from),
+          status: statusWord(ctx.locale, d.status),
+        });
+      });
+      return { content: lines.join('\n'), sender: 'system' };
+    }),
+
+    cmd('status', async (args, ctx) => {
+      const ref = args[0] ?? '';
+      if (!ref) throw new ChatCommandUsageError('wallets.chat.missingArgs');
+      const tx = await core.deps.services.wallets.getTransaction(ctx, ref).catch((err) => {
+        if (err instanceof AppError && err.status === 404) return null;
+        throw err;
+      });
+      if (tx) {
+        const key = tx.status === 'confirmed' ? 'wallets.chat.statusConfirmed' : 'wallets.chat.statusOther';
+        return {
+          content: translate(ctx.locale, key, {
+            amount: tx.amount, token: tx.token, to: short(tx.to), status: statusWord(ctx.locale, tx.status), block: tx.blockNumber, fee: tx.gasFee ? formatEther(BigInt(tx.gasFee)) : '0',
+          }),
+          sender: 'system',
+          metadata: { transactionId: tx.id },
+        };
+      }
+      const intent = /^[0-9a-f-]{36}$/i.test(ref)
+        ? await getIntent(core, ctx, ref).catch((err) => {
+            if (err instanceof AppError && err.status === 404) return null;
+            throw err;
+          })
+        : null;
+      if (!intent) throw new ChatCommandUsageError('wallets.chat.notFound', { ref: ref.slice(0, 80) });
+      return {
+        content: translate(ctx.locale, 'wallets.chat.intentStatus', { id: intent.id, amount: intent.amount, token: intent.token, payer: intent.payer, status: translate(ctx.locale, `wallets.intentStatus.${intent.status}`) }),
+        sender: 'system',
+        metadata: { intentId: intent.id },
+      };
+    }),
+
+    cmd('request', async (args, ctx) => {
+      const chain = requireChain(core.chain);
+      const [payer, amountText, ...memo] = args;
+      if (!payer || !amountText) throw new ChatCommandUsageError('wallets.chat.missingArgs');
+      amountArg(amountText, chain.token.decimals);
+      const intent = await createIntent(core, ctx, { payer, amount: amountText, memo: memo.length ? memo.join(' ').slice(0, 280) : undefined });
+      return { content: translate(ctx.locale, 'wallets.chat.requestCreated', { payer, amount: intent.amount, token: intent.token, id: intent.id }), sender: 'system', metadata: { intentId: intent.id } };
+    }),
+
+    cmd('deposit', async (args, ctx) => {
+      const id = args[0] ?? '';
+      if (!/^[0-9a-f-]{36}$/i.test(id)) throw new ChatCommandUsageError('wallets.chat.missingArgs');
+      const intent = await fundIntent(core, ctx, id);
+      return { content: translate(ctx.locale, 'wallets.chat.depositQueued', { id: intent.id, amount: intent.amount, token: intent.token }), sender: 'system', metadata: { intentId: intent.id, transactionId: intent.transactionId } };
+    }),
+  ];
+}

@@ -1,0 +1,32 @@
+import { AppError, type FieldProblem } from '../platform/http/http.errors.js';
+
+/** The wallets domain's error codes and statuses; titles and details live under errors.<code> in locales. */
+export const WALLET_ERRORS = {
+  wallet_not_found: 404,
+  pet_not_found: 404,
+  pet_wallet_exists: 409,
+  faucet_unavailable: 404,
+  faucet_cooldown: 429,
+  chain_not_configured: 503,
+  invalid_amount: 422,
+  unsupported_token: 422,
+  insufficient_balance: 422,
+  daily_limit_exceeded: 422,
+  recipient_not_found: 422,
+  self_transfer: 422,
+  transaction_not_found: 404,
+  tx_not_on_chain: 422,
+  tx_not_yours: 403,
+  basename_invalid: 422,
+  basename_reserved: 422,
+  basename_taken: 409,
+  intent_not_found: 404,
+  intent_not_open: 409,
+} as const;
+
+export type WalletErrorCode = keyof typeof WALLET_ERRORS;
+
+/** Builds an AppError for one of the wallets domain's codes. */
+export function walletError(code: WalletErrorCode, params: Record<string, unknown> = {}, errors: FieldProblem[] = []): AppError {
+  return new AppError(WALLET_ERRORS[code], code, params, errors);
+}

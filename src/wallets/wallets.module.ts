@@ -1,0 +1,156 @@
+import type { AppDeps } from '../platform/deps.js';
+import type { DomainModule } from '../platform/modules.js';
+import type { Executor, Tx } from '../platform/db/db.transaction.js';
+import type { RequestContext } from '../platform/http/http.context.js';
+import { KeyVault } from './wallets.crypto.js';
+import { resolveChainContext, type ChainContext } from './wallets.chain.js';
+import { JOBS, type WalletsCore } from './wallets.core.js';
+import { broadcastWallet, confirmWallet, reconcile, topUpGas } from './transfers.broadcast.js';
+import { queueTransfer, resolveRecipient, sendTransfer, type QueueTransferInput, type Recipient } from './transfers.service.js';
+import { createPetWallet, ensureUserWallet, faucet, getWallet, listMyWallets } from './wallets.service.js';
+import { getTransaction, listTransactions, recordTransaction, refreshTransaction } from './transactions.service.js';
+import { walletsRoutes } from './wallets.routes.js';
+import type { WalletRow } from './wallets.repo.js';
+import type { TransactionRow } from './transactions.repo.js';
+import type { TransactionDto, TransactionsQuery, TransferBody, WalletDto } from './wallets.schema.js';
+import { transactionDto } from './wallets.dto.js';
+import { walletCommands } from './wallets.commands.js';
+import { basenamesRoutes } from './basenames.routes.js';
+import { onBasenamePaymentFinal } from './basenames.service.js';
+import { intentsRoutes } from './intents.routes.js';
+import { expireIntents, onIntentPaymentFinal } from './intents.service.js';
+
+/** The wallets domain's service: what routes, chat commands and other domains (bulk, store) call. */
+export interface WalletsService {
+  core: WalletsCore;
+  /** The resolved chain (token, treasury, confirmations), or null on an external chain without settings. */
+  chain: ChainContext | null;
+  chainInfo(): Promise<{
+    chainId: number; network: string; embedded: boolean; token: ChainContext['token'] | null; batchTransferAddress: string | null;
+    treasuryAddress: string | null; confirmations: number; rpcUrl: string | null; blockNumber: string;
+  }>;
+  ensureUserWallet(db: Executor, userId: string): Promise<WalletRow>;
+  listMine(ctx: RequestContext): Promise<WalletDto[]>;
+  getWallet(ctx: RequestContext, address: string): Promise<WalletDto>;
+  createPetWallet(ctx: RequestContext, petId: string): Promise<WalletDto>;
+  faucet(ctx: RequestContext, input: { walletId?: string; amount?: string }): Promise<TransactionDto>;
+  send(ctx: RequestContext, body: TransferBody): Promise<TransactionDto>;
+  resolveRecipient(db: Executor, to: string): Promise<Recipient>;
+  queueTransfer(trx: Tx, input: QueueTransferInput): Promise<TransactionRow>;
+  toDto(row: TransactionRow): TransactionDto;
+  listTransactions(ctx: RequestContext, q: TransactionsQuery): ReturnType<typeof listTransactions>;
+  getTransaction(ctx: RequestContext, hashOrId: string): Promise<TransactionDto>;
+  recordTransaction(ctx: RequestContext, input: { hash: string; petId?: string }): Promise<{ created: boolean; transaction: TransactionDto }>;
+  refreshTransaction(ctx: RequestContext, hash: string): Promise<TransactionDto>;
+}
+
+declare module '../platform/modules.js' {
+  interface Services {
+    wallets: WalletsService;
+  }
+}
+
+function createWalletsService(core: WalletsCore): WalletsService {
+  const { deps } = core;
+  return {
+    core,
+    get chain() {
+      return core.chain;
+    },
+    async chainInfo() {
+      const [chainId, block] = await Promise.all([deps.chain.chainId(), deps.chain.publicClient.getBlockNumber({ cacheTime: 0 })]);
+      const c = core.chain;
+      return {
+        chainId,
+        network: c?.network ?? `chain-${chainId}`,
+        embedded: deps.chain.embedded,
+        token: c?.token ?? null,
+        batchTransferAddress: c?.batchTransferAddress ?? null,
+        treasuryAddress: c?.treasury.address ?? null,
+        confirmations: c?.confirmations ?? deps.config.CONFIRMATIONS ?? (deps.chain.embedded ? 1 : 3),
+        rpcUrl: deps.chain.embedded ? deps.chain.rpcUrl : null,
+        blockNumber: block.toString(),
+      };
+    },
+    ensureUserWallet: (db, userId) => ensureUserWallet(core, db, userId),
+    listMine: (ctx) => listMyWallets(core, ctx),
+    getWallet: (ctx, address) => getWallet(core, ctx, address),
+    createPetWallet: (ctx, petId) => createPetWallet(core, ctx, petId),
+    faucet: (ctx, input) => faucet(core, ctx, input),
+    send: (ctx, body) => sendTransfer(core, ctx, body),
+    resolveRecipient: (db, to) => resolveRecipient(core, db, to),
+    queueTransfer: (trx, input) => queueTransfer(core, trx, input),
+    toDto: (row) => transactionDto(core, row),
+    listTransactions: (ctx, q) => listTransactions(core, ctx, q),
+    getTransaction: (ctx, h) => getTransaction(core, ctx, h),
+    recordTransaction: (ctx, input) => recordTransaction(core, ctx, input),
+    refreshTransaction: (ctx, hash) => refreshTransaction(core, ctx, hash),
+  };
+}
+
+function registerJobs(core: WalletsCore): void {
+  const { jobs } = core.deps;
+  jobs.register<{ walletId: string }>({
+    name: JOBS.broadcast,
+    retryLimit: 10,
+    retryDelaySeconds: 1,
+    batchSize: 20,
+    handler: async ({ walletId }) => broadcastWallet(core, walletId),
+  });
+  jobs.register<{ walletId: string }>({
+    name: JOBS.confirm,
+    retryLimit: 20,
+    retryDelaySeconds: 1,
+    batchSize: 20,
+    handler: async ({ walletId }) => confirmWallet(core, walletId),
+  });
+  jobs.register<{ walletId: string; need?: string }>({
+    name: JOBS.gasTopUp,
+    retryLimit: 5,
+    retryDelaySeconds: 2,
+    handler: async ({ walletId, need }) => {
+      await topUpGas(core, walletId, need ? BigInt(need) : 0n);
+    },
+  });
+  jobs.register({
+    name: JOBS.expireIntents,
+    cron: '* * * * *',
+    handler: async () => {
+      await expireIntents(core);
+    },
+  });
+  jobs.register({
+    name: JOBS.reconcile,
+    cron: '* * * * *',
+    handler: async () => {
+      await reconcile(core);
+    },
+  });
+}
+
+/** Wallets, transfers and the ledger: resolves (or deploys) the chain context at setup, then jobs, subscribers and routes. */
+export const walletsModule: DomainModule = {
+  name: 'wallets',
+  async setup(deps: AppDeps) {
+    const vault = new KeyVault(deps.infra.walletMasterKey);
+    const core: WalletsCore = { deps, vault, chain: null, finalizeHooks: [] };
+    core.finalizeHooks.push(onBasenamePaymentFinal, onIntentPaymentFinal(core));
+    core.chain = await resolveChainContext(deps, vault);
+    registerJobs(core);
+    deps.events.subscribe({
+      name: 'wallets.user-wallet-on-registration',
+      types: ['auth.registered'],
+      handle: async (event, trx) => {
+        const userId = event.actorId ?? event.userIds[0];
+        if (userId) await ensureUserWallet(core, trx, userId, event.context);
+      },
+    });
+    deps.services.wallets = createWalletsService(core);
+    for (const command of walletCommands(core)) deps.commands.register(command);
+  },
+  routes(app, deps) {
+    walletsRoutes(app, deps.services.wallets);
+    basenamesRoutes(app, deps.services.wallets.core);
+    intentsRoutes(app, deps.services.wallets.core);
+  },
+};

@@ -1,0 +1,129 @@
+import { sql } from 'kysely';
+import type { Executor } from '../platform/db/db.transaction.js';
+import type { WalletKind } from './wallets.tables.js';
+
+export interface NewWallet {
+  id: string;
+  kind: WalletKind;
+  userId: string | null;
+  petId: string | null;
+  address: string;
+  encryptedKey: string;
+  nextNonce?: bigint;
+}
+
+const publicColumns = ['id', 'kind', 'user_id', 'pet_id', 'address', 'next_nonce', 'created_at'] as const;
+
+export const walletsRepo = {
+  async insert(db: Executor, w: NewWallet) {
+    return db
+      .insertInto('wallets')
+      .values({
+        id: w.id,
+        kind: w.kind,
+        user_id: w.userId,
+        pet_id: w.petId,
+        address: w.address.toLowerCase(),
+        encrypted_key: w.encryptedKey,
+        next_nonce: (w.nextNonce ?? 0n).toString(),
+      })
+      .onConflict((oc) => oc.doNothing())
+      .returning(publicColumns)
+      .executeTakeFirst();
+  },
+
+  byId(db: Executor, id: string) {
+    return db.selectFrom('wallets').select(publicColumns).where('id', '=', id).executeTakeFirst();
+  },
+
+  byAddress(db: Executor, address: string) {
+    return db.selectFrom('wallets').select(publicColumns).where('address', '=', address.toLowerCase()).executeTakeFirst();
+  },
+
+  byAddresses(db: Executor, addresses: string[]) {
+    if (!addresses.length) return Promise.resolve([]);
+    return db.selectFrom('wallets').select(publicColumns).where('address', 'in', addresses.map((a) => a.toLowerCase())).execute();
+  },
+
+  userWallet(db: Executor, userId: string) {
+    return db.selectFrom('wallets').select(publicColumns).where('user_id', '=', userId).where('kind', '=', 'user').executeTakeFirst();
+  },
+
+  petWallet(db: Executor, petId: string) {
+    return db.selectFrom('wallets').select(publicColumns).where('pet_id', '=', petId).where('kind', '=', 'pet').executeTakeFirst();
+  },
+
+  listByUser(db: Executor, userId: string) {
+    return db.selectFrom('wallets').select(publicColumns).where('user_id', '=', userId).orderBy('created_at').orderBy('id').execute();
+  },
+
+  /**
+   * Locks the wallet row: the nonce counter and the balance check are taken under this lock. NO KEY
+   * UPDATE, so inserting ledger rows that reference the wallet (a key-share lock) never waits on it.
+   */
+  lock(db: Executor, id: string) {
+    return db.selectFrom('wallets').select(publicColumns).where('id', '=', id).forNoKeyUpdate().executeTakeFirst();
+  },
+
+  /** The sealed key, read only on the signing path. */
+  async sealedKey(db: Executor, id: string): Promise<{ address: string; encrypted_key: string } | undefined> {
+    return db.selectFrom('wallets').select(['address', 'encrypted_key']).where('id', '=', id).executeTakeFirst();
+  },
+
+  async setNextNonce(db: Executor, id: string, nonce: bigint) {
+    await db.updateTable('wallets').set({ next_nonce: nonce.toString() }).where('id', '=', id).execute();
+  },
+
+  deployment(db: Executor, chainId: number) {
+    return db.selectFrom('chain_deployments').selectAll().where('chain_id', '=', chainId).executeTakeFirst();
+  },
+
+  async saveDeployment(
+    db: Executor,
+    d: { chainId: number; tokenAddress: string; tokenSymbol: string; tokenDecimals: number; batchTransferAddress: string | null; treasuryWalletId: string; deployed: boolean },
+  ) {
+    const values = {
+      chain_id: d.chainId,
+      token_address: d.tokenAddress.toLowerCase(),
+      token_symbol: d.tokenSymbol,
+      token_decimals: d.tokenDecimals,
+      batch_transfer_address: d.batchTransferAddress?.toLowerCase() ?? null,
+      treasury_wallet_id: d.treasuryWalletId,
+      deployed: d.deployed,
+    };
+    await db
+      .insertInto('chain_deployments')
+      .values(values)
+      .onConflict((oc) => oc.column('chain_id').doUpdateSet(values))
+      .execute();
+  },
+
+  /** Serializes deployment across processes starting together on one database. */
+  async lockDeployment(db: Executor, chainId: number) {
+    await sql`select pg_advisory_xact_lock(727300, ${chainId})`.execute(db);
+  },
+
+  /** The owner of a live pet, or undefined; answers undefined when the pets table does not exist yet. */
+  async petOwner(db: Executor, petId: string): Promise<string | undefined> {
+    const exists = await sql<{ t: string | null }>`select to_regclass('public.pets')::text as t`.execute(db);
+    if (!exists.rows[0]?.t) return undefined;
+    const row = await sql<{ user_id: string }>`select user_id from pets where id = ${petId} and deleted_at is null`.execute(db);
+    return row.rows[0]?.user_id;
+  },
+
+  userByEmail(db: Executor, email: string) {
+    return db.selectFrom('users').select(['id', 'email', 'name']).where('email', '=', email).where('disabled_at', 'is', null).executeTakeFirst();
+  },
+
+  usersByIds(db: Executor, ids: string[]) {
+    if (!ids.length) return Promise.resolve([]);
+    return db.selectFrom('users').select(['id', 'email', 'name']).where('id', 'in', ids).execute();
+  },
+
+  /** Locks the user row (no key update, so rows referencing the user can still be inserted) for the daily limit check. */
+  lockUser(db: Executor, userId: string) {
+    return db.selectFrom('users').select(['id', 'kyc_status']).where('id', '=', userId).forNoKeyUpdate().executeTakeFirst();
+  },
+};
+
+export type WalletRow = NonNullable<Awaited<ReturnType<typeof walletsRepo.byId>>>;

@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Address } from 'viem';
+import { createTestApp, type TestApp } from '../../test/helpers/testApp.js';
+import { createUser, type TestUser } from '../../test/helpers/factories.js';
+import { tokenBalance } from '../chain/chain.deploy.js';
+import { waitFinal } from './wallets.testing.js';
+
+let t: TestApp;
+let alice: TestUser;
+beforeAll(async () => {
+  t = await createTestApp({ env: { RATE_LIMIT_STRICT: '1000' }, captureLogs: true });
+  alice = await createUser(t.deps);
+});
+afterAll(async () => t?.close());
+
+describe('GET /chain', () => {
+  it('tells clients where they are, without auth', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/api/v1/chain' });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body).toMatchObject({ chainId: 31337, network: 'anvil', embedded: true, confirmations: 1 });
+    expect(body.token).toMatchObject({ symbol: 'USDC', decimals: 6 });
+    expect(body.token.address).toMatch(/^0x[0-9a-f]{40}$/);
+    expect(body.batchTransferAddress).toMatch(/^0x[0-9a-f]{40}$/);
+    expect(body.rpcUrl).toBe(t.deps.chain.rpcUrl);
+    const code = await t.deps.chain.publicClient.getCode({ address: body.token.address });
+    expect(code && code.length).toBeGreaterThan(100);
+    const decimals = await t.deps.chain.publicClient.readContract({
+      address: body.token.address,
+      abi: [{ type: 'function', name: 'decimals', stateMutability: 'view', inputs: [], outputs: [{ type: 'uint8' }] }],
+      functionName: 'decimals',
+    });
+    expect(decimals).toBe(6);
+  });
+});
+
+describe('wallets', () => {
+  it('creates the user wallet on first use and lists it with balances from the chain', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/api/v1/wallets', headers: alice.auth });
+    expect(res.statusCode).toBe(200);
+    const [wallet] = res.json().wallets;
+    expect(wallet).toMatchObject({ kind: 'user', userId: alice.id, petId: null });
+    expect(wallet.address).toMatch(/^0x[0-9a-f]{40}$/);
+    expect(wallet.balances.token).toEqual({ symbol: 'USDC', amount: '0', base: '0' });
+    expect(Object.keys(wallet)).not.toContain('encryptedKey');
+    const again = await t.app.inject({ method: 'GET', url: '/api/v1/wallets', headers: alice.auth });
+    expect(again.json().wallets).toHaveLength(1);
+  });
+
+  it('hides other users\' wallets', async () => {
+    const bob = await createUser(t.deps);
+    const mine = (await t.app.inject({ method: 'GET', url: '/api/v1/wallets', headers: alice.auth })).json().wallets[0];
+    const res = await t.app.inject({ method: 'GET', url: `/api/v1/wallets/${mine.address}`, headers: bob.auth });
+    expect(res.statusCode).toBe(404);
+    expect(res.json().code).toBe('wallet_not_found');
+    const own = await t.app.inject({ method: 'GET', url: `/api/v1/wallets/${mine.address}`, headers: alice.auth });
+    expect(own.statusCode).toBe(200);
+    expect(own.json().id).toBe(mine.id);
+  });
+
+  it('funds a wallet from the faucet: test USDC minted on chain and gas sponsored', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/wallets/faucet', headers: alice.auth, payload: { amount: '250.5' } });
+    expect(res.statusCode).toBe(202);
+    const row = res.json();
+    expect(row).toMatchObject({ type: 'faucet', status: 'queued', amount: '250.5', amountBase: '250500000', token: 'USDC' });
+    const statuses = await waitFinal(t.deps, [row.id]);
+    expect(statuses[row.id]).toBe('confirmed');
+    const wallet = (await t.app.inject({ method: 'GET', url: '/api/v1/wallets', headers: alice.auth })).json().wallets[0];
+    expect(wallet.balances.token.amount).toBe('250.5');
+    const chain = t.deps.services.wallets.chain!;
+    expect(await tokenBalance(t.deps.chain, chain.token.address, wallet.address as Address)).toBe(250_500_000n);
+    const detail = (await t.app.inject({ method: 'GET', url: `/api/v1/transactions/${row.id}`, headers: alice.auth })).json();
+    expect(detail.status).toBe('confirmed');
+    expect(detail.transactionHash).toMatch(/^0x[0-9a-f]{64}$/);
+    expect(Number(detail.blockNumber)).toBeGreaterThan(0);
+    expect(Number(detail.gasUsed)).toBeGreaterThan(21_000);
+    expect(BigInt(detail.gasFee)).toBeGreaterThan(0n);
+
+    const again = await t.app.inject({ method: 'POST', url: '/api/v1/wallets/faucet', headers: alice.auth, payload: {} });
+    expect(again.statusCode).toBe(429);
+    expect(again.json().code).toBe('faucet_cooldown');
+    expect(Number(again.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
+  it('never shows or logs key material', async () => {
+    const keys = await t.deps.db.selectFrom('wallets').select(['encrypted_key', 'address']).execute();
+    const { KeyVault } = await import('./wallets.crypto.js');
+    const vault = new KeyVault(t.deps.infra.walletMasterKey);
+    const plain = keys.map((k) => vault.open(k.encrypted_key, k.address));
+    const logs = t.logs.join('\n');
+    const responses = [
+      (await t.app.inject({ method: 'GET', url: '/api/v1/wallets', headers: alice.auth })).body,
+      (await t.app.inject({ method: 'GET', url: '/api/v1/transactions', headers: alice.auth })).body,
+      (await t.app.inject({ method: 'GET', url: '/api/v1/chain' })).body,
+    ].join('\n');
+    expect(logs.length).toBeGreaterThan(0);
+    for (const [i, key] of plain.entries()) {
+      for (const text of [logs, responses]) {
+        expect(text).not.toContain(key.slice(2));
+        expect(text).not.toContain(keys[i].encrypted_key.split(':')[2]);
+      }
+    }
+    expect(t.deps.infra.walletMasterKey).not.toBe('');
+    expect(logs).not.toContain(t.deps.infra.walletMasterKey);
+  });
+});
+
+describe('wallets created for users and pets', () => {
+  it('gives a newly registered user a wallet when auth.registered is dispatched', async () => {
+    const user = await createUser(t.deps);
+    const { withTransaction } = await import('../platform/db/db.transaction.js');
+    await withTransaction(t.deps.db, (trx) =>
+      t.deps.events.record(trx, { type: 'auth.registered', actorId: user.id, userIds: [user.id], data: { email: user.email } }),
+    );
+    await t.deps.events.drain();
+    const wallet = await t.deps.db.selectFrom('wallets').select(['kind', 'address']).where('user_id', '=', user.id).execute();
+    expect(wallet).toEqual([{ kind: 'user', address: expect.stringMatching(/^0x[0-9a-f]{40}$/) }]);
+    const created = await t.deps.db.selectFrom('domain_events').select('data').where('type', '=', 'wallet.created').where('actor_id', '=', user.id).execute();
+    expect(created).toHaveLength(1);
+  });
+
+  it('creates one wallet per pet, only for the pet\'s owner', async () => {
+    const { sql } = await import('kysely');
+    await sql`create table if not exists pets (id uuid primary key, user_id uuid not null, deleted_at timestamptz)`.execute(t.deps.db);
+    const owner = await createUser(t.deps);
+    const other = await createUser(t.deps);
+    const petId = '0190f3a0-0000-7000-8000-000000000001';
+    await sql`insert into pets (id, user_id) values (${petId}, ${owner.id})`.execute(t.deps.db);
+    const denied = await t.app.inject({ method: 'POST', url: '/api/v1/wallets', headers: other.auth, payload: { kind: 'pet', petId } });
+    expect(denied.statusCode).toBe(404);
+    expect(denied.json()).toMatchObject({ code: 'pet_not_found', detail: 'No pet of yours has this id.' });
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/wallets', headers: owner.auth, payload: { kind: 'pet', petId } });
+    expect(res.statusCode).toBe(201);
+    expect(res.json()).toMatchObject({ kind: 'pet', petId, userId: owner.id });
+    const twice = await t.app.inject({ method: 'POST', url: '/api/v1/wallets', headers: owner.auth, payload: { kind: 'pet', petId } });
+    expect(twice.statusCode).toBe(409);
+    expect(twice.json().code).toBe('pet_wallet_exists');
+    const list = (await t.app.inject({ method: 'GET', url: '/api/v1/wallets', headers: owner.auth })).json().wallets;
+    expect(list.map((w: { kind: string }) => w.kind)).toEqual(['pet', 'user']);
+    const bad = await t.app.inject({ method: 'POST', url: '/api/v1/wallets', headers: owner.auth, payload: { kind: 'user' } });
+    expect(bad.statusCode).toBe(422);
+  });
+});

@@ -1,0 +1,23 @@
+import type { AppDeps } from '../platform/deps.js';
+
+/** Polls until fn answers a truthy value (tests wait for jobs this way instead of sleeping blindly). */
+export async function waitUntil<T>(fn: () => Promise<T | null | undefined | false>, timeoutMs = 20_000, stepMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+}
+
+/** Waits until every listed ledger row is final (confirmed or failed) and answers their statuses. */
+export async function waitFinal(deps: AppDeps, ids: string[], timeoutMs = 30_000): Promise<Record<string, string>> {
+  return waitUntil(async () => {
+    const rows = await deps.db.selectFrom('transactions').select(['id', 'status']).where('id', 'in', ids).execute();
+    if (rows.length === ids.length && rows.every((r) => r.status === 'confirmed' || r.status === 'failed')) {
+      return Object.fromEntries(rows.map((r) => [r.id, r.status]));
+    }
+    return null;
+  }, timeoutMs);
+}
