@@ -32,8 +32,10 @@ describe('slash commands', () => {
     const { message, reply } = await command(petId, '/help');
     expect(message.metadata).toEqual({ command: 'help' });
     expect(reply.sender).toBe('system');
-    expect(reply.content.split('\n')).toEqual([
-      'Commands you can use:',
+    const lines = reply.content.split('\n');
+    expect(lines[0]).toBe('Commands you can use:');
+    expect(lines.at(-1)).toBe('Type /help <command> for details.');
+    expect(lines).toEqual(expect.arrayContaining([
       '/evolve — Evolve when the requirements are met',
       '/feed — Feed your pet',
       '/groom — Groom your pet',
@@ -41,8 +43,10 @@ describe('slash commands', () => {
       '/play — Play with your pet',
       '/rename <name> — Give your pet a new name',
       '/stats — Show your pet\'s stats',
-      'Type /help <command> for details.',
-    ]);
+    ]));
+    const listed = lines.slice(1, -1).map((l) => l.split(' ')[0]);
+    expect(listed).toEqual([...listed].sort());
+    expect(listed).toHaveLength(t.deps.commands.list().length);
     expect((await command(petId, '/help rename')).reply.content).toBe('/rename <name>\nGive your pet a new name');
     expect((await command(petId, '/help /feed')).reply.content).toBe('/feed\nFeed your pet');
     expect((await command(petId, '/help nope')).reply.content).toBe('There is no /nope command. Type /help to see them all.');

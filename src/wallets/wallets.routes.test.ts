@@ -120,15 +120,14 @@ describe('wallets created for users and pets', () => {
   });
 
   it('creates one wallet per pet, only for the pet\'s owner', async () => {
-    const { sql } = await import('kysely');
-    await sql`create table if not exists pets (id uuid primary key, user_id uuid not null, deleted_at timestamptz)`.execute(t.deps.db);
     const owner = await createUser(t.deps);
     const other = await createUser(t.deps);
-    const petId = '0190f3a0-0000-7000-8000-000000000001';
-    await sql`insert into pets (id, user_id) values (${petId}, ${owner.id})`.execute(t.deps.db);
+    const adopted = await t.app.inject({ method: 'POST', url: '/api/v1/pets', headers: owner.auth, payload: { name: 'Pixel' } });
+    expect(adopted.statusCode).toBe(201);
+    const petId = adopted.json().id ?? adopted.json().pet.id;
     const denied = await t.app.inject({ method: 'POST', url: '/api/v1/wallets', headers: other.auth, payload: { kind: 'pet', petId } });
     expect(denied.statusCode).toBe(404);
-    expect(denied.json()).toMatchObject({ code: 'pet_not_found', detail: 'No pet of yours has this id.' });
+    expect(denied.json()).toMatchObject({ code: 'pet_not_found', detail: 'There is no such pet, or it is not yours.' });
     const res = await t.app.inject({ method: 'POST', url: '/api/v1/wallets', headers: owner.auth, payload: { kind: 'pet', petId } });
     expect(res.statusCode).toBe(201);
     expect(res.json()).toMatchObject({ kind: 'pet', petId, userId: owner.id });

@@ -42,22 +42,24 @@ export interface TestDepsOptions {
   dispatch?: boolean;
 }
 
+const secretsByDatabase = new Map<string, { jwtSecret: string; walletMasterKey: string }>();
+
+/** Nodes on one database share their secrets, as a real deployment's nodes do. */
+function secretsFor(databaseUrl: string, config: Config) {
+  let secrets = secretsByDatabase.get(databaseUrl);
+  if (!secrets) {
+    secrets = { jwtSecret: randomBytes(32).toString('hex'), walletMasterKey: randomBytes(32).toString('hex') };
+    secretsByDatabase.set(databaseUrl, secrets);
+  }
+  return { jwtSecret: config.JWT_SECRET ?? secrets.jwtSecret, walletMasterKey: config.WALLET_MASTER_KEY ?? secrets.walletMasterKey };
+}
+
 /** Real dependencies on a fresh database and the run's anvil chain. */
 export async function createTestDeps(options: TestDepsOptions = {}): Promise<AppDeps> {
   const config = testConfig(options.env);
   const databaseUrl = options.databaseUrl ?? (await createTestDatabase());
   const logger = createLogger(config.LOG_LEVEL);
-  return createDeps(
-    config,
-    {
-      databaseUrl,
-      rpcUrl: inject('rpcUrl'),
-      embeddedChain: true,
-      jwtSecret: config.JWT_SECRET ?? randomBytes(32).toString('hex'),
-      walletMasterKey: config.WALLET_MASTER_KEY ?? randomBytes(32).toString('hex'),
-    },
-    logger,
-  );
+  return createDeps(config, { databaseUrl, rpcUrl: inject('rpcUrl'), embeddedChain: true, ...secretsFor(databaseUrl, config) }, logger);
 }
 
 export interface TestApp {
