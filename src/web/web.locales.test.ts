@@ -43,6 +43,7 @@ const DYNAMIC: Record<string, readonly string[]> = {
   priority: ['low', 'normal', 'high', 'urgent'],
   'wallet.tabs': ['overview', 'requests', 'names'],
   'chat.sender': ['user', 'pet', 'system'],
+  'pet.req': ['xp', 'ageDays', 'health', 'longestStreak'],
   titles: ['pet', 'chat', 'wallet', 'notifications', 'activity', 'settings', 'signin', 'signup', 'forgot-password', 'reset-password', 'verify-email'],
 };
 

@@ -9,7 +9,7 @@ type Status = 'loading' | 'anonymous' | 'signed-in';
 interface AuthState {
   status: Status;
   user: User | null;
-  signIn(body: { email: string; password: string; totpCode?: string }): Promise<void>;
+  signIn(body: { email: string; password: string; code?: string }): Promise<void>;
   signUp(body: { email: string; password: string; name: string; locale: string }): Promise<void>;
   signOut(): Promise<void>;
   reloadUser(): Promise<User | null>;
@@ -96,7 +96,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       reloadUser,
       async signIn(body) {
         const payload: Record<string, string> = { email: body.email, password: body.password };
-        if (body.totpCode) payload.totpCode = body.totpCode;
+        if (body.code) payload[/^\d{6}$/.test(body.code) ? 'totpCode' : 'recoveryCode'] = body.code;
         await accept(await api<AuthAnswer>('/auth/login', { body: payload, anonymous: true }));
       },
       async signUp(body) {
@@ -105,7 +105,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       async signOut() {
         const refreshToken = localStorage.getItem(REFRESH_KEY);
         try {
-          await api('/auth/logout', { body: { refreshToken } });
+          if (refreshToken) await api('/auth/logout', { method: 'POST', body: {} });
         } catch {
           // the local session ends even when the server cannot be told
         }

@@ -77,7 +77,8 @@ export interface Pet {
   personality: string[];
   nextStage: Stage | null;
   nextStageXp: number | null;
-  stageXp: number | null;
+  streakAtRisk: boolean;
+  streakHoursLeft: number | null;
   cooldowns: Partial<Record<Interaction, string>>;
   vacationUntil: string | null;
 }
@@ -93,7 +94,7 @@ export function normalizePet(body: unknown): Pet {
   const o = obj(obj(body).pet ?? body);
   const stats = obj(o.stats);
   const streakObj = obj(o.streak);
-  const evolution = obj(o.evolution ?? o.nextEvolution);
+  const next = obj(o.nextStage);
   const stage = asStage(o.stage);
   const idx = STAGES.indexOf(stage);
   const cooldownsRaw = obj(o.cooldowns ?? o.cooldownUntil ?? o.nextInteractionAt);
@@ -117,34 +118,38 @@ export function normalizePet(body: unknown): Pet {
     streak: typeof o.streak === 'object' && o.streak ? num(streakObj.current ?? streakObj.days) : num(o.streak ?? o.streakDays ?? o.currentStreak),
     longestStreak: num(o.longestStreak ?? streakObj.longest),
     personality: Array.isArray(personality) ? personality.map(String) : typeof personality === 'string' ? [personality] : [],
-    nextStage: str(evolution.nextStage ?? evolution.next ?? o.nextStage) ? asStage(evolution.nextStage ?? evolution.next ?? o.nextStage) : idx < STAGES.length - 1 ? STAGES[idx + 1] : null,
-    nextStageXp: evolution.xpRequired ?? evolution.nextStageXp ?? o.nextStageXp ?? o.xpForNextStage ? num(evolution.xpRequired ?? evolution.nextStageXp ?? o.nextStageXp ?? o.xpForNextStage) : null,
-    stageXp: o.stageXp ?? o.currentStageXp ?? evolution.currentStageXp ? num(o.stageXp ?? o.currentStageXp ?? evolution.currentStageXp) : null,
+    nextStage: o.nextStage === null ? null : next.stage ? asStage(next.stage) : idx < STAGES.length - 1 ? STAGES[idx + 1] : null,
+    nextStageXp: typeof next.xpRequired === 'number' ? next.xpRequired : null,
+    streakAtRisk: streakObj.atRisk === true,
+    streakHoursLeft: typeof streakObj.hoursLeft === 'number' ? streakObj.hoursLeft : null,
     cooldowns,
-    vacationUntil: str(o.vacationUntil),
+    vacationUntil: str(obj(o.vacation).active === true ? obj(o.vacation).until : null),
   };
+}
+
+export interface Requirement {
+  kind: string;
+  required: number;
+  current: number;
+  met: boolean;
 }
 
 export interface Evolution {
   next: Stage | null;
-  xpRequired: number | null;
-  xpCurrent: number | null;
-  canEvolve: boolean;
-  missing: string[];
+  automatic: boolean;
+  ready: boolean;
+  requirements: Requirement[];
 }
 
+/** GET /pets/:id/evolution: what the next stage needs and whether a manual evolve is possible. */
 export function normalizeEvolution(body: unknown): Evolution {
-  const o = obj(body);
-  const next = o.nextStage ?? o.next ?? obj(o.next).stage;
-  const req = obj(o.requirements);
-  const missing = Array.isArray(o.missing) ? o.missing.map((m) => (typeof m === 'string' ? m : str(obj(m).key ?? obj(m).type) ?? '')) : [];
-  const xpRequired = o.xpRequired ?? o.requiredXp ?? req.xp ?? obj(o.next).xp;
+  const next = obj(obj(body).next);
+  const reqs = Array.isArray(next.requirements) ? next.requirements.map(obj) : [];
   return {
-    next: next ? asStage(typeof next === 'object' ? obj(next).stage : next) : null,
-    xpRequired: xpRequired !== undefined ? num(xpRequired) : null,
-    xpCurrent: o.xp !== undefined || o.currentXp !== undefined ? num(o.xp ?? o.currentXp) : null,
-    canEvolve: bool(o.canEvolve ?? o.ready ?? o.eligible),
-    missing: missing.filter(Boolean),
+    next: next.stage ? asStage(next.stage) : null,
+    automatic: next.automatic !== false,
+    ready: next.ready === true,
+    requirements: reqs.map((r) => ({ kind: str(r.kind) ?? '', required: num(r.required), current: num(r.current), met: r.met === true })),
   };
 }
 
@@ -205,16 +210,17 @@ export interface Wallet {
 
 export function normalizeWallet(v: unknown): Wallet {
   const o = obj(v);
-  const balances = obj(o.balances ?? o.balance);
-  const tokenBalance = typeof o.balance === 'string' ? o.balance : str(o.tokenBalance ?? balances.token ?? balances.usdc ?? balances.USDC ?? obj(balances.token).amount);
+  const balances = obj(o.balances);
+  const token = obj(balances.token);
+  const gas = obj(balances.gas);
   return {
     id: str(o.id) ?? '',
     address: str(o.address) ?? '',
     kind: str(o.kind) ?? 'user',
     petId: str(o.petId),
-    balance: tokenBalance ?? '0',
-    gasBalance: str(o.gasBalance ?? balances.gas ?? balances.native ?? balances.eth),
-    token: str(o.tokenSymbol ?? o.token ?? o.symbol) ?? 'USDC',
+    balance: str(token.amount) ?? str(o.balance) ?? str(o.tokenBalance) ?? '0',
+    gasBalance: str(gas.amount) ?? str(o.gasBalance),
+    token: str(token.symbol) ?? str(o.tokenSymbol) ?? 'USDC',
   };
 }
 

@@ -73,9 +73,11 @@ export function SocketProvider({ children }: { children: ReactNode }) {
         for (const h of handlers.current.get(event) ?? []) h(payload ?? {});
       });
     }
+    socket.on('auth:expired' as never, () => void refreshSession());
     const off = onAccessToken((token) => {
       if (!token) socket.disconnect();
-      else if (!socket.connected) socket.connect();
+      else if (socket.connected) socket.emit('auth:refresh', { token });
+      else socket.connect();
     });
     return () => {
       off();

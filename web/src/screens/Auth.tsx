@@ -54,7 +54,7 @@ export function SignIn() {
   const [totpCode, setTotpCode] = useState('');
   const [needTotp, setNeedTotp] = useState(false);
   const m = useMutation({
-    mutationFn: () => signIn({ email, password, totpCode: needTotp ? totpCode.replace(/\s/g, '') : undefined }),
+    mutationFn: () => signIn({ email, password, code: needTotp ? totpCode.replace(/\s/g, '') : undefined }),
     onSuccess: () => navigate(search.get('next') || '/', { replace: true }),
     onError: (err) => {
       if (err instanceof ApiError && err.code === 'totp_required') setNeedTotp(true);

@@ -131,7 +131,7 @@ function Bubble({ m, pet, unreadStart, onSend, confirmed }: { m: ChatMessage; pe
           {hasConfirm ? <ConfirmCard m={m} onSend={onSend} done={confirmed} /> : null}
           <span className="msg-meta">
             {m.pending ? t('chat.sending') : formatTime(m.createdAt)}
-            {typeof m.metadata.xpGained === 'number' && m.metadata.xpGained > 0 ? ` · +${m.metadata.xpGained} XP` : ''}
+            {typeof m.metadata.xpGained === 'number' && m.metadata.xpGained > 0 ? ` · ${t('pet.xpGained', { xp: m.metadata.xpGained })}` : ''}
           </span>
         </div>
       </div>
@@ -277,7 +277,16 @@ function ChatRoom({ pet }: { pet: Pet }) {
         if ((res.headers.get('content-type') ?? '').includes('text/event-stream') && res.body) {
           let text = '';
           setStreaming('');
-          await readEventStream(res, (_event, data) => {
+          await readEventStream(res, (event, data) => {
+            if (event === 'reset') {
+              text = '';
+              setStreaming('');
+              return;
+            }
+            if (event === 'error') {
+              setSendError(t('errors.generic.detail'));
+              return;
+            }
             let parsed: unknown = data;
             try {
               parsed = JSON.parse(data);
@@ -313,7 +322,7 @@ function ChatRoom({ pet }: { pet: Pet }) {
         void qc.invalidateQueries({ queryKey: ['pets'] });
       }
     },
-    [addLive, errorText, pet.id, qc],
+    [addLive, errorText, pet.id, qc, t],
   );
 
   const slashQuery = input.startsWith('/') && !input.includes(' ') && !menuClosed ? input.slice(1).toLowerCase() : null;

@@ -1,5 +1,5 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api';
 import { Badge, Button, Card, Empty, ErrorBox, Spinner } from '../components/ui';
@@ -43,17 +43,11 @@ const ICON: Record<string, string> = {
   system_announcement: '📣',
 };
 
-/** Muted types from the preferences answer, whatever its shape ({muted: []}, {preferences: [{type, muted}]} or a map). */
+/** Muted types from the preferences answer ({types: [{type, muted, mutable}]}). */
 function mutedOf(body: unknown): Set<string> {
   const o = obj(body);
-  if (Array.isArray(o.muted)) return new Set(o.muted.map(String));
-  const prefs = o.preferences ?? o;
-  if (Array.isArray(prefs)) return new Set(prefs.filter((p) => obj(p).muted === true || obj(p).enabled === false).map((p) => String(obj(p).type)));
-  return new Set(
-    Object.entries(obj(prefs))
-      .filter(([, v]) => v === false || obj(v).muted === true || obj(v).enabled === false)
-      .map(([k]) => k),
-  );
+  const list = Array.isArray(o.types) ? o.types : [];
+  return new Set(list.filter((p) => obj(p).muted === true).map((p) => String(obj(p).type)));
 }
 
 function Preferences() {
@@ -64,7 +58,7 @@ function Preferences() {
     mutationFn: (muted: Set<string>) =>
       api('/notifications/preferences', {
         method: 'PUT',
-        body: { muted: [...muted], preferences: NOTIFICATION_TYPES.map((type) => ({ type, muted: muted.has(type) })) },
+        body: { muted: Object.fromEntries(NOTIFICATION_TYPES.filter((type) => type !== 'security_alert').map((type) => [type, muted.has(type)])) },
       }),
     onSuccess: (body, muted) => qc.setQueryData(['notification-prefs'], body ? mutedOf(body) : muted),
   });
@@ -153,6 +147,9 @@ export function NotificationsScreen() {
   const read = useMutation({ mutationFn: (id: string) => api(`/notifications/${id}/read`, { method: 'POST', body: {} }), onSettled: refresh });
   const readAll = useMutation({ mutationFn: () => api('/notifications/read-all', { method: 'POST', body: {} }), onSettled: refresh });
   const items = q.data?.pages.flatMap((p) => p.items) ?? [];
+  useEffect(() => {
+    void api('/notifications/seen', { method: 'POST', body: {} }).catch(() => undefined);
+  }, []);
   return (
     <div className="notifications">
       <div className="page-head">

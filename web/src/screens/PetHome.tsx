@@ -1,9 +1,9 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, ApiError } from '../api';
+import { api } from '../api';
 import { PetSvg } from '../components/PetSvg';
-import { Badge, Button, Card, Empty, ErrorBox, Field, fieldErrors, Meter, Spinner, useErrorText, useNow, useToast } from '../components/ui';
+import { Badge, Button, Card, Empty, ErrorBox, Field, fieldErrors, Meter, Spinner, useErrorText, useNow } from '../components/ui';
 import { INTERACTIONS, normalizeEvolution, normalizePet, obj, STAGES, type Interaction, type Pet, type Stage } from '../model';
 import { useSelectedPet } from '../pets';
 import { Link } from '../router';
@@ -46,7 +46,7 @@ function CreatePet({ onCreated }: { onCreated(pet: Pet): void }) {
   );
 }
 
-function Streak({ days, longest }: { days: number; longest: number }) {
+function Streak({ days, longest, atRisk, hoursLeft }: { days: number; longest: number; atRisk: boolean; hoursLeft: number | null }) {
   const { t } = useTranslation();
   const size = days >= 30 ? 'xl' : days >= 7 ? 'l' : days >= 1 ? 'm' : 's';
   return (
@@ -57,6 +57,11 @@ function Streak({ days, longest }: { days: number; longest: number }) {
       <div>
         <strong>{t('pet.streakDays', { count: days })}</strong>
         <small className="muted">{t('pet.longest', { count: longest })}</small>
+        {atRisk ? (
+          <small className="streak-risk" role="status">
+            {hoursLeft !== null ? t('pet.streakRiskHours', { count: Math.max(1, Math.round(hoursLeft)) }) : t('pet.streakRisk')}
+          </small>
+        ) : null}
       </div>
     </div>
   );
@@ -87,11 +92,12 @@ function Celebration({ stage, name, onClose }: { stage: Stage; name: string; onC
 
 function XpBar({ pet }: { pet: Pet }) {
   const { t } = useTranslation();
-  const evo = useQuery({ queryKey: ['evolution', pet.id, pet.xp], queryFn: async () => normalizeEvolution(await api(`/pets/${pet.id}/evolution`)), retry: false });
-  const required = evo.data?.xpRequired ?? pet.nextStageXp;
-  const base = pet.stageXp ?? 0;
-  const next = evo.data?.next ?? pet.nextStage;
-  const pct = required && required > base ? Math.min(100, Math.max(0, ((pet.xp - base) / (required - base)) * 100)) : next ? 0 : 100;
+  const evo = useQuery({ queryKey: ['evolution', pet.id, pet.xp, pet.stage], queryFn: async () => normalizeEvolution(await api(`/pets/${pet.id}/evolution`)), retry: false });
+  const xpReq = evo.data?.requirements.find((r) => r.kind === 'xp');
+  const required = xpReq?.required ?? pet.nextStageXp;
+  const next = evo.data ? evo.data.next : pet.nextStage;
+  const pct = required ? Math.min(100, Math.max(0, (pet.xp / required) * 100)) : next ? 0 : 100;
+  const others = evo.data?.requirements.filter((r) => r.kind !== 'xp') ?? [];
   return (
     <div className="xp">
       <div className="meter-row">
@@ -103,7 +109,16 @@ function XpBar({ pet }: { pet: Pet }) {
       <div className="xp-track" role="progressbar" aria-label={t('pet.xpProgress')} aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(pct)}>
         <div className="xp-fill" style={{ width: `${pct}%` }} />
       </div>
-      {evo.data?.canEvolve ? <EvolveButton pet={pet} /> : null}
+      {others.length ? (
+        <ul className="requirements" aria-label={t('pet.requirements')}>
+          {others.map((r) => (
+            <li key={r.kind} className={r.met ? 'met' : ''}>
+              <span aria-hidden="true">{r.met ? '✓' : '○'}</span> {t(`pet.req.${r.kind}`, { required: r.required, current: Math.floor(r.current), defaultValue: `${r.kind}: ${Math.floor(r.current)}/${r.required}` })}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {evo.data?.ready && !evo.data.automatic ? <EvolveButton pet={pet} /> : null}
     </div>
   );
 }
@@ -125,68 +140,57 @@ function EvolveButton({ pet }: { pet: Pet }) {
   );
 }
 
-function retryAt(err: unknown): number | null {
-  if (!(err instanceof ApiError)) return null;
-  const p = err.problem;
-  const seconds = Number(p.retryAfter ?? obj(p.params).seconds ?? p.seconds);
-  if (Number.isFinite(seconds) && seconds > 0) return Date.now() + seconds * 1000;
-  const until = p.availableAt ?? p.until ?? p.cooldownUntil;
-  if (typeof until === 'string') return new Date(until).getTime();
-  return null;
-}
-
 function Interactions({ pet }: { pet: Pet }) {
   const { t } = useTranslation();
   const qc = useQueryClient();
-  const toast = useToast();
   const errorText = useErrorText();
   const now = useNow(1000);
-  const [cooldowns, setCooldowns] = useState<Partial<Record<Interaction, number>>>({});
+  const [resting, setResting] = useState<Partial<Record<Interaction, string>>>({});
   const [effect, setEffect] = useState<{ type: Interaction; xp: number; key: number } | null>(null);
   const m = useMutation({
     mutationFn: async (type: Interaction) => ({ type, body: await api(`/pets/${pet.id}/interactions`, { body: { type } }) }),
     onSuccess: ({ type, body }) => {
       const o = obj(body);
-      const xp = Number(o.xpGained ?? obj(o.interaction).xpGained ?? obj(o.result).xpGained ?? 0);
-      setEffect({ type, xp, key: Date.now() });
-      const updated = o.pet ? normalizePet(o.pet) : null;
-      if (updated) qc.setQueryData<Pet[]>(['pets'], (list) => list?.map((p) => (p.id === updated.id ? updated : p)));
-      void qc.invalidateQueries({ queryKey: ['pets'] });
+      setEffect({ type, xp: Number(o.xpGained ?? 0), key: Date.now() });
+      setResting((r) => ({ ...r, [type]: undefined }));
+      if (o.pet) {
+        const updated = normalizePet(o.pet);
+        qc.setQueryData<Pet[]>(['pets'], (list) => list?.map((p) => (p.id === updated.id ? updated : p)));
+      }
+      void qc.invalidateQueries({ queryKey: ['evolution', pet.id] });
     },
     onError: (err, type) => {
-      const at = retryAt(err);
-      if (at) setCooldowns((c) => ({ ...c, [type]: at }));
       const text = errorText(err);
-      toast({ title: text.title, body: text.detail, tone: 'bad' });
+      setResting((r) => ({ ...r, [type]: text.detail || text.title }));
     },
   });
   return (
     <div className="actions">
       {INTERACTIONS.map((type) => {
-        const until = Math.max(cooldowns[type] ?? 0, pet.cooldowns[type] ? new Date(pet.cooldowns[type]!).getTime() : 0);
+        const until = pet.cooldowns[type] ? new Date(pet.cooldowns[type]!).getTime() : 0;
         const left = Math.ceil((until - now) / 1000);
-        const cooling = left > 0;
+        const note = left > 0 ? t('pet.cooldown', { time: left >= 60 ? `${Math.ceil(left / 60)}m` : `${left}s` }) : resting[type];
         return (
           <button
             key={type}
-            className={`action action-${type}${cooling ? ' cooling' : ''}`}
+            className={`action action-${type}${note ? ' cooling' : ''}`}
             onClick={() => m.mutate(type)}
-            disabled={cooling || (m.isPending && m.variables === type)}
-            aria-describedby={cooling ? `cd-${type}` : undefined}
+            disabled={left > 0 || (m.isPending && m.variables === type)}
+            aria-describedby={note ? `cd-${type}` : undefined}
             data-testid={`action-${type}`}
           >
             <span className="action-icon" aria-hidden="true">
               {ICONS[type]}
             </span>
             <span>{t(`pet.actions.${type}`)}</span>
-            {cooling ? (
-              <small id={`cd-${type}`} className="cooldown">
-                {t('pet.cooldown', { time: left >= 60 ? `${Math.ceil(left / 60)}m` : `${left}s` })}
+            {note ? (
+              <small id={`cd-${type}`} className="cooldown" role="status">
+                {note}
               </small>
             ) : null}
             {effect?.type === type ? (
               <span key={effect.key} className="float-xp" aria-live="polite">
-                +{effect.xp} XP
+                {t('pet.xpGained', { xp: effect.xp })}
               </span>
             ) : null}
           </button>
@@ -220,7 +224,7 @@ function PetView({ pet }: { pet: Pet }) {
     <div className="pet-home">
       <Card className="pet-stage-card">
         <div className="pet-top">
-          <Streak days={pet.streak} longest={pet.longestStreak} />
+          <Streak days={pet.streak} longest={pet.longestStreak} atRisk={pet.streakAtRisk} hoursLeft={pet.streakHoursLeft} />
           <Badge tone="info">{t(`stages.${pet.stage}`)}</Badge>
         </div>
         <div className={`pet-art mood-bg-${pet.mood}`}>
