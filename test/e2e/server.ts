@@ -40,9 +40,14 @@ async function waitReady(url: string, child: ChildProcess, logs: string[], timeo
   throw new Error(`server not ready after ${timeoutMs} ms:\n${logs.slice(-30).join('')}`);
 }
 
-/** Builds the web app if needed and starts the real server (`src/main.ts`) on a free port with its own data dir. */
+/**
+ * Runs what `npm start` runs first (prestart: the web build and any other build step), then starts the real
+ * server (`src/main.ts`) on a free port with its own data dir. E2E_BASE_URL points the tests at a server
+ * that is already running instead.
+ */
 export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
-  execFileSync(process.execPath, [path.join(ROOT, 'web/build-if-needed.mjs')], { cwd: ROOT, stdio: 'inherit' });
+  if (process.env.E2E_BASE_URL) return { url: process.env.E2E_BASE_URL.replace(/\/$/, ''), logs: [], stop: async () => undefined };
+  execFileSync('npm', ['run', '--silent', 'prestart'], { cwd: ROOT, stdio: 'inherit' });
   const dataDir = mkdtempSync(path.join(tmpdir(), 'sp-e2e-'));
   const port = await freePort();
   const logs: string[] = [];
