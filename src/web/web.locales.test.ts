@@ -4,6 +4,11 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { LOCALES, loadCatalogs } from '../platform/i18n/i18n.service.js';
 
+/** Every domain event type in the shared catalog, so each activity-log action has a localized label. */
+const EVENT_TYPES = [
+  ...readFileSync(fileURLToPath(new URL('../platform/events/events.catalog.ts', import.meta.url)), 'utf8').matchAll(/^\s+'([a-z0-9_]+\.[a-z0-9_]+)':/gm),
+].map((m) => m[1]);
+
 const WEB_SRC = fileURLToPath(new URL('../../web/src/', import.meta.url));
 type Tree = Record<string, unknown>;
 
@@ -44,12 +49,14 @@ const DYNAMIC: Record<string, readonly string[]> = {
   'wallet.tabs': ['overview', 'requests', 'names'],
   'chat.sender': ['user', 'pet', 'system'],
   'pet.req': ['xp', 'ageDays', 'health', 'longestStreak'],
+  actions: EVENT_TYPES.map((type) => type.replace(/\./g, '_')).filter((a) => a !== 'chat_typing'),
   titles: ['pet', 'chat', 'wallet', 'notifications', 'activity', 'settings', 'signin', 'signup', 'forgot-password', 'reset-password', 'verify-email'],
 };
 
 describe('web app strings', () => {
-  it('finds the keys the screens use', () => {
+  it('finds the keys the screens use and the event types the log records', () => {
     expect(staticKeys.length).toBeGreaterThan(200);
+    expect(EVENT_TYPES).toEqual(expect.arrayContaining(['auth.registered', 'pet.interacted', 'transfer.confirmed', 'system.announcement']));
   });
 
   for (const locale of LOCALES) {

@@ -1,3 +1,4 @@
+import { Icon, type IconName } from './Icon';
 import { useQuery } from '@tanstack/react-query';
 import { useEffect, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -7,12 +8,12 @@ import { Link, useLocation } from '../router';
 import { useSocket, useSocketEvent } from '../socket';
 import { useToast } from './ui';
 
-const NAV = [
-  { to: '/', key: 'nav.pet', icon: '🐾' },
-  { to: '/chat', key: 'nav.chat', icon: '💬' },
-  { to: '/wallet', key: 'nav.wallet', icon: '👛' },
-  { to: '/activity', key: 'nav.activity', icon: '📈' },
-  { to: '/settings', key: 'nav.settings', icon: '⚙️' },
+const NAV: { to: string; key: string; icon: IconName }[] = [
+  { to: '/', key: 'nav.pet', icon: 'paw' },
+  { to: '/chat', key: 'nav.chat', icon: 'chat' },
+  { to: '/wallet', key: 'nav.wallet', icon: 'wallet' },
+  { to: '/activity', key: 'nav.activity', icon: 'chart' },
+  { to: '/settings', key: 'nav.settings', icon: 'gear' },
 ];
 
 export function useUnreadCount(): number | undefined {
@@ -30,7 +31,7 @@ function Bell() {
   });
   return (
     <Link to="/notifications" className={`bell${pulse ? ' bell-pulse' : ''}`} aria-label={t('notifications.bell', { count })} data-testid="bell">
-      <span aria-hidden="true">🔔</span>
+      <Icon name="bell" />
       {count > 0 ? (
         <span className="bell-count" data-testid="bell-count">
           {count > 99 ? '99+' : count}
@@ -78,7 +79,7 @@ export function Layout({ children }: { children: ReactNode }) {
       <header className="topbar">
         <Link to="/" className="brand" aria-label={t('app.name')}>
           <span className="brand-mark" aria-hidden="true">
-            🥚
+            <Icon name="egg" size={24} />
           </span>
           <span className="brand-name">{t('app.name')}</span>
         </Link>
@@ -103,7 +104,7 @@ export function Layout({ children }: { children: ReactNode }) {
       <nav className="tabbar" aria-label={t('nav.label')}>
         {NAV.map((n) => (
           <Link key={n.to} to={n.to} className={active(n.to) ? 'active' : ''} aria-current={active(n.to) ? 'page' : undefined}>
-            <span aria-hidden="true">{n.icon}</span>
+            <Icon name={n.icon} />
             <span>{t(n.key)}</span>
           </Link>
         ))}

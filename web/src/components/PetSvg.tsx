@@ -89,7 +89,7 @@ function Extras({ mood }: { mood: Mood }) {
       <g className="pet-thought">
         <circle cx="150" cy="60" r="4" fill="#fff" stroke="#e7d6c6" />
         <circle cx="160" cy="44" r="14" fill="#fff" stroke="#e7d6c6" />
-        <text x="152" y="50" fontSize="14">🍎</text>
+        <path d="M160 38c-2-2-8-2-9 3-1 4 2 10 5 11 2 0 3-1 4-1s2 1 4 1c3-1 6-7 5-11-1-5-7-5-9-3zM160 38c0-3 1-5 4-6" fill="#ff6b6b" stroke="#c94f3d" strokeWidth="1.2" />
       </g>
     );
   return null;

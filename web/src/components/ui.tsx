@@ -1,3 +1,4 @@
+import { Icon, type IconName } from './Icon';
 import { createContext, useCallback, useContext, useEffect, useId, useState, type ComponentProps, type InputHTMLAttributes, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError } from '../api';
@@ -62,11 +63,11 @@ export function ErrorBox({ error, onRetry }: { error: unknown; onRetry?: () => v
   );
 }
 
-export function Empty({ icon = '🌱', title, hint, children }: { icon?: string; title: string; hint?: string; children?: ReactNode }) {
+export function Empty({ icon = 'sparkle', title, hint, children }: { icon?: IconName; title: string; hint?: string; children?: ReactNode }) {
   return (
     <div className="empty">
       <div className="empty-icon" aria-hidden="true">
-        {icon}
+        <Icon name={icon} size={40} />
       </div>
       <p className="empty-title">{title}</p>
       {hint ? <p className="empty-hint">{hint}</p> : null}
@@ -144,7 +145,7 @@ export function ToastProvider({ children }: { children: ReactNode }) {
               {toast.body ? <p>{toast.body}</p> : null}
             </div>
             <button className="icon-btn" onClick={() => dismiss(toast.id)} aria-label={t('common.dismiss')}>
-              ×
+              <Icon name="close" size={18} />
             </button>
           </div>
         ))}

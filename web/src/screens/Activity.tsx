@@ -1,7 +1,8 @@
+import { Icon, type IconName } from '../components/Icon';
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Area, AreaChart, Bar, BarChart, CartesianGrid, Cell, Pie, PieChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { Bar, BarChart, CartesianGrid, Cell, Pie, PieChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { api } from '../api';
 import { Card, Empty, ErrorBox, Spinner } from '../components/ui';
 import { formatRelative } from '../format';
@@ -10,7 +11,7 @@ import { countsOf, listOf, normalizeActivity, obj } from '../model';
 
 const CATEGORIES = ['auth', 'pet', 'wallet', 'social', 'purchase', 'system'] as const;
 const COLORS: Record<string, string> = { auth: '#7c6cf2', pet: '#ff7a59', wallet: '#2bb673', social: '#3aa0ff', purchase: '#ffb400', system: '#8a7f99' };
-const ICON: Record<string, string> = { auth: '🔑', pet: '🐾', wallet: '👛', social: '👋', purchase: '🛍️', system: '⚙️' };
+const ICON: Record<string, IconName> = { auth: 'key', pet: 'paw', wallet: 'wallet', social: 'users', purchase: 'bag', system: 'gear' };
 
 function Stats({ days }: { days: number }) {
   const { t } = useTranslation();
@@ -18,20 +19,22 @@ function Stats({ days }: { days: number }) {
   if (q.isPending) return <Spinner />;
   if (q.error) return <ErrorBox error={q.error} onRetry={() => void q.refetch()} />;
   const byCategory = countsOf(q.data.byCategory, 'category').filter((c) => c.count > 0);
-  const daily = countsOf(q.data.daily ?? q.data.dailyTrend ?? q.data.trend, 'date').map((d) => ({
-    ...d,
-    label: new Intl.DateTimeFormat(currentLocale(), { month: 'short', day: 'numeric' }).format(new Date(d.key)),
-  }));
-  const hours = countsOf(q.data.topHours ?? q.data.busiestHours ?? q.data.hours, 'hour').map((h) => ({ ...h, label: `${String(h.key).padStart(2, '0')}:00` }));
+  const counted = new Map(countsOf(q.data.daily, 'date').map((d) => [d.key.slice(0, 10), d.count]));
+  const fmt = new Intl.DateTimeFormat(currentLocale(), { month: 'short', day: 'numeric', timeZone: 'UTC' });
+  const daily = Array.from({ length: Math.min(days, 90) }, (_, i) => {
+    const day = new Date(Date.now() - (Math.min(days, 90) - 1 - i) * 86_400_000).toISOString().slice(0, 10);
+    return { key: day, count: counted.get(day) ?? 0, label: fmt.format(new Date(`${day}T00:00:00Z`)) };
+  });
+  const hours = countsOf(q.data.topHours, 'hour').map((h) => ({ ...h, label: `${String(h.key).padStart(2, '0')}:00` }));
   const total = byCategory.reduce((s, c) => s + c.count, 0);
-  if (!total && !daily.length) return <Empty icon="📊" title={t('activity.noStats')} />;
+  if (!total) return <Empty icon="chart" title={t('activity.noStats')} />;
   return (
     <div className="stats-grid">
       <Card title={t('activity.byCategory')}>
         <div className="chart" role="img" aria-label={t('activity.byCategoryAlt', { list: byCategory.map((c) => `${t(`categories.${c.key}`, { defaultValue: c.key })} ${c.count}`).join(', ') })}>
           <ResponsiveContainer width="100%" height={200}>
             <PieChart>
-              <Pie data={byCategory.map((c) => ({ name: t(`categories.${c.key}`, { defaultValue: c.key }), value: c.count, key: c.key }))} dataKey="value" innerRadius={50} outerRadius={80} paddingAngle={2}>
+              <Pie isAnimationActive={false} data={byCategory.map((c) => ({ name: t(`categories.${c.key}`, { defaultValue: c.key }), value: c.count, key: c.key }))} dataKey="value" innerRadius={50} outerRadius={80} paddingAngle={2}>
                 {byCategory.map((c) => (
                   <Cell key={c.key} fill={COLORS[c.key] ?? '#999'} />
                 ))}
@@ -51,19 +54,13 @@ function Stats({ days }: { days: number }) {
       <Card title={t('activity.dailyTrend')}>
         <div className="chart" role="img" aria-label={t('activity.dailyTrendAlt', { days })}>
           <ResponsiveContainer width="100%" height={200}>
-            <AreaChart data={daily}>
-              <defs>
-                <linearGradient id="trend" x1="0" y1="0" x2="0" y2="1">
-                  <stop offset="0%" stopColor="#ff7a59" stopOpacity={0.5} />
-                  <stop offset="100%" stopColor="#ff7a59" stopOpacity={0} />
-                </linearGradient>
-              </defs>
+            <BarChart data={daily}>
               <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="#eee3d8" />
-              <XAxis dataKey="label" tick={{ fontSize: 11 }} />
+              <XAxis dataKey="label" tick={{ fontSize: 11 }} interval="preserveStartEnd" minTickGap={24} />
               <YAxis allowDecimals={false} width={28} tick={{ fontSize: 11 }} />
               <Tooltip />
-              <Area type="monotone" dataKey="count" name={t('activity.events')} stroke="#ff7a59" fill="url(#trend)" strokeWidth={2} />
-            </AreaChart>
+              <Bar dataKey="count" name={t('activity.events')} fill="#ff7a59" radius={[4, 4, 0, 0]} isAnimationActive={false} />
+            </BarChart>
           </ResponsiveContainer>
         </div>
       </Card>
@@ -75,7 +72,7 @@ function Stats({ days }: { days: number }) {
               <XAxis dataKey="label" tick={{ fontSize: 11 }} />
               <YAxis allowDecimals={false} width={28} tick={{ fontSize: 11 }} />
               <Tooltip />
-              <Bar dataKey="count" name={t('activity.events')} fill="#7c6cf2" radius={[6, 6, 0, 0]} />
+              <Bar dataKey="count" name={t('activity.events')} fill="#7c6cf2" radius={[6, 6, 0, 0]} isAnimationActive={false} />
             </BarChart>
           </ResponsiveContainer>
         </div>
@@ -130,12 +127,12 @@ export function ActivityScreen() {
       <Card title={t('activity.feed')}>
         {q.isPending ? <Spinner /> : null}
         {q.error ? <ErrorBox error={q.error} onRetry={() => void q.refetch()} /> : null}
-        {q.data && !items.length ? <Empty icon="🗒️" title={t('activity.empty')} /> : null}
+        {q.data && !items.length ? <Empty icon="list" title={t('activity.empty')} /> : null}
         <ul className="feed" data-testid="activity-feed">
           {items.map((a) => (
             <li key={a.id}>
               <span className="feed-icon" style={{ background: `${COLORS[a.category] ?? '#999'}22` }} aria-hidden="true">
-                {ICON[a.category] ?? '•'}
+                <Icon name={ICON[a.category] ?? 'gear'} size={20} />
               </span>
               <div>
                 <strong>{t(`actions.${a.action.replace(/\./g, '_')}`, { defaultValue: a.action })}</strong>

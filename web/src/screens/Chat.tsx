@@ -1,3 +1,4 @@
+import { Icon } from '../components/Icon';
 import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -393,7 +394,7 @@ function ChatRoom({ pet }: { pet: Pet }) {
         </div>
         {history.isPending ? <Spinner /> : null}
         {history.error ? <ErrorBox error={history.error} onRetry={() => void history.refetch()} /> : null}
-        {history.data && !messages.length ? <Empty icon="👋" title={t('chat.emptyTitle', { name: pet.name })} hint={t('chat.emptyHint')} /> : null}
+        {history.data && !messages.length ? <Empty icon="wave" title={t('chat.emptyTitle', { name: pet.name })} hint={t('chat.emptyHint')} /> : null}
         {messages.map((m) => (
           <Bubble key={m.id} m={m} pet={pet} unreadStart={unreadFrom.current === m.id} onSend={(text) => void send(text)} confirmed={!!confirmationOf(m) && confirmedCodes.has(confirmationOf(m)!.code)} />
         ))}
@@ -449,7 +450,7 @@ function ChatRoom({ pet }: { pet: Pet }) {
           data-testid="chat-input"
         />
         <Button type="submit" disabled={!input.trim()} aria-label={t('chat.send')}>
-          ➤
+          <Icon name="send" size={20} />
         </Button>
       </form>
     </div>
@@ -463,7 +464,7 @@ export function ChatScreen() {
   if (query.error) return <ErrorBox error={query.error} onRetry={() => void query.refetch()} />;
   if (!pet)
     return (
-      <Empty icon="🥚" title={t('chat.noPet')}>
+      <Empty icon="egg" title={t('chat.noPet')}>
         <Link to="/" className="btn btn-primary">
           {t('pet.hatch')}
         </Link>

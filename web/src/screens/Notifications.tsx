@@ -1,3 +1,4 @@
+import { Icon, type IconName } from '../components/Icon';
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -27,21 +28,22 @@ export const NOTIFICATION_TYPES = [
   'system_announcement',
 ] as const;
 
-const ICON: Record<string, string> = {
-  payment_received: '💸',
-  payment_sent: '📤',
-  transaction_pending: '⏳',
-  transaction_confirmed: '✅',
-  transaction_failed: '⚠️',
-  intent_funded: '📨',
-  intent_executed: '🤝',
-  pet_evolved: '✨',
-  pet_needs_care: '🍼',
-  streak_at_risk: '🔥',
-  streak_lost: '🪵',
-  security_alert: '🔐',
-  system_announcement: '📣',
-};
+const ICON: Record<string, IconName> = {
+  payment_received: 'coin',
+  payment_sent: 'send',
+  transaction_pending: 'clock',
+  transaction_confirmed: 'check',
+  transaction_failed: 'alert',
+  intent_funded: 'inbox',
+  intent_executed: 'check',
+  pet_evolved: 'sparkle',
+  pet_needs_care: 'heart',
+  streak_at_risk: 'flame',
+  streak_lost: 'flame',
+  gift_received: 'heart',
+  security_alert: 'shield',
+  system_announcement: 'megaphone',
+}
 
 /** Muted types from the preferences answer ({types: [{type, muted, mutable}]}). */
 function mutedOf(body: unknown): Set<string> {
@@ -102,7 +104,7 @@ function Item({ n, onRead }: { n: Notification; onRead(): void }) {
   return (
     <li className={`notif${n.readAt ? '' : ' unread'} prio-${n.priority}`} data-testid="notification">
       <span className="notif-icon" aria-hidden="true">
-        {ICON[n.type] ?? '🔔'}
+        <Icon name={ICON[n.type] ?? 'bell'} />
       </span>
       <div className="notif-main">
         <strong>{n.title || t(`notificationTypes.${n.type}`, { defaultValue: n.type })}</strong>
@@ -119,7 +121,7 @@ function Item({ n, onRead }: { n: Notification; onRead(): void }) {
       </div>
       {!n.readAt ? (
         <button className="icon-btn" onClick={onRead} aria-label={t('notifications.markRead')} title={t('notifications.markRead')}>
-          ✓
+          <Icon name="check" size={18} />
         </button>
       ) : null}
     </li>
@@ -172,7 +174,7 @@ export function NotificationsScreen() {
         {q.isPending ? <Spinner /> : null}
         {q.error ? <ErrorBox error={q.error} onRetry={() => void q.refetch()} /> : null}
         {read.error || readAll.error ? <ErrorBox error={read.error ?? readAll.error} /> : null}
-        {q.data && !items.length ? <Empty icon="🔕" title={t('notifications.empty')} hint={t('notifications.emptyHint')} /> : null}
+        {q.data && !items.length ? <Empty icon="bell" title={t('notifications.empty')} hint={t('notifications.emptyHint')} /> : null}
         <ul className="notif-list">
           {items.map((n) => (
             <Item key={n.id} n={n} onRead={() => read.mutate(n.id)} />

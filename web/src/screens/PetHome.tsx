@@ -1,3 +1,4 @@
+import { Icon, type IconName } from '../components/Icon';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -9,7 +10,7 @@ import { useSelectedPet } from '../pets';
 import { Link } from '../router';
 import { useSocketEvent } from '../socket';
 
-const ICONS: Record<Interaction, string> = { feed: '🍎', play: '🎾', groom: '🫧' };
+const ICONS: Record<Interaction, IconName> = { feed: 'apple', play: 'ball', groom: 'sparkle' };
 
 function CreatePet({ onCreated }: { onCreated(pet: Pet): void }) {
   const { t } = useTranslation();
@@ -52,7 +53,7 @@ function Streak({ days, longest, atRisk, hoursLeft }: { days: number; longest: n
   return (
     <div className={`streak streak-${size}`} data-testid="streak">
       <span className="flame" aria-hidden="true">
-        {days > 0 ? '🔥' : '🪵'}
+        <Icon name="flame" size={28} />
       </span>
       <div>
         <strong>{t('pet.streakDays', { count: days })}</strong>
@@ -113,7 +114,7 @@ function XpBar({ pet }: { pet: Pet }) {
         <ul className="requirements" aria-label={t('pet.requirements')}>
           {others.map((r) => (
             <li key={r.kind} className={r.met ? 'met' : ''}>
-              <span aria-hidden="true">{r.met ? '✓' : '○'}</span> {t(`pet.req.${r.kind}`, { required: r.required, current: Math.floor(r.current), defaultValue: `${r.kind}: ${Math.floor(r.current)}/${r.required}` })}
+              <Icon name={r.met ? 'check' : 'clock'} size={14} /> {t(`pet.req.${r.kind}`, { required: r.required, current: Math.floor(r.current), defaultValue: `${r.kind}: ${Math.floor(r.current)}/${r.required}` })}
             </li>
           ))}
         </ul>
@@ -133,7 +134,7 @@ function EvolveButton({ pet }: { pet: Pet }) {
   return (
     <>
       <Button className="evolve-btn" busy={m.isPending} onClick={() => m.mutate()}>
-        ✨ {t('pet.evolve')}
+        <Icon name="sparkle" size={18} /> {t('pet.evolve')}
       </Button>
       {m.error ? <ErrorBox error={m.error} /> : null}
     </>
@@ -180,7 +181,7 @@ function Interactions({ pet }: { pet: Pet }) {
             data-testid={`action-${type}`}
           >
             <span className="action-icon" aria-hidden="true">
-              {ICONS[type]}
+              <Icon name={ICONS[type]} size={30} />
             </span>
             <span>{t(`pet.actions.${type}`)}</span>
             {note ? (
@@ -251,7 +252,7 @@ function PetView({ pet }: { pet: Pet }) {
           <h1 className="pet-name">
             {pet.name}
             <button className="icon-btn" onClick={() => (setName(pet.name), setRenaming(true))} aria-label={t('pet.rename')}>
-              ✏️
+              <Icon name="pencil" size={18} />
             </button>
           </h1>
         )}
@@ -273,7 +274,7 @@ function PetView({ pet }: { pet: Pet }) {
         <Meter label={t('pet.health')} value={pet.health} tone="health" />
         <Meter label={t('pet.energy')} value={pet.energy} tone="energy" />
         <Link to="/chat" className="btn btn-secondary btn-block">
-          💬 {t('pet.chatWith', { name: pet.name })}
+          <Icon name="chat" size={18} /> {t('pet.chatWith', { name: pet.name })}
         </Link>
       </Card>
       {celebrate ? <Celebration stage={celebrate} name={pet.name} onClose={() => setCelebrate(null)} /> : null}
@@ -313,7 +314,7 @@ export function PetHome() {
           </button>
         ))}
         <button className="chip chip-add" onClick={() => setAdding(true)} aria-label={t('pet.addPet')}>
-          ＋
+          <Icon name="plus" size={18} />
         </button>
       </div>
       <PetView key={pet.id} pet={pet} />

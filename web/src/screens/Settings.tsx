@@ -101,7 +101,7 @@ function Sessions() {
     <Card title={t('settings.sessions')}>
       {q.isPending ? <Spinner /> : null}
       {q.error ? <ErrorBox error={q.error} onRetry={() => void q.refetch()} /> : null}
-      {q.data && !q.data.length ? <Empty icon="💻" title={t('settings.noSessions')} /> : null}
+      {q.data && !q.data.length ? <Empty icon="devices" title={t('settings.noSessions')} /> : null}
       {revoke.error ? <ErrorBox error={revoke.error} /> : null}
       <ul className="plain-list">
         {q.data?.map((s) => {
@@ -236,7 +236,7 @@ function Logins() {
     <Card title={t('settings.loginHistory')}>
       {q.isPending ? <Spinner /> : null}
       {q.error ? <ErrorBox error={q.error} onRetry={() => void q.refetch()} /> : null}
-      {q.data && !q.data.length ? <Empty icon="🕵️" title={t('settings.noLogins')} /> : null}
+      {q.data && !q.data.length ? <Empty icon="key" title={t('settings.noLogins')} /> : null}
       <ul className="plain-list">
         {q.data?.map((l, i) => {
           const ok = l.success === true || l.succeeded === true || l.outcome === 'success';

@@ -1,3 +1,4 @@
+import { Icon } from '../components/Icon';
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import QRCode from 'qrcode';
 import { useEffect, useState } from 'react';
@@ -44,7 +45,7 @@ function Copy({ text, label }: { text: string; label: string }) {
         });
       }}
     >
-      {done ? '✓' : '⧉'}
+      <Icon name={done ? 'check' : 'copy'} size={18} />
       <span className="sr-only" aria-live="polite">
         {done ? t('common.copied') : ''}
       </span>
@@ -85,7 +86,7 @@ function BalanceCard({ wallet, embedded }: { wallet: Wallet; embedded: boolean }
         <code title={wallet.address}>{shortAddress(wallet.address)}</code>
         <Copy text={wallet.address} label={t('wallet.copyAddress')} />
         <button className="icon-btn" onClick={() => setShowQr((s) => !s)} aria-expanded={showQr} aria-label={t('wallet.showQr')}>
-          ▦
+          <Icon name="qr" size={18} />
         </button>
       </p>
       {showQr ? <AddressQr address={wallet.address} /> : null}
@@ -93,7 +94,7 @@ function BalanceCard({ wallet, embedded }: { wallet: Wallet; embedded: boolean }
       {embedded ? (
         <>
           <Button variant="secondary" busy={faucet.isPending} onClick={() => faucet.mutate()} data-testid="faucet">
-            🚰 {t('wallet.faucet')}
+            <Icon name="drop" size={18} /> {t('wallet.faucet')}
           </Button>
           <p className="muted small">{t('wallet.faucetHint')}</p>
         </>
@@ -257,7 +258,7 @@ function TxList({ mine }: { mine: Set<string> }) {
     >
       {q.isPending ? <Spinner /> : null}
       {q.error ? <ErrorBox error={q.error} onRetry={() => void q.refetch()} /> : null}
-      {q.data && !txs.length ? <Empty icon="🧾" title={t('wallet.noTx')} hint={t('wallet.noTxHint')} /> : null}
+      {q.data && !txs.length ? <Empty icon="list" title={t('wallet.noTx')} hint={t('wallet.noTxHint')} /> : null}
       <ul className="tx-list" data-testid="tx-list">
         {txs.map((tx) => {
           const incoming = mine.has(tx.to.toLowerCase()) && !mine.has(tx.from.toLowerCase());
@@ -265,7 +266,7 @@ function TxList({ mine }: { mine: Set<string> }) {
             <li key={tx.id} className="tx">
               <button className="tx-row" onClick={() => setOpen(open === tx.id ? null : tx.id)} aria-expanded={open === tx.id}>
                 <span className={`tx-icon ${incoming ? 'in' : 'out'}`} aria-hidden="true">
-                  {incoming ? '↓' : '↑'}
+                  <Icon name={incoming ? 'arrowDown' : 'arrowUp'} size={18} />
                 </span>
                 <span className="tx-main">
                   <strong>{t(`txType.${tx.type}`, { defaultValue: tx.type })}</strong>
@@ -347,7 +348,7 @@ function Requests() {
       <Card title={t('wallet.requestsList')}>
         {list.isPending ? <Spinner /> : null}
         {list.error ? <ErrorBox error={list.error} onRetry={() => void list.refetch()} /> : null}
-        {list.data && !list.data.length ? <Empty icon="📨" title={t('wallet.noRequests')} /> : null}
+        {list.data && !list.data.length ? <Empty icon="inbox" title={t('wallet.noRequests')} /> : null}
         {act.error ? <ErrorBox error={act.error} /> : null}
         <ul className="plain-list">
           {list.data?.map((i) => {
@@ -442,7 +443,7 @@ function Basenames({ wallet }: { wallet: Wallet }) {
       <Card title={t('wallet.myNames')}>
         {mine.isPending ? <Spinner /> : null}
         {mine.error ? <ErrorBox error={mine.error} onRetry={() => void mine.refetch()} /> : null}
-        {mine.data && !mine.data.length ? <Empty icon="🏷️" title={t('wallet.noNames')} /> : null}
+        {mine.data && !mine.data.length ? <Empty icon="tag" title={t('wallet.noNames')} /> : null}
         <ul className="plain-list">
           {mine.data?.map((b) => (
             <li key={str(b.id) ?? str(b.name) ?? ''}>
@@ -481,7 +482,7 @@ export function WalletScreen() {
       </div>
       {wallets.isPending ? <Spinner /> : null}
       {wallets.error ? <ErrorBox error={wallets.error} onRetry={() => void wallets.refetch()} /> : null}
-      {wallets.data && !wallet ? <Empty icon="👛" title={t('wallet.none')} /> : null}
+      {wallets.data && !wallet ? <Empty icon="wallet" title={t('wallet.none')} /> : null}
       {wallet && tab === 'overview' ? (
         <div className="grid-2">
           <div>
