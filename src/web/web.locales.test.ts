@@ -48,6 +48,7 @@ const DYNAMIC: Record<string, readonly string[]> = {
   priority: ['low', 'normal', 'high', 'urgent'],
   'wallet.tabs': ['overview', 'requests', 'names'],
   'chat.sender': ['user', 'pet', 'system'],
+  'wallet.nameReason': ['invalid', 'reserved', 'taken'],
   'pet.req': ['xp', 'ageDays', 'health', 'longestStreak'],
   actions: EVENT_TYPES.map((type) => type.replace(/\./g, '_')).filter((a) => a !== 'chat_typing'),
   titles: ['pet', 'chat', 'wallet', 'notifications', 'activity', 'settings', 'signin', 'signup', 'forgot-password', 'reset-password', 'verify-email'],

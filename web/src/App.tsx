@@ -1,16 +1,18 @@
-import { useEffect } from 'react';
+import { lazy, Suspense, useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useAuth } from './auth';
 import { Layout } from './components/Layout';
 import { Spinner } from './components/ui';
 import { Redirect, useLocation } from './router';
-import { ActivityScreen } from './screens/Activity';
 import { ForgotPassword, ResetPassword, SignIn, SignUp, VerifyEmail } from './screens/Auth';
 import { ChatScreen } from './screens/Chat';
 import { NotificationsScreen } from './screens/Notifications';
 import { PetHome } from './screens/PetHome';
 import { SettingsScreen } from './screens/Settings';
 import { WalletScreen } from './screens/Wallet';
+
+/** The charts library only loads when someone opens the activity page. */
+const ActivityScreen = lazy(() => import('./screens/Activity').then((m) => ({ default: m.ActivityScreen })));
 
 const PUBLIC = ['/signin', '/signup', '/forgot-password', '/reset-password', '/verify-email'];
 
@@ -52,7 +54,9 @@ export function App() {
   if (PUBLIC.includes(path)) return <Redirect to={search.get('next') || '/'} />;
   return (
     <Layout>
-      <Screen path={path} />
+      <Suspense fallback={<Spinner />}>
+        <Screen path={path} />
+      </Suspense>
     </Layout>
   );
 }

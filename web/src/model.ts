@@ -285,7 +285,7 @@ export function normalizeIntent(v: unknown): Intent {
     memo: str(o.memo),
     requesterId: str(o.requesterId),
     payerId: str(o.payerId),
-    requester: who(o.requester ?? o.requesterEmail ?? o.requesterName),
+    requester: who(o.requester ?? o.requesterEmail ?? o.requesterName ?? o.to),
     payer: who(o.payer ?? o.payerEmail ?? o.payerAddress),
     expiresAt: str(o.expiresAt),
     createdAt: str(o.createdAt),

@@ -131,8 +131,8 @@ export function ToastProvider({ children }: { children: ReactNode }) {
   const dismiss = (id: number) => setToasts((list) => list.filter((x) => x.id !== id));
   const push = useCallback((toast: Omit<Toast, 'id'>) => {
     const id = ++toastSeq;
-    setToasts((list) => [...list.slice(-3), { ...toast, id }]);
-    window.setTimeout(() => dismiss(id), toast.tone === 'urgent' ? 12_000 : 6_000);
+    setToasts((list) => [...list.slice(-2), { ...toast, id }]);
+    window.setTimeout(() => dismiss(id), toast.tone === 'urgent' ? 12_000 : toast.tone === 'good' ? 3_500 : 6_000);
   }, []);
   return (
     <ToastContext.Provider value={push}>

@@ -358,7 +358,7 @@ function Requests() {
                 <div>
                   <strong>{formatAmount(i.amount)} USDC</strong> <Badge tone={STATUS_TONE[i.status] ?? 'neutral'}>{t(`intentStatus.${i.status}`, { defaultValue: i.status })}</Badge>
                   <p className="muted small">
-                    {iPay ? t('wallet.requestedFromYou', { who: i.requester ?? '—' }) : t('wallet.youRequested', { who: i.payer ?? '—' })}
+                    {iPay ? t('wallet.requestedFromYou', { who: shortAddress(i.requester) }) : t('wallet.youRequested', { who: i.payer ?? '—' })}
                     {i.memo ? ` · “${i.memo}”` : ''}
                     {i.expiresAt ? ` · ${t('wallet.expires', { when: formatRelative(i.expiresAt) })}` : ''}
                   </p>
@@ -429,7 +429,7 @@ function Basenames({ wallet }: { wallet: Wallet }) {
         {check.data ? (
           <div className={`name-result ${available ? 'ok' : 'taken'}`} role="status">
             <strong>{str(check.data.normalized ?? check.data.name) ?? checked}</strong>{' '}
-            {available ? t('wallet.nameAvailable') : t('wallet.nameTaken')}
+            {available ? t('wallet.nameAvailable') : t(`wallet.nameReason.${str(check.data.reason) ?? 'taken'}`, { defaultValue: t('wallet.nameTaken') })}
             {available && price ? ` · ${t('wallet.namePrice', { price: formatAmount(price) })}` : ''}
             {available ? (
               <Button busy={register.isPending} onClick={() => register.mutate()}>
