@@ -3,7 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useEffect, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api';
-import { normalizeNotification, unreadCountOf } from '../model';
+import { normalizeNotification, obj, unreadCountOf } from '../model';
 import { Link, useLocation } from '../router';
 import { useSocket, useSocketEvent } from '../socket';
 import { useToast } from './ui';
@@ -15,6 +15,12 @@ const NAV: { to: string; key: string; icon: IconName }[] = [
   { to: '/activity', key: 'nav.activity', icon: 'chart' },
   { to: '/settings', key: 'nav.settings', icon: 'gear' },
 ];
+
+/** Unread chat messages across the user's pets (GET /chats/unread), kept fresh by chat:message events. */
+function useUnreadChats(): number {
+  const q = useQuery({ queryKey: ['unread'], queryFn: async () => Number(obj(await api('/chats/unread')).total ?? 0), retry: 1 });
+  return q.data ?? 0;
+}
 
 export function useUnreadCount(): number | undefined {
   const q = useQuery({ queryKey: ['unread-count'], queryFn: async () => unreadCountOf(await api('/notifications/unread-count')), retry: 1 });
@@ -71,6 +77,13 @@ export function Layout({ children }: { children: ReactNode }) {
     };
   }, []);
   const active = (to: string) => (to === '/' ? path === '/' : path.startsWith(to));
+  const unreadChats = useUnreadChats();
+  const badge = (to: string) =>
+    to === '/chat' && unreadChats > 0 && !path.startsWith('/chat') ? (
+      <span className="nav-badge" aria-label={t('chat.unread', { count: unreadChats })}>
+        {unreadChats > 99 ? '99+' : unreadChats}
+      </span>
+    ) : null;
   return (
     <div className="shell">
       <a href="#main" className="skip-link">
@@ -87,6 +100,7 @@ export function Layout({ children }: { children: ReactNode }) {
           {NAV.map((n) => (
             <Link key={n.to} to={n.to} className={active(n.to) ? 'active' : ''} aria-current={active(n.to) ? 'page' : undefined}>
               {t(n.key)}
+              {badge(n.to)}
             </Link>
           ))}
         </nav>
@@ -106,6 +120,7 @@ export function Layout({ children }: { children: ReactNode }) {
           <Link key={n.to} to={n.to} className={active(n.to) ? 'active' : ''} aria-current={active(n.to) ? 'page' : undefined}>
             <Icon name={n.icon} />
             <span>{t(n.key)}</span>
+            {badge(n.to)}
           </Link>
         ))}
       </nav>
