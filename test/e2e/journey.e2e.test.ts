@@ -27,6 +27,7 @@ function step(name: string, fn: () => Promise<void> | void): void {
       await fn();
     } catch (err) {
       failedStep = name;
+      await Promise.all([a && shot(a, 'failure-alice'), b && shot(b, 'failure-bob')].filter(Boolean)).catch(() => undefined);
       throw err;
     }
   });
@@ -111,7 +112,7 @@ describe('a new user plays StreakPets in the browser', () => {
   });
 
   step('chats: the persona reply arrives, slash commands autocomplete', async () => {
-    await a.getByRole('link', { name: 'Chat', exact: true }).click();
+    await a.getByRole('link', { name: /^Chat($|\s\d)/ }).click();
     const input = a.getByTestId('chat-input');
     await input.waitFor();
     await input.fill('Hello Mochi, how are you?');
@@ -160,6 +161,46 @@ describe('a new user plays StreakPets in the browser', () => {
     await shot(b, 'e2e-06-notifications');
   });
 
+  step('pays from the chat with /pay and a confirmation card', async () => {
+    await a.getByRole('link', { name: /^Chat($|\s\d)/ }).click();
+    const input = a.getByTestId('chat-input');
+    await input.fill(`/pay ${bob.email} 0.5`);
+    await input.press('Escape');
+    await input.press('Enter');
+    const card = a.getByTestId('pay-confirm').last();
+    await card.waitFor({ timeout: 20_000 });
+    await shot(a, 'e2e-05b-chat-pay');
+    const systemBefore = await a.getByTestId('msg-system').count();
+    await card.getByRole('button', { name: 'Confirm and pay' }).click();
+    await expect.poll(() => a.getByTestId('msg-system').count(), { timeout: 20_000 }).toBeGreaterThan(systemBefore);
+    await card.getByText('Confirmation sent.').waitFor();
+  });
+
+  step('asks for money with a payment request, which the payer pays', async () => {
+    await b.goto(`${server.url}/wallet?tab=requests`);
+    await b.getByLabel('From who').fill(alice.email);
+    await b.getByLabel('Amount (USDC)').fill('0.75');
+    await b.getByRole('button', { name: 'Send request' }).click();
+    await b.locator('.intent', { hasText: '0.75' }).waitFor();
+    await a.getByRole('link', { name: 'Wallet', exact: true }).click();
+    await a.getByRole('tab', { name: 'Requests' }).click();
+    const request = a.locator('.intent', { hasText: '0.75' });
+    await request.getByRole('button', { name: 'Pay' }).click();
+    await request.getByText(/Paid|Completed/).waitFor({ timeout: 60_000 });
+    await shot(a, 'e2e-05c-requests');
+  });
+
+  step('claims a basename', async () => {
+    const name = `alice${run}`.slice(0, 20);
+    await a.getByRole('tab', { name: 'Names' }).click();
+    await a.getByLabel('Find a name').fill(name);
+    await a.getByRole('button', { name: 'Check' }).click();
+    await a.getByText('is available').waitFor();
+    await a.getByRole('button', { name: 'Register' }).click();
+    await a.locator('.plain-list li', { hasText: name }).waitFor({ timeout: 60_000 });
+    await shot(a, 'e2e-05d-names');
+  });
+
   step('shows the activity feed and stats', async () => {
     await a.getByRole('link', { name: 'Activity', exact: true }).click();
     await a.getByTestId('activity-feed').locator('li').first().waitFor({ timeout: 20_000 });
@@ -169,6 +210,10 @@ describe('a new user plays StreakPets in the browser', () => {
   step('switches to Japanese and sees the UI in Japanese, kept after a reload', async () => {
     await a.getByRole('link', { name: 'Settings', exact: true }).click();
     await a.getByRole('heading', { name: 'Settings' }).waitFor();
+    await a.getByRole('button', { name: 'Set up' }).click();
+    await a.getByRole('img', { name: 'QR code for your authenticator app' }).waitFor();
+    await shot(a, 'e2e-08a-settings-2fa');
+    await a.getByRole('button', { name: 'Cancel' }).click();
     await a.getByTestId('locale-ja').check();
     await a.getByRole('heading', { name: '設定' }).waitFor();
     await a.getByRole('link', { name: 'ペット' }).first().waitFor();

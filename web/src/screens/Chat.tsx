@@ -73,22 +73,28 @@ function ConfirmCard({ m, onSend, done }: { m: ChatMessage; onSend(text: string)
   return (
     <div className="confirm-card" data-testid="pay-confirm">
       <strong>{t('chat.confirmTitle')}</strong>
-      <dl>
-        {c.to ? (
-          <>
-            <dt>{t('wallet.to')}</dt>
-            <dd>{c.to}</dd>
-          </>
-        ) : null}
-        {c.amount ? (
-          <>
-            <dt>{t('wallet.amount')}</dt>
-            <dd>{formatAmount(c.amount)} USDC</dd>
-          </>
-        ) : null}
-        <dt>{t('wallet.fee')}</dt>
-        <dd>{c.fee ? `${c.fee}` : t('wallet.feeSponsored')}</dd>
-      </dl>
+      {c.to || c.amount || c.fee ? (
+        <dl>
+          {c.to ? (
+            <>
+              <dt>{t('wallet.to')}</dt>
+              <dd>{c.to}</dd>
+            </>
+          ) : null}
+          {c.amount ? (
+            <>
+              <dt>{t('wallet.amount')}</dt>
+              <dd>{formatAmount(c.amount)} USDC</dd>
+            </>
+          ) : null}
+          {c.fee ? (
+            <>
+              <dt>{t('wallet.fee')}</dt>
+              <dd>{c.fee}</dd>
+            </>
+          ) : null}
+        </dl>
+      ) : null}
       {state === 'open' ? (
         <div className="row">
           <Button
