@@ -111,15 +111,21 @@ describe('a new user plays StreakPets in the browser', () => {
     await shot(a, 'e2e-03-fed');
   });
 
-  step('chats: the persona reply arrives, slash commands autocomplete', async () => {
+  step('chats: the persona reply arrives (live in a second tab too), slash commands autocomplete', async () => {
     await a.getByRole('link', { name: /^Chat($|\s\d)/ }).click();
     const input = a.getByTestId('chat-input');
     await input.waitFor();
+    const otherTab = await open(aliceCtx, 'alice tab 2');
+    await otherTab.goto(`${server.url}/chat`);
+    await otherTab.getByTestId('chat-input').waitFor();
     await input.fill('Hello Mochi, how are you?');
     await input.press('Enter');
     await a.getByTestId('msg-user').filter({ hasText: 'Hello Mochi' }).waitFor();
     await a.getByTestId('msg-pet').first().waitFor({ timeout: 20_000 });
     expect((await a.getByTestId('msg-pet').first().innerText()).trim().length).toBeGreaterThan(0);
+    await otherTab.getByTestId('msg-user').filter({ hasText: 'Hello Mochi' }).waitFor({ timeout: 10_000 });
+    await otherTab.getByTestId('msg-pet').first().waitFor({ timeout: 10_000 });
+    await otherTab.close();
     await input.fill('/pa');
     await a.getByRole('option', { name: /\/pay/ }).waitFor();
     await shot(a, 'e2e-04-chat');

@@ -35,8 +35,8 @@ function Eyes({ mood, y }: { mood: Mood; y: number }) {
       <circle cx="118" cy={y - 3} r="2.2" fill="#fff" />
       {mood === 'sad' ? (
         <g stroke={ink} strokeWidth="2.5" strokeLinecap="round">
-          <path d={`M76 ${y - 12} l12 4`} />
-          <path d={`M124 ${y - 12} l-12 4`} />
+          <path d={`M76 ${y - 9} l12 -5`} />
+          <path d={`M124 ${y - 9} l-12 -5`} />
         </g>
       ) : null}
     </g>
