@@ -107,6 +107,9 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     for (const module of modules) {
       if (module.routes) await app.register(async (api) => module.routes!(api, deps), { prefix: API_PREFIX });
     }
+    for (const module of modules) {
+      if (module.rootRoutes) await app.register(async (root) => module.rootRoutes!(root, deps));
+    }
   }
   return app;
 }

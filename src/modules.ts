@@ -6,8 +6,9 @@ import type { DomainModule } from './platform/modules.js';
 import { realtimeModule } from './platform/realtime/realtime.module.js';
 import { petsModule } from './pets/pets.module.js';
 import { walletsModule } from './wallets/wallets.module.js';
+import { webModule } from './web/web.module.js';
 
-/** Every domain, in the order their setup runs (a domain comes after those whose services it uses). */
+/** Every domain, in the order their setup runs (a domain comes after those whose services it uses); the web app last. */
 export const domainModules: DomainModule[] = [
   accountsModule,
   petsModule,
@@ -16,4 +17,5 @@ export const domainModules: DomainModule[] = [
   realtimeModule,
   activityModule,
   notificationsModule,
+  webModule,
 ];

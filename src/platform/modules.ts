@@ -15,4 +15,6 @@ export interface DomainModule {
   setup?(deps: AppDeps): void | Promise<void>;
   /** Registers the domain's routes; called under the /api/v1 prefix. */
   routes?(app: FastifyInstance, deps: AppDeps): void | Promise<void>;
+  /** Registers routes outside /api/v1 (the web app's pages and assets); called after every module's routes. */
+  rootRoutes?(app: FastifyInstance, deps: AppDeps): void | Promise<void>;
 }

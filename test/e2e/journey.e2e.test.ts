@@ -1,0 +1,237 @@
+import { mkdirSync } from 'node:fs';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from './browser.js';
+import { startServer, type RunningServer } from './server.js';
+
+const SHOTS = new URL('../../test-results/', import.meta.url).pathname;
+const PASSWORD = 'correct horse battery staple';
+const run = Date.now().toString(36);
+const alice = { name: 'Alice', email: `alice-${run}@example.com` };
+const bob = { name: 'Bob', email: `bob-${run}@example.com` };
+
+let server: RunningServer;
+let browser: Browser;
+let aliceCtx: BrowserContext;
+let bobCtx: BrowserContext;
+let a: Page;
+let b: Page;
+const pageErrors: string[] = [];
+let failedStep: string | null = null;
+
+/** One step of the journey; once a step fails the rest fail at once instead of each waiting out its timeouts. */
+function step(name: string, fn: () => Promise<void> | void): void {
+  it(name, async () => {
+    if (failedStep) throw new Error(`not run: the step "${failedStep}" failed`);
+    try {
+      await fn();
+    } catch (err) {
+      failedStep = name;
+      await Promise.all([a && shot(a, 'failure-alice'), b && shot(b, 'failure-bob')].filter(Boolean)).catch(() => undefined);
+      throw err;
+    }
+  });
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: `${SHOTS}${name}.png`, fullPage: true });
+}
+
+async function open(ctx: BrowserContext, label: string): Promise<Page> {
+  const page = await ctx.newPage();
+  page.setDefaultTimeout(20_000);
+  page.on('pageerror', (err) => pageErrors.push(`${label}: ${err.message}`));
+  return page;
+}
+
+async function signUp(page: Page, who: { name: string; email: string }): Promise<void> {
+  await page.goto(`${server.url}/signup`);
+  await page.getByLabel('Your name').fill(who.name);
+  await page.getByLabel('Email').fill(who.email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create my account' }).click();
+  await page.getByRole('heading', { name: 'A new egg is waiting' }).waitFor({ timeout: 20_000 });
+}
+
+async function bellCount(page: Page): Promise<number> {
+  const badge = page.getByTestId('bell-count');
+  return (await badge.count()) ? Number((await badge.innerText()).replace(/\D/g, '')) : 0;
+}
+
+async function balanceOf(page: Page): Promise<string> {
+  return (await page.getByTestId('balance').innerText()).replace(/[^\d.,]/g, '');
+}
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  server = await startServer();
+  browser = await launchChromium();
+  aliceCtx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-US' });
+  bobCtx = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'en-US' });
+  a = await open(aliceCtx, 'alice');
+  b = await open(bobCtx, 'bob');
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+describe('a new user plays StreakPets in the browser', () => {
+  step('signs up (and the page works at phone width)', async () => {
+    await a.goto(`${server.url}/`);
+    await a.getByRole('heading', { name: 'Welcome back!' }).waitFor();
+    await a.getByRole('link', { name: 'Sign up' }).click();
+    await a.getByRole('heading', { name: 'Adopt a pet' }).waitFor();
+    await shot(a, 'e2e-01-signup');
+    await signUp(a, alice);
+    await signUp(b, bob);
+  });
+
+  step('creates a pet and sees it at home', async () => {
+    await a.getByLabel('Pet name').fill('Mochi');
+    await a.getByRole('button', { name: 'Adopt this egg' }).click();
+    await a.getByRole('heading', { name: /Mochi/ }).waitFor();
+    await expect.poll(() => a.getByTestId('streak').isVisible()).toBe(true);
+    await shot(a, 'e2e-02-pet-home');
+  });
+
+  step('keeps the session across a reload (silent refresh)', async () => {
+    await a.reload();
+    await a.getByRole('heading', { name: /Mochi/ }).waitFor({ timeout: 15_000 });
+  });
+
+  step('feeds the pet', async () => {
+    const [res] = await Promise.all([
+      a.waitForResponse((r) => r.url().includes('/interactions') && r.request().method() === 'POST'),
+      a.getByTestId('action-feed').click(),
+    ]);
+    expect(res.status(), await res.text()).toBeLessThan(300);
+    await a.getByText(/\+\d+ XP/).first().waitFor();
+    await shot(a, 'e2e-03-fed');
+  });
+
+  step('chats: the persona reply arrives (live in a second tab too), slash commands autocomplete', async () => {
+    await a.getByRole('link', { name: /^Chat($|\s\d)/ }).click();
+    const input = a.getByTestId('chat-input');
+    await input.waitFor();
+    const otherTab = await open(aliceCtx, 'alice tab 2');
+    await otherTab.goto(`${server.url}/chat`);
+    await otherTab.getByTestId('chat-input').waitFor();
+    await input.fill('Hello Mochi, how are you?');
+    await input.press('Enter');
+    await a.getByTestId('msg-user').filter({ hasText: 'Hello Mochi' }).waitFor();
+    await a.getByTestId('msg-pet').first().waitFor({ timeout: 20_000 });
+    expect((await a.getByTestId('msg-pet').first().innerText()).trim().length).toBeGreaterThan(0);
+    await otherTab.getByTestId('msg-user').filter({ hasText: 'Hello Mochi' }).waitFor({ timeout: 10_000 });
+    await otherTab.getByTestId('msg-pet').first().waitFor({ timeout: 10_000 });
+    await otherTab.close();
+    await input.fill('/pa');
+    await a.getByRole('option', { name: /\/pay/ }).waitFor();
+    await shot(a, 'e2e-04-chat');
+    await input.fill('');
+  });
+
+  step('gets faucet funds on the embedded chain', async () => {
+    await a.getByRole('link', { name: 'Wallet', exact: true }).click();
+    await a.getByTestId('balance').waitFor();
+    await a.getByTestId('faucet').click();
+    await expect
+      .poll(async () => Number((await balanceOf(a)).replace(/,/g, '')), { timeout: 60_000, interval: 1_000 })
+      .toBeGreaterThan(0);
+  });
+
+  step('pays a second user, who sees the notification live in another browser', async () => {
+    await b.goto(`${server.url}/`);
+    await b.getByTestId('bell').waitFor();
+    await b.waitForLoadState('networkidle');
+    const before = await bellCount(b);
+
+    await a.getByLabel('To', { exact: true }).fill(bob.email);
+    await a.getByLabel('Amount (USDC)').fill('1.25');
+    await a.getByRole('button', { name: 'Review' }).click();
+    await a.getByTestId('send-review').waitFor();
+    const [res] = await Promise.all([
+      a.waitForResponse((r) => r.url().endsWith('/api/v1/transfers') && r.request().method() === 'POST'),
+      a.getByTestId('send-confirm').click(),
+    ]);
+    expect(res.status(), await res.text()).toBe(202);
+    expect(res.request().headers()['idempotency-key']).toMatch(/^[0-9a-f-]{36}$/);
+    await a.locator('.tx', { hasText: '1.25' }).getByTestId('tx-status').filter({ hasText: 'Confirmed' }).waitFor({ timeout: 60_000 });
+    await shot(a, 'e2e-05-wallet');
+
+    await expect.poll(() => bellCount(b), { timeout: 30_000, interval: 250 }).toBeGreaterThan(before);
+    await b.getByTestId('bell').click();
+    await b.getByTestId('notification').first().waitFor();
+    expect(await b.getByTestId('notification').allInnerTexts()).toEqual(expect.arrayContaining([expect.stringMatching(/1[.,]25/)]));
+    await shot(b, 'e2e-06-notifications');
+  });
+
+  step('pays from the chat with /pay and a confirmation card', async () => {
+    await a.getByRole('link', { name: /^Chat($|\s\d)/ }).click();
+    const input = a.getByTestId('chat-input');
+    await input.fill(`/pay ${bob.email} 0.5`);
+    await input.press('Escape');
+    await input.press('Enter');
+    const card = a.getByTestId('pay-confirm').last();
+    await card.waitFor({ timeout: 20_000 });
+    await shot(a, 'e2e-05b-chat-pay');
+    const systemBefore = await a.getByTestId('msg-system').count();
+    await card.getByRole('button', { name: 'Confirm and pay' }).click();
+    await expect.poll(() => a.getByTestId('msg-system').count(), { timeout: 20_000 }).toBeGreaterThan(systemBefore);
+    await card.getByText('Confirmation sent.').waitFor();
+  });
+
+  step('asks for money with a payment request, which the payer pays', async () => {
+    await b.goto(`${server.url}/wallet?tab=requests`);
+    await b.getByLabel('From who').fill(alice.email);
+    await b.getByLabel('Amount (USDC)').fill('0.75');
+    await b.getByRole('button', { name: 'Send request' }).click();
+    await b.locator('.intent', { hasText: '0.75' }).waitFor();
+    await a.getByRole('link', { name: 'Wallet', exact: true }).click();
+    await a.getByRole('tab', { name: 'Requests' }).click();
+    const request = a.locator('.intent', { hasText: '0.75' });
+    await request.getByRole('button', { name: 'Pay' }).click();
+    await request.getByText(/Paid|Completed/).waitFor({ timeout: 60_000 });
+    await shot(a, 'e2e-05c-requests');
+  });
+
+  step('claims a basename', async () => {
+    const name = `alice${run}`.slice(0, 20);
+    await a.getByRole('tab', { name: 'Names' }).click();
+    await a.getByLabel('Find a name').fill(name);
+    await a.getByRole('button', { name: 'Check' }).click();
+    await a.getByText('is available').waitFor();
+    await a.getByRole('button', { name: 'Register' }).click();
+    await a.locator('.plain-list li', { hasText: name }).waitFor({ timeout: 60_000 });
+    await shot(a, 'e2e-05d-names');
+  });
+
+  step('shows the activity feed and stats', async () => {
+    await a.getByRole('link', { name: 'Activity', exact: true }).click();
+    await a.getByTestId('activity-feed').locator('li').first().waitFor({ timeout: 20_000 });
+    await shot(a, 'e2e-07-activity');
+  });
+
+  step('switches to Japanese and sees the UI in Japanese, kept after a reload', async () => {
+    await a.getByRole('link', { name: 'Settings', exact: true }).click();
+    await a.getByRole('heading', { name: 'Settings' }).waitFor();
+    await a.getByRole('button', { name: 'Set up' }).click();
+    await a.getByRole('img', { name: 'QR code for your authenticator app' }).waitFor();
+    await shot(a, 'e2e-08a-settings-2fa');
+    await a.getByRole('button', { name: 'Cancel' }).click();
+    await a.getByTestId('locale-ja').check();
+    await a.getByRole('heading', { name: '設定' }).waitFor();
+    await a.getByRole('link', { name: 'ペット' }).first().waitFor();
+    await shot(a, 'e2e-08-settings-ja');
+    await a.reload();
+    await a.getByRole('heading', { name: '設定' }).waitFor({ timeout: 15_000 });
+    await a.getByRole('link', { name: 'ペット' }).first().click();
+    await a.getByRole('button', { name: /ごはん/ }).waitFor();
+    await shot(a, 'e2e-09-pet-home-ja');
+  });
+
+  step('raised no uncaught errors in either browser', () => {
+    expect(pageErrors).toEqual([]);
+  });
+});

@@ -1,0 +1,127 @@
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { api, hasRefreshToken, refreshSession, setTokens, REFRESH_KEY, type TokenPair } from './api';
+import { isLocale, switchLocale, currentLocale } from './i18n';
+import { normalizeUser, type User } from './model';
+
+type Status = 'loading' | 'anonymous' | 'signed-in';
+
+interface AuthState {
+  status: Status;
+  user: User | null;
+  signIn(body: { email: string; password: string; code?: string }): Promise<void>;
+  signUp(body: { email: string; password: string; name: string; locale: string }): Promise<void>;
+  signOut(): Promise<void>;
+  reloadUser(): Promise<User | null>;
+}
+
+const AuthContext = createContext<AuthState | null>(null);
+
+interface AuthAnswer extends Partial<TokenPair> {
+  user?: unknown;
+  tokens?: TokenPair;
+}
+
+function pairOf(body: AuthAnswer): TokenPair {
+  const pair = body.tokens ?? body;
+  if (!pair.accessToken || !pair.refreshToken) throw new Error('no tokens in answer');
+  return { accessToken: pair.accessToken, refreshToken: pair.refreshToken };
+}
+
+/** Keeps the session: restores it from the refresh token on load, follows sign-outs in other tabs. */
+export function AuthProvider({ children }: { children: ReactNode }) {
+  const [status, setStatus] = useState<Status>(hasRefreshToken() ? 'loading' : 'anonymous');
+  const [user, setUser] = useState<User | null>(null);
+  const queryClient = useQueryClient();
+
+  const reloadUser = useCallback(async () => {
+    const me = normalizeUser(await api('/me'));
+    setUser(me);
+    setStatus('signed-in');
+    if (me.locale && isLocale(me.locale) && me.locale !== currentLocale()) await switchLocale(me.locale);
+    return me;
+  }, []);
+
+  useEffect(() => {
+    if (!hasRefreshToken()) return;
+    let cancelled = false;
+    (async () => {
+      const ok = await refreshSession();
+      if (cancelled) return;
+      if (!ok) {
+        setStatus('anonymous');
+        return;
+      }
+      try {
+        await reloadUser();
+      } catch {
+        if (!cancelled) setStatus(hasRefreshToken() ? 'signed-in' : 'anonymous');
+      }
+    })();
+    return () => {
+      cancelled = true;
+    };
+  }, [reloadUser]);
+
+  useEffect(() => {
+    const onStorage = (e: StorageEvent) => {
+      if (e.key === REFRESH_KEY && !e.newValue) {
+        setTokens(null);
+        setUser(null);
+        setStatus('anonymous');
+        queryClient.clear();
+      }
+    };
+    window.addEventListener('storage', onStorage);
+    return () => window.removeEventListener('storage', onStorage);
+  }, [queryClient]);
+
+  const accept = useCallback(
+    async (body: AuthAnswer) => {
+      setTokens(pairOf(body));
+      queryClient.clear();
+      if (body.user) {
+        setUser(normalizeUser(body.user));
+        setStatus('signed-in');
+      }
+      await reloadUser().catch(() => undefined);
+    },
+    [queryClient, reloadUser],
+  );
+
+  const value = useMemo<AuthState>(
+    () => ({
+      status,
+      user,
+      reloadUser,
+      async signIn(body) {
+        const payload: Record<string, string> = { email: body.email, password: body.password };
+        if (body.code) payload[/^\d{6}$/.test(body.code) ? 'totpCode' : 'recoveryCode'] = body.code;
+        await accept(await api<AuthAnswer>('/auth/login', { body: payload, anonymous: true }));
+      },
+      async signUp(body) {
+        await accept(await api<AuthAnswer>('/auth/register', { body, anonymous: true }));
+      },
+      async signOut() {
+        const refreshToken = localStorage.getItem(REFRESH_KEY);
+        try {
+          if (refreshToken) await api('/auth/logout', { method: 'POST', body: {} });
+        } catch {
+          // the local session ends even when the server cannot be told
+        }
+        setTokens(null);
+        setUser(null);
+        setStatus('anonymous');
+        queryClient.clear();
+      },
+    }),
+    [status, user, reloadUser, accept, queryClient],
+  );
+  return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
+}
+
+export function useAuth(): AuthState {
+  const ctx = useContext(AuthContext);
+  if (!ctx) throw new Error('useAuth outside AuthProvider');
+  return ctx;
+}

@@ -1,0 +1,130 @@
+import { Icon, type IconName } from './Icon';
+import { useQuery } from '@tanstack/react-query';
+import { useEffect, useState, type ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api } from '../api';
+import { normalizeNotification, obj, unreadCountOf } from '../model';
+import { Link, useLocation } from '../router';
+import { useSocket, useSocketEvent } from '../socket';
+import { useToast } from './ui';
+
+const NAV: { to: string; key: string; icon: IconName }[] = [
+  { to: '/', key: 'nav.pet', icon: 'paw' },
+  { to: '/chat', key: 'nav.chat', icon: 'chat' },
+  { to: '/wallet', key: 'nav.wallet', icon: 'wallet' },
+  { to: '/activity', key: 'nav.activity', icon: 'chart' },
+  { to: '/settings', key: 'nav.settings', icon: 'gear' },
+];
+
+/** Unread chat messages across the user's pets (GET /chats/unread), kept fresh by chat:message events. */
+function useUnreadChats(): number {
+  const q = useQuery({ queryKey: ['unread'], queryFn: async () => Number(obj(await api('/chats/unread')).total ?? 0), retry: 1 });
+  return q.data ?? 0;
+}
+
+export function useUnreadCount(): number | undefined {
+  const q = useQuery({ queryKey: ['unread-count'], queryFn: async () => unreadCountOf(await api('/notifications/unread-count')), retry: 1 });
+  return q.data;
+}
+
+function Bell() {
+  const { t } = useTranslation();
+  const count = useUnreadCount() ?? 0;
+  const [pulse, setPulse] = useState(false);
+  useSocketEvent('notification', () => {
+    setPulse(true);
+    window.setTimeout(() => setPulse(false), 1200);
+  });
+  return (
+    <Link to="/notifications" className={`bell${pulse ? ' bell-pulse' : ''}`} aria-label={t('notifications.bell', { count })} data-testid="bell">
+      <Icon name="bell" />
+      {count > 0 ? (
+        <span className="bell-count" data-testid="bell-count">
+          {count > 99 ? '99+' : count}
+        </span>
+      ) : null}
+    </Link>
+  );
+}
+
+/** Toasts for high and urgent notifications as they arrive. */
+function NotificationToasts() {
+  const toast = useToast();
+  useSocketEvent('notification', (payload) => {
+    const n = normalizeNotification(payload);
+    if (n.priority === 'high' || n.priority === 'urgent') toast({ title: n.title, body: n.body, tone: n.priority === 'urgent' ? 'urgent' : 'info' });
+  });
+  useSocketEvent('system:announcement', (payload) => {
+    const n = normalizeNotification(payload);
+    toast({ title: n.title, body: n.body, tone: 'urgent' });
+  });
+  return null;
+}
+
+export function Layout({ children }: { children: ReactNode }) {
+  const { t } = useTranslation();
+  const { path } = useLocation();
+  const { connected } = useSocket();
+  const [online, setOnline] = useState(navigator.onLine);
+  useEffect(() => {
+    const up = () => setOnline(true);
+    const down = () => setOnline(false);
+    window.addEventListener('online', up);
+    window.addEventListener('offline', down);
+    return () => {
+      window.removeEventListener('online', up);
+      window.removeEventListener('offline', down);
+    };
+  }, []);
+  const active = (to: string) => (to === '/' ? path === '/' : path.startsWith(to));
+  const unreadChats = useUnreadChats();
+  const badge = (to: string) =>
+    to === '/chat' && unreadChats > 0 && !path.startsWith('/chat') ? (
+      <span className="nav-badge" aria-label={t('chat.unread', { count: unreadChats })}>
+        {unreadChats > 99 ? '99+' : unreadChats}
+      </span>
+    ) : null;
+  return (
+    <div className="shell">
+      <a href="#main" className="skip-link">
+        {t('common.skipToContent')}
+      </a>
+      <header className="topbar">
+        <Link to="/" className="brand" aria-label={t('app.name')}>
+          <span className="brand-mark" aria-hidden="true">
+            <Icon name="egg" size={24} />
+          </span>
+          <span className="brand-name">{t('app.name')}</span>
+        </Link>
+        <nav className="topnav" aria-label={t('nav.label')}>
+          {NAV.map((n) => (
+            <Link key={n.to} to={n.to} className={active(n.to) ? 'active' : ''} aria-current={active(n.to) ? 'page' : undefined}>
+              {t(n.key)}
+              {badge(n.to)}
+            </Link>
+          ))}
+        </nav>
+        <span className={`live-dot${connected ? ' on' : ''}`} title={connected ? t('common.live') : t('common.offline')} aria-label={connected ? t('common.live') : t('common.offline')} role="img" />
+        <Bell />
+      </header>
+      {!online ? (
+        <div className="banner" role="status">
+          {t('common.offlineBanner')}
+        </div>
+      ) : null}
+      <main id="main" className="main" tabIndex={-1}>
+        {children}
+      </main>
+      <nav className="tabbar" aria-label={t('nav.label')}>
+        {NAV.map((n) => (
+          <Link key={n.to} to={n.to} className={active(n.to) ? 'active' : ''} aria-current={active(n.to) ? 'page' : undefined}>
+            <Icon name={n.icon} />
+            <span>{t(n.key)}</span>
+            {badge(n.to)}
+          </Link>
+        ))}
+      </nav>
+      <NotificationToasts />
+    </div>
+  );
+}

@@ -1,0 +1,68 @@
+import { currentLocale } from './i18n';
+
+/** Formats a decimal-string amount for display without ever turning it into a float. */
+export function formatAmount(value: string | number | null | undefined): string {
+  if (value === null || value === undefined || value === '') return '—';
+  const s = String(value);
+  const m = /^(-?)(\d+)(?:\.(\d+))?$/.exec(s);
+  if (!m) return s;
+  const [, sign, whole, frac = ''] = m;
+  const groups = new Intl.NumberFormat(currentLocale()).formatToParts(1000.5);
+  const group = groups.find((p) => p.type === 'group')?.value ?? ',';
+  const decimal = groups.find((p) => p.type === 'decimal')?.value ?? '.';
+  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, group);
+  const shown = frac.replace(/0+$/, '').padEnd(2, '0');
+  return `${sign}${grouped}${decimal}${shown}`;
+}
+
+/** A valid positive decimal with at most 6 decimals (USDC). */
+export function isAmount(value: string): boolean {
+  return /^\d+(\.\d{1,6})?$/.test(value.trim()) && /[1-9]/.test(value);
+}
+
+export function formatDateTime(value: string | number | Date | null | undefined): string {
+  if (!value) return '—';
+  const d = new Date(value);
+  if (Number.isNaN(d.getTime())) return '—';
+  return new Intl.DateTimeFormat(currentLocale(), { dateStyle: 'medium', timeStyle: 'short' }).format(d);
+}
+
+export function formatTime(value: string | Date): string {
+  const d = new Date(value);
+  return new Intl.DateTimeFormat(currentLocale(), { hour: '2-digit', minute: '2-digit' }).format(d);
+}
+
+/** "3 minutes ago" in the UI language. */
+export function formatRelative(value: string | number | Date | null | undefined): string {
+  if (!value) return '';
+  const d = new Date(value).getTime();
+  if (Number.isNaN(d)) return '';
+  const diff = (d - Date.now()) / 1000;
+  const rtf = new Intl.RelativeTimeFormat(currentLocale(), { numeric: 'auto' });
+  const abs = Math.abs(diff);
+  if (abs < 45) return rtf.format(Math.round(diff), 'second');
+  if (abs < 2700) return rtf.format(Math.round(diff / 60), 'minute');
+  if (abs < 64800) return rtf.format(Math.round(diff / 3600), 'hour');
+  if (abs < 2_592_000) return rtf.format(Math.round(diff / 86400), 'day');
+  return formatDateTime(value);
+}
+
+export function shortAddress(address: string | null | undefined): string {
+  if (!address) return '—';
+  return address.length > 14 ? `${address.slice(0, 6)}…${address.slice(-4)}` : address;
+}
+
+/** Compares two decimal strings exactly (BigInt on 6-decimal base units): -1, 0 or 1. */
+export function compareAmounts(a: string, b: string): number {
+  const units = (v: string) => {
+    const [w, f = ''] = v.trim().split('.');
+    return BigInt((w || '0') + f.padEnd(6, '0').slice(0, 6));
+  };
+  try {
+    const x = units(a);
+    const y = units(b);
+    return x === y ? 0 : x < y ? -1 : 1;
+  } catch {
+    return 0;
+  }
+}

@@ -1,0 +1,499 @@
+import { Icon } from '../components/Icon';
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import QRCode from 'qrcode';
+import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api, newIdempotencyKey } from '../api';
+import { useAuth } from '../auth';
+import { Badge, Button, Card, Empty, ErrorBox, Field, fieldErrors, Spinner, useToast } from '../components/ui';
+import { compareAmounts, formatAmount, formatDateTime, formatRelative, isAmount, shortAddress } from '../format';
+import { listOf, normalizeIntent, normalizeTx, normalizeWallet, obj, str, type Intent, type Transaction, type Wallet } from '../model';
+import { navigate, useLocation } from '../router';
+
+const STATUS_TONE: Record<string, 'good' | 'warn' | 'bad' | 'info' | 'neutral'> = {
+  confirmed: 'good',
+  pending: 'warn',
+  queued: 'info',
+  failed: 'bad',
+  created: 'info',
+  funded: 'warn',
+  executed: 'good',
+  cancelled: 'neutral',
+  expired: 'neutral',
+};
+
+function useWallets() {
+  return useQuery({ queryKey: ['wallets'], queryFn: async () => listOf(await api('/wallets'), 'wallets').items.map(normalizeWallet) });
+}
+
+function useChain() {
+  return useQuery({ queryKey: ['chain'], queryFn: async () => obj(await api('/chain')), staleTime: Infinity, retry: false });
+}
+
+function Copy({ text, label }: { text: string; label: string }) {
+  const { t } = useTranslation();
+  const [done, setDone] = useState(false);
+  return (
+    <button
+      className="icon-btn"
+      aria-label={label}
+      title={label}
+      onClick={() => {
+        void navigator.clipboard?.writeText(text).then(() => {
+          setDone(true);
+          window.setTimeout(() => setDone(false), 1500);
+        });
+      }}
+    >
+      <Icon name={done ? 'check' : 'copy'} size={18} />
+      <span className="sr-only" aria-live="polite">
+        {done ? t('common.copied') : ''}
+      </span>
+    </button>
+  );
+}
+
+function AddressQr({ address }: { address: string }) {
+  const { t } = useTranslation();
+  const [src, setSrc] = useState<string | null>(null);
+  useEffect(() => {
+    void QRCode.toDataURL(address, { margin: 1, width: 160, color: { dark: '#3b2a4a', light: '#ffffff' } }).then(setSrc);
+  }, [address]);
+  return src ? <img className="qr" src={src} alt={t('wallet.qrAlt')} width={160} height={160} /> : null;
+}
+
+function BalanceCard({ wallet, embedded }: { wallet: Wallet; embedded: boolean }) {
+  const { t } = useTranslation();
+  const qc = useQueryClient();
+  const toast = useToast();
+  const [showQr, setShowQr] = useState(false);
+  const faucet = useMutation({
+    mutationFn: () => api('/wallets/faucet', { body: { walletId: wallet.id } }),
+    onSuccess: (body) => {
+      const amount = str(obj(body).amount);
+      toast({ title: t('wallet.faucetDone'), body: amount ? t('wallet.faucetAmount', { amount: formatAmount(amount) }) : undefined, tone: 'good' });
+      void qc.invalidateQueries({ queryKey: ['wallets'] });
+      void qc.invalidateQueries({ queryKey: ['transactions'] });
+    },
+  });
+  return (
+    <Card className="balance-card">
+      <p className="muted">{t('wallet.balance')}</p>
+      <p className="balance" data-testid="balance">
+        {formatAmount(wallet.balance)} <small>{wallet.token}</small>
+      </p>
+      <p className="address">
+        <code title={wallet.address}>{shortAddress(wallet.address)}</code>
+        <Copy text={wallet.address} label={t('wallet.copyAddress')} />
+        <button className="icon-btn" onClick={() => setShowQr((s) => !s)} aria-expanded={showQr} aria-label={t('wallet.showQr')}>
+          <Icon name="qr" size={18} />
+        </button>
+      </p>
+      {showQr ? <AddressQr address={wallet.address} /> : null}
+      {wallet.gasBalance ? <p className="muted small">{t('wallet.gasSponsored')}</p> : null}
+      {embedded ? (
+        <>
+          <Button variant="secondary" busy={faucet.isPending} onClick={() => faucet.mutate()} data-testid="faucet">
+            <Icon name="drop" size={18} /> {t('wallet.faucet')}
+          </Button>
+          <p className="muted small">{t('wallet.faucetHint')}</p>
+        </>
+      ) : null}
+      {faucet.error ? <ErrorBox error={faucet.error} /> : null}
+    </Card>
+  );
+}
+
+function SendForm({ wallet }: { wallet: Wallet }) {
+  const { t } = useTranslation();
+  const qc = useQueryClient();
+  const toast = useToast();
+  const [to, setTo] = useState('');
+  const [amount, setAmount] = useState('');
+  const [memo, setMemo] = useState('');
+  const [review, setReview] = useState<{ key: string } | null>(null);
+  const send = useMutation({
+    mutationFn: (key: string) =>
+      api('/transfers', { body: { fromWalletId: wallet.id, to: to.trim(), amount: amount.trim(), ...(memo.trim() ? { memo: memo.trim() } : {}) }, idempotencyKey: key }),
+    onSuccess: () => {
+      toast({ title: t('wallet.sent'), body: t('wallet.sentBody', { amount: formatAmount(amount), to: to.trim() }), tone: 'good' });
+      setTo('');
+      setAmount('');
+      setMemo('');
+      setReview(null);
+      void qc.invalidateQueries({ queryKey: ['transactions'] });
+      void qc.invalidateQueries({ queryKey: ['wallets'] });
+    },
+  });
+  const errs = fieldErrors(send.error);
+  const amountOk = isAmount(amount);
+  const over = amountOk && compareAmounts(amount, wallet.balance) > 0;
+  return (
+    <Card title={t('wallet.sendTitle')}>
+      {!review ? (
+        <form
+          className="form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (to.trim() && amountOk) setReview({ key: newIdempotencyKey() });
+          }}
+        >
+          <Field label={t('wallet.to')} value={to} onChange={(e) => setTo(e.target.value)} placeholder={t('wallet.toPlaceholder')} required name="to" hint={t('wallet.toHint')} error={errs.to} autoComplete="off" />
+          <Field
+            label={t('wallet.amountUsdc')}
+            value={amount}
+            inputMode="decimal"
+            onChange={(e) => setAmount(e.target.value.replace(',', '.'))}
+            placeholder="0.00"
+            required
+            name="amount"
+            error={errs.amount || (amount && !amountOk ? t('wallet.amountInvalid') : over ? t('wallet.amountOver') : undefined)}
+          />
+          <Field label={t('wallet.memo')} value={memo} maxLength={140} onChange={(e) => setMemo(e.target.value)} name="memo" />
+          <Button type="submit" disabled={!to.trim() || !amountOk} className="btn-block">
+            {t('wallet.review')}
+          </Button>
+        </form>
+      ) : (
+        <div className="review" data-testid="send-review">
+          <dl>
+            <dt>{t('wallet.to')}</dt>
+            <dd>{to.trim()}</dd>
+            <dt>{t('wallet.amount')}</dt>
+            <dd>{formatAmount(amount)} USDC</dd>
+            <dt>{t('wallet.fee')}</dt>
+            <dd>{t('wallet.feeSponsored')}</dd>
+            <dt>{t('wallet.total')}</dt>
+            <dd>
+              <strong>{formatAmount(amount)} USDC</strong>
+            </dd>
+            {memo.trim() ? (
+              <>
+                <dt>{t('wallet.memo')}</dt>
+                <dd>{memo.trim()}</dd>
+              </>
+            ) : null}
+          </dl>
+          {send.error ? <ErrorBox error={send.error} /> : null}
+          <div className="row">
+            <Button busy={send.isPending} onClick={() => send.mutate(review.key)} data-testid="send-confirm">
+              {t('wallet.sendNow')}
+            </Button>
+            <Button variant="ghost" onClick={() => (setReview(null), send.reset())} disabled={send.isPending}>
+              {t('common.edit')}
+            </Button>
+          </div>
+        </div>
+      )}
+    </Card>
+  );
+}
+
+function TxDetails({ tx }: { tx: Transaction }) {
+  const { t } = useTranslation();
+  const q = useQuery({ queryKey: ['transaction', tx.id, tx.status], queryFn: async () => normalizeTx(await api(`/transactions/${tx.hash ?? tx.id}`)) });
+  const d = q.data ?? tx;
+  return (
+    <dl className="tx-details">
+      <dt>{t('wallet.status')}</dt>
+      <dd>{t(`txStatus.${d.status}`, { defaultValue: d.status })}</dd>
+      <dt>{t('wallet.hash')}</dt>
+      <dd>
+        <code className="wrap">{d.hash ?? '—'}</code>
+      </dd>
+      <dt>{t('wallet.from')}</dt>
+      <dd>
+        <code className="wrap">{d.from}</code>
+      </dd>
+      <dt>{t('wallet.to')}</dt>
+      <dd>
+        <code className="wrap">{d.to}</code>
+      </dd>
+      <dt>{t('wallet.block')}</dt>
+      <dd>{d.blockNumber ?? '—'}</dd>
+      <dt>{t('wallet.gasUsed')}</dt>
+      <dd>{d.gasUsed ?? '—'}</dd>
+      <dt>{t('wallet.gasFee')}</dt>
+      <dd>{d.gasFee ?? '—'}</dd>
+      <dt>{t('wallet.time')}</dt>
+      <dd>{formatDateTime(d.at)}</dd>
+      {d.error ? (
+        <>
+          <dt>{t('wallet.error')}</dt>
+          <dd>{d.error}</dd>
+        </>
+      ) : null}
+      {q.error ? <ErrorBox error={q.error} /> : null}
+    </dl>
+  );
+}
+
+function TxList({ mine }: { mine: Set<string> }) {
+  const { t } = useTranslation();
+  const [open, setOpen] = useState<string | null>(null);
+  const [status, setStatus] = useState('');
+  const q = useInfiniteQuery({
+    queryKey: ['transactions', status],
+    initialPageParam: null as string | null,
+    queryFn: async ({ pageParam }) => {
+      const page = listOf(await api('/transactions', { query: { limit: 20, cursor: pageParam ?? undefined, status: status || undefined } }), 'transactions');
+      return { ...page, items: page.items.map(normalizeTx) };
+    },
+    getNextPageParam: (last) => (last.hasMore ? last.nextCursor : null),
+  });
+  const txs = q.data?.pages.flatMap((p) => p.items) ?? [];
+  return (
+    <Card
+      title={t('wallet.historyTitle')}
+      actions={
+        <select value={status} onChange={(e) => setStatus(e.target.value)} aria-label={t('wallet.filterStatus')}>
+          <option value="">{t('wallet.allStatuses')}</option>
+          {['queued', 'pending', 'confirmed', 'failed'].map((s) => (
+            <option key={s} value={s}>
+              {t(`txStatus.${s}`)}
+            </option>
+          ))}
+        </select>
+      }
+    >
+      {q.isPending ? <Spinner /> : null}
+      {q.error ? <ErrorBox error={q.error} onRetry={() => void q.refetch()} /> : null}
+      {q.data && !txs.length ? <Empty icon="list" title={t('wallet.noTx')} hint={t('wallet.noTxHint')} /> : null}
+      <ul className="tx-list" data-testid="tx-list">
+        {txs.map((tx) => {
+          const incoming = mine.has(tx.to.toLowerCase()) && !mine.has(tx.from.toLowerCase());
+          return (
+            <li key={tx.id} className="tx">
+              <button className="tx-row" onClick={() => setOpen(open === tx.id ? null : tx.id)} aria-expanded={open === tx.id}>
+                <span className={`tx-icon ${incoming ? 'in' : 'out'}`} aria-hidden="true">
+                  <Icon name={incoming ? 'arrowDown' : 'arrowUp'} size={18} />
+                </span>
+                <span className="tx-main">
+                  <strong>{t(`txType.${tx.type}`, { defaultValue: tx.type })}</strong>
+                  <small className="muted">
+                    {incoming ? t('wallet.fromWho', { who: shortAddress(tx.from) }) : t('wallet.toWho', { who: shortAddress(tx.to) })} · {formatRelative(tx.at)}
+                  </small>
+                </span>
+                <span className="tx-side">
+                  <span className={incoming ? 'amount in' : 'amount out'}>
+                    {incoming ? '+' : '−'}
+                    {formatAmount(tx.amount)}
+                  </span>
+                  <Badge tone={STATUS_TONE[tx.status] ?? 'neutral'}>
+                    <span data-testid="tx-status">{t(`txStatus.${tx.status}`, { defaultValue: tx.status })}</span>
+                  </Badge>
+                </span>
+              </button>
+              {open === tx.id ? <TxDetails tx={tx} /> : null}
+            </li>
+          );
+        })}
+      </ul>
+      {q.hasNextPage ? (
+        <Button variant="ghost" busy={q.isFetchingNextPage} onClick={() => void q.fetchNextPage()}>
+          {t('common.loadMore')}
+        </Button>
+      ) : null}
+    </Card>
+  );
+}
+
+function Requests() {
+  const { t } = useTranslation();
+  const { user } = useAuth();
+  const qc = useQueryClient();
+  const toast = useToast();
+  const [payer, setPayer] = useState('');
+  const [amount, setAmount] = useState('');
+  const [memo, setMemo] = useState('');
+  const list = useQuery({ queryKey: ['intents'], queryFn: async () => listOf(await api('/intents'), 'intents').items.map(normalizeIntent) });
+  const create = useMutation({
+    mutationFn: () => api('/intents', { body: { payer: payer.trim(), amount: amount.trim(), memo: memo.trim() || undefined }, idempotencyKey: newIdempotencyKey() }),
+    onSuccess: () => {
+      setPayer('');
+      setAmount('');
+      setMemo('');
+      toast({ title: t('wallet.requestSent'), tone: 'good' });
+      void qc.invalidateQueries({ queryKey: ['intents'] });
+    },
+  });
+  const act = useMutation({
+    mutationFn: ({ intent, action }: { intent: Intent; action: 'fund' | 'cancel' }) =>
+      api(`/intents/${intent.id}/${action}`, { method: 'POST', body: {}, idempotencyKey: action === 'fund' ? `fund-${intent.id}` : undefined }),
+    onSettled: () => {
+      void qc.invalidateQueries({ queryKey: ['intents'] });
+      void qc.invalidateQueries({ queryKey: ['transactions'] });
+    },
+  });
+  const errs = fieldErrors(create.error);
+  return (
+    <>
+      <Card title={t('wallet.requestTitle')}>
+        <form
+          className="form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            create.mutate();
+          }}
+        >
+          <Field label={t('wallet.payer')} value={payer} onChange={(e) => setPayer(e.target.value)} placeholder={t('wallet.toPlaceholder')} required error={errs.payer} />
+          <Field label={t('wallet.amountUsdc')} value={amount} inputMode="decimal" onChange={(e) => setAmount(e.target.value.replace(',', '.'))} required error={errs.amount || (amount && !isAmount(amount) ? t('wallet.amountInvalid') : undefined)} />
+          <Field label={t('wallet.memo')} value={memo} maxLength={140} onChange={(e) => setMemo(e.target.value)} />
+          {create.error ? <ErrorBox error={create.error} /> : null}
+          <Button type="submit" busy={create.isPending} disabled={!payer.trim() || !isAmount(amount)}>
+            {t('wallet.requestButton')}
+          </Button>
+        </form>
+      </Card>
+      <Card title={t('wallet.requestsList')}>
+        {list.isPending ? <Spinner /> : null}
+        {list.error ? <ErrorBox error={list.error} onRetry={() => void list.refetch()} /> : null}
+        {list.data && !list.data.length ? <Empty icon="inbox" title={t('wallet.noRequests')} /> : null}
+        {act.error ? <ErrorBox error={act.error} /> : null}
+        <ul className="plain-list">
+          {list.data?.map((i) => {
+            const iPay = i.payerId ? i.payerId === user?.id : i.requesterId !== user?.id;
+            return (
+              <li key={i.id} className="intent">
+                <div>
+                  <strong>{formatAmount(i.amount)} USDC</strong> <Badge tone={STATUS_TONE[i.status] ?? 'neutral'}>{t(`intentStatus.${i.status}`, { defaultValue: i.status })}</Badge>
+                  <p className="muted small">
+                    {iPay ? t('wallet.requestedFromYou', { who: shortAddress(i.requester) }) : t('wallet.youRequested', { who: i.payer ?? '—' })}
+                    {i.memo ? ` · “${i.memo}”` : ''}
+                    {i.expiresAt ? ` · ${t('wallet.expires', { when: formatRelative(i.expiresAt) })}` : ''}
+                  </p>
+                </div>
+                {i.status === 'created' ? (
+                  <div className="row">
+                    {iPay ? (
+                      <Button busy={act.isPending && act.variables?.intent.id === i.id} onClick={() => act.mutate({ intent: i, action: 'fund' })}>
+                        {t('wallet.pay')}
+                      </Button>
+                    ) : (
+                      <Button variant="ghost" busy={act.isPending && act.variables?.intent.id === i.id} onClick={() => act.mutate({ intent: i, action: 'cancel' })}>
+                        {t('common.cancel')}
+                      </Button>
+                    )}
+                  </div>
+                ) : null}
+              </li>
+            );
+          })}
+        </ul>
+      </Card>
+    </>
+  );
+}
+
+function Basenames({ wallet }: { wallet: Wallet }) {
+  const { t } = useTranslation();
+  const qc = useQueryClient();
+  const [name, setName] = useState('');
+  const [checked, setChecked] = useState<string | null>(null);
+  const check = useQuery({
+    queryKey: ['basename-check', checked],
+    enabled: !!checked,
+    queryFn: async () => obj(await api('/basenames/check', { query: { name: checked! } })),
+    retry: false,
+  });
+  const mine = useQuery({ queryKey: ['basenames'], queryFn: async () => listOf(await api('/basenames'), 'basenames', 'names').items.map(obj) });
+  const register = useMutation({
+    mutationFn: () => api('/basenames', { body: { name: str(check.data?.normalized ?? check.data?.name) ?? checked, walletId: wallet.id }, idempotencyKey: newIdempotencyKey() }),
+    onSuccess: () => {
+      setChecked(null);
+      setName('');
+      void qc.invalidateQueries({ queryKey: ['basenames'] });
+      void qc.invalidateQueries({ queryKey: ['wallets'] });
+      void qc.invalidateQueries({ queryKey: ['transactions'] });
+    },
+  });
+  const available = check.data && (check.data.available === true || check.data.status === 'available');
+  const price = str(check.data?.price ?? check.data?.cost ?? check.data?.fee);
+  return (
+    <>
+      <Card title={t('wallet.namesTitle')}>
+        <p className="muted">{t('wallet.namesHint')}</p>
+        <form
+          className="form inline-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (name.trim()) setChecked(name.trim().toLowerCase());
+          }}
+        >
+          <Field label={t('wallet.nameSearch')} value={name} onChange={(e) => setName(e.target.value)} maxLength={32} autoComplete="off" />
+          <Button type="submit" variant="secondary" busy={check.isFetching}>
+            {t('wallet.check')}
+          </Button>
+        </form>
+        {check.error ? <ErrorBox error={check.error} /> : null}
+        {check.data ? (
+          <div className={`name-result ${available ? 'ok' : 'taken'}`} role="status">
+            <strong>{str(check.data.normalized ?? check.data.name) ?? checked}</strong>{' '}
+            {available ? t('wallet.nameAvailable') : t(`wallet.nameReason.${str(check.data.reason) ?? 'taken'}`, { defaultValue: t('wallet.nameTaken') })}
+            {available && price ? ` · ${t('wallet.namePrice', { price: formatAmount(price) })}` : ''}
+            {available ? (
+              <Button busy={register.isPending} onClick={() => register.mutate()}>
+                {t('wallet.register')}
+              </Button>
+            ) : null}
+          </div>
+        ) : null}
+        {register.error ? <ErrorBox error={register.error} /> : null}
+      </Card>
+      <Card title={t('wallet.myNames')}>
+        {mine.isPending ? <Spinner /> : null}
+        {mine.error ? <ErrorBox error={mine.error} onRetry={() => void mine.refetch()} /> : null}
+        {mine.data && !mine.data.length ? <Empty icon="tag" title={t('wallet.noNames')} /> : null}
+        <ul className="plain-list">
+          {mine.data?.map((b) => (
+            <li key={str(b.id) ?? str(b.name) ?? ''}>
+              <strong>{str(b.name)}</strong>
+              <span className="muted small">
+                {' '}
+                {str(b.status ?? b.action) ?? ''} {b.expiresAt ? `· ${t('wallet.expires', { when: formatDateTime(str(b.expiresAt)) })}` : ''}
+              </span>
+            </li>
+          ))}
+        </ul>
+      </Card>
+    </>
+  );
+}
+
+const TABS = ['overview', 'requests', 'names'] as const;
+
+export function WalletScreen() {
+  const { t } = useTranslation();
+  const { search } = useLocation();
+  const tab = (TABS as readonly string[]).includes(search.get('tab') ?? '') ? (search.get('tab') as (typeof TABS)[number]) : 'overview';
+  const wallets = useWallets();
+  const chain = useChain();
+  const wallet = wallets.data?.find((w) => w.kind === 'user') ?? wallets.data?.[0];
+  const mine = new Set((wallets.data ?? []).map((w) => w.address.toLowerCase()));
+  const embedded = !!(chain.data && (chain.data.embedded === true || chain.data.rpcUrl || chain.data.localRpcUrl));
+  return (
+    <div className="wallet">
+      <div className="tabs" role="tablist" aria-label={t('wallet.title')}>
+        {TABS.map((k) => (
+          <button key={k} role="tab" aria-selected={tab === k} className={tab === k ? 'tab active' : 'tab'} onClick={() => navigate(k === 'overview' ? '/wallet' : `/wallet?tab=${k}`)}>
+            {t(`wallet.tabs.${k}`)}
+          </button>
+        ))}
+      </div>
+      {wallets.isPending ? <Spinner /> : null}
+      {wallets.error ? <ErrorBox error={wallets.error} onRetry={() => void wallets.refetch()} /> : null}
+      {wallets.data && !wallet ? <Empty icon="wallet" title={t('wallet.none')} /> : null}
+      {wallet && tab === 'overview' ? (
+        <div className="grid-2">
+          <div>
+            <BalanceCard wallet={wallet} embedded={embedded} />
+            <SendForm wallet={wallet} />
+          </div>
+          <TxList mine={mine} />
+        </div>
+      ) : null}
+      {wallet && tab === 'requests' ? <Requests /> : null}
+      {wallet && tab === 'names' ? <Basenames wallet={wallet} /> : null}
+    </div>
+  );
+}
