@@ -79,6 +79,24 @@ describe('socket handshake', () => {
     expect(err.data.title).toBe('Session expired');
   });
 
+  it("asks the accounts resolver (as for a signed-in route) and refuses a revoked session", async () => {
+    const levels: unknown[] = [];
+    t.deps.services.authResolver = async (claims, request) => {
+      levels.push(request.routeOptions.config?.auth);
+      const session = await t.deps.db.selectFrom('sessions').select('revoked_at').where('id', '=', claims.sessionId ?? '').executeTakeFirst();
+      return session && !session.revoked_at ? claims : null;
+    };
+    try {
+      const revoked = await createUser(t.deps);
+      await t.deps.db.updateTable('sessions').set({ revoked_at: new Date() }).where('id', '=', revoked.sessionId).execute();
+      expect((await refusal(baseUrl, revoked.token)).message).toBe('token_invalid');
+      expect((await open(alice.token)).connected).toBe(true);
+      expect(levels).toEqual(['user', 'user']);
+    } finally {
+      t.deps.services.authResolver = undefined;
+    }
+  });
+
   it('disconnects a socket when its token expires, telling it why', async () => {
     const shortLived = await new AccessTokens(t.deps.infra.jwtSecret, 2).sign({ id: alice.id, role: 'user', sessionId: alice.sessionId });
     const socket = await open(shortLived);
