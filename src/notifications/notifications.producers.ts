@@ -14,6 +14,8 @@ export interface Draft {
   priority?: NotificationPriority;
   /** Shown as a name when the other side is a user, else as a shortened address. */
   counterparty?: { userId: string | null; address: string };
+  /** Params whose value is a catalog key in the recipient's locale (param → key; the raw param is the fallback). */
+  localized?: Record<string, string>;
   /** Only for a sign-in nobody has seen from this device before. */
   newDeviceOnly?: boolean;
 }
@@ -63,8 +65,12 @@ const onIntent: Producer = (e) => {
   return [];
 };
 
-const forUsers = (type: NotificationType, params: (e: DomainEvent) => Record<string, string | number>): Producer => (e) =>
-  e.userIds.map((userId) => ({ userId, type, template: type, params: params(e), data: { petId: e.petId, ...(e.data as object) } }));
+const forUsers = (
+  type: NotificationType,
+  params: (e: DomainEvent) => Record<string, string | number>,
+  localized?: (e: DomainEvent) => Record<string, string>,
+): Producer => (e) =>
+  e.userIds.map((userId) => ({ userId, type, template: type, params: params(e), localized: localized?.(e), data: { petId: e.petId, ...(e.data as object) } }));
 
 const security = (template: string, priority: NotificationPriority = 'high', newDeviceOnly = false): Producer => (e) =>
   recipients(e.actorId, ...e.userIds).map((userId) => ({
@@ -88,6 +94,9 @@ export const PRODUCERS: Record<string, Producer> = {
   'pet.evolved': forUsers('pet_evolved', (e) => {
     const d = e.data as { from: string; to: string; level: number };
     return { from: d.from, to: d.to, level: d.level };
+  }, (e) => {
+    const d = e.data as { from: string; to: string };
+    return { from: `pets.stages.${d.from}`, to: `pets.stages.${d.to}` };
   }),
   'pet.needs_care': forUsers('pet_needs_care', (e) => ({ stat: String((e.data as { stat?: string }).stat ?? '') })),
   'pet.streak_at_risk': forUsers('streak_at_risk', (e) => {

@@ -2,6 +2,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTransaction } from '../platform/db/db.transaction.js';
 import type { ActorContext } from '../platform/http/http.context.js';
+import { translate } from '../platform/i18n/i18n.service.js';
 import { createUser, type TestUser } from '../../test/helpers/factories.js';
 import { listen, nextEvent, openSocket, type TestSocket } from '../../test/helpers/sockets.js';
 import { createTestApp, type TestApp } from '../../test/helpers/testApp.js';
@@ -53,7 +54,8 @@ describe('inbox', () => {
     await evolve(alice, 7);
     const [n] = (await inbox(alice)).items;
     expect(n.title).toBe('ペットが進化しました！');
-    expect(n.body).toBe('ペットが egg から baby に成長し、レベル 7 になりました。');
+    const stage = (name: string) => translate('ja', `pets.stages.${name}`, { defaultValue: name });
+    expect(n.body).toBe(`ペットが ${stage('egg')} から ${stage('baby')} に成長し、レベル 7 になりました。`);
   });
 
   it("never shows or changes another user's notification", async () => {

@@ -205,6 +205,7 @@ export class NotificationsService {
   private render(draft: Draft, locale: string, event: DomainEvent, counterpartyName: string | undefined): NewNotification {
     const rule = TYPE_RULES[draft.type];
     const params: Record<string, unknown> = { ...draft.params };
+    for (const [name, key] of Object.entries(draft.localized ?? {})) params[name] = translate(locale, key, { defaultValue: String(draft.params[name] ?? '') });
     if (draft.counterparty) params.counterparty = counterpartyName ?? shortAddress(draft.counterparty.address);
     if (draft.type === 'security_alert') params.device = deviceName(event.context.userAgent) ?? translate(locale, 'notifications.unknownDevice');
     const ttl = rule.ttlDays ?? this.deps.config.NOTIFICATION_TTL_DAYS;
