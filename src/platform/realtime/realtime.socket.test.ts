@@ -81,6 +81,7 @@ describe('socket handshake', () => {
 
   it("asks the accounts resolver (as for a signed-in route) and refuses a revoked session", async () => {
     const levels: unknown[] = [];
+    const previous = t.deps.services.authResolver;
     t.deps.services.authResolver = async (claims, request) => {
       levels.push(request.routeOptions.config?.auth);
       const session = await t.deps.db.selectFrom('sessions').select('revoked_at').where('id', '=', claims.sessionId ?? '').executeTakeFirst();
@@ -93,7 +94,7 @@ describe('socket handshake', () => {
       expect((await open(alice.token)).connected).toBe(true);
       expect(levels).toEqual(['user', 'user']);
     } finally {
-      t.deps.services.authResolver = undefined;
+      t.deps.services.authResolver = previous;
     }
   });
 
