@@ -22,7 +22,7 @@ async function run(h: BenchHarness, withActivity: boolean, userIds: string[]): P
   const bus = new EventBus(h.deps.db, h.deps.logger.child({ component: 'bench-bus' }));
   bus.subscribe(realtimeSubscriber(h.deps.services.realtime));
   if (withActivity) bus.subscribe(activitySubscriber(h.deps.logger));
-  bus.subscribe(notificationsSubscriber(h.deps.services.notifications));
+  bus.subscribe(notificationsSubscriber(h.deps.services.notifications, h.deps.jobs));
   bus.start(100);
   const started = Date.now();
   const stopAt = started + SECONDS * 1000;

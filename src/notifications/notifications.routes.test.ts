@@ -2,6 +2,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTransaction } from '../platform/db/db.transaction.js';
 import type { ActorContext } from '../platform/http/http.context.js';
+import { waitFor } from '../platform/embedded/embedded.ports.js';
 import { translate } from '../platform/i18n/i18n.service.js';
 import { createUser, type TestUser } from '../../test/helpers/factories.js';
 import { listen, nextEvent, openSocket, type TestSocket } from '../../test/helpers/sockets.js';
@@ -206,9 +207,24 @@ describe('announcements', () => {
       expect(await nextEvent(s, 'system:announcement')).toMatchObject({ announcementId: announcement.id, title: 'Maintenance tonight', priority: 'high' });
     }
     const users = await t.deps.db.selectFrom('users').select('id').execute();
-    const stored = await t.deps.db.selectFrom('notifications').select(['user_id', 'title', 'expires_at']).where('type', '=', 'system_announcement').execute();
-    expect(stored.map((s) => s.user_id).sort()).toEqual(users.map((u) => u.id).filter((id) => id !== muter.id).sort());
+    const expected = users.map((u) => u.id).filter((id) => id !== muter.id).sort();
+    const storedRows = () => t.deps.db.selectFrom('notifications').select(['user_id', 'title', 'expires_at']).where('type', '=', 'system_announcement').execute();
+    expect(await waitFor(async () => (await storedRows()).length === expected.length, 10_000)).toBe(true);
+    const stored = await storedRows();
+    expect(stored.map((s) => s.user_id).sort()).toEqual(expected);
     expect(stored[0].title).toBe('Maintenance tonight');
     expect(new Date(stored[0].expires_at as Date).getTime()).toBeCloseTo(new Date(announcement.expiresAt).getTime(), -3);
+  });
+
+  it('stores announcements a chunk of users at a time, each user exactly once, even when the job is retried', async () => {
+    const job = { eventId: uuidv7(), announcementId: uuidv7(), title: 'Chunked', body: 'Hello', priority: 'low', expiresAt: null, createdAt: new Date().toISOString() };
+    const active = await t.deps.db.selectFrom('users').select('id').where('disabled_at', 'is', null).execute();
+    const muted = await t.deps.db.selectFrom('notification_preferences').select('user_id').where('type', '=', 'system_announcement').where('muted', '=', true).execute();
+    const stored = await t.deps.services.notifications.fanOutAnnouncement(job, 2);
+    expect(stored).toBe(active.length - muted.length);
+    expect(await t.deps.services.notifications.fanOutAnnouncement(job, 3)).toBe(0);
+    const rows = await t.deps.db.selectFrom('notifications').select('user_id').where('source_event_id', '=', job.eventId).execute();
+    expect(new Set(rows.map((r) => r.user_id)).size).toBe(rows.length);
+    expect(rows).toHaveLength(stored);
   });
 });

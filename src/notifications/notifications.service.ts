@@ -14,6 +14,19 @@ import { NOTIFICATION_TYPES, TYPE_RULES, UNMUTABLE_TYPES, isNotificationType, ty
 
 const DAY_MS = 86_400_000;
 const PURGE_BATCH = 5000;
+const FAN_OUT_CHUNK = 5000;
+export const ANNOUNCE_JOB = 'notifications.announce';
+
+/** What the announcement job needs (the system.announcement event, flattened). */
+export interface AnnouncementFanOut {
+  eventId: string;
+  announcementId: string;
+  title: string;
+  body: string;
+  priority: string;
+  expiresAt: string | null;
+  createdAt: string;
+}
 
 export interface ListQuery {
   limit: number;
@@ -78,18 +91,29 @@ export class NotificationsService {
     return views;
   }
 
-  /** Stores an announcement for every user who has not muted announcements (the socket push goes to the system room). */
-  async deliverAnnouncement(trx: Tx, event: DomainEvent<{ announcementId: string; title: string; body: string; priority: string; expiresAt?: string | null }>): Promise<number> {
-    const d = event.data;
-    return repo.insertForEveryone(trx, {
+  /**
+   * Stores an announcement for every active user who has not muted announcements, a chunk of users per
+   * statement (run by a job, so a million users never hold up the dispatcher). Idempotent: a retried job
+   * skips the users it already served. The socket push itself goes to the system room at dispatch time.
+   */
+  async fanOutAnnouncement(a: AnnouncementFanOut, chunk = FAN_OUT_CHUNK): Promise<number> {
+    const row = {
       type: 'system_announcement',
-      priority: d.priority as NotificationPriority,
-      title: d.title,
-      body: d.body,
-      data: JSON.stringify({ announcementId: d.announcementId }),
-      source_event_id: event.id,
-      expires_at: d.expiresAt ? new Date(d.expiresAt) : new Date(event.createdAt.getTime() + this.deps.config.NOTIFICATION_TTL_DAYS * DAY_MS),
-    });
+      priority: a.priority as NotificationPriority,
+      title: a.title,
+      body: a.body,
+      data: JSON.stringify({ announcementId: a.announcementId }),
+      source_event_id: a.eventId,
+      expires_at: a.expiresAt ? new Date(a.expiresAt) : new Date(new Date(a.createdAt).getTime() + this.deps.config.NOTIFICATION_TTL_DAYS * DAY_MS),
+    };
+    let total = 0;
+    let after: string | null = null;
+    for (;;) {
+      const upTo = await repo.userChunkEnd(this.deps.db, after, chunk);
+      total += await repo.insertForUsers(this.deps.db, row, after, upTo);
+      if (upTo === null) return total;
+      after = upTo;
+    }
   }
 
   /** The caller's notifications, newest first, without expired (and by default archived) ones. */
