@@ -7,7 +7,7 @@ import type { AppDeps } from '../../src/platform/deps.js';
 import type { BenchHarness, BenchRow, BenchScenario } from '../harness.js';
 
 const SOCKETS = Number(process.env.BENCH_REALTIME_SOCKETS ?? 5000);
-const RATE = Number(process.env.BENCH_REALTIME_RATE ?? 200);
+const RATE = Number(process.env.BENCH_REALTIME_RATE ?? 150);
 const TARGET_P99_MS = 100;
 
 function percentile(sorted: number[], p: number): number {
