@@ -8,6 +8,7 @@ import { verifySocketToken } from './realtime.auth.js';
 import {
   SYSTEM_ROOM,
   batchRoom,
+  sessionRoom,
   userRoom,
   type Ack,
   type ClientToServerEvents,
@@ -78,6 +79,15 @@ export class RealtimeHub {
     afterCommit(trx, () => this.emit(rooms, event, payload));
   }
 
+  /** After commit, tells every socket of a revoked session (on any node) why, then disconnects it. */
+  revokeSessionAfterCommit(trx: Executor, sessionId: string, payload: SocketPayload): void {
+    afterCommit(trx, () => {
+      if (this.closed) return;
+      this.io.to(sessionRoom(sessionId)).emit('auth:revoked', payload);
+      this.io.in(sessionRoom(sessionId)).disconnectSockets(true);
+    });
+  }
+
   /** Sockets connected to this node. */
   get localConnections(): number {
     return this.io.of('/').sockets.size;
@@ -122,7 +132,9 @@ export class RealtimeHub {
   }
 
   private onConnection(socket: IoSocket): void {
-    void socket.join([userRoom(socket.data.userId), SYSTEM_ROOM]);
+    const rooms = [userRoom(socket.data.userId), SYSTEM_ROOM];
+    if (socket.data.sessionId) rooms.push(sessionRoom(socket.data.sessionId));
+    void socket.join(rooms);
     this.scheduleExpiry(socket);
     socket.on('disconnect', () => {
       clearTimeout(this.expiryTimers.get(socket.id));
@@ -178,6 +190,10 @@ export class RealtimeHub {
         return;
       }
       socket.data.expiresAt = user.expiresAt.getTime();
+      if (socket.data.sessionId !== user.sessionId) {
+        if (socket.data.sessionId) void socket.leave(sessionRoom(socket.data.sessionId));
+        if (user.sessionId) void socket.join(sessionRoom(user.sessionId));
+      }
       socket.data.sessionId = user.sessionId;
       this.scheduleExpiry(socket);
       reply(ack, { ok: true, expiresAt: user.expiresAt.toISOString() });

@@ -120,6 +120,30 @@ describe('socket handshake', () => {
   });
 });
 
+describe('session revocation', () => {
+  it("disconnects every socket of a revoked session (logout, password change) and keeps the user's other sessions", async () => {
+    const user = await createUser(t.deps);
+    const otherSession = uuidv7();
+    await t.deps.db
+      .insertInto('sessions')
+      .values({ id: otherSession, user_id: user.id, refresh_token_hash: `h-${otherSession}`, family_id: uuidv7(), ip: null, user_agent: null, expires_at: new Date(Date.now() + 3_600_000), revoked_at: null })
+      .execute();
+    const phone = await open(await t.deps.tokens.sign({ id: user.id, role: 'user', sessionId: otherSession }));
+    const laptopTab1 = await open(user.token);
+    const laptopTab2 = await open(user.token);
+    const closed = Promise.all([laptopTab1, laptopTab2].map((s) => new Promise<string>((resolve) => s.once('disconnect', resolve))));
+    await withTransaction(t.deps.db, (trx) =>
+      t.deps.events.record(trx, { type: 'auth.session_revoked', actorId: user.id, userIds: [user.id], data: { sessionId: user.sessionId, reason: 'password_change' } }),
+    );
+    await t.deps.events.drain();
+    expect(await nextEvent(laptopTab1, 'auth:revoked')).toMatchObject({ sessionId: user.sessionId, reason: 'password_change' });
+    expect(await closed).toEqual(['io server disconnect', 'io server disconnect']);
+    await pause(100);
+    expect(phone.connected).toBe(true);
+    expect(phone.received.filter((r) => r.event === 'auth:revoked')).toEqual([]);
+  });
+});
+
 describe('rooms and after-commit emits', () => {
   it("pushes a payment to both of the recipient's tabs and the sender, never to anyone else", async () => {
     const tab1 = await open(alice.token);
