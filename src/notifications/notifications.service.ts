@@ -1,4 +1,4 @@
-import { v7 as uuidv7 } from 'uuid';
+import { v5 as uuidv5, v7 as uuidv7 } from 'uuid';
 import type { AppDeps } from '../platform/deps.js';
 import { withTransaction, type Executor, type Tx } from '../platform/db/db.transaction.js';
 import type { DomainEvent } from '../platform/events/events.bus.js';
@@ -15,6 +15,11 @@ import { NOTIFICATION_TYPES, TYPE_RULES, UNMUTABLE_TYPES, isNotificationType, ty
 const DAY_MS = 86_400_000;
 const PURGE_BATCH = 5000;
 const FAN_OUT_CHUNK = 5000;
+/**
+ * A notification's id is derived from its source event, user and type, so a re-dispatched event (after a
+ * later subscriber failed) pushes the same id again and clients can drop the duplicate.
+ */
+const NOTIFICATION_ID_NAMESPACE = '0b6f4c1e-8d0a-4e44-9f6b-6a2f0e5c7d21';
 export const ANNOUNCE_JOB = 'notifications.announce';
 
 /** What the announcement job needs (the system.announcement event, flattened). */
@@ -234,7 +239,7 @@ export class NotificationsService {
     if (draft.type === 'security_alert') params.device = deviceName(event.context.userAgent) ?? translate(locale, 'notifications.unknownDevice');
     const ttl = rule.ttlDays ?? this.deps.config.NOTIFICATION_TTL_DAYS;
     return {
-      id: uuidv7(),
+      id: uuidv5(`${event.id}/${draft.userId}/${draft.type}`, NOTIFICATION_ID_NAMESPACE),
       user_id: draft.userId,
       type: draft.type,
       priority: draft.priority ?? rule.priority,
