@@ -4,7 +4,7 @@ import { Server, type Socket } from 'socket.io';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { AppDeps } from '../deps.js';
 import { afterCommit, type Executor } from '../db/db.transaction.js';
-import { verifySocketToken } from './realtime.auth.js';
+import { HandshakeError, verifySocketToken } from './realtime.auth.js';
 import {
   SYSTEM_ROOM,
   batchRoom,
@@ -127,7 +127,15 @@ export class RealtimeHub {
   }
 
   private async authenticate(socket: IoSocket): Promise<void> {
-    const user = await verifySocketToken(this.deps, socket, socket.handshake.auth?.token);
+    let user: Awaited<ReturnType<typeof verifySocketToken>>;
+    try {
+      user = await verifySocketToken(this.deps, socket, socket.handshake.auth?.token);
+    } catch (err) {
+      if (err instanceof HandshakeError) throw err;
+      // an internal failure (database down…) is logged, never shown to the client
+      this.deps.logger.error({ err }, 'socket handshake failed');
+      throw new HandshakeError('unavailable', 'en');
+    }
     socket.data = { userId: user.id, role: user.role, sessionId: user.sessionId, expiresAt: user.expiresAt.getTime() };
   }
 

@@ -98,6 +98,20 @@ describe('socket handshake', () => {
     }
   });
 
+  it('refuses with "unavailable" and no internal detail when the session check itself fails', async () => {
+    const previous = t.deps.services.authResolver;
+    t.deps.services.authResolver = async () => {
+      throw new Error('connect ECONNREFUSED 10.0.0.5:5432');
+    };
+    try {
+      const err = await refusal(baseUrl, alice.token);
+      expect(err.message).toBe('unavailable');
+      expect(JSON.stringify(err.data)).not.toContain('ECONNREFUSED');
+    } finally {
+      t.deps.services.authResolver = previous;
+    }
+  });
+
   it('disconnects a socket when its token expires, telling it why', async () => {
     const shortLived = await new AccessTokens(t.deps.infra.jwtSecret, 2).sign({ id: alice.id, role: 'user', sessionId: alice.sessionId });
     const socket = await open(shortLived);
