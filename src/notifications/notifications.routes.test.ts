@@ -114,6 +114,51 @@ describe('inbox', () => {
   });
 });
 
+describe('produced from wallet events', () => {
+  const tx = (fromUserId: string | null, toUserId: string | null, status: string, extra: Record<string, unknown> = {}) => ({
+    transactionId: uuidv7(),
+    hash: null,
+    from: '0x1111111111111111111111111111111111111111',
+    to: '0xAbCdEf0000000000000000000000000000001234',
+    fromUserId,
+    toUserId,
+    amount: '7.25',
+    token: 'USDC',
+    type: 'transfer',
+    status,
+    ...extra,
+  });
+
+  it('tells the sender about pending, failed and external confirmed transfers', async () => {
+    const sender = await createUser(t.deps);
+    await record('transfer.pending', [sender.id], tx(sender.id, null, 'pending'));
+    await record('transfer.failed', [sender.id], tx(sender.id, null, 'failed', { reason: 'insufficient gas' }));
+    await record('transfer.confirmed', [sender.id], tx(sender.id, null, 'confirmed', { blockNumber: '9', gasUsed: '1', gasFee: '0' }));
+    expect((await inbox(sender)).items.map((n: any) => [n.type, n.priority, n.body])).toEqual([
+      ['transaction_confirmed', 'normal', 'Your transaction of 7.25 USDC is confirmed.'],
+      ['transaction_failed', 'high', 'Your transaction of 7.25 USDC failed: insufficient gas.'],
+      ['transaction_pending', 'low', 'Your transaction of 7.25 USDC was sent and is waiting for confirmation.'],
+    ]);
+  });
+
+  it('names an outside sender by its shortened address', async () => {
+    const receiver = await createUser(t.deps);
+    await record('transfer.confirmed', [receiver.id], { ...tx(null, receiver.id, 'confirmed', { blockNumber: '9', gasUsed: '1', gasFee: '0' }), from: '0xAbCdEf0000000000000000000000000000001234' });
+    expect((await inbox(receiver)).items[0].body).toBe('You received 7.25 USDC from 0xAbCd…1234.');
+  });
+
+  it('tells the requester when an intent is funded, and both sides when it is executed', async () => {
+    const requester = await createUser(t.deps);
+    const payer = await createUser(t.deps);
+    const intent = (status: string) => ({ intentId: uuidv7(), status, requesterId: requester.id, payerId: payer.id, amount: '3.00', memo: null });
+    await record('intent.updated', [requester.id, payer.id], intent('funded'));
+    await record('intent.updated', [requester.id, payer.id], intent('executed'));
+    await record('intent.updated', [requester.id, payer.id], intent('cancelled'));
+    expect((await inbox(requester)).items.map((n: any) => n.type)).toEqual(['intent_executed', 'intent_funded']);
+    expect((await inbox(payer)).items.map((n: any) => n.type)).toEqual(['intent_executed']);
+  });
+});
+
 describe('preferences', () => {
   it('mutes a type so no notification of it is created, and unmutes it', async () => {
     const user = await createUser(t.deps);
