@@ -58,6 +58,9 @@ const onFailed: Producer = (e) => {
 const onIntent: Producer = (e) => {
   const d = e.data as IntentEventData;
   const data = { intentId: d.intentId, amount: d.amount, status: d.status };
+  if (e.type === 'intent.created' && d.payerId && d.payerId !== d.requesterId) {
+    return [{ userId: d.payerId, type: 'payment_request', template: 'payment_request', params: { amount: d.amount }, data: { ...data, memo: d.memo }, counterparty: { userId: d.requesterId, address: '' } }];
+  }
   if (d.status === 'funded') return [{ userId: d.requesterId, type: 'intent_funded', template: 'intent_funded', params: { amount: d.amount }, data }];
   if (d.status === 'executed') {
     return recipients(d.requesterId, d.payerId).map((userId) => ({ userId, type: 'intent_executed', template: 'intent_executed', params: { amount: d.amount }, data }));
@@ -90,6 +93,7 @@ export const PRODUCERS: Record<string, Producer> = {
   'transfer.pending': onPending,
   'transfer.confirmed': onConfirmed,
   'transfer.failed': onFailed,
+  'intent.created': onIntent,
   'intent.updated': onIntent,
   'pet.evolved': forUsers('pet_evolved', (e) => {
     const d = e.data as { from: string; to: string; level: number };

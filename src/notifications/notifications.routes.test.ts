@@ -147,15 +147,18 @@ describe('produced from wallet events', () => {
     expect((await inbox(receiver)).items[0].body).toBe('You received 7.25 USDC from 0xAbCd…1234.');
   });
 
-  it('tells the requester when an intent is funded, and both sides when it is executed', async () => {
-    const requester = await createUser(t.deps);
+  it('asks the payer when an intent is created, tells the requester when it is funded, and both sides when it is executed', async () => {
+    const requester = await createUser(t.deps, { name: 'Requester' });
     const payer = await createUser(t.deps);
     const intent = (status: string) => ({ intentId: uuidv7(), status, requesterId: requester.id, payerId: payer.id, amount: '3.00', memo: null });
+    await record('intent.created', [requester.id, payer.id], intent('created'));
     await record('intent.updated', [requester.id, payer.id], intent('funded'));
     await record('intent.updated', [requester.id, payer.id], intent('executed'));
     await record('intent.updated', [requester.id, payer.id], intent('cancelled'));
     expect((await inbox(requester)).items.map((n: any) => n.type)).toEqual(['intent_executed', 'intent_funded']);
-    expect((await inbox(payer)).items.map((n: any) => n.type)).toEqual(['intent_executed']);
+    const payerInbox = (await inbox(payer)).items;
+    expect(payerInbox.map((n: any) => n.type)).toEqual(['intent_executed', 'payment_request']);
+    expect(payerInbox[1]).toMatchObject({ priority: 'high', title: 'Payment request', body: 'Requester asks you to pay 3.00.' });
   });
 });
 
