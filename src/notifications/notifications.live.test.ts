@@ -125,4 +125,27 @@ describe('a payment, live in two tabs', () => {
     expect(await nextEvent(tab2, 'notification:read', (p) => p.notificationIds === 'all')).toMatchObject({ unreadCount: 0 });
     expect(await nextEvent(tab1, 'notification:read', (p) => p.notificationIds === 'all')).toMatchObject({ unreadCount: 0 });
   });
+
+  it('pushes the same notification id again when a later subscriber made the event re-dispatch, and stores it once', async () => {
+    let failures = 1;
+    t.deps.events.subscribe({
+      name: 'flaky-after-notifications',
+      types: ['pet.evolved'],
+      handle: async () => {
+        if (failures-- > 0) throw new Error('downstream subscriber down');
+      },
+    });
+    const socket = await tab(alice);
+    const petId = uuidv7();
+    await withTransaction(t.deps.db, (trx) => t.deps.events.record(trx, { type: 'pet.evolved', userIds: [alice.id], petId, data: { from: 'teen', to: 'adult', level: 20 } }));
+    await t.deps.events.drain();
+    await t.deps.events.drain();
+    const first = await nextEvent(socket, 'notification', (p) => p.data?.petId === petId);
+    await pause(150);
+    const pushes = socket.received.filter((r) => r.event === 'notification' && r.payload.data?.petId === petId);
+    expect(pushes.length).toBe(2);
+    expect(pushes[1].payload.id).toBe(first.id);
+    const stored = await t.deps.db.selectFrom('notifications').select('id').where('user_id', '=', alice.id).where('type', '=', 'pet_evolved').execute();
+    expect(stored).toEqual([{ id: first.id }]);
+  });
 });

@@ -1,6 +1,6 @@
 import type { DomainModule } from '../platform/modules.js';
 import { notificationsRoutes } from './notifications.routes.js';
-import { NotificationsService } from './notifications.service.js';
+import { ANNOUNCE_JOB, NotificationsService, type AnnouncementFanOut } from './notifications.service.js';
 import { notificationsSubscriber } from './notifications.subscriber.js';
 
 declare module '../platform/modules.js' {
@@ -15,7 +15,16 @@ export const notificationsModule: DomainModule = {
   setup(deps) {
     const service = new NotificationsService(deps);
     deps.services.notifications = service;
-    deps.events.subscribe(notificationsSubscriber(service));
+    deps.events.subscribe(notificationsSubscriber(service, deps.jobs));
+    deps.jobs.register<AnnouncementFanOut>({
+      name: ANNOUNCE_JOB,
+      retryLimit: 10,
+      expireInSeconds: 3600,
+      handler: async (data) => {
+        const stored = await service.fanOutAnnouncement(data);
+        deps.logger.info({ announcementId: data.announcementId, stored }, 'announcement stored for every user');
+      },
+    });
     deps.jobs.register({
       name: 'notifications.purge-expired',
       cron: '41 * * * *',

@@ -14,6 +14,8 @@ export interface Draft {
   priority?: NotificationPriority;
   /** Shown as a name when the other side is a user, else as a shortened address. */
   counterparty?: { userId: string | null; address: string };
+  /** Params whose value is a catalog key in the recipient's locale (param → key; the raw param is the fallback). */
+  localized?: Record<string, string>;
   /** Only for a sign-in nobody has seen from this device before. */
   newDeviceOnly?: boolean;
 }
@@ -56,6 +58,9 @@ const onFailed: Producer = (e) => {
 const onIntent: Producer = (e) => {
   const d = e.data as IntentEventData;
   const data = { intentId: d.intentId, amount: d.amount, status: d.status };
+  if (e.type === 'intent.created' && d.payerId && d.payerId !== d.requesterId) {
+    return [{ userId: d.payerId, type: 'payment_request', template: 'payment_request', params: { amount: d.amount }, data: { ...data, memo: d.memo }, counterparty: { userId: d.requesterId, address: '' } }];
+  }
   if (d.status === 'funded') return [{ userId: d.requesterId, type: 'intent_funded', template: 'intent_funded', params: { amount: d.amount }, data }];
   if (d.status === 'executed') {
     return recipients(d.requesterId, d.payerId).map((userId) => ({ userId, type: 'intent_executed', template: 'intent_executed', params: { amount: d.amount }, data }));
@@ -63,8 +68,12 @@ const onIntent: Producer = (e) => {
   return [];
 };
 
-const forUsers = (type: NotificationType, params: (e: DomainEvent) => Record<string, string | number>): Producer => (e) =>
-  e.userIds.map((userId) => ({ userId, type, template: type, params: params(e), data: { petId: e.petId, ...(e.data as object) } }));
+const forUsers = (
+  type: NotificationType,
+  params: (e: DomainEvent) => Record<string, string | number>,
+  localized?: (e: DomainEvent) => Record<string, string>,
+): Producer => (e) =>
+  e.userIds.map((userId) => ({ userId, type, template: type, params: params(e), localized: localized?.(e), data: { petId: e.petId, ...(e.data as object) } }));
 
 const security = (template: string, priority: NotificationPriority = 'high', newDeviceOnly = false): Producer => (e) =>
   recipients(e.actorId, ...e.userIds).map((userId) => ({
@@ -84,10 +93,14 @@ export const PRODUCERS: Record<string, Producer> = {
   'transfer.pending': onPending,
   'transfer.confirmed': onConfirmed,
   'transfer.failed': onFailed,
+  'intent.created': onIntent,
   'intent.updated': onIntent,
   'pet.evolved': forUsers('pet_evolved', (e) => {
     const d = e.data as { from: string; to: string; level: number };
     return { from: d.from, to: d.to, level: d.level };
+  }, (e) => {
+    const d = e.data as { from: string; to: string };
+    return { from: `pets.stages.${d.from}`, to: `pets.stages.${d.to}` };
   }),
   'pet.needs_care': forUsers('pet_needs_care', (e) => ({ stat: String((e.data as { stat?: string }).stat ?? '') })),
   'pet.streak_at_risk': forUsers('streak_at_risk', (e) => {

@@ -83,8 +83,15 @@ export const notificationsRepo = {
       .execute() as Promise<Array<NotificationRow & { unread: number }>>;
   },
 
-  /** Gives every active user who has not muted the type one notification (announcements). */
-  async insertForEveryone(db: Executor, n: Omit<NewNotification, 'id' | 'user_id'>): Promise<number> {
+  /** The id closing a chunk of `size` users after `after` (keyset order), or null when fewer remain. */
+  async userChunkEnd(db: Executor, after: string | null, size: number): Promise<string | null> {
+    let q = db.selectFrom('users').select('id').orderBy('id').offset(size - 1).limit(1);
+    if (after) q = q.where('id', '>', after);
+    return (await q.executeTakeFirst())?.id ?? null;
+  },
+
+  /** Gives every active user in (after, upTo] who has not muted the type one notification (announcements). */
+  async insertForUsers(db: Executor, n: Omit<NewNotification, 'id' | 'user_id'>, after: string | null, upTo: string | null): Promise<number> {
     const result = await db
       .insertInto('notifications')
       .columns(['id', 'user_id', 'type', 'priority', 'title', 'body', 'data', 'source_event_id', 'expires_at'])
@@ -103,6 +110,8 @@ export const notificationsRepo = {
             sql`${n.expires_at}::timestamptz`.as('expires_at'),
           ])
           .where('u.disabled_at', 'is', null)
+          .$if(after !== null, (qb) => qb.where('u.id', '>', after!))
+          .$if(upTo !== null, (qb) => qb.where('u.id', '<=', upTo!))
           .where(({ not, exists, selectFrom }) =>
             not(
               exists(

@@ -2,6 +2,8 @@ import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTransaction } from '../platform/db/db.transaction.js';
 import type { ActorContext } from '../platform/http/http.context.js';
+import { waitFor } from '../platform/embedded/embedded.ports.js';
+import { translate } from '../platform/i18n/i18n.service.js';
 import { createUser, type TestUser } from '../../test/helpers/factories.js';
 import { listen, nextEvent, openSocket, type TestSocket } from '../../test/helpers/sockets.js';
 import { createTestApp, type TestApp } from '../../test/helpers/testApp.js';
@@ -53,7 +55,8 @@ describe('inbox', () => {
     await evolve(alice, 7);
     const [n] = (await inbox(alice)).items;
     expect(n.title).toBe('ペットが進化しました！');
-    expect(n.body).toBe('ペットが egg から baby に成長し、レベル 7 になりました。');
+    const stage = (name: string) => translate('ja', `pets.stages.${name}`, { defaultValue: name });
+    expect(n.body).toBe(`ペットが ${stage('egg')} から ${stage('baby')} に成長し、レベル 7 になりました。`);
   });
 
   it("never shows or changes another user's notification", async () => {
@@ -108,6 +111,54 @@ describe('inbox', () => {
     expect(purged).toBe(1);
     const left = await t.deps.db.selectFrom('notifications').select('id').where('user_id', '=', user.id).orderBy('id').execute();
     expect(left.map((r) => r.id).sort()).toEqual([items[1].id, items[2].id].sort());
+  });
+});
+
+describe('produced from wallet events', () => {
+  const tx = (fromUserId: string | null, toUserId: string | null, status: string, extra: Record<string, unknown> = {}) => ({
+    transactionId: uuidv7(),
+    hash: null,
+    from: '0x1111111111111111111111111111111111111111',
+    to: '0xAbCdEf0000000000000000000000000000001234',
+    fromUserId,
+    toUserId,
+    amount: '7.25',
+    token: 'USDC',
+    type: 'transfer',
+    status,
+    ...extra,
+  });
+
+  it('tells the sender about pending, failed and external confirmed transfers', async () => {
+    const sender = await createUser(t.deps);
+    await record('transfer.pending', [sender.id], tx(sender.id, null, 'pending'));
+    await record('transfer.failed', [sender.id], tx(sender.id, null, 'failed', { reason: 'insufficient gas' }));
+    await record('transfer.confirmed', [sender.id], tx(sender.id, null, 'confirmed', { blockNumber: '9', gasUsed: '1', gasFee: '0' }));
+    expect((await inbox(sender)).items.map((n: any) => [n.type, n.priority, n.body])).toEqual([
+      ['transaction_confirmed', 'normal', 'Your transaction of 7.25 USDC is confirmed.'],
+      ['transaction_failed', 'high', 'Your transaction of 7.25 USDC failed: insufficient gas.'],
+      ['transaction_pending', 'low', 'Your transaction of 7.25 USDC was sent and is waiting for confirmation.'],
+    ]);
+  });
+
+  it('names an outside sender by its shortened address', async () => {
+    const receiver = await createUser(t.deps);
+    await record('transfer.confirmed', [receiver.id], { ...tx(null, receiver.id, 'confirmed', { blockNumber: '9', gasUsed: '1', gasFee: '0' }), from: '0xAbCdEf0000000000000000000000000000001234' });
+    expect((await inbox(receiver)).items[0].body).toBe('You received 7.25 USDC from 0xAbCd…1234.');
+  });
+
+  it('asks the payer when an intent is created, tells the requester when it is funded, and both sides when it is executed', async () => {
+    const requester = await createUser(t.deps, { name: 'Requester' });
+    const payer = await createUser(t.deps);
+    const intent = (status: string) => ({ intentId: uuidv7(), status, requesterId: requester.id, payerId: payer.id, amount: '3.00', memo: null });
+    await record('intent.created', [requester.id, payer.id], intent('created'));
+    await record('intent.updated', [requester.id, payer.id], intent('funded'));
+    await record('intent.updated', [requester.id, payer.id], intent('executed'));
+    await record('intent.updated', [requester.id, payer.id], intent('cancelled'));
+    expect((await inbox(requester)).items.map((n: any) => n.type)).toEqual(['intent_executed', 'intent_funded']);
+    const payerInbox = (await inbox(payer)).items;
+    expect(payerInbox.map((n: any) => n.type)).toEqual(['intent_executed', 'payment_request']);
+    expect(payerInbox[1]).toMatchObject({ priority: 'high', title: 'Payment request', body: 'Requester asks you to pay 3.00.' });
   });
 });
 
@@ -204,9 +255,24 @@ describe('announcements', () => {
       expect(await nextEvent(s, 'system:announcement')).toMatchObject({ announcementId: announcement.id, title: 'Maintenance tonight', priority: 'high' });
     }
     const users = await t.deps.db.selectFrom('users').select('id').execute();
-    const stored = await t.deps.db.selectFrom('notifications').select(['user_id', 'title', 'expires_at']).where('type', '=', 'system_announcement').execute();
-    expect(stored.map((s) => s.user_id).sort()).toEqual(users.map((u) => u.id).filter((id) => id !== muter.id).sort());
+    const expected = users.map((u) => u.id).filter((id) => id !== muter.id).sort();
+    const storedRows = () => t.deps.db.selectFrom('notifications').select(['user_id', 'title', 'expires_at']).where('type', '=', 'system_announcement').execute();
+    expect(await waitFor(async () => (await storedRows()).length === expected.length, 10_000)).toBe(true);
+    const stored = await storedRows();
+    expect(stored.map((s) => s.user_id).sort()).toEqual(expected);
     expect(stored[0].title).toBe('Maintenance tonight');
     expect(new Date(stored[0].expires_at as Date).getTime()).toBeCloseTo(new Date(announcement.expiresAt).getTime(), -3);
+  });
+
+  it('stores announcements a chunk of users at a time, each user exactly once, even when the job is retried', async () => {
+    const job = { eventId: uuidv7(), announcementId: uuidv7(), title: 'Chunked', body: 'Hello', priority: 'low', expiresAt: null, createdAt: new Date().toISOString() };
+    const active = await t.deps.db.selectFrom('users').select('id').where('disabled_at', 'is', null).execute();
+    const muted = await t.deps.db.selectFrom('notification_preferences').select('user_id').where('type', '=', 'system_announcement').where('muted', '=', true).execute();
+    const stored = await t.deps.services.notifications.fanOutAnnouncement(job, 2);
+    expect(stored).toBe(active.length - muted.length);
+    expect(await t.deps.services.notifications.fanOutAnnouncement(job, 3)).toBe(0);
+    const rows = await t.deps.db.selectFrom('notifications').select('user_id').where('source_event_id', '=', job.eventId).execute();
+    expect(new Set(rows.map((r) => r.user_id)).size).toBe(rows.length);
+    expect(rows).toHaveLength(stored);
   });
 });

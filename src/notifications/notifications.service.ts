@@ -1,4 +1,4 @@
-import { v7 as uuidv7 } from 'uuid';
+import { v5 as uuidv5, v7 as uuidv7 } from 'uuid';
 import type { AppDeps } from '../platform/deps.js';
 import { withTransaction, type Executor, type Tx } from '../platform/db/db.transaction.js';
 import type { DomainEvent } from '../platform/events/events.bus.js';
@@ -14,6 +14,24 @@ import { NOTIFICATION_TYPES, TYPE_RULES, UNMUTABLE_TYPES, isNotificationType, ty
 
 const DAY_MS = 86_400_000;
 const PURGE_BATCH = 5000;
+const FAN_OUT_CHUNK = 5000;
+/**
+ * A notification's id is derived from its source event, user and type, so a re-dispatched event (after a
+ * later subscriber failed) pushes the same id again and clients can drop the duplicate.
+ */
+const NOTIFICATION_ID_NAMESPACE = '0b6f4c1e-8d0a-4e44-9f6b-6a2f0e5c7d21';
+export const ANNOUNCE_JOB = 'notifications.announce';
+
+/** What the announcement job needs (the system.announcement event, flattened). */
+export interface AnnouncementFanOut {
+  eventId: string;
+  announcementId: string;
+  title: string;
+  body: string;
+  priority: string;
+  expiresAt: string | null;
+  createdAt: string;
+}
 
 export interface ListQuery {
   limit: number;
@@ -78,18 +96,29 @@ export class NotificationsService {
     return views;
   }
 
-  /** Stores an announcement for every user who has not muted announcements (the socket push goes to the system room). */
-  async deliverAnnouncement(trx: Tx, event: DomainEvent<{ announcementId: string; title: string; body: string; priority: string; expiresAt?: string | null }>): Promise<number> {
-    const d = event.data;
-    return repo.insertForEveryone(trx, {
+  /**
+   * Stores an announcement for every active user who has not muted announcements, a chunk of users per
+   * statement (run by a job, so a million users never hold up the dispatcher). Idempotent: a retried job
+   * skips the users it already served. The socket push itself goes to the system room at dispatch time.
+   */
+  async fanOutAnnouncement(a: AnnouncementFanOut, chunk = FAN_OUT_CHUNK): Promise<number> {
+    const row = {
       type: 'system_announcement',
-      priority: d.priority as NotificationPriority,
-      title: d.title,
-      body: d.body,
-      data: JSON.stringify({ announcementId: d.announcementId }),
-      source_event_id: event.id,
-      expires_at: d.expiresAt ? new Date(d.expiresAt) : new Date(event.createdAt.getTime() + this.deps.config.NOTIFICATION_TTL_DAYS * DAY_MS),
-    });
+      priority: a.priority as NotificationPriority,
+      title: a.title,
+      body: a.body,
+      data: JSON.stringify({ announcementId: a.announcementId }),
+      source_event_id: a.eventId,
+      expires_at: a.expiresAt ? new Date(a.expiresAt) : new Date(new Date(a.createdAt).getTime() + this.deps.config.NOTIFICATION_TTL_DAYS * DAY_MS),
+    };
+    let total = 0;
+    let after: string | null = null;
+    for (;;) {
+      const upTo = await repo.userChunkEnd(this.deps.db, after, chunk);
+      total += await repo.insertForUsers(this.deps.db, row, after, upTo);
+      if (upTo === null) return total;
+      after = upTo;
+    }
   }
 
   /** The caller's notifications, newest first, without expired (and by default archived) ones. */
@@ -205,11 +234,12 @@ export class NotificationsService {
   private render(draft: Draft, locale: string, event: DomainEvent, counterpartyName: string | undefined): NewNotification {
     const rule = TYPE_RULES[draft.type];
     const params: Record<string, unknown> = { ...draft.params };
+    for (const [name, key] of Object.entries(draft.localized ?? {})) params[name] = translate(locale, key, { defaultValue: String(draft.params[name] ?? '') });
     if (draft.counterparty) params.counterparty = counterpartyName ?? shortAddress(draft.counterparty.address);
     if (draft.type === 'security_alert') params.device = deviceName(event.context.userAgent) ?? translate(locale, 'notifications.unknownDevice');
     const ttl = rule.ttlDays ?? this.deps.config.NOTIFICATION_TTL_DAYS;
     return {
-      id: uuidv7(),
+      id: uuidv5(`${event.id}/${draft.userId}/${draft.type}`, NOTIFICATION_ID_NAMESPACE),
       user_id: draft.userId,
       type: draft.type,
       priority: draft.priority ?? rule.priority,

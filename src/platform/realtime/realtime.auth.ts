@@ -6,7 +6,7 @@ import { AppError } from '../http/http.errors.js';
 import type { AuthUser } from '../http/http.types.js';
 import { negotiateLocale, translate } from '../i18n/i18n.service.js';
 
-export type HandshakeRefusal = 'unauthorized' | 'token_invalid' | 'token_expired';
+export type HandshakeRefusal = 'unauthorized' | 'token_invalid' | 'token_expired' | 'unavailable';
 
 /** The error a refused handshake hands the client (connect_error): message is the stable code, data explains it. */
 export class HandshakeError extends Error {

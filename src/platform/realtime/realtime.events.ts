@@ -9,6 +9,8 @@ export interface SocketPayload {
 export const SERVER_EVENTS = [
   'chat:message',
   'chat:typing',
+  'chat:read',
+  'chat:deleted',
   'pet:updated',
   'notification',
   'notification:read',
@@ -21,6 +23,7 @@ export const SERVER_EVENTS = [
   'batch:complete',
   'system:announcement',
   'auth:expired',
+  'auth:revoked',
 ] as const;
 
 export type ServerEventName = (typeof SERVER_EVENTS)[number];
@@ -50,4 +53,6 @@ export interface SocketData {
 
 export const userRoom = (userId: string) => `user:${userId}`;
 export const batchRoom = (batchId: string) => `batch:${batchId}`;
+/** Every socket opened with one session: revoking the session (logout, password change) disconnects them. */
+export const sessionRoom = (sessionId: string) => `session:${sessionId}`;
 export const SYSTEM_ROOM = 'system';

@@ -4,10 +4,11 @@ import { Server, type Socket } from 'socket.io';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { AppDeps } from '../deps.js';
 import { afterCommit, type Executor } from '../db/db.transaction.js';
-import { verifySocketToken } from './realtime.auth.js';
+import { HandshakeError, verifySocketToken } from './realtime.auth.js';
 import {
   SYSTEM_ROOM,
   batchRoom,
+  sessionRoom,
   userRoom,
   type Ack,
   type ClientToServerEvents,
@@ -78,6 +79,15 @@ export class RealtimeHub {
     afterCommit(trx, () => this.emit(rooms, event, payload));
   }
 
+  /** After commit, tells every socket of a revoked session (on any node) why, then disconnects it. */
+  revokeSessionAfterCommit(trx: Executor, sessionId: string, payload: SocketPayload): void {
+    afterCommit(trx, () => {
+      if (this.closed) return;
+      this.io.to(sessionRoom(sessionId)).emit('auth:revoked', payload);
+      this.io.in(sessionRoom(sessionId)).disconnectSockets(true);
+    });
+  }
+
   /** Sockets connected to this node. */
   get localConnections(): number {
     return this.io.of('/').sockets.size;
@@ -117,12 +127,22 @@ export class RealtimeHub {
   }
 
   private async authenticate(socket: IoSocket): Promise<void> {
-    const user = await verifySocketToken(this.deps, socket, socket.handshake.auth?.token);
+    let user: Awaited<ReturnType<typeof verifySocketToken>>;
+    try {
+      user = await verifySocketToken(this.deps, socket, socket.handshake.auth?.token);
+    } catch (err) {
+      if (err instanceof HandshakeError) throw err;
+      // an internal failure (database down…) is logged, never shown to the client
+      this.deps.logger.error({ err }, 'socket handshake failed');
+      throw new HandshakeError('unavailable', 'en');
+    }
     socket.data = { userId: user.id, role: user.role, sessionId: user.sessionId, expiresAt: user.expiresAt.getTime() };
   }
 
   private onConnection(socket: IoSocket): void {
-    void socket.join([userRoom(socket.data.userId), SYSTEM_ROOM]);
+    const rooms = [userRoom(socket.data.userId), SYSTEM_ROOM];
+    if (socket.data.sessionId) rooms.push(sessionRoom(socket.data.sessionId));
+    void socket.join(rooms);
     this.scheduleExpiry(socket);
     socket.on('disconnect', () => {
       clearTimeout(this.expiryTimers.get(socket.id));
@@ -178,6 +198,10 @@ export class RealtimeHub {
         return;
       }
       socket.data.expiresAt = user.expiresAt.getTime();
+      if (socket.data.sessionId !== user.sessionId) {
+        if (socket.data.sessionId) void socket.leave(sessionRoom(socket.data.sessionId));
+        if (user.sessionId) void socket.join(sessionRoom(user.sessionId));
+      }
       socket.data.sessionId = user.sessionId;
       this.scheduleExpiry(socket);
       reply(ack, { ok: true, expiresAt: user.expiresAt.toISOString() });

@@ -79,6 +79,39 @@ describe('socket handshake', () => {
     expect(err.data.title).toBe('Session expired');
   });
 
+  it("asks the accounts resolver (as for a signed-in route) and refuses a revoked session", async () => {
+    const levels: unknown[] = [];
+    const previous = t.deps.services.authResolver;
+    t.deps.services.authResolver = async (claims, request) => {
+      levels.push(request.routeOptions.config?.auth);
+      const session = await t.deps.db.selectFrom('sessions').select('revoked_at').where('id', '=', claims.sessionId ?? '').executeTakeFirst();
+      return session && !session.revoked_at ? claims : null;
+    };
+    try {
+      const revoked = await createUser(t.deps);
+      await t.deps.db.updateTable('sessions').set({ revoked_at: new Date() }).where('id', '=', revoked.sessionId).execute();
+      expect((await refusal(baseUrl, revoked.token)).message).toBe('token_invalid');
+      expect((await open(alice.token)).connected).toBe(true);
+      expect(levels).toEqual(['user', 'user']);
+    } finally {
+      t.deps.services.authResolver = previous;
+    }
+  });
+
+  it('refuses with "unavailable" and no internal detail when the session check itself fails', async () => {
+    const previous = t.deps.services.authResolver;
+    t.deps.services.authResolver = async () => {
+      throw new Error('connect ECONNREFUSED 10.0.0.5:5432');
+    };
+    try {
+      const err = await refusal(baseUrl, alice.token);
+      expect(err.message).toBe('unavailable');
+      expect(JSON.stringify(err.data)).not.toContain('ECONNREFUSED');
+    } finally {
+      t.deps.services.authResolver = previous;
+    }
+  });
+
   it('disconnects a socket when its token expires, telling it why', async () => {
     const shortLived = await new AccessTokens(t.deps.infra.jwtSecret, 2).sign({ id: alice.id, role: 'user', sessionId: alice.sessionId });
     const socket = await open(shortLived);
@@ -98,6 +131,30 @@ describe('socket handshake', () => {
     expect(socket.connected).toBe(true);
     const refused = await socket.emitWithAck('auth:refresh', { token: bob.token });
     expect(refused).toMatchObject({ ok: false, code: 'forbidden' });
+  });
+});
+
+describe('session revocation', () => {
+  it("disconnects every socket of a revoked session (logout, password change) and keeps the user's other sessions", async () => {
+    const user = await createUser(t.deps);
+    const otherSession = uuidv7();
+    await t.deps.db
+      .insertInto('sessions')
+      .values({ id: otherSession, user_id: user.id, refresh_token_hash: `h-${otherSession}`, family_id: uuidv7(), ip: null, user_agent: null, expires_at: new Date(Date.now() + 3_600_000), revoked_at: null })
+      .execute();
+    const phone = await open(await t.deps.tokens.sign({ id: user.id, role: 'user', sessionId: otherSession }));
+    const laptopTab1 = await open(user.token);
+    const laptopTab2 = await open(user.token);
+    const closed = Promise.all([laptopTab1, laptopTab2].map((s) => new Promise<string>((resolve) => s.once('disconnect', resolve))));
+    await withTransaction(t.deps.db, (trx) =>
+      t.deps.events.record(trx, { type: 'auth.session_revoked', actorId: user.id, userIds: [user.id], data: { sessionId: user.sessionId, reason: 'password_change' } }),
+    );
+    await t.deps.events.drain();
+    expect(await nextEvent(laptopTab1, 'auth:revoked')).toMatchObject({ sessionId: user.sessionId, reason: 'password_change' });
+    expect(await closed).toEqual(['io server disconnect', 'io server disconnect']);
+    await pause(100);
+    expect(phone.connected).toBe(true);
+    expect(phone.received.filter((r) => r.event === 'auth:revoked')).toEqual([]);
   });
 });
 

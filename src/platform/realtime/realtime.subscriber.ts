@@ -23,6 +23,8 @@ const batchRooms = (e: DomainEvent) => {
 export const SOCKET_ROUTES: Record<string, Route> = {
   'chat.message_created': { event: 'chat:message' },
   'chat.typing': { event: 'chat:typing' },
+  'chat.messages_read': { event: 'chat:read' },
+  'chat.messages_deleted': { event: 'chat:deleted' },
   'pet.created': { event: 'pet:updated' },
   'pet.updated': { event: 'pet:updated' },
   'pet.deleted': { event: 'pet:updated' },
@@ -45,6 +47,9 @@ export const SOCKET_ROUTES: Record<string, Route> = {
   'system.announcement': { event: 'system:announcement', toSystem: true },
 };
 
+/** Events that end a session: its live sockets are told (`auth:revoked`) and disconnected. */
+const SESSION_ENDS = ['auth.session_revoked', 'auth.logged_out'];
+
 /** The socket payload of a domain event: id and at, what changed, and its data. */
 export function socketPayload(e: DomainEvent) {
   return { ...(e.data as object), id: e.id, at: e.createdAt.toISOString(), event: e.type, petId: e.petId };
@@ -57,8 +62,13 @@ export function socketPayload(e: DomainEvent) {
 export function realtimeSubscriber(hub: RealtimeHub): EventSubscriber {
   return {
     name: 'realtime',
-    types: Object.keys(SOCKET_ROUTES),
+    types: [...Object.keys(SOCKET_ROUTES), ...SESSION_ENDS],
     async handle(event, trx) {
+      if (SESSION_ENDS.includes(event.type)) {
+        const sessionId = (event.data as { sessionId?: unknown }).sessionId;
+        if (typeof sessionId === 'string') hub.revokeSessionAfterCommit(trx, sessionId, socketPayload(event));
+        return;
+      }
       const route = SOCKET_ROUTES[event.type];
       if (!route) return;
       const rooms = route.toSystem

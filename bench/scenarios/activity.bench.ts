@@ -1,0 +1,81 @@
+import { v7 as uuidv7 } from 'uuid';
+import { activitySubscriber } from '../../src/activity/activity.subscriber.js';
+import { notificationsSubscriber } from '../../src/notifications/notifications.subscriber.js';
+import { withTransaction } from '../../src/platform/db/db.transaction.js';
+import { EventBus } from '../../src/platform/events/events.bus.js';
+import { realtimeSubscriber } from '../../src/platform/realtime/realtime.subscriber.js';
+import type { BenchHarness, BenchRow, BenchScenario } from '../harness.js';
+
+const SECONDS = Number(process.env.BENCH_DURATION_SEC ?? 5);
+const WRITERS = 8;
+
+interface Run {
+  actionsPerSec: number;
+  dispatchedPerSec: number;
+}
+
+/**
+ * Chat- and transfer-shaped actions (each a transaction that records its domain event) from 8 concurrent
+ * writers while a dispatcher runs, once with every subscriber and once without the activity log.
+ */
+async function run(h: BenchHarness, withActivity: boolean, userIds: string[]): Promise<Run> {
+  const bus = new EventBus(h.deps.db, h.deps.logger.child({ component: 'bench-bus' }));
+  bus.subscribe(realtimeSubscriber(h.deps.services.realtime));
+  if (withActivity) bus.subscribe(activitySubscriber(h.deps.logger));
+  bus.subscribe(notificationsSubscriber(h.deps.services.notifications, h.deps.jobs));
+  bus.start(100);
+  const started = Date.now();
+  const stopAt = started + SECONDS * 1000;
+  let actions = 0;
+  await Promise.all(
+    Array.from({ length: WRITERS }, async (_, w) => {
+      for (let i = 0; Date.now() < stopAt; i++) {
+        const userId = userIds[(w * 997 + i) % userIds.length];
+        await withTransaction(h.deps.db, async (trx) => {
+          const chat = i % 2 === 0;
+          if (chat) {
+            await bus.record(trx, { type: 'chat.message_created', actorId: userId, userIds: [userId], petId: uuidv7(), data: { messageId: uuidv7(), sender: 'user', content: 'hello pet', createdAt: new Date().toISOString() }, context: { ip: '127.0.0.1', userAgent: 'bench' } });
+          } else {
+            await bus.record(trx, { type: 'transfer.queued', actorId: userId, userIds: [userId], data: { transactionId: uuidv7(), hash: null, from: '0x1111111111111111111111111111111111111111', to: '0x2222222222222222222222222222222222222222', fromUserId: userId, toUserId: null, amount: '1.00', token: 'USDC', type: 'transfer', status: 'queued' }, context: { ip: '127.0.0.1', userAgent: 'bench' } });
+          }
+        });
+        actions++;
+      }
+    }),
+  );
+  await bus.drain();
+  const elapsed = (Date.now() - started) / 1000;
+  await bus.stop();
+  return { actionsPerSec: Math.round(actions / SECONDS), dispatchedPerSec: Math.round(actions / elapsed) };
+}
+
+/** Activity ingestion under chat/transfer-shaped load: the log must not cut action throughput by more than 10%. */
+const activityBench: BenchScenario = async (h) => {
+  await h.deps.events.stop();
+  try {
+    const users = await Promise.all(Array.from({ length: 50 }, () => h.createUser()));
+    const ids = users.map((u) => u.id);
+    const without = await run(h, false, ids);
+    const withLog = await run(h, true, ids);
+    const ratio = Math.round((withLog.actionsPerSec / without.actionsPerSec) * 1000) / 1000;
+    const rows: BenchRow[] = [
+      { scenario: 'activity', metric: 'actions/s without the activity log', value: without.actionsPerSec, unit: 'actions/s', notes: `dispatched ${without.dispatchedPerSec}/s end to end` },
+      {
+        scenario: 'activity',
+        metric: 'actions/s with the activity log',
+        value: withLog.actionsPerSec,
+        unit: 'actions/s',
+        ceiling: { name: 'same load without the log', value: without.actionsPerSec },
+        ratio,
+        target: '≥ 0.9 of the load without the log',
+        met: ratio >= 0.9,
+        notes: `dispatched ${withLog.dispatchedPerSec}/s end to end, 1 log row per action`,
+      },
+    ];
+    return rows;
+  } finally {
+    h.deps.events.start();
+  }
+};
+
+export default activityBench;
