@@ -1,6 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { AppDeps } from '../platform/deps.js';
-import { withTransaction, type Tx } from '../platform/db/db.transaction.js';
+import { withTransaction, type Executor, type Tx } from '../platform/db/db.transaction.js';
 import { AppError } from '../platform/http/http.errors.js';
 import type { RequestContext } from '../platform/http/http.context.js';
 import { decodeCursor, encodeCursor } from '../platform/http/http.pagination.js';
@@ -11,7 +11,7 @@ import type { PetsService, PetView } from '../pets/pets.service.js';
 import { ChatCommandUsageError, type ChatCommandContext, type ChatCommandReply } from './chat.commands.js';
 import { chatError } from './chat.errors.js';
 import { chatRepo, type MessageFilter, type MessageRow } from './chat.repo.js';
-import { PersonaProvider, type ReplyProvider } from './chat.reply.js';
+import { PersonaProvider, type ReplyContext, type ReplyProvider } from './chat.reply.js';
 import type { Sender } from './chat.tables.js';
 
 export interface MessageView {
@@ -90,17 +90,8 @@ export class ChatService {
    */
   async post(ctx: RequestContext, petId: string, content: string, hooks: ExchangeHooks = {}): Promise<{ message: MessageView; reply: MessageView }> {
     const command = parseCommand(content);
-    const first = await withTransaction(this.deps.db, async (trx) => {
-      const activity = await this.pets.chatActivity(trx, ctx, petId, { credit: !command });
-      const locale: Locale = isLocale(activity.row.owner_locale) ? activity.row.owner_locale : 'en';
-      const now = this.now();
-      const metadata: Record<string, unknown> = command
-        ? { command: command.name }
-        : { mood: activity.pet.mood, xpGained: activity.xpGained };
-      const message = await this.store(trx, activity.row.user_id, petId, 'user', content, locale, metadata, now, ctx);
-      if (!command) await this.typing(trx, ctx, activity.row.user_id, petId, true);
-      return { message, locale, pet: activity.pet, userId: activity.row.user_id };
-    });
+    if (!command && !this.provider) return this.personaExchange(ctx, petId, content, hooks);
+    const first = await withTransaction(this.deps.db, (trx) => this.storeUserMessage(trx, ctx, petId, content, command?.name ?? null));
     hooks.onStored?.(first.message);
 
     let reply: { sender: 'pet' | 'system'; content: string; metadata: Record<string, unknown> };
@@ -108,7 +99,8 @@ export class ChatService {
       reply = await this.runCommand(command.name, command.args, { ...ctx, locale: first.locale, petId });
       hooks.onToken?.(reply.content);
     } else {
-      reply = await this.generate(first.pet, first.locale, petId, content, first.message.id, hooks);
+      const context = await this.replyContext(this.deps.db, first, petId, content);
+      reply = await this.generate(context, hooks);
     }
 
     const stored = await withTransaction(this.deps.db, async (trx) => {
@@ -118,6 +110,46 @@ export class ChatService {
       return view;
     });
     return { message: first.message, reply: stored };
+  }
+
+  /**
+   * Without a model the persona engine answers at once, so the message, the typing events and the
+   * reply commit together: one commit per exchange. Tokens are handed out after the commit.
+   */
+  private async personaExchange(ctx: RequestContext, petId: string, content: string, hooks: ExchangeHooks) {
+    const tokens: string[] = [];
+    const result = await withTransaction(this.deps.db, async (trx) => {
+      const first = await this.storeUserMessage(trx, ctx, petId, content, null);
+      const context = await this.replyContext(trx, first, petId, content);
+      const text = await this.persona.generate(context, (t) => tokens.push(t));
+      const reply = await this.store(trx, first.userId, petId, 'pet', text, first.locale, { mood: first.pet.mood, provider: 'persona' }, this.now(), ctx);
+      await this.typing(trx, ctx, first.userId, petId, false);
+      return { message: first.message, reply };
+    });
+    hooks.onStored?.(result.message);
+    for (const token of tokens) hooks.onToken?.(token);
+    return result;
+  }
+
+  /** Locks the pet, credits the activity and stores the owner's message (typing starts unless it is a command). */
+  private async storeUserMessage(trx: Tx, ctx: RequestContext, petId: string, content: string, command: string | null) {
+    const activity = await this.pets.chatActivity(trx, ctx, petId, { credit: !command });
+    const locale: Locale = isLocale(activity.row.owner_locale) ? activity.row.owner_locale : 'en';
+    const metadata: Record<string, unknown> = command ? { command } : { mood: activity.pet.mood, xpGained: activity.xpGained };
+    const message = await this.store(trx, activity.row.user_id, petId, 'user', content, locale, metadata, this.now(), ctx);
+    if (!command) await this.typing(trx, ctx, activity.row.user_id, petId, true);
+    return { message, locale, pet: activity.pet, userId: activity.row.user_id };
+  }
+
+  private async replyContext(ex: Executor, first: { pet: PetView; locale: Locale; message: MessageView }, petId: string, content: string): Promise<ReplyContext> {
+    const recent = (await chatRepo.recent(ex, petId, CONTEXT_MESSAGES + 1)).filter((m) => m.id !== first.message.id);
+    return {
+      pet: first.pet,
+      locale: first.locale,
+      content,
+      now: this.now(),
+      history: recent.map((m) => ({ sender: m.sender, content: m.content, at: m.created_at })),
+    };
   }
 
   /** A page of the conversation (owner or admin): newest first, or oldest first from `since`; optional full-text q. */
@@ -202,32 +234,28 @@ export class ChatService {
     await this.deps.events.record(trx, { type: 'chat.typing', actorId: ctx.user.id, userIds: [userId], petId, data: { typing }, context: ctx });
   }
 
-  /** The model's reply when one is configured, else (or on timeout/error) the persona engine's. */
-  private async generate(pet: PetView, locale: Locale, petId: string, content: string, messageId: string, hooks: ExchangeHooks) {
-    const recent = (await chatRepo.recent(this.deps.db, petId, CONTEXT_MESSAGES + 1)).filter((m) => m.id !== messageId);
-    const context = { pet, locale, content, now: this.now(), history: recent.map((m) => ({ sender: m.sender, content: m.content, at: m.created_at })) };
+  /** The model's reply, or the persona engine's on timeout or error (tokens already streamed are reset). */
+  private async generate(context: ReplyContext, hooks: ExchangeHooks) {
+    const { pet } = context;
     const onToken = (token: string) => hooks.onToken?.(token);
-    if (this.provider) {
-      const abort = new AbortController();
-      const timer = setTimeout(() => abort.abort(new Error('reply timed out')), this.deps.config.OPENAI_TIMEOUT_MS);
-      let streamed = false;
-      try {
-        const text = await this.provider.generate(context, (t) => {
-          streamed = true;
-          onToken(t);
-        }, abort.signal);
-        return { sender: 'pet' as const, content: clip(text), metadata: { mood: pet.mood, provider: this.provider.name } };
-      } catch (err) {
-        this.deps.logger.warn({ err: (err as Error).message, provider: this.provider.name }, 'reply provider failed; persona engine answers');
-        if (streamed) hooks.onReset?.();
-      } finally {
-        clearTimeout(timer);
-      }
-      const text = await this.persona.generate(context, onToken);
-      return { sender: 'pet' as const, content: text, metadata: { mood: pet.mood, provider: 'persona', fallback: true } };
+    const provider = this.provider!;
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(new Error('reply timed out')), this.deps.config.OPENAI_TIMEOUT_MS);
+    let streamed = false;
+    try {
+      const text = await provider.generate(context, (t) => {
+        streamed = true;
+        onToken(t);
+      }, abort.signal);
+      return { sender: 'pet' as const, content: clip(text), metadata: { mood: pet.mood, provider: provider.name } };
+    } catch (err) {
+      this.deps.logger.warn({ err: (err as Error).message, provider: provider.name }, 'reply provider failed; persona engine answers');
+      if (streamed) hooks.onReset?.();
+    } finally {
+      clearTimeout(timer);
     }
     const text = await this.persona.generate(context, onToken);
-    return { sender: 'pet' as const, content: text, metadata: { mood: pet.mood, provider: 'persona' } };
+    return { sender: 'pet' as const, content: text, metadata: { mood: pet.mood, provider: 'persona', fallback: true } };
   }
 
   /** Runs a slash command; unknown commands and bad arguments become a helpful system message, never an error page. */
