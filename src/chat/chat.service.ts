@@ -119,12 +119,26 @@ export class ChatService {
   private async personaExchange(ctx: RequestContext, petId: string, content: string, hooks: ExchangeHooks) {
     const tokens: string[] = [];
     const result = await withTransaction(this.deps.db, async (trx) => {
-      const first = await this.storeUserMessage(trx, ctx, petId, content, null);
-      const context = await this.replyContext(trx, first, petId, content);
+      const activity = await this.pets.chatActivity(trx, ctx, petId, { credit: true });
+      const locale: Locale = isLocale(activity.row.owner_locale) ? activity.row.owner_locale : 'en';
+      const userId = activity.row.user_id;
+      const recent = await chatRepo.recent(trx, petId, CONTEXT_MESSAGES);
+      const now = this.now();
+      const context: ReplyContext = {
+        pet: activity.pet, locale, content, now,
+        history: recent.map((m) => ({ sender: m.sender, content: m.content, at: m.created_at })),
+      };
       const text = await this.persona.generate(context, (t) => tokens.push(t));
-      const reply = await this.store(trx, first.userId, petId, 'pet', text, first.locale, { mood: first.pet.mood, provider: 'persona' }, this.now(), ctx);
-      await this.typing(trx, ctx, first.userId, petId, false);
-      return { message: first.message, reply };
+      const mood = activity.pet.mood;
+      const message = newMessage(userId, petId, 'user', content, locale, { mood, xpGained: activity.xpGained }, now);
+      const reply = newMessage(userId, petId, 'pet', text, locale, { mood, provider: 'persona' }, now);
+      await chatRepo.insert(trx, [message, reply].map(insertable));
+      await chatRepo.bumpThread(trx, userId, petId, 2, 1, now);
+      await this.created(trx, ctx, message);
+      await this.typing(trx, ctx, userId, petId, true);
+      await this.created(trx, ctx, reply);
+      await this.typing(trx, ctx, userId, petId, false);
+      return { message: toView(message), reply: toView(reply) };
     });
     hooks.onStored?.(result.message);
     for (const token of tokens) hooks.onToken?.(token);
@@ -158,12 +172,14 @@ export class ChatService {
     const filter: MessageFilter = { petId: pet.id, unreadOnly: query.unreadOnly, since: query.since };
     if (query.q) filter.search = { q: query.q, config: regconfigFor(pet.owner_locale) };
     const position = cursorPosition(query.cursor);
-    const rows = await chatRepo.page(this.deps.db, filter, query.limit + 1, position);
+    const plain = !query.unreadOnly && !query.since && !query.q;
+    const [rows, total] = await Promise.all([
+      chatRepo.page(this.deps.db, filter, query.limit + 1, position),
+      plain ? chatRepo.thread(this.deps.db, pet.id).then((t) => t?.total ?? 0) : chatRepo.count(this.deps.db, filter),
+    ]);
     const hasMore = rows.length > query.limit;
     const page = hasMore ? rows.slice(0, query.limit) : rows;
     const last = page[page.length - 1];
-    const plain = !query.unreadOnly && !query.since && !query.q;
-    const total = plain ? ((await chatRepo.thread(this.deps.db, pet.id))?.total ?? 0) : await chatRepo.count(this.deps.db, filter);
     return {
       messages: page.map(toView),
       total,
@@ -217,17 +233,18 @@ export class ChatService {
     trx: Tx, userId: string, petId: string, sender: Sender, content: string, locale: Locale,
     metadata: Record<string, unknown>, at: Date, ctx: RequestContext,
   ): Promise<MessageView> {
-    const row: MessageRow = {
-      id: uuidv7(), user_id: userId, pet_id: petId, sender, content, lang: regconfigFor(locale), metadata, created_at: at,
-      read_at: sender === 'user' ? at : null,
-    };
-    await chatRepo.insert(trx, [{ ...row, metadata: JSON.stringify(metadata) }]);
+    const row = newMessage(userId, petId, sender, content, locale, metadata, at);
+    await chatRepo.insert(trx, [insertable(row)]);
     await chatRepo.bumpThread(trx, userId, petId, 1, sender === 'user' ? 0 : 1, at);
-    await this.deps.events.record(trx, {
-      type: 'chat.message_created', actorId: ctx.user.id, userIds: [userId], petId, context: ctx,
-      data: { messageId: row.id, sender, content, createdAt: at.toISOString() },
-    });
+    await this.created(trx, ctx, row);
     return toView(row);
+  }
+
+  private async created(trx: Tx, ctx: RequestContext, row: MessageRow): Promise<void> {
+    await this.deps.events.record(trx, {
+      type: 'chat.message_created', actorId: ctx.user.id, userIds: [row.user_id], petId: row.pet_id, context: ctx,
+      data: { messageId: row.id, sender: row.sender, content: row.content, createdAt: row.created_at.toISOString() },
+    });
   }
 
   private async typing(trx: Tx, ctx: RequestContext, userId: string, petId: string, typing: boolean): Promise<void> {
@@ -280,6 +297,18 @@ export class ChatService {
     }
     return { sender: result.sender ?? ('system' as const), content: clip(result.content), metadata: { ...result.metadata, command: name } };
   }
+}
+
+/** A new message row: a v7 id (time-ordered), the owner's text-search language, read already when the owner wrote it. */
+function newMessage(userId: string, petId: string, sender: Sender, content: string, locale: Locale, metadata: Record<string, unknown>, at: Date): MessageRow {
+  return {
+    id: uuidv7(), user_id: userId, pet_id: petId, sender, content, lang: regconfigFor(locale), metadata, created_at: at,
+    read_at: sender === 'user' ? at : null,
+  };
+}
+
+function insertable(row: MessageRow) {
+  return { ...row, metadata: JSON.stringify(row.metadata) };
 }
 
 function clip(text: string): string {
