@@ -50,6 +50,10 @@ describe('pets CRUD and ownership', () => {
     const res = await api('POST', '/pets', owner, { name: 'bad\u0007name' }, { 'accept-language': 'fr' });
     expect(res.statusCode).toBe(422);
     expect(res.json()).toMatchObject({ code: 'validation_failed', title: 'Saisie invalide' });
+    const raw = Buffer.concat([Buffer.from('{"name":"Bad'), Buffer.from([0xff]), Buffer.from('"}')]);
+    const broken = await t.app.inject({ method: 'POST', url: '/api/v1/pets', headers: { ...owner.auth, 'content-type': 'application/json' }, payload: raw });
+    expect(broken.statusCode).toBe(422);
+    expect(broken.json().errors).toEqual([{ field: 'body', message: 'must be valid UTF-8', code: 'invalid_utf8' }]);
     expect((await api('GET', '/pets', owner)).json().pets.length).toBe(before.json().pets.length);
   });
 
