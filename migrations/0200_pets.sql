@@ -29,7 +29,7 @@ create table pets (
   deleted_at timestamptz
 );
 create index pets_user_idx on pets (user_id, created_at, id) where deleted_at is null;
-create index pets_streak_idx on pets (user_id) where deleted_at is null and streak > 0;
+create index pets_streak_idx on pets (id) where deleted_at is null and streak > 0;
 
 -- The pet's timeline: interactions, mood changes, evolutions, vacations, lost streaks, renames.
 create table pet_history (

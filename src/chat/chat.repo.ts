@@ -21,7 +21,7 @@ function escapeLike(s: string): string {
 function filtered(ex: Executor, f: MessageFilter) {
   let q = ex.selectFrom('chat_messages').where('pet_id', '=', f.petId);
   if (f.unreadOnly) q = q.where('read_at', 'is', null);
-  if (f.since) q = q.where('created_at', '>', f.since);
+  if (f.since) q = q.where('created_at', '>=', f.since);
   if (f.search) {
     const { q: text, config } = f.search;
     q = q.where((eb) =>

@@ -4,29 +4,12 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppDeps } from '../platform/deps.js';
 import { requestContext } from '../platform/http/http.context.js';
-import { httpError } from '../platform/http/http.errors.js';
 import {
   deleteAllQuery, exchangeView, listMessagesQuery, messagePage, messageParams, petIdParams, postMessageBody, readBody, unreadView,
 } from './chat.schema.js';
 import { chatError } from './chat.errors.js';
 import type { ChatService } from './chat.service.js';
-
-/** JSON bodies here must be valid UTF-8: a broken byte sequence is a 422, not a silent U+FFFD. */
-function strictUtf8Json(app: FastifyInstance): void {
-  const parse = app.getDefaultJsonParser('error', 'error');
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
-    let text: string;
-    try {
-      text = decoder.decode(body as Buffer);
-    } catch {
-      done(httpError('validation_failed', { count: 1 }, [{ field: 'body', message: 'must be valid UTF-8', code: 'invalid_utf8' }]), undefined);
-      return;
-    }
-    parse(request, text, done);
-  });
-}
+import { strictUtf8Json } from './chat.text.js';
 
 const sse = (stream: PassThrough, event: string, data: unknown) => stream.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
 

@@ -1,6 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { AppDeps } from '../platform/deps.js';
-import { withTransaction, type Tx } from '../platform/db/db.transaction.js';
+import { withTransaction, type Executor, type Tx } from '../platform/db/db.transaction.js';
 import { AppError } from '../platform/http/http.errors.js';
 import type { RequestContext } from '../platform/http/http.context.js';
 import { decodeCursor, encodeCursor } from '../platform/http/http.pagination.js';
@@ -11,7 +11,7 @@ import type { PetsService, PetView } from '../pets/pets.service.js';
 import { ChatCommandUsageError, type ChatCommandContext, type ChatCommandReply } from './chat.commands.js';
 import { chatError } from './chat.errors.js';
 import { chatRepo, type MessageFilter, type MessageRow } from './chat.repo.js';
-import { PersonaProvider, type ReplyProvider } from './chat.reply.js';
+import { PersonaProvider, type ReplyContext, type ReplyProvider } from './chat.reply.js';
 import type { Sender } from './chat.tables.js';
 
 export interface MessageView {
@@ -90,17 +90,8 @@ export class ChatService {
    */
   async post(ctx: RequestContext, petId: string, content: string, hooks: ExchangeHooks = {}): Promise<{ message: MessageView; reply: MessageView }> {
     const command = parseCommand(content);
-    const first = await withTransaction(this.deps.db, async (trx) => {
-      const activity = await this.pets.chatActivity(trx, ctx, petId, { credit: !command });
-      const locale: Locale = isLocale(activity.row.owner_locale) ? activity.row.owner_locale : 'en';
-      const now = this.now();
-      const metadata: Record<string, unknown> = command
-        ? { command: command.name }
-        : { mood: activity.pet.mood, xpGained: activity.xpGained };
-      const message = await this.store(trx, activity.row.user_id, petId, 'user', content, locale, metadata, now, ctx);
-      if (!command) await this.typing(trx, ctx, activity.row.user_id, petId, true);
-      return { message, locale, pet: activity.pet, userId: activity.row.user_id };
-    });
+    if (!command && !this.provider) return this.personaExchange(ctx, petId, content, hooks);
+    const first = await withTransaction(this.deps.db, (trx) => this.storeUserMessage(trx, ctx, petId, content, command?.name ?? null));
     hooks.onStored?.(first.message);
 
     let reply: { sender: 'pet' | 'system'; content: string; metadata: Record<string, unknown> };
@@ -108,7 +99,8 @@ export class ChatService {
       reply = await this.runCommand(command.name, command.args, { ...ctx, locale: first.locale, petId });
       hooks.onToken?.(reply.content);
     } else {
-      reply = await this.generate(first.pet, first.locale, petId, content, first.message.id, hooks);
+      const context = await this.replyContext(this.deps.db, first, petId, content);
+      reply = await this.generate(context, hooks);
     }
 
     const stored = await withTransaction(this.deps.db, async (trx) => {
@@ -120,18 +112,74 @@ export class ChatService {
     return { message: first.message, reply: stored };
   }
 
+  /**
+   * Without a model the persona engine answers at once, so the message, the typing events and the
+   * reply commit together: one commit per exchange. Tokens are handed out after the commit.
+   */
+  private async personaExchange(ctx: RequestContext, petId: string, content: string, hooks: ExchangeHooks) {
+    const tokens: string[] = [];
+    const result = await withTransaction(this.deps.db, async (trx) => {
+      const activity = await this.pets.chatActivity(trx, ctx, petId, { credit: true });
+      const locale: Locale = isLocale(activity.row.owner_locale) ? activity.row.owner_locale : 'en';
+      const userId = activity.row.user_id;
+      const recent = await chatRepo.recent(trx, petId, CONTEXT_MESSAGES);
+      const now = this.now();
+      const context: ReplyContext = {
+        pet: activity.pet, locale, content, now,
+        history: recent.map((m) => ({ sender: m.sender, content: m.content, at: m.created_at })),
+      };
+      const text = await this.persona.generate(context, (t) => tokens.push(t));
+      const mood = activity.pet.mood;
+      const message = newMessage(userId, petId, 'user', content, locale, { mood, xpGained: activity.xpGained }, now);
+      const reply = newMessage(userId, petId, 'pet', text, locale, { mood, provider: 'persona' }, now);
+      await chatRepo.insert(trx, [message, reply].map(insertable));
+      await chatRepo.bumpThread(trx, userId, petId, 2, 1, now);
+      await this.created(trx, ctx, message);
+      await this.typing(trx, ctx, userId, petId, true);
+      await this.created(trx, ctx, reply);
+      await this.typing(trx, ctx, userId, petId, false);
+      return { message: toView(message), reply: toView(reply) };
+    });
+    hooks.onStored?.(result.message);
+    for (const token of tokens) hooks.onToken?.(token);
+    return result;
+  }
+
+  /** Locks the pet, credits the activity and stores the owner's message (typing starts unless it is a command). */
+  private async storeUserMessage(trx: Tx, ctx: RequestContext, petId: string, content: string, command: string | null) {
+    const activity = await this.pets.chatActivity(trx, ctx, petId, { credit: !command });
+    const locale: Locale = isLocale(activity.row.owner_locale) ? activity.row.owner_locale : 'en';
+    const metadata: Record<string, unknown> = command ? { command } : { mood: activity.pet.mood, xpGained: activity.xpGained };
+    const message = await this.store(trx, activity.row.user_id, petId, 'user', content, locale, metadata, this.now(), ctx);
+    if (!command) await this.typing(trx, ctx, activity.row.user_id, petId, true);
+    return { message, locale, pet: activity.pet, userId: activity.row.user_id };
+  }
+
+  private async replyContext(ex: Executor, first: { pet: PetView; locale: Locale; message: MessageView }, petId: string, content: string): Promise<ReplyContext> {
+    const recent = (await chatRepo.recent(ex, petId, CONTEXT_MESSAGES + 1)).filter((m) => m.id !== first.message.id);
+    return {
+      pet: first.pet,
+      locale: first.locale,
+      content,
+      now: this.now(),
+      history: recent.map((m) => ({ sender: m.sender, content: m.content, at: m.created_at })),
+    };
+  }
+
   /** A page of the conversation (owner or admin): newest first, or oldest first from `since`; optional full-text q. */
   async list(ctx: RequestContext, petId: string, query: ListQuery) {
     const pet = await this.pets.requirePet(this.deps.db, ctx, petId);
     const filter: MessageFilter = { petId: pet.id, unreadOnly: query.unreadOnly, since: query.since };
     if (query.q) filter.search = { q: query.q, config: regconfigFor(pet.owner_locale) };
     const position = cursorPosition(query.cursor);
-    const rows = await chatRepo.page(this.deps.db, filter, query.limit + 1, position);
+    const plain = !query.unreadOnly && !query.since && !query.q;
+    const [rows, total] = await Promise.all([
+      chatRepo.page(this.deps.db, filter, query.limit + 1, position),
+      plain ? chatRepo.thread(this.deps.db, pet.id).then((t) => t?.total ?? 0) : chatRepo.count(this.deps.db, filter),
+    ]);
     const hasMore = rows.length > query.limit;
     const page = hasMore ? rows.slice(0, query.limit) : rows;
     const last = page[page.length - 1];
-    const plain = !query.unreadOnly && !query.since && !query.q;
-    const total = plain ? ((await chatRepo.thread(this.deps.db, pet.id))?.total ?? 0) : await chatRepo.count(this.deps.db, filter);
     return {
       messages: page.map(toView),
       total,
@@ -185,49 +233,46 @@ export class ChatService {
     trx: Tx, userId: string, petId: string, sender: Sender, content: string, locale: Locale,
     metadata: Record<string, unknown>, at: Date, ctx: RequestContext,
   ): Promise<MessageView> {
-    const row: MessageRow = {
-      id: uuidv7(), user_id: userId, pet_id: petId, sender, content, lang: regconfigFor(locale), metadata, created_at: at,
-      read_at: sender === 'user' ? at : null,
-    };
-    await chatRepo.insert(trx, [{ ...row, metadata: JSON.stringify(metadata) }]);
+    const row = newMessage(userId, petId, sender, content, locale, metadata, at);
+    await chatRepo.insert(trx, [insertable(row)]);
     await chatRepo.bumpThread(trx, userId, petId, 1, sender === 'user' ? 0 : 1, at);
-    await this.deps.events.record(trx, {
-      type: 'chat.message_created', actorId: ctx.user.id, userIds: [userId], petId, context: ctx,
-      data: { messageId: row.id, sender, content, createdAt: at.toISOString() },
-    });
+    await this.created(trx, ctx, row);
     return toView(row);
+  }
+
+  private async created(trx: Tx, ctx: RequestContext, row: MessageRow): Promise<void> {
+    await this.deps.events.record(trx, {
+      type: 'chat.message_created', actorId: ctx.user.id, userIds: [row.user_id], petId: row.pet_id, context: ctx,
+      data: { messageId: row.id, sender: row.sender, content: row.content, createdAt: row.created_at.toISOString() },
+    });
   }
 
   private async typing(trx: Tx, ctx: RequestContext, userId: string, petId: string, typing: boolean): Promise<void> {
     await this.deps.events.record(trx, { type: 'chat.typing', actorId: ctx.user.id, userIds: [userId], petId, data: { typing }, context: ctx });
   }
 
-  /** The model's reply when one is configured, else (or on timeout/error) the persona engine's. */
-  private async generate(pet: PetView, locale: Locale, petId: string, content: string, messageId: string, hooks: ExchangeHooks) {
-    const recent = (await chatRepo.recent(this.deps.db, petId, CONTEXT_MESSAGES + 1)).filter((m) => m.id !== messageId);
-    const context = { pet, locale, content, now: this.now(), history: recent.map((m) => ({ sender: m.sender, content: m.content, at: m.created_at })) };
+  /** The model's reply, or the persona engine's on timeout or error (tokens already streamed are reset). */
+  private async generate(context: ReplyContext, hooks: ExchangeHooks) {
+    const { pet } = context;
     const onToken = (token: string) => hooks.onToken?.(token);
-    if (this.provider) {
-      const abort = new AbortController();
-      const timer = setTimeout(() => abort.abort(new Error('reply timed out')), this.deps.config.OPENAI_TIMEOUT_MS);
-      let streamed = false;
-      try {
-        const text = await this.provider.generate(context, (t) => {
-          streamed = true;
-          onToken(t);
-        }, abort.signal);
-        return { sender: 'pet' as const, content: clip(text), metadata: { mood: pet.mood, provider: this.provider.name } };
-      } catch (err) {
-        this.deps.logger.warn({ err: (err as Error).message, provider: this.provider.name }, 'reply provider failed; persona engine answers');
-        if (streamed) hooks.onReset?.();
-      } finally {
-        clearTimeout(timer);
-      }
-      const text = await this.persona.generate(context, onToken);
-      return { sender: 'pet' as const, content: text, metadata: { mood: pet.mood, provider: 'persona', fallback: true } };
+    const provider = this.provider!;
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(new Error('reply timed out')), this.deps.config.OPENAI_TIMEOUT_MS);
+    let streamed = false;
+    try {
+      const text = await provider.generate(context, (t) => {
+        streamed = true;
+        onToken(t);
+      }, abort.signal);
+      return { sender: 'pet' as const, content: clip(text), metadata: { mood: pet.mood, provider: provider.name } };
+    } catch (err) {
+      this.deps.logger.warn({ err: (err as Error).message, provider: provider.name }, 'reply provider failed; persona engine answers');
+      if (streamed) hooks.onReset?.();
+    } finally {
+      clearTimeout(timer);
     }
     const text = await this.persona.generate(context, onToken);
-    return { sender: 'pet' as const, content: text, metadata: { mood: pet.mood, provider: 'persona' } };
+    return { sender: 'pet' as const, content: text, metadata: { mood: pet.mood, provider: 'persona', fallback: true } };
   }
 
   /** Runs a slash command; unknown commands and bad arguments become a helpful system message, never an error page. */
@@ -252,6 +297,18 @@ export class ChatService {
     }
     return { sender: result.sender ?? ('system' as const), content: clip(result.content), metadata: { ...result.metadata, command: name } };
   }
+}
+
+/** A new message row: a v7 id (time-ordered), the owner's text-search language, read already when the owner wrote it. */
+function newMessage(userId: string, petId: string, sender: Sender, content: string, locale: Locale, metadata: Record<string, unknown>, at: Date): MessageRow {
+  return {
+    id: uuidv7(), user_id: userId, pet_id: petId, sender, content, lang: regconfigFor(locale), metadata, created_at: at,
+    read_at: sender === 'user' ? at : null,
+  };
+}
+
+function insertable(row: MessageRow) {
+  return { ...row, metadata: JSON.stringify(row.metadata) };
 }
 
 function clip(text: string): string {

@@ -1,4 +1,6 @@
 /** Text checks shared by chat messages and pet names: what we store must be well-formed, printable Unicode. */
+import type { FastifyInstance } from 'fastify';
+import { httpError } from '../platform/http/http.errors.js';
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 /** C0/C1 controls, DEL, and bidi/format controls, except newline and tab. */
@@ -17,4 +19,21 @@ export function hasForbiddenControls(s: string): boolean {
 /** Line breaks are fine in a message, not in a name. */
 export function isSingleLine(s: string): boolean {
   return !/[\n\t]/.test(s);
+}
+
+/** Makes JSON bodies in the calling plugin strict UTF-8: a broken byte sequence is a 422, not a silent U+FFFD. */
+export function strictUtf8Json(app: FastifyInstance): void {
+  const parse = app.getDefaultJsonParser('error', 'error');
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    let text: string;
+    try {
+      text = decoder.decode(body as Buffer);
+    } catch {
+      done(httpError('validation_failed', { count: 1 }, [{ field: 'body', message: 'must be valid UTF-8', code: 'invalid_utf8' }]), undefined);
+      return;
+    }
+    parse(request, text, done);
+  });
 }

@@ -50,6 +50,10 @@ describe('pets CRUD and ownership', () => {
     const res = await api('POST', '/pets', owner, { name: 'bad\u0007name' }, { 'accept-language': 'fr' });
     expect(res.statusCode).toBe(422);
     expect(res.json()).toMatchObject({ code: 'validation_failed', title: 'Saisie invalide' });
+    const raw = Buffer.concat([Buffer.from('{"name":"Bad'), Buffer.from([0xff]), Buffer.from('"}')]);
+    const broken = await t.app.inject({ method: 'POST', url: '/api/v1/pets', headers: { ...owner.auth, 'content-type': 'application/json' }, payload: raw });
+    expect(broken.statusCode).toBe(422);
+    expect(broken.json().errors).toEqual([{ field: 'body', message: 'must be valid UTF-8', code: 'invalid_utf8' }]);
     expect((await api('GET', '/pets', owner)).json().pets.length).toBe(before.json().pets.length);
   });
 
@@ -231,7 +235,20 @@ describe('the hourly streak sweep', () => {
     expect((await api('GET', `/pets/${laPet.id}`, la)).json().streak).toMatchObject({ current: 0, longest: 1 });
   });
 
-  it('is registered as an hourly pg-boss job', () => {
+  it('runs as a pg-boss job', async () => {
     expect(t.deps.jobs.names).toContain('pets.streak-sweep');
+    const kyiv = await createUser(t.deps, { timezone: 'Europe/Kyiv' });
+    clock().set('2026-03-10T10:00:00Z');
+    const pet = await adopt(kyiv, 'Job');
+    await api('POST', `/pets/${pet.id}/interactions`, kyiv, { type: 'groom' });
+    clock().set('2026-03-11T19:30:00Z'); // 21:30 on 11 March in Kyiv: 2.5 hours left
+    await t.deps.jobs.enqueue('pets.streak-sweep', {});
+    let risk: Awaited<ReturnType<typeof events>> = [];
+    for (let i = 0; i < 100 && !risk.length; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      risk = await events(pet.id, 'pet.streak_at_risk');
+    }
+    expect(risk.map((e) => e.data)).toEqual([{ streak: 1, hoursLeft: 2.5 }]);
+    expect(risk[0].user_ids).toEqual([kyiv.id]);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { conditionAt, dueEvolutions, grantXp, streakAfterActivity, streakAt, DAILY_XP_CAP } from './pets.rules.js';
 import type { PetsTable } from './pets.tables.js';
-import { hoursUntilLocalMidnight, localDay } from './pets.time.js';
+import { hoursUntilLocalMidnight, localDay, safeTimeZone } from './pets.time.js';
 
 const H = 3_600_000;
 const t0 = new Date('2026-03-02T12:00:00Z');
@@ -72,6 +72,8 @@ describe('streaks in the owner time zone', () => {
   it('measures the hours left in the local day', () => {
     expect(localDay(new Date('2026-03-02T23:30:00Z'), 'Asia/Tokyo')).toBe('2026-03-03');
     expect(hoursUntilLocalMidnight(new Date('2026-03-02T05:00:00Z'), 'America/Los_Angeles')).toBe(3);
+    expect(safeTimeZone('Not/AZone')).toBe('UTC');
+    expect(safeTimeZone('Asia/Kolkata')).toBe('Asia/Kolkata');
   });
 });
 

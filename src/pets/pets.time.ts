@@ -8,8 +8,9 @@ const clockFormatters = new Map<string, Intl.DateTimeFormat>();
 /** A time zone Intl accepts; unknown names fall back to UTC so a bad profile value never breaks a pet. */
 export function safeTimeZone(tz: string | null | undefined): string {
   if (!tz) return 'UTC';
+  if (dayFormatters.has(tz)) return tz;
   try {
-    new Intl.DateTimeFormat('en-CA', { timeZone: tz });
+    dayFormatter(tz);
     return tz;
   } catch {
     return 'UTC';
