@@ -17,6 +17,8 @@ export async function withTransaction<T>(db: Executor, fn: (trx: Tx) => Promise<
   if (db.isTransaction) {
     const trx = db as Tx;
     const name = sql.id(`sp_${++savepointCounter}`);
+    const hooks = afterCommitHooks.get(trx);
+    const mark = hooks?.length ?? 0;
     await sql`savepoint ${name}`.execute(trx);
     try {
       const result = await fn(trx);
@@ -24,6 +26,8 @@ export async function withTransaction<T>(db: Executor, fn: (trx: Tx) => Promise<
       return result;
     } catch (err) {
       await sql`rollback to savepoint ${name}`.execute(trx);
+      // work registered inside the rolled-back savepoint must not run after commit
+      hooks?.splice(mark);
       throw err;
     }
   }

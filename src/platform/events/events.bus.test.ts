@@ -87,3 +87,40 @@ describe('event outbox', () => {
     await other.close();
   });
 });
+
+describe('outbox edge cases', () => {
+  it('strips NUL characters that jsonb cannot hold instead of failing the action', async () => {
+    const event = await withTransaction(deps.db, (trx) =>
+      deps.events.record(trx, { type: 'test.nul', data: { text: 'a\u0000b', literal: '\\u0000 stays' }, context: { ip: null, userAgent: 'bot\u0000/1' } }),
+    );
+    const row = await deps.db.selectFrom('domain_events').select(['data', 'context']).where('id', '=', event.id).executeTakeFirstOrThrow();
+    expect(row.data).toEqual({ text: 'ab', literal: '\\u0000 stays' });
+    expect(row.context).toEqual({ ip: null, userAgent: 'bot/1' });
+  });
+
+  it('drops after-commit work registered inside a savepoint that rolled back', async () => {
+    const ran: string[] = [];
+    await withTransaction(deps.db, async (trx) => {
+      afterCommit(trx, () => void ran.push('outer'));
+      await withTransaction(trx, async (sp) => {
+        afterCommit(sp, () => void ran.push('inner-rolled-back'));
+        throw new Error('inner failed');
+      }).catch(() => undefined);
+      await withTransaction(trx, async (sp) => {
+        afterCommit(sp, () => void ran.push('inner-kept'));
+      });
+    });
+    expect(ran).toEqual(['outer', 'inner-kept']);
+  });
+
+  it('delivers a backlog larger than many batches exactly once, in parallel passes', async () => {
+    const ids = await withTransaction(deps.db, async (trx) => {
+      const out: string[] = [];
+      for (let i = 0; i < 300; i++) out.push((await deps.events.record(trx, { type: 'test.backlog', data: { i } })).id);
+      return out;
+    });
+    await deps.events.drain();
+    for (const id of ids) expect(count(id)).toBe(1);
+    expect(seen.filter((e) => e.type === 'test.backlog')).toHaveLength(300);
+  });
+});

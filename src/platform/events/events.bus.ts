@@ -36,7 +36,15 @@ export interface EventSubscriber {
 }
 
 const MAX_ATTEMPTS = 10;
-const BATCH = 200;
+/** Small batches keep commit → emit latency low: a batch's after-commit work waits for its commit. */
+const BATCH = 25;
+/** Concurrent dispatch passes per process; rows are claimed with SKIP LOCKED, so they never overlap. */
+const CONCURRENCY = 4;
+
+/** jsonb cannot hold U+0000; a NUL from a client (a user agent, a message) must not fail the action. */
+function jsonWithoutNul(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' ? v.replaceAll('\u0000', '') : v));
+}
 
 /**
  * Transactional outbox: services record events on their own transaction; after commit the
@@ -80,8 +88,8 @@ export class EventBus {
         actor_id: event.actorId,
         user_ids: event.userIds,
         pet_id: event.petId,
-        data: JSON.stringify(event.data),
-        context: JSON.stringify(event.context),
+        data: jsonWithoutNul(event.data),
+        context: jsonWithoutNul(event.context),
         created_at: event.createdAt,
         dispatched_at: null,
         last_error: null,
@@ -138,10 +146,14 @@ export class EventBus {
   }
 
   private async drainLoop(): Promise<void> {
-    try {
+    const pass = async () => {
       while ((await this.dispatchBatch()) === BATCH) {
         // a full batch means more may be waiting
       }
+    };
+    try {
+      const first = await this.dispatchBatch();
+      if (first === BATCH) await Promise.all(Array.from({ length: CONCURRENCY }, pass));
     } catch (err) {
       this.logger.error({ err }, 'event dispatch failed');
     }
