@@ -126,7 +126,7 @@ describe('a payment, live in two tabs', () => {
     expect(await nextEvent(tab1, 'notification:read', (p) => p.notificationIds === 'all')).toMatchObject({ unreadCount: 0 });
   });
 
-  it('pushes the same notification id again when a later subscriber made the event re-dispatch, and stores it once', async () => {
+  it('pushes once and stores once when a later subscriber failed and the event was re-dispatched', async () => {
     let failures = 1;
     t.deps.events.subscribe({
       name: 'flaky-after-notifications',
@@ -143,8 +143,8 @@ describe('a payment, live in two tabs', () => {
     const first = await nextEvent(socket, 'notification', (p) => p.data?.petId === petId);
     await pause(150);
     const pushes = socket.received.filter((r) => r.event === 'notification' && r.payload.data?.petId === petId);
-    expect(pushes.length).toBe(2);
-    expect(pushes[1].payload.id).toBe(first.id);
+    expect(pushes.length).toBe(1);
+    expect(pushes[0].payload.id).toBe(first.id);
     const stored = await t.deps.db.selectFrom('notifications').select('id').where('user_id', '=', alice.id).where('type', '=', 'pet_evolved').execute();
     expect(stored).toEqual([{ id: first.id }]);
   });
