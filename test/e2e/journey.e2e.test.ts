@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { generate } from 'otplib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -65,6 +65,7 @@ async function balanceOf(page: Page): Promise<string> {
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
+  for (const who of ['alice', 'bob']) rmSync(`${SHOTS}failure-${who}.png`, { force: true });
   // Both browsers share one IP, so the per-IP strict tier (sign-up, sign-in, refresh) gets headroom.
   server = await startServer({ RATE_LIMIT_STRICT: '60' });
   browser = await launchChromium();
