@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
+import { generate } from 'otplib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './browser.js';
@@ -64,7 +65,9 @@ async function balanceOf(page: Page): Promise<string> {
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  server = await startServer();
+  for (const who of ['alice', 'bob']) rmSync(`${SHOTS}failure-${who}.png`, { force: true });
+  // Both browsers share one IP, so the per-IP strict tier (sign-up, sign-in, refresh) gets headroom.
+  server = await startServer({ RATE_LIMIT_STRICT: '60' });
   browser = await launchChromium();
   aliceCtx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-US' });
   bobCtx = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'en-US' });
@@ -213,13 +216,33 @@ describe('a new user plays StreakPets in the browser', () => {
     await shot(a, 'e2e-07-activity');
   });
 
-  step('switches to Japanese and sees the UI in Japanese, kept after a reload', async () => {
+  step('turns on two-step verification, signs out, and signs back in with a recovery code', async () => {
     await a.getByRole('link', { name: 'Settings', exact: true }).click();
-    await a.getByRole('heading', { name: 'Settings' }).waitFor();
     await a.getByRole('button', { name: 'Set up' }).click();
     await a.getByRole('img', { name: 'QR code for your authenticator app' }).waitFor();
     await shot(a, 'e2e-08a-settings-2fa');
-    await a.getByRole('button', { name: 'Cancel' }).click();
+    const secret = (await a.locator('.form code.wrap').innerText()).trim();
+    await a.getByLabel('Verification code').fill(await generate({ secret }));
+    await a.getByRole('button', { name: 'Turn on' }).click();
+    await a.locator('.codes code').first().waitFor();
+    const codes = await a.locator('.codes code').allInnerTexts();
+    expect(codes.length).toBeGreaterThan(0);
+    await a.getByRole('button', { name: 'I saved them' }).click();
+    await a.getByText('On', { exact: true }).waitFor();
+    await a.getByRole('button', { name: 'Sign out' }).first().click();
+    await a.getByRole('heading', { name: 'Welcome back!' }).waitFor();
+    await a.getByLabel('Email').fill(alice.email);
+    await a.getByLabel('Password').fill(PASSWORD);
+    await a.getByRole('button', { name: 'Sign in' }).click();
+    await a.getByRole('heading', { name: 'Two-step verification' }).waitFor();
+    await a.getByLabel('Verification code').fill(codes[0]);
+    await a.getByRole('button', { name: 'Verify' }).click();
+    await a.getByRole('heading', { name: /Mochi/ }).waitFor();
+  });
+
+  step('switches to Japanese and sees the UI in Japanese, kept after a reload', async () => {
+    await a.getByRole('link', { name: 'Settings', exact: true }).click();
+    await a.getByRole('heading', { name: 'Settings' }).waitFor();
     await a.getByTestId('locale-ja').check();
     await a.getByRole('heading', { name: '設定' }).waitFor();
     await a.getByRole('link', { name: 'ペット' }).first().waitFor();

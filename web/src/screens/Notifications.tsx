@@ -6,6 +6,7 @@ import { api } from '../api';
 import { Badge, Button, Card, Empty, ErrorBox, Spinner } from '../components/ui';
 import { formatRelative } from '../format';
 import { listOf, normalizeNotification, obj, type Notification } from '../model';
+import { Link } from '../router';
 
 export const NOTIFICATION_TYPES = [
   'payment_received',
@@ -99,15 +100,31 @@ function Preferences() {
   );
 }
 
+/** Where a notification leads: the wallet for money, the requests tab for requests, the pet for pet news. */
+function targetOf(n: Notification): string | null {
+  if (n.type.startsWith('intent_')) return '/wallet?tab=requests';
+  if (n.type.startsWith('payment_') || n.type.startsWith('transaction_')) return '/wallet';
+  if (n.type.startsWith('pet_') || n.type.startsWith('streak_')) return '/';
+  if (n.type === 'security_alert') return '/settings';
+  return null;
+}
+
 function Item({ n, onRead }: { n: Notification; onRead(): void }) {
   const { t } = useTranslation();
+  const target = targetOf(n);
   return (
     <li className={`notif${n.readAt ? '' : ' unread'} prio-${n.priority}`} data-testid="notification">
       <span className="notif-icon" aria-hidden="true">
         <Icon name={ICON[n.type] ?? 'bell'} />
       </span>
       <div className="notif-main">
-        <strong>{n.title || t(`notificationTypes.${n.type}`, { defaultValue: n.type })}</strong>
+        {target ? (
+          <Link to={target} className="notif-link" onClick={() => !n.readAt && onRead()}>
+            <strong>{n.title || t(`notificationTypes.${n.type}`, { defaultValue: n.type })}</strong>
+          </Link>
+        ) : (
+          <strong>{n.title || t(`notificationTypes.${n.type}`, { defaultValue: n.type })}</strong>
+        )}
         {n.body ? <p>{n.body}</p> : null}
         <small className="muted">
           {formatRelative(n.createdAt)}

@@ -8,6 +8,7 @@ import { Badge, Button, Card, Empty, ErrorBox, Field, fieldErrors, Spinner, useT
 import { formatDateTime, formatRelative } from '../format';
 import { currentLocale, LOCALES, NATIVE_NAMES, switchLocale, type Locale } from '../i18n';
 import { listOf, obj, str } from '../model';
+import { navigate } from '../router';
 
 function Profile() {
   const { t } = useTranslation();
@@ -261,7 +262,7 @@ export function SettingsScreen() {
     <div className="settings">
       <div className="page-head">
         <h1>{t('settings.title')}</h1>
-        <Button variant="secondary" onClick={() => void signOut()}>
+        <Button variant="secondary" onClick={() => void signOut().then(() => navigate('/signin', { replace: true }))}>
           {t('settings.signOut')}
         </Button>
       </div>
