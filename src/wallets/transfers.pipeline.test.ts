@@ -190,7 +190,7 @@ describe('concurrency', () => {
       .where('status', '=', 'confirmed')
       .executeTakeFirstOrThrow();
     expect(ledger).toEqual({ sum: '15000000', nonces: '10' });
-  });
+  }, 120_000);
 
   it('the same Idempotency-Key sent 20 times concurrently makes one transfer', async () => {
     const alice = await createUser(t.deps);
