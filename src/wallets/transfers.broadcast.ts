@@ -15,7 +15,8 @@ import { withTransaction } from '../platform/db/db.transaction.js';
 import { erc20Abi } from '../chain/chain.contracts.js';
 import { requireChain, type ChainContext } from './wallets.chain.js';
 import { JOBS, type WalletsCore } from './wallets.core.js';
-import { recordTransferEvent } from './wallets.events.js';
+import { decimalsOf, recordTransferEvent } from './wallets.events.js';
+import { formatAmount } from './wallets.amounts.js';
 import { walletsRepo } from './wallets.repo.js';
 import { transactionsRepo, type TransactionRow } from './transactions.repo.js';
 
@@ -184,6 +185,15 @@ export async function finalizeRow(
       error: ok ? null : 'error' in outcome ? outcome.error : 'reverted',
     });
     await recordTransferEvent(core, trx, updated, ok ? 'transfer.confirmed' : 'transfer.failed');
+    if (ok && updated.type === 'faucet' && updated.to_wallet_id) {
+      await core.deps.events.record(trx, {
+        type: 'wallet.funded',
+        actorId: updated.to_user_id,
+        userIds: updated.to_user_id ? [updated.to_user_id] : [],
+        petId: updated.pet_id,
+        data: { walletId: updated.to_wallet_id, address: updated.to_address, amount: formatAmount(updated.amount, decimalsOf(core, updated.token)) },
+      });
+    }
     for (const hook of core.finalizeHooks) await hook(trx, updated);
     return updated;
   });

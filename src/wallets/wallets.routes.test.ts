@@ -76,6 +76,8 @@ describe('wallets', () => {
     expect(Number(detail.gasUsed)).toBeGreaterThan(21_000);
     expect(BigInt(detail.gasFee)).toBeGreaterThan(0n);
 
+    const funded = await t.deps.db.selectFrom('domain_events').select(['data', 'user_ids']).where('type', '=', 'wallet.funded').execute();
+    expect(funded).toEqual([{ data: { walletId: wallet.id, address: wallet.address, amount: '250.5' }, user_ids: [alice.id] }]);
     const again = await t.app.inject({ method: 'POST', url: '/api/v1/wallets/faucet', headers: alice.auth, payload: {} });
     expect(again.statusCode).toBe(429);
     expect(again.json().code).toBe('faucet_cooldown');
