@@ -7,7 +7,7 @@ import { deployTestContracts } from '../../src/chain/chain.deploy.js';
 
 const SENDERS = 30;
 const PER_SENDER = 8;
-const CONCURRENCY = 32;
+const CONCURRENCY = Number(process.env.BENCH_TRANSFER_CONCURRENCY ?? 32);
 const RAW_TRANSFERS = 300;
 
 function percentile(values: number[], p: number): number {

@@ -266,6 +266,19 @@ export const transactionsRepo = {
     return { byStatusType, totals };
   },
 
+  /** Other wallets with rows in a status right now (a job for one wallet also serves these, in parallel). */
+  async walletsWith(db: Executor, status: 'queued' | 'pending', limit: number): Promise<string[]> {
+    const rows = await db
+      .selectFrom('transactions')
+      .select('from_wallet_id')
+      .distinct()
+      .where('status', '=', status)
+      .where('from_wallet_id', 'is not', null)
+      .limit(limit)
+      .execute();
+    return rows.map((r) => r.from_wallet_id!);
+  },
+
   /** Wallets with rows stuck queued or pending for longer than the given seconds (the reconciler re-drives them). */
   async staleWallets(db: Executor, olderThanSeconds: number) {
     return db

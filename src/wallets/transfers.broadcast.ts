@@ -26,6 +26,8 @@ export const GAS_LIMITS = { erc20_transfer: 120_000n, mint: 120_000n, native: 21
 export const GAS_MIN_BALANCE = parseEther('0.002');
 export const GAS_TOPUP = parseEther('0.01');
 const BATCH = 50;
+/** How many other wallets one broadcast or confirmation job also serves. */
+const FAN_OUT = 8;
 const FEE_CACHE_MS = 2000;
 /** The watcher waits briefly in-process for a just-sent transaction before re-scheduling itself (a local chain mines at once). */
 const SHORT_WAIT_ROUNDS = 4;
@@ -288,6 +290,21 @@ export async function topUpGas(core: WalletsCore, walletId: string, need = 0n): 
     await deps.jobs.enqueue(JOBS.broadcast, { walletId: chain.treasury.walletId }, { trx });
     return row;
   });
+}
+
+/**
+ * Runs a per-wallet step for the job's wallet and, in parallel, for up to FAN_OUT other wallets in
+ * the same state: wallets never share a nonce or a row lock, so one job runner serves many wallets
+ * at once, and a wallet another runner is already serving is simply found empty.
+ */
+export async function fanOut(core: WalletsCore, walletId: string, status: 'queued' | 'pending', step: (walletId: string) => Promise<void>): Promise<void> {
+  const others = (await transactionsRepo.walletsWith(core.deps.db, status, FAN_OUT)).filter((id) => id !== walletId);
+  const results = await Promise.allSettled([walletId, ...others].map((id) => step(id)));
+  const mine = results[0];
+  if (mine.status === 'rejected') throw mine.reason;
+  for (const r of results.slice(1)) {
+    if (r.status === 'rejected') core.deps.logger.warn({ reason: String((r.reason as Error)?.message ?? r.reason).split('\n')[0] }, 'parallel wallet step failed; its own job retries it');
+  }
 }
 
 /** Re-drives rows left queued or pending by a crash or a lost job (runs every minute). */
