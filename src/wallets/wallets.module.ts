@@ -95,14 +95,14 @@ function registerJobs(core: WalletsCore): void {
     retryLimit: 10,
     retryDelaySeconds: 1,
     batchSize: 20,
-    handler: async ({ walletId }) => fanOut(core, walletId, 'queued', (id) => broadcastWallet(core, id)),
+    handler: async ({ walletId }) => fanOut(core, walletId, 'queued', (id, primary) => broadcastWallet(core, id, primary)),
   });
   jobs.register<{ walletId: string }>({
     name: JOBS.confirm,
     retryLimit: 20,
     retryDelaySeconds: 1,
     batchSize: 20,
-    handler: async ({ walletId }) => fanOut(core, walletId, 'pending', (id) => confirmWallet(core, id)),
+    handler: async ({ walletId }) => fanOut(core, walletId, 'pending', (id, primary) => confirmWallet(core, id, primary)),
   });
   jobs.register<{ walletId: string; need?: string }>({
     name: JOBS.gasTopUp,
