@@ -34,7 +34,7 @@ create table chain_deployments (
 create table transactions (
   id uuid primary key,
   hash text unique check (hash ~ '^0x[0-9a-f]{64}$'),
-  type text not null check (type in ('purchase', 'transfer', 'evolution', 'gift', 'basename', 'bulk', 'faucet', 'gas', 'external')),
+  type text not null check (type in ('purchase', 'transfer', 'evolution', 'gift', 'basename', 'bulk', 'faucet', 'gas')),
   status text not null check (status in ('queued', 'pending', 'confirmed', 'failed')),
   call text not null check (call in ('erc20_transfer', 'mint', 'native', 'external')),
   chain_id integer not null,

@@ -25,9 +25,10 @@ function sources(): Record<string, string> {
   return out;
 }
 
+/** The stamp: sources, settings and the solc package version (read from package.json, so checking never loads the compiler). */
 function sourcesHash(src: Record<string, string>): string {
-  const solc = require('solc') as { version(): string };
-  const h = createHash('sha256').update(solc.version()).update(EVM_VERSION);
+  const solcVersion = (require('solc/package.json') as { version: string }).version;
+  const h = createHash('sha256').update(solcVersion).update(EVM_VERSION);
   for (const [name, text] of Object.entries(src)) h.update(name).update('\0').update(text).update('\0');
   return h.digest('hex');
 }

@@ -175,7 +175,11 @@ export const transactionsRepo = {
     await db.updateTable('transactions').set({ metadata: JSON.stringify(metadata), updated_at: new Date() }).where('id', '=', id).execute();
   },
 
-  /** Outgoing token amounts not yet reflected on chain: queued rows, and pending rows with nonce ≥ the chain's nonce. */
+  /**
+   * Outgoing token amounts not reflected in a chain snapshot taken when the wallet's nonce was
+   * chainNonce: queued rows, and sent rows (pending or confirmed) with a nonce at or above it.
+   * The snapshot may be older than the ledger: rows confirmed since are still subtracted.
+   */
   async inFlightOutgoing(db: Executor, walletId: string, tokenAddress: string, chainNonce: bigint): Promise<bigint> {
     const row = await db
       .selectFrom('transactions')
@@ -184,7 +188,10 @@ export const transactionsRepo = {
       .where('token_address', '=', tokenAddress.toLowerCase())
       .where('call', '=', 'erc20_transfer')
       .where((eb) =>
-        eb.or([eb('status', '=', 'queued'), eb.and([eb('status', '=', 'pending'), eb('nonce', '>=', chainNonce.toString())])]),
+        eb.or([
+          eb('status', '=', 'queued'),
+          eb.and([eb('status', 'in', ['pending', 'confirmed']), eb('nonce', '>=', chainNonce.toString())]),
+        ]),
       )
       .executeTakeFirstOrThrow();
     return BigInt(row.total);
@@ -257,6 +264,19 @@ export const transactionsRepo = {
       .groupBy('token')
       .execute();
     return { byStatusType, totals };
+  },
+
+  /** Other wallets with rows in a status right now (a job for one wallet also serves these, in parallel). */
+  async walletsWith(db: Executor, status: 'queued' | 'pending', limit: number): Promise<string[]> {
+    const rows = await db
+      .selectFrom('transactions')
+      .select('from_wallet_id')
+      .distinct()
+      .where('status', '=', status)
+      .where('from_wallet_id', 'is not', null)
+      .limit(limit)
+      .execute();
+    return rows.map((r) => r.from_wallet_id!);
   },
 
   /** Wallets with rows stuck queued or pending for longer than the given seconds (the reconciler re-drives them). */

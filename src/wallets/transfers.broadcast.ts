@@ -15,7 +15,8 @@ import { withTransaction } from '../platform/db/db.transaction.js';
 import { erc20Abi } from '../chain/chain.contracts.js';
 import { requireChain, type ChainContext } from './wallets.chain.js';
 import { JOBS, type WalletsCore } from './wallets.core.js';
-import { recordTransferEvent } from './wallets.events.js';
+import { decimalsOf, recordTransferEvent } from './wallets.events.js';
+import { formatAmount } from './wallets.amounts.js';
 import { walletsRepo } from './wallets.repo.js';
 import { transactionsRepo, type TransactionRow } from './transactions.repo.js';
 
@@ -25,6 +26,8 @@ export const GAS_LIMITS = { erc20_transfer: 120_000n, mint: 120_000n, native: 21
 export const GAS_MIN_BALANCE = parseEther('0.002');
 export const GAS_TOPUP = parseEther('0.01');
 const BATCH = 50;
+/** How many other wallets one broadcast or confirmation job also serves. */
+const FAN_OUT = 8;
 const FEE_CACHE_MS = 2000;
 /** The watcher waits briefly in-process for a just-sent transaction before re-scheduling itself (a local chain mines at once). */
 const SHORT_WAIT_ROUNDS = 4;
@@ -95,7 +98,7 @@ async function sendRaw(core: WalletsCore, walletId: string, raw: Hex): Promise<v
  * job) before anything leaves the process: a crash after this commit is recovered by re-sending
  * the same bytes, never by signing again with another nonce. Answers the signed bytes to send.
  */
-export async function signQueued(core: WalletsCore, walletId: string): Promise<{ signed: Hex[]; more: boolean }> {
+export async function signQueued(core: WalletsCore, walletId: string, primary = true): Promise<{ signed: Hex[]; more: boolean }> {
   const chain = requireChain(core.chain);
   const { deps } = core;
   const wallet = await walletsRepo.byId(deps.db, walletId);
@@ -112,6 +115,7 @@ export async function signQueued(core: WalletsCore, walletId: string): Promise<{
     const need = BigInt(Math.min(queued.n, BATCH)) * GAS_LIMITS.erc20_transfer * fees.maxFeePerGas;
     const gas = await deps.chain.publicClient.getBalance({ address: wallet.address as Address });
     if (gas < need) {
+      if (!primary) return { signed: [], more: false };
       await deps.jobs.enqueue(JOBS.gasTopUp, { walletId, need: need.toString() });
       await deps.jobs.enqueue(JOBS.broadcast, { walletId }, { startAfterSeconds: 1 });
       return { signed: [], more: false };
@@ -139,8 +143,8 @@ export async function signQueued(core: WalletsCore, walletId: string): Promise<{
 }
 
 /** The broadcast job: signs the wallet's queued rows (signQueued), sends them, and asks the watcher to look now. */
-export async function broadcastWallet(core: WalletsCore, walletId: string): Promise<void> {
-  const { signed, more } = await signQueued(core, walletId);
+export async function broadcastWallet(core: WalletsCore, walletId: string, primary = true): Promise<void> {
+  const { signed, more } = await signQueued(core, walletId, primary);
   for (const raw of signed) await sendRaw(core, walletId, raw);
   if (signed.length) await core.deps.jobs.enqueue(JOBS.confirm, { walletId });
   if (more) await core.deps.jobs.enqueue(JOBS.broadcast, { walletId });
@@ -184,6 +188,15 @@ export async function finalizeRow(
       error: ok ? null : 'error' in outcome ? outcome.error : 'reverted',
     });
     await recordTransferEvent(core, trx, updated, ok ? 'transfer.confirmed' : 'transfer.failed');
+    if (ok && updated.type === 'faucet' && updated.to_wallet_id) {
+      await core.deps.events.record(trx, {
+        type: 'wallet.funded',
+        actorId: updated.to_user_id,
+        userIds: updated.to_user_id ? [updated.to_user_id] : [],
+        petId: updated.pet_id,
+        data: { walletId: updated.to_wallet_id, address: updated.to_address, amount: formatAmount(updated.amount, decimalsOf(core, updated.token)) },
+      });
+    }
     for (const hook of core.finalizeHooks) await hook(trx, updated);
     return updated;
   });
@@ -195,7 +208,7 @@ export async function finalizeRow(
  * node does not know is re-sent from its stored signed bytes; one whose nonce the chain has
  * already used for something else can never land and fails. Re-schedules itself while rows remain.
  */
-export async function confirmWallet(core: WalletsCore, walletId: string): Promise<void> {
+export async function confirmWallet(core: WalletsCore, walletId: string, primary = true): Promise<void> {
   let rows = await transactionsRepo.pendingForWallet(core.deps.db, walletId, 200);
   for (let round = 0; rows.length && round < SHORT_WAIT_ROUNDS; round++) {
     const waiting = await confirmRows(core, walletId, rows, round === 0);
@@ -203,7 +216,7 @@ export async function confirmWallet(core: WalletsCore, walletId: string): Promis
     rows = waiting;
     await new Promise((r) => setTimeout(r, SHORT_WAIT_MS));
   }
-  if (rows.length) await core.deps.jobs.enqueue(JOBS.confirm, { walletId }, { startAfterSeconds: 1 });
+  if (rows.length && primary) await core.deps.jobs.enqueue(JOBS.confirm, { walletId }, { startAfterSeconds: 1 });
 }
 
 /** One pass of the watcher over some pending rows; answers those still waiting for (enough) confirmations. */
@@ -278,6 +291,27 @@ export async function topUpGas(core: WalletsCore, walletId: string, need = 0n): 
     await deps.jobs.enqueue(JOBS.broadcast, { walletId: chain.treasury.walletId }, { trx });
     return row;
   });
+}
+
+/**
+ * Runs a per-wallet step for the job's wallet and, in parallel, for up to FAN_OUT other wallets in
+ * the same state: wallets never share a nonce or a row lock, so one job runner serves many wallets
+ * at once, and a wallet another runner is already serving is simply found empty. Only the job's own
+ * wallet re-schedules itself (every busy wallet has its own job), so jobs never multiply.
+ */
+export async function fanOut(
+  core: WalletsCore,
+  walletId: string,
+  status: 'queued' | 'pending',
+  step: (walletId: string, primary: boolean) => Promise<void>,
+): Promise<void> {
+  const others = (await transactionsRepo.walletsWith(core.deps.db, status, FAN_OUT)).filter((id) => id !== walletId);
+  const results = await Promise.allSettled([walletId, ...others].map((id) => step(id, id === walletId)));
+  const mine = results[0];
+  if (mine.status === 'rejected') throw mine.reason;
+  for (const r of results.slice(1)) {
+    if (r.status === 'rejected') core.deps.logger.warn({ reason: String((r.reason as Error)?.message ?? r.reason).split('\n')[0] }, 'parallel wallet step failed; its own job retries it');
+  }
 }
 
 /** Re-drives rows left queued or pending by a crash or a lost job (runs every minute). */

@@ -86,6 +86,19 @@ describe('POST /transfers validation', () => {
     expect(await ledgerCount()).toBe(before);
   });
 
+  it('never spends from someone else\'s wallet, not even for an admin', async () => {
+    const admin = await createUser(t.deps, { role: 'admin' });
+    const mine = await walletOf(alice);
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/transfers',
+      headers: admin.auth,
+      payload: { fromWalletId: mine.id, to: '0x000000000000000000000000000000000000dEaD', amount: '1' },
+    });
+    expect(res.statusCode).toBe(404);
+    expect(res.json().code).toBe('wallet_not_found');
+  });
+
   it('rejects a transfer the wallet cannot afford', async () => {
     const res = await t.app.inject({
       method: 'POST',
@@ -190,7 +203,7 @@ describe('concurrency', () => {
       .where('status', '=', 'confirmed')
       .executeTakeFirstOrThrow();
     expect(ledger).toEqual({ sum: '15000000', nonces: '10' });
-  });
+  }, 120_000);
 
   it('the same Idempotency-Key sent 20 times concurrently makes one transfer', async () => {
     const alice = await createUser(t.deps);

@@ -64,16 +64,56 @@ export interface QueueTransferInput {
   context?: ActorContext;
 }
 
-/** Spendable token balance under the wallet lock: on-chain balance minus queued and not-yet-mined outgoing rows. */
-async function availableBalance(core: WalletsCore, trx: Tx, wallet: WalletRow): Promise<bigint> {
+interface ChainSnapshot {
+  balance: bigint;
+  nonce: bigint;
+}
+const SNAPSHOT_TTL_MS = 1000;
+/** A shortfall seen in a snapshot older than this is re-checked against the chain before refusing. */
+const RECHECK_AFTER_MS = 250;
+interface CachedSnapshot {
+  at: number;
+  value: Promise<ChainSnapshot>;
+}
+const snapshots = new WeakMap<WalletsCore, Map<string, CachedSnapshot>>();
+
+/** A wallet's token balance and nonce read at one block; cached for a second unless fresh is asked for. */
+function chainSnapshot(core: WalletsCore, wallet: WalletRow, fresh: boolean): CachedSnapshot {
   const chain = requireChain(core.chain);
-  const client = core.deps.chain.publicClient;
-  const block = await client.getBlockNumber({ cacheTime: 0 });
-  const [balance, nonce] = await Promise.all([
-    tokenBalance(core.deps.chain, chain.token.address, wallet.address as Address, block),
-    client.getTransactionCount({ address: wallet.address as Address, blockNumber: block }),
-  ]);
-  return balance - (await transactionsRepo.inFlightOutgoing(trx, wallet.id, chain.token.address, BigInt(nonce)));
+  let cache = snapshots.get(core);
+  if (!cache) snapshots.set(core, (cache = new Map()));
+  const hit = cache.get(wallet.id);
+  if (!fresh && hit && Date.now() - hit.at < SNAPSHOT_TTL_MS) return hit;
+  const value = (async () => {
+    const client = core.deps.chain.publicClient;
+    const block = await client.getBlockNumber({ cacheTime: 0 });
+    const [balance, nonce] = await Promise.all([
+      tokenBalance(core.deps.chain, chain.token.address, wallet.address as Address, block),
+      client.getTransactionCount({ address: wallet.address as Address, blockNumber: block }),
+    ]);
+    return { balance, nonce: BigInt(nonce) };
+  })();
+  value.catch(() => cache.delete(wallet.id));
+  const entry = { at: Date.now(), value };
+  cache.set(wallet.id, entry);
+  if (cache.size > 10_000) cache.clear();
+  return entry;
+}
+
+/**
+ * Spendable token balance, computed under the wallet lock: a chain snapshot (balance and nonce at
+ * one block, up to a second old) minus every outgoing row the snapshot cannot reflect yet. A stale
+ * snapshot can only under-state what is spendable, so an older shortfall is re-checked fresh.
+ */
+async function availableBalance(core: WalletsCore, trx: Tx, wallet: WalletRow, amount: bigint): Promise<bigint> {
+  const chain = requireChain(core.chain);
+  let entry = chainSnapshot(core, wallet, false);
+  for (;;) {
+    const snap = await entry.value;
+    const available = snap.balance - (await transactionsRepo.inFlightOutgoing(trx, wallet.id, chain.token.address, snap.nonce));
+    if (available >= amount || Date.now() - entry.at < RECHECK_AFTER_MS) return available;
+    entry = chainSnapshot(core, wallet, true);
+  }
 }
 
 /**
@@ -86,6 +126,7 @@ export async function queueTransfer(core: WalletsCore, trx: Tx, input: QueueTran
   const chain = requireChain(core.chain);
   if (input.amount <= 0n) throw walletError('invalid_amount', { value: '0' });
   if (input.to.address === input.from.address) throw walletError('self_transfer');
+  void chainSnapshot(core, input.from, false);
   if (input.userId) {
     const user = await walletsRepo.lockUser(trx, input.userId);
     if (user && user.kyc_status !== 'verified') {
@@ -102,7 +143,7 @@ export async function queueTransfer(core: WalletsCore, trx: Tx, input: QueueTran
   }
   const wallet = await walletsRepo.lock(trx, input.from.id);
   if (!wallet) throw walletError('wallet_not_found');
-  const available = await availableBalance(core, trx, wallet);
+  const available = await availableBalance(core, trx, wallet, input.amount);
   if (available < input.amount) {
     throw walletError('insufficient_balance', {
       available: formatAmount(available > 0n ? available : 0n, chain.token.decimals),

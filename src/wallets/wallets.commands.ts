@@ -79,7 +79,7 @@ export function walletCommands(core: WalletsCore): ChatCommand[] {
         .values({
           code,
           user_id: ctx.user.id,
-          request: JSON.stringify({ to, amount: amount.toString(), fromWalletId: from.id }),
+          request: JSON.stringify({ to: recipient.address, label: to, amount: amount.toString(), fromWalletId: from.id }),
           expires_at: new Date(Date.now() + CONFIRM_MINUTES * 60_000),
           used_at: null,
         })
@@ -108,11 +108,11 @@ export function walletCommands(core: WalletsCore): ChatCommand[] {
           .returning(['request'])
           .executeTakeFirst();
         if (!pending) throw new ChatCommandUsageError('wallets.chat.confirmUnknown', { code, minutes: CONFIRM_MINUTES });
-        const request = pending.request as { to: string; amount: string; fromWalletId: string };
+        const request = pending.request as { to: string; label: string; amount: string; fromWalletId: string };
         const from = (await walletsRepo.byId(trx, request.fromWalletId))!;
         const to = await resolveRecipient(core, trx, request.to);
         const queued = await queueTransfer(core, trx, { from, to, amount: BigInt(request.amount), type: 'transfer', userId: ctx.user.id, metadata: { via: 'chat' }, context: ctx });
-        return { queued, label: request.to };
+        return { queued, label: request.label };
       });
       const dto = transactionDto(core, row.queued);
       return {

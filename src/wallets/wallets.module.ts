@@ -5,7 +5,7 @@ import type { RequestContext } from '../platform/http/http.context.js';
 import { KeyVault } from './wallets.crypto.js';
 import { resolveChainContext, type ChainContext } from './wallets.chain.js';
 import { JOBS, type WalletsCore } from './wallets.core.js';
-import { broadcastWallet, confirmWallet, reconcile, topUpGas } from './transfers.broadcast.js';
+import { broadcastWallet, confirmWallet, fanOut, reconcile, topUpGas } from './transfers.broadcast.js';
 import { queueTransfer, resolveRecipient, sendTransfer, type QueueTransferInput, type Recipient } from './transfers.service.js';
 import { createPetWallet, ensureUserWallet, faucet, getWallet, listMyWallets } from './wallets.service.js';
 import { getTransaction, listTransactions, recordTransaction, refreshTransaction } from './transactions.service.js';
@@ -95,14 +95,14 @@ function registerJobs(core: WalletsCore): void {
     retryLimit: 10,
     retryDelaySeconds: 1,
     batchSize: 20,
-    handler: async ({ walletId }) => broadcastWallet(core, walletId),
+    handler: async ({ walletId }) => fanOut(core, walletId, 'queued', (id, primary) => broadcastWallet(core, id, primary)),
   });
   jobs.register<{ walletId: string }>({
     name: JOBS.confirm,
     retryLimit: 20,
     retryDelaySeconds: 1,
     batchSize: 20,
-    handler: async ({ walletId }) => confirmWallet(core, walletId),
+    handler: async ({ walletId }) => fanOut(core, walletId, 'pending', (id, primary) => confirmWallet(core, id, primary)),
   });
   jobs.register<{ walletId: string; need?: string }>({
     name: JOBS.gasTopUp,

@@ -76,6 +76,8 @@ describe('wallets', () => {
     expect(Number(detail.gasUsed)).toBeGreaterThan(21_000);
     expect(BigInt(detail.gasFee)).toBeGreaterThan(0n);
 
+    const funded = await t.deps.db.selectFrom('domain_events').select(['data', 'user_ids']).where('type', '=', 'wallet.funded').execute();
+    expect(funded).toEqual([{ data: { walletId: wallet.id, address: wallet.address, amount: '250.5' }, user_ids: [alice.id] }]);
     const again = await t.app.inject({ method: 'POST', url: '/api/v1/wallets/faucet', headers: alice.auth, payload: {} });
     expect(again.statusCode).toBe(429);
     expect(again.json().code).toBe('faucet_cooldown');
@@ -104,6 +106,7 @@ describe('wallets', () => {
     expect(logs).not.toContain(t.deps.infra.walletMasterKey);
   });
 });
+
 
 describe('wallets created for users and pets', () => {
   it('gives a newly registered user a wallet when auth.registered is dispatched', async () => {
@@ -138,5 +141,20 @@ describe('wallets created for users and pets', () => {
     expect(list.map((w: { kind: string }) => w.kind)).toEqual(['pet', 'user']);
     const bad = await t.app.inject({ method: 'POST', url: '/api/v1/wallets', headers: owner.auth, payload: { kind: 'user' } });
     expect(bad.statusCode).toBe(422);
+  });
+});
+
+describe('OpenAPI', () => {
+  it('documents the wallet routes in a valid OpenAPI 3.1 document', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/api/v1/openapi.json' });
+    expect(res.statusCode).toBe(200);
+    const doc = res.json();
+    for (const path of ['/api/v1/chain', '/api/v1/wallets', '/api/v1/wallets/faucet', '/api/v1/transfers', '/api/v1/transactions', '/api/v1/transactions/{hashOrId}', '/api/v1/basenames', '/api/v1/basenames/check', '/api/v1/intents', '/api/v1/intents/{id}/fund']) {
+      expect(doc.paths[path], path).toBeDefined();
+    }
+    const { Validator } = await import('@seriousme/openapi-schema-validator');
+    const result = await new Validator().validate(doc);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
   });
 });

@@ -78,7 +78,7 @@ export const transferBody = z
   .strict();
 export type TransferBody = z.infer<typeof transferBody>;
 
-const txType = z.enum(['purchase', 'transfer', 'evolution', 'gift', 'basename', 'bulk', 'faucet', 'gas', 'external']);
+const txType = z.enum(['purchase', 'transfer', 'evolution', 'gift', 'basename', 'bulk', 'faucet', 'gas']);
 const txStatus = z.enum(['queued', 'pending', 'confirmed', 'failed']);
 export const transactionsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(50),

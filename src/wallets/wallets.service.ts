@@ -96,11 +96,11 @@ export async function getWallet(core: WalletsCore, ctx: RequestContext, address:
   return (await withBalances(core, [row]))[0];
 }
 
-/** A wallet the caller may spend from: theirs (user or pet wallet); admins may name any non-treasury wallet. */
+/** A wallet the caller may spend from: their user wallet or one of their pets' wallets (never someone else's, admins included). */
 export async function ownWallet(core: WalletsCore, db: Executor, ctx: { user: { id: string; role: string } }, walletId?: string): Promise<WalletRow> {
   if (!walletId) return ensureUserWallet(core, db, ctx.user.id);
   const row = await walletsRepo.byId(db, walletId);
-  if (!row || row.kind === 'treasury' || (row.user_id !== ctx.user.id && ctx.user.role !== 'admin')) throw walletError('wallet_not_found');
+  if (!row || row.kind === 'treasury' || row.user_id !== ctx.user.id) throw walletError('wallet_not_found');
   return row;
 }
 

@@ -5,7 +5,7 @@ type Numeric = ColumnType<string, string | bigint, string | bigint>;
 type BigCounter = ColumnType<string | number, string | number | bigint | undefined, string | number | bigint>;
 
 export type WalletKind = 'user' | 'pet' | 'treasury';
-export type TxType = 'purchase' | 'transfer' | 'evolution' | 'gift' | 'basename' | 'bulk' | 'faucet' | 'gas' | 'external';
+export type TxType = 'purchase' | 'transfer' | 'evolution' | 'gift' | 'basename' | 'bulk' | 'faucet' | 'gas';
 export type TxStatus = 'queued' | 'pending' | 'confirmed' | 'failed';
 export type TxCall = 'erc20_transfer' | 'mint' | 'native' | 'external';
 export type IntentStatus = 'created' | 'funded' | 'executed' | 'cancelled' | 'expired';

@@ -1,0 +1,126 @@
+import { parseEther, type Address, type Hex } from 'viem';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { encodeFunctionData } from 'viem';
+import type { BenchHarness, BenchRow, BenchScenario } from '../harness.js';
+import { erc20Abi } from '../../src/chain/chain.contracts.js';
+import { deployTestContracts } from '../../src/chain/chain.deploy.js';
+
+const SENDERS = 30;
+const PER_SENDER = 8;
+const CONCURRENCY = Number(process.env.BENCH_TRANSFER_CONCURRENCY ?? 32);
+const RAW_TRANSFERS = 300;
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
+}
+
+/** The ceiling: pre-signed ERC-20 transfers from one key straight to the node, sent as fast as it takes them. */
+async function rawErc20Rate(h: BenchHarness): Promise<number> {
+  const chain = h.deps.chain;
+  const account = privateKeyToAccount(generatePrivateKey());
+  await chain.setBalance(account.address, parseEther('100'));
+  const { tokenAddress } = await deployTestContracts(chain, account);
+  const wallet = await chain.walletClient(account);
+  const mint = await wallet.writeContract({ address: tokenAddress, abi: erc20Abi, functionName: 'mint', args: [account.address, 10n ** 12n], account, chain: wallet.chain });
+  await chain.publicClient.waitForTransactionReceipt({ hash: mint, pollingInterval: 20 });
+  const chainId = await chain.chainId();
+  const block = await chain.publicClient.getBlock();
+  const maxFeePerGas = (block.baseFeePerGas ?? 1_000_000_000n) * 2n + 1_000_000_000n;
+  let nonce = await chain.publicClient.getTransactionCount({ address: account.address, blockTag: 'pending' });
+  const signed: Hex[] = [];
+  for (let i = 0; i < RAW_TRANSFERS; i++) {
+    const to = privateKeyToAccount(generatePrivateKey()).address;
+    signed.push(
+      await account.signTransaction({
+        chainId, nonce: nonce++, type: 'eip1559', maxFeePerGas, maxPriorityFeePerGas: 1_000_000_000n, gas: 120_000n, to: tokenAddress,
+        data: encodeFunctionData({ abi: erc20Abi, functionName: 'transfer', args: [to, 1_000n] }),
+      }),
+    );
+  }
+  const started = performance.now();
+  let last: Hex = '0x';
+  for (let i = 0; i < signed.length; i += CONCURRENCY) {
+    const hashes = await Promise.all(signed.slice(i, i + CONCURRENCY).map((raw) => chain.publicClient.sendRawTransaction({ serializedTransaction: raw })));
+    last = hashes[hashes.length - 1];
+  }
+  await chain.publicClient.waitForTransactionReceipt({ hash: last, pollingInterval: 10 });
+  return RAW_TRANSFERS / ((performance.now() - started) / 1000);
+}
+
+/** Transfers through the API: accepted/s and confirmed/s end to end, against the raw ERC-20 ceiling measured in the same run. */
+const scenario: BenchScenario = async (h) => {
+  const ceiling = await rawErc20Rate(h);
+  const post = (path: string, auth: Record<string, string>, body: unknown, key?: string) =>
+    fetch(`${h.baseUrl}/api/v1${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...auth, ...(key ? { 'idempotency-key': key } : {}) },
+      body: JSON.stringify(body),
+    });
+
+  const senders = await Promise.all(Array.from({ length: SENDERS }, () => h.createUser()));
+  const funding = await Promise.all(senders.map(async (u) => (await (await post('/wallets/faucet', u.auth, { amount: '100' })).json()) as { id: string }));
+  const fundIds = funding.map((f) => f.id).filter(Boolean);
+  await waitFor(async () => {
+    const rows = await h.deps.db.selectFrom('transactions').select('status').where('id', 'in', fundIds).execute();
+    return rows.every((r) => r.status === 'confirmed');
+  }, 60_000);
+  const recipient = privateKeyToAccount(generatePrivateKey()).address as Address;
+
+  // Interleaved: the requests in flight come from different users, as real traffic does.
+  const jobs = Array.from({ length: PER_SENDER }, (_, j) => senders.map((u, i) => ({ u, key: `bench-${i}-${j}-${Date.now()}` }))).flat();
+  const latencies: number[] = [];
+  const accepted: string[] = [];
+  let rejected = 0;
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < jobs.length) {
+        const job = jobs[next++];
+        const t0 = performance.now();
+        const res = await post('/transfers', job.u.auth, { to: recipient, amount: '0.01' }, job.key);
+        latencies.push(performance.now() - t0);
+        if (res.status === 202) accepted.push(((await res.json()) as { id: string }).id);
+        else {
+          rejected++;
+          await res.arrayBuffer();
+        }
+      }
+    }),
+  );
+  const acceptSeconds = (performance.now() - started) / 1000;
+  await waitFor(async () => {
+    const rows = await h.deps.db.selectFrom('transactions').select('status').where('id', 'in', accepted).execute();
+    return rows.every((r) => r.status === 'confirmed' || r.status === 'failed');
+  }, 120_000);
+  const confirmSeconds = (performance.now() - started) / 1000;
+  const confirmed = (await h.deps.db.selectFrom('transactions').select('id').where('id', 'in', accepted).where('status', '=', 'confirmed').execute()).length;
+
+  const acceptedRate = accepted.length / acceptSeconds;
+  const confirmedRate = confirmed / confirmSeconds;
+  const p99 = percentile(latencies, 99);
+  const notes = `${jobs.length} transfers from ${SENDERS} wallets, ${CONCURRENCY} in flight; ${rejected} rejected`;
+  const rows: BenchRow[] = [
+    { scenario: 'transfers', metric: 'raw anvil ERC-20 transfers/s (ceiling)', value: Math.round(ceiling), unit: 'tx/s', notes: `${RAW_TRANSFERS} pre-signed transfers from one key` },
+    { scenario: 'transfers', metric: 'accepted/s', value: Math.round(acceptedRate), unit: 'req/s', notes },
+    {
+      scenario: 'transfers', metric: 'confirmed/s end-to-end', value: Math.round(confirmedRate * 10) / 10, unit: 'tx/s',
+      ceiling: { name: 'raw anvil ERC-20 transfers/s', value: Math.round(ceiling) }, ratio: Math.round((confirmedRate / ceiling) * 100) / 100,
+      target: '≥ 50% of the ceiling', met: confirmedRate >= ceiling * 0.5, notes: `${confirmed}/${accepted.length} confirmed`,
+    },
+    { scenario: 'transfers', metric: 'accept latency p99', value: Math.round(p99 * 10) / 10, unit: 'ms', target: 'p99 < 50 ms', met: p99 < 50, notes: `p50 ${Math.round(percentile(latencies, 50))} ms` },
+  ];
+  return rows;
+};
+
+export default scenario;
