@@ -20,6 +20,11 @@ export const accountsRepo = {
     return db.selectFrom('users').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
   },
 
+  /** Locks the user row against concurrent spending checks (no key update: rows referencing the user can still be inserted). */
+  async lockForSpending(db: Executor, id: string) {
+    return db.selectFrom('users').select(['id', 'kyc_status']).where('id', '=', id).forNoKeyUpdate().executeTakeFirst();
+  },
+
   async findByEmail(db: Executor, email: string): Promise<UserRow | undefined> {
     return db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
   },

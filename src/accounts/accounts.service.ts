@@ -273,6 +273,17 @@ export class AccountsService {
     return row ? userView(row) : null;
   }
 
+  /** An active (not disabled) user by email: who a payment to an email address reaches. */
+  async findActiveByEmail(email: string, db: Executor = this.deps.db): Promise<UserView | null> {
+    const row = await accountsRepo.findByEmail(db, normalizeEmail(email));
+    return row && !row.disabled_at ? userView(row) : null;
+  }
+
+  /** Locks a user for a spending-limit check on the caller's transaction and returns the KYC status (null when unknown). */
+  async lockForSpending(trx: Executor, userId: string): Promise<UserView['kycStatus'] | null> {
+    return (await accountsRepo.lockForSpending(trx, userId))?.kyc_status ?? null;
+  }
+
   /** The operator's `npm run admin -- create`: a verified admin with a generated password (shown once). */
   async createAdmin(email: string, name: string): Promise<{ user: UserView; password: string }> {
     const password = randomBytes(18).toString('base64url');

@@ -33,7 +33,7 @@ export async function resolveRecipient(core: WalletsCore, db: Executor, to: stri
     return { address: value.toLowerCase(), walletId: wallet?.id ?? null, userId: wallet?.user_id ?? null, petId: wallet?.pet_id ?? null, via: 'address' };
   }
   if (value.includes('@')) {
-    const user = value.length <= 254 ? await walletsRepo.userByEmail(db, value) : undefined;
+    const user = value.length <= 254 ? await core.deps.services.accounts.findActiveByEmail(value, db) : null;
     if (!user) throw walletError('recipient_not_found', { to: value.slice(0, 80) });
     const wallet = await ensureUserWallet(core, db, user.id);
     return { address: wallet.address, walletId: wallet.id, userId: user.id, petId: null, via: 'email' };
@@ -128,8 +128,8 @@ export async function queueTransfer(core: WalletsCore, trx: Tx, input: QueueTran
   if (input.to.address === input.from.address) throw walletError('self_transfer');
   void chainSnapshot(core, input.from, false);
   if (input.userId) {
-    const user = await walletsRepo.lockUser(trx, input.userId);
-    if (user && user.kyc_status !== 'verified') {
+    const kycStatus = await core.deps.services.accounts.lockForSpending(trx, input.userId);
+    if (kycStatus && kycStatus !== 'verified') {
       const limit = parseUnits(core.deps.config.UNVERIFIED_DAILY_LIMIT, chain.token.decimals);
       const sent = await transactionsRepo.sentInLastDay(trx, input.userId, chain.token.symbol);
       if (sent + input.amount > limit) {

@@ -102,28 +102,6 @@ export const walletsRepo = {
   async lockDeployment(db: Executor, chainId: number) {
     await sql`select pg_advisory_xact_lock(727300, ${chainId})`.execute(db);
   },
-
-  /** The owner of a live pet, or undefined; answers undefined when the pets table does not exist yet. */
-  async petOwner(db: Executor, petId: string): Promise<string | undefined> {
-    const exists = await sql<{ t: string | null }>`select to_regclass('public.pets')::text as t`.execute(db);
-    if (!exists.rows[0]?.t) return undefined;
-    const row = await sql<{ user_id: string }>`select user_id from pets where id = ${petId} and deleted_at is null`.execute(db);
-    return row.rows[0]?.user_id;
-  },
-
-  userByEmail(db: Executor, email: string) {
-    return db.selectFrom('users').select(['id', 'email', 'name']).where('email', '=', email).where('disabled_at', 'is', null).executeTakeFirst();
-  },
-
-  usersByIds(db: Executor, ids: string[]) {
-    if (!ids.length) return Promise.resolve([]);
-    return db.selectFrom('users').select(['id', 'email', 'name']).where('id', 'in', ids).execute();
-  },
-
-  /** Locks the user row (no key update, so rows referencing the user can still be inserted) for the daily limit check. */
-  lockUser(db: Executor, userId: string) {
-    return db.selectFrom('users').select(['id', 'kyc_status']).where('id', '=', userId).forNoKeyUpdate().executeTakeFirst();
-  },
 };
 
 export type WalletRow = NonNullable<Awaited<ReturnType<typeof walletsRepo.byId>>>;

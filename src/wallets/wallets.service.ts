@@ -56,8 +56,7 @@ export async function ensureUserWallet(core: WalletsCore, db: Executor, userId: 
 /** Creates a pet's wallet for the pet's owner (one per pet). */
 export async function createPetWallet(core: WalletsCore, ctx: RequestContext, petId: string): Promise<WalletDto> {
   return withTransaction(core.deps.db, async (trx) => {
-    const owner = await walletsRepo.petOwner(trx, petId);
-    if (!owner || (owner !== ctx.user.id && ctx.user.role !== 'admin')) throw walletError('pet_not_found');
+    const owner = (await core.deps.services.pets.requirePet(trx, ctx, petId)).user_id;
     if (await walletsRepo.petWallet(trx, petId)) throw walletError('pet_wallet_exists');
     const row = await insertWallet(core, trx, 'pet', owner, petId, ctx);
     if (!row) throw walletError('pet_wallet_exists');
