@@ -1,14 +1,13 @@
 import { generate } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSmtpServer, type TestSmtpServer } from '../../test/helpers/smtp.js';
-import { createLoggedTestApp } from '../../test/helpers/loggedApp.js';
-import type { TestApp } from '../../test/helpers/testApp.js';
+import { createTestApp, type TestApp } from '../../test/helpers/testApp.js';
 
 let t: TestApp;
 let smtp: TestSmtpServer;
 beforeAll(async () => {
   smtp = await startSmtpServer();
-  t = await createLoggedTestApp({ RATE_LIMIT_STRICT: '1000', SMTP_URL: smtp.url, PUBLIC_URL: 'https://pets.example.test' });
+  t = await createTestApp({ captureLogs: true, env: { RATE_LIMIT_STRICT: '1000', SMTP_URL: smtp.url, PUBLIC_URL: 'https://pets.example.test' } });
 });
 afterAll(async () => {
   await t?.close();

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLoggedTestApp } from '../../test/helpers/loggedApp.js';
 import { createTestApp, type TestApp } from '../../test/helpers/testApp.js';
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await createLoggedTestApp({ RATE_LIMIT_STRICT: '1000' });
+  t = await createTestApp({ captureLogs: true, env: { RATE_LIMIT_STRICT: '1000' } });
 });
 afterAll(async () => t?.close());
 

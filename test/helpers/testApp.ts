@@ -40,6 +40,8 @@ export interface TestDepsOptions {
   work?: boolean;
   /** Start the outbox dispatcher (default true). */
   dispatch?: boolean;
+  /** Where every log line goes (services, jobs and requests alike). */
+  logStream?: NodeJS.WritableStream;
 }
 
 const secretsByDatabase = new Map<string, { jwtSecret: string; walletMasterKey: string }>();
@@ -58,7 +60,7 @@ function secretsFor(databaseUrl: string, config: Config) {
 export async function createTestDeps(options: TestDepsOptions = {}): Promise<AppDeps> {
   const config = testConfig(options.env);
   const databaseUrl = options.databaseUrl ?? (await createTestDatabase());
-  const logger = createLogger(config.LOG_LEVEL);
+  const logger = createLogger(config.LOG_LEVEL, options.logStream as never);
   return createDeps(config, { databaseUrl, rpcUrl: inject('rpcUrl'), embeddedChain: true, ...secretsFor(databaseUrl, config) }, logger);
 }
 
@@ -72,7 +74,6 @@ export interface TestApp {
 /** A running app (jobs and dispatcher started) on a fresh database, driven with app.inject(). */
 export async function createTestApp(options: TestDepsOptions & Pick<BuildAppOptions, 'modules'> & { captureLogs?: boolean } = {}): Promise<TestApp> {
   const env = options.captureLogs ? { LOG_LEVEL: 'info', ...options.env } : options.env;
-  const deps = await createTestDeps({ ...options, env });
   const logs: string[] = [];
   const logStream = options.captureLogs
     ? new Writable({
@@ -82,6 +83,7 @@ export async function createTestApp(options: TestDepsOptions & Pick<BuildAppOpti
         },
       })
     : undefined;
+  const deps = await createTestDeps({ ...options, env, logStream });
   const app = await buildApp(deps, { modules: options.modules, logStream });
   await deps.jobs.start({ work: options.work ?? true });
   if (options.dispatch ?? true) deps.events.start(200);
