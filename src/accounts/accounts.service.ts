@@ -49,6 +49,14 @@ function userIdentifierHashes(user: Pick<UserRow, 'email' | 'phone'>): string[] 
 }
 
 /** Sign-up, sign-in, token refresh and sign-out; also the user lookups other domains use. */
+/** Records a password change and the sign-out of every device it caused. */
+export async function recordPasswordChanged(deps: AppDeps, trx: Executor, userId: string, families: string[], ctx: ActorContext): Promise<void> {
+  await deps.events.record(trx, { type: 'auth.password_changed', actorId: userId, userIds: [userId], data: {}, context: ctx });
+  for (const sessionId of families) {
+    await deps.events.record(trx, { type: 'auth.session_revoked', actorId: userId, userIds: [userId], data: { sessionId, reason: 'password_change' }, context: ctx });
+  }
+}
+
 export class AccountsService {
   constructor(
     private readonly deps: AppDeps,
@@ -248,16 +256,7 @@ export class AccountsService {
       await accountsRepo.updateUser(trx, user.id, { password_hash: passwordHash, password_changed_at: new Date() });
       const families = await accountsRepo.revokeUserSessions(trx, user.id, 'password_change', current?.family_id ?? null);
       await accountsRepo.clearLockout(trx, userIdentifierHashes(user));
-      await this.deps.events.record(trx, { type: 'auth.password_changed', actorId: user.id, userIds: [user.id], data: {}, context: ctx });
-      for (const sessionId of families) {
-        await this.deps.events.record(trx, {
-          type: 'auth.session_revoked',
-          actorId: user.id,
-          userIds: [user.id],
-          data: { sessionId, reason: 'password_change' },
-          context: ctx,
-        });
-      }
+      await recordPasswordChanged(this.deps, trx, user.id, families, ctx);
     });
   }
 

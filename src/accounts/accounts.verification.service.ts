@@ -9,7 +9,7 @@ import { publicBaseUrl, type Messages } from './accounts.messages.js';
 import { hashPassword, passwordProblems } from './accounts.passwords.js';
 import { accountsRepo, type UserRow } from './accounts.repo.js';
 import type { AccountTokenPurpose } from './accounts.tables.js';
-import { identifierHash, normalizeEmail } from './accounts.service.js';
+import { identifierHash, normalizeEmail, recordPasswordChanged } from './accounts.service.js';
 
 export const VERIFY_EMAIL_TTL_MS = 24 * 3_600_000;
 export const RESET_PASSWORD_TTL_MS = 3_600_000;
@@ -108,16 +108,7 @@ export class VerificationService {
       });
       const families = await accountsRepo.revokeUserSessions(trx, user.id, 'password_change');
       await accountsRepo.clearLockout(trx, [identifierHash('email', user.email), ...(user.phone ? [identifierHash('phone', user.phone)] : [])]);
-      await this.deps.events.record(trx, { type: 'auth.password_changed', actorId: user.id, userIds: [user.id], data: {}, context: ctx });
-      for (const sessionId of families) {
-        await this.deps.events.record(trx, {
-          type: 'auth.session_revoked',
-          actorId: user.id,
-          userIds: [user.id],
-          data: { sessionId, reason: 'password_change' },
-          context: ctx,
-        });
-      }
+      await recordPasswordChanged(this.deps, trx, user.id, families, ctx);
     });
   }
 

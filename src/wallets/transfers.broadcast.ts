@@ -10,7 +10,6 @@ import {
 } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { sql } from 'kysely';
-import { v7 as uuidv7 } from 'uuid';
 import { withTransaction } from '../platform/db/db.transaction.js';
 import { erc20Abi } from '../chain/chain.contracts.js';
 import { requireChain, type ChainContext } from './wallets.chain.js';
@@ -19,6 +18,7 @@ import { decimalsOf, recordTransferEvent } from './wallets.events.js';
 import { formatAmount } from './wallets.amounts.js';
 import { walletsRepo } from './wallets.repo.js';
 import { transactionsRepo, type TransactionRow } from './transactions.repo.js';
+import { insertTreasuryGrant } from './treasury.grants.js';
 
 /** Gas limits per call: fixed, so signing never depends on a simulation against a moving state. */
 export const GAS_LIMITS = { erc20_transfer: 120_000n, mint: 120_000n, native: 21_000n } as const;
@@ -268,24 +268,12 @@ export async function topUpGas(core: WalletsCore, walletId: string, need = 0n): 
   return withTransaction(deps.db, async (trx) => {
     await walletsRepo.lock(trx, chain.treasury.walletId);
     if (await transactionsRepo.openGasTopUp(trx, walletId)) return null;
-    const row = await transactionsRepo.insert(trx, {
-      id: uuidv7(),
+    const row = await insertTreasuryGrant(trx, chain, wallet, {
       type: 'gas',
-      status: 'queued',
       call: 'native',
-      chainId: chain.chainId,
-      network: chain.network,
-      fromAddress: chain.treasury.address,
-      toAddress: wallet.address,
-      fromWalletId: chain.treasury.walletId,
-      toWalletId: wallet.id,
-      userId: null,
-      toUserId: wallet.user_id,
-      petId: wallet.pet_id,
       amount,
       token: 'ETH',
       tokenAddress: null,
-      memo: null,
       metadata: { reason: 'gas_sponsorship' },
     });
     await deps.jobs.enqueue(JOBS.broadcast, { walletId: chain.treasury.walletId }, { trx });

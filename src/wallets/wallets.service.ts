@@ -13,6 +13,7 @@ import { walletError } from './wallets.errors.js';
 import { recordTransferEvent } from './wallets.events.js';
 import { walletsRepo, type WalletRow } from './wallets.repo.js';
 import { transactionsRepo } from './transactions.repo.js';
+import { insertTreasuryGrant } from './treasury.grants.js';
 import type { TransactionDto, WalletDto } from './wallets.schema.js';
 
 export const FAUCET_DEFAULT = '100';
@@ -122,24 +123,12 @@ export async function faucet(core: WalletsCore, ctx: RequestContext, input: { wa
       const seconds = Math.ceil(FAUCET_COOLDOWN_SECONDS - (Date.now() - new Date(last.created_at).getTime()) / 1000);
       throw new AppError(429, 'faucet_cooldown', { seconds }, [], { 'retry-after': String(seconds) });
     }
-    const inserted = await transactionsRepo.insert(trx, {
-      id: uuidv7(),
+    const inserted = await insertTreasuryGrant(trx, chain, wallet, {
       type: 'faucet',
-      status: 'queued',
       call: 'mint',
-      chainId: chain.chainId,
-      network: chain.network,
-      fromAddress: chain.treasury.address,
-      toAddress: wallet.address,
-      fromWalletId: chain.treasury.walletId,
-      toWalletId: wallet.id,
-      userId: null,
-      toUserId: wallet.user_id,
-      petId: wallet.pet_id,
       amount,
       token: chain.token.symbol,
       tokenAddress: chain.token.address,
-      memo: null,
       metadata: {},
     });
     await recordTransferEvent(core, trx, inserted, 'transfer.queued', ctx);
