@@ -21,7 +21,9 @@ export async function load(opts: { url: string; connections?: number; durationSe
     method: opts.method ?? 'GET',
     body: opts.body,
     overallRate: opts.overallRate,
-  });
+    // the load generator runs in its own thread, so it does not share the server's event loop
+    workers: 1,
+  } as autocannon.Options);
   return {
     rps: Math.round(result.requests.average),
     p50: result.latency.p50,

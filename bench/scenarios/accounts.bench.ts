@@ -4,7 +4,7 @@ import type { BenchRow, BenchScenario } from '../harness.js';
 const DURATION = Number(process.env.BENCH_DURATION_SEC ?? 5);
 
 async function run(opts: autocannon.Options) {
-  const r = await autocannon({ duration: DURATION, ...opts });
+  const r = await autocannon({ duration: DURATION, workers: 1, ...opts } as autocannon.Options);
   return { rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors };
 }
 

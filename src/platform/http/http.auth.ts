@@ -8,13 +8,14 @@ const AUDIENCE = 'streakpets-api';
 
 /** Short-lived HS256 access tokens carrying the user id, role and session id. */
 export class AccessTokens {
-  private readonly key: Uint8Array;
+  /** Imported once: jose would otherwise import the raw secret into WebCrypto on every sign and verify. */
+  private readonly key: Promise<CryptoKey>;
 
   constructor(
     secret: string,
     readonly ttlSeconds: number,
   ) {
-    this.key = new TextEncoder().encode(secret);
+    this.key = crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
   }
 
   async sign(user: AuthUser, extra: Record<string, unknown> = {}): Promise<string> {
@@ -25,13 +26,13 @@ export class AccessTokens {
       .setAudience(AUDIENCE)
       .setIssuedAt()
       .setExpirationTime(`${this.ttlSeconds}s`)
-      .sign(this.key);
+      .sign(await this.key);
   }
 
   /** Verifies signature, algorithm, issuer, audience and expiry; throws token_invalid otherwise. */
   async verify(token: string): Promise<AuthUser & { expiresAt: Date }> {
     try {
-      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE });
+      const { payload } = await jwtVerify(token, await this.key, { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE });
       if (payload.typ !== 'access' || typeof payload.sub !== 'string') throw httpError('token_invalid');
       const role: Role = payload.role === 'admin' ? 'admin' : 'user';
       return {
