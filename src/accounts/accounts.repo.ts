@@ -7,9 +7,28 @@ export type UserRow = Selectable<UsersTable>;
 export type SessionRow = Selectable<SessionsTable>;
 export type LoginAttemptRow = Selectable<LoginAttemptsTable>;
 
+const USER_DEFAULTS = {
+  phone: null,
+  preferences: '{}',
+  email_verified_at: null,
+  phone_verified_at: null,
+  totp_secret: null,
+  totp_enabled_at: null,
+  kyc_details: null,
+  disabled_at: null,
+} satisfies Partial<Insertable<UsersTable>>;
+
+type NewUser = Omit<Insertable<UsersTable>, keyof typeof USER_DEFAULTS> & Partial<Insertable<UsersTable>>;
+
 export const accountsRepo = {
-  async insertUser(db: Executor, values: Insertable<UsersTable>): Promise<UserRow> {
-    return db.insertInto('users').values(values).returningAll().executeTakeFirstOrThrow();
+  /** Inserts a user; the optional columns (phone, verification, 2FA, KYC, disabling) start empty unless given. */
+  async insertUser(db: Executor, values: NewUser): Promise<UserRow> {
+    return db.insertInto('users').values({ ...USER_DEFAULTS, ...values }).returningAll().executeTakeFirstOrThrow();
+  },
+
+  /** Frees a phone number held by an account that never verified it. */
+  async releaseUnverifiedPhone(db: Executor, phone: string): Promise<void> {
+    await db.updateTable('users').set({ phone: null }).where('phone', '=', phone).execute();
   },
 
   async findById(db: Executor, id: string): Promise<UserRow | undefined> {

@@ -73,7 +73,7 @@ export class AccountsService {
     return withTransaction(this.deps.db, async (trx) => {
       if (await accountsRepo.findByEmail(trx, email)) throw accountsError('email_taken');
       if (input.phone && (await accountsRepo.findByPhone(trx, input.phone))?.phone_verified_at) throw accountsError('phone_taken');
-      if (input.phone) await trx.updateTable('users').set({ phone: null }).where('phone', '=', input.phone).execute();
+      if (input.phone) await accountsRepo.releaseUnverifiedPhone(trx, input.phone);
       const user = await accountsRepo.insertUser(trx, {
         id: uuidv7(),
         email,
@@ -81,13 +81,6 @@ export class AccountsService {
         phone: input.phone ?? null,
         password_hash: passwordHash,
         locale: input.locale && isLocale(input.locale) ? input.locale : isLocale(ctx.locale) ? ctx.locale : 'en',
-        preferences: '{}',
-        email_verified_at: null,
-        phone_verified_at: null,
-        totp_secret: null,
-        totp_enabled_at: null,
-        kyc_details: null,
-        disabled_at: null,
         password_changed_at: new Date(),
       });
       const { tokens } = await issueSession(trx, this.deps.tokens, this.deps.config.REFRESH_TOKEN_TTL_DAYS, user, ctx);
@@ -293,16 +286,9 @@ export class AccountsService {
         id: uuidv7(),
         email: normalizeEmail(email),
         name,
-        phone: null,
         password_hash: passwordHash,
         role: 'admin',
-        preferences: '{}',
         email_verified_at: new Date(),
-        phone_verified_at: null,
-        totp_secret: null,
-        totp_enabled_at: null,
-        kyc_details: null,
-        disabled_at: null,
         password_changed_at: new Date(),
       });
       await this.deps.events.record(trx, { type: 'auth.registered', actorId: null, userIds: [user.id], data: { email: user.email } });

@@ -93,7 +93,7 @@ export async function listIntents(core: WalletsCore, ctx: RequestContext, q: { s
   return { intents: await Promise.all(rows.map((r) => dto(core, core.deps.db, r))) };
 }
 
-async function visibleIntent(core: WalletsCore, trx: Tx, ctx: { user: { id: string; role: string } }, id: string): Promise<IntentRow> {
+async function visibleIntent(trx: Tx, ctx: { user: { id: string; role: string } }, id: string): Promise<IntentRow> {
   const intent = await intentsRepo.lock(trx, id);
   if (!intent || (intent.requester_id !== ctx.user.id && intent.payer_id !== ctx.user.id && ctx.user.role !== 'admin')) throw walletError('intent_not_found');
   return intent;
@@ -101,13 +101,13 @@ async function visibleIntent(core: WalletsCore, trx: Tx, ctx: { user: { id: stri
 
 /** One request by id (requester, payer or admin). */
 export async function getIntent(core: WalletsCore, ctx: RequestContext, id: string): Promise<IntentDto> {
-  return withTransaction(core.deps.db, async (trx) => dto(core, trx, await visibleIntent(core, trx, ctx, id)));
+  return withTransaction(core.deps.db, async (trx) => dto(core, trx, await visibleIntent(trx, ctx, id)));
 }
 
 /** The payer pays a request through the transfer pipeline: created → funded (executed when the payment confirms). */
 export async function fundIntent(core: WalletsCore, ctx: RequestContext | (ActorContext & { user: { id: string; role: string } }), id: string): Promise<IntentDto> {
   return withTransaction(core.deps.db, async (trx) => {
-    const intent = await visibleIntent(core, trx, ctx, id);
+    const intent = await visibleIntent(trx, ctx, id);
     if (intent.payer_id !== ctx.user.id) throw walletError('intent_not_found');
     if (intent.status === 'created' && new Date(intent.expires_at) <= new Date()) {
       const expired = await intentsRepo.setStatus(trx, intent.id, 'expired');
@@ -136,7 +136,7 @@ export async function fundIntent(core: WalletsCore, ctx: RequestContext | (Actor
 /** Requester or payer cancels a request that has not been paid. */
 export async function cancelIntent(core: WalletsCore, ctx: RequestContext, id: string): Promise<IntentDto> {
   return withTransaction(core.deps.db, async (trx) => {
-    const intent = await visibleIntent(core, trx, ctx, id);
+    const intent = await visibleIntent(trx, ctx, id);
     if (intent.status !== 'created') throw walletError('intent_not_open', { status: intent.status });
     const cancelled = await intentsRepo.setStatus(trx, intent.id, 'cancelled');
     await recordIntent(core, trx, 'intent.updated', cancelled, ctx.user.id, ctx);
