@@ -5,7 +5,7 @@ import { activityRepo } from './activity.repo.js';
 
 /**
  * The one place activity is logged: every domain event becomes log rows. The insert runs in its own
- * savepoint and a failure is only reported, so logging never fails the action or the event's other subscribers.
+ * savepoint (one insert per dispatch batch) and a failure is only reported, so logging never fails the action or the event's other subscribers.
  */
 export function activitySubscriber(logger: Logger): EventSubscriber {
   return {
@@ -18,6 +18,16 @@ export function activitySubscriber(logger: Logger): EventSubscriber {
         await activityRepo.insertIsolated(trx, rows);
       } catch (err) {
         logger.error({ err, eventId: event.id, type: event.type }, 'activity log write failed');
+      }
+    },
+    async handleBatch(events, trx) {
+      const rows = events.flatMap(toActivity);
+      if (!rows.length) return;
+      try {
+        await activityRepo.insertIsolated(trx, rows);
+      } catch (err) {
+        logger.error({ err, events: events.length }, 'activity log write failed for a batch; logging event by event');
+        for (const event of events) await this.handle(event, trx);
       }
     },
   };

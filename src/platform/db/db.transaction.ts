@@ -6,8 +6,31 @@ export type Tx = Transaction<DB>;
 export type Executor = Database | Tx;
 
 type Callback = () => void | Promise<void>;
-const afterCommitHooks = new WeakMap<object, Callback[]>();
+
+interface Buffer {
+  items: unknown[];
+  flush(trx: Tx, items: unknown[]): Promise<void>;
+}
+
+/** What an open transaction carries until it ends: after-commit work and rows to write just before commit. */
+interface TxState {
+  after: Callback[];
+  buffers: Map<symbol, Buffer>;
+}
+const states = new WeakMap<object, TxState>();
 let savepointCounter = 0;
+
+/** Where a savepoint began: a rollback to it forgets everything registered since. */
+function markOf(state: TxState | undefined) {
+  if (!state) return null;
+  return { after: state.after.length, buffers: new Map([...state.buffers].map(([k, b]) => [k, b.items.length])) };
+}
+
+function rewind(state: TxState | undefined, mark: ReturnType<typeof markOf>): void {
+  if (!state || !mark) return;
+  state.after.splice(mark.after);
+  for (const [key, buffer] of state.buffers) buffer.items.splice(mark.buffers.get(key) ?? 0);
+}
 
 /**
  * Runs fn inside a transaction. Called with a transaction already open, it nests as a
@@ -17,8 +40,8 @@ export async function withTransaction<T>(db: Executor, fn: (trx: Tx) => Promise<
   if (db.isTransaction) {
     const trx = db as Tx;
     const name = sql.id(`sp_${++savepointCounter}`);
-    const hooks = afterCommitHooks.get(trx);
-    const mark = hooks?.length ?? 0;
+    const state = states.get(trx);
+    const mark = markOf(state);
     await sql`savepoint ${name}`.execute(trx);
     try {
       const result = await fn(trx);
@@ -26,18 +49,22 @@ export async function withTransaction<T>(db: Executor, fn: (trx: Tx) => Promise<
       return result;
     } catch (err) {
       await sql`rollback to savepoint ${name}`.execute(trx);
-      // work registered inside the rolled-back savepoint must not run after commit
-      hooks?.splice(mark);
+      // work registered inside the rolled-back savepoint must not run or be written
+      rewind(state, mark);
       throw err;
     }
   }
-  let hooks: Callback[] = [];
+  let state: TxState = { after: [], buffers: new Map() };
   const result = await (db as Database).transaction().execute(async (trx) => {
-    hooks = [];
-    afterCommitHooks.set(trx, hooks);
-    return fn(trx);
+    state = { after: [], buffers: new Map() };
+    states.set(trx, state);
+    const value = await fn(trx);
+    for (const buffer of state.buffers.values()) {
+      if (buffer.items.length) await buffer.flush(trx, buffer.items.splice(0));
+    }
+    return value;
   });
-  for (const hook of hooks) {
+  for (const hook of state.after) {
     try {
       await hook();
     } catch {
@@ -49,7 +76,21 @@ export async function withTransaction<T>(db: Executor, fn: (trx: Tx) => Promise<
 
 /** Registers work to run once the outermost transaction commits; runs now when not in one. */
 export function afterCommit(db: Executor, fn: Callback): void {
-  const hooks = db.isTransaction ? afterCommitHooks.get(db) : undefined;
-  if (hooks) hooks.push(fn);
+  const state = db.isTransaction ? states.get(db) : undefined;
+  if (state) state.after.push(fn);
   else void Promise.resolve().then(fn).catch(() => undefined);
+}
+
+/**
+ * Collects rows on an open transaction and writes them with one `flush` just before it commits
+ * (rows added inside a rolled-back savepoint are dropped). Answers false when `db` is not a
+ * transaction opened by withTransaction: the caller then writes the row itself.
+ */
+export function bufferUntilCommit<T>(db: Executor, key: symbol, item: T, flush: (trx: Tx, items: T[]) => Promise<void>): boolean {
+  const state = db.isTransaction ? states.get(db) : undefined;
+  if (!state) return false;
+  let buffer = state.buffers.get(key);
+  if (!buffer) state.buffers.set(key, (buffer = { items: [], flush: flush as Buffer['flush'] }));
+  buffer.items.push(item);
+  return true;
 }

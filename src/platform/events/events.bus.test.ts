@@ -66,7 +66,8 @@ describe('event outbox', () => {
   });
 
   it('retries an event whose subscriber failed, and delivers it once it succeeds', async () => {
-    failuresLeft = 1;
+    // the batch attempt and the event-by-event attempt that isolates the failing event both fail
+    failuresLeft = 2;
     const event = await withTransaction(deps.db, (trx) => deps.events.record(trx, { type: 'test.flaky' }));
     await deps.events.drain();
     expect(count(event.id)).toBe(0);
@@ -111,6 +112,40 @@ describe('outbox edge cases', () => {
       });
     });
     expect(ran).toEqual(['outer', 'inner-kept']);
+  });
+
+  it('writes the events of a rolled-back savepoint nowhere, and the rest of the transaction in order', async () => {
+    const ids = await withTransaction(deps.db, async (trx) => {
+      const outer = await deps.events.record(trx, { type: 'test.sp', data: { n: 1 } });
+      const dropped = await withTransaction(trx, async (sp) => {
+        const inner = await deps.events.record(sp, { type: 'test.sp', data: { n: 2 } });
+        throw Object.assign(new Error('inner failed'), { inner });
+      }).catch((err: { inner: DomainEvent }) => err.inner);
+      const kept = await withTransaction(trx, (sp) => deps.events.record(sp, { type: 'test.sp', data: { n: 3 } }));
+      return { outer: outer.id, dropped: dropped.id, kept: kept.id };
+    });
+    const rows = await deps.db.selectFrom('domain_events').select(['id', 'data']).where('type', '=', 'test.sp').orderBy('created_at').orderBy('id').execute();
+    expect(rows.map((r) => r.id)).toEqual([ids.outer, ids.kept]);
+    expect(rows.map((r) => (r.data as { n: number }).n)).toEqual([1, 3]);
+  });
+
+  it('isolates the one failing event of a batch: the others are delivered, it alone is retried later', async () => {
+    await deps.events.stop();
+    failuresLeft = 2;
+    const ids = await withTransaction(deps.db, async (trx) => [
+      (await deps.events.record(trx, { type: 'test.neighbour' })).id,
+      (await deps.events.record(trx, { type: 'test.flaky' })).id,
+      (await deps.events.record(trx, { type: 'test.neighbour' })).id,
+    ]);
+    await deps.events.drain();
+    // what a subscriber does outside the database waits for commit, so the rolled-back batch attempt left no trace
+    const delivered = (id: string) => emitted.filter((e) => e === id).length;
+    expect([delivered(ids[0]), delivered(ids[1]), delivered(ids[2])]).toEqual([1, 0, 1]);
+    const rows = await deps.db.selectFrom('domain_events').select(['id', 'attempts', 'dispatched_at']).where('id', 'in', ids).orderBy('id').execute();
+    expect(rows.map((r) => [r.attempts, r.dispatched_at !== null])).toEqual([[0, true], [1, false], [0, true]]);
+    await deps.events.drain();
+    expect(delivered(ids[1])).toBe(1);
+    deps.events.start();
   });
 
   it('delivers a backlog larger than many batches exactly once, in parallel passes', async () => {

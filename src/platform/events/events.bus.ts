@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Database } from '../db/db.pool.js';
 import type { ActorContext } from '../http/http.context.js';
 import type { EventCatalog, EventType } from './events.catalog.js';
-import { afterCommit, withTransaction, type Executor, type Tx } from '../db/db.transaction.js';
+import { afterCommit, bufferUntilCommit, withTransaction, type Executor, type Tx } from '../db/db.transaction.js';
 
 export interface DomainEvent<T = any> {
   id: string;
@@ -33,13 +33,35 @@ export interface EventSubscriber {
   types: string[] | '*';
   /** Runs on the dispatcher's transaction; use afterCommit(trx, …) for work outside the database. */
   handle(event: DomainEvent, trx: Tx): Promise<void>;
+  /**
+   * Optional: handles a whole dispatch batch (the events this subscriber wants, in order) in one go,
+   * e.g. one multi-row insert. When the batch fails, the dispatcher retries it event by event with handle().
+   */
+  handleBatch?(events: DomainEvent[], trx: Tx): Promise<void>;
 }
 
 const MAX_ATTEMPTS = 10;
+/** The transaction buffer the outbox rows of one transaction collect in (written with one INSERT before commit). */
+const OUTBOX = Symbol('outbox');
 /** Small batches keep commit → emit latency low: a batch's after-commit work waits for its commit. */
 const BATCH = 25;
 /** Concurrent dispatch passes per process; rows are claimed with SKIP LOCKED, so they never overlap. */
 const CONCURRENCY = 4;
+
+function toEvent(row: {
+  id: string; type: string; actor_id: string | null; user_ids: string[]; pet_id: string | null; data: unknown; context: unknown; created_at: Date;
+}): DomainEvent {
+  return {
+    id: row.id,
+    type: row.type,
+    actorId: row.actor_id,
+    userIds: row.user_ids,
+    petId: row.pet_id,
+    data: row.data as Record<string, unknown>,
+    context: row.context as ActorContext,
+    createdAt: row.created_at,
+  };
+}
 
 /** jsonb cannot hold U+0000; a NUL from a client (a user agent, a message) must not fail the action. */
 function jsonWithoutNul(value: unknown): string {
@@ -80,23 +102,30 @@ export class EventBus {
       context: { ip: input.context?.ip ?? null, userAgent: input.context?.userAgent ?? null },
       createdAt: new Date(),
     };
+    if (!bufferUntilCommit(trx, OUTBOX, event, (t, events) => this.insert(t, events))) await this.insert(trx, [event]);
+    return event;
+  }
+
+  /** Writes events to the outbox in one statement and asks for a dispatch pass once they commit. */
+  private async insert(trx: Executor, events: DomainEvent[]): Promise<void> {
     await trx
       .insertInto('domain_events')
-      .values({
-        id: event.id,
-        type: event.type,
-        actor_id: event.actorId,
-        user_ids: event.userIds,
-        pet_id: event.petId,
-        data: jsonWithoutNul(event.data),
-        context: jsonWithoutNul(event.context),
-        created_at: event.createdAt,
-        dispatched_at: null,
-        last_error: null,
-      })
+      .values(
+        events.map((event) => ({
+          id: event.id,
+          type: event.type,
+          actor_id: event.actorId,
+          user_ids: event.userIds,
+          pet_id: event.petId,
+          data: jsonWithoutNul(event.data),
+          context: jsonWithoutNul(event.context),
+          created_at: event.createdAt,
+          dispatched_at: null,
+          last_error: null,
+        })),
+      )
       .execute();
     afterCommit(trx, () => this.kick());
-    return event;
   }
 
   /** Starts dispatching: right after each commit, and by polling for events left by a crash or another node. */
@@ -159,6 +188,48 @@ export class EventBus {
     }
   }
 
+  private wants(sub: EventSubscriber, event: DomainEvent): boolean {
+    return sub.types === '*' || sub.types.includes(event.type);
+  }
+
+  /** The fast path: every subscriber handles the whole batch in one savepoint; false (and nothing kept) if any fails. */
+  private async handleAll(trx: Tx, events: DomainEvent[]): Promise<boolean> {
+    try {
+      await withTransaction(trx, async (sp) => {
+        for (const sub of this.subscribers) {
+          const mine = events.filter((e) => this.wants(sub, e));
+          if (!mine.length) continue;
+          if (sub.handleBatch) await sub.handleBatch(mine, sp);
+          else for (const event of mine) await sub.handle(event, sp);
+        }
+      });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The careful path after a failed batch: each event in its own savepoint, so one bad event holds back only itself. */
+  private async handleEach(trx: Tx, events: DomainEvent[]): Promise<string[]> {
+    const done: string[] = [];
+    for (const event of events) {
+      try {
+        await withTransaction(trx, async (sp) => {
+          for (const sub of this.subscribers) if (this.wants(sub, event)) await sub.handle(event, sp);
+        });
+        done.push(event.id);
+      } catch (err) {
+        this.logger.error({ err, eventId: event.id, type: event.type }, 'event subscriber failed');
+        await trx
+          .updateTable('domain_events')
+          .set({ attempts: sql`attempts + 1`, last_error: String((err as Error).message ?? err).slice(0, 500) })
+          .where('id', '=', event.id)
+          .execute();
+      }
+    }
+    return done;
+  }
+
   private async dispatchBatch(): Promise<number> {
     return withTransaction(this.db, async (trx) => {
       const rows = await trx
@@ -172,34 +243,9 @@ export class EventBus {
         .forUpdate()
         .skipLocked()
         .execute();
-      const done: string[] = [];
-      for (const row of rows) {
-        const event: DomainEvent = {
-          id: row.id,
-          type: row.type,
-          actorId: row.actor_id,
-          userIds: row.user_ids,
-          petId: row.pet_id,
-          data: row.data as Record<string, unknown>,
-          context: row.context as ActorContext,
-          createdAt: row.created_at,
-        };
-        try {
-          await withTransaction(trx, async (sp) => {
-            for (const sub of this.subscribers) {
-              if (sub.types === '*' || sub.types.includes(event.type)) await sub.handle(event, sp);
-            }
-          });
-          done.push(row.id);
-        } catch (err) {
-          this.logger.error({ err, eventId: row.id, type: row.type }, 'event subscriber failed');
-          await trx
-            .updateTable('domain_events')
-            .set({ attempts: sql`attempts + 1`, last_error: String((err as Error).message ?? err).slice(0, 500) })
-            .where('id', '=', row.id)
-            .execute();
-        }
-      }
+      if (!rows.length) return 0;
+      const events = rows.map(toEvent);
+      const done = (await this.handleAll(trx, events)) ? events.map((e) => e.id) : await this.handleEach(trx, events);
       if (done.length) {
         await trx.updateTable('domain_events').set({ dispatched_at: new Date() }).where('id', 'in', done).execute();
       }
