@@ -13,6 +13,9 @@ export interface EmbeddedPostgresHandle {
   stop(): Promise<void>;
 }
 
+/** Where the embedded server puts its Unix socket (`.s.PGSQL.<port>`, unique per port). */
+const SOCKET_DIR = '/tmp';
+
 /** Stops a postmaster left running by a process that died without cleaning up. */
 async function stopOrphan(dir: string, logger: Logger): Promise<void> {
   const pidFile = path.join(dir, 'postmaster.pid');
@@ -121,12 +124,13 @@ export async function startEmbeddedPostgres(
   const port = await freePort();
   const child = spawn(
     postgresBinary(),
-    ['-D', dir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300', '-k', '/tmp'],
+    ['-D', dir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300', '-k', SOCKET_DIR],
     { ...runAs(), detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_MESSAGES: 'C' } },
   );
   child.stderr?.on('data', (d) => logger.debug({ pg: String(d).trim() }, 'embedded postgres'));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = (database: string) => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
+  // the app talks to its own PostgreSQL over the Unix socket: cheaper per query than loopback TCP
+  const url = (database: string) => `postgres://postgres:${encodeURIComponent(password)}@localhost:${port}/${database}?host=${SOCKET_DIR}`;
   const ready = await waitFor(async () => {
     if (child.exitCode !== null) throw new Error('postgres exited');
     const c = new pg.Client({ connectionString: url('postgres') });
