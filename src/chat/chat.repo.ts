@@ -65,6 +65,25 @@ export const chatRepo = {
     return rows.reverse();
   },
 
+  /** The last n messages of each of several conversations, oldest first per pet (context for batched replies). */
+  async recentMany(ex: Executor, petIds: string[], n: number): Promise<Map<string, MessageRow[]>> {
+    const out = new Map<string, MessageRow[]>(petIds.map((id) => [id, []]));
+    if (!petIds.length) return out;
+    const rows = await ex
+      .selectFrom(sql<{ id: string }>`(select unnest(${petIds}::uuid[]) as id)`.as('p'))
+      .innerJoinLateral(
+        (eb) => eb.selectFrom('chat_messages').select([...columns]).whereRef('chat_messages.pet_id', '=', 'p.id')
+          .orderBy('created_at', 'desc').orderBy('id', 'desc').limit(n).as('m'),
+        (join) => join.onTrue(),
+      )
+      .selectAll('m')
+      .execute();
+    for (const row of rows as MessageRow[]) out.get(row.pet_id)?.push(row);
+    const order = (a: MessageRow, b: MessageRow) => a.created_at.getTime() - b.created_at.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+    for (const list of out.values()) list.sort(order);
+    return out;
+  },
+
   async markRead(ex: Executor, petId: string, ids: string[] | 'all', at: Date): Promise<number> {
     let q = ex.updateTable('chat_messages').set({ read_at: at }).where('pet_id', '=', petId).where('read_at', 'is', null);
     if (ids !== 'all') q = q.where('id', 'in', ids.length ? ids : ['00000000-0000-0000-0000-000000000000']);
@@ -90,6 +109,22 @@ export const chatRepo = {
           total: sql`greatest(0, chat_threads.total + ${total})`,
           unread: sql`greatest(0, chat_threads.unread + ${unread})`,
           last_message_at: sql`coalesce(${at}::timestamptz, chat_threads.last_message_at)`,
+        }),
+      )
+      .execute();
+  },
+
+  /** bumpThread for several conversations in one statement (one entry per pet). */
+  async bumpThreads(ex: Executor, bumps: Array<{ userId: string; petId: string; total: number; unread: number; at: Date }>): Promise<void> {
+    if (!bumps.length) return;
+    await ex
+      .insertInto('chat_threads')
+      .values(bumps.map((b) => ({ user_id: b.userId, pet_id: b.petId, total: b.total, unread: b.unread, last_message_at: b.at })))
+      .onConflict((oc) =>
+        oc.column('pet_id').doUpdateSet({
+          total: sql`chat_threads.total + excluded.total`,
+          unread: sql`chat_threads.unread + excluded.unread`,
+          last_message_at: sql`greatest(chat_threads.last_message_at, excluded.last_message_at)`,
         }),
       )
       .execute();

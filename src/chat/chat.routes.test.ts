@@ -57,6 +57,32 @@ describe('posting and storing messages', () => {
     ]);
   });
 
+  it('answers concurrent messages to one pet and to others in order, each credited once, and refuses a stranger among them', async () => {
+    const keeper = await createUser(t.deps, { locale: 'en' });
+    const [a, b] = [await adopt(keeper, 'Ada'), await adopt(keeper, 'Bo')];
+    const results = await Promise.all([
+      ...Array.from({ length: 12 }, (_, i) => api('POST', `/pets/${i % 2 ? a : b}/messages`, keeper, { content: `message ${i}` })),
+      api('POST', `/pets/${a}/messages`, stranger, { content: 'not my pet' }),
+    ]);
+    expect(results.map((r) => r.statusCode)).toEqual([...Array(12).fill(200), 404]);
+    for (const petId of [a, b]) {
+      const rows = await t.deps.db.selectFrom('chat_messages').select(['sender', 'content', 'metadata']).where('pet_id', '=', petId)
+        .orderBy('created_at').orderBy('id').execute();
+      expect(rows).toHaveLength(12);
+      // every user message is followed by its own reply
+      expect(rows.map((r) => r.sender)).toEqual(Array.from({ length: 12 }, (_, i) => (i % 2 ? 'pet' : 'user')));
+      expect(rows.some((r) => r.content === 'not my pet')).toBe(false);
+      const xp = rows.reduce((n, r) => n + ((r.metadata as { xpGained?: number }).xpGained ?? 0), 0);
+      const pet = (await api('GET', `/pets/${petId}`, keeper)).json();
+      expect(pet.xp).toBe(xp);
+      expect(pet.xpToday).toBe(xp);
+      const thread = (await api('GET', `/pets/${petId}/messages?limit=1`, keeper)).json();
+      expect(thread.total).toBe(12);
+    }
+    const unread = (await api('GET', '/chats/unread', keeper)).json();
+    expect(unread.pets.filter((p: { petId: string }) => p.petId === a || p.petId === b).map((p: { unread: number }) => p.unread)).toEqual([6, 6]);
+  });
+
   it('rejects empty, too long, invalid Unicode, invalid UTF-8 and control characters with 422 and stores nothing', async () => {
     const petId = await adopt();
     const bad: Array<[string | Buffer, string]> = [

@@ -10,6 +10,7 @@ import { isLocale, translate, type Locale } from '../platform/i18n/i18n.service.
 import type { PetsService, PetView } from '../pets/pets.service.js';
 import { ChatCommandUsageError, type ChatCommandContext, type ChatCommandReply } from './chat.commands.js';
 import { chatError } from './chat.errors.js';
+import { Batcher } from '../platform/batching/batching.batcher.js';
 import { chatRepo, type MessageFilter, type MessageRow } from './chat.repo.js';
 import { PersonaProvider, type ReplyContext, type ReplyProvider } from './chat.reply.js';
 import type { Sender } from './chat.tables.js';
@@ -31,6 +32,16 @@ export interface ExchangeHooks {
   onReset?(): void;
 }
 
+interface ExchangeRequest {
+  ctx: RequestContext;
+  petId: string;
+  content: string;
+}
+interface ExchangeResult {
+  result: { message: MessageView; reply: MessageView };
+  tokens: string[];
+}
+
 export interface ListQuery {
   limit: number;
   cursor?: string;
@@ -44,6 +55,8 @@ const REGCONFIG: Record<Locale, string> = {
   en: 'english', fr: 'french', es: 'spanish', de: 'german', it: 'italian', pt: 'portuguese', ja: 'simple', zh: 'simple',
 };
 const CONTEXT_MESSAGES = 12;
+/** Persona exchanges per shared transaction, and how many such transactions run at once. */
+const EXCHANGE_BATCH = { maxBatch: 64, concurrency: 2 };
 const MAX_CONTENT = 2000;
 
 export function regconfigFor(locale: string): string {
@@ -72,6 +85,7 @@ export function parseCommand(content: string): { name: string; args: string[] } 
 /** Chat with a pet: storage, history, read state, replies (persona or an OpenAI-compatible model) and slash commands. */
 export class ChatService {
   private readonly persona = new PersonaProvider();
+  private readonly exchanges = new Batcher<ExchangeRequest, ExchangeResult>((items) => this.exchangeBatch(items), EXCHANGE_BATCH);
 
   constructor(
     private readonly deps: AppDeps,
@@ -114,35 +128,67 @@ export class ChatService {
 
   /**
    * Without a model the persona engine answers at once, so the message, the typing events and the
-   * reply commit together: one commit per exchange. Tokens are handed out after the commit.
+   * reply commit together. Exchanges arriving together share one transaction (see Batcher): one
+   * commit and a handful of statements for the whole batch. Tokens are handed out after the commit.
    */
   private async personaExchange(ctx: RequestContext, petId: string, content: string, hooks: ExchangeHooks) {
-    const tokens: string[] = [];
-    const result = await withTransaction(this.deps.db, async (trx) => {
-      const activity = await this.pets.chatActivity(trx, ctx, petId, { credit: true });
-      const locale: Locale = isLocale(activity.row.owner_locale) ? activity.row.owner_locale : 'en';
-      const userId = activity.row.user_id;
-      const recent = await chatRepo.recent(trx, petId, CONTEXT_MESSAGES);
-      const now = this.now();
-      const context: ReplyContext = {
-        pet: activity.pet, locale, content, now,
-        history: recent.map((m) => ({ sender: m.sender, content: m.content, at: m.created_at })),
-      };
-      const text = await this.persona.generate(context, (t) => tokens.push(t));
-      const mood = activity.pet.mood;
-      const message = newMessage(userId, petId, 'user', content, locale, { mood, xpGained: activity.xpGained }, now);
-      const reply = newMessage(userId, petId, 'pet', text, locale, { mood, provider: 'persona' }, now);
-      await chatRepo.insert(trx, [message, reply].map(insertable));
-      await chatRepo.bumpThread(trx, userId, petId, 2, 1, now);
-      await this.created(trx, ctx, message);
-      await this.typing(trx, ctx, userId, petId, true);
-      await this.created(trx, ctx, reply);
-      await this.typing(trx, ctx, userId, petId, false);
-      return { message: toView(message), reply: toView(reply) };
-    });
+    const { result, tokens } = await this.exchanges.run({ ctx, petId, content });
     hooks.onStored?.(result.message);
     for (const token of tokens) hooks.onToken?.(token);
     return result;
+  }
+
+  /** One batch of persona exchanges in one transaction; if it fails as a whole, each exchange is retried on its own. */
+  private async exchangeBatch(items: ExchangeRequest[]): Promise<Array<ExchangeResult | Error>> {
+    try {
+      return await withTransaction(this.deps.db, (trx) => this.exchangeMany(trx, items));
+    } catch (err) {
+      if (items.length === 1) throw err;
+      return Promise.all(items.map((item) => withTransaction(this.deps.db, (trx) => this.exchangeMany(trx, [item])).then((r) => r[0], (e: Error) => e)));
+    }
+  }
+
+  /** Credits each pet, writes each persona reply from its recent history, stores all messages and thread counters at once. */
+  private async exchangeMany(trx: Tx, items: ExchangeRequest[]): Promise<Array<ExchangeResult | Error>> {
+    const activities = await this.pets.chatActivityMany(trx, items.map((i) => ({ actor: i.ctx, petId: i.petId })));
+    const live = [...new Set(items.filter((_, i) => !('error' in activities[i])).map((i) => i.petId))];
+    const recent = await chatRepo.recentMany(trx, live, CONTEXT_MESSAGES);
+    const now = this.now();
+    const rows: MessageRow[] = [];
+    const threads = new Map<string, { userId: string; petId: string; total: number; unread: number; at: Date }>();
+    const out: Array<ExchangeResult | Error> = [];
+    for (const [i, item] of items.entries()) {
+      const activity = activities[i];
+      if ('error' in activity) {
+        out.push(activity.error);
+        continue;
+      }
+      const locale: Locale = isLocale(activity.row.owner_locale) ? activity.row.owner_locale : 'en';
+      const userId = activity.row.user_id;
+      const history = recent.get(item.petId) ?? [];
+      const context: ReplyContext = {
+        pet: activity.pet, locale, content: item.content, now,
+        history: history.slice(-CONTEXT_MESSAGES).map((m) => ({ sender: m.sender, content: m.content, at: m.created_at })),
+      };
+      const tokens: string[] = [];
+      const text = await this.persona.generate(context, (t) => tokens.push(t));
+      const mood = activity.pet.mood;
+      const message = newMessage(userId, item.petId, 'user', item.content, locale, { mood, xpGained: activity.xpGained }, now);
+      const reply = newMessage(userId, item.petId, 'pet', text, locale, { mood, provider: 'persona' }, now);
+      rows.push(message, reply);
+      history.push(message, reply);
+      recent.set(item.petId, history);
+      const thread = threads.get(item.petId) ?? { userId, petId: item.petId, total: 0, unread: 0, at: now };
+      threads.set(item.petId, { ...thread, total: thread.total + 2, unread: thread.unread + 1 });
+      await this.created(trx, item.ctx, message);
+      await this.typing(trx, item.ctx, userId, item.petId, true);
+      await this.created(trx, item.ctx, reply);
+      await this.typing(trx, item.ctx, userId, item.petId, false);
+      out.push({ result: { message: toView(message), reply: toView(reply) }, tokens });
+    }
+    if (rows.length) await chatRepo.insert(trx, rows.map(insertable));
+    await chatRepo.bumpThreads(trx, [...threads.values()]);
+    return out;
   }
 
   /** Locks the pet, credits the activity and stores the owner's message (typing starts unless it is a command). */

@@ -1,4 +1,4 @@
-import type { Insertable, Selectable, Updateable } from 'kysely';
+import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
 import type { Executor } from '../platform/db/db.transaction.js';
 import type { PetHistoryTable, PetsTable } from './pets.tables.js';
 
@@ -26,6 +26,14 @@ export const petsRepo = {
     return q.executeTakeFirst();
   },
 
+  /** Several live pets with their owners; with lock, locked in id order (so concurrent batches cannot deadlock). */
+  async findMany(ex: Executor, ids: string[], opts: { lock?: boolean } = {}): Promise<OwnedPetRow[]> {
+    if (!ids.length) return [];
+    let q = withOwner(ex).where('pets.id', 'in', [...ids].sort()).where('pets.deleted_at', 'is', null).orderBy('pets.id');
+    if (opts.lock) q = q.forUpdate('pets');
+    return q.execute();
+  },
+
   async listByUser(ex: Executor, userId: string): Promise<OwnedPetRow[]> {
     return withOwner(ex)
       .where('pets.user_id', '=', userId)
@@ -47,6 +55,15 @@ export const petsRepo = {
 
   async update(ex: Executor, id: string, patch: Updateable<PetsTable>): Promise<void> {
     await ex.updateTable('pets').set(patch).where('id', '=', id).execute();
+  },
+
+  /** Writes the given columns of several pets in one statement (the rows carry their new values). */
+  async updateMany(ex: Executor, rows: PetRow[], columns: Array<keyof PetsTable>): Promise<void> {
+    const cols = columns.filter((c) => c !== 'id');
+    if (!rows.length || !cols.length) return;
+    const payload = JSON.stringify(rows.map((r) => Object.fromEntries([['id', r.id], ...cols.map((c) => [c, r[c]])])));
+    await sql`update pets as p set ${sql.join(cols.map((c) => sql`${sql.id(c)} = v.${sql.id(c)}`))}
+      from jsonb_populate_recordset(null::pets, ${payload}::jsonb) as v where p.id = v.id`.execute(ex);
   },
 
   async lockUser(ex: Executor, userId: string): Promise<boolean> {

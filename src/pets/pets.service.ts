@@ -57,6 +57,13 @@ interface Pending {
   events: PendingEvent[];
 }
 
+/** What a chat message did for its pet: the pet now, its row, and the XP it earned. */
+export interface ChatActivity {
+  pet: PetView;
+  row: OwnedPetRow;
+  xpGained: number;
+}
+
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 /** Pets: ownership, stats decay, interactions, streaks, evolution and vacations. Time comes from `clock`. */
@@ -208,16 +215,20 @@ export class PetsService {
    * and CHAT_XP under the daily cap (credit: false for slash commands, which only bring the pet up to now).
    * Runs on the chat service's transaction with the pet row locked; only the owner may chat.
    */
-  async chatActivity(trx: Tx, actor: PetActor, petId: string, opts: { credit: boolean }): Promise<{ pet: PetView; row: OwnedPetRow; xpGained: number }> {
+  async chatActivity(trx: Tx, actor: PetActor, petId: string, opts: { credit: boolean }): Promise<ChatActivity> {
     let xpGained = 0;
     const { view, row } = await this.mutateOn(trx, actor, petId, (p, now) => {
       if (p.row.user_id !== actor.user.id) throw petError('pet_not_found');
-      if (!opts.credit) return;
-      const sick = conditionAt(p.row, now).feelings.includes('sick');
-      set(p, { happiness: clamp(p.row.happiness + 1) });
-      xpGained = this.credit(p, now, CHAT_XP, sick);
+      if (opts.credit) xpGained = this.chatCredit(p, now);
     });
     return { pet: view, row, xpGained };
+  }
+
+  /** What a chat message does for its pet: streak credit, a little happiness and CHAT_XP under the daily cap. */
+  private chatCredit(p: Pending, now: Date): number {
+    const sick = conditionAt(p.row, now).feelings.includes('sick');
+    set(p, { happiness: clamp(p.row.happiness + 1) });
+    return this.credit(p, now, CHAT_XP, sick);
   }
 
   /** Where the pet stands against its next stage's requirements. */
@@ -397,6 +408,14 @@ export class PetsService {
     actorId: string | null = actor.user.id,
   ): Promise<{ view: PetView; row: OwnedPetRow }> {
     const locked = await this.requirePet(trx, actor, petId, { lock: true });
+    const p = this.settle(locked, change, now);
+    await petsRepo.update(trx, locked.id, p.patch);
+    await this.writeSideEffects(trx, [{ p, actor, actorId }]);
+    return { view: this.view(p.row, now), row: p.row };
+  }
+
+  /** The rules applied to a locked row in memory: catch-up to `now`, the change, evolutions, mood. No I/O. */
+  private settle(locked: OwnedPetRow, change: (p: Pending, now: Date) => void, now: Date): Pending {
     const p: Pending = { row: { ...locked }, moodBefore: locked.mood, patch: {}, history: [], events: [] };
     const tz = safeTimeZone(locked.owner_timezone);
     const cond = conditionAt(locked, now);
@@ -415,12 +434,44 @@ export class PetsService {
       p.history.push(historyRow(locked.id, 'mood', { from: p.moodBefore, to: after.mood }, now));
     }
     set(p, { updated_at: now });
-    await petsRepo.update(trx, locked.id, p.patch);
-    await petsRepo.addHistory(trx, p.history);
-    for (const e of p.events) {
-      await this.deps.events.record(trx, { type: e.type, data: e.data, actorId, userIds: [locked.user_id], petId: locked.id, context: actor } as never);
+    return p;
+  }
+
+  /** History rows in one insert, then each change's events (written with the transaction's other outbox rows). */
+  private async writeSideEffects(trx: Tx, changes: Array<{ p: Pending; actor: PetActor; actorId: string | null }>): Promise<void> {
+    await petsRepo.addHistory(trx, changes.flatMap((c) => c.p.history));
+    for (const { p, actor, actorId } of changes) {
+      for (const e of p.events) {
+        await this.deps.events.record(trx, { type: e.type, data: e.data, actorId, userIds: [p.row.user_id], petId: p.row.id, context: actor } as never);
+      }
     }
-    return { view: this.view(p.row, now), row: p.row };
+  }
+
+  /**
+   * chatActivity for many chat messages at once (the chat service's batched exchanges), on one
+   * transaction: the pets are locked in id order with one query, each message is applied in order
+   * (two messages to one pet build on each other), and every changed pet is written with one UPDATE.
+   * A message to a pet its sender does not own answers pet_not_found for that message alone.
+   */
+  async chatActivityMany(trx: Tx, items: Array<{ actor: PetActor; petId: string }>): Promise<Array<ChatActivity | { error: Error }>> {
+    const now = this.clock.now();
+    const locked = new Map((await petsRepo.findMany(trx, [...new Set(items.map((i) => i.petId))], { lock: true })).map((r) => [r.id, r]));
+    const current = new Map<string, OwnedPetRow>();
+    const columns = new Set<string>();
+    const changes: Array<{ p: Pending; actor: PetActor; actorId: string | null }> = [];
+    const results = items.map((item): ChatActivity | { error: Error } => {
+      const row = current.get(item.petId) ?? locked.get(item.petId);
+      if (!row || row.user_id !== item.actor.user.id) return { error: petError('pet_not_found') };
+      let xpGained = 0;
+      const p = this.settle(row, (q, at) => (xpGained = this.chatCredit(q, at)), now);
+      for (const key of Object.keys(p.patch)) columns.add(key);
+      current.set(row.id, p.row);
+      changes.push({ p, actor: item.actor, actorId: item.actor.user.id });
+      return { pet: this.view(p.row, now), row: p.row, xpGained };
+    });
+    await petsRepo.updateMany(trx, [...current.values()], [...columns] as Array<keyof PetsTable>);
+    await this.writeSideEffects(trx, changes);
+    return results;
   }
 }
 
