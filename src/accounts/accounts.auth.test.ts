@@ -197,6 +197,16 @@ describe('access tokens', () => {
     expect(res.statusCode).toBe(401);
   });
 
+  it('answers each of many concurrent requests by its own session (checked together): live, revoked, disabled, repeated', async () => {
+    const users = await Promise.all(Array.from({ length: 6 }, () => createUser(t.deps)));
+    await t.deps.db.updateTable('sessions').set({ revoked_at: new Date() }).where('id', '=', users[1].sessionId).execute();
+    await t.deps.db.updateTable('users').set({ disabled_at: new Date() }).where('id', '=', users[4].id).execute();
+    const order = [0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 5, 5, 5];
+    const res = await Promise.all(order.map((i) => t.app.inject({ method: 'GET', url: '/api/v1/me', headers: users[i].auth })));
+    expect(res.map((r) => r.statusCode)).toEqual(order.map((i) => (i === 1 || i === 4 ? 401 : 200)));
+    res.forEach((r, k) => r.statusCode === 200 && expect(r.json().id).toBe(users[order[k]].id));
+  });
+
   it('takes the role from the database, not the token', async () => {
     const user = await createUser(t.deps, { role: 'admin' });
     await t.deps.db.updateTable('users').set({ role: 'user' }).where('id', '=', user.id).execute();

@@ -112,17 +112,17 @@ export const accountsRepo = {
   },
 
   /** The user and session an access token names, when both are still live (the auth resolver's one query). */
-  async findLiveIdentity(db: Executor, userId: string, sessionId: string) {
+  /** The live sessions among `sessionIds` with their (enabled) users: one query for many authenticated requests. */
+  async findLiveIdentities(db: Executor, sessionIds: string[]) {
     return db
       .selectFrom('sessions as s')
       .innerJoin('users as u', 'u.id', 's.user_id')
       .select(['u.id', 'u.role', 'u.totp_enabled_at', 's.id as session_id'])
-      .where('s.id', '=', sessionId)
-      .where('s.user_id', '=', userId)
+      .where('s.id', '=', sql<string>`any(${sessionIds}::uuid[])`)
       .where('s.revoked_at', 'is', null)
       .where('s.expires_at', '>', sql<Date>`now()`)
       .where('u.disabled_at', 'is', null)
-      .executeTakeFirst();
+      .execute();
   },
 
   async findSession(db: Executor, id: string): Promise<SessionRow | undefined> {

@@ -11,6 +11,10 @@ import { accountsError } from './accounts.errors.js';
 import { LOCKOUT_WINDOW_MS, lockedUntil } from './accounts.lockout.js';
 import { hashPassword, passwordProblems, verifyPassword } from './accounts.passwords.js';
 import { accountsRepo, type UserRow } from './accounts.repo.js';
+import { Batcher } from '../platform/batching/batching.batcher.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+type LiveIdentity = Awaited<ReturnType<typeof accountsRepo.findLiveIdentities>>[number];
 import { issueSession, type IssuedTokens } from './accounts.sessions.js';
 import { checkTotp } from './accounts.totp.js';
 import type { VerificationService } from './accounts.verification.service.js';
@@ -58,6 +62,12 @@ export async function recordPasswordChanged(deps: AppDeps, trx: Executor, userId
 }
 
 export class AccountsService {
+  /** Session checks of requests arriving together share one query (see Batcher). */
+  private readonly identities = new Batcher<string, LiveIdentity | undefined>(async (sessionIds) => {
+    const rows = new Map((await accountsRepo.findLiveIdentities(this.deps.db, [...new Set(sessionIds)])).map((r) => [r.session_id, r]));
+    return sessionIds.map((id) => rows.get(id));
+  }, { maxBatch: 200, concurrency: 4 });
+
   constructor(
     private readonly deps: AppDeps,
     private readonly totpBox: SecretBox,
@@ -305,9 +315,10 @@ export class AccountsService {
 
   /** The auth guard's resolver: the token's user and session must still be live; admins need 2FA for admin routes. */
   async resolve(claims: AuthUser, adminRoute: boolean): Promise<AuthUser | null> {
-    if (!claims.sessionId) return null;
-    const row = await accountsRepo.findLiveIdentity(this.deps.db, claims.id, claims.sessionId);
-    if (!row) return null;
+    // a malformed id must not fail the other requests of its batch
+    if (!claims.sessionId || !UUID.test(claims.sessionId)) return null;
+    const row = await this.identities.run(claims.sessionId);
+    if (!row || row.id !== claims.id) return null;
     if (adminRoute && row.role === 'admin' && !row.totp_enabled_at) throw accountsError('admin_2fa_required');
     return { id: row.id, role: row.role, sessionId: row.session_id };
   }
