@@ -43,8 +43,11 @@ export interface EventSubscriber {
 const MAX_ATTEMPTS = 10;
 /** The transaction buffer the outbox rows of one transaction collect in (written with one INSERT before commit). */
 const OUTBOX = Symbol('outbox');
-/** Small batches keep commit → emit latency low: a batch's after-commit work waits for its commit. */
-const BATCH = 25;
+/**
+ * Events per dispatch transaction: at low load a batch holds what is there (commit → emit stays
+ * short); under load bigger batches share the transaction and the activity log's one insert.
+ */
+const BATCH = 100;
 /** Concurrent dispatch passes per process; rows are claimed with SKIP LOCKED, so they never overlap. */
 const CONCURRENCY = 4;
 
@@ -65,7 +68,9 @@ function toEvent(row: {
 
 /** jsonb cannot hold U+0000; a NUL from a client (a user agent, a message) must not fail the action. */
 function jsonWithoutNul(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' ? v.replaceAll('\u0000', '') : v));
+  const json = JSON.stringify(value);
+  // JSON writes a NUL as the escape \u0000: only then walk the value again to drop it
+  return json.includes('\\u0000') ? JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' ? v.replaceAll('\u0000', '') : v)) : json;
 }
 
 /**
@@ -108,23 +113,13 @@ export class EventBus {
 
   /** Writes events to the outbox in one statement and asks for a dispatch pass once they commit. */
   private async insert(trx: Executor, events: DomainEvent[]): Promise<void> {
-    await trx
-      .insertInto('domain_events')
-      .values(
-        events.map((event) => ({
-          id: event.id,
-          type: event.type,
-          actor_id: event.actorId,
-          user_ids: event.userIds,
-          pet_id: event.petId,
-          data: jsonWithoutNul(event.data),
-          context: jsonWithoutNul(event.context),
-          created_at: event.createdAt,
-          dispatched_at: null,
-          last_error: null,
-        })),
-      )
-      .execute();
+    // one parameter (a JSON array) whatever the number of events: one statement text, little to encode
+    const rows = events.map((e) => ({
+      id: e.id, type: e.type, actor_id: e.actorId, user_ids: e.userIds, pet_id: e.petId, data: e.data, context: e.context, created_at: e.createdAt,
+    }));
+    await sql`insert into domain_events (id, type, actor_id, user_ids, pet_id, data, context, created_at)
+      select id, type, actor_id, user_ids, pet_id, data, context, created_at
+      from jsonb_populate_recordset(null::domain_events, ${jsonWithoutNul(rows)}::jsonb)`.execute(trx);
     afterCommit(trx, () => this.kick());
   }
 
@@ -192,20 +187,13 @@ export class EventBus {
     return sub.types === '*' || sub.types.includes(event.type);
   }
 
-  /** The fast path: every subscriber handles the whole batch in one savepoint; false (and nothing kept) if any fails. */
-  private async handleAll(trx: Tx, events: DomainEvent[]): Promise<boolean> {
-    try {
-      await withTransaction(trx, async (sp) => {
-        for (const sub of this.subscribers) {
-          const mine = events.filter((e) => this.wants(sub, e));
-          if (!mine.length) continue;
-          if (sub.handleBatch) await sub.handleBatch(mine, sp);
-          else for (const event of mine) await sub.handle(event, sp);
-        }
-      });
-      return true;
-    } catch {
-      return false;
+  /** The fast path: every subscriber handles the whole batch on the dispatcher's transaction. */
+  private async handleAll(trx: Tx, events: DomainEvent[]): Promise<void> {
+    for (const sub of this.subscribers) {
+      const mine = events.filter((e) => this.wants(sub, e));
+      if (!mine.length) continue;
+      if (sub.handleBatch) await sub.handleBatch(mine, trx);
+      else for (const event of mine) await sub.handle(event, trx);
     }
   }
 
@@ -230,7 +218,23 @@ export class EventBus {
     return done;
   }
 
+  /**
+   * Claims up to BATCH undelivered events and hands them to the subscribers. The whole batch is
+   * tried on one transaction; if anything fails, that transaction rolls back and the batch is
+   * claimed again and delivered event by event, so one bad event holds back only itself.
+   */
   private async dispatchBatch(): Promise<number> {
+    try {
+      return await this.dispatch(async (trx, events) => {
+        await this.handleAll(trx, events);
+        return events.map((e) => e.id);
+      });
+    } catch {
+      return this.dispatch((trx, events) => this.handleEach(trx, events));
+    }
+  }
+
+  private async dispatch(deliver: (trx: Tx, events: DomainEvent[]) => Promise<string[]>): Promise<number> {
     return withTransaction(this.db, async (trx) => {
       const rows = await trx
         .selectFrom('domain_events')
@@ -244,8 +248,7 @@ export class EventBus {
         .skipLocked()
         .execute();
       if (!rows.length) return 0;
-      const events = rows.map(toEvent);
-      const done = (await this.handleAll(trx, events)) ? events.map((e) => e.id) : await this.handleEach(trx, events);
+      const done = await deliver(trx, rows.map(toEvent));
       if (done.length) {
         await trx.updateTable('domain_events').set({ dispatched_at: new Date() }).where('id', 'in', done).execute();
       }
