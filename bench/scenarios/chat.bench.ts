@@ -3,13 +3,15 @@
  * fixed offered load of 500/s), and reading the newest 50 messages with 1,000,000 in the table.
  * Run standalone with `node --import tsx bench/scenarios/chat.bench.ts` (embedded PostgreSQL and anvil).
  */
+import { fork } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { sql } from 'kysely';
 import type { BenchHarness, BenchRow, BenchScenario } from '../harness.js';
+import type { ChatLoadCommand } from './chat.load.js';
 
 interface CannonResult {
   latency: { p50: number; p99: number; average: number };
@@ -19,12 +21,6 @@ interface CannonResult {
   errors: number;
   timeouts: number;
   duration: number;
-}
-interface CannonRequest {
-  method: string;
-  path: string;
-  headers: Record<string, string>;
-  body?: string;
 }
 const autocannon = createRequire(import.meta.url)('autocannon') as (opts: Record<string, unknown>) => Promise<CannonResult>;
 
@@ -60,26 +56,14 @@ function usersFor(h: BenchHarness, requests: number): number {
   return Math.max(20, Math.ceil((requests / perUserPerMinute) * 1.5));
 }
 
+/** Runs the load generator (chat.load.ts) in a child process and answers autocannon's result. */
 function postLoad(h: BenchHarness, who: Chatter[], opts: { rate?: number; seconds: number }): Promise<CannonResult> {
-  let next = 0;
-  const lines = ['how are you?', 'are you hungry?', 'I went running today', 'what is our streak?', 'good night!'];
-  return autocannon({
-    url: h.baseUrl,
-    connections: opts.rate ? 64 : 32,
-    duration: opts.seconds,
-    ...(opts.rate ? { overallRate: opts.rate } : {}),
-    requests: [
-      {
-        method: 'POST',
-        setupRequest: (req: CannonRequest) => {
-          const c = who[next++ % who.length];
-          req.path = `/api/v1/pets/${c.petId}/messages`;
-          req.headers = { ...c.auth, 'content-type': 'application/json' };
-          req.body = JSON.stringify({ content: lines[next % lines.length] });
-          return req;
-        },
-      },
-    ],
+  const child = fork(fileURLToPath(new URL('./chat.load.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    child.once('message', (result) => resolve(result as CannonResult));
+    child.once('exit', (code) => reject(new Error(`chat load generator exited with ${code}`)));
+    const command: ChatLoadCommand = { baseUrl: h.baseUrl, chatters: who, rate: opts.rate, seconds: opts.seconds };
+    child.send(command);
   });
 }
 

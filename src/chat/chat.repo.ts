@@ -1,4 +1,4 @@
-import { sql, type Insertable, type Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { Executor } from '../platform/db/db.transaction.js';
 import type { ChatMessagesTable } from './chat.tables.js';
 
@@ -37,8 +37,11 @@ function filtered(ex: Executor, f: MessageFilter) {
 }
 
 export const chatRepo = {
-  async insert(ex: Executor, rows: Insertable<ChatMessagesTable>[]): Promise<void> {
-    await ex.insertInto('chat_messages').values(rows).execute();
+  /** Inserts messages with one parameter (a JSON array): one statement text for any number of rows. */
+  async insert(ex: Executor, rows: MessageRow[]): Promise<void> {
+    if (!rows.length) return;
+    const cols = sql.join(columns.map((c) => sql.id(c)));
+    await sql`insert into chat_messages (${cols}) select ${cols} from jsonb_populate_recordset(null::chat_messages, ${JSON.stringify(rows)}::jsonb)`.execute(ex);
   },
 
   /** A page in time order: newest first by default, oldest first after `since`; keyset on (created_at, id). */

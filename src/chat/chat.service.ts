@@ -186,7 +186,7 @@ export class ChatService {
       await this.typing(trx, item.ctx, userId, item.petId, false);
       out.push({ result: { message: toView(message), reply: toView(reply) }, tokens });
     }
-    if (rows.length) await chatRepo.insert(trx, rows.map(insertable));
+    await chatRepo.insert(trx, rows);
     await chatRepo.bumpThreads(trx, [...threads.values()]);
     return out;
   }
@@ -280,7 +280,7 @@ export class ChatService {
     metadata: Record<string, unknown>, at: Date, ctx: RequestContext,
   ): Promise<MessageView> {
     const row = newMessage(userId, petId, sender, content, locale, metadata, at);
-    await chatRepo.insert(trx, [insertable(row)]);
+    await chatRepo.insert(trx, [row]);
     await chatRepo.bumpThread(trx, userId, petId, 1, sender === 'user' ? 0 : 1, at);
     await this.created(trx, ctx, row);
     return toView(row);
@@ -351,10 +351,6 @@ function newMessage(userId: string, petId: string, sender: Sender, content: stri
     id: uuidv7(), user_id: userId, pet_id: petId, sender, content, lang: regconfigFor(locale), metadata, created_at: at,
     read_at: sender === 'user' ? at : null,
   };
-}
-
-function insertable(row: MessageRow) {
-  return { ...row, metadata: JSON.stringify(row.metadata) };
 }
 
 function clip(text: string): string {
