@@ -2,8 +2,10 @@ import autocannon from 'autocannon';
 
 /**
  * The chat bench's load generator, in its own process so it does not share the server's thread:
- * receives {baseUrl, chatters, rate?, seconds} over IPC, POSTs messages to the chatters' pets in
- * turn (each with its own token) and answers autocannon's result.
+ * receives {baseUrl, chatters, rate?, seconds} over IPC and POSTs messages to the chatters' pets in
+ * turn (each with its own token). Without a rate: autocannon's closed loop (as fast as answered).
+ * With a rate: an open loop that starts a request every 1/rate s whatever the answers (autocannon's
+ * own rate limit sends each second's quota in a burst), timing each from its scheduled start.
  */
 export interface ChatLoadCommand {
   baseUrl: string;
@@ -21,13 +23,71 @@ interface CannonRequest {
 
 const LINES = ['how are you?', 'are you hungry?', 'I went running today', 'what is our streak?', 'good night!'];
 
+interface PacedResult {
+  latency: { p50: number; p99: number; average: number };
+  '2xx': number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : 0;
+}
+
+async function paced(command: ChatLoadCommand & { rate: number }): Promise<PacedResult> {
+  const interval = 1000 / command.rate;
+  const total = Math.round(command.rate * command.seconds);
+  const latencies: number[] = [];
+  const counts = { ok: 0, non2xx: 0, errors: 0 };
+  const inFlight: Promise<void>[] = [];
+  const fire = async (i: number, due: number) => {
+    const c = command.chatters[i % command.chatters.length];
+    try {
+      const res = await fetch(`${command.baseUrl}/api/v1/pets/${c.petId}/messages`, {
+        method: 'POST',
+        headers: { ...c.auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ content: LINES[i % LINES.length] }),
+        signal: AbortSignal.timeout(10_000),
+      });
+      await res.arrayBuffer();
+      latencies.push(performance.now() - due);
+      if (res.status >= 200 && res.status < 300) counts.ok++;
+      else counts.non2xx++;
+    } catch {
+      counts.errors++;
+    }
+  };
+  const start = performance.now();
+  let i = 0;
+  while (i < total) {
+    const now = performance.now();
+    for (; i < total && start + i * interval <= now; i++) inFlight.push(fire(i, start + i * interval));
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  await Promise.all(inFlight);
+  latencies.sort((a, b) => a - b);
+  const round = (n: number) => Math.round(n * 10) / 10;
+  return {
+    latency: { p50: round(percentile(latencies, 50)), p99: round(percentile(latencies, 99)), average: round(latencies.reduce((a, b) => a + b, 0) / (latencies.length || 1)) },
+    '2xx': counts.ok,
+    non2xx: counts.non2xx,
+    errors: counts.errors,
+    timeouts: 0,
+  };
+}
+
 process.once('message', async (command: ChatLoadCommand) => {
+  if (command.rate) {
+    const result = await paced({ ...command, rate: command.rate });
+    process.send!(result, () => process.exit(0));
+    return;
+  }
   let next = 0;
   const result = await autocannon({
     url: command.baseUrl,
-    connections: command.rate ? 64 : 32,
+    connections: 32,
     duration: command.seconds,
-    ...(command.rate ? { overallRate: command.rate } : {}),
     requests: [
       {
         method: 'POST',
