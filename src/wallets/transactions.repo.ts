@@ -176,11 +176,11 @@ export const transactionsRepo = {
     return result.rows;
   },
 
-  /** Pending rows of every wallet (with their signed bytes), least recently touched first: what the confirmation watcher checks. */
+  /** Pending rows of every wallet, least recently touched first: what the confirmation watcher checks. */
   pendingRows(db: Executor, limit: number) {
     return db
       .selectFrom('transactions')
-      .select([...columns, 'raw_tx'])
+      .select(['id', 'hash'])
       .where('status', '=', 'pending')
       .where('hash', 'is not', null)
       .orderBy('updated_at')
