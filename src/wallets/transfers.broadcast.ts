@@ -119,8 +119,7 @@ async function signOnce(core: WalletsCore, walletId: string, primary: boolean): 
     const gas = await deps.chain.batchClient.getBalance({ address: wallet.address as Address });
     if (gas < need) {
       if (!primary) return { signed: [], more: false };
-      await requestGas(core, walletId, need);
-      await deps.jobs.enqueue(JOBS.broadcast, { walletId }, { startAfterSeconds: 1 });
+      if (!(await requestGas(core, walletId, need))) await deps.jobs.enqueue(JOBS.broadcast, { walletId }, { startAfterSeconds: 1 });
       return { signed: [], more: false };
     }
   }
@@ -145,19 +144,21 @@ async function signOnce(core: WalletsCore, walletId: string, primary: boolean): 
 }
 
 /**
- * A wallet is short of gas for its queued rows: a worker tops it up right away (its confirmation
- * wakes the wallet again); otherwise, or if that fails, a gas top-up job does.
+ * A wallet is short of gas for its queued rows: a worker tops it up right away, and the top-up's
+ * confirmation wakes the wallet again (answers true). Otherwise, or if that fails, a gas top-up job
+ * does it and the caller retries the wallet with a delayed job.
  */
-async function requestGas(core: WalletsCore, walletId: string, need: bigint): Promise<void> {
+async function requestGas(core: WalletsCore, walletId: string, need: bigint): Promise<boolean> {
   if (core.driver.active) {
     try {
       await topUpGas(core, walletId, need);
-      return;
+      return true;
     } catch (err) {
       core.deps.logger.warn({ walletId, reason: String((err as Error)?.message ?? err).split('\n')[0] }, 'gas top-up failed; its job retries it');
     }
   }
   await core.deps.jobs.enqueue(JOBS.gasTopUp, { walletId, need: need.toString() });
+  return false;
 }
 
 /**
@@ -181,6 +182,7 @@ export async function topUpGas(core: WalletsCore, walletId: string, need = 0n): 
   const { deps } = core;
   const wallet = await walletsRepo.byId(deps.db, walletId);
   if (!wallet || wallet.kind === 'treasury') return null;
+  if (await transactionsRepo.openGasTopUp(deps.db, walletId)) return null;
   const floor = need > GAS_MIN_BALANCE ? need : GAS_MIN_BALANCE;
   const balance = await deps.chain.publicClient.getBalance({ address: wallet.address as Address });
   if (balance >= floor) return null;

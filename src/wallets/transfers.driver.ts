@@ -50,10 +50,16 @@ export class TransferDriver implements PipelineDriver {
       let run = this.runs.get(walletId);
       if (!run) this.runs.set(walletId, (run = { dirty: false, running: false, waiters: [] }));
       run.waiters.push({ resolve, reject });
-      if (!run.dirty && !run.running) this.line.push(walletId);
+      if (!run.dirty && !run.running) this.enter(walletId);
       run.dirty = true;
       this.next();
     });
+  }
+
+  /** Joins the line; the treasury goes first, since every new wallet's gas and faucet money come from it. */
+  private enter(walletId: string): void {
+    if (walletId === this.core().chain?.treasury.walletId) this.line.unshift(walletId);
+    else this.line.push(walletId);
   }
 
   private next(): void {
@@ -84,7 +90,7 @@ export class TransferDriver implements PipelineDriver {
     run.running = false;
     if ((more || run.dirty) && this.active) {
       run.dirty = true;
-      this.line.push(walletId);
+      this.enter(walletId);
     } else if (!run.dirty) {
       this.runs.delete(walletId);
     } else {
