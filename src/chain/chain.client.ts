@@ -15,6 +15,12 @@ export interface ChainHandle {
   /** True when the app started the chain itself (anvil): it may deploy and mint. */
   embedded: boolean;
   publicClient: PublicClient;
+  /**
+   * The same node through a transport that sends the calls made in one tick as one JSON-RPC batch
+   * (one HTTP request): the transfer pipeline sends a wallet's signed transactions and reads many
+   * receipts this way.
+   */
+  batchClient: PublicClient;
   /** The chain id, asked once from the node and cached. */
   chainId(): Promise<number>;
   /** A viem chain definition for signing (EIP-155 chain id). */
@@ -44,12 +50,14 @@ export function networkName(chainId: number, embedded: boolean): string {
 export function connectChain(rpcUrl: string, embedded: boolean): ChainHandle {
   const transport = http(rpcUrl, { retryCount: 2, timeout: 10_000 });
   const publicClient = createPublicClient({ transport });
+  const batchClient = createPublicClient({ transport: http(rpcUrl, { retryCount: 2, timeout: 10_000, batch: { batchSize: 200 } }) });
   let chainIdPromise: Promise<number> | null = null;
   let chainPromise: Promise<Chain> | null = null;
   const handle: ChainHandle = {
     rpcUrl,
     embedded,
     publicClient,
+    batchClient,
     chainId() {
       chainIdPromise ??= publicClient.getChainId().catch((err) => {
         chainIdPromise = null;

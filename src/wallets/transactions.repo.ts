@@ -1,4 +1,4 @@
-import { sql, type ExpressionBuilder } from 'kysely';
+import { sql, type ExpressionBuilder, type Selectable } from 'kysely';
 import type { DB } from '../platform/db/db.types.js';
 import type { Executor } from '../platform/db/db.transaction.js';
 import type { TxCall, TxStatus, TxType } from './wallets.tables.js';
@@ -48,6 +48,21 @@ const columns = [
   'user_id', 'to_user_id', 'pet_id', 'amount', 'token', 'token_address', 'memo', 'nonce', 'block_number', 'gas_used', 'gas_fee',
   'error', 'metadata', 'created_at', 'submitted_at', 'finalized_at', 'updated_at',
 ] as const;
+
+/** A ledger row as services see it (everything but the signed bytes). */
+export type TransactionRow = Pick<Selectable<DB['transactions']>, (typeof columns)[number]>;
+
+/** Columns answered by the raw UPDATE … FROM unnest statements, qualified with their alias. */
+const returning = sql.join(columns.map((c) => sql.ref(`t.${c}`)));
+
+/** How a pending row ends. */
+export interface Finalization {
+  status: 'confirmed' | 'failed';
+  blockNumber: bigint | null;
+  gasUsed: bigint | null;
+  gasFee: bigint | null;
+  error: string | null;
+}
 
 function scope(eb: ExpressionBuilder<DB, 'transactions'>, f: TransactionFilter) {
   const parts = [];
@@ -119,7 +134,10 @@ export const transactionsRepo = {
     return db.selectFrom('transactions').select([...columns, 'raw_tx']).where('id', '=', id).forNoKeyUpdate().executeTakeFirst();
   },
 
-  /** Queued rows of a wallet, oldest first, to be signed with consecutive nonces (caller holds the wallet lock). */
+  /**
+   * Queued rows of a wallet, oldest first, to be signed with consecutive nonces. Read without a
+   * lock: the signer re-checks the wallet's nonce and each row's status under the wallet lock.
+   */
   queuedForWallet(db: Executor, walletId: string, limit: number) {
     return db
       .selectFrom('transactions')
@@ -129,7 +147,6 @@ export const transactionsRepo = {
       .orderBy('created_at')
       .orderBy('id')
       .limit(limit)
-      .forNoKeyUpdate()
       .execute();
   },
 
@@ -144,31 +161,59 @@ export const transactionsRepo = {
       .execute();
   },
 
-  async markPending(db: Executor, id: string, p: { nonce: bigint; hash: string; rawTx: string }) {
-    return db
-      .updateTable('transactions')
-      .set({ status: 'pending', nonce: p.nonce.toString(), hash: p.hash.toLowerCase(), raw_tx: p.rawTx, submitted_at: new Date(), updated_at: new Date() })
-      .where('id', '=', id)
-      .where('status', '=', 'queued')
-      .returning(columns)
-      .executeTakeFirstOrThrow();
+  /**
+   * Stores signed rows as pending (nonce, hash, signed bytes) with one statement; only rows still
+   * queued change, and the changed rows are answered (the caller compares the count).
+   */
+  async markPendingMany(db: Executor, signed: Array<{ id: string; nonce: bigint; hash: string; rawTx: string }>): Promise<TransactionRow[]> {
+    const result = await sql<TransactionRow>`
+      update transactions t
+      set status = 'pending', nonce = v.nonce, hash = v.hash, raw_tx = v.raw_tx, submitted_at = now(), updated_at = now()
+      from unnest(${signed.map((s) => s.id)}::uuid[], ${signed.map((s) => s.nonce.toString())}::bigint[],
+                  ${signed.map((s) => s.hash.toLowerCase())}::text[], ${signed.map((s) => s.rawTx)}::text[]) as v(id, nonce, hash, raw_tx)
+      where t.id = v.id and t.status = 'queued'
+      returning ${returning}`.execute(db);
+    return result.rows;
   },
 
-  async finalize(db: Executor, id: string, f: { status: 'confirmed' | 'failed'; blockNumber: bigint | null; gasUsed: bigint | null; gasFee: bigint | null; error: string | null }) {
+  /** Pending rows of every wallet, least recently touched first: what the confirmation watcher checks. */
+  pendingRows(db: Executor, limit: number) {
     return db
-      .updateTable('transactions')
-      .set({
-        status: f.status,
-        block_number: f.blockNumber?.toString() ?? null,
-        gas_used: f.gasUsed?.toString() ?? null,
-        gas_fee: f.gasFee?.toString() ?? null,
-        error: f.error,
-        finalized_at: new Date(),
-        updated_at: new Date(),
-      })
-      .where('id', '=', id)
-      .returning(columns)
-      .executeTakeFirstOrThrow();
+      .selectFrom('transactions')
+      .select(['id', 'hash'])
+      .where('status', '=', 'pending')
+      .where('hash', 'is not', null)
+      .orderBy('updated_at')
+      .limit(limit)
+      .execute();
+  },
+
+  /** Locks the listed rows that are still pending, in id order (two finalizers never deadlock); answers their ids. */
+  async lockPending(db: Executor, ids: string[]): Promise<string[]> {
+    const rows = await db
+      .selectFrom('transactions')
+      .select('id')
+      .where('id', 'in', ids)
+      .where('status', '=', 'pending')
+      .orderBy('id')
+      .forNoKeyUpdate()
+      .execute();
+    return rows.map((r) => r.id);
+  },
+
+  /** Moves pending rows to confirmed or failed with one statement (rows no longer pending are left alone); answers the changed rows. */
+  async finalizeMany(db: Executor, items: Array<{ id: string } & Finalization>): Promise<TransactionRow[]> {
+    const text = (v: bigint | null) => v?.toString() ?? null;
+    const result = await sql<TransactionRow>`
+      update transactions t
+      set status = v.status, block_number = v.block_number, gas_used = v.gas_used, gas_fee = v.gas_fee, error = v.error,
+          finalized_at = now(), updated_at = now()
+      from unnest(${items.map((i) => i.id)}::uuid[], ${items.map((i) => i.status)}::text[], ${items.map((i) => text(i.blockNumber))}::bigint[],
+                  ${items.map((i) => text(i.gasUsed))}::numeric[], ${items.map((i) => text(i.gasFee))}::numeric[],
+                  ${items.map((i) => i.error)}::text[]) as v(id, status, block_number, gas_used, gas_fee, error)
+      where t.id = v.id and t.status = 'pending'
+      returning ${returning}`.execute(db);
+    return result.rows;
   },
 
   async setMetadata(db: Executor, id: string, metadata: Record<string, unknown>) {
@@ -266,19 +311,6 @@ export const transactionsRepo = {
     return { byStatusType, totals };
   },
 
-  /** Other wallets with rows in a status right now (a job for one wallet also serves these, in parallel). */
-  async walletsWith(db: Executor, status: 'queued' | 'pending', limit: number): Promise<string[]> {
-    const rows = await db
-      .selectFrom('transactions')
-      .select('from_wallet_id')
-      .distinct()
-      .where('status', '=', status)
-      .where('from_wallet_id', 'is not', null)
-      .limit(limit)
-      .execute();
-    return rows.map((r) => r.from_wallet_id!);
-  },
-
   /** Wallets with rows stuck queued or pending for longer than the given seconds (the reconciler re-drives them). */
   async staleWallets(db: Executor, olderThanSeconds: number) {
     return db
@@ -292,5 +324,3 @@ export const transactionsRepo = {
       .execute();
   },
 };
-
-export type TransactionRow = NonNullable<Awaited<ReturnType<typeof transactionsRepo.byId>>>;

@@ -17,7 +17,7 @@ import { transactionDto } from './wallets.dto.js';
 import { walletError } from './wallets.errors.js';
 import { walletsRepo } from './wallets.repo.js';
 import { transactionsRepo, type TransactionFilter, type TransactionRow } from './transactions.repo.js';
-import { confirmWallet, finalizeRow } from './transfers.broadcast.js';
+import { confirmWallet, finalizeRow } from './transfers.confirm.js';
 import { formatAmount } from './wallets.amounts.js';
 import type { TransactionDto, TransactionsQuery } from './wallets.schema.js';
 

@@ -1,24 +1,14 @@
-import {
-  encodeFunctionData,
-  keccak256,
-  parseEther,
-  TransactionNotFoundError,
-  TransactionReceiptNotFoundError,
-  type Address,
-  type Hex,
-  type TransactionReceipt,
-} from 'viem';
+import { encodeFunctionData, keccak256, parseEther, type Address, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
-import { sql } from 'kysely';
-import { withTransaction } from '../platform/db/db.transaction.js';
+import { afterCommit, withTransaction, type Tx } from '../platform/db/db.transaction.js';
 import { erc20Abi } from '../chain/chain.contracts.js';
 import { requireChain, type ChainContext } from './wallets.chain.js';
 import { JOBS, type WalletsCore } from './wallets.core.js';
-import { decimalsOf, recordTransferEvent } from './wallets.events.js';
-import { formatAmount } from './wallets.amounts.js';
+import { recordTransferEvent } from './wallets.events.js';
 import { walletsRepo } from './wallets.repo.js';
 import { transactionsRepo, type TransactionRow } from './transactions.repo.js';
 import { insertTreasuryGrant } from './treasury.grants.js';
+import { sendSigned } from './transfers.send.js';
 
 /** Gas limits per call: fixed, so signing never depends on a simulation against a moving state. */
 export const GAS_LIMITS = { erc20_transfer: 120_000n, mint: 120_000n, native: 21_000n } as const;
@@ -26,12 +16,7 @@ export const GAS_LIMITS = { erc20_transfer: 120_000n, mint: 120_000n, native: 21
 export const GAS_MIN_BALANCE = parseEther('0.002');
 export const GAS_TOPUP = parseEther('0.01');
 const BATCH = 50;
-/** How many other wallets one broadcast or confirmation job also serves. */
-const FAN_OUT = 8;
 const FEE_CACHE_MS = 2000;
-/** The watcher waits briefly in-process for a just-sent transaction before re-scheduling itself (a local chain mines at once). */
-const SHORT_WAIT_ROUNDS = 4;
-const SHORT_WAIT_MS = 150;
 
 interface Fees {
   maxFeePerGas: bigint;
@@ -81,178 +66,114 @@ function requestFor(chain: ChainContext, row: TransactionRow, nonce: bigint, fee
   }
 }
 
-async function sendRaw(core: WalletsCore, walletId: string, raw: Hex): Promise<void> {
-  try {
-    await core.deps.chain.publicClient.sendRawTransaction({ serializedTransaction: raw });
-  } catch (err) {
-    const message = String((err as Error).message ?? err);
-    if (/already known|nonce too low|known transaction|replacement transaction underpriced/i.test(message)) return;
-    if (/insufficient funds/i.test(message)) await core.deps.jobs.enqueue(JOBS.gasTopUp, { walletId });
-    core.deps.logger.warn({ walletId, reason: message.split('\n')[0] }, 'broadcast failed; the confirmation watcher will re-send');
+/** How long the durable broadcast job waits when this process's driver already handles the wallet. */
+const FALLBACK_AFTER_SECONDS = 5;
+
+/**
+ * Schedules the broadcast of a wallet's queued rows, on the transaction that queued them: the
+ * pg-boss job is written on it (the durable path). When this node runs workers, the in-process
+ * driver is also woken right after the commit and the job is delayed, so it normally finds
+ * nothing left to do.
+ */
+export async function scheduleBroadcast(core: WalletsCore, trx: Tx, walletId: string): Promise<void> {
+  const { driver } = core;
+  const { jobs } = core.deps;
+  if (!driver.active) {
+    await jobs.enqueue(JOBS.broadcast, { walletId }, { trx });
+    return;
+  }
+  await jobs.enqueue(JOBS.broadcast, { walletId }, { trx, startAfterSeconds: FALLBACK_AFTER_SECONDS });
+  afterCommit(trx, () => {
+    driver.broadcast(walletId).catch(() => undefined);
+  });
+}
+
+class StaleBatch extends Error {}
+
+/**
+ * Signs a wallet's queued ledger rows. The rows and the wallet's next nonce are read and signed
+ * outside any lock; then, under the wallet's row lock, the nonce is checked unchanged and the rows
+ * are stored pending with their hash and signed bytes (one statement, only rows still queued) plus
+ * a delayed confirmation job — committed before anything leaves the process: a crash after this
+ * commit is recovered by re-sending the same bytes, never by signing again with another nonce.
+ * If another signer got there first, it starts over. Answers the signed bytes to send.
+ */
+export async function signQueued(core: WalletsCore, walletId: string, primary = true): Promise<{ signed: Hex[]; more: boolean }> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await signOnce(core, walletId, primary);
+    } catch (err) {
+      if (!(err instanceof StaleBatch) || attempt >= 3) throw err;
+    }
   }
 }
 
-/**
- * Signs a wallet's queued ledger rows. Under the wallet's row lock each row gets the next nonce,
- * is signed, and is stored as pending with its hash and signed bytes (and a delayed confirmation
- * job) before anything leaves the process: a crash after this commit is recovered by re-sending
- * the same bytes, never by signing again with another nonce. Answers the signed bytes to send.
- */
-export async function signQueued(core: WalletsCore, walletId: string, primary = true): Promise<{ signed: Hex[]; more: boolean }> {
+async function signOnce(core: WalletsCore, walletId: string, primary: boolean): Promise<{ signed: Hex[]; more: boolean }> {
   const chain = requireChain(core.chain);
   const { deps } = core;
-  const wallet = await walletsRepo.byId(deps.db, walletId);
-  if (!wallet) return { signed: [], more: false };
+  const [wallet, rows] = await Promise.all([walletsRepo.byId(deps.db, walletId), transactionsRepo.queuedForWallet(deps.db, walletId, BATCH)]);
+  if (!wallet || !rows.length) return { signed: [], more: false };
   const fees = await currentFees(core);
   if (wallet.kind !== 'treasury') {
-    const queued = await deps.db
-      .selectFrom('transactions')
-      .select(sql<number>`count(*)::int`.as('n'))
-      .where('from_wallet_id', '=', walletId)
-      .where('status', '=', 'queued')
-      .executeTakeFirstOrThrow();
-    if (queued.n === 0) return { signed: [], more: false };
-    const need = BigInt(Math.min(queued.n, BATCH)) * GAS_LIMITS.erc20_transfer * fees.maxFeePerGas;
-    const gas = await deps.chain.publicClient.getBalance({ address: wallet.address as Address });
+    const need = BigInt(rows.length) * GAS_LIMITS.erc20_transfer * fees.maxFeePerGas;
+    const gas = await deps.chain.batchClient.getBalance({ address: wallet.address as Address });
     if (gas < need) {
       if (!primary) return { signed: [], more: false };
-      await deps.jobs.enqueue(JOBS.gasTopUp, { walletId, need: need.toString() });
-      await deps.jobs.enqueue(JOBS.broadcast, { walletId }, { startAfterSeconds: 1 });
+      if (!(await requestGas(core, walletId, need))) await deps.jobs.enqueue(JOBS.broadcast, { walletId }, { startAfterSeconds: 1 });
       return { signed: [], more: false };
     }
   }
+  const sealed = await walletsRepo.sealedKey(deps.db, walletId);
+  const account = privateKeyToAccount(core.vault.open(sealed!.encrypted_key, sealed!.address));
+  const first = BigInt(wallet.next_nonce);
+  const signed = await Promise.all(rows.map((row, i) => account.signTransaction(requestFor(chain, row, first + BigInt(i), fees))));
   return withTransaction(deps.db, async (trx) => {
     const locked = await walletsRepo.lock(trx, walletId);
-    const rows = await transactionsRepo.queuedForWallet(trx, walletId, BATCH);
-    if (!locked || !rows.length) return { signed: [] as Hex[], more: false };
-    const sealed = await walletsRepo.sealedKey(trx, walletId);
-    const account = privateKeyToAccount(core.vault.open(sealed!.encrypted_key, sealed!.address));
-    let nonce = BigInt(locked.next_nonce);
-    const signed: Hex[] = [];
-    for (const row of rows) {
-      const raw = await account.signTransaction(requestFor(chain, row, nonce, fees));
-      const pending = await transactionsRepo.markPending(trx, row.id, { nonce, hash: keccak256(raw), rawTx: raw });
-      await recordTransferEvent(core, trx, pending, 'transfer.pending');
-      signed.push(raw);
-      nonce += 1n;
-    }
-    await walletsRepo.setNextNonce(trx, walletId, nonce);
+    if (!locked || BigInt(locked.next_nonce) !== first) throw new StaleBatch();
+    const pending = await transactionsRepo.markPendingMany(
+      trx,
+      rows.map((row, i) => ({ id: row.id, nonce: first + BigInt(i), hash: keccak256(signed[i]), rawTx: signed[i] })),
+    );
+    if (pending.length !== rows.length) throw new StaleBatch();
+    pending.sort((a, b) => Number(a.nonce) - Number(b.nonce));
+    for (const row of pending) await recordTransferEvent(core, trx, row, 'transfer.pending');
+    await walletsRepo.setNextNonce(trx, walletId, first + BigInt(rows.length));
     await deps.jobs.enqueue(JOBS.confirm, { walletId }, { trx, startAfterSeconds: 3 });
     return { signed, more: rows.length === BATCH };
   });
 }
 
-/** The broadcast job: signs the wallet's queued rows (signQueued), sends them, and asks the watcher to look now. */
-export async function broadcastWallet(core: WalletsCore, walletId: string, primary = true): Promise<void> {
-  const { signed, more } = await signQueued(core, walletId, primary);
-  for (const raw of signed) await sendRaw(core, walletId, raw);
-  if (signed.length) await core.deps.jobs.enqueue(JOBS.confirm, { walletId });
-  if (more) await core.deps.jobs.enqueue(JOBS.broadcast, { walletId });
-}
-
-async function receiptOf(core: WalletsCore, hash: Hex): Promise<TransactionReceipt | null> {
-  try {
-    return await core.deps.chain.publicClient.getTransactionReceipt({ hash });
-  } catch (err) {
-    if (err instanceof TransactionReceiptNotFoundError) return null;
-    throw err;
-  }
-}
-
-async function knownToNode(core: WalletsCore, hash: Hex): Promise<boolean> {
-  try {
-    await core.deps.chain.publicClient.getTransaction({ hash });
-    return true;
-  } catch (err) {
-    if (err instanceof TransactionNotFoundError) return false;
-    throw err;
-  }
-}
-
-/** Moves a pending row to confirmed or failed exactly once (row lock + status check), recording the event and running hooks. */
-export async function finalizeRow(
-  core: WalletsCore,
-  id: string,
-  outcome: { receipt: TransactionReceipt } | { error: string },
-): Promise<TransactionRow | null> {
-  return withTransaction(core.deps.db, async (trx) => {
-    const row = await transactionsRepo.lock(trx, id);
-    if (!row || row.status !== 'pending') return null;
-    const receipt = 'receipt' in outcome ? outcome.receipt : null;
-    const ok = receipt?.status === 'success';
-    const updated = await transactionsRepo.finalize(trx, id, {
-      status: ok ? 'confirmed' : 'failed',
-      blockNumber: receipt?.blockNumber ?? null,
-      gasUsed: receipt?.gasUsed ?? null,
-      gasFee: receipt ? receipt.gasUsed * receipt.effectiveGasPrice : null,
-      error: ok ? null : 'error' in outcome ? outcome.error : 'reverted',
-    });
-    await recordTransferEvent(core, trx, updated, ok ? 'transfer.confirmed' : 'transfer.failed');
-    if (ok && updated.type === 'faucet' && updated.to_wallet_id) {
-      await core.deps.events.record(trx, {
-        type: 'wallet.funded',
-        actorId: updated.to_user_id,
-        userIds: updated.to_user_id ? [updated.to_user_id] : [],
-        petId: updated.pet_id,
-        data: { walletId: updated.to_wallet_id, address: updated.to_address, amount: formatAmount(updated.amount, decimalsOf(core, updated.token)) },
-      });
+/**
+ * A wallet is short of gas for its queued rows: a worker tops it up right away, and the top-up's
+ * confirmation wakes the wallet again (answers true). Otherwise, or if that fails, a gas top-up job
+ * does it and the caller retries the wallet with a delayed job.
+ */
+async function requestGas(core: WalletsCore, walletId: string, need: bigint): Promise<boolean> {
+  if (core.driver.active) {
+    try {
+      await topUpGas(core, walletId, need);
+      return true;
+    } catch (err) {
+      core.deps.logger.warn({ walletId, reason: String((err as Error)?.message ?? err).split('\n')[0] }, 'gas top-up failed; its job retries it');
     }
-    for (const hook of core.finalizeHooks) await hook(trx, updated);
-    return updated;
-  });
+  }
+  await core.deps.jobs.enqueue(JOBS.gasTopUp, { walletId, need: need.toString() });
+  return false;
 }
 
 /**
- * The confirmation watcher for one wallet: reads each pending row's receipt; with enough
- * confirmations the row becomes confirmed (block, gas used, fee) or failed (reverted). A row the
- * node does not know is re-sent from its stored signed bytes; one whose nonce the chain has
- * already used for something else can never land and fails. Re-schedules itself while rows remain.
+ * One broadcast step for a wallet: signs its queued rows (signQueued), sends them in one batch and
+ * tells the confirmation watcher (in-process when this node runs workers, else a job). Answers
+ * whether more rows were left queued than one batch holds.
  */
-export async function confirmWallet(core: WalletsCore, walletId: string, primary = true): Promise<void> {
-  let rows = await transactionsRepo.pendingForWallet(core.deps.db, walletId, 200);
-  for (let round = 0; rows.length && round < SHORT_WAIT_ROUNDS; round++) {
-    const waiting = await confirmRows(core, walletId, rows, round === 0);
-    if (!waiting.length) return;
-    rows = waiting;
-    await new Promise((r) => setTimeout(r, SHORT_WAIT_MS));
+export async function broadcastWallet(core: WalletsCore, walletId: string, primary = true): Promise<boolean> {
+  const { signed, more } = await signQueued(core, walletId, primary);
+  await sendSigned(core, walletId, signed);
+  if (signed.length) {
+    if (core.driver.active) core.driver.watch();
+    else await core.deps.jobs.enqueue(JOBS.confirm, { walletId });
   }
-  if (rows.length && primary) await core.deps.jobs.enqueue(JOBS.confirm, { walletId }, { startAfterSeconds: 1 });
-}
-
-/** One pass of the watcher over some pending rows; answers those still waiting for (enough) confirmations. */
-async function confirmRows(core: WalletsCore, walletId: string, rows: Array<TransactionRow & { raw_tx: string | null }>, resend: boolean) {
-  const chain = requireChain(core.chain);
-  const client = core.deps.chain.publicClient;
-  const latest = await client.getBlockNumber({ cacheTime: 0 });
-  let chainNonce: Promise<number> | null = null;
-  const waiting: typeof rows = [];
-  await Promise.all(
-    rows.map(async (row) => {
-      const hash = row.hash as Hex;
-      const receipt = await receiptOf(core, hash);
-      if (receipt) {
-        if (latest - receipt.blockNumber + 1n >= BigInt(chain.confirmations)) await finalizeRow(core, row.id, { receipt });
-        else waiting.push(row);
-        return;
-      }
-      if (!resend || (await knownToNode(core, hash))) {
-        waiting.push(row);
-        return;
-      }
-      chainNonce ??= client.getTransactionCount({ address: row.from_address as Address, blockNumber: latest });
-      if (BigInt(row.nonce!) < BigInt(await chainNonce)) {
-        if (await receiptOf(core, hash)) {
-          waiting.push(row);
-          return;
-        }
-        await finalizeRow(core, row.id, { error: 'nonce_consumed' });
-        return;
-      }
-      await sendRaw(core, walletId, row.raw_tx as Hex);
-      waiting.push(row);
-    }),
-  );
-  return waiting;
+  return more;
 }
 
 /** Gas sponsorship: queues a native top-up from the treasury when the wallet runs low (one open top-up at a time). */
@@ -261,6 +182,7 @@ export async function topUpGas(core: WalletsCore, walletId: string, need = 0n): 
   const { deps } = core;
   const wallet = await walletsRepo.byId(deps.db, walletId);
   if (!wallet || wallet.kind === 'treasury') return null;
+  if (await transactionsRepo.openGasTopUp(deps.db, walletId)) return null;
   const floor = need > GAS_MIN_BALANCE ? need : GAS_MIN_BALANCE;
   const balance = await deps.chain.publicClient.getBalance({ address: wallet.address as Address });
   if (balance >= floor) return null;
@@ -276,30 +198,9 @@ export async function topUpGas(core: WalletsCore, walletId: string, need = 0n): 
       tokenAddress: null,
       metadata: { reason: 'gas_sponsorship' },
     });
-    await deps.jobs.enqueue(JOBS.broadcast, { walletId: chain.treasury.walletId }, { trx });
+    await scheduleBroadcast(core, trx, chain.treasury.walletId);
     return row;
   });
-}
-
-/**
- * Runs a per-wallet step for the job's wallet and, in parallel, for up to FAN_OUT other wallets in
- * the same state: wallets never share a nonce or a row lock, so one job runner serves many wallets
- * at once, and a wallet another runner is already serving is simply found empty. Only the job's own
- * wallet re-schedules itself (every busy wallet has its own job), so jobs never multiply.
- */
-export async function fanOut(
-  core: WalletsCore,
-  walletId: string,
-  status: 'queued' | 'pending',
-  step: (walletId: string, primary: boolean) => Promise<void>,
-): Promise<void> {
-  const others = (await transactionsRepo.walletsWith(core.deps.db, status, FAN_OUT)).filter((id) => id !== walletId);
-  const results = await Promise.allSettled([walletId, ...others].map((id) => step(id, id === walletId)));
-  const mine = results[0];
-  if (mine.status === 'rejected') throw mine.reason;
-  for (const r of results.slice(1)) {
-    if (r.status === 'rejected') core.deps.logger.warn({ reason: String((r.reason as Error)?.message ?? r.reason).split('\n')[0] }, 'parallel wallet step failed; its own job retries it');
-  }
 }
 
 /** Re-drives rows left queued or pending by a crash or a lost job (runs every minute). */

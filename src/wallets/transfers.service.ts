@@ -2,10 +2,11 @@ import { v7 as uuidv7 } from 'uuid';
 import { parseUnits, type Address } from 'viem';
 import { withTransaction, type Executor, type Tx } from '../platform/db/db.transaction.js';
 import type { ActorContext, RequestContext } from '../platform/http/http.context.js';
-import { tokenBalance } from '../chain/chain.deploy.js';
+import { erc20Abi } from '../chain/chain.contracts.js';
 import { formatAmount, parseAmount } from './wallets.amounts.js';
 import { requireChain } from './wallets.chain.js';
-import { JOBS, type WalletsCore } from './wallets.core.js';
+import type { WalletsCore } from './wallets.core.js';
+import { scheduleBroadcast } from './transfers.broadcast.js';
 import { transactionDto } from './wallets.dto.js';
 import { walletError } from './wallets.errors.js';
 import { recordTransferEvent } from './wallets.events.js';
@@ -85,11 +86,12 @@ function chainSnapshot(core: WalletsCore, wallet: WalletRow, fresh: boolean): Ca
   const hit = cache.get(wallet.id);
   if (!fresh && hit && Date.now() - hit.at < SNAPSHOT_TTL_MS) return hit;
   const value = (async () => {
-    const client = core.deps.chain.publicClient;
+    const client = core.deps.chain.batchClient;
     const block = await client.getBlockNumber({ cacheTime: 0 });
+    const address = wallet.address as Address;
     const [balance, nonce] = await Promise.all([
-      tokenBalance(core.deps.chain, chain.token.address, wallet.address as Address, block),
-      client.getTransactionCount({ address: wallet.address as Address, blockNumber: block }),
+      client.readContract({ address: chain.token.address, abi: erc20Abi, functionName: 'balanceOf', args: [address], blockNumber: block }),
+      client.getTransactionCount({ address, blockNumber: block }),
     ]);
     return { balance, nonce: BigInt(nonce) };
   })();
@@ -171,7 +173,7 @@ export async function queueTransfer(core: WalletsCore, trx: Tx, input: QueueTran
     metadata: { ...(input.metadata ?? {}), recipientVia: input.to.via },
   });
   await recordTransferEvent(core, trx, row, 'transfer.queued', input.context);
-  await core.deps.jobs.enqueue(JOBS.broadcast, { walletId: wallet.id }, { trx });
+  await scheduleBroadcast(core, trx, wallet.id);
   return row;
 }
 

@@ -25,6 +25,9 @@ beforeAll(async () => {
   bob = await createUser(t.deps);
   const f = await t.app.inject({ method: 'POST', url: '/api/v1/wallets/faucet', headers: alice.auth, payload: { amount: '30' } });
   await waitFinal(t.deps, [f.json().id]);
+  // the gas top-up is a separate treasury row that may confirm after the mint
+  const gasRow = await waitUntil(() => t.deps.db.selectFrom('transactions').select('id').where('to_user_id', '=', alice.id).where('type', '=', 'gas').executeTakeFirst());
+  await waitFinal(t.deps, [gasRow.id]);
 });
 afterAll(async () => t?.close());
 

@@ -7,12 +7,25 @@ import type { TransactionRow } from './transactions.repo.js';
 /** Runs on the transaction that finalizes a ledger row (basenames and intents follow their payments). */
 export type FinalizeHook = (trx: Tx, row: TransactionRow) => Promise<void>;
 
+/**
+ * Drives the transfer pipeline inside this process (transfers.driver.ts). It is active only while
+ * this node runs job workers; the pg-boss jobs stay the durable fallback either way.
+ */
+export interface PipelineDriver {
+  readonly active: boolean;
+  /** Signs and sends the wallet's queued rows soon (runs per wallet are serialized and coalesced); settles when a run that started after this call ends. */
+  broadcast(walletId: string): Promise<void>;
+  /** Makes the confirmation watcher look at the chain now and keep looking while rows are pending. */
+  watch(): void;
+}
+
 /** What every wallets-domain function shares: dependencies, the key vault and the resolved chain. */
 export interface WalletsCore {
   deps: AppDeps;
   vault: KeyVault;
   chain: ChainContext | null;
   finalizeHooks: FinalizeHook[];
+  driver: PipelineDriver;
 }
 
 export const JOBS = {

@@ -5,7 +5,9 @@ import type { RequestContext } from '../platform/http/http.context.js';
 import { KeyVault } from './wallets.crypto.js';
 import { resolveChainContext, type ChainContext } from './wallets.chain.js';
 import { JOBS, type WalletsCore } from './wallets.core.js';
-import { broadcastWallet, confirmWallet, fanOut, reconcile, topUpGas } from './transfers.broadcast.js';
+import { reconcile, topUpGas } from './transfers.broadcast.js';
+import { confirmWallet } from './transfers.confirm.js';
+import { TransferDriver } from './transfers.driver.js';
 import { queueTransfer, resolveRecipient, sendTransfer, type QueueTransferInput, type Recipient } from './transfers.service.js';
 import { createPetWallet, ensureUserWallet, faucet, getWallet, listMyWallets } from './wallets.service.js';
 import { getTransaction, listTransactions, recordTransaction, refreshTransaction } from './transactions.service.js';
@@ -88,6 +90,9 @@ function createWalletsService(core: WalletsCore): WalletsService {
   };
 }
 
+/** A wallet's confirmation job re-checks this often while rows stay pending; the in-process watcher looks at every block meanwhile. */
+const CONFIRM_JOB_RETRY_SECONDS = 3;
+
 function registerJobs(core: WalletsCore): void {
   const { jobs } = core.deps;
   jobs.register<{ walletId: string }>({
@@ -95,19 +100,23 @@ function registerJobs(core: WalletsCore): void {
     retryLimit: 10,
     retryDelaySeconds: 1,
     batchSize: 20,
-    handler: async ({ walletId }) => fanOut(core, walletId, 'queued', (id, primary) => broadcastWallet(core, id, primary)),
+    handler: async ({ walletId }) => core.driver.broadcast(walletId),
   });
   jobs.register<{ walletId: string }>({
     name: JOBS.confirm,
     retryLimit: 20,
     retryDelaySeconds: 1,
     batchSize: 20,
-    handler: async ({ walletId }) => fanOut(core, walletId, 'pending', (id, primary) => confirmWallet(core, id, primary)),
+    handler: async ({ walletId }) => {
+      core.driver.watch();
+      await confirmWallet(core, walletId, true, CONFIRM_JOB_RETRY_SECONDS);
+    },
   });
   jobs.register<{ walletId: string; need?: string }>({
     name: JOBS.gasTopUp,
     retryLimit: 5,
     retryDelaySeconds: 2,
+    batchSize: 20,
     handler: async ({ walletId, need }) => {
       await topUpGas(core, walletId, need ? BigInt(need) : 0n);
     },
@@ -133,7 +142,7 @@ export const walletsModule: DomainModule = {
   name: 'wallets',
   async setup(deps: AppDeps) {
     const vault = new KeyVault(deps.infra.walletMasterKey);
-    const core: WalletsCore = { deps, vault, chain: null, finalizeHooks: [] };
+    const core: WalletsCore = { deps, vault, chain: null, finalizeHooks: [], driver: new TransferDriver(deps, () => core) };
     core.finalizeHooks.push(onBasenamePaymentFinal, onIntentPaymentFinal(core));
     core.chain = await resolveChainContext(deps, vault);
     registerJobs(core);

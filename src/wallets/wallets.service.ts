@@ -14,6 +14,7 @@ import { recordTransferEvent } from './wallets.events.js';
 import { walletsRepo, type WalletRow } from './wallets.repo.js';
 import { transactionsRepo } from './transactions.repo.js';
 import { insertTreasuryGrant } from './treasury.grants.js';
+import { scheduleBroadcast } from './transfers.broadcast.js';
 import type { TransactionDto, WalletDto } from './wallets.schema.js';
 
 export const FAUCET_DEFAULT = '100';
@@ -132,7 +133,7 @@ export async function faucet(core: WalletsCore, ctx: RequestContext, input: { wa
       metadata: {},
     });
     await recordTransferEvent(core, trx, inserted, 'transfer.queued', ctx);
-    await core.deps.jobs.enqueue(JOBS.broadcast, { walletId: chain.treasury.walletId }, { trx });
+    await scheduleBroadcast(core, trx, chain.treasury.walletId);
     await core.deps.jobs.enqueue(JOBS.gasTopUp, { walletId: wallet.id }, { trx });
     return inserted;
   });

@@ -69,10 +69,14 @@ export class JobQueue {
     if (!work) return;
     this.working = true;
     for (const def of this.definitions.values()) {
-      const id = await this.boss.work<any>(
+      const batchSize = def.batchSize ?? 1;
+      let id = '';
+      id = await this.boss.work<any>(
         def.name,
-        { batchSize: def.batchSize ?? 1, pollingIntervalSeconds: def.pollingIntervalSeconds ?? 1 },
+        { batchSize, pollingIntervalSeconds: def.pollingIntervalSeconds ?? 1 },
         async (jobs) => {
+          // A full batch means more may be waiting: fetch again at once instead of after the polling interval.
+          if (jobs.length >= batchSize && id) this.boss.notifyWorker(id);
           for (const job of jobs) {
             try {
               await def.handler(job.data, job);
@@ -149,6 +153,7 @@ export class JobQueue {
   async stop(timeoutMs = 10_000): Promise<void> {
     if (!this.started) return;
     this.started = false;
+    this.working = false;
     await this.boss.stop({ graceful: true, timeout: timeoutMs, wait: true } as PgBoss.StopOptions);
   }
 }

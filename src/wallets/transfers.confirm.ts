@@ -1,0 +1,177 @@
+import {
+  TransactionNotFoundError,
+  TransactionReceiptNotFoundError,
+  type Address,
+  type Hex,
+  type PublicClient,
+  type TransactionReceipt,
+} from 'viem';
+import { afterCommit, withTransaction, type Tx } from '../platform/db/db.transaction.js';
+import { requireChain } from './wallets.chain.js';
+import { JOBS, type WalletsCore } from './wallets.core.js';
+import { decimalsOf, recordTransferEvent } from './wallets.events.js';
+import { formatAmount } from './wallets.amounts.js';
+import { transactionsRepo, type Finalization, type TransactionRow } from './transactions.repo.js';
+import { sendSigned } from './transfers.send.js';
+
+/** The watcher waits briefly in-process for a just-sent transaction before re-scheduling itself (a local chain mines at once). */
+const SHORT_WAIT_ROUNDS = 4;
+const SHORT_WAIT_MS = 150;
+/** How many pending rows one pass of the confirmation watcher looks at. */
+const WATCH_LIMIT = 500;
+
+type Outcome = { receipt: TransactionReceipt } | { error: string };
+type PendingRow = TransactionRow & { raw_tx: string | null };
+
+async function receiptOf(client: PublicClient, hash: Hex): Promise<TransactionReceipt | null> {
+  try {
+    return await client.getTransactionReceipt({ hash });
+  } catch (err) {
+    if (err instanceof TransactionReceiptNotFoundError) return null;
+    throw err;
+  }
+}
+
+async function knownToNode(client: PublicClient, hash: Hex): Promise<boolean> {
+  try {
+    await client.getTransaction({ hash });
+    return true;
+  } catch (err) {
+    if (err instanceof TransactionNotFoundError) return false;
+    throw err;
+  }
+}
+
+function finalization(outcome: Outcome): Finalization {
+  const receipt = 'receipt' in outcome ? outcome.receipt : null;
+  const ok = receipt?.status === 'success';
+  return {
+    status: ok ? 'confirmed' : 'failed',
+    blockNumber: receipt?.blockNumber ?? null,
+    gasUsed: receipt?.gasUsed ?? null,
+    gasFee: receipt ? receipt.gasUsed * receipt.effectiveGasPrice : null,
+    error: ok ? null : 'error' in outcome ? outcome.error : 'reverted',
+  };
+}
+
+/**
+ * Moves pending rows to confirmed or failed exactly once, all in one transaction: the rows still
+ * pending are locked (in id order), updated with one statement guarded by `status = 'pending'`, and
+ * each gets its event and finalize hooks. Answers the rows this call finalized (a row another
+ * finalizer got first is simply not among them).
+ */
+export async function finalizeMany(core: WalletsCore, items: Array<{ id: string } & Outcome>): Promise<TransactionRow[]> {
+  if (!items.length) return [];
+  return withTransaction(core.deps.db, async (trx) => {
+    const lockedIds = new Set(await transactionsRepo.lockPending(trx, items.map((i) => i.id)));
+    const still = items.filter((i) => lockedIds.has(i.id));
+    if (!still.length) return [];
+    const updated = await transactionsRepo.finalizeMany(trx, still.map((i) => ({ id: i.id, ...finalization(i) })));
+    for (const row of updated) {
+      const ok = row.status === 'confirmed';
+      await recordTransferEvent(core, trx, row, ok ? 'transfer.confirmed' : 'transfer.failed');
+      if (ok && row.type === 'faucet' && row.to_wallet_id) {
+        await core.deps.events.record(trx, {
+          type: 'wallet.funded',
+          actorId: row.to_user_id,
+          userIds: row.to_user_id ? [row.to_user_id] : [],
+          petId: row.pet_id,
+          data: { walletId: row.to_wallet_id, address: row.to_address, amount: formatAmount(row.amount, decimalsOf(core, row.token)) },
+        });
+      }
+      for (const hook of core.finalizeHooks) await hook(trx, row);
+      if (ok && row.type === 'gas' && row.to_wallet_id) wakeFunded(core, trx, row.to_wallet_id);
+    }
+    return updated;
+  });
+}
+
+/** A wallet whose gas top-up just confirmed may have transfers waiting for it: broadcast them once this commits. */
+function wakeFunded(core: WalletsCore, trx: Tx, walletId: string): void {
+  if (!core.driver.active) return;
+  afterCommit(trx, () => {
+    core.driver.broadcast(walletId).catch(() => undefined);
+  });
+}
+
+/** Moves one pending row to confirmed or failed exactly once (finalizeMany with one row); null when it was no longer pending. */
+export async function finalizeRow(core: WalletsCore, id: string, outcome: Outcome): Promise<TransactionRow | null> {
+  return (await finalizeMany(core, [{ id, ...outcome }]))[0] ?? null;
+}
+
+/**
+ * One pass of the confirmation watcher over the pending rows of every wallet: the latest block
+ * number and every receipt are read in one JSON-RPC batch, and the rows with enough confirmations
+ * are finalized in one transaction. Rows without a receipt are left to their wallet's confirmation
+ * job, which re-sends what the node lost. Answers what it finalized and how many rows still wait.
+ */
+export async function confirmPending(core: WalletsCore): Promise<{ finalized: TransactionRow[]; waiting: number }> {
+  const chain = requireChain(core.chain);
+  const rows = await transactionsRepo.pendingRows(core.deps.db, WATCH_LIMIT);
+  if (!rows.length) return { finalized: [], waiting: 0 };
+  const client = core.deps.chain.batchClient;
+  const [latest, ...receipts] = await Promise.all([
+    client.getBlockNumber({ cacheTime: 0 }),
+    ...rows.map((row) => receiptOf(client, row.hash as Hex)),
+  ]);
+  const ready = rows.flatMap((row, i) => {
+    const receipt = receipts[i];
+    return receipt && latest - receipt.blockNumber + 1n >= BigInt(chain.confirmations) ? [{ id: row.id, receipt }] : [];
+  });
+  const finalized = await finalizeMany(core, ready);
+  return { finalized, waiting: rows.length - ready.length };
+}
+
+/**
+ * The confirmation job for one wallet: reads each pending row's receipt; with enough
+ * confirmations the row becomes confirmed (block, gas used, fee) or failed (reverted). A row the
+ * node does not know is re-sent from its stored signed bytes; one whose nonce the chain has
+ * already used for something else can never land and fails. Re-schedules itself while rows remain
+ * (after `retryAfterSeconds`; longer when an in-process watcher also looks at every new block).
+ */
+export async function confirmWallet(core: WalletsCore, walletId: string, primary = true, retryAfterSeconds = 1): Promise<void> {
+  let rows = await transactionsRepo.pendingForWallet(core.deps.db, walletId, 200);
+  for (let round = 0; rows.length && round < SHORT_WAIT_ROUNDS; round++) {
+    const waiting = await confirmRows(core, walletId, rows, round === 0);
+    if (!waiting.length) return;
+    rows = waiting;
+    await new Promise((r) => setTimeout(r, SHORT_WAIT_MS));
+  }
+  if (rows.length && primary) await core.deps.jobs.enqueue(JOBS.confirm, { walletId }, { startAfterSeconds: retryAfterSeconds });
+}
+
+/** One pass of the confirmation job over some pending rows; answers those still waiting for (enough) confirmations. */
+async function confirmRows(core: WalletsCore, walletId: string, rows: PendingRow[], resend: boolean): Promise<PendingRow[]> {
+  const chain = requireChain(core.chain);
+  const client = core.deps.chain.publicClient;
+  const latest = await client.getBlockNumber({ cacheTime: 0 });
+  let chainNonce: Promise<number> | null = null;
+  const waiting: PendingRow[] = [];
+  await Promise.all(
+    rows.map(async (row) => {
+      const hash = row.hash as Hex;
+      const receipt = await receiptOf(client, hash);
+      if (receipt) {
+        if (latest - receipt.blockNumber + 1n >= BigInt(chain.confirmations)) await finalizeRow(core, row.id, { receipt });
+        else waiting.push(row);
+        return;
+      }
+      if (!resend || (await knownToNode(client, hash))) {
+        waiting.push(row);
+        return;
+      }
+      chainNonce ??= client.getTransactionCount({ address: row.from_address as Address, blockNumber: latest });
+      if (BigInt(row.nonce!) < BigInt(await chainNonce)) {
+        if (await receiptOf(client, hash)) {
+          waiting.push(row);
+          return;
+        }
+        await finalizeRow(core, row.id, { error: 'nonce_consumed' });
+        return;
+      }
+      await sendSigned(core, walletId, [row.raw_tx as Hex]);
+      waiting.push(row);
+    }),
+  );
+  return waiting;
+}

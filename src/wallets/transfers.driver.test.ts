@@ -1,0 +1,125 @@
+import { randomBytes } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import type { Address } from 'viem';
+import { createTestApp, type TestApp } from '../../test/helpers/testApp.js';
+import { createUser, type TestUser } from '../../test/helpers/factories.js';
+import { tokenBalance } from '../chain/chain.deploy.js';
+import { broadcastWallet, signQueued, topUpGas } from './transfers.broadcast.js';
+import { confirmPending, finalizeMany } from './transfers.confirm.js';
+import { sendSigned } from './transfers.send.js';
+import { waitFinal, waitUntil } from './wallets.testing.js';
+import type { WalletsCore } from './wallets.core.js';
+
+const open: TestApp[] = [];
+afterEach(async () => {
+  for (const app of open.splice(0)) await app.close();
+});
+
+async function start(work: boolean) {
+  const t = await createTestApp({ env: { RATE_LIMIT_STRICT: '1000' }, work });
+  open.push(t);
+  return t;
+}
+
+async function walletOf(t: TestApp, user: TestUser) {
+  return (await t.app.inject({ method: 'GET', url: '/api/v1/wallets', headers: user.auth })).json().wallets[0] as { id: string; address: Address };
+}
+
+const randomAddress = () => `0x${randomBytes(20).toString('hex')}`;
+
+/** Without job workers nothing moves by itself: sign and send every queued row, then confirm until nothing is pending. */
+async function settle(t: TestApp, core: WalletsCore) {
+  for (;;) {
+    const queued = await t.deps.db.selectFrom('transactions').select('from_wallet_id').distinct().where('status', '=', 'queued').execute();
+    for (const q of queued) await broadcastWallet(core, q.from_wallet_id!);
+    const { waiting } = await confirmPending(core);
+    if (!queued.length && !waiting) return;
+  }
+}
+
+async function confirmedEvents(t: TestApp, ids: string[]) {
+  await t.deps.events.drain();
+  const rows = await sql<{ id: string; n: number }>`
+    select data->>'transactionId' as id, count(*)::int as n from domain_events
+    where type = 'transfer.confirmed' and data->>'transactionId' = any(${ids}) group by 1`.execute(t.deps.db);
+  return Object.fromEntries(rows.rows.map((r) => [r.id, r.n]));
+}
+
+describe('the confirmation watcher (batched)', () => {
+  it('two watchers racing over the same pending rows finalize each row exactly once, and the chain agrees', async () => {
+    const t = await start(false);
+    const core = t.deps.services.wallets.core;
+    expect(core.driver.active).toBe(false);
+    const alice = await createUser(t.deps);
+    const wallet = await walletOf(t, alice);
+    const f = await t.app.inject({ method: 'POST', url: '/api/v1/wallets/faucet', headers: alice.auth, payload: { amount: '5' } });
+    expect(f.statusCode).toBe(202);
+    await topUpGas(core, wallet.id);
+    await settle(t, core);
+
+    const to = randomAddress();
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const res = await t.app.inject({ method: 'POST', url: '/api/v1/transfers', headers: alice.auth, payload: { to, amount: '0.5' } });
+      expect(res.statusCode).toBe(202);
+      ids.push(res.json().id);
+    }
+    const { signed } = await signQueued(core, wallet.id);
+    expect(signed).toHaveLength(6);
+    await sendSigned(core, wallet.id, signed);
+
+    const [a, b] = await Promise.all([confirmPending(core), confirmPending(core)]);
+    const byA = a.finalized.map((r) => r.id);
+    const byB = b.finalized.map((r) => r.id);
+    expect(byA.filter((id) => byB.includes(id))).toEqual([]);
+    expect([...byA, ...byB].sort()).toEqual([...ids].sort());
+    expect(Object.values(await waitFinal(t.deps, ids))).toEqual(Array(6).fill('confirmed'));
+    expect(await confirmedEvents(t, ids)).toEqual(Object.fromEntries(ids.map((id) => [id, 1])));
+    expect(await finalizeMany(core, ids.map((id) => ({ id, error: 'late' })))).toEqual([]);
+
+    const token = core.chain!.token.address;
+    expect(await tokenBalance(t.deps.chain, token, to as Address)).toBe(3_000_000n);
+    expect(await tokenBalance(t.deps.chain, token, wallet.address)).toBe(2_000_000n);
+    const nonces = await t.deps.db.selectFrom('transactions').select('nonce').where('id', 'in', ids).orderBy('nonce').execute();
+    expect(nonces.map((r) => Number(r.nonce))).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+});
+
+describe('the in-process driver', () => {
+  it('signs an accepted transfer right after its commit; the durable job is only a delayed fallback', async () => {
+    const t = await start(true);
+    const core = t.deps.services.wallets.core;
+    expect(core.driver.active).toBe(true);
+    const alice = await createUser(t.deps);
+    const wallet = await walletOf(t, alice);
+    const f = await t.app.inject({ method: 'POST', url: '/api/v1/wallets/faucet', headers: alice.auth, payload: { amount: '5' } });
+    await waitFinal(t.deps, [f.json().id]);
+    await waitUntil(async () => (await t.deps.chain.publicClient.getBalance({ address: wallet.address })) > 0n);
+
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/transfers', headers: alice.auth, payload: { to: randomAddress(), amount: '1' } });
+    const id = res.json().id as string;
+    expect((await waitFinal(t.deps, [id]))[id]).toBe('confirmed');
+    const row = await t.deps.db.selectFrom('transactions').select(['submitted_at', 'created_at']).where('id', '=', id).executeTakeFirstOrThrow();
+    const job = await sql<{ start_after: Date; state: string }>`
+      select start_after, state from pgboss.job where name = 'wallets.broadcast' and data->>'walletId' = ${wallet.id}
+      and created_on >= ${row.created_at} order by created_on limit 1`.execute(t.deps.db);
+    expect(job.rows).toHaveLength(1);
+    expect(row.submitted_at!.getTime()).toBeLessThan(job.rows[0].start_after.getTime());
+  });
+
+  it('stops with the job workers: a transfer accepted afterwards waits for its job', async () => {
+    const t = await start(true);
+    const core = t.deps.services.wallets.core;
+    const alice = await createUser(t.deps);
+    const f = await t.app.inject({ method: 'POST', url: '/api/v1/wallets/faucet', headers: alice.auth, payload: { amount: '5' } });
+    await waitFinal(t.deps, [f.json().id]);
+    await t.deps.jobs.stop();
+    expect(core.driver.active).toBe(false);
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/transfers', headers: alice.auth, payload: { to: randomAddress(), amount: '1' } });
+    expect(res.statusCode).toBe(202);
+    await new Promise((r) => setTimeout(r, 300));
+    const row = await t.deps.db.selectFrom('transactions').select('status').where('id', '=', res.json().id).executeTakeFirstOrThrow();
+    expect(row.status).toBe('queued');
+  });
+});
