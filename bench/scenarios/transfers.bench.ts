@@ -1,9 +1,12 @@
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { parseEther, type Address, type Hex } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { encodeFunctionData } from 'viem';
 import type { BenchHarness, BenchRow, BenchScenario } from '../harness.js';
 import { erc20Abi } from '../../src/chain/chain.contracts.js';
 import { deployTestContracts } from '../../src/chain/chain.deploy.js';
+import type { TransfersLoadCommand, TransfersLoadResult } from './transfers.load.js';
 
 const SENDERS = 30;
 const PER_SENDER = 8;
@@ -78,27 +81,18 @@ const scenario: BenchScenario = async (h) => {
 
   // Interleaved: the requests in flight come from different users, as real traffic does.
   const jobs = Array.from({ length: PER_SENDER }, (_, j) => senders.map((u, i) => ({ u, key: `bench-${i}-${j}-${Date.now()}` }))).flat();
-  const latencies: number[] = [];
-  const accepted: string[] = [];
-  let rejected = 0;
-  const started = performance.now();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < jobs.length) {
-        const job = jobs[next++];
-        const t0 = performance.now();
-        const res = await post('/transfers', job.u.auth, { to: recipient, amount: '0.01' }, job.key);
-        latencies.push(performance.now() - t0);
-        if (res.status === 202) accepted.push(((await res.json()) as { id: string }).id);
-        else {
-          rejected++;
-          await res.arrayBuffer();
-        }
-      }
-    }),
-  );
-  const acceptSeconds = (performance.now() - started) / 1000;
+  // the requests go out from another process, so the load generator does not share the server's thread
+  const child = fork(fileURLToPath(new URL('./transfers.load.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const load = await new Promise<TransfersLoadResult>((resolve, reject) => {
+    child.once('message', (result) => resolve(result as TransfersLoadResult));
+    child.once('exit', (code) => reject(new Error(`transfers load generator exited with ${code}`)));
+    const command: TransfersLoadCommand = { baseUrl: h.baseUrl, transfers: jobs.map((j) => ({ auth: j.u.auth, key: j.key })), to: recipient, amount: '0.01', concurrency: CONCURRENCY };
+    child.send(command);
+  });
+  // the accept phase began load.seconds before its result arrived (the child's start-up is not counted)
+  const started = performance.now() - load.seconds * 1000;
+  const { latencies, accepted, rejected } = load;
+  const acceptSeconds = load.seconds;
   await waitFor(async () => {
     const rows = await h.deps.db.selectFrom('transactions').select('status').where('id', 'in', accepted).execute();
     return rows.every((r) => r.status === 'confirmed' || r.status === 'failed');
