@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser, type TestUser } from '../../test/helpers/factories.js';
 import { createTestApp, type TestApp } from '../../test/helpers/testApp.js';
@@ -81,6 +82,25 @@ describe('posting and storing messages', () => {
     }
     const unread = (await api('GET', '/chats/unread', keeper)).json();
     expect(unread.pets.filter((p: { petId: string }) => p.petId === a || p.petId === b).map((p: { unread: number }) => p.unread)).toEqual([6, 6]);
+  });
+
+  it('a message whose storage fails takes only itself down, not the exchanges it was batched with', async () => {
+    await sql`create function chat_test_refuse() returns trigger language plpgsql as $$
+      begin if new.content = 'refused by the database' then raise exception 'refused'; end if; return new; end $$`.execute(t.deps.db);
+    await sql`create trigger chat_test_refuse before insert on chat_messages for each row execute function chat_test_refuse()`.execute(t.deps.db);
+    try {
+      const keeper = await createUser(t.deps, { locale: 'en' });
+      const petId = await adopt(keeper, 'Fin');
+      // more messages than batch slots, so the later ones (the refused one among them) share batches
+      const contents = Array.from({ length: 16 }, (_, i) => (i === 11 ? 'refused by the database' : `message ${i}`));
+      const results = await Promise.all(contents.map((content) => api('POST', `/pets/${petId}/messages`, keeper, { content })));
+      expect(results.map((r) => r.statusCode)).toEqual(contents.map((_, i) => (i === 11 ? 500 : 200)));
+      const stored = await t.deps.db.selectFrom('chat_messages').select('content').where('pet_id', '=', petId).where('sender', '=', 'user').execute();
+      expect(stored.map((m) => m.content).sort()).toEqual(contents.filter((_, i) => i !== 11).sort());
+    } finally {
+      await sql`drop trigger chat_test_refuse on chat_messages`.execute(t.deps.db);
+      await sql`drop function chat_test_refuse()`.execute(t.deps.db);
+    }
   });
 
   it('rejects empty, too long, invalid Unicode, invalid UTF-8 and control characters with 422 and stores nothing', async () => {
