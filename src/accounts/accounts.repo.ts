@@ -111,7 +111,6 @@ export const accountsRepo = {
     return [...new Set(rows.map((r) => r.family_id))];
   },
 
-  /** The user and session an access token names, when both are still live (the auth resolver's one query). */
   /** The live sessions among `sessionIds` with their (enabled) users: one query for many authenticated requests. */
   async findLiveIdentities(db: Executor, sessionIds: string[]) {
     return db

@@ -61,13 +61,6 @@ export const chatRepo = {
     return Number(row.n);
   },
 
-  /** The last n messages of a conversation, oldest first (context for replies). */
-  async recent(ex: Executor, petId: string, n: number): Promise<MessageRow[]> {
-    const rows = await ex.selectFrom('chat_messages').select([...columns]).where('pet_id', '=', petId)
-      .orderBy('created_at', 'desc').orderBy('id', 'desc').limit(n).execute();
-    return rows.reverse();
-  },
-
   /** The last n messages of each of several conversations, oldest first per pet (context for batched replies). */
   async recentMany(ex: Executor, petIds: string[], n: number): Promise<Map<string, MessageRow[]>> {
     const out = new Map<string, MessageRow[]>(petIds.map((id) => [id, []]));

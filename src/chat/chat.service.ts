@@ -202,7 +202,7 @@ export class ChatService {
   }
 
   private async replyContext(ex: Executor, first: { pet: PetView; locale: Locale; message: MessageView }, petId: string, content: string): Promise<ReplyContext> {
-    const recent = (await chatRepo.recent(ex, petId, CONTEXT_MESSAGES + 1)).filter((m) => m.id !== first.message.id);
+    const recent = ((await chatRepo.recentMany(ex, [petId], CONTEXT_MESSAGES + 1)).get(petId) ?? []).filter((m) => m.id !== first.message.id);
     return {
       pet: first.pet,
       locale: first.locale,

@@ -216,10 +216,6 @@ export const transactionsRepo = {
     return result.rows;
   },
 
-  async setMetadata(db: Executor, id: string, metadata: Record<string, unknown>) {
-    await db.updateTable('transactions').set({ metadata: JSON.stringify(metadata), updated_at: new Date() }).where('id', '=', id).execute();
-  },
-
   /**
    * Outgoing token amounts not reflected in a chain snapshot taken when the wallet's nonce was
    * chainNonce: queued rows, and sent rows (pending or confirmed) with a nonce at or above it.
