@@ -40,8 +40,9 @@ export const accountsRepo = {
   },
 
   /** Locks the user row against concurrent spending checks (no key update: rows referencing the user can still be inserted). */
-  async lockForSpending(db: Executor, id: string) {
-    return db.selectFrom('users').select(['id', 'kyc_status']).where('id', '=', id).forNoKeyUpdate().executeTakeFirst();
+  /** Locks users in id order (concurrent spenders never deadlock) and answers their KYC status. */
+  async lockForSpending(db: Executor, ids: string[]) {
+    return db.selectFrom('users').select(['id', 'kyc_status']).where('id', '=', sql<string>`any(${ids}::uuid[])`).orderBy('id').forNoKeyUpdate().execute();
   },
 
   async findByEmail(db: Executor, email: string): Promise<UserRow | undefined> {

@@ -281,9 +281,11 @@ export class AccountsService {
     return row && !row.disabled_at ? userView(row) : null;
   }
 
-  /** Locks a user for a spending-limit check on the caller's transaction and returns the KYC status (null when unknown). */
-  async lockForSpending(trx: Executor, userId: string): Promise<UserView['kycStatus'] | null> {
-    return (await accountsRepo.lockForSpending(trx, userId))?.kyc_status ?? null;
+  /** Locks users (in id order) for a spending-limit check on the caller's transaction; answers each one's KYC status. */
+  async lockForSpending(trx: Executor, userIds: string[]): Promise<Map<string, UserView['kycStatus']>> {
+    if (!userIds.length) return new Map();
+    const rows = await accountsRepo.lockForSpending(trx, userIds);
+    return new Map(rows.map((r) => [r.id, r.kyc_status]));
   }
 
   /** The operator's `npm run admin -- create`: a verified admin with a generated password (shown once). */

@@ -84,42 +84,61 @@ function scope(eb: ExpressionBuilder<DB, 'transactions'>, f: TransactionFilter) 
   return eb.and(parts);
 }
 
+/** A new ledger row as column values (created_at is left to the database unless given). */
+function rowValues(t: NewTransaction) {
+  return {
+    id: t.id,
+    hash: t.hash ?? null,
+    type: t.type,
+    status: t.status,
+    call: t.call,
+    chain_id: t.chainId,
+    network: t.network,
+    from_address: t.fromAddress.toLowerCase(),
+    to_address: t.toAddress.toLowerCase(),
+    from_wallet_id: t.fromWalletId,
+    to_wallet_id: t.toWalletId,
+    user_id: t.userId,
+    to_user_id: t.toUserId,
+    pet_id: t.petId,
+    amount: t.amount.toString(),
+    token: t.token,
+    token_address: t.tokenAddress?.toLowerCase() ?? null,
+    memo: t.memo,
+    metadata: JSON.stringify(t.metadata),
+    block_number: t.blockNumber?.toString() ?? null,
+    gas_used: t.gasUsed?.toString() ?? null,
+    gas_fee: t.gasFee?.toString() ?? null,
+    error: t.error ?? null,
+    nonce: null,
+    raw_tx: null,
+    submitted_at: null,
+    finalized_at: t.status === 'confirmed' || t.status === 'failed' ? new Date() : null,
+    ...(t.createdAt ? { created_at: t.createdAt } : {}),
+  };
+}
+
 export const transactionsRepo = {
   async insert(db: Executor, t: NewTransaction) {
-    return db
-      .insertInto('transactions')
-      .values({
-        id: t.id,
-        hash: t.hash ?? null,
-        type: t.type,
-        status: t.status,
-        call: t.call,
-        chain_id: t.chainId,
-        network: t.network,
-        from_address: t.fromAddress.toLowerCase(),
-        to_address: t.toAddress.toLowerCase(),
-        from_wallet_id: t.fromWalletId,
-        to_wallet_id: t.toWalletId,
-        user_id: t.userId,
-        to_user_id: t.toUserId,
-        pet_id: t.petId,
-        amount: t.amount.toString(),
-        token: t.token,
-        token_address: t.tokenAddress?.toLowerCase() ?? null,
-        memo: t.memo,
-        metadata: JSON.stringify(t.metadata),
-        block_number: t.blockNumber?.toString() ?? null,
-        gas_used: t.gasUsed?.toString() ?? null,
-        gas_fee: t.gasFee?.toString() ?? null,
-        error: t.error ?? null,
-        nonce: null,
-        raw_tx: null,
-        submitted_at: null,
-        finalized_at: t.status === 'confirmed' || t.status === 'failed' ? new Date() : null,
-        ...(t.createdAt ? { created_at: t.createdAt } : {}),
-      })
-      .returning(columns)
-      .executeTakeFirstOrThrow();
+    return db.insertInto('transactions').values(rowValues(t)).returning(columns).executeTakeFirstOrThrow();
+  },
+
+  /**
+   * Inserts several ledger rows with one statement whose text never changes (the rows travel as one
+   * JSON parameter), created_at from the database; answers the rows in input order.
+   */
+  async insertMany(db: Executor, rows: NewTransaction[]): Promise<TransactionRow[]> {
+    if (!rows.length) return [];
+    const values = rows.map((t) => {
+      const { created_at: _ignored, ...v } = rowValues({ ...t, createdAt: undefined });
+      return { ...v, metadata: t.metadata };
+    });
+    const cols = sql.join(Object.keys(values[0]).map((c) => sql.id(c)));
+    const result = await sql<TransactionRow>`
+      insert into transactions (${cols}) select ${cols} from jsonb_populate_recordset(null::transactions, ${JSON.stringify(values)}::jsonb)
+      returning ${sql.join(columns.map((c) => sql.id(c)))}`.execute(db);
+    const byId = new Map(result.rows.map((r) => [r.id, r]));
+    return rows.map((t) => byId.get(t.id)!);
   },
 
   byId(db: Executor, id: string) {
@@ -217,39 +236,33 @@ export const transactionsRepo = {
   },
 
   /**
-   * Outgoing token amounts not reflected in a chain snapshot taken when the wallet's nonce was
-   * chainNonce: queued rows, and sent rows (pending or confirmed) with a nonce at or above it.
+   * Per wallet, outgoing token amounts not reflected in a chain snapshot taken when the wallet's
+   * nonce was `nonce`: queued rows, and sent rows (pending or confirmed) with a nonce at or above it.
    * The snapshot may be older than the ledger: rows confirmed since are still subtracted.
    */
-  async inFlightOutgoing(db: Executor, walletId: string, tokenAddress: string, chainNonce: bigint): Promise<bigint> {
-    const row = await db
-      .selectFrom('transactions')
-      .select(sql<string>`coalesce(sum(amount), 0)::text`.as('total'))
-      .where('from_wallet_id', '=', walletId)
-      .where('token_address', '=', tokenAddress.toLowerCase())
-      .where('call', '=', 'erc20_transfer')
-      .where((eb) =>
-        eb.or([
-          eb('status', '=', 'queued'),
-          eb.and([eb('status', 'in', ['pending', 'confirmed']), eb('nonce', '>=', chainNonce.toString())]),
-        ]),
-      )
-      .executeTakeFirstOrThrow();
-    return BigInt(row.total);
+  async inFlightOutgoing(db: Executor, wallets: Array<{ id: string; nonce: bigint }>, tokenAddress: string): Promise<Map<string, bigint>> {
+    const result = await sql<{ id: string; total: string }>`
+      select w.id, coalesce(sum(t.amount), 0)::text as total
+      from unnest(${wallets.map((w) => w.id)}::uuid[], ${wallets.map((w) => w.nonce.toString())}::bigint[]) as w(id, nonce)
+      left join transactions t on t.from_wallet_id = w.id and t.token_address = ${tokenAddress.toLowerCase()} and t.call = 'erc20_transfer'
+        and (t.status = 'queued' or (t.status in ('pending', 'confirmed') and t.nonce >= w.nonce))
+      group by w.id`.execute(db);
+    return new Map(result.rows.map((r) => [r.id, BigInt(r.total)]));
   },
 
-  /** What a user sent in the last 24 hours (not failed), in base units of one token: the unverified daily limit. */
-  async sentInLastDay(db: Executor, userId: string, token: string): Promise<bigint> {
-    const row = await db
+  /** Per user, what they sent in the last 24 hours (not failed), in base units of one token: the unverified daily limit. */
+  async sentInLastDay(db: Executor, userIds: string[], token: string): Promise<Map<string, bigint>> {
+    const rows = await db
       .selectFrom('transactions')
-      .select(sql<string>`coalesce(sum(amount), 0)::text`.as('total'))
-      .where('user_id', '=', userId)
+      .select(['user_id', sql<string>`sum(amount)::text`.as('total')])
+      .where('user_id', '=', sql<string>`any(${userIds}::uuid[])`)
       .where('token', '=', token)
       .where('call', '=', 'erc20_transfer')
       .where('status', '!=', 'failed')
       .where('created_at', '>', sql<Date>`now() - interval '24 hours'`)
-      .executeTakeFirstOrThrow();
-    return BigInt(row.total);
+      .groupBy('user_id')
+      .execute();
+    return new Map(rows.map((r) => [r.user_id!, BigInt(r.total)]));
   },
 
   /** Most recent faucet grant to a wallet (the faucet's per-wallet cooldown). */

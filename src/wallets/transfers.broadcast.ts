@@ -1,6 +1,6 @@
 import { encodeFunctionData, keccak256, parseEther, type Address, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
-import { afterCommit, withTransaction, type Tx } from '../platform/db/db.transaction.js';
+import { withTransaction } from '../platform/db/db.transaction.js';
 import { erc20Abi } from '../chain/chain.contracts.js';
 import { requireChain, type ChainContext } from './wallets.chain.js';
 import { JOBS, type WalletsCore } from './wallets.core.js';
@@ -9,6 +9,7 @@ import { walletsRepo } from './wallets.repo.js';
 import { transactionsRepo, type TransactionRow } from './transactions.repo.js';
 import { insertTreasuryGrant } from './treasury.grants.js';
 import { sendSigned } from './transfers.send.js';
+import { scheduleBroadcasts } from './transfers.accept.js';
 
 /** Gas limits per call: fixed, so signing never depends on a simulation against a moving state. */
 export const GAS_LIMITS = { erc20_transfer: 120_000n, mint: 120_000n, native: 21_000n } as const;
@@ -64,28 +65,6 @@ function requestFor(chain: ChainContext, row: TransactionRow, nonce: bigint, fee
     default:
       throw new Error(`ledger row ${row.id} cannot be broadcast (${row.call})`);
   }
-}
-
-/** How long the durable broadcast job waits when this process's driver already handles the wallet. */
-const FALLBACK_AFTER_SECONDS = 5;
-
-/**
- * Schedules the broadcast of a wallet's queued rows, on the transaction that queued them: the
- * pg-boss job is written on it (the durable path). When this node runs workers, the in-process
- * driver is also woken right after the commit and the job is delayed, so it normally finds
- * nothing left to do.
- */
-export async function scheduleBroadcast(core: WalletsCore, trx: Tx, walletId: string): Promise<void> {
-  const { driver } = core;
-  const { jobs } = core.deps;
-  if (!driver.active) {
-    await jobs.enqueue(JOBS.broadcast, { walletId }, { trx });
-    return;
-  }
-  await jobs.enqueue(JOBS.broadcast, { walletId }, { trx, startAfterSeconds: FALLBACK_AFTER_SECONDS });
-  afterCommit(trx, () => {
-    driver.broadcast(walletId).catch(() => undefined);
-  });
 }
 
 class StaleBatch extends Error {}
@@ -198,7 +177,7 @@ export async function topUpGas(core: WalletsCore, walletId: string, need = 0n): 
       tokenAddress: null,
       metadata: { reason: 'gas_sponsorship' },
     });
-    await scheduleBroadcast(core, trx, chain.treasury.walletId);
+    await scheduleBroadcasts(core, trx, [chain.treasury.walletId]);
     return row;
   });
 }

@@ -42,11 +42,19 @@ export const walletsRepo = {
 
   byAddresses(db: Executor, addresses: string[]) {
     if (!addresses.length) return Promise.resolve([]);
-    return db.selectFrom('wallets').select(publicColumns).where('address', 'in', addresses.map((a) => a.toLowerCase())).execute();
+    return db.selectFrom('wallets').select(publicColumns).where('address', '=', sql<string>`any(${addresses.map((a) => a.toLowerCase())}::text[])`).execute();
+  },
+
+  byIds(db: Executor, ids: string[]) {
+    return db.selectFrom('wallets').select(publicColumns).where('id', '=', sql<string>`any(${ids}::uuid[])`).execute();
   },
 
   userWallet(db: Executor, userId: string) {
     return db.selectFrom('wallets').select(publicColumns).where('user_id', '=', userId).where('kind', '=', 'user').executeTakeFirst();
+  },
+
+  userWallets(db: Executor, userIds: string[]) {
+    return db.selectFrom('wallets').select(publicColumns).where('user_id', '=', sql<string>`any(${userIds}::uuid[])`).where('kind', '=', 'user').execute();
   },
 
   petWallet(db: Executor, petId: string) {
@@ -63,6 +71,11 @@ export const walletsRepo = {
    */
   lock(db: Executor, id: string) {
     return db.selectFrom('wallets').select(publicColumns).where('id', '=', id).forNoKeyUpdate().executeTakeFirst();
+  },
+
+  /** Locks several wallet rows in id order, so two batches locking overlapping wallets never deadlock. */
+  lockMany(db: Executor, ids: string[]) {
+    return db.selectFrom('wallets').select(publicColumns).where('id', '=', sql<string>`any(${ids}::uuid[])`).orderBy('id').forNoKeyUpdate().execute();
   },
 
   /** The sealed key, read only on the signing path. */

@@ -14,7 +14,7 @@ import { recordTransferEvent } from './wallets.events.js';
 import { walletsRepo, type WalletRow } from './wallets.repo.js';
 import { transactionsRepo } from './transactions.repo.js';
 import { insertTreasuryGrant } from './treasury.grants.js';
-import { scheduleBroadcast } from './transfers.broadcast.js';
+import { scheduleBroadcasts } from './transfers.accept.js';
 import type { TransactionDto, WalletDto } from './wallets.schema.js';
 
 export const FAUCET_DEFAULT = '100';
@@ -100,8 +100,12 @@ export async function getWallet(core: WalletsCore, ctx: RequestContext, address:
 /** A wallet the caller may spend from: their user wallet or one of their pets' wallets (never someone else's, admins included). */
 export async function ownWallet(core: WalletsCore, db: Executor, ctx: { user: { id: string; role: string } }, walletId?: string): Promise<WalletRow> {
   if (!walletId) return ensureUserWallet(core, db, ctx.user.id);
-  const row = await walletsRepo.byId(db, walletId);
-  if (!row || row.kind === 'treasury' || row.user_id !== ctx.user.id) throw walletError('wallet_not_found');
+  return spendableBy(await walletsRepo.byId(db, walletId), ctx.user.id);
+}
+
+/** The wallet if this user may spend from it (theirs, not the treasury); wallet_not_found otherwise. */
+export function spendableBy(row: WalletRow | undefined, userId: string): WalletRow {
+  if (!row || row.kind === 'treasury' || row.user_id !== userId) throw walletError('wallet_not_found');
   return row;
 }
 
@@ -133,7 +137,7 @@ export async function faucet(core: WalletsCore, ctx: RequestContext, input: { wa
       metadata: {},
     });
     await recordTransferEvent(core, trx, inserted, 'transfer.queued', ctx);
-    await scheduleBroadcast(core, trx, chain.treasury.walletId);
+    await scheduleBroadcasts(core, trx, [chain.treasury.walletId]);
     await core.deps.jobs.enqueue(JOBS.gasTopUp, { walletId: wallet.id }, { trx });
     return inserted;
   });

@@ -109,24 +109,42 @@ export class JobQueue {
 
   /** Enqueues a job; with opts.trx it is written on that transaction and wakes local workers after commit. */
   async enqueue(name: string, data: object, opts: EnqueueOptions = {}): Promise<string | null> {
-    if (!this.definitions.has(name)) throw new Error(`unknown job ${name}`);
-    const trx = opts.trx;
-    const options: PgBoss.SendOptions = {};
+    const options: PgBoss.SendOptions = { ...this.writeOn(name, opts.trx) };
     if (opts.startAfterSeconds) options.startAfter = opts.startAfterSeconds;
     if (opts.singletonKey) options.singletonKey = opts.singletonKey;
     if (opts.id) options.id = opts.id;
-    if (trx) {
-      options.db = {
+    const id = await this.boss.send(name, data, options);
+    this.wakeAfter(name, opts);
+    return id;
+  }
+
+  /** Enqueues one job per data item with one statement (as enqueue, without singleton keys or ids). */
+  async enqueueMany(name: string, data: object[], opts: Pick<EnqueueOptions, 'trx' | 'startAfterSeconds'> = {}): Promise<void> {
+    if (!data.length) return;
+    const startAfter = opts.startAfterSeconds ? `${opts.startAfterSeconds} seconds` : undefined;
+    await this.boss.insert(data.map((d) => ({ name, data: d, startAfter })), this.writeOn(name, opts.trx));
+    this.wakeAfter(name, opts);
+  }
+
+  /** pg-boss options that write a job on the caller's transaction, if any. */
+  private writeOn(name: string, trx: Executor | undefined): PgBoss.ConnectionOptions {
+    if (!this.definitions.has(name)) throw new Error(`unknown job ${name}`);
+    if (!trx) return {};
+    return {
+      db: {
         executeSql: async (text, values) => {
           const result = await trx.executeQuery(CompiledQuery.raw(text, values));
           return { rows: result.rows as any[] };
         },
-      };
-    }
-    const id = await this.boss.send(name, data, options);
-    if (trx && !opts.startAfterSeconds) afterCommit(trx, () => this.wake(name));
-    else if (!opts.startAfterSeconds) this.wake(name);
-    return id;
+      },
+    };
+  }
+
+  /** Wakes local workers for a job due now: after the caller's commit, or at once without a transaction. */
+  private wakeAfter(name: string, opts: EnqueueOptions): void {
+    if (opts.startAfterSeconds) return;
+    if (opts.trx) afterCommit(opts.trx, () => this.wake(name));
+    else this.wake(name);
   }
 
   private wake(name: string): void {

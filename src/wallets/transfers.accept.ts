@@ -1,0 +1,212 @@
+import { v7 as uuidv7 } from 'uuid';
+import { parseUnits, type Address } from 'viem';
+import { afterCommit, type Tx } from '../platform/db/db.transaction.js';
+import type { ActorContext } from '../platform/http/http.context.js';
+import { erc20Abi } from '../chain/chain.contracts.js';
+import { formatAmount } from './wallets.amounts.js';
+import { requireChain } from './wallets.chain.js';
+import { JOBS, type WalletsCore } from './wallets.core.js';
+import { walletError } from './wallets.errors.js';
+import { recordTransferEvent } from './wallets.events.js';
+import { walletsRepo, type WalletRow } from './wallets.repo.js';
+import { transactionsRepo, type NewTransaction, type TransactionRow } from './transactions.repo.js';
+import type { TxType } from './wallets.tables.js';
+
+export interface Recipient {
+  address: string;
+  walletId: string | null;
+  userId: string | null;
+  petId: string | null;
+  via: 'address' | 'email' | 'basename';
+}
+
+export interface QueueTransferInput {
+  from: WalletRow;
+  to: Recipient;
+  amount: bigint;
+  type: TxType;
+  /** The user whose money moves (limits apply to them); null for treasury payouts. */
+  userId: string | null;
+  memo?: string | null;
+  metadata?: Record<string, unknown>;
+  context?: ActorContext;
+}
+
+interface ChainSnapshot {
+  balance: bigint;
+  nonce: bigint;
+}
+const SNAPSHOT_TTL_MS = 1000;
+/** A shortfall seen in a snapshot older than this is re-checked against the chain before refusing. */
+const RECHECK_AFTER_MS = 250;
+/** How long the durable broadcast job waits when this process's driver already handles the wallet. */
+const FALLBACK_AFTER_SECONDS = 5;
+interface CachedSnapshot {
+  at: number;
+  value: Promise<ChainSnapshot>;
+}
+const snapshots = new WeakMap<WalletsCore, Map<string, CachedSnapshot>>();
+
+/** A wallet's token balance and nonce read at one block; cached for a second unless fresh is asked for. */
+function chainSnapshot(core: WalletsCore, wallet: WalletRow, fresh: boolean): CachedSnapshot {
+  const chain = requireChain(core.chain);
+  let cache = snapshots.get(core);
+  if (!cache) snapshots.set(core, (cache = new Map()));
+  const hit = cache.get(wallet.id);
+  if (!fresh && hit && Date.now() - hit.at < SNAPSHOT_TTL_MS) return hit;
+  const value = (async () => {
+    const client = core.deps.chain.batchClient;
+    const block = await client.getBlockNumber({ cacheTime: 0 });
+    const address = wallet.address as Address;
+    const [balance, nonce] = await Promise.all([
+      client.readContract({ address: chain.token.address, abi: erc20Abi, functionName: 'balanceOf', args: [address], blockNumber: block }),
+      client.getTransactionCount({ address, blockNumber: block }),
+    ]);
+    return { balance, nonce: BigInt(nonce) };
+  })();
+  value.catch(() => cache.delete(wallet.id));
+  const entry = { at: Date.now(), value };
+  cache.set(wallet.id, entry);
+  if (cache.size > 10_000) cache.clear();
+  return entry;
+}
+
+/** A locked wallet's spendable balance while a batch is decided: what the chain and ledger allow, minus what the batch took. */
+interface Spendable {
+  wallet: WalletRow;
+  entry: CachedSnapshot;
+  available: bigint;
+}
+
+/**
+ * Spendable token balances of locked wallets, computed under their locks: a chain snapshot per
+ * wallet (balance and nonce at one block, up to a second old) minus every outgoing row the
+ * snapshot cannot reflect yet — one query for all wallets.
+ */
+async function spendable(core: WalletsCore, trx: Tx, wallets: WalletRow[], fresh = false): Promise<Spendable[]> {
+  const chain = requireChain(core.chain);
+  const entries = wallets.map((w) => chainSnapshot(core, w, fresh));
+  const snaps = await Promise.all(entries.map((e) => e.value));
+  const inFlight = await transactionsRepo.inFlightOutgoing(trx, wallets.map((w, i) => ({ id: w.id, nonce: snaps[i].nonce })), chain.token.address);
+  return wallets.map((wallet, i) => ({ wallet, entry: entries[i], available: snaps[i].balance - (inFlight.get(wallet.id) ?? 0n) }));
+}
+
+/** A stale snapshot can only under-state what is spendable, so a shortfall seen in an older one is re-checked fresh. */
+async function recheck(core: WalletsCore, trx: Tx, s: Spendable, takenInBatch: bigint): Promise<void> {
+  if (Date.now() - s.entry.at < RECHECK_AFTER_MS) return;
+  const [fresh] = await spendable(core, trx, [s.wallet], true);
+  s.entry = fresh.entry;
+  s.available = fresh.available - takenInBatch;
+}
+
+const unique = (values: Array<string | null>): string[] => [...new Set(values.filter((v): v is string => !!v))];
+
+/**
+ * The money-moving core (DESIGN §6) for many transfers on the caller's transaction: locks the
+ * senders (user rows for the daily limit, then wallet rows, each set in id order), checks every
+ * transfer in order against the spendable balance and the unverified daily limit (earlier ones in
+ * the batch count against later ones), writes the accepted ledger rows `queued`, records
+ * transfer.queued and enqueues one broadcast job per sending wallet. A refused transfer answers
+ * its Error and writes nothing; the others go on.
+ */
+export async function queueTransfers(core: WalletsCore, trx: Tx, inputs: QueueTransferInput[]): Promise<Array<TransactionRow | Error>> {
+  const chain = requireChain(core.chain);
+  const results: Array<TransactionRow | Error | undefined> = inputs.map((input) => {
+    if (input.amount <= 0n) return walletError('invalid_amount', { value: '0' });
+    if (input.to.address === input.from.address) return walletError('self_transfer');
+    return undefined;
+  });
+  const live = inputs.flatMap((input, i) => (results[i] ? [] : [{ input, i }]));
+  if (!live.length) return results as Error[];
+  for (const { input } of live) void chainSnapshot(core, input.from, false);
+
+  const kyc = await core.deps.services.accounts.lockForSpending(trx, unique(live.map(({ input }) => input.userId)));
+  const limited = [...kyc].filter(([, status]) => status !== 'verified').map(([id]) => id);
+  const sent = limited.length ? await transactionsRepo.sentInLastDay(trx, limited, chain.token.symbol) : new Map<string, bigint>();
+  const limit = parseUnits(core.deps.config.UNVERIFIED_DAILY_LIMIT, chain.token.decimals);
+  const locked = await walletsRepo.lockMany(trx, unique(live.map(({ input }) => input.from.id)));
+  const balances = new Map((await spendable(core, trx, locked)).map((s) => [s.wallet.id, s]));
+  const taken = new Map<string, bigint>();
+
+  const accepted: Array<{ i: number; row: NewTransaction; input: QueueTransferInput }> = [];
+  for (const { input, i } of live) {
+    const userSent = input.userId && limited.includes(input.userId) ? (sent.get(input.userId) ?? 0n) : null;
+    if (userSent !== null && userSent + input.amount > limit) {
+      results[i] = walletError('daily_limit_exceeded', {
+        limit: core.deps.config.UNVERIFIED_DAILY_LIMIT,
+        remaining: formatAmount(limit > userSent ? limit - userSent : 0n, chain.token.decimals),
+        token: chain.token.symbol,
+      });
+      continue;
+    }
+    const balance = balances.get(input.from.id);
+    if (!balance) {
+      results[i] = walletError('wallet_not_found');
+      continue;
+    }
+    if (balance.available < input.amount) await recheck(core, trx, balance, taken.get(input.from.id) ?? 0n);
+    if (balance.available < input.amount) {
+      results[i] = walletError('insufficient_balance', {
+        available: formatAmount(balance.available > 0n ? balance.available : 0n, chain.token.decimals),
+        token: chain.token.symbol,
+      });
+      continue;
+    }
+    balance.available -= input.amount;
+    taken.set(input.from.id, (taken.get(input.from.id) ?? 0n) + input.amount);
+    if (userSent !== null) sent.set(input.userId!, userSent + input.amount);
+    const wallet = balance.wallet;
+    accepted.push({
+      i,
+      input,
+      row: {
+        id: uuidv7(),
+        type: input.type,
+        status: 'queued',
+        call: 'erc20_transfer',
+        chainId: chain.chainId,
+        network: chain.network,
+        fromAddress: wallet.address,
+        toAddress: input.to.address,
+        fromWalletId: wallet.id,
+        toWalletId: input.to.walletId,
+        userId: input.userId ?? wallet.user_id,
+        toUserId: input.to.userId,
+        petId: wallet.pet_id ?? input.to.petId,
+        amount: input.amount,
+        token: chain.token.symbol,
+        tokenAddress: chain.token.address,
+        memo: input.memo ?? null,
+        metadata: { ...(input.metadata ?? {}), recipientVia: input.to.via },
+      },
+    });
+  }
+  const rows = await transactionsRepo.insertMany(trx, accepted.map((a) => a.row));
+  for (const [n, a] of accepted.entries()) {
+    results[a.i] = rows[n];
+    await recordTransferEvent(core, trx, rows[n], 'transfer.queued', a.input.context);
+  }
+  await scheduleBroadcasts(core, trx, unique(accepted.map((a) => a.row.fromWalletId)));
+  return results as Array<TransactionRow | Error>;
+}
+
+/**
+ * Schedules the broadcast of wallets' queued rows, on the transaction that queued them: one pg-boss
+ * job per wallet is written on it (the durable path). When this node runs workers, the in-process
+ * driver is also woken right after the commit and the jobs are delayed, so they normally find
+ * nothing left to do.
+ */
+export async function scheduleBroadcasts(core: WalletsCore, trx: Tx, walletIds: string[]): Promise<void> {
+  if (!walletIds.length) return;
+  const { driver } = core;
+  const { jobs } = core.deps;
+  const data = walletIds.map((walletId) => ({ walletId }));
+  if (!driver.active) {
+    await jobs.enqueueMany(JOBS.broadcast, data, { trx });
+    return;
+  }
+  await jobs.enqueueMany(JOBS.broadcast, data, { trx, startAfterSeconds: FALLBACK_AFTER_SECONDS });
+  afterCommit(trx, () => {
+    for (const walletId of walletIds) driver.broadcast(walletId).catch(() => undefined);
+  });
+}

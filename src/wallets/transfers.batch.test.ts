@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import type { Address } from 'viem';
+import { createTestApp, type TestApp } from '../../test/helpers/testApp.js';
+import { createUser, type TestUser } from '../../test/helpers/factories.js';
+import { tokenBalance } from '../chain/chain.deploy.js';
+import { waitFinal } from './wallets.testing.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp({ env: { RATE_LIMIT_STRICT: '10000', UNVERIFIED_DAILY_LIMIT: '5' } });
+});
+afterAll(async () => t?.close());
+
+const walletOf = async (user: TestUser) =>
+  (await t.app.inject({ method: 'GET', url: '/api/v1/wallets', headers: user.auth })).json().wallets[0] as { id: string; address: Address };
+const onChain = (address: Address) => tokenBalance(t.deps.chain, t.deps.services.wallets.chain!.token.address, address);
+
+async function fund(user: TestUser, amount: string) {
+  const res = await t.app.inject({ method: 'POST', url: '/api/v1/wallets/faucet', headers: user.auth, payload: { amount } });
+  expect((await waitFinal(t.deps, [res.json().id]))[res.json().id]).toBe('confirmed');
+}
+
+const send = (user: TestUser, payload: Record<string, unknown>, key: string) =>
+  t.app.inject({ method: 'POST', url: '/api/v1/transfers', headers: { ...user.auth, 'idempotency-key': key }, payload });
+
+describe('transfers accepted together', () => {
+  it('decides each transfer of a concurrent burst on its own: limits and balances count earlier ones, refusals and a failing row stay alone', async () => {
+    const [unverified, verified, stranger, bob] = await Promise.all([
+      createUser(t.deps),
+      createUser(t.deps, { kycStatus: 'verified' }),
+      createUser(t.deps),
+      createUser(t.deps),
+    ]);
+    await Promise.all([fund(unverified, '20'), fund(verified, '3'), fund(stranger, '10')]);
+    const bobWallet = await walletOf(bob);
+    // A row the database refuses (as a failing disk or constraint would): its batch must not take the others down.
+    await sql`create or replace function refuse_marked_transfer() returns trigger language plpgsql as $$
+      begin if new.memo = 'refuse-me' then raise exception 'refused by test trigger'; end if; return new; end $$`.execute(t.deps.db);
+    await sql`create trigger refuse_marked_transfer before insert on transactions for each row execute function refuse_marked_transfer()`.execute(t.deps.db);
+    try {
+      // Hold the senders' user rows so the first requests wait on their locks while the rest queue up
+      // behind them and are then accepted as one batch (the marked row among them).
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      let locked!: () => void;
+      const holding = new Promise<void>((r) => (locked = r));
+      const holder = t.deps.db.transaction().execute(async (trx) => {
+        await trx.selectFrom('users').select('id').where('id', 'in', [unverified.id, verified.id, stranger.id]).forUpdate().execute();
+        locked();
+        await held;
+      });
+      await holding;
+      const first = [
+        ...Array.from({ length: 4 }, (_, i) => send(unverified, { to: bobWallet.address, amount: '2' }, `u-${i}`)),
+        ...Array.from({ length: 4 }, (_, i) => send(verified, { to: bob.email, amount: '1' }, `v-${i}`)),
+        send(stranger, { to: 'nobody@example.test', amount: '1' }, 's-unknown'),
+      ];
+      await new Promise((r) => setTimeout(r, 300));
+      const later = [send(stranger, { to: bobWallet.address, amount: '1', memo: 'refuse-me' }, 's-refused'), send(stranger, { to: bobWallet.address, amount: '1.5' }, 's-ok')];
+      await new Promise((r) => setTimeout(r, 300));
+      release();
+      await holder;
+      const results = await Promise.all([...first, ...later]);
+      const codes = results.map((r) => (r.statusCode === 202 ? 'ok' : (r.json().code as string)));
+      expect(codes.slice(0, 4).sort()).toEqual(['daily_limit_exceeded', 'daily_limit_exceeded', 'ok', 'ok']);
+      expect(codes.slice(4, 8).sort()).toEqual(['insufficient_balance', 'ok', 'ok', 'ok']);
+      expect(codes[8]).toBe('recipient_not_found');
+      expect(results[9].statusCode).toBe(500);
+      expect(codes[10]).toBe('ok');
+
+      const ids = results.filter((r) => r.statusCode === 202).map((r) => r.json().id as string);
+      const statuses = await waitFinal(t.deps, ids, 60_000);
+      expect(Object.values(statuses)).toEqual(Array(6).fill('confirmed'));
+      expect(await onChain((await walletOf(unverified)).address)).toBe(16_000_000n);
+      expect(await onChain((await walletOf(verified)).address)).toBe(0n);
+      expect(await onChain((await walletOf(stranger)).address)).toBe(8_500_000n);
+      expect(await onChain(bobWallet.address)).toBe(8_500_000n);
+      const refused = await t.deps.db.selectFrom('transactions').select('id').where('memo', '=', 'refuse-me').execute();
+      expect(refused).toHaveLength(0);
+    } finally {
+      await sql`drop trigger if exists refuse_marked_transfer on transactions`.execute(t.deps.db);
+      await sql`drop function if exists refuse_marked_transfer()`.execute(t.deps.db);
+    }
+  }, 120_000);
+});
