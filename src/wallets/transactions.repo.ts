@@ -154,19 +154,17 @@ export const transactionsRepo = {
   },
 
   /**
-   * Queued rows of a wallet, oldest first, to be signed with consecutive nonces. Read without a
-   * lock: the signer re-checks the wallet's nonce and each row's status under the wallet lock.
+   * Queued rows of several wallets, oldest first per wallet and at most `limit` each, to be signed
+   * with consecutive nonces. Read without a lock: the signer re-checks each wallet's nonce and each
+   * row's status under the wallet locks.
    */
-  queuedForWallet(db: Executor, walletId: string, limit: number) {
-    return db
-      .selectFrom('transactions')
-      .select(columns)
-      .where('from_wallet_id', '=', walletId)
-      .where('status', '=', 'queued')
-      .orderBy('created_at')
-      .orderBy('id')
-      .limit(limit)
-      .execute();
+  async queuedForWallets(db: Executor, walletIds: string[], limit: number): Promise<TransactionRow[]> {
+    const result = await sql<TransactionRow>`
+      select ${returning} from unnest(${walletIds}::uuid[]) as w(id)
+      cross join lateral (
+        select * from transactions q where q.from_wallet_id = w.id and q.status = 'queued' order by q.created_at, q.id limit ${limit}
+      ) as t`.execute(db);
+    return result.rows;
   },
 
   pendingForWallet(db: Executor, walletId: string, limit: number) {

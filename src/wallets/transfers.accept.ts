@@ -193,8 +193,8 @@ export async function queueTransfers(core: WalletsCore, trx: Tx, inputs: QueueTr
 /**
  * Schedules the broadcast of wallets' queued rows, on the transaction that queued them: one pg-boss
  * job per wallet is written on it (the durable path). When this node runs workers, the in-process
- * driver is also woken right after the commit and the jobs are delayed, so they normally find
- * nothing left to do.
+ * driver is also woken right after the commit and the jobs are delayed (one waiting job per wallet
+ * covers every transfer of its delay window), so they normally find nothing left to do.
  */
 export async function scheduleBroadcasts(core: WalletsCore, trx: Tx, walletIds: string[]): Promise<void> {
   if (!walletIds.length) return;
@@ -205,7 +205,7 @@ export async function scheduleBroadcasts(core: WalletsCore, trx: Tx, walletIds: 
     await jobs.enqueueMany(JOBS.broadcast, data, { trx });
     return;
   }
-  await jobs.enqueueMany(JOBS.broadcast, data, { trx, startAfterSeconds: FALLBACK_AFTER_SECONDS });
+  await jobs.enqueueMany(JOBS.broadcast, data, { trx, startAfterSeconds: FALLBACK_AFTER_SECONDS, coalesce: true });
   afterCommit(trx, () => {
     for (const walletId of walletIds) driver.broadcast(walletId).catch(() => undefined);
   });

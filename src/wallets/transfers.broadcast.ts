@@ -1,11 +1,11 @@
 import { encodeFunctionData, keccak256, parseEther, type Address, type Hex } from 'viem';
-import { privateKeyToAccount } from 'viem/accounts';
+import { signTransaction } from 'viem/accounts';
 import { withTransaction } from '../platform/db/db.transaction.js';
 import { erc20Abi } from '../chain/chain.contracts.js';
 import { requireChain, type ChainContext } from './wallets.chain.js';
 import { JOBS, type WalletsCore } from './wallets.core.js';
 import { recordTransferEvent } from './wallets.events.js';
-import { walletsRepo } from './wallets.repo.js';
+import { walletsRepo, type WalletRow } from './wallets.repo.js';
 import { transactionsRepo, type TransactionRow } from './transactions.repo.js';
 import { insertTreasuryGrant } from './treasury.grants.js';
 import { sendSigned } from './transfers.send.js';
@@ -69,56 +69,85 @@ function requestFor(chain: ChainContext, row: TransactionRow, nonce: bigint, fee
 
 class StaleBatch extends Error {}
 
+/** What one signing step produced per wallet: the signed bytes to send, and whether more rows wait than a batch holds. */
+export type SignedBatches = Map<string, { signed: Hex[]; more: boolean }>;
+
 /**
- * Signs a wallet's queued ledger rows. The rows and the wallet's next nonce are read and signed
- * outside any lock; then, under the wallet's row lock, the nonce is checked unchanged and the rows
- * are stored pending with their hash and signed bytes (one statement, only rows still queued) plus
- * a delayed confirmation job — committed before anything leaves the process: a crash after this
+ * Signs the queued ledger rows of several wallets. The rows and each wallet's next nonce are read
+ * and signed outside any lock; then, under the wallets' row locks (taken in id order), every nonce
+ * is checked unchanged and all rows are stored pending with their hash and signed bytes (one
+ * statement, only rows still queued), the nonces advanced (one statement) and a delayed
+ * confirmation job written — committed before anything leaves the process: a crash after this
  * commit is recovered by re-sending the same bytes, never by signing again with another nonce.
- * If another signer got there first, it starts over. Answers the signed bytes to send.
+ * If another signer got there first, it starts over. Answers the signed bytes per wallet.
  */
-export async function signQueued(core: WalletsCore, walletId: string, primary = true): Promise<{ signed: Hex[]; more: boolean }> {
+export async function signQueuedMany(core: WalletsCore, walletIds: string[], primary = true): Promise<SignedBatches> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await signOnce(core, walletId, primary);
+      return await signOnce(core, walletIds, primary);
     } catch (err) {
       if (!(err instanceof StaleBatch) || attempt >= 3) throw err;
     }
   }
 }
 
-async function signOnce(core: WalletsCore, walletId: string, primary: boolean): Promise<{ signed: Hex[]; more: boolean }> {
+/** signQueuedMany for one wallet. */
+export async function signQueued(core: WalletsCore, walletId: string, primary = true): Promise<{ signed: Hex[]; more: boolean }> {
+  return (await signQueuedMany(core, [walletId], primary)).get(walletId) ?? { signed: [], more: false };
+}
+
+/** Wallets (with their queued rows) that have the gas to send them; the others get a top-up requested (primary runs only). */
+async function withGas(core: WalletsCore, wallets: WalletRow[], rows: Map<string, TransactionRow[]>, fees: Fees, primary: boolean): Promise<WalletRow[]> {
+  const { deps } = core;
+  const checked = await Promise.all(
+    wallets.map(async (wallet) => {
+      if (wallet.kind === 'treasury') return { wallet, need: 0n, gas: 0n };
+      const need = BigInt(rows.get(wallet.id)!.length) * GAS_LIMITS.erc20_transfer * fees.maxFeePerGas;
+      return { wallet, need, gas: await deps.chain.batchClient.getBalance({ address: wallet.address as Address }) };
+    }),
+  );
+  for (const { wallet, need, gas } of checked) {
+    if (wallet.kind === 'treasury' || gas >= need || !primary) continue;
+    if (!(await requestGas(core, wallet.id, need))) await deps.jobs.enqueue(JOBS.broadcast, { walletId: wallet.id }, { startAfterSeconds: 1 });
+  }
+  return checked.filter((c) => c.wallet.kind === 'treasury' || c.gas >= c.need).map((c) => c.wallet);
+}
+
+async function signOnce(core: WalletsCore, walletIds: string[], primary: boolean): Promise<SignedBatches> {
   const chain = requireChain(core.chain);
   const { deps } = core;
-  const [wallet, rows] = await Promise.all([walletsRepo.byId(deps.db, walletId), transactionsRepo.queuedForWallet(deps.db, walletId, BATCH)]);
-  if (!wallet || !rows.length) return { signed: [], more: false };
+  const [wallets, queued] = await Promise.all([walletsRepo.byIds(deps.db, walletIds), transactionsRepo.queuedForWallets(deps.db, walletIds, BATCH)]);
+  const rows = new Map<string, TransactionRow[]>();
+  for (const row of queued) rows.set(row.from_wallet_id!, [...(rows.get(row.from_wallet_id!) ?? []), row]);
+  const out: SignedBatches = new Map();
+  const waiting = wallets.filter((w) => rows.has(w.id));
+  if (!waiting.length) return out;
   const fees = await currentFees(core);
-  if (wallet.kind !== 'treasury') {
-    const need = BigInt(rows.length) * GAS_LIMITS.erc20_transfer * fees.maxFeePerGas;
-    const gas = await deps.chain.batchClient.getBalance({ address: wallet.address as Address });
-    if (gas < need) {
-      if (!primary) return { signed: [], more: false };
-      if (!(await requestGas(core, walletId, need))) await deps.jobs.enqueue(JOBS.broadcast, { walletId }, { startAfterSeconds: 1 });
-      return { signed: [], more: false };
-    }
-  }
-  const sealed = await walletsRepo.sealedKey(deps.db, walletId);
-  const account = privateKeyToAccount(core.vault.open(sealed!.encrypted_key, sealed!.address));
-  const first = BigInt(wallet.next_nonce);
-  const signed = await Promise.all(rows.map((row, i) => account.signTransaction(requestFor(chain, row, first + BigInt(i), fees))));
+  const ready = await withGas(core, waiting, rows, fees, primary);
+  if (!ready.length) return out;
+  const keys = new Map((await walletsRepo.sealedKeys(deps.db, ready.map((w) => w.id))).map((k) => [k.id, k]));
+  const batches = await Promise.all(
+    ready.map(async (wallet) => {
+      const sealed = keys.get(wallet.id)!;
+      const privateKey = core.vault.open(sealed.encrypted_key, sealed.address);
+      const first = BigInt(wallet.next_nonce);
+      const list = rows.get(wallet.id)!;
+      const signed = await Promise.all(list.map((row, i) => signTransaction({ privateKey, transaction: requestFor(chain, row, first + BigInt(i), fees) })));
+      return { wallet, first, list, signed };
+    }),
+  );
   return withTransaction(deps.db, async (trx) => {
-    const locked = await walletsRepo.lock(trx, walletId);
-    if (!locked || BigInt(locked.next_nonce) !== first) throw new StaleBatch();
-    const pending = await transactionsRepo.markPendingMany(
-      trx,
-      rows.map((row, i) => ({ id: row.id, nonce: first + BigInt(i), hash: keccak256(signed[i]), rawTx: signed[i] })),
-    );
-    if (pending.length !== rows.length) throw new StaleBatch();
-    pending.sort((a, b) => Number(a.nonce) - Number(b.nonce));
+    const locked = new Map((await walletsRepo.lockMany(trx, ready.map((w) => w.id))).map((w) => [w.id, w]));
+    if (batches.some((b) => BigInt(locked.get(b.wallet.id)?.next_nonce ?? -1) !== b.first)) throw new StaleBatch();
+    const items = batches.flatMap((b) => b.list.map((row, i) => ({ id: row.id, nonce: b.first + BigInt(i), hash: keccak256(b.signed[i]), rawTx: b.signed[i] })));
+    const pending = await transactionsRepo.markPendingMany(trx, items);
+    if (pending.length !== items.length) throw new StaleBatch();
+    pending.sort((a, b) => a.from_wallet_id!.localeCompare(b.from_wallet_id!) || Number(a.nonce) - Number(b.nonce));
     for (const row of pending) await recordTransferEvent(core, trx, row, 'transfer.pending');
-    await walletsRepo.setNextNonce(trx, walletId, first + BigInt(rows.length));
-    await deps.jobs.enqueue(JOBS.confirm, { walletId }, { trx, startAfterSeconds: 3 });
-    return { signed, more: rows.length === BATCH };
+    await walletsRepo.setNextNonces(trx, batches.map((b) => ({ id: b.wallet.id, nonce: b.first + BigInt(b.list.length) })));
+    await deps.jobs.enqueueMany(JOBS.confirm, batches.map((b) => ({ walletId: b.wallet.id })), { trx, startAfterSeconds: 3, coalesce: true });
+    for (const b of batches) out.set(b.wallet.id, { signed: b.signed, more: b.list.length === BATCH });
+    return out;
   });
 }
 
@@ -141,18 +170,24 @@ async function requestGas(core: WalletsCore, walletId: string, need: bigint): Pr
 }
 
 /**
- * One broadcast step for a wallet: signs its queued rows (signQueued), sends them in one batch and
- * tells the confirmation watcher (in-process when this node runs workers, else a job). Answers
- * whether more rows were left queued than one batch holds.
+ * One broadcast step for several wallets: signs their queued rows (signQueuedMany), sends every
+ * wallet's batch (one JSON-RPC batch on the wire) and tells the confirmation watcher (in-process
+ * when this node runs workers, else a job). Answers the wallets that had more rows queued than one
+ * batch holds.
  */
-export async function broadcastWallet(core: WalletsCore, walletId: string, primary = true): Promise<boolean> {
-  const { signed, more } = await signQueued(core, walletId, primary);
-  await sendSigned(core, walletId, signed);
-  if (signed.length) {
+export async function broadcastWallets(core: WalletsCore, walletIds: string[], primary = true): Promise<Set<string>> {
+  const batches = await signQueuedMany(core, walletIds, primary);
+  await Promise.all([...batches].map(([walletId, b]) => sendSigned(core, walletId, b.signed)));
+  if (batches.size) {
     if (core.driver.active) core.driver.watch();
-    else await core.deps.jobs.enqueue(JOBS.confirm, { walletId });
+    else await core.deps.jobs.enqueueMany(JOBS.confirm, [...batches.keys()].map((walletId) => ({ walletId })));
   }
-  return more;
+  return new Set([...batches].filter(([, b]) => b.more).map(([walletId]) => walletId));
+}
+
+/** broadcastWallets for one wallet; answers whether it had more rows queued than one batch holds. */
+export async function broadcastWallet(core: WalletsCore, walletId: string, primary = true): Promise<boolean> {
+  return (await broadcastWallets(core, [walletId], primary)).has(walletId);
 }
 
 /** Gas sponsorship: queues a native top-up from the treasury when the wallet runs low (one open top-up at a time). */

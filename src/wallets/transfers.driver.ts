@@ -1,10 +1,12 @@
 import type { AppDeps } from '../platform/deps.js';
 import type { PipelineDriver, WalletsCore } from './wallets.core.js';
-import { broadcastWallet } from './transfers.broadcast.js';
+import { broadcastWallets } from './transfers.broadcast.js';
 import { confirmPending } from './transfers.confirm.js';
 
-/** Wallets signed and sent at the same time (each holds a database connection while it commits). */
-const BROADCAST_CONCURRENCY = 6;
+/** Broadcast steps running at once (each holds a database connection while it commits). */
+const STEPS_IN_FLIGHT = 2;
+/** Wallets one step signs and sends together (their rows share the step's queries, transaction and RPC batch). */
+const WALLETS_PER_STEP = 50;
 /** How often the watcher asks the node for a new block: the embedded chain mines each transaction at once. */
 const EMBEDDED_POLL_MS = 100;
 const REMOTE_POLL_MS = 1000;
@@ -23,9 +25,10 @@ interface WalletRun {
 }
 
 /**
- * The transfer pipeline inside a worker process. Broadcasting: a woken wallet is signed and sent
- * by at most one run at a time in this process; wakes during a run coalesce into one more run,
- * and a wallet with more than a batch waiting goes to the back of the line. Confirmation: one
+ * The transfer pipeline inside a worker process. Broadcasting: woken wallets wait in line and are
+ * signed and sent together, up to WALLETS_PER_STEP per step; a wallet is in at most one running
+ * step in this process; wakes during a step coalesce into one more turn, and a wallet with more
+ * than a batch waiting goes to the back of the line. Confirmation: one
  * watcher polls the chain's block number while rows are pending and, on every new block (or
  * when woken after a send), confirms the pending rows of all wallets at once (confirmPending).
  */
@@ -63,39 +66,45 @@ export class TransferDriver implements PipelineDriver {
   }
 
   private next(): void {
-    while (this.busy < BROADCAST_CONCURRENCY && this.line.length) {
-      const walletId = this.line.shift()!;
-      const run = this.runs.get(walletId)!;
-      run.dirty = false;
-      run.running = true;
+    while (this.busy < STEPS_IN_FLIGHT && this.line.length) {
+      const walletIds = this.line.splice(0, WALLETS_PER_STEP);
+      const waiters: Waiter[] = [];
+      for (const walletId of walletIds) {
+        const run = this.runs.get(walletId)!;
+        run.dirty = false;
+        run.running = true;
+        waiters.push(...run.waiters.splice(0));
+      }
       this.busy++;
-      const waiters = run.waiters.splice(0);
-      void this.step(walletId, run, waiters).finally(() => {
+      void this.step(walletIds, waiters).finally(() => {
         this.busy--;
         this.next();
       });
     }
   }
 
-  private async step(walletId: string, run: WalletRun, waiters: Waiter[]): Promise<void> {
-    let more = false;
+  private async step(walletIds: string[], waiters: Waiter[]): Promise<void> {
+    let more = new Set<string>();
     try {
       if (!this.active) throw new Error('the job workers of this process are stopped');
-      more = await broadcastWallet(this.core(), walletId);
+      more = await broadcastWallets(this.core(), walletIds);
       for (const w of waiters) w.resolve();
     } catch (err) {
-      this.deps.logger.warn({ walletId, reason: String((err as Error)?.message ?? err).split('\n')[0] }, 'broadcast failed; its job retries it');
+      this.deps.logger.warn({ wallets: walletIds.length, reason: String((err as Error)?.message ?? err).split('\n')[0] }, 'broadcast failed; its job retries it');
       for (const w of waiters) w.reject(err);
     }
-    run.running = false;
-    if ((more || run.dirty) && this.active) {
-      run.dirty = true;
-      this.enter(walletId);
-    } else if (!run.dirty) {
-      this.runs.delete(walletId);
-    } else {
-      for (const w of run.waiters.splice(0)) w.reject(new Error('the job workers of this process are stopped'));
-      this.runs.delete(walletId);
+    for (const walletId of walletIds) {
+      const run = this.runs.get(walletId)!;
+      run.running = false;
+      if ((more.has(walletId) || run.dirty) && this.active) {
+        run.dirty = true;
+        this.enter(walletId);
+      } else if (!run.dirty) {
+        this.runs.delete(walletId);
+      } else {
+        for (const w of run.waiters.splice(0)) w.reject(new Error('the job workers of this process are stopped'));
+        this.runs.delete(walletId);
+      }
     }
   }
 

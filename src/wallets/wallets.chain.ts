@@ -62,7 +62,7 @@ export async function resolveChainContext(deps: AppDeps, vault: KeyVault): Promi
       }
       if (!wallet || wallet.kind !== 'treasury') throw new Error('TREASURY_PRIVATE_KEY belongs to a user wallet');
       const locked = await walletsRepo.lock(trx, wallet.id);
-      if (BigInt(locked!.next_nonce) < onChainNonce) await walletsRepo.setNextNonce(trx, wallet.id, onChainNonce);
+      if (BigInt(locked!.next_nonce) < onChainNonce) await walletsRepo.setNextNonces(trx, [{ id: wallet.id, nonce: onChainNonce }]);
       await walletsRepo.saveDeployment(trx, {
         chainId,
         tokenAddress,
@@ -88,7 +88,7 @@ export async function resolveChainContext(deps: AppDeps, vault: KeyVault): Promi
     let treasuryId: string;
     let treasuryKey: `0x${string}`;
     if (existing) {
-      const sealed = await walletsRepo.sealedKey(trx, existing.treasury_wallet_id);
+      const [sealed] = await walletsRepo.sealedKeys(trx, [existing.treasury_wallet_id]);
       treasuryId = existing.treasury_wallet_id;
       treasuryKey = vault.open(sealed!.encrypted_key, sealed!.address);
     } else {
@@ -115,7 +115,7 @@ export async function resolveChainContext(deps: AppDeps, vault: KeyVault): Promi
       tokenAddress = deployed.tokenAddress.toLowerCase() as Address;
       batchAddress = deployed.batchTransferAddress.toLowerCase() as Address;
       const nonce = BigInt(await chain.publicClient.getTransactionCount({ address: account.address, blockTag: 'pending' }));
-      await walletsRepo.setNextNonce(trx, treasuryId, nonce);
+      await walletsRepo.setNextNonces(trx, [{ id: treasuryId, nonce }]);
       await walletsRepo.saveDeployment(trx, {
         chainId,
         tokenAddress,

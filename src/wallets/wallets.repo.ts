@@ -78,13 +78,15 @@ export const walletsRepo = {
     return db.selectFrom('wallets').select(publicColumns).where('id', '=', sql<string>`any(${ids}::uuid[])`).orderBy('id').forNoKeyUpdate().execute();
   },
 
-  /** The sealed key, read only on the signing path. */
-  async sealedKey(db: Executor, id: string): Promise<{ address: string; encrypted_key: string } | undefined> {
-    return db.selectFrom('wallets').select(['address', 'encrypted_key']).where('id', '=', id).executeTakeFirst();
+  /** The sealed keys of several wallets, read only on the signing path. */
+  sealedKeys(db: Executor, ids: string[]): Promise<Array<{ id: string; address: string; encrypted_key: string }>> {
+    return db.selectFrom('wallets').select(['id', 'address', 'encrypted_key']).where('id', '=', sql<string>`any(${ids}::uuid[])`).execute();
   },
 
-  async setNextNonce(db: Executor, id: string, nonce: bigint) {
-    await db.updateTable('wallets').set({ next_nonce: nonce.toString() }).where('id', '=', id).execute();
+  async setNextNonces(db: Executor, nonces: Array<{ id: string; nonce: bigint }>) {
+    await sql`update wallets w set next_nonce = v.nonce
+      from unnest(${nonces.map((n) => n.id)}::uuid[], ${nonces.map((n) => n.nonce.toString())}::bigint[]) as v(id, nonce)
+      where w.id = v.id`.execute(db);
   },
 
   deployment(db: Executor, chainId: number) {

@@ -118,11 +118,22 @@ export class JobQueue {
     return id;
   }
 
-  /** Enqueues one job per data item with one statement (as enqueue, without singleton keys or ids). */
-  async enqueueMany(name: string, data: object[], opts: Pick<EnqueueOptions, 'trx' | 'startAfterSeconds'> = {}): Promise<void> {
+  /**
+   * Enqueues one job per data item with one statement (as enqueue, without singleton keys or ids).
+   * With `coalesce` (delayed jobs only), a job whose data equals one already waiting from the same
+   * delay window is not written again: the waiting one, due when that window has passed, covers it.
+   */
+  async enqueueMany(name: string, data: object[], opts: Pick<EnqueueOptions, 'trx' | 'startAfterSeconds'> & { coalesce?: boolean } = {}): Promise<void> {
     if (!data.length) return;
-    const startAfter = opts.startAfterSeconds ? `${opts.startAfterSeconds} seconds` : undefined;
-    await this.boss.insert(data.map((d) => ({ name, data: d, startAfter })), this.writeOn(name, opts.trx));
+    const delay = opts.startAfterSeconds;
+    if (opts.coalesce && !delay) throw new Error('only delayed jobs can be coalesced');
+    const jobs = data.map((d) => ({
+      name,
+      data: d,
+      startAfter: delay ? `${delay} seconds` : undefined,
+      ...(opts.coalesce ? { singletonKey: JSON.stringify(d), singletonSeconds: delay } : {}),
+    }));
+    await this.boss.insert(jobs, this.writeOn(name, opts.trx));
     this.wakeAfter(name, opts);
   }
 
