@@ -51,6 +51,29 @@ describe('job queue', () => {
     expect(events).toHaveLength(0);
   });
 
+  it('enqueueMany writes one job per item in one statement, on the caller\'s transaction', async () => {
+    await withTransaction(deps.db, async (trx) => {
+      await deps.jobs.enqueueMany('test.idle', [{ marker: 'many-1' }, { marker: 'many-1' }, { marker: 'many-2' }], { trx });
+    });
+    expect(await jobsWithMarker('many-1')).toBe(2);
+    expect(await jobsWithMarker('many-2')).toBe(1);
+    await withTransaction(deps.db, async (trx) => {
+      await deps.jobs.enqueueMany('test.idle', [{ marker: 'many-3' }], { trx });
+      throw new Error('rolled back');
+    }).catch(() => undefined);
+    expect(await jobsWithMarker('many-3')).toBe(0);
+  });
+
+  it('coalesced delayed jobs: equal data in one delay window is written once, other data is not held back', async () => {
+    const window = 600;
+    await deps.jobs.enqueueMany('test.idle', [{ marker: 'co-1' }, { marker: 'co-2' }], { startAfterSeconds: window, coalesce: true });
+    await withTransaction(deps.db, (trx) => deps.jobs.enqueueMany('test.idle', [{ marker: 'co-1' }, { marker: 'co-3' }], { trx, startAfterSeconds: window, coalesce: true }));
+    expect([await jobsWithMarker('co-1'), await jobsWithMarker('co-2'), await jobsWithMarker('co-3')]).toEqual([1, 1, 1]);
+    const due = await sql<{ later: boolean }>`select start_after > now() + interval '590 seconds' as later from pgboss.job where name = 'test.idle' and data->>'marker' = 'co-1'`.execute(deps.db);
+    expect(due.rows[0].later).toBe(true);
+    await expect(deps.jobs.enqueueMany('test.idle', [{ marker: 'co-4' }], { coalesce: true })).rejects.toThrow('only delayed jobs');
+  });
+
   it('a nested transaction is a savepoint: its failure rolls back only its own work', async () => {
     await withTransaction(deps.db, async (trx) => {
       await deps.jobs.enqueue('test.idle', { marker: 'outer-kept' }, { trx });
