@@ -8,8 +8,8 @@ import { erc20Abi } from '../../src/chain/chain.contracts.js';
 import { deployTestContracts } from '../../src/chain/chain.deploy.js';
 import type { TransfersLoadCommand, TransfersLoadResult } from './transfers.load.js';
 
-const SENDERS = 30;
-const PER_SENDER = 8;
+const SENDERS = 60;
+const PER_SENDER = 20;
 const CONCURRENCY = Number(process.env.BENCH_TRANSFER_CONCURRENCY ?? 32);
 const RAW_TRANSFERS = 300;
 

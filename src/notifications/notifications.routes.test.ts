@@ -59,6 +59,26 @@ describe('inbox', () => {
     expect(n.body).toBe(`ペットが ${stage('egg')} から ${stage('baby')} に成長し、レベル 7 になりました。`);
   });
 
+  it('delivers the events of one dispatch batch together: each to its user, in their locale, with unread counts', async () => {
+    const ja = await createUser(t.deps, { locale: 'ja' });
+    const en = await createUser(t.deps);
+    await withTransaction(t.deps.db, async (trx) => {
+      for (const [user, level] of [[ja, 2], [en, 3], [ja, 4]] as const) {
+        await t.deps.events.record(trx, { type: 'pet.evolved', userIds: [user.id], data: { from: 'egg', to: 'baby', level }, actorId: null });
+      }
+    });
+    await t.deps.events.drain();
+    const jaInbox = await inbox(ja, '?type=pet_evolved');
+    expect(jaInbox.items.map((n: any) => [n.title, n.data.level])).toEqual([
+      ['ペットが進化しました！', 4],
+      ['ペットが進化しました！', 2],
+    ]);
+    const enInbox = await inbox(en, '?type=pet_evolved');
+    expect(enInbox.items.map((n: any) => n.data.level)).toEqual([3]);
+    expect(enInbox.items[0].title).not.toBe(jaInbox.items[0].title);
+    expect((await inbox(ja, '?type=pet_evolved&unreadOnly=true')).items).toHaveLength(2);
+  });
+
   it("never shows or changes another user's notification", async () => {
     const [mine] = (await inbox(alice)).items;
     for (const [method, url] of [

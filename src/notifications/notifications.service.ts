@@ -77,23 +77,30 @@ export class NotificationsService {
 
   /** Renders drafts in each recipient's locale, skips muted types, stores them and pushes each live after commit. */
   async deliver(trx: Tx, event: DomainEvent, drafts: Draft[]): Promise<NotificationView[]> {
-    const kept = await this.dropOldDeviceLogins(trx, event, drafts);
+    return this.deliverMany(trx, [{ event, drafts }]);
+  }
+
+  /** deliver for the drafts of several events at once: one recipients query and one insert for all of them. */
+  async deliverMany(trx: Tx, items: Array<{ event: DomainEvent; drafts: Draft[] }>): Promise<NotificationView[]> {
+    const kept: Array<{ event: DomainEvent; draft: Draft }> = [];
+    for (const { event, drafts } of items) {
+      for (const draft of await this.dropOldDeviceLogins(trx, event, drafts)) kept.push({ event, draft });
+    }
     if (!kept.length) return [];
-    const ids = [...new Set(kept.flatMap((d) => [d.userId, d.counterparty?.userId ?? null]).filter((id): id is string => !!id))];
+    const ids = [...new Set(kept.flatMap(({ draft }) => [draft.userId, draft.counterparty?.userId ?? null]).filter((id): id is string => !!id))];
     const users = new Map((await repo.recipients(trx, ids)).map((u) => [u.id, u]));
     const rows: NewNotification[] = [];
-    for (const draft of kept) {
+    for (const { event, draft } of kept) {
       const user = users.get(draft.userId);
       if (!user || (!UNMUTABLE_TYPES.has(draft.type) && user.muted.includes(draft.type))) continue;
       rows.push(this.render(draft, user.locale, event, draft.counterparty ? users.get(draft.counterparty.userId ?? '')?.name : undefined));
     }
     const inserted = await repo.insert(trx, rows);
-    const views = inserted.map((row) => {
+    return inserted.map((row) => {
       const view = toView(row);
       this.deps.services.realtime?.emitAfterCommit(trx, userRoom(row.user_id), 'notification', { ...view, at: view.createdAt, unreadCount: row.unread });
       return view;
     });
-    return views;
   }
 
   /**
