@@ -68,6 +68,21 @@ describe('Idempotency-Key', () => {
     expect(replay.headers['idempotent-replayed']).toBe('true');
   });
 
+  it('concurrent requests with many keys (claimed and stored in batches) each run once and each replay their own response', async () => {
+    const keys = Array.from({ length: 30 }, (_, i) => `burst-${i}`);
+    const bodies = keys.map((_, i) => ({ amount: String(200 + i) }));
+    const firsts = await Promise.all(keys.map((k, i) => pay(k, bodies[i])));
+    for (const r of firsts) expect(r.statusCode).toBe(201);
+    const again = await Promise.all([...keys.map((k, i) => pay(k, bodies[i])), ...keys.map((k, i) => pay(k, bodies[i]))]);
+    for (const [i, r] of again.entries()) {
+      expect(r.headers['idempotent-replayed']).toBe('true');
+      expect(r.json()).toEqual(firsts[i % keys.length].json());
+    }
+    for (const b of bodies) expect(await paidCount(b.amount)).toBe(1);
+    const reused = await Promise.all(keys.map((k) => pay(k, { amount: '999999' })));
+    for (const r of reused) expect(r.json().code).toBe('idempotency_key_reused');
+  });
+
   it('stores nothing when validation fails, so the key stays usable', async () => {
     const bad = await pay('key-5', { amount: 'lots' });
     expect(bad.statusCode).toBe(422);

@@ -1,20 +1,16 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { sql } from 'kysely';
 import type { Database } from '../db/db.pool.js';
+import { Batcher } from '../batching/batching.batcher.js';
 import { httpError } from './http.errors.js';
+import { idempotencyRepo, type IdempotencyClaim, type IdempotencyResponse } from './http.idempotency.repo.js';
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 const STALE_LOCK_SECONDS = 120;
 
-interface Claim {
-  scope: string;
-  key: string;
-}
-
 declare module 'fastify' {
   interface FastifyRequest {
-    idempotency: Claim | null;
+    idempotency: IdempotencyClaim | null;
   }
 }
 
@@ -23,13 +19,39 @@ function requestHash(request: FastifyRequest): string {
   return createHash('sha256').update(`${request.method} ${request.url}\n${body}`).digest('hex');
 }
 
+const BATCH = { maxBatch: 100, concurrency: 4 };
+const id = (c: IdempotencyClaim) => `${c.scope}\n${c.key}`;
+
+/**
+ * Claims of concurrent requests in one statement. A key that appears twice in a batch is tried
+ * once: its repeats are answered as not claimed, so they see the first one in flight.
+ */
+function claimBatcher(db: Database, ttlHours: number): Batcher<IdempotencyClaim & { hash: string }, boolean> {
+  return new Batcher(async (items) => {
+    const distinct = [...new Map(items.map((c) => [id(c), c])).values()];
+    const claimed = new Set((await idempotencyRepo.claim(db, distinct, ttlHours, STALE_LOCK_SECONDS)).map(id));
+    const seen = new Set<string>();
+    return items.map((c) => {
+      const first = !seen.has(id(c));
+      seen.add(id(c));
+      return first && claimed.has(id(c));
+    });
+  }, BATCH);
+}
+
 /**
  * Idempotency-Key with Stripe's semantics on routes that opt in (config.idempotent): the first
  * response is stored and replayed; a different body is 422; a duplicate while in flight is 409.
- * Runs after validation, so a rejected request stores nothing.
+ * Runs after validation, so a rejected request stores nothing. Claims and stored responses of
+ * concurrent requests are written together (one statement per batch).
  */
 export function registerIdempotency(app: FastifyInstance, db: Database, ttlHours: number): void {
   app.decorateRequest('idempotency', null);
+  const claims = claimBatcher(db, ttlHours);
+  const finished = new Batcher<IdempotencyResponse, void>(async (items) => {
+    await idempotencyRepo.finish(db, items);
+    return items.map(() => undefined);
+  }, BATCH);
 
   app.addHook('preHandler', async (request, reply) => {
     if (!request.routeOptions.config?.idempotent) return;
@@ -37,50 +59,13 @@ export function registerIdempotency(app: FastifyInstance, db: Database, ttlHours
     if (header === undefined) return;
     const key = Array.isArray(header) ? header[0] : header;
     if (!KEY_PATTERN.test(key)) throw httpError('idempotency_key_invalid');
-    const scope = request.user ? `user:${request.user.id}` : `ip:${request.ip}`;
+    const claim = { scope: request.user ? `user:${request.user.id}` : `ip:${request.ip}`, key };
     const hash = requestHash(request);
-
-    const inserted = await db
-      .insertInto('idempotency_keys')
-      .values({
-        scope,
-        key,
-        request_hash: hash,
-        state: 'in_flight',
-        response_status: null,
-        response_body: null,
-        response_content_type: null,
-        expires_at: sql<Date>`now() + make_interval(hours => ${ttlHours})`,
-      })
-      .onConflict((oc) =>
-        oc.columns(['scope', 'key']).doUpdateSet({
-          request_hash: hash,
-          state: 'in_flight',
-          locked_at: sql`now()`,
-          expires_at: sql`now() + make_interval(hours => ${ttlHours})`,
-        }).where((eb) =>
-          eb.or([
-            eb('idempotency_keys.expires_at', '<', sql<Date>`now()`),
-            eb.and([
-              eb('idempotency_keys.state', '=', 'in_flight'),
-              eb('idempotency_keys.locked_at', '<', sql<Date>`now() - make_interval(secs => ${STALE_LOCK_SECONDS})`),
-              eb('idempotency_keys.request_hash', '=', hash),
-            ]),
-          ]),
-        ),
-      )
-      .returning('key')
-      .executeTakeFirst();
-    if (inserted) {
-      request.idempotency = { scope, key };
+    if (await claims.run({ ...claim, hash })) {
+      request.idempotency = claim;
       return;
     }
-    const existing = await db
-      .selectFrom('idempotency_keys')
-      .selectAll()
-      .where('scope', '=', scope)
-      .where('key', '=', key)
-      .executeTakeFirst();
+    const existing = await idempotencyRepo.find(db, claim);
     if (!existing) throw httpError('idempotency_in_flight');
     if (existing.request_hash !== hash) throw httpError('idempotency_key_reused');
     if (existing.state === 'in_flight') throw httpError('idempotency_in_flight');
@@ -97,27 +82,16 @@ export function registerIdempotency(app: FastifyInstance, db: Database, ttlHours
     request.idempotency = null;
     const status = reply.statusCode;
     if (status >= 500) {
-      await db.deleteFrom('idempotency_keys').where('scope', '=', claim.scope).where('key', '=', claim.key).execute();
+      await idempotencyRepo.release(db, claim);
       return payload;
     }
     const body = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : '';
-    await db
-      .updateTable('idempotency_keys')
-      .set({
-        state: 'done',
-        response_status: status,
-        response_body: body,
-        response_content_type: String(reply.getHeader('content-type') ?? 'application/json'),
-      })
-      .where('scope', '=', claim.scope)
-      .where('key', '=', claim.key)
-      .execute();
+    await finished.run({ ...claim, status, body, contentType: String(reply.getHeader('content-type') ?? 'application/json') });
     return payload;
   });
 }
 
 /** Removes expired keys (run by the hourly platform job). */
 export async function purgeExpiredIdempotencyKeys(db: Database): Promise<number> {
-  const result = await db.deleteFrom('idempotency_keys').where('expires_at', '<', sql<Date>`now()`).executeTakeFirst();
-  return Number(result.numDeletedRows);
+  return idempotencyRepo.purgeExpired(db);
 }

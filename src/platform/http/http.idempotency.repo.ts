@@ -1,0 +1,59 @@
+import { sql } from 'kysely';
+import type { Database } from '../db/db.pool.js';
+
+/** A key in its scope (the caller: a user or, unauthenticated, an IP). */
+export interface IdempotencyClaim {
+  scope: string;
+  key: string;
+}
+
+/** The stored response of a finished request, replayed for a repeat. */
+export interface IdempotencyResponse extends IdempotencyClaim {
+  status: number;
+  body: string;
+  contentType: string;
+}
+
+export const idempotencyRepo = {
+  /**
+   * Claims keys (distinct scope and key each) with one statement: a new key, an expired one, or one
+   * left in flight longer than staleSeconds by the same request is taken; answers the claimed ones.
+   */
+  async claim(db: Database, claims: Array<IdempotencyClaim & { hash: string }>, ttlHours: number, staleSeconds: number): Promise<IdempotencyClaim[]> {
+    const result = await sql<IdempotencyClaim>`
+      insert into idempotency_keys (scope, key, request_hash, state, expires_at)
+      select v.scope, v.key, v.hash, 'in_flight', now() + make_interval(hours => ${ttlHours}::int)
+      from unnest(${claims.map((c) => c.scope)}::text[], ${claims.map((c) => c.key)}::text[], ${claims.map((c) => c.hash)}::text[]) as v(scope, key, hash)
+      on conflict (scope, key) do update
+        set request_hash = excluded.request_hash, state = 'in_flight', locked_at = now(), expires_at = excluded.expires_at
+        where idempotency_keys.expires_at < now()
+          or (idempotency_keys.state = 'in_flight' and idempotency_keys.request_hash = excluded.request_hash
+              and idempotency_keys.locked_at < now() - make_interval(secs => ${staleSeconds}::int))
+      returning scope, key`.execute(db);
+    return result.rows;
+  },
+
+  find(db: Database, c: IdempotencyClaim) {
+    return db.selectFrom('idempotency_keys').selectAll().where('scope', '=', c.scope).where('key', '=', c.key).executeTakeFirst();
+  },
+
+  /** Stores the responses of finished requests with one statement. */
+  async finish(db: Database, responses: IdempotencyResponse[]): Promise<void> {
+    await sql`
+      update idempotency_keys k
+      set state = 'done', response_status = v.status, response_body = v.body, response_content_type = v.content_type
+      from unnest(${responses.map((r) => r.scope)}::text[], ${responses.map((r) => r.key)}::text[], ${responses.map((r) => r.status)}::int[],
+                  ${responses.map((r) => r.body)}::text[], ${responses.map((r) => r.contentType)}::text[]) as v(scope, key, status, body, content_type)
+      where k.scope = v.scope and k.key = v.key`.execute(db);
+  },
+
+  /** Forgets a claim (the request failed on the server: a retry may run it again). */
+  async release(db: Database, c: IdempotencyClaim): Promise<void> {
+    await db.deleteFrom('idempotency_keys').where('scope', '=', c.scope).where('key', '=', c.key).execute();
+  },
+
+  async purgeExpired(db: Database): Promise<number> {
+    const result = await db.deleteFrom('idempotency_keys').where('expires_at', '<', sql<Date>`now()`).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  },
+};
