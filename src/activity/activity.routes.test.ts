@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTransaction } from '../platform/db/db.transaction.js';
 import { createUser, type TestUser } from '../../test/helpers/factories.js';
 import { createTestApp, type TestApp } from '../../test/helpers/testApp.js';
-import { csvCell } from './activity.export.js';
+import { csvCell } from '../platform/http/http.export.js';
 
 let t: TestApp;
 let alice: TestUser;

@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppDeps } from '../platform/deps.js';
 import { requestContext } from '../platform/http/http.context.js';
-import { exportStream } from './activity.export.js';
+import { sendExport } from '../platform/http/http.export.js';
+import { ACTIVITY_CSV_COLUMNS } from './activity.service.js';
 import { acceptedView, activityPage, clientEventBody, exportQuery, listQuery, statsQuery, statsView } from './activity.schema.js';
 
 const tags = ['activity'];
@@ -21,11 +22,7 @@ export function activityRoutes(app: FastifyInstance, deps: AppDeps): void {
     const ctx = requestContext(request);
     const { format, ...filters } = request.query;
     service.filterFor(ctx, filters);
-    const stamp = new Date().toISOString().slice(0, 10);
-    reply
-      .type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8')
-      .header('content-disposition', `attachment; filename="activity-${stamp}.${format}"`);
-    return reply.send(exportStream(service.exportRows(ctx, filters), format));
+    return sendExport(reply, 'activity', service.exportRows(ctx, filters), format, ACTIVITY_CSV_COLUMNS);
   });
   api.post('/activity', { config: { auth: 'user', rateTier: 'moderate' }, schema: { tags, body: clientEventBody, response: { 202: acceptedView } } }, async (request, reply) =>
     reply.status(202).send(await service.recordClientEvent(requestContext(request), request.body)),

@@ -39,6 +39,9 @@ export function toView(row: ActivityRow) {
 
 export type ActivityView = ReturnType<typeof toView>;
 
+/** The columns of a CSV activity export, in order. */
+export const ACTIVITY_CSV_COLUMNS = ['timestamp', 'id', 'userId', 'petId', 'category', 'action', 'source', 'ipAddress', 'userAgent', 'details', 'metadata'] as const;
+
 const utcDate = (d: Date) => d.toISOString().slice(0, 10);
 
 /** The activity log: read side (lists, stats, export), client events, login history and retention. */

@@ -4,11 +4,12 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppDeps } from '../platform/deps.js';
 import { requestContext } from '../platform/http/http.context.js';
+import { sendExport } from '../platform/http/http.export.js';
 import {
-  deleteAllQuery, exchangeView, listMessagesQuery, messagePage, messageParams, petIdParams, postMessageBody, readBody, unreadView,
+  deleteAllQuery, exchangeView, exportMessagesQuery, listMessagesQuery, messagePage, messageParams, petIdParams, postMessageBody, readBody, unreadView,
 } from './chat.schema.js';
 import { chatError } from './chat.errors.js';
-import type { ChatService } from './chat.service.js';
+import { CHAT_CSV_COLUMNS, type ChatService } from './chat.service.js';
 import { strictUtf8Json } from './chat.text.js';
 
 const sse = (stream: PassThrough, event: string, data: unknown) => stream.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
@@ -47,6 +48,11 @@ export function chatRoutes(app: FastifyInstance, deps: AppDeps): void {
   r.get('/pets/:petId/messages', { config: { rateTier: 'lenient' }, schema: { tags, params: petIdParams, querystring: listMessagesQuery, response: { 200: messagePage } } },
     async (req) => chat().list(requestContext(req), req.params.petId, { ...req.query, since: req.query.since ? new Date(req.query.since) : undefined }));
 
+  r.get('/pets/:petId/messages/export', { config: { rateTier: 'moderate' }, schema: { tags, params: petIdParams, querystring: exportMessagesQuery } },
+    async (request, reply) => {
+      const rows = await chat().exportRows(requestContext(request), request.params.petId);
+      return sendExport(reply, `chat-${request.params.petId}`, rows, request.query.format, CHAT_CSV_COLUMNS);
+    });
   r.post('/pets/:petId/messages', { config: { rateTier: 'lenient' }, schema: { tags, params: petIdParams, body: postMessageBody, response: { 200: exchangeView } } },
     async (req, reply) => {
       const ctx = requestContext(req);

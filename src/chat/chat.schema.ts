@@ -16,6 +16,7 @@ export const messageContent = z
   });
 
 export const petIdParams = z.object({ petId: z.uuid() });
+export const exportMessagesQuery = z.object({ format: z.enum(['json', 'csv']).default('json') });
 export const messageParams = z.object({ petId: z.uuid(), id: z.uuid() });
 const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
 

@@ -58,6 +58,9 @@ const CONTEXT_MESSAGES = 12;
 /** Persona exchanges per shared transaction, and how many such transactions run at once. */
 const EXCHANGE_BATCH = { maxBatch: 64, concurrency: 4 };
 const MAX_CONTENT = 2000;
+const EXPORT_PAGE = 500;
+/** The columns of a CSV chat export, in order. */
+export const CHAT_CSV_COLUMNS = ['createdAt', 'id', 'petId', 'sender', 'content', 'readAt', 'metadata'] as const;
 
 export function regconfigFor(locale: string): string {
   return isLocale(locale) ? REGCONFIG[locale] : 'simple';
@@ -232,6 +235,26 @@ export class ChatService {
       hasMore,
       nextCursor: hasMore && last ? encodeCursor({ k: last.created_at.toISOString(), id: last.id }) : null,
     };
+  }
+
+  /**
+   * The whole conversation for export, oldest first, read a page at a time. The pet is checked
+   * before anything streams; a deleted pet's history stays exportable by its owner (or an admin).
+   */
+  async exportRows(ctx: RequestContext, petId: string): Promise<AsyncGenerator<MessageView>> {
+    const pet = await this.pets.requirePet(this.deps.db, ctx, petId, { includeDeleted: true });
+    return this.allMessages(pet.id);
+  }
+
+  private async *allMessages(petId: string): AsyncGenerator<MessageView> {
+    const filter: MessageFilter = { petId, since: new Date(0) };
+    let after: { at: Date; id: string } | null = null;
+    for (;;) {
+      const rows = await chatRepo.page(this.deps.db, filter, EXPORT_PAGE, after);
+      for (const row of rows) yield toView(row);
+      if (rows.length < EXPORT_PAGE) return;
+      after = { at: rows[rows.length - 1].created_at, id: rows[rows.length - 1].id };
+    }
   }
 
   /** Marks messages (or all) as read; returns how many changed. */

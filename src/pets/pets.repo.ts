@@ -20,8 +20,9 @@ export const petsRepo = {
     await ex.insertInto('pets').values(row).execute();
   },
 
-  async find(ex: Executor, id: string, opts: { lock?: boolean } = {}): Promise<OwnedPetRow | undefined> {
-    let q = withOwner(ex).where('pets.id', '=', id).where('pets.deleted_at', 'is', null);
+  async find(ex: Executor, id: string, opts: { lock?: boolean; includeDeleted?: boolean } = {}): Promise<OwnedPetRow | undefined> {
+    let q = withOwner(ex).where('pets.id', '=', id);
+    if (!opts.includeDeleted) q = q.where('pets.deleted_at', 'is', null);
     if (opts.lock) q = q.forUpdate('pets');
     return q.executeTakeFirst();
   },

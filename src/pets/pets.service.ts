@@ -111,8 +111,8 @@ export class PetsService {
     };
   }
 
-  /** Loads a live pet the actor may see (owner or admin); anyone else gets the same 404 as a missing pet. */
-  async requirePet(ex: Executor, actor: { user: AuthUser }, petId: string, opts: { lock?: boolean } = {}): Promise<OwnedPetRow> {
+  /** Loads a live pet (or, with includeDeleted, a deleted one too) the actor may see (owner or admin); anyone else gets the same 404 as a missing pet. */
+  async requirePet(ex: Executor, actor: { user: AuthUser }, petId: string, opts: { lock?: boolean; includeDeleted?: boolean } = {}): Promise<OwnedPetRow> {
     const row = await petsRepo.find(ex, petId, opts);
     if (!row || (row.user_id !== actor.user.id && actor.user.role !== 'admin')) throw petError('pet_not_found');
     return row;
