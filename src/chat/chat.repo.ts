@@ -37,11 +37,23 @@ function filtered(ex: Executor, f: MessageFilter) {
 }
 
 export const chatRepo = {
-  /** Inserts messages with one parameter (a JSON array): one statement text for any number of rows. */
+  /**
+   * Inserts messages and adds them to their conversations' counters (total, unread for the pet's
+   * and the system's, last message time) in one statement; the rows go as one parameter (a JSON
+   * array), so the statement text is the same for any number of rows.
+   */
   async insert(ex: Executor, rows: MessageRow[]): Promise<void> {
     if (!rows.length) return;
     const cols = sql.join(columns.map((c) => sql.id(c)));
-    await sql`insert into chat_messages (${cols}) select ${cols} from jsonb_populate_recordset(null::chat_messages, ${JSON.stringify(rows)}::jsonb)`.execute(ex);
+    await sql`with stored as (
+        insert into chat_messages (${cols}) select ${cols} from jsonb_populate_recordset(null::chat_messages, ${JSON.stringify(rows)}::jsonb)
+        returning user_id, pet_id, sender, created_at)
+      insert into chat_threads (user_id, pet_id, total, unread, last_message_at)
+      select user_id, pet_id, count(*), count(*) filter (where sender <> 'user'), max(created_at) from stored group by user_id, pet_id
+      on conflict (pet_id) do update set
+        total = chat_threads.total + excluded.total,
+        unread = chat_threads.unread + excluded.unread,
+        last_message_at = greatest(chat_threads.last_message_at, excluded.last_message_at)`.execute(ex);
   },
 
   /** A page in time order: newest first by default, oldest first after `since`; keyset on (created_at, id). */
@@ -105,22 +117,6 @@ export const chatRepo = {
           total: sql`greatest(0, chat_threads.total + ${total})`,
           unread: sql`greatest(0, chat_threads.unread + ${unread})`,
           last_message_at: sql`coalesce(${at}::timestamptz, chat_threads.last_message_at)`,
-        }),
-      )
-      .execute();
-  },
-
-  /** bumpThread for several conversations in one statement (one entry per pet). */
-  async bumpThreads(ex: Executor, bumps: Array<{ userId: string; petId: string; total: number; unread: number; at: Date }>): Promise<void> {
-    if (!bumps.length) return;
-    await ex
-      .insertInto('chat_threads')
-      .values(bumps.map((b) => ({ user_id: b.userId, pet_id: b.petId, total: b.total, unread: b.unread, last_message_at: b.at })))
-      .onConflict((oc) =>
-        oc.column('pet_id').doUpdateSet({
-          total: sql`chat_threads.total + excluded.total`,
-          unread: sql`chat_threads.unread + excluded.unread`,
-          last_message_at: sql`greatest(chat_threads.last_message_at, excluded.last_message_at)`,
         }),
       )
       .execute();
