@@ -1,7 +1,8 @@
 import { v7 as uuidv7 } from 'uuid';
-import { sql } from 'kysely';
+import { sql, type SelectQueryBuilder } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../db/db.pool.js';
+import type { DB } from '../db/db.types.js';
 import type { ActorContext } from '../http/http.context.js';
 import type { EventCatalog, EventType } from './events.catalog.js';
 import { afterCommit, bufferUntilCommit, withTransaction, type Executor, type Tx } from '../db/db.transaction.js';
@@ -64,6 +65,11 @@ function toEvent(row: {
     context: row.context as ActorContext,
     createdAt: row.created_at,
   };
+}
+
+/** Dispatch order: creation time, then id. */
+function byCreation(a: DomainEvent, b: DomainEvent): number {
+  return a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
 /** jsonb cannot hold U+0000; a NUL from a client (a user agent, a message) must not fail the action. */
@@ -220,33 +226,35 @@ export class EventBus {
 
   /**
    * Claims up to BATCH undelivered events and hands them to the subscribers. The whole batch is
-   * tried on one transaction; if anything fails, that transaction rolls back and the batch is
+   * tried on one transaction, claimed and marked dispatched by one statement (the mark commits only
+   * with the subscribers' work); if anything fails, that transaction rolls back and the batch is
    * claimed again and delivered event by event, so one bad event holds back only itself.
    */
   private async dispatchBatch(): Promise<number> {
     try {
-      return await this.dispatch(async (trx, events) => {
-        await this.handleAll(trx, events);
-        return events.map((e) => e.id);
+      return await withTransaction(this.db, async (trx) => {
+        const rows = await trx
+          .updateTable('domain_events')
+          .set({ dispatched_at: new Date() })
+          .where('id', 'in', (eb) => this.pending(eb.selectFrom('domain_events').select('id')))
+          .returningAll()
+          .execute();
+        if (rows.length) await this.handleAll(trx, rows.map(toEvent).sort(byCreation));
+        return rows.length;
       });
     } catch {
       return this.dispatch((trx, events) => this.handleEach(trx, events));
     }
   }
 
+  /** The oldest undelivered events, locked; rows another pass holds are skipped. */
+  private pending<O>(q: SelectQueryBuilder<DB, 'domain_events', O>) {
+    return q.where('dispatched_at', 'is', null).where('attempts', '<', MAX_ATTEMPTS).orderBy('created_at').orderBy('id').limit(BATCH).forUpdate().skipLocked();
+  }
+
   private async dispatch(deliver: (trx: Tx, events: DomainEvent[]) => Promise<string[]>): Promise<number> {
     return withTransaction(this.db, async (trx) => {
-      const rows = await trx
-        .selectFrom('domain_events')
-        .selectAll()
-        .where('dispatched_at', 'is', null)
-        .where('attempts', '<', MAX_ATTEMPTS)
-        .orderBy('created_at')
-        .orderBy('id')
-        .limit(BATCH)
-        .forUpdate()
-        .skipLocked()
-        .execute();
+      const rows = await this.pending(trx.selectFrom('domain_events').selectAll()).execute();
       if (!rows.length) return 0;
       const done = await deliver(trx, rows.map(toEvent));
       if (done.length) {
