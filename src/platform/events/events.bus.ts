@@ -5,6 +5,7 @@ import type { Database } from '../db/db.pool.js';
 import type { DB } from '../db/db.types.js';
 import type { ActorContext } from '../http/http.context.js';
 import type { EventCatalog, EventType } from './events.catalog.js';
+import { compiledOnce } from '../db/db.compiled.js';
 import { afterCommit, bufferUntilCommit, withTransaction, type Executor, type Tx } from '../db/db.transaction.js';
 
 export interface DomainEvent<T = any> {
@@ -67,6 +68,19 @@ function toEvent(row: {
   };
 }
 
+const insertEvents = compiledOnce((_db, rows: string) => sql`insert into domain_events (id, type, actor_id, user_ids, pet_id, data, context, created_at)
+  select id, type, actor_id, user_ids, pet_id, data, context, created_at
+  from jsonb_populate_recordset(null::domain_events, ${rows}::jsonb)`);
+
+/** Oldest undelivered events first, locked; rows another pass holds are skipped. */
+function pending<O>(q: SelectQueryBuilder<DB, 'domain_events', O>) {
+  return q.where('dispatched_at', 'is', null).where('attempts', '<', MAX_ATTEMPTS).orderBy('created_at').orderBy('id').limit(BATCH).forUpdate().skipLocked();
+}
+
+/** Claims the oldest undelivered events and marks them dispatched (committed only with the subscribers' work). */
+const claimPending = compiledOnce((db, at: Date) =>
+  db.updateTable('domain_events').set({ dispatched_at: at }).where('id', 'in', (eb) => pending(eb.selectFrom('domain_events').select('id'))).returningAll());
+
 /** Dispatch order: creation time, then id. */
 function byCreation(a: DomainEvent, b: DomainEvent): number {
   return a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
@@ -123,9 +137,7 @@ export class EventBus {
     const rows = events.map((e) => ({
       id: e.id, type: e.type, actor_id: e.actorId, user_ids: e.userIds, pet_id: e.petId, data: e.data, context: e.context, created_at: e.createdAt,
     }));
-    await sql`insert into domain_events (id, type, actor_id, user_ids, pet_id, data, context, created_at)
-      select id, type, actor_id, user_ids, pet_id, data, context, created_at
-      from jsonb_populate_recordset(null::domain_events, ${jsonWithoutNul(rows)}::jsonb)`.execute(trx);
+    await insertEvents(trx, jsonWithoutNul(rows));
     afterCommit(trx, () => this.kick());
   }
 
@@ -233,12 +245,7 @@ export class EventBus {
   private async dispatchBatch(): Promise<number> {
     try {
       return await withTransaction(this.db, async (trx) => {
-        const rows = await trx
-          .updateTable('domain_events')
-          .set({ dispatched_at: new Date() })
-          .where('id', 'in', (eb) => this.pending(eb.selectFrom('domain_events').select('id')))
-          .returningAll()
-          .execute();
+        const rows = await claimPending(trx, new Date());
         if (rows.length) await this.handleAll(trx, rows.map(toEvent).sort(byCreation));
         return rows.length;
       });
@@ -247,14 +254,9 @@ export class EventBus {
     }
   }
 
-  /** The oldest undelivered events, locked; rows another pass holds are skipped. */
-  private pending<O>(q: SelectQueryBuilder<DB, 'domain_events', O>) {
-    return q.where('dispatched_at', 'is', null).where('attempts', '<', MAX_ATTEMPTS).orderBy('created_at').orderBy('id').limit(BATCH).forUpdate().skipLocked();
-  }
-
   private async dispatch(deliver: (trx: Tx, events: DomainEvent[]) => Promise<string[]>): Promise<number> {
     return withTransaction(this.db, async (trx) => {
-      const rows = await this.pending(trx.selectFrom('domain_events').selectAll()).execute();
+      const rows = await pending(trx.selectFrom('domain_events').selectAll()).execute();
       if (!rows.length) return 0;
       const done = await deliver(trx, rows.map(toEvent));
       if (done.length) {
