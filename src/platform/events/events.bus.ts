@@ -172,13 +172,7 @@ export class EventBus {
       this.again = true;
       return;
     }
-    this.draining = this.drainLoop().finally(() => {
-      this.draining = null;
-      if (this.again && !this.stopped) {
-        this.again = false;
-        this.kick();
-      }
-    });
+    void this.pass();
   }
 
   /** Asks for a pass LINGER_MS from now (after a commit), shared with the commits until then. */
@@ -190,10 +184,25 @@ export class EventBus {
     }, LINGER_MS);
   }
 
+  /** Runs a pass as the process's only one; a kick meanwhile asks for another right after. */
+  private pass(): Promise<void> {
+    this.draining = this.drainLoop().finally(() => {
+      this.draining = null;
+      if (this.again && !this.stopped) {
+        this.again = false;
+        this.kick();
+      }
+    });
+    return this.draining;
+  }
+
   /** Dispatches everything pending now; resolves when nothing is left (tests and shutdown use it). */
   async drain(): Promise<void> {
+    // the pass a commit asked for runs now instead, as this one (a second pass beside it could take the events this one waits for)
+    if (this.lingering) clearTimeout(this.lingering);
+    this.lingering = null;
     while (this.draining) await this.draining;
-    await this.drainLoop();
+    await this.pass();
   }
 
   /** Deletes dispatched events older than the given number of days. */
