@@ -190,6 +190,20 @@ describe('access tokens', () => {
     expect((await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: user.auth })).statusCode).toBe(200);
   });
 
+  it('refuses a token already verified and used once its session is revoked or its user disabled (the next request)', async () => {
+    const [revoked, disabled] = [await createUser(t.deps), await createUser(t.deps)];
+    for (const user of [revoked, disabled]) {
+      for (let i = 0; i < 2; i++) expect((await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: user.auth })).statusCode).toBe(200);
+    }
+    await t.deps.db.updateTable('sessions').set({ revoked_at: new Date() }).where('id', '=', revoked.sessionId).execute();
+    await t.deps.db.updateTable('users').set({ disabled_at: new Date() }).where('id', '=', disabled.id).execute();
+    for (const user of [revoked, disabled]) {
+      const res = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: user.auth });
+      expect(res.statusCode).toBe(401);
+      expect(res.json().code).toBe('token_invalid');
+    }
+  });
+
   it('refuses a valid token whose user was disabled', async () => {
     const user = await createUser(t.deps);
     await t.deps.db.updateTable('users').set({ disabled_at: new Date() }).where('id', '=', user.id).execute();

@@ -1,5 +1,6 @@
 import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
 import type { Executor } from '../platform/db/db.transaction.js';
+import { compiledOnce } from '../platform/db/db.compiled.js';
 import type { LoginAttemptsTable, SessionsTable, UsersTable } from './accounts.tables.js';
 import type { CursorPosition } from '../platform/http/http.pagination.js';
 
@@ -113,17 +114,15 @@ export const accountsRepo = {
   },
 
   /** The live sessions among `sessionIds` with their (enabled) users: one query for many authenticated requests. */
-  async findLiveIdentities(db: Executor, sessionIds: string[]) {
-    return db
+  findLiveIdentities: compiledOnce((db, sessionIds: string[]) =>
+    db
       .selectFrom('sessions as s')
       .innerJoin('users as u', 'u.id', 's.user_id')
       .select(['u.id', 'u.role', 'u.totp_enabled_at', 's.id as session_id'])
       .where('s.id', '=', sql<string>`any(${sessionIds}::uuid[])`)
       .where('s.revoked_at', 'is', null)
       .where('s.expires_at', '>', sql<Date>`now()`)
-      .where('u.disabled_at', 'is', null)
-      .execute();
-  },
+      .where('u.disabled_at', 'is', null)),
 
   async findSession(db: Executor, id: string): Promise<SessionRow | undefined> {
     return db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();

@@ -66,7 +66,7 @@ export class AccountsService {
   private readonly identities = new Batcher<string, LiveIdentity | undefined>(async (sessionIds) => {
     const rows = new Map((await accountsRepo.findLiveIdentities(this.deps.db, [...new Set(sessionIds)])).map((r) => [r.session_id, r]));
     return sessionIds.map((id) => rows.get(id));
-  }, { maxBatch: 200, concurrency: 8 });
+  }, { maxBatch: 200, concurrency: 2 });
 
   constructor(
     private readonly deps: AppDeps,

@@ -1,5 +1,6 @@
 import { sql, type Selectable } from 'kysely';
 import type { Executor } from '../platform/db/db.transaction.js';
+import { compiledOnce } from '../platform/db/db.compiled.js';
 import type { ChatMessagesTable } from './chat.tables.js';
 
 export type MessageRow = Omit<Selectable<ChatMessagesTable>, 'search'>;
@@ -36,12 +37,38 @@ function filtered(ex: Executor, f: MessageFilter) {
   return q;
 }
 
+const insertWithThreads = compiledOnce((_db, rows: string) => {
+  const cols = sql.join(columns.map((c) => sql.id(c)));
+  return sql`with stored as (
+      insert into chat_messages (${cols}) select ${cols} from jsonb_populate_recordset(null::chat_messages, ${rows}::jsonb)
+      returning user_id, pet_id, sender, created_at)
+    insert into chat_threads (user_id, pet_id, total, unread, last_message_at)
+    select user_id, pet_id, count(*), count(*) filter (where sender <> 'user'), max(created_at) from stored group by user_id, pet_id
+    on conflict (pet_id) do update set
+      total = chat_threads.total + excluded.total,
+      unread = chat_threads.unread + excluded.unread,
+      last_message_at = greatest(chat_threads.last_message_at, excluded.last_message_at)`;
+});
+
+/** The newest `n` messages of each pet, newest first per pet. */
+const newestOfEach = compiledOnce((db, petIds: string[], n: number) =>
+  db
+    .selectFrom(sql<{ id: string }>`(select unnest(${petIds}::uuid[]) as id)`.as('p'))
+    .innerJoinLateral(
+      (eb) => eb.selectFrom('chat_messages').select([...columns]).whereRef('chat_messages.pet_id', '=', 'p.id')
+        .orderBy('created_at', 'desc').orderBy('id', 'desc').limit(n).as('m'),
+      (join) => join.onTrue(),
+    )
+    .selectAll('m'));
+
 export const chatRepo = {
-  /** Inserts messages with one parameter (a JSON array): one statement text for any number of rows. */
+  /**
+   * Inserts messages and adds them to their conversations' counters (total, unread for the pet's
+   * and the system's, last message time) in one statement; the rows go as one parameter (a JSON
+   * array), so the statement text is the same for any number of rows.
+   */
   async insert(ex: Executor, rows: MessageRow[]): Promise<void> {
-    if (!rows.length) return;
-    const cols = sql.join(columns.map((c) => sql.id(c)));
-    await sql`insert into chat_messages (${cols}) select ${cols} from jsonb_populate_recordset(null::chat_messages, ${JSON.stringify(rows)}::jsonb)`.execute(ex);
+    if (rows.length) await insertWithThreads(ex, JSON.stringify(rows));
   },
 
   /** A page in time order: newest first by default, oldest first after `since`; keyset on (created_at, id). */
@@ -65,16 +92,8 @@ export const chatRepo = {
   async recentMany(ex: Executor, petIds: string[], n: number): Promise<Map<string, MessageRow[]>> {
     const out = new Map<string, MessageRow[]>(petIds.map((id) => [id, []]));
     if (!petIds.length) return out;
-    const rows = await ex
-      .selectFrom(sql<{ id: string }>`(select unnest(${petIds}::uuid[]) as id)`.as('p'))
-      .innerJoinLateral(
-        (eb) => eb.selectFrom('chat_messages').select([...columns]).whereRef('chat_messages.pet_id', '=', 'p.id')
-          .orderBy('created_at', 'desc').orderBy('id', 'desc').limit(n).as('m'),
-        (join) => join.onTrue(),
-      )
-      .selectAll('m')
-      .execute();
-    for (const row of rows as MessageRow[]) out.get(row.pet_id)?.push(row);
+    const rows = await newestOfEach(ex, petIds, n);
+    for (const row of rows) out.get(row.pet_id)?.push(row);
     const order = (a: MessageRow, b: MessageRow) => a.created_at.getTime() - b.created_at.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
     for (const list of out.values()) list.sort(order);
     return out;
@@ -105,22 +124,6 @@ export const chatRepo = {
           total: sql`greatest(0, chat_threads.total + ${total})`,
           unread: sql`greatest(0, chat_threads.unread + ${unread})`,
           last_message_at: sql`coalesce(${at}::timestamptz, chat_threads.last_message_at)`,
-        }),
-      )
-      .execute();
-  },
-
-  /** bumpThread for several conversations in one statement (one entry per pet). */
-  async bumpThreads(ex: Executor, bumps: Array<{ userId: string; petId: string; total: number; unread: number; at: Date }>): Promise<void> {
-    if (!bumps.length) return;
-    await ex
-      .insertInto('chat_threads')
-      .values(bumps.map((b) => ({ user_id: b.userId, pet_id: b.petId, total: b.total, unread: b.unread, last_message_at: b.at })))
-      .onConflict((oc) =>
-        oc.column('pet_id').doUpdateSet({
-          total: sql`chat_threads.total + excluded.total`,
-          unread: sql`chat_threads.unread + excluded.unread`,
-          last_message_at: sql`greatest(chat_threads.last_message_at, excluded.last_message_at)`,
         }),
       )
       .execute();

@@ -151,14 +151,13 @@ export class ChatService {
     }
   }
 
-  /** Credits each pet, writes each persona reply from its recent history, stores all messages and thread counters at once. */
+  /** Credits each pet, writes each persona reply from its recent history, stores all messages (and their thread counters) at once. */
   private async exchangeMany(trx: Tx, items: ExchangeRequest[]): Promise<Array<ExchangeResult | Error>> {
     const activities = await this.pets.chatActivityMany(trx, items.map((i) => ({ actor: i.ctx, petId: i.petId })));
     const live = [...new Set(items.filter((_, i) => !('error' in activities[i])).map((i) => i.petId))];
     const recent = await chatRepo.recentMany(trx, live, CONTEXT_MESSAGES);
     const now = this.now();
     const rows: MessageRow[] = [];
-    const threads = new Map<string, { userId: string; petId: string; total: number; unread: number; at: Date }>();
     const out: Array<ExchangeResult | Error> = [];
     for (const [i, item] of items.entries()) {
       const activity = activities[i];
@@ -181,8 +180,6 @@ export class ChatService {
       rows.push(message, reply);
       history.push(message, reply);
       recent.set(item.petId, history);
-      const thread = threads.get(item.petId) ?? { userId, petId: item.petId, total: 0, unread: 0, at: now };
-      threads.set(item.petId, { ...thread, total: thread.total + 2, unread: thread.unread + 1 });
       await this.created(trx, item.ctx, message);
       await this.typing(trx, item.ctx, userId, item.petId, true);
       await this.created(trx, item.ctx, reply);
@@ -190,7 +187,6 @@ export class ChatService {
       out.push({ result: { message: toView(message), reply: toView(reply) }, tokens });
     }
     await chatRepo.insert(trx, rows);
-    await chatRepo.bumpThreads(trx, [...threads.values()]);
     return out;
   }
 
@@ -304,7 +300,6 @@ export class ChatService {
   ): Promise<MessageView> {
     const row = newMessage(userId, petId, sender, content, locale, metadata, at);
     await chatRepo.insert(trx, [row]);
-    await chatRepo.bumpThread(trx, userId, petId, 1, sender === 'user' ? 0 : 1, at);
     await this.created(trx, ctx, row);
     return toView(row);
   }

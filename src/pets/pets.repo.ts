@@ -1,5 +1,6 @@
 import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
 import type { Executor } from '../platform/db/db.transaction.js';
+import { compiledOnce } from '../platform/db/db.compiled.js';
 import type { PetHistoryTable, PetsTable } from './pets.tables.js';
 
 export type PetRow = Selectable<PetsTable>;
@@ -14,6 +15,11 @@ function withOwner(ex: Executor) {
     .selectAll('pets')
     .select(['users.timezone as owner_timezone', 'users.locale as owner_locale']);
 }
+
+const liveByIds = compiledOnce((db, ids: string[]) =>
+  withOwner(db).where('pets.id', '=', sql<string>`any(${ids}::uuid[])`).where('pets.deleted_at', 'is', null).orderBy('pets.id'));
+const liveByIdsLocked = compiledOnce((db, ids: string[]) =>
+  withOwner(db).where('pets.id', '=', sql<string>`any(${ids}::uuid[])`).where('pets.deleted_at', 'is', null).orderBy('pets.id').forUpdate('pets'));
 
 export const petsRepo = {
   async insert(ex: Executor, row: Insertable<PetsTable>): Promise<void> {
@@ -30,9 +36,7 @@ export const petsRepo = {
   /** Several live pets with their owners; with lock, locked in id order (so concurrent batches cannot deadlock). */
   async findMany(ex: Executor, ids: string[], opts: { lock?: boolean } = {}): Promise<OwnedPetRow[]> {
     if (!ids.length) return [];
-    let q = withOwner(ex).where('pets.id', 'in', [...ids].sort()).where('pets.deleted_at', 'is', null).orderBy('pets.id');
-    if (opts.lock) q = q.forUpdate('pets');
-    return q.execute();
+    return (opts.lock ? liveByIdsLocked : liveByIds)(ex, ids);
   },
 
   async listByUser(ex: Executor, userId: string): Promise<OwnedPetRow[]> {

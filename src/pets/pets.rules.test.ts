@@ -75,6 +75,19 @@ describe('streaks in the owner time zone', () => {
     expect(safeTimeZone('Not/AZone')).toBe('UTC');
     expect(safeTimeZone('Asia/Kolkata')).toBe('Asia/Kolkata');
   });
+
+  it('answers each (instant, zone) on its own when asked again and again in any order (the last answer per zone is kept)', () => {
+    const [a, b] = [new Date('2026-03-02T23:30:00Z'), new Date('2026-03-03T16:00:00Z')];
+    for (let i = 0; i < 2; i++) {
+      expect(localDay(a, 'Asia/Tokyo')).toBe('2026-03-03');
+      expect(localDay(a, 'UTC')).toBe('2026-03-02');
+      expect(localDay(b, 'Asia/Tokyo')).toBe('2026-03-04');
+      expect(localDay(new Date(a), 'Asia/Tokyo')).toBe('2026-03-03');
+      expect(hoursUntilLocalMidnight(a, 'UTC')).toBe(0.5);
+      expect(hoursUntilLocalMidnight(a, 'Asia/Tokyo')).toBe(15.5);
+      expect(hoursUntilLocalMidnight(b, 'UTC')).toBe(8);
+    }
+  });
 });
 
 describe('xp and evolution', () => {

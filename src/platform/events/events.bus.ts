@@ -1,9 +1,11 @@
 import { v7 as uuidv7 } from 'uuid';
-import { sql } from 'kysely';
+import { sql, type SelectQueryBuilder } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../db/db.pool.js';
+import type { DB } from '../db/db.types.js';
 import type { ActorContext } from '../http/http.context.js';
 import type { EventCatalog, EventType } from './events.catalog.js';
+import { compiledOnce } from '../db/db.compiled.js';
 import { afterCommit, bufferUntilCommit, withTransaction, type Executor, type Tx } from '../db/db.transaction.js';
 
 export interface DomainEvent<T = any> {
@@ -48,6 +50,12 @@ const OUTBOX = Symbol('outbox');
  * short); under load bigger batches share the transaction and the activity log's one insert.
  */
 const BATCH = 100;
+/**
+ * A pass asked for by a commit starts this long after it, so the events of the commits arriving
+ * meanwhile share its transaction and round trips (at a steady few hundred commits a second, each
+ * commit got a pass of its own); under heavier load passes run back to back anyway.
+ */
+const LINGER_MS = 5;
 /** Concurrent dispatch passes per process; rows are claimed with SKIP LOCKED, so they never overlap. */
 const CONCURRENCY = 4;
 
@@ -64,6 +72,24 @@ function toEvent(row: {
     context: row.context as ActorContext,
     createdAt: row.created_at,
   };
+}
+
+const insertEvents = compiledOnce((_db, rows: string) => sql`insert into domain_events (id, type, actor_id, user_ids, pet_id, data, context, created_at)
+  select id, type, actor_id, user_ids, pet_id, data, context, created_at
+  from jsonb_populate_recordset(null::domain_events, ${rows}::jsonb)`);
+
+/** Oldest undelivered events first, locked; rows another pass holds are skipped. */
+function pending<O>(q: SelectQueryBuilder<DB, 'domain_events', O>) {
+  return q.where('dispatched_at', 'is', null).where('attempts', '<', MAX_ATTEMPTS).orderBy('created_at').orderBy('id').limit(BATCH).forUpdate().skipLocked();
+}
+
+/** Claims the oldest undelivered events and marks them dispatched (committed only with the subscribers' work). */
+const claimPending = compiledOnce((db, at: Date) =>
+  db.updateTable('domain_events').set({ dispatched_at: at }).where('id', 'in', (eb) => pending(eb.selectFrom('domain_events').select('id'))).returningAll());
+
+/** Dispatch order: creation time, then id. */
+function byCreation(a: DomainEvent, b: DomainEvent): number {
+  return a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
 /** jsonb cannot hold U+0000; a NUL from a client (a user agent, a message) must not fail the action. */
@@ -83,6 +109,7 @@ export class EventBus {
   private draining: Promise<void> | null = null;
   private again = false;
   private stopped = true;
+  private lingering: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly db: Database,
@@ -117,10 +144,8 @@ export class EventBus {
     const rows = events.map((e) => ({
       id: e.id, type: e.type, actor_id: e.actorId, user_ids: e.userIds, pet_id: e.petId, data: e.data, context: e.context, created_at: e.createdAt,
     }));
-    await sql`insert into domain_events (id, type, actor_id, user_ids, pet_id, data, context, created_at)
-      select id, type, actor_id, user_ids, pet_id, data, context, created_at
-      from jsonb_populate_recordset(null::domain_events, ${jsonWithoutNul(rows)}::jsonb)`.execute(trx);
-    afterCommit(trx, () => this.kick());
+    await insertEvents(trx, jsonWithoutNul(rows));
+    afterCommit(trx, () => this.kickSoon());
   }
 
   /** Starts dispatching: right after each commit, and by polling for events left by a crash or another node. */
@@ -134,7 +159,9 @@ export class EventBus {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.lingering) clearTimeout(this.lingering);
     this.timer = null;
+    this.lingering = null;
     await this.draining;
   }
 
@@ -145,6 +172,20 @@ export class EventBus {
       this.again = true;
       return;
     }
+    void this.pass();
+  }
+
+  /** Asks for a pass LINGER_MS from now (after a commit), shared with the commits until then. */
+  private kickSoon(): void {
+    if (this.lingering || this.stopped) return;
+    this.lingering = setTimeout(() => {
+      this.lingering = null;
+      this.kick();
+    }, LINGER_MS);
+  }
+
+  /** Runs a pass as the process's only one; a kick meanwhile asks for another right after. */
+  private pass(): Promise<void> {
     this.draining = this.drainLoop().finally(() => {
       this.draining = null;
       if (this.again && !this.stopped) {
@@ -152,12 +193,16 @@ export class EventBus {
         this.kick();
       }
     });
+    return this.draining;
   }
 
   /** Dispatches everything pending now; resolves when nothing is left (tests and shutdown use it). */
   async drain(): Promise<void> {
+    // the pass a commit asked for runs now instead, as this one (a second pass beside it could take the events this one waits for)
+    if (this.lingering) clearTimeout(this.lingering);
+    this.lingering = null;
     while (this.draining) await this.draining;
-    await this.drainLoop();
+    await this.pass();
   }
 
   /** Deletes dispatched events older than the given number of days. */
@@ -220,14 +265,16 @@ export class EventBus {
 
   /**
    * Claims up to BATCH undelivered events and hands them to the subscribers. The whole batch is
-   * tried on one transaction; if anything fails, that transaction rolls back and the batch is
+   * tried on one transaction, claimed and marked dispatched by one statement (the mark commits only
+   * with the subscribers' work); if anything fails, that transaction rolls back and the batch is
    * claimed again and delivered event by event, so one bad event holds back only itself.
    */
   private async dispatchBatch(): Promise<number> {
     try {
-      return await this.dispatch(async (trx, events) => {
-        await this.handleAll(trx, events);
-        return events.map((e) => e.id);
+      return await withTransaction(this.db, async (trx) => {
+        const rows = await claimPending(trx, new Date());
+        if (rows.length) await this.handleAll(trx, rows.map(toEvent).sort(byCreation));
+        return rows.length;
       });
     } catch {
       return this.dispatch((trx, events) => this.handleEach(trx, events));
@@ -236,17 +283,7 @@ export class EventBus {
 
   private async dispatch(deliver: (trx: Tx, events: DomainEvent[]) => Promise<string[]>): Promise<number> {
     return withTransaction(this.db, async (trx) => {
-      const rows = await trx
-        .selectFrom('domain_events')
-        .selectAll()
-        .where('dispatched_at', 'is', null)
-        .where('attempts', '<', MAX_ATTEMPTS)
-        .orderBy('created_at')
-        .orderBy('id')
-        .limit(BATCH)
-        .forUpdate()
-        .skipLocked()
-        .execute();
+      const rows = await pending(trx.selectFrom('domain_events').selectAll()).execute();
       if (!rows.length) return 0;
       const done = await deliver(trx, rows.map(toEvent));
       if (done.length) {

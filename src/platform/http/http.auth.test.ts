@@ -1,5 +1,5 @@
 import { SignJWT, base64url } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createUser } from '../../../test/helpers/factories.js';
 import { probeModule } from '../../../test/helpers/probeModule.js';
 import { createTestApp, type TestApp } from '../../../test/helpers/testApp.js';
@@ -54,6 +54,32 @@ describe('auth guard', () => {
       const res = await get('/api/v1/probe/me', `Bearer ${token}`);
       expect(res.statusCode, token.slice(0, 20)).toBe(401);
       expect(res.json().code).toBe('token_invalid');
+    }
+  });
+
+  it('a token already verified (and remembered) is refused once it expires', async () => {
+    const user = await createUser(t.deps);
+    const { AccessTokens } = await import('./http.auth.js');
+    const token = await new AccessTokens(t.deps.infra.jwtSecret, 60).sign({ id: user.id, role: 'user', sessionId: user.sessionId });
+    expect((await get('/api/v1/probe/me', `Bearer ${token}`)).statusCode).toBe(200);
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 61_000 });
+    try {
+      const res = await get('/api/v1/probe/me', `Bearer ${token}`);
+      expect(res.statusCode).toBe(401);
+      expect(res.json().code).toBe('token_invalid');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('a remembered token does not vouch for a token that differs from it', async () => {
+    const user = await createUser(t.deps);
+    expect((await get('/api/v1/probe/me', user.auth.authorization)).statusCode).toBe(200);
+    const [h, p, sig] = user.token.split('.');
+    const flipped = `${h}.${p}.${sig.slice(0, -2)}${sig.endsWith('AA') ? 'BB' : 'AA'}`;
+    for (const token of [flipped, `${user.token}x`, `${h}.${p}.`]) {
+      const res = await get('/api/v1/probe/me', `Bearer ${token}`);
+      expect(res.statusCode, token.slice(-8)).toBe(401);
     }
   });
 

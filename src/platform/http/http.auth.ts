@@ -1,15 +1,31 @@
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+import { LRUCache } from 'lru-cache';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { httpError } from './http.errors.js';
 import type { AuthUser, Role } from './http.types.js';
 
 const ISSUER = 'streakpets';
 const AUDIENCE = 'streakpets-api';
+/** Verified tokens remembered at once (a few MB at most); the least recently used go first. */
+const VERIFIED_TOKENS = 10_000;
+
+type VerifiedToken = AuthUser & { expiresAt: Date };
+
+/** jose's expiry rule: a token is good while its `exp` (whole seconds) is after the current whole second. */
+function expired(token: VerifiedToken, nowMs = Date.now()): boolean {
+  return token.expiresAt.getTime() / 1000 <= Math.floor(nowMs / 1000);
+}
 
 /** Short-lived HS256 access tokens carrying the user id, role and session id. */
 export class AccessTokens {
   /** Imported once: jose would otherwise import the raw secret into WebCrypto on every sign and verify. */
   private readonly key: Promise<CryptoKey>;
+  /**
+   * Tokens whose signature and claims were already verified, by their exact text: a signature proves
+   * the same thing every time, so it is checked once per token. Expiry is checked on every use, and
+   * session liveness is the resolver's job on every request (revocation stays immediate).
+   */
+  private readonly verified = new LRUCache<string, VerifiedToken>({ max: VERIFIED_TOKENS });
 
   constructor(
     secret: string,
@@ -30,16 +46,28 @@ export class AccessTokens {
   }
 
   /** Verifies signature, algorithm, issuer, audience and expiry; throws token_invalid otherwise. */
-  async verify(token: string): Promise<AuthUser & { expiresAt: Date }> {
+  async verify(token: string): Promise<VerifiedToken> {
+    const known = this.verified.get(token);
+    if (known) {
+      if (!expired(known)) return { ...known, expiresAt: new Date(known.expiresAt) };
+      this.verified.delete(token);
+      throw httpError('token_invalid');
+    }
+    const claims = await this.verifySignature(token);
+    this.verified.set(token, claims);
+    return { ...claims, expiresAt: new Date(claims.expiresAt) };
+  }
+
+  private async verifySignature(token: string): Promise<VerifiedToken> {
     try {
-      const { payload } = await jwtVerify(token, await this.key, { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE });
+      const { payload } = await jwtVerify(token, await this.key, { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE, requiredClaims: ['exp'] });
       if (payload.typ !== 'access' || typeof payload.sub !== 'string') throw httpError('token_invalid');
       const role: Role = payload.role === 'admin' ? 'admin' : 'user';
       return {
         id: payload.sub,
         role,
         sessionId: typeof payload.sid === 'string' ? payload.sid : null,
-        expiresAt: new Date((payload.exp ?? 0) * 1000),
+        expiresAt: new Date(payload.exp! * 1000),
       };
     } catch (err) {
       if (err instanceof joseErrors.JOSEError || err instanceof TypeError) throw httpError('token_invalid');
