@@ -1,5 +1,5 @@
-import http from 'node:http';
 import autocannon from 'autocannon';
+import { loadAgent, postJson } from '../bench.http.js';
 
 /**
  * The chat bench's load generator, in its own process so it does not share the server's thread:
@@ -39,35 +39,17 @@ function percentile(sorted: number[], p: number): number {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : 0;
 }
 
-/** POSTs a JSON body and resolves with the status once the whole answer has arrived (10 s at most). */
-function post(agent: http.Agent, url: string, auth: { authorization: string }, body: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, {
-      method: 'POST',
-      agent,
-      headers: { ...auth, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      signal: AbortSignal.timeout(10_000),
-    }, (res) => {
-      res.on('error', reject);
-      res.on('end', () => resolve(res.statusCode ?? 0));
-      res.resume();
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
 async function paced(command: ChatLoadCommand & { rate: number }): Promise<PacedResult> {
   const interval = 1000 / command.rate;
   const total = Math.round(command.rate * command.seconds);
   const latencies: number[] = [];
   const counts = { ok: 0, non2xx: 0, errors: 0 };
   const inFlight: Promise<void>[] = [];
-  const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
+  const agent = loadAgent();
   const fire = async (i: number, due: number) => {
     const c = command.chatters[i % command.chatters.length];
     try {
-      const status = await post(agent, `${command.baseUrl}/api/v1/pets/${c.petId}/messages`, c.auth, JSON.stringify({ content: LINES[i % LINES.length] }));
+      const { status } = await postJson(agent, `${command.baseUrl}/api/v1/pets/${c.petId}/messages`, c.auth, JSON.stringify({ content: LINES[i % LINES.length] }));
       latencies.push(performance.now() - due);
       if (status >= 200 && status < 300) counts.ok++;
       else counts.non2xx++;

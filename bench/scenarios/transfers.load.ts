@@ -5,6 +5,8 @@
  * the server answers) or open loop (`rate` requests a second on a fixed schedule, each timed from
  * its scheduled start, so queueing shows in the latency).
  */
+import { loadAgent, postJson } from '../bench.http.js';
+
 export interface TransfersLoadCommand {
   baseUrl: string;
   transfers: Array<{ auth: Record<string, string>; key: string }>;
@@ -25,15 +27,18 @@ process.once('message', async (command: TransfersLoadCommand) => {
   const latencies: number[] = [];
   const accepted: string[] = [];
   let rejected = 0;
+  const agent = loadAgent();
   const send = async (job: { auth: Record<string, string>; key: string }, t0: number) => {
-    const res = await fetch(`${command.baseUrl}/api/v1/transfers`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'idempotency-key': job.key, ...job.auth },
-      body: JSON.stringify({ to: command.to, amount: command.amount }),
-    });
-    const body = (await res.json()) as { id?: string };
+    let res: { status: number; text: string };
+    try {
+      res = await postJson(agent, `${command.baseUrl}/api/v1/transfers`, { 'idempotency-key': job.key, ...job.auth }, JSON.stringify({ to: command.to, amount: command.amount }));
+    } catch {
+      rejected++;
+      return;
+    }
     latencies.push(performance.now() - t0);
-    if (res.status === 202 && body.id) accepted.push(body.id);
+    const id = res.status === 202 ? (JSON.parse(res.text) as { id?: string }).id : undefined;
+    if (id) accepted.push(id);
     else rejected++;
   };
   const started = performance.now();
