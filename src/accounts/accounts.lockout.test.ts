@@ -110,8 +110,9 @@ describe('login timing', () => {
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const [existing, unknown] = [median(times.existing), median(times.unknown)];
-    // an argon2id verification at m=19456,t=2 costs tens of milliseconds; skipping it would be ~10x faster
-    expect(unknown).toBeGreaterThan(existing * 0.5);
+    // an argon2id verification at m=19456,t=2 costs tens of milliseconds; skipping it would be ~10x
+    // faster (a ratio near 0.1), while a loaded machine has been seen to skew the two sides 2:1
+    expect(unknown).toBeGreaterThan(existing * 0.25);
   });
 });
 
