@@ -187,11 +187,6 @@ export async function broadcastWallets(core: WalletsCore, walletIds: string[], p
   return new Set([...batches].filter(([, b]) => b.more).map(([walletId]) => walletId));
 }
 
-/** broadcastWallets for one wallet; answers whether it had more rows queued than one batch holds. */
-export async function broadcastWallet(core: WalletsCore, walletId: string, primary = true): Promise<boolean> {
-  return (await broadcastWallets(core, [walletId], primary)).has(walletId);
-}
-
 /** Gas sponsorship: queues a native top-up from the treasury when the wallet runs low (one open top-up at a time). */
 export async function topUpGas(core: WalletsCore, walletId: string, need = 0n): Promise<TransactionRow | null> {
   const chain = requireChain(core.chain);

@@ -5,7 +5,7 @@ import type { Address } from 'viem';
 import { createTestApp, type TestApp } from '../../test/helpers/testApp.js';
 import { createUser, type TestUser } from '../../test/helpers/factories.js';
 import { tokenBalance } from '../chain/chain.deploy.js';
-import { broadcastWallet, signQueued, topUpGas } from './transfers.broadcast.js';
+import { broadcastWallets, signQueued, topUpGas } from './transfers.broadcast.js';
 import { confirmPending, finalizeMany } from './transfers.confirm.js';
 import { sendSigned } from './transfers.send.js';
 import { waitFinal, waitUntil } from './wallets.testing.js';
@@ -32,7 +32,7 @@ const randomAddress = () => `0x${randomBytes(20).toString('hex')}`;
 async function settle(t: TestApp, core: WalletsCore) {
   for (;;) {
     const queued = await t.deps.db.selectFrom('transactions').select('from_wallet_id').distinct().where('status', '=', 'queued').execute();
-    for (const q of queued) await broadcastWallet(core, q.from_wallet_id!);
+    for (const q of queued) await broadcastWallets(core, [q.from_wallet_id!]);
     const { waiting } = await confirmPending(core);
     if (!queued.length && !waiting) return;
   }
