@@ -1,3 +1,4 @@
+import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDeps } from '../../../test/helpers/testApp.js';
 import { afterCommit, withTransaction } from '../db/db.transaction.js';
@@ -42,6 +43,20 @@ describe('event outbox', () => {
     expect(await waitFor(async () => emitted.includes(event.id), 5000)).toBe(true);
     await deps.events.drain();
     expect(count(event.id)).toBe(1);
+    await deps.events.stop();
+  });
+
+  it('claims the events this process committed by id; an event from elsewhere waits for the sweep', async () => {
+    deps.events.start(60_000);
+    await deps.events.drain();
+    // as another node would leave it: in the table, unknown to this process
+    const foreignId = uuidv7();
+    await deps.db.insertInto('domain_events').values({ id: foreignId, type: 'test.foreign', user_ids: [], created_at: new Date(Date.now() - 1000) }).execute();
+    const event = await withTransaction(deps.db, (trx) => deps.events.record(trx, { type: 'test.happened' }));
+    expect(await waitFor(async () => count(event.id) === 1, 5000)).toBe(true);
+    expect(count(foreignId)).toBe(0);
+    await deps.events.drain();
+    expect(count(foreignId)).toBe(1);
     await deps.events.stop();
   });
 

@@ -87,6 +87,20 @@ function pending<O>(q: SelectQueryBuilder<DB, 'domain_events', O>) {
 const claimPending = compiledOnce((db, at: Date) =>
   db.updateTable('domain_events').set({ dispatched_at: at }).where('id', 'in', (eb) => pending(eb.selectFrom('domain_events').select('id'))).returningAll());
 
+/** Claims the given events if still undelivered (primary-key probes: no walk of the pending index). */
+const claimByIds = compiledOnce((db, at: Date, ids: string[]) =>
+  db.updateTable('domain_events').set({ dispatched_at: at }).where('id', 'in', (eb) =>
+    eb.selectFrom('domain_events').select('id').where('id', '=', sql<string>`any(${ids}::uuid[])`)
+      .where('dispatched_at', 'is', null).where('attempts', '<', MAX_ATTEMPTS).forUpdate().skipLocked()).returningAll());
+
+/**
+ * Ids of events committed by this process and not dispatched yet, handed to the dispatcher in memory
+ * (beyond this many, the rest wait for the sweep). Claiming by id matters under load: a claim that
+ * scans the pending index walks every entry left by events dispatched since the last vacuum, and
+ * at a few thousand events a second that walk grew with every second of the run.
+ */
+const MAX_KNOWN = 10_000;
+
 /** Dispatch order: creation time, then id. */
 function byCreation(a: DomainEvent, b: DomainEvent): number {
   return a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
@@ -110,6 +124,10 @@ export class EventBus {
   private again = false;
   private stopped = true;
   private lingering: NodeJS.Timeout | null = null;
+  /** Events this process committed, to claim by id; the periodic sweep finds every other one. */
+  private known: string[] = [];
+  /** The next pass also scans the table (the poll, a drain, a failure). */
+  private sweep = true;
 
   constructor(
     private readonly db: Database,
@@ -145,13 +163,17 @@ export class EventBus {
       id: e.id, type: e.type, actor_id: e.actorId, user_ids: e.userIds, pet_id: e.petId, data: e.data, context: e.context, created_at: e.createdAt,
     }));
     await insertEvents(trx, jsonWithoutNul(rows));
-    afterCommit(trx, () => this.kickSoon());
+    afterCommit(trx, () => {
+      if (this.stopped) return;
+      if (this.known.length + events.length <= MAX_KNOWN) this.known.push(...events.map((e) => e.id));
+      this.kickSoon();
+    });
   }
 
   /** Starts dispatching: right after each commit, and by polling for events left by a crash or another node. */
   start(pollMs = 1000): void {
     this.stopped = false;
-    this.timer = setInterval(() => this.kick(), pollMs);
+    this.timer = setInterval(() => this.kickSweep(), pollMs);
     this.timer.unref();
     this.kick();
   }
@@ -173,6 +195,12 @@ export class EventBus {
       return;
     }
     void this.pass();
+  }
+
+  /** Asks for a pass that also scans the table for events this process does not know of. */
+  private kickSweep(): void {
+    this.sweep = true;
+    this.kick();
   }
 
   /** Asks for a pass LINGER_MS from now (after a commit), shared with the commits until then. */
@@ -202,6 +230,7 @@ export class EventBus {
     if (this.lingering) clearTimeout(this.lingering);
     this.lingering = null;
     while (this.draining) await this.draining;
+    this.sweep = true;
     await this.pass();
   }
 
@@ -215,17 +244,28 @@ export class EventBus {
   }
 
   private async drainLoop(): Promise<void> {
-    const pass = async () => {
-      while ((await this.dispatchBatch()) === BATCH) {
-        // a full batch means more may be waiting
-      }
-    };
     try {
+      while (this.known.length) await this.dispatchKnown();
+      if (!this.sweep) return;
+      this.sweep = false;
+      const pass = async () => {
+        while ((await this.dispatchBatch()) === BATCH) {
+          // a full batch means more may be waiting
+        }
+      };
       const first = await this.dispatchBatch();
       if (first === BATCH) await Promise.all(Array.from({ length: CONCURRENCY }, pass));
     } catch (err) {
+      this.sweep = true;
       this.logger.error({ err }, 'event dispatch failed');
     }
+  }
+
+  /** Dispatches up to CONCURRENCY batches of the events this process committed, claimed by id. */
+  private async dispatchKnown(): Promise<void> {
+    const batches: string[][] = [];
+    while (this.known.length && batches.length < CONCURRENCY) batches.push(this.known.splice(0, BATCH));
+    await Promise.all(batches.map((ids) => this.dispatchBatch(ids)));
   }
 
   private wants(sub: EventSubscriber, event: DomainEvent): boolean {
@@ -269,21 +309,23 @@ export class EventBus {
    * with the subscribers' work); if anything fails, that transaction rolls back and the batch is
    * claimed again and delivered event by event, so one bad event holds back only itself.
    */
-  private async dispatchBatch(): Promise<number> {
+  private async dispatchBatch(ids?: string[]): Promise<number> {
     try {
       return await withTransaction(this.db, async (trx) => {
-        const rows = await claimPending(trx, new Date());
+        const rows = ids ? await claimByIds(trx, new Date(), ids) : await claimPending(trx, new Date());
         if (rows.length) await this.handleAll(trx, rows.map(toEvent).sort(byCreation));
         return rows.length;
       });
     } catch {
-      return this.dispatch((trx, events) => this.handleEach(trx, events));
+      return this.dispatch((trx, events) => this.handleEach(trx, events), ids);
     }
   }
 
-  private async dispatch(deliver: (trx: Tx, events: DomainEvent[]) => Promise<string[]>): Promise<number> {
+  private async dispatch(deliver: (trx: Tx, events: DomainEvent[]) => Promise<string[]>, ids?: string[]): Promise<number> {
     return withTransaction(this.db, async (trx) => {
-      const rows = await pending(trx.selectFrom('domain_events').selectAll()).execute();
+      let query = pending(trx.selectFrom('domain_events').selectAll());
+      if (ids) query = query.where('id', '=', sql<string>`any(${ids}::uuid[])`);
+      const rows = await query.execute();
       if (!rows.length) return 0;
       const done = await deliver(trx, rows.map(toEvent));
       if (done.length) {
