@@ -1,29 +1,25 @@
-import http from 'node:http';
-
-/** A keep-alive agent without a socket limit: a request that finds every connection busy opens another. */
-export function loadAgent(): http.Agent {
-  return new http.Agent({ keepAlive: true, maxSockets: Infinity });
-}
+import { Pool } from 'undici';
 
 /**
- * POSTs a JSON body with node:http (fetch cost a load process about 1 ms of CPU per request, taken
- * from the server it measures on a 2-core machine) and resolves with the status and the answer's
- * text once it has all arrived (10 s at most).
+ * The load generators' HTTP client: an undici pool of keep-alive connections to one origin (a
+ * request that finds every connection busy opens another, up to `connections`). Paced at 500
+ * requests a second, undici cost the load process about 0.23 ms of CPU per request where
+ * node:http cost 0.58 ms and fetch about 1 ms: on a 2-core machine that CPU is taken from the
+ * server being measured.
  */
-export function postJson(agent: http.Agent, url: string, headers: Record<string, string>, body: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, {
-      method: 'POST',
-      agent,
-      headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      signal: AbortSignal.timeout(10_000),
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', reject);
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-    });
-    req.on('error', reject);
-    req.end(body);
+export function loadClient(origin: string, connections = 512): Pool {
+  return new Pool(origin, { connections, keepAliveTimeout: 30_000 });
+}
+
+/** POSTs a JSON body and resolves with the status and the answer's text once it has all arrived (10 s at most). */
+export async function postJson(client: Pool, path: string, headers: Record<string, string>, body: string): Promise<{ status: number; text: string }> {
+  const res = await client.request({
+    path,
+    method: 'POST',
+    headers: { ...headers, 'content-type': 'application/json' },
+    body,
+    headersTimeout: 10_000,
+    bodyTimeout: 10_000,
   });
+  return { status: res.statusCode, text: await res.body.text() };
 }

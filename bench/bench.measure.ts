@@ -1,7 +1,11 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import Fastify from 'fastify';
 import pg from 'pg';
 import { freePort } from '../src/platform/embedded/embedded.ports.js';
+
+/** Linux's USER_HZ: /proc reports CPU times in these ticks. */
+const CLOCK_TICKS = 100;
 
 export interface LoadResult {
   rps: number;
@@ -63,4 +67,30 @@ export async function dbCeiling(connectionString: string, durationMs: number, co
   await pool.query('drop table bench_ceiling');
   await pool.end();
   return Math.round(count / (durationMs / 1000));
+}
+
+/** CPU time (ms) this process and every PostgreSQL process (Linux /proc) have used since `cpuMeter()`. */
+export function cpuMeter(): () => { serverMs: number; postgresMs: number } {
+  const postgresMs = () => {
+    let ticks = 0;
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0];
+        if (!command.startsWith('postgres') && !command.endsWith('/postgres')) continue;
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        ticks += Number(fields[11]) + Number(fields[12]);
+      } catch {
+        // the process ended between listing and reading
+      }
+    }
+    return ticks * (1000 / CLOCK_TICKS);
+  };
+  const server = process.cpuUsage();
+  const postgres = postgresMs();
+  return () => {
+    const used = process.cpuUsage(server);
+    return { serverMs: (used.user + used.system) / 1000, postgresMs: postgresMs() - postgres };
+  };
 }

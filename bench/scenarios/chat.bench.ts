@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { sql } from 'kysely';
+import { configSchema } from '../../src/config.js';
+import { cpuMeter } from '../bench.measure.js';
 import type { BenchHarness, BenchRow, BenchScenario } from '../harness.js';
 import type { ChatLoadCommand } from './chat.load.js';
 
@@ -26,7 +28,12 @@ const autocannon = createRequire(import.meta.url)('autocannon') as (opts: Record
 
 const FIXED_RATE = 500;
 const FIXED_SECONDS = 10;
-const MAX_SECONDS = 8;
+const WARMUP_SECONDS = 3;
+const MAX_SECONDS = 6;
+/** The closed loop is run at each of these numbers of requests in flight; the best rate is the max. */
+const MAX_CONNECTIONS = [32, 64, 128, 256];
+/** The closed loop's users are sized for this rate, twice the target. */
+const MAX_EXPECTED = 2000;
 const SEEDED = 1_000_000;
 const READS = 2000;
 
@@ -50,19 +57,24 @@ async function chatters(h: BenchHarness, n: number): Promise<Chatter[]> {
   return out;
 }
 
-/** Enough users that no one crosses the lenient per-user rate limit during `requests` sends. */
-function usersFor(h: BenchHarness, requests: number): number {
-  const perUserPerMinute = h.deps.config.RATE_LIMIT_LENIENT;
-  return Math.max(20, Math.ceil((requests / perUserPerMinute) * 1.5));
+/**
+ * Enough users that each one's sustained sending stays within the product's default per-user limit
+ * (RATE_LIMIT_LENIENT a minute, with 50% headroom): people chatting, not a script hammering one
+ * pet (20 users at 500/s made every batch wait on the same pet rows). The bench raises the limits
+ * themselves only so that a burst at the start of a window is not refused.
+ */
+function usersFor(perSecond: number): number {
+  const perUserPerMinute = configSchema.shape.RATE_LIMIT_LENIENT.parse(undefined);
+  return Math.ceil(((perSecond * 60) / perUserPerMinute) * 1.5);
 }
 
 /** Runs the load generator (chat.load.ts) in a child process and answers autocannon's result. */
-function postLoad(h: BenchHarness, who: Chatter[], opts: { rate?: number; seconds: number }): Promise<CannonResult> {
+function postLoad(h: BenchHarness, who: Chatter[], opts: { rate?: number; seconds: number; warmupSeconds?: number; connections?: number }): Promise<CannonResult> {
   const child = fork(fileURLToPath(new URL('./chat.load.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     child.once('message', (result) => resolve(result as CannonResult));
     child.once('exit', (code) => reject(new Error(`chat load generator exited with ${code}`)));
-    const command: ChatLoadCommand = { baseUrl: h.baseUrl, chatters: who, rate: opts.rate, seconds: opts.seconds };
+    const command: ChatLoadCommand = { baseUrl: h.baseUrl, chatters: who, ...opts };
     child.send(command);
   });
 }
@@ -78,24 +90,34 @@ const chatBench: BenchScenario = async (h) => {
   const ceiling = { name: 'dbInsertsPerSec', value: h.ceilings.dbInsertsPerSec };
   const scenario = 'chat';
 
-  // 1. Fixed offered load: 500 exchanges/s.
-  const fixedUsers = await chatters(h, usersFor(h, FIXED_RATE * FIXED_SECONDS));
-  const fixed = await postLoad(h, fixedUsers, { rate: FIXED_RATE, seconds: FIXED_SECONDS });
+  // 1. Fixed offered load: 500 exchanges/s, after a warm-up at the same rate.
+  const fixedUsers = await chatters(h, usersFor(FIXED_RATE));
+  const cpu = cpuMeter();
+  const fixed = await postLoad(h, fixedUsers, { rate: FIXED_RATE, seconds: FIXED_SECONDS, warmupSeconds: WARMUP_SECONDS });
+  const used = cpu();
+  const sent = FIXED_RATE * (FIXED_SECONDS + WARMUP_SECONDS);
   const fixedRate = fixed['2xx'] / FIXED_SECONDS;
-  const fixedNote = `${fixed['2xx']} ok, ${fixed.non2xx} non-2xx, ${fixed.errors} errors, ${fixed.timeouts} timeouts; each exchange stores 2 messages`;
+  const fixedNote = `${fixed['2xx']} ok, ${fixed.non2xx} non-2xx, ${fixed.errors} errors, ${fixed.timeouts} timeouts; each exchange stores 2 messages; ${fixedUsers.length} users`;
   rows.push(
     { scenario, metric: 'exchanges/s sustained at 500/s offered', value: round(fixedRate, 1), unit: 'exchanges/s', ceiling, ratio: round(fixedRate / ceiling.value, 4), notes: fixedNote },
-    { scenario, metric: 'POST message p50 at 500/s', value: fixed.latency.p50, unit: 'ms', notes: 'open loop: one request every 2 ms, each timed from its scheduled start' },
+    { scenario, metric: 'POST message p50 at 500/s', value: fixed.latency.p50, unit: 'ms', notes: `open loop: one request every 2 ms, each timed from its scheduled start, after ${WARMUP_SECONDS} s of warm-up at the same rate` },
     { scenario, metric: 'POST message p99 at 500/s', value: fixed.latency.p99, unit: 'ms', target: 'p99 < 50 ms', met: fixed.latency.p99 < 50 && fixed.non2xx === 0 },
+    { scenario, metric: 'CPU per exchange at 500/s (server process + PostgreSQL)', value: round((used.serverMs + used.postgresMs) / sent), unit: 'ms', notes: `server ${round(used.serverMs / sent)} ms, PostgreSQL ${round(used.postgresMs / sent)} ms (the load generator's own CPU not included)` },
   );
 
-  // 2. Closed loop as fast as the server answers.
-  const maxUsers = await chatters(h, usersFor(h, 2000 * MAX_SECONDS));
-  const max = await postLoad(h, maxUsers, { seconds: MAX_SECONDS });
-  const maxRate = max['2xx'] / MAX_SECONDS;
+  // 2. Closed loop as fast as the server answers, at several numbers of requests in flight: the
+  // persona exchanges are batched, so the rate grows with the requests waiting until the machine is busy.
+  const maxUsers = await chatters(h, usersFor(MAX_EXPECTED));
+  const sweep: Array<{ connections: number; rate: number; p50: number; p99: number; non2xx: number }> = [];
+  for (const connections of MAX_CONNECTIONS) {
+    const run = await postLoad(h, maxUsers, { seconds: MAX_SECONDS, connections });
+    sweep.push({ connections, rate: run['2xx'] / MAX_SECONDS, p50: run.latency.p50, p99: run.latency.p99, non2xx: run.non2xx });
+  }
+  const best = sweep.reduce((a, b) => (b.rate > a.rate ? b : a));
   rows.push({
-    scenario, metric: 'exchanges/s max (persona reply)', value: round(maxRate, 1), unit: 'exchanges/s', ceiling, ratio: round(maxRate / ceiling.value, 4),
-    target: '≥ 1000/s', met: maxRate >= 1000, notes: `p50 ${max.latency.p50} ms, p99 ${max.latency.p99} ms; ${max.non2xx} non-2xx`,
+    scenario, metric: 'exchanges/s max (persona reply)', value: round(best.rate, 1), unit: 'exchanges/s', ceiling, ratio: round(best.rate / ceiling.value, 4),
+    target: '≥ 1000/s', met: best.rate >= 1000 && best.non2xx === 0,
+    notes: `closed loop, best of ${sweep.map((r) => `${r.connections} in flight: ${Math.round(r.rate)}/s (p50 ${r.p50} ms, p99 ${r.p99} ms)`).join('; ')}; ${best.non2xx} non-2xx`,
   });
 
   // 3. Newest-50 history read with 1,000,000 messages in the table.

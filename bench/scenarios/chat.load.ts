@@ -1,21 +1,23 @@
 import autocannon from 'autocannon';
-import { loadAgent, postJson } from '../bench.http.js';
+import { loadClient, postJson } from '../bench.http.js';
 
 /**
  * The chat bench's load generator, in its own process so it does not share the server's thread:
  * receives {baseUrl, chatters, rate?, seconds} over IPC and POSTs messages to the chatters' pets in
  * turn (each with its own token). Without a rate: autocannon's closed loop (as fast as answered).
  * With a rate: an open loop that starts a request every 1/rate s whatever the answers (autocannon's
- * own rate limit sends each second's quota in a burst), timing each from its scheduled start. It
- * sends with node:http on a keep-alive agent without a socket limit (a request that finds every
- * connection busy opens another): fetch cost this process about 1 ms of CPU per request, which on
- * a 2-core machine was taken from the server it measures.
+ * own rate limit sends each second's quota in a burst), timing each from its scheduled start, after
+ * `warmupSeconds` at the same rate whose answers are not counted (new connections, first token
+ * checks and the server's first runs of each code path would otherwise be measured as the load).
  */
 export interface ChatLoadCommand {
   baseUrl: string;
   chatters: Array<{ auth: { authorization: string }; petId: string }>;
   rate?: number;
   seconds: number;
+  warmupSeconds?: number;
+  /** Connections of the closed loop (requests in flight). */
+  connections?: number;
 }
 
 interface CannonRequest {
@@ -41,20 +43,22 @@ function percentile(sorted: number[], p: number): number {
 
 async function paced(command: ChatLoadCommand & { rate: number }): Promise<PacedResult> {
   const interval = 1000 / command.rate;
-  const total = Math.round(command.rate * command.seconds);
+  const warmup = Math.round(command.rate * (command.warmupSeconds ?? 0));
+  const total = warmup + Math.round(command.rate * command.seconds);
   const latencies: number[] = [];
   const counts = { ok: 0, non2xx: 0, errors: 0 };
   const inFlight: Promise<void>[] = [];
-  const agent = loadAgent();
+  const client = loadClient(command.baseUrl);
   const fire = async (i: number, due: number) => {
     const c = command.chatters[i % command.chatters.length];
     try {
-      const { status } = await postJson(agent, `${command.baseUrl}/api/v1/pets/${c.petId}/messages`, c.auth, JSON.stringify({ content: LINES[i % LINES.length] }));
+      const { status } = await postJson(client, `/api/v1/pets/${c.petId}/messages`, c.auth, JSON.stringify({ content: LINES[i % LINES.length] }));
+      if (i < warmup) return;
       latencies.push(performance.now() - due);
       if (status >= 200 && status < 300) counts.ok++;
       else counts.non2xx++;
     } catch {
-      counts.errors++;
+      if (i >= warmup) counts.errors++;
     }
   };
   const start = performance.now();
@@ -65,7 +69,7 @@ async function paced(command: ChatLoadCommand & { rate: number }): Promise<Paced
     await new Promise((r) => setTimeout(r, 1));
   }
   await Promise.all(inFlight);
-  agent.destroy();
+  await client.close();
   latencies.sort((a, b) => a - b);
   const round = (n: number) => Math.round(n * 10) / 10;
   return {
@@ -86,7 +90,7 @@ process.once('message', async (command: ChatLoadCommand) => {
   let next = 0;
   const result = await autocannon({
     url: command.baseUrl,
-    connections: 32,
+    connections: command.connections ?? 32,
     duration: command.seconds,
     requests: [
       {

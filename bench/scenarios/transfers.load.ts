@@ -5,7 +5,7 @@
  * the server answers) or open loop (`rate` requests a second on a fixed schedule, each timed from
  * its scheduled start, so queueing shows in the latency).
  */
-import { loadAgent, postJson } from '../bench.http.js';
+import { loadClient, postJson } from '../bench.http.js';
 
 export interface TransfersLoadCommand {
   baseUrl: string;
@@ -27,11 +27,11 @@ process.once('message', async (command: TransfersLoadCommand) => {
   const latencies: number[] = [];
   const accepted: string[] = [];
   let rejected = 0;
-  const agent = loadAgent();
+  const client = loadClient(command.baseUrl);
   const send = async (job: { auth: Record<string, string>; key: string }, t0: number) => {
     let res: { status: number; text: string };
     try {
-      res = await postJson(agent, `${command.baseUrl}/api/v1/transfers`, { 'idempotency-key': job.key, ...job.auth }, JSON.stringify({ to: command.to, amount: command.amount }));
+      res = await postJson(client, '/api/v1/transfers', { 'idempotency-key': job.key, ...job.auth }, JSON.stringify({ to: command.to, amount: command.amount }));
     } catch {
       rejected++;
       return;
