@@ -56,7 +56,7 @@ const REGCONFIG: Record<Locale, string> = {
 };
 const CONTEXT_MESSAGES = 12;
 /** Persona exchanges per shared transaction, and how many such transactions run at once. */
-const EXCHANGE_BATCH = { maxBatch: 64, concurrency: 4 };
+const EXCHANGE_BATCH = { maxBatch: 64, concurrency: 2 };
 const MAX_CONTENT = 2000;
 const EXPORT_PAGE = 500;
 /** The columns of a CSV chat export, in order. */
