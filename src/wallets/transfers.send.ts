@@ -17,7 +17,9 @@ export async function sendSigned(core: WalletsCore, walletId: string, raws: Hex[
     const message = String((result.reason as Error)?.message ?? result.reason);
     if (HARMLESS.test(message)) continue;
     if (/insufficient funds/i.test(message)) topUp = true;
-    core.deps.logger.warn({ walletId, reason: message.split('\n')[0] }, 'broadcast failed; the confirmation job will re-send');
+    // viem's first line is generic ("Transaction creation failed."); the node's own words are in details
+    const details = (result.reason as { details?: string })?.details;
+    core.deps.logger.warn({ walletId, reason: message.split('\n')[0], details }, 'broadcast failed; the confirmation job will re-send');
   }
   if (topUp) await core.deps.jobs.enqueue(JOBS.gasTopUp, { walletId });
 }
