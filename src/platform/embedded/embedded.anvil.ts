@@ -32,7 +32,7 @@ async function rpcAnswers(url: string): Promise<boolean> {
 }
 
 /** Blocks whose transactions and receipts the embedded chain keeps (older ones: header only). */
-const TRANSACTION_BLOCKS = 1000;
+const TRANSACTION_BLOCKS = 500;
 
 /**
  * Starts a real local EVM node (anvil) on a free port. With a state dir, the chain is
