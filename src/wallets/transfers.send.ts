@@ -1,7 +1,8 @@
 import type { Hex } from 'viem';
 import { JOBS, type WalletsCore } from './wallets.core.js';
 
-const HARMLESS = /already known|nonce too low|known transaction|replacement transaction underpriced/i;
+/** The node already has these bytes (geth says "already known", anvil "already imported") or has mined them. */
+const HARMLESS = /already known|already imported|nonce too low|known transaction|replacement transaction underpriced/i;
 
 /**
  * Sends one wallet's signed transactions (already stored pending) to the node in one JSON-RPC
@@ -15,10 +16,10 @@ export async function sendSigned(core: WalletsCore, walletId: string, raws: Hex[
   for (const result of results) {
     if (result.status === 'fulfilled') continue;
     const message = String((result.reason as Error)?.message ?? result.reason);
-    if (HARMLESS.test(message)) continue;
-    if (/insufficient funds/i.test(message)) topUp = true;
     // viem's first line is generic ("Transaction creation failed."); the node's own words are in details
     const details = (result.reason as { details?: string })?.details;
+    if (HARMLESS.test(`${message} ${details ?? ''}`)) continue;
+    if (/insufficient funds/i.test(message)) topUp = true;
     core.deps.logger.warn({ walletId, reason: message.split('\n')[0], details }, 'broadcast failed; the confirmation job will re-send');
   }
   if (topUp) await core.deps.jobs.enqueue(JOBS.gasTopUp, { walletId });
