@@ -31,9 +31,6 @@ async function rpcAnswers(url: string): Promise<boolean> {
   return res.ok;
 }
 
-/** Blocks whose transactions and receipts the embedded chain keeps (older ones: header only). */
-const TRANSACTION_BLOCKS = 500;
-
 /**
  * Starts a real local EVM node (anvil) on a free port. With a state dir, the chain is
  * dumped there on exit and loaded on the next start, so deployed contracts and balances persist.
@@ -53,10 +50,11 @@ export async function startAnvil(logger: Logger, stateDir?: string): Promise<Anv
         await waitFor(async () => !isProcessAlive(pid), 10_000, 100);
       }
     }
-    // the state file holds every block, and anvil rewrites it every 10 s while answering nothing: at
-    // 6,000 transfers that was a 15 MB file and an 80 ms stall; keeping the transactions (receipts) of
-    // the last TRANSACTION_BLOCKS blocks only halves both (the block headers themselves stay)
-    args.push('--state', path.join(stateDir, 'state.json'), '--state-interval', '10', '--transaction-block-keeper', String(TRANSACTION_BLOCKS));
+    // the state file holds every block and receipt, and anvil rewrites it every 10 s while answering
+    // nothing (15 MB and an 80 ms pause at 6,000 transfers; see docs/operations.md). Its
+    // --transaction-block-keeper would halve that, but a transfer whose receipt was dropped before the
+    // confirmation job read it (500 blocks pass in seconds under load) would be failed as nonce_consumed
+    args.push('--state', path.join(stateDir, 'state.json'), '--state-interval', '10');
   }
   const child: ChildProcess = spawn(anvilBinary(), args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.on('data', (d) => logger.trace({ anvil: String(d).trim() }, 'anvil'));
