@@ -153,9 +153,13 @@ export class ChatService {
 
   /** Credits each pet, writes each persona reply from its recent history, stores all messages (and their thread counters) at once. */
   private async exchangeMany(trx: Tx, items: ExchangeRequest[]): Promise<Array<ExchangeResult | Error>> {
+    // the recent history is read on another connection while the pets are locked and credited: one
+    // wait fewer per batch. It is only a reply's context (a pet the sender does not own gets no reply),
+    // and an exchange still in flight for the same pet may be missing from it, as it would be anyway.
+    const reading = chatRepo.recentMany(this.deps.db, [...new Set(items.map((i) => i.petId))], CONTEXT_MESSAGES);
+    reading.catch(() => undefined);
     const activities = await this.pets.chatActivityMany(trx, items.map((i) => ({ actor: i.ctx, petId: i.petId })));
-    const live = [...new Set(items.filter((_, i) => !('error' in activities[i])).map((i) => i.petId))];
-    const recent = await chatRepo.recentMany(trx, live, CONTEXT_MESSAGES);
+    const recent = await reading;
     const now = this.now();
     const rows: MessageRow[] = [];
     const out: Array<ExchangeResult | Error> = [];
