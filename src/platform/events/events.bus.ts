@@ -1,5 +1,5 @@
 import { v7 as uuidv7 } from 'uuid';
-import { sql, type SelectQueryBuilder } from 'kysely';
+import { sql, type Selectable, type SelectQueryBuilder } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../db/db.pool.js';
 import type { DB } from '../db/db.types.js';
@@ -87,11 +87,18 @@ function pending<O>(q: SelectQueryBuilder<DB, 'domain_events', O>) {
 const claimPending = compiledOnce((db, at: Date) =>
   db.updateTable('domain_events').set({ dispatched_at: at }).where('id', 'in', (eb) => pending(eb.selectFrom('domain_events').select('id'))).returningAll());
 
-/** Claims the given events if still undelivered (primary-key probes: no walk of the pending index). */
-const claimByIds = compiledOnce((db, at: Date, ids: string[]) =>
-  db.updateTable('domain_events').set({ dispatched_at: at }).where('id', 'in', (eb) =>
-    eb.selectFrom('domain_events').select('id').where('id', '=', sql<string>`any(${ids}::uuid[])`)
-      .where('dispatched_at', 'is', null).where('attempts', '<', MAX_ATTEMPTS).forUpdate().skipLocked()).returningAll());
+/**
+ * Claims the given events if still undelivered, one primary-key probe per id (the lateral join keeps
+ * the planner off the pending index, which a claim by id would otherwise scan whole, dead entries too).
+ */
+const claimByIds = compiledOnce((_db, at: Date, ids: string[]) => sql<Selectable<DB['domain_events']>>`
+  update domain_events set dispatched_at = ${at}
+  where id in (
+    select d.id from unnest(${ids}::uuid[]) as k(id)
+    cross join lateral (
+      select id from domain_events where id = k.id and dispatched_at is null and attempts < ${MAX_ATTEMPTS} for update skip locked
+    ) as d)
+  returning *`);
 
 /**
  * Ids of events committed by this process and not dispatched yet, handed to the dispatcher in memory
