@@ -239,12 +239,18 @@ export const transactionsRepo = {
    * The snapshot may be older than the ledger: rows confirmed since are still subtracted.
    */
   async inFlightOutgoing(db: Executor, wallets: Array<{ id: string; nonce: bigint }>, tokenAddress: string): Promise<Map<string, bigint>> {
+    // two probes per wallet, each on its own index: the queued rows through the (wallet, status)
+    // partial index, the sent ones through the (wallet, nonce) range — never the wallet's whole history
+    const token = tokenAddress.toLowerCase();
     const result = await sql<{ id: string; total: string }>`
-      select w.id, coalesce(sum(t.amount), 0)::text as total
-      from unnest(${wallets.map((w) => w.id)}::uuid[], ${wallets.map((w) => w.nonce.toString())}::bigint[]) as w(id, nonce)
-      left join transactions t on t.from_wallet_id = w.id and t.token_address = ${tokenAddress.toLowerCase()} and t.call = 'erc20_transfer'
-        and (t.status = 'queued' or (t.status in ('pending', 'confirmed') and t.nonce >= w.nonce))
-      group by w.id`.execute(db);
+      select w.id, (
+        coalesce((select sum(t.amount) from transactions t
+                  where t.from_wallet_id = w.id and t.status = 'queued' and t.token_address = ${token} and t.call = 'erc20_transfer'), 0)
+        + coalesce((select sum(t.amount) from transactions t
+                    where t.from_wallet_id = w.id and t.nonce >= w.nonce and t.status in ('pending', 'confirmed')
+                      and t.token_address = ${token} and t.call = 'erc20_transfer'), 0)
+      )::text as total
+      from unnest(${wallets.map((w) => w.id)}::uuid[], ${wallets.map((w) => w.nonce.toString())}::bigint[]) as w(id, nonce)`.execute(db);
     return new Map(result.rows.map((r) => [r.id, BigInt(r.total)]));
   },
 

@@ -36,7 +36,12 @@ interface ChainSnapshot {
   balance: bigint;
   nonce: bigint;
 }
-const SNAPSHOT_TTL_MS = 1000;
+/**
+ * How long a wallet's chain snapshot is reused. An old snapshot is still safe: every transfer sent
+ * since carries a nonce at or above the snapshot's and stays subtracted, and money received since
+ * is only left out — a shortfall is re-checked against the chain before a transfer is refused.
+ */
+const SNAPSHOT_TTL_MS = 30_000;
 /** A shortfall seen in a snapshot older than this is re-checked against the chain before refusing. */
 const RECHECK_AFTER_MS = 250;
 /** How long the durable broadcast job waits when this process's driver already handles the wallet. */
@@ -47,7 +52,7 @@ interface CachedSnapshot {
 }
 const snapshots = new WeakMap<WalletsCore, Map<string, CachedSnapshot>>();
 
-/** A wallet's token balance and nonce read at one block; cached for a second unless fresh is asked for. */
+/** A wallet's token balance and nonce read at one block; reused for SNAPSHOT_TTL_MS unless fresh is asked for. */
 function chainSnapshot(core: WalletsCore, wallet: WalletRow, fresh: boolean): CachedSnapshot {
   const chain = requireChain(core.chain);
   let cache = snapshots.get(core);
@@ -80,7 +85,7 @@ interface Spendable {
 
 /**
  * Spendable token balances of locked wallets, computed under their locks: a chain snapshot per
- * wallet (balance and nonce at one block, up to a second old) minus every outgoing row the
+ * wallet (balance and nonce at one block, up to SNAPSHOT_TTL_MS old) minus every outgoing row the
  * snapshot cannot reflect yet — one query for all wallets.
  */
 async function spendable(core: WalletsCore, trx: Tx, wallets: WalletRow[], fresh = false): Promise<Spendable[]> {

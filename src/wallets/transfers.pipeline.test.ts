@@ -146,6 +146,29 @@ describe('paying another user', () => {
     expect(events[2].data).toMatchObject({ status: 'confirmed', amount: '7.25', blockNumber: done.blockNumber, gasUsed: done.gasUsed, gasFee: done.gasFee });
   });
 
+  it('keeps subtracting sent transfers once they confirm, and lets money received since be spent', async () => {
+    const alice = await createUser(t.deps);
+    const bob = await createUser(t.deps);
+    await Promise.all([fund(alice, '10'), fund(bob, '10')]);
+    const pay = (from: TestUser, to: string, amount: string) =>
+      t.app.inject({ method: 'POST', url: '/api/v1/transfers', headers: from.auth, payload: { to, amount } });
+    const first = await pay(alice, '0x000000000000000000000000000000000000dEaD', '6');
+    expect(first.statusCode).toBe(202);
+    expect((await waitFinal(t.deps, [first.json().id]))[first.json().id]).toBe('confirmed');
+    const over = await pay(alice, '0x000000000000000000000000000000000000dEaD', '5');
+    expect(over.statusCode).toBe(422);
+    expect(over.json()).toMatchObject({ code: 'insufficient_balance', detail: 'This wallet can spend 4 USDC right now.' });
+    const rest = await pay(alice, '0x000000000000000000000000000000000000dEaD', '4');
+    expect(rest.statusCode).toBe(202);
+    const gift = await pay(bob, alice.email, '3');
+    expect(gift.statusCode).toBe(202);
+    expect(await waitFinal(t.deps, [rest.json().id, gift.json().id])).toEqual({ [rest.json().id]: 'confirmed', [gift.json().id]: 'confirmed' });
+    const spent = await pay(alice, '0x000000000000000000000000000000000000dEaD', '3');
+    expect(spent.statusCode).toBe(202);
+    expect((await waitFinal(t.deps, [spent.json().id]))[spent.json().id]).toBe('confirmed');
+    expect(await onChain((await walletOf(alice)).address)).toBe(0n);
+  });
+
   it('holds unverified users to the daily limit, verified users are not', async () => {
     const small = await createTestApp({ env: { RATE_LIMIT_STRICT: '10000', UNVERIFIED_DAILY_LIMIT: '5' } });
     try {
