@@ -234,39 +234,38 @@ export const transactionsRepo = {
   },
 
   /**
-   * Per wallet, outgoing token amounts not reflected in a chain snapshot taken when the wallet's
-   * nonce was `nonce`: queued rows, and sent rows (pending or confirmed) with a nonce at or above it.
-   * The snapshot may be older than the ledger: rows confirmed since are still subtracted.
+   * What bounds a batch of spends, in one statement (run after the senders are locked, so it sees
+   * what their earlier holders committed). Per user in `userIds`: what they sent in the last 24 hours
+   * (not failed) in base units of `token` — the unverified daily limit. Per wallet: outgoing token
+   * amounts not reflected in a chain snapshot taken when the wallet's nonce was `nonce` — queued rows,
+   * and sent rows (pending or confirmed) with a nonce at or above it; the snapshot may be older than
+   * the ledger, so rows confirmed since are still subtracted.
    */
-  async inFlightOutgoing(db: Executor, wallets: Array<{ id: string; nonce: bigint }>, tokenAddress: string): Promise<Map<string, bigint>> {
+  async spendingTotals(
+    db: Executor,
+    q: { userIds: string[]; token: string; wallets: Array<{ id: string; nonce: bigint }>; tokenAddress: string },
+  ): Promise<{ sentToday: Map<string, bigint>; inFlight: Map<string, bigint> }> {
     // two probes per wallet, each on its own index: the queued rows through the (wallet, status)
     // partial index, the sent ones through the (wallet, nonce) range — never the wallet's whole history
-    const token = tokenAddress.toLowerCase();
-    const result = await sql<{ id: string; total: string }>`
-      select w.id, (
+    const tokenAddress = q.tokenAddress.toLowerCase();
+    const result = await sql<{ kind: 'sent' | 'flight'; id: string; total: string }>`
+      select 'sent' as kind, t.user_id as id, sum(t.amount)::text as total
+      from transactions t
+      where t.user_id = any(${q.userIds}::uuid[]) and t.token = ${q.token} and t.call = 'erc20_transfer'
+        and t.status <> 'failed' and t.created_at > now() - interval '24 hours'
+      group by t.user_id
+      union all
+      select 'flight', w.id, (
         coalesce((select sum(t.amount) from transactions t
-                  where t.from_wallet_id = w.id and t.status = 'queued' and t.token_address = ${token} and t.call = 'erc20_transfer'), 0)
+                  where t.from_wallet_id = w.id and t.status = 'queued' and t.token_address = ${tokenAddress} and t.call = 'erc20_transfer'), 0)
         + coalesce((select sum(t.amount) from transactions t
                     where t.from_wallet_id = w.id and t.nonce >= w.nonce and t.status in ('pending', 'confirmed')
-                      and t.token_address = ${token} and t.call = 'erc20_transfer'), 0)
-      )::text as total
-      from unnest(${wallets.map((w) => w.id)}::uuid[], ${wallets.map((w) => w.nonce.toString())}::bigint[]) as w(id, nonce)`.execute(db);
-    return new Map(result.rows.map((r) => [r.id, BigInt(r.total)]));
-  },
-
-  /** Per user, what they sent in the last 24 hours (not failed), in base units of one token: the unverified daily limit. */
-  async sentInLastDay(db: Executor, userIds: string[], token: string): Promise<Map<string, bigint>> {
-    const rows = await db
-      .selectFrom('transactions')
-      .select(['user_id', sql<string>`sum(amount)::text`.as('total')])
-      .where('user_id', '=', sql<string>`any(${userIds}::uuid[])`)
-      .where('token', '=', token)
-      .where('call', '=', 'erc20_transfer')
-      .where('status', '!=', 'failed')
-      .where('created_at', '>', sql<Date>`now() - interval '24 hours'`)
-      .groupBy('user_id')
-      .execute();
-    return new Map(rows.map((r) => [r.user_id!, BigInt(r.total)]));
+                      and t.token_address = ${tokenAddress} and t.call = 'erc20_transfer'), 0)
+      )::text
+      from unnest(${q.wallets.map((w) => w.id)}::uuid[], ${q.wallets.map((w) => w.nonce.toString())}::bigint[]) as w(id, nonce)`.execute(db);
+    const totals = { sentToday: new Map<string, bigint>(), inFlight: new Map<string, bigint>() };
+    for (const r of result.rows) (r.kind === 'sent' ? totals.sentToday : totals.inFlight).set(r.id, BigInt(r.total));
+    return totals;
   },
 
   /** Most recent faucet grant to a wallet (the faucet's per-wallet cooldown). */

@@ -86,20 +86,26 @@ interface Spendable {
 /**
  * Spendable token balances of locked wallets, computed under their locks: a chain snapshot per
  * wallet (balance and nonce at one block, up to SNAPSHOT_TTL_MS old) minus every outgoing row the
- * snapshot cannot reflect yet — one query for all wallets.
+ * snapshot cannot reflect yet; with it, what the `limited` users sent today. One query for all.
  */
-async function spendable(core: WalletsCore, trx: Tx, wallets: WalletRow[], fresh = false): Promise<Spendable[]> {
+async function spendable(core: WalletsCore, trx: Tx, wallets: WalletRow[], opts: { fresh?: boolean; limited?: string[] } = {}) {
   const chain = requireChain(core.chain);
-  const entries = wallets.map((w) => chainSnapshot(core, w, fresh));
+  const entries = wallets.map((w) => chainSnapshot(core, w, opts.fresh ?? false));
   const snaps = await Promise.all(entries.map((e) => e.value));
-  const inFlight = await transactionsRepo.inFlightOutgoing(trx, wallets.map((w, i) => ({ id: w.id, nonce: snaps[i].nonce })), chain.token.address);
-  return wallets.map((wallet, i) => ({ wallet, entry: entries[i], available: snaps[i].balance - (inFlight.get(wallet.id) ?? 0n) }));
+  const totals = await transactionsRepo.spendingTotals(trx, {
+    userIds: opts.limited ?? [],
+    token: chain.token.symbol,
+    wallets: wallets.map((w, i) => ({ id: w.id, nonce: snaps[i].nonce })),
+    tokenAddress: chain.token.address,
+  });
+  const balances: Spendable[] = wallets.map((wallet, i) => ({ wallet, entry: entries[i], available: snaps[i].balance - (totals.inFlight.get(wallet.id) ?? 0n) }));
+  return { balances, sentToday: totals.sentToday };
 }
 
 /** A stale snapshot can only under-state what is spendable, so a shortfall seen in an older one is re-checked fresh. */
 async function recheck(core: WalletsCore, trx: Tx, s: Spendable, takenInBatch: bigint): Promise<void> {
   if (Date.now() - s.entry.at < RECHECK_AFTER_MS) return;
-  const [fresh] = await spendable(core, trx, [s.wallet], true);
+  const [fresh] = (await spendable(core, trx, [s.wallet], { fresh: true })).balances;
   s.entry = fresh.entry;
   s.available = fresh.available - takenInBatch;
 }
@@ -127,10 +133,11 @@ export async function queueTransfers(core: WalletsCore, trx: Tx, inputs: QueueTr
 
   const kyc = await core.deps.services.accounts.lockForSpending(trx, unique(live.map(({ input }) => input.userId)));
   const limited = [...kyc].filter(([, status]) => status !== 'verified').map(([id]) => id);
-  const sent = limited.length ? await transactionsRepo.sentInLastDay(trx, limited, chain.token.symbol) : new Map<string, bigint>();
   const limit = parseUnits(core.deps.config.UNVERIFIED_DAILY_LIMIT, chain.token.decimals);
   const locked = await walletsRepo.lockMany(trx, unique(live.map(({ input }) => input.from.id)));
-  const balances = new Map((await spendable(core, trx, locked)).map((s) => [s.wallet.id, s]));
+  const totals = await spendable(core, trx, locked, { limited });
+  const sent = totals.sentToday;
+  const balances = new Map(totals.balances.map((s) => [s.wallet.id, s]));
   const taken = new Map<string, bigint>();
 
   const accepted: Array<{ i: number; row: NewTransaction; input: QueueTransferInput }> = [];

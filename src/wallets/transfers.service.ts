@@ -73,46 +73,50 @@ function transferBatcher(core: WalletsCore): Batcher<TransferRequest, Transactio
   return batcher;
 }
 
-/** A batch in one transaction; if the transaction fails as a whole (a database error), each request is retried alone. */
+/**
+ * A batch: senders and recipients are resolved on the pool (outside any transaction, one query per
+ * kind, in parallel), then the transfers are queued in one transaction. If the batch fails as a
+ * whole (a database error), each request is retried alone.
+ */
 async function acceptBatch(core: WalletsCore, items: TransferRequest[]): Promise<Array<TransactionRow | Error>> {
   try {
-    return await withTransaction(core.deps.db, (trx) => acceptMany(core, trx, items));
+    const resolved = await resolveMany(core, items);
+    const inputs = resolved.filter((r): r is QueueTransferInput => !(r instanceof Error));
+    const queued = inputs.length ? await withTransaction(core.deps.db, (trx) => queueTransfers(core, trx, inputs)) : [];
+    let n = 0;
+    return resolved.map((r) => (r instanceof Error ? r : queued[n++]));
   } catch (err) {
     if (items.length === 1) throw err;
-    return Promise.all(items.map((item) => withTransaction(core.deps.db, (trx) => acceptMany(core, trx, [item])).then((r) => r[0], (e: Error) => e)));
+    return Promise.all(items.map((item) => acceptBatch(core, [item]).then((r) => r[0], (e: Error) => e)));
   }
 }
 
-/** Resolves every request's sending wallet and recipient (one query per kind for the common cases), then queues them together. */
-async function acceptMany(core: WalletsCore, trx: Tx, items: TransferRequest[]): Promise<Array<TransactionRow | Error>> {
+/** Each request's sending wallet and recipient (a refusal is its Error): one query per kind for the common cases. */
+async function resolveMany(core: WalletsCore, items: TransferRequest[]): Promise<Array<QueueTransferInput | Error>> {
+  const { db } = core.deps;
   const implicit = [...new Set(items.filter((i) => !i.body.fromWalletId).map((i) => i.ctx.user.id))];
   const explicit = [...new Set(items.flatMap((i) => (i.body.fromWalletId && UUID.test(i.body.fromWalletId) ? [i.body.fromWalletId] : [])))];
   const toAddresses = [...new Set(items.map((i) => i.body.to.trim()).filter((to) => ADDRESS.test(to)))];
   const [userWallets, named, known] = await Promise.all([
-    implicit.length ? walletsRepo.userWallets(trx, implicit) : [],
-    explicit.length ? walletsRepo.byIds(trx, explicit) : [],
-    walletsRepo.byAddresses(trx, toAddresses),
+    implicit.length ? walletsRepo.userWallets(db, implicit) : [],
+    explicit.length ? walletsRepo.byIds(db, explicit) : [],
+    walletsRepo.byAddresses(db, toAddresses),
   ]);
   const byUser = new Map(userWallets.map((w) => [w.user_id, w]));
   const byId = new Map(named.map((w) => [w.id, w]));
   const byAddress = new Map(known.map((w) => [w.address, w]));
-  const resolved: Array<QueueTransferInput | Error> = [];
-  for (const { ctx, body, amount } of items) {
-    try {
-      const from = body.fromWalletId
-        ? spendableBy(byId.get(body.fromWalletId), ctx.user.id)
-        : (byUser.get(ctx.user.id) ?? (await ensureUserWallet(core, trx, ctx.user.id)));
-      const to = body.to.trim();
-      const recipient = ADDRESS.test(to) ? addressRecipient(to, byAddress.get(to.toLowerCase())) : await resolveRecipient(core, trx, to);
-      resolved.push({ from, to: recipient, amount, type: 'transfer', userId: from.user_id, memo: body.memo ?? null, context: ctx });
-    } catch (err) {
-      resolved.push(err as Error);
-    }
-  }
-  const inputs = resolved.filter((r): r is QueueTransferInput => !(r instanceof Error));
-  const queued = await queueTransfers(core, trx, inputs);
-  let n = 0;
-  return resolved.map((r) => (r instanceof Error ? r : queued[n++]));
+  return Promise.all(
+    items.map(async ({ ctx, body, amount }): Promise<QueueTransferInput | Error> => {
+      try {
+        const from = body.fromWalletId ? spendableBy(byId.get(body.fromWalletId), ctx.user.id) : (byUser.get(ctx.user.id) ?? (await ensureUserWallet(core, db, ctx.user.id)));
+        const to = body.to.trim();
+        const recipient = ADDRESS.test(to) ? addressRecipient(to, byAddress.get(to.toLowerCase())) : await resolveRecipient(core, db, to);
+        return { from, to: recipient, amount, type: 'transfer', userId: from.user_id, memo: body.memo ?? null, context: ctx };
+      } catch (err) {
+        return err as Error;
+      }
+    }),
+  );
 }
 
 /** POST /transfers: pays an address, a user's email or a basename from one of the caller's wallets; answers the queued ledger row. */
