@@ -27,6 +27,8 @@ export interface NewTransaction {
   gasUsed?: bigint | null;
   gasFee?: bigint | null;
   error?: string | null;
+  /** The caller-scoped Idempotency-Key this row was requested with (unique). */
+  requestKey?: string | null;
   createdAt?: Date;
 }
 
@@ -112,6 +114,7 @@ function rowValues(t: NewTransaction) {
     error: t.error ?? null,
     nonce: null,
     raw_tx: null,
+    request_key: t.requestKey ?? null,
     submitted_at: null,
     finalized_at: t.status === 'confirmed' || t.status === 'failed' ? new Date() : null,
     ...(t.createdAt ? { created_at: t.createdAt } : {}),
@@ -139,6 +142,12 @@ export const transactionsRepo = {
       returning ${sql.join(columns.map((c) => sql.id(c)))}`.execute(db);
     const byId = new Map(result.rows.map((r) => [r.id, r]));
     return rows.map((t) => byId.get(t.id)!);
+  },
+
+  /** Rows requested with these caller-scoped Idempotency-Keys. */
+  byRequestKeys(db: Executor, keys: string[]) {
+    if (!keys.length) return Promise.resolve([]);
+    return db.selectFrom('transactions').select([...columns, 'request_key']).where('request_key', '=', sql<string>`any(${keys}::text[])`).execute();
   },
 
   byId(db: Executor, id: string) {

@@ -29,6 +29,8 @@ export interface QueueTransferInput {
   userId: string | null;
   memo?: string | null;
   metadata?: Record<string, unknown>;
+  /** The caller-scoped Idempotency-Key of the request, kept on the ledger row (unique). */
+  requestKey?: string | null;
   context?: ActorContext;
 }
 
@@ -189,6 +191,7 @@ export async function queueTransfers(core: WalletsCore, trx: Tx, inputs: QueueTr
         token: chain.token.symbol,
         tokenAddress: chain.token.address,
         memo: input.memo ?? null,
+        requestKey: input.requestKey ?? null,
         metadata: { ...(input.metadata ?? {}), recipientVia: input.to.via },
       },
     });

@@ -248,4 +248,32 @@ describe('concurrency', () => {
     await waitFinal(t.deps, [rows[0].id]);
     expect(await onChain((await walletOf(alice)).address)).toBe(9_000_000n);
   });
+
+  it('an Idempotency-Key whose stored response was lost or expired still answers its one transfer', async () => {
+    const alice = await createUser(t.deps);
+    await fund(alice, '10');
+    const payload = { to: '0x000000000000000000000000000000000000dEaD', amount: '2' };
+    const send = (body: Record<string, unknown>) =>
+      t.app.inject({ method: 'POST', url: '/api/v1/transfers', headers: { ...alice.auth, 'idempotency-key': 'lost-response' }, payload: body });
+    const first = await send(payload);
+    expect(first.statusCode).toBe(202);
+    const keyRow = () => t.deps.db.updateTable('idempotency_keys').where('key', '=', 'lost-response');
+    // a crash after the transfer committed, before its response was stored: the claim is left in flight, then goes stale
+    await keyRow().set({ state: 'in_flight', response_status: null, response_body: null, locked_at: sql<Date>`now() - interval '1 hour'` }).execute();
+    const afterCrash = await send(payload);
+    expect(afterCrash.statusCode).toBe(202);
+    expect(afterCrash.headers['idempotent-replayed']).toBeUndefined();
+    expect(afterCrash.json().id).toBe(first.json().id);
+    // the key's replay window has passed and the key store forgot it
+    await t.deps.db.deleteFrom('idempotency_keys').where('key', '=', 'lost-response').execute();
+    expect((await send(payload)).json().id).toBe(first.json().id);
+    await t.deps.db.deleteFrom('idempotency_keys').where('key', '=', 'lost-response').execute();
+    const other = await send({ ...payload, amount: '3' });
+    expect(other.statusCode).toBe(422);
+    expect(other.json().code).toBe('idempotency_key_reused');
+    const rows = await t.deps.db.selectFrom('transactions').select('id').where('user_id', '=', alice.id).where('type', '=', 'transfer').execute();
+    expect(rows.map((r) => r.id)).toEqual([first.json().id]);
+    await waitFinal(t.deps, [first.json().id]);
+    expect(await onChain((await walletOf(alice)).address)).toBe(8_000_000n);
+  });
 });

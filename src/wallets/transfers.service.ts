@@ -1,13 +1,14 @@
 import { withTransaction, type Executor, type Tx } from '../platform/db/db.transaction.js';
 import type { RequestContext } from '../platform/http/http.context.js';
 import { Batcher } from '../platform/batching/batching.batcher.js';
+import { httpError } from '../platform/http/http.errors.js';
 import { parseAmount } from './wallets.amounts.js';
 import { requireChain } from './wallets.chain.js';
 import type { WalletsCore } from './wallets.core.js';
 import { transactionDto } from './wallets.dto.js';
 import { walletError } from './wallets.errors.js';
 import { walletsRepo, type WalletRow } from './wallets.repo.js';
-import type { TransactionRow } from './transactions.repo.js';
+import { transactionsRepo, type TransactionRow } from './transactions.repo.js';
 import { basenamesRepo } from './basenames.repo.js';
 import { normalizeBasename } from './basenames.names.js';
 import { ensureUserWallet, spendableBy } from './wallets.service.js';
@@ -81,37 +82,52 @@ function transferBatcher(core: WalletsCore): Batcher<TransferRequest, Transactio
 async function acceptBatch(core: WalletsCore, items: TransferRequest[]): Promise<Array<TransactionRow | Error>> {
   try {
     const resolved = await resolveMany(core, items);
-    const inputs = resolved.filter((r): r is QueueTransferInput => !(r instanceof Error));
+    const inputs = resolved.filter((r): r is QueueTransferInput => !(r instanceof Error) && !('replay' in r));
     const queued = inputs.length ? await withTransaction(core.deps.db, (trx) => queueTransfers(core, trx, inputs)) : [];
     let n = 0;
-    return resolved.map((r) => (r instanceof Error ? r : queued[n++]));
+    return resolved.map((r) => (r instanceof Error ? r : 'replay' in r ? r.replay : queued[n++]));
   } catch (err) {
     if (items.length === 1) throw err;
     return Promise.all(items.map((item) => acceptBatch(core, [item]).then((r) => r[0], (e: Error) => e)));
   }
 }
 
-/** Each request's sending wallet and recipient (a refusal is its Error): one query per kind for the common cases. */
-async function resolveMany(core: WalletsCore, items: TransferRequest[]): Promise<Array<QueueTransferInput | Error>> {
+type Resolved = QueueTransferInput | { replay: TransactionRow } | Error;
+
+/**
+ * Each request's sending wallet and recipient (a refusal is its Error), one query per kind for the
+ * common cases. A request whose Idempotency-Key already names a ledger row is answered with that
+ * row (a replay the key store could not give: its response was lost in a crash, or has expired),
+ * provided it asks for the same payment.
+ */
+async function resolveMany(core: WalletsCore, items: TransferRequest[]): Promise<Resolved[]> {
   const { db } = core.deps;
   const implicit = [...new Set(items.filter((i) => !i.body.fromWalletId).map((i) => i.ctx.user.id))];
   const explicit = [...new Set(items.flatMap((i) => (i.body.fromWalletId && UUID.test(i.body.fromWalletId) ? [i.body.fromWalletId] : [])))];
   const toAddresses = [...new Set(items.map((i) => i.body.to.trim()).filter((to) => ADDRESS.test(to)))];
-  const [userWallets, named, known] = await Promise.all([
+  const keys = items.flatMap((i) => (i.ctx.idempotencyKey ? [i.ctx.idempotencyKey] : []));
+  const [userWallets, named, known, requested] = await Promise.all([
     implicit.length ? walletsRepo.userWallets(db, implicit) : [],
     explicit.length ? walletsRepo.byIds(db, explicit) : [],
     walletsRepo.byAddresses(db, toAddresses),
+    transactionsRepo.byRequestKeys(db, keys),
   ]);
   const byUser = new Map(userWallets.map((w) => [w.user_id, w]));
   const byId = new Map(named.map((w) => [w.id, w]));
   const byAddress = new Map(known.map((w) => [w.address, w]));
+  const byKey = new Map(requested.map(({ request_key, ...row }) => [request_key, row]));
   return Promise.all(
-    items.map(async ({ ctx, body, amount }): Promise<QueueTransferInput | Error> => {
+    items.map(async ({ ctx, body, amount }): Promise<Resolved> => {
       try {
         const from = body.fromWalletId ? spendableBy(byId.get(body.fromWalletId), ctx.user.id) : (byUser.get(ctx.user.id) ?? (await ensureUserWallet(core, db, ctx.user.id)));
         const to = body.to.trim();
         const recipient = ADDRESS.test(to) ? addressRecipient(to, byAddress.get(to.toLowerCase())) : await resolveRecipient(core, db, to);
-        return { from, to: recipient, amount, type: 'transfer', userId: from.user_id, memo: body.memo ?? null, context: ctx };
+        const earlier = ctx.idempotencyKey ? byKey.get(ctx.idempotencyKey) : undefined;
+        if (earlier) {
+          const same = earlier.from_wallet_id === from.id && earlier.to_address === recipient.address.toLowerCase() && BigInt(earlier.amount) === amount;
+          return same ? { replay: earlier } : httpError('idempotency_key_reused');
+        }
+        return { from, to: recipient, amount, type: 'transfer', userId: from.user_id, memo: body.memo ?? null, requestKey: ctx.idempotencyKey ?? null, context: ctx };
       } catch (err) {
         return err as Error;
       }

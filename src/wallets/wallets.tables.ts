@@ -53,6 +53,7 @@ export interface TransactionsTable {
   memo: string | null;
   nonce: BigCounter | null;
   raw_tx: string | null;
+  request_key: string | null;
   block_number: BigCounter | null;
   gas_used: Numeric | null;
   gas_fee: Numeric | null;

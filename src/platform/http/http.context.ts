@@ -13,12 +13,15 @@ export interface ActorContext {
 export interface RequestContext extends ActorContext {
   user: AuthUser;
   locale: Locale;
+  /** The Idempotency-Key this request holds, scoped to its caller (a service may keep it with what it creates). */
+  idempotencyKey?: string | null;
 }
 
 /** The signed-in caller of a route with auth 'user' or 'admin'; identity never comes from the request body. */
 export function requestContext(request: FastifyRequest): RequestContext {
   if (!request.user) throw httpError('unauthorized');
-  return { user: request.user, locale: request.locale, ...actorContext(request) };
+  const claim = request.idempotency;
+  return { user: request.user, locale: request.locale, idempotencyKey: claim ? `${claim.scope}\n${claim.key}` : null, ...actorContext(request) };
 }
 
 export function actorContext(request: FastifyRequest): ActorContext {
