@@ -78,6 +78,11 @@ function chainSnapshot(core: WalletsCore, wallet: WalletRow, fresh: boolean): Ca
   return entry;
 }
 
+/** Money reached a wallet (a confirmed transfer to it): its next spend reads a fresh snapshot instead of one that misses it. */
+export function forgetSnapshot(core: WalletsCore, walletId: string): void {
+  snapshots.get(core)?.delete(walletId);
+}
+
 /** A locked wallet's spendable balance while a batch is decided: what the chain and ledger allow, minus what the batch took. */
 interface Spendable {
   wallet: WalletRow;

@@ -13,6 +13,7 @@ import { decimalsOf, recordTransferEvent } from './wallets.events.js';
 import { formatAmount } from './wallets.amounts.js';
 import { transactionsRepo, type Finalization, type TransactionRow } from './transactions.repo.js';
 import { sendSigned } from './transfers.send.js';
+import { forgetSnapshot } from './transfers.accept.js';
 
 /** The watcher waits briefly in-process for a just-sent transaction before re-scheduling itself (a local chain mines at once). */
 const SHORT_WAIT_ROUNDS = 4;
@@ -69,6 +70,7 @@ export async function finalizeMany(core: WalletsCore, items: Array<{ id: string 
     const updated = await transactionsRepo.finalizeMany(trx, still.map((i) => ({ id: i.id, ...finalization(i) })));
     for (const row of updated) {
       const ok = row.status === 'confirmed';
+      if (ok && row.to_wallet_id) forgetSnapshot(core, row.to_wallet_id);
       await recordTransferEvent(core, trx, row, ok ? 'transfer.confirmed' : 'transfer.failed');
       if (ok && row.type === 'faucet' && row.to_wallet_id) {
         await core.deps.events.record(trx, {
