@@ -4,7 +4,8 @@ import { createTestDeps } from '../../../test/helpers/testApp.js';
 import { afterCommit, withTransaction } from '../db/db.transaction.js';
 import type { AppDeps } from '../deps.js';
 import { waitFor } from '../embedded/embedded.ports.js';
-import type { DomainEvent } from './events.bus.js';
+import { sql } from 'kysely';
+import { claimByIdsQuery, type DomainEvent } from './events.bus.js';
 
 let deps: AppDeps;
 const seen: DomainEvent[] = [];
@@ -172,5 +173,23 @@ describe('outbox edge cases', () => {
     await deps.events.drain();
     for (const id of ids) expect(count(id)).toBe(1);
     expect(seen.filter((e) => e.type === 'test.backlog')).toHaveLength(300);
+  });
+
+  it('claims by id through the primary key, even in a plan cached while the outbox looked small', async () => {
+    // a copy of the outbox, never analyzed and holding a few pending events: the planner's view of a fresh install
+    const plan = await withTransaction(deps.db, async (trx) => {
+      await sql`create schema claim_probe`.execute(trx);
+      await sql`create table claim_probe.domain_events (like public.domain_events including all)`.execute(trx);
+      await sql`insert into claim_probe.domain_events (id, type) select gen_random_uuid(), 'test.probe' from generate_series(1, 20)`.execute(trx);
+      await sql`set local search_path = claim_probe`.execute(trx);
+      await sql`set local plan_cache_mode = force_generic_plan`.execute(trx);
+      await sql.raw(`prepare claim_probe as ${claimByIdsQuery(new Date(), []).compile(trx).sql}`).execute(trx);
+      const rows = await sql.raw<{ 'QUERY PLAN': string }>(`explain execute claim_probe(now(), '{}'::uuid[], 10)`).execute(trx);
+      await sql.raw('deallocate claim_probe').execute(trx);
+      await sql`drop schema claim_probe cascade`.execute(trx);
+      return rows.rows.map((r) => r['QUERY PLAN']).join('\n');
+    });
+    expect(plan).toMatch(/Index Scan using domain_events_pkey on domain_events domain_events_1/);
+    expect(plan).not.toMatch(/using \S*created_at\S* on domain_events/);
   });
 });

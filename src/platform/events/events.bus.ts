@@ -88,17 +88,21 @@ const claimPending = compiledOnce((db, at: Date) =>
   db.updateTable('domain_events').set({ dispatched_at: at }).where('id', 'in', (eb) => pending(eb.selectFrom('domain_events').select('id'))).returningAll());
 
 /**
- * Claims the given events if still undelivered, one primary-key probe per id (the lateral join keeps
- * the planner off the pending index, which a claim by id would otherwise scan whole, dead entries too).
+ * Claims the given events if still undelivered, one primary-key probe per id. The state is checked
+ * above the probe (LIMIT keeps it there): a `dispatched_at is null` inside would let the planner use
+ * the partial pending index for `id = …`, which it does while the outbox still looks small, and that
+ * plan, cached with the prepared statement, walks the whole pending index (dead entries too) per id.
  */
-const claimByIds = compiledOnce((_db, at: Date, ids: string[]) => sql<Selectable<DB['domain_events']>>`
+export const claimByIdsQuery = (at: unknown, ids: unknown) => sql<Selectable<DB['domain_events']>>`
   update domain_events set dispatched_at = ${at}
   where id in (
     select d.id from unnest(${ids}::uuid[]) as k(id)
     cross join lateral (
-      select id from domain_events where id = k.id and dispatched_at is null and attempts < ${MAX_ATTEMPTS} for update skip locked
-    ) as d)
-  returning *`);
+      select id, dispatched_at, attempts from domain_events where id = k.id limit 1 for update skip locked
+    ) as d
+    where d.dispatched_at is null and d.attempts < ${MAX_ATTEMPTS})
+  returning *`;
+const claimByIds = compiledOnce((_db, at: Date, ids: string[]) => claimByIdsQuery(at, ids));
 
 /**
  * Ids of events committed by this process and not dispatched yet, handed to the dispatcher in memory
