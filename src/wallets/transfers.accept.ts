@@ -121,7 +121,7 @@ const unique = (values: Array<string | null>): string[] => [...new Set(values.fi
 
 /**
  * The money-moving core (DESIGN §6) for many transfers on the caller's transaction: locks the
- * senders (user rows for the daily limit, then wallet rows, each set in id order), checks every
+ * senders (user rows for the daily limit, then the wallets' spending locks, each set in order), checks every
  * transfer in order against the spendable balance and the unverified daily limit (earlier ones in
  * the batch count against later ones), writes the accepted ledger rows `queued`, records
  * transfer.queued and enqueues one broadcast job per sending wallet. A refused transfer answers
@@ -141,7 +141,7 @@ export async function queueTransfers(core: WalletsCore, trx: Tx, inputs: QueueTr
   const kyc = await core.deps.services.accounts.lockForSpending(trx, unique(live.map(({ input }) => input.userId)));
   const limited = [...kyc].filter(([, status]) => status !== 'verified').map(([id]) => id);
   const limit = parseUnits(core.deps.config.UNVERIFIED_DAILY_LIMIT, chain.token.decimals);
-  const locked = await walletsRepo.lockMany(trx, unique(live.map(({ input }) => input.from.id)));
+  const locked = await walletsRepo.lockSpending(trx, unique(live.map(({ input }) => input.from.id)));
   const totals = await spendable(core, trx, locked, { limited });
   const sent = totals.sentToday;
   const balances = new Map(totals.balances.map((s) => [s.wallet.id, s]));

@@ -12,6 +12,9 @@ export interface NewWallet {
   nextNonce?: bigint;
 }
 
+/** The advisory-lock namespace (first key) of wallet balance checks; the second key is the wallet id's hash. */
+const SPENDING_LOCK = 727_301;
+
 const publicColumns = ['id', 'kind', 'user_id', 'pet_id', 'address', 'next_nonce', 'created_at'] as const;
 
 export const walletsRepo = {
@@ -66,8 +69,9 @@ export const walletsRepo = {
   },
 
   /**
-   * Locks the wallet row: the nonce counter and the balance check are taken under this lock. NO KEY
-   * UPDATE, so inserting ledger rows that reference the wallet (a key-share lock) never waits on it.
+   * Locks the wallet row: the nonce counter is advanced under this lock (balance checks take
+   * lockSpending instead). NO KEY UPDATE, so inserting ledger rows that reference the wallet (a
+   * key-share lock) never waits on it.
    */
   lock(db: Executor, id: string) {
     return db.selectFrom('wallets').select(publicColumns).where('id', '=', id).forNoKeyUpdate().executeTakeFirst();
@@ -76,6 +80,23 @@ export const walletsRepo = {
   /** Locks several wallet rows in id order, so two batches locking overlapping wallets never deadlock. */
   lockMany(db: Executor, ids: string[]) {
     return db.selectFrom('wallets').select(publicColumns).where('id', '=', sql<string>`any(${ids}::uuid[])`).orderBy('id').forNoKeyUpdate().execute();
+  },
+
+  /**
+   * Serializes the balance checks of transfers from these wallets (transaction-scoped advisory
+   * locks, taken in key order so overlapping batches never deadlock), then reads the wallets. Not
+   * the row lock: the signer holds that while it advances the nonce, and an accept has no reason to
+   * wait for it. Two wallets whose ids hash alike only share a lock. The rows are read in the same
+   * statement, so anything that must see the previous holder's writes goes in a later statement.
+   */
+  lockSpending(db: Executor, ids: string[]) {
+    return sql<{ id: string; kind: WalletKind; user_id: string | null; pet_id: string | null; address: string; next_nonce: string; created_at: Date }>`
+      select ${sql.join(publicColumns.map((c) => sql.ref(`w.${c}`)))} from wallets w
+      where w.id = any(${ids}::uuid[])
+        and (select count(*) from (
+          select pg_advisory_xact_lock(${SPENDING_LOCK}, k) from (select distinct hashtext(i::text) as k from unnest(${ids}::uuid[]) as i order by k) as keys
+        ) as held) >= 0
+      order by w.id`.execute(db).then((r) => r.rows);
   },
 
   /** The sealed keys of several wallets, read only on the signing path. */
