@@ -11,7 +11,12 @@ import type { TransfersLoadCommand, TransfersLoadResult } from './transfers.load
 
 const SENDERS = 60;
 const PER_SENDER = 20;
-const CONCURRENCY = Number(process.env.BENCH_TRANSFER_CONCURRENCY ?? 32);
+/**
+ * Requests in flight in the closed loop, and raw sends in flight for the ceiling: each is run at
+ * every level and the best rate of each is reported (transfers accepted together share transactions,
+ * so the rate grows with the requests waiting until the machine is busy).
+ */
+const LEVELS = (process.env.BENCH_TRANSFER_CONCURRENCY ?? '32,128').split(',').map(Number);
 /** The open-loop phase: transfers offered at a fixed rate, below this machine's capacity, for the accept latency. */
 const FIXED_RATE = 100;
 const FIXED_SECONDS = 10;
@@ -31,8 +36,25 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promis
   return false;
 }
 
-/** The ceiling: pre-signed ERC-20 transfers from one key straight to the node, sent as fast as it takes them. */
-async function rawErc20Rate(h: BenchHarness): Promise<number> {
+/** The ceiling: pre-signed ERC-20 transfers from one key straight to the node, sent as fast as it takes them, at each level. */
+async function rawErc20Rates(h: BenchHarness): Promise<Array<{ concurrency: number; rate: number }>> {
+  const out: Array<{ concurrency: number; rate: number }> = [];
+  for (const concurrency of LEVELS) {
+    // anvil now and then loses one of many out-of-order sends from a key (the rest wait behind the gap): that run is retried
+    for (let attempt = 1; ; attempt++) {
+      try {
+        out.push({ concurrency, rate: await rawRate(h, concurrency) });
+        break;
+      } catch (err) {
+        if (attempt === 3) throw err;
+      }
+    }
+  }
+  return out;
+}
+
+/** One run of the ceiling from a fresh key and token: RAW_TRANSFERS signed up front, sent `concurrency` at a time. */
+async function rawRate(h: BenchHarness, concurrency: number): Promise<number> {
   const chain = h.deps.chain;
   const account = privateKeyToAccount(generatePrivateKey());
   await chain.setBalance(account.address, parseEther('100'));
@@ -56,17 +78,18 @@ async function rawErc20Rate(h: BenchHarness): Promise<number> {
   }
   const started = performance.now();
   let last: Hex = '0x';
-  for (let i = 0; i < signed.length; i += CONCURRENCY) {
-    const hashes = await Promise.all(signed.slice(i, i + CONCURRENCY).map((raw) => chain.publicClient.sendRawTransaction({ serializedTransaction: raw })));
+  for (let i = 0; i < signed.length; i += concurrency) {
+    const hashes = await Promise.all(signed.slice(i, i + concurrency).map((raw) => chain.publicClient.sendRawTransaction({ serializedTransaction: raw })));
     last = hashes[hashes.length - 1];
   }
-  await chain.publicClient.waitForTransactionReceipt({ hash: last, pollingInterval: 10 });
+  await chain.publicClient.waitForTransactionReceipt({ hash: last, pollingInterval: 10, timeout: 15_000 });
   return RAW_TRANSFERS / ((performance.now() - started) / 1000);
 }
 
 /** Transfers through the API: accepted/s and confirmed/s end to end, against the raw ERC-20 ceiling measured in the same run. */
 const scenario: BenchScenario = async (h) => {
-  const ceiling = await rawErc20Rate(h);
+  const raw = await rawErc20Rates(h);
+  const ceiling = Math.max(...raw.map((r) => r.rate));
   const post = (path: string, auth: Record<string, string>, body: unknown, key?: string) =>
     fetch(`${h.baseUrl}/api/v1${path}`, {
       method: 'POST',
@@ -88,7 +111,7 @@ const scenario: BenchScenario = async (h) => {
     Array.from({ length: perSender }, (_, j) => senders.map((u, i) => ({ auth: u.auth, key: `bench-${tag}-${i}-${j}-${Date.now()}` }))).flat();
 
   /** One phase in the load process; answers its latencies and rates, and the server process's CPU per transfer. */
-  const phase = async (transfers: Array<{ auth: Record<string, string>; key: string }>, rate?: number) => {
+  const phase = async (transfers: Array<{ auth: Record<string, string>; key: string }>, concurrency: number, rate?: number) => {
     const cpuBefore = process.cpuUsage();
     const loopDelay = monitorEventLoopDelay({ resolution: 5 });
     loopDelay.enable();
@@ -97,7 +120,7 @@ const scenario: BenchScenario = async (h) => {
     const load = await new Promise<TransfersLoadResult>((resolve, reject) => {
       child.once('message', (result) => resolve(result as TransfersLoadResult));
       child.once('exit', (code) => reject(new Error(`transfers load generator exited with ${code}`)));
-      const command: TransfersLoadCommand = { baseUrl: h.baseUrl, transfers, to: recipient, amount: '0.01', concurrency: CONCURRENCY, rate };
+      const command: TransfersLoadCommand = { baseUrl: h.baseUrl, transfers, to: recipient, amount: '0.01', concurrency, rate };
       child.send(command);
     });
     // the phase began load.seconds before its result arrived (the child's start-up is not counted)
@@ -122,19 +145,24 @@ const scenario: BenchScenario = async (h) => {
     };
   };
 
-  const max = await phase(batchOf(PER_SENDER, 'max'));
-  const fixed = await phase(batchOf(Math.ceil((FIXED_RATE * FIXED_SECONDS) / SENDERS), 'fixed'), FIXED_RATE);
+  const sweep: Array<Awaited<ReturnType<typeof phase>> & { concurrency: number }> = [];
+  for (const concurrency of LEVELS) sweep.push({ concurrency, ...(await phase(batchOf(PER_SENDER, `max${concurrency}`), concurrency)) });
+  const max = sweep.reduce((a, b) => (b.acceptedRate > a.acceptedRate ? b : a));
+  const best = sweep.reduce((a, b) => (b.confirmedRate > a.confirmedRate ? b : a));
+  const fixed = await phase(batchOf(Math.ceil((FIXED_RATE * FIXED_SECONDS) / SENDERS), 'fixed'), LEVELS[0], FIXED_RATE);
+  const levels = (pick: (r: (typeof sweep)[number]) => string) => sweep.map((r) => `${r.concurrency} in flight: ${pick(r)}`).join('; ');
   const round = (v: number) => Math.round(v * 10) / 10;
   const rows: BenchRow[] = [
-    { scenario: 'transfers', metric: 'raw anvil ERC-20 transfers/s (ceiling)', value: Math.round(ceiling), unit: 'tx/s', notes: `${RAW_TRANSFERS} pre-signed transfers from one key` },
+    { scenario: 'transfers', metric: 'raw anvil ERC-20 transfers/s (ceiling)', value: Math.round(ceiling), unit: 'tx/s', notes: `best of ${RAW_TRANSFERS} pre-signed transfers from one key at each level: ${raw.map((r) => `${r.concurrency} sends in flight: ${Math.round(r.rate)}/s`).join('; ')}` },
     {
       scenario: 'transfers', metric: 'accepted/s max', value: Math.round(max.acceptedRate), unit: 'req/s',
-      notes: `closed loop: ${max.accepted.length + max.rejected} transfers from ${SENDERS} wallets, ${CONCURRENCY} in flight; ${max.rejected} rejected; p50 ${Math.round(max.p50)} ms, p99 ${Math.round(max.p99)} ms; server process CPU ${max.cpuMs.toFixed(1)} ms per transfer (accept to confirmation)`,
+      notes: `closed loop, ${max.accepted.length + max.rejected} transfers from ${SENDERS} wallets per level, best of ${levels((r) => `${Math.round(r.acceptedRate)}/s (p50 ${Math.round(r.p50)} ms, p99 ${Math.round(r.p99)} ms, ${r.rejected} rejected, server CPU ${r.cpuMs.toFixed(1)} ms per transfer, accept to confirmation)`)}`,
     },
     {
-      scenario: 'transfers', metric: 'confirmed/s end-to-end', value: round(max.confirmedRate), unit: 'tx/s',
-      ceiling: { name: 'raw anvil ERC-20 transfers/s', value: Math.round(ceiling) }, ratio: Math.round((max.confirmedRate / ceiling) * 100) / 100,
-      target: '≥ 50% of the ceiling', met: max.confirmedRate >= ceiling * 0.5, notes: `${max.confirmed}/${max.accepted.length} confirmed (closed loop)`,
+      scenario: 'transfers', metric: 'confirmed/s end-to-end', value: round(best.confirmedRate), unit: 'tx/s',
+      ceiling: { name: 'raw anvil ERC-20 transfers/s', value: Math.round(ceiling) }, ratio: Math.round((best.confirmedRate / ceiling) * 100) / 100,
+      target: '≥ 50% of the ceiling', met: best.confirmedRate >= ceiling * 0.5,
+      notes: `closed loop, from the first request to the last confirmation, best of ${levels((r) => `${round(r.confirmedRate)}/s (${r.confirmed}/${r.accepted.length} confirmed)`)}`,
     },
     {
       scenario: 'transfers', metric: `accept latency p99 at ${FIXED_RATE}/s offered`, value: round(fixed.p99), unit: 'ms', target: 'p99 < 50 ms', met: fixed.p99 < 50,
