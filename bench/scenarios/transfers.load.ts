@@ -3,7 +3,8 @@
  * thread: receives the transfers to send over IPC and answers each request's latency, the accepted
  * ledger ids and the phase's duration. Closed loop (`concurrency` requests in flight, as fast as
  * the server answers) or open loop (`rate` requests a second on a fixed schedule, each timed from
- * its scheduled start, so queueing shows in the latency).
+ * its scheduled start, so queueing shows in the latency, after `warmup` transfers at the same rate
+ * whose answers are not counted: new connections, first compilations).
  */
 import { loadClient, postJson } from '../bench.http.js';
 
@@ -14,6 +15,7 @@ export interface TransfersLoadCommand {
   amount: string;
   concurrency: number;
   rate?: number;
+  warmup?: number;
 }
 
 export interface TransfersLoadResult {
@@ -28,28 +30,32 @@ process.once('message', async (command: TransfersLoadCommand) => {
   const accepted: string[] = [];
   let rejected = 0;
   const client = loadClient(command.baseUrl);
-  const send = async (job: { auth: Record<string, string>; key: string }, t0: number) => {
+  const send = async (job: { auth: Record<string, string>; key: string }, t0: number, counted = true) => {
     let res: { status: number; text: string };
     try {
       res = await postJson(client, '/api/v1/transfers', { 'idempotency-key': job.key, ...job.auth }, JSON.stringify({ to: command.to, amount: command.amount }));
     } catch {
-      rejected++;
+      if (counted) rejected++;
       return;
     }
+    if (!counted) return;
     latencies.push(performance.now() - t0);
     const id = res.status === 202 ? (JSON.parse(res.text) as { id?: string }).id : undefined;
     if (id) accepted.push(id);
     else rejected++;
   };
-  const started = performance.now();
+  let started = performance.now();
   if (command.rate) {
     const interval = 1000 / command.rate;
+    const warmup = command.warmup ?? 0;
+    const first = started;
+    started += warmup * interval;
     const sent: Array<Promise<void>> = [];
     for (const [i, job] of command.transfers.entries()) {
-      const due = started + i * interval;
+      const due = first + i * interval;
       const wait = due - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      sent.push(send(job, due));
+      sent.push(send(job, due, i >= warmup));
     }
     await Promise.all(sent);
   } else {
