@@ -1,6 +1,6 @@
 import {
+  formatTransactionReceipt,
   TransactionNotFoundError,
-  TransactionReceiptNotFoundError,
   type Address,
   type Hex,
   type PublicClient,
@@ -24,13 +24,14 @@ const WATCH_LIMIT = 500;
 type Outcome = { receipt: TransactionReceipt } | { error: string };
 type PendingRow = TransactionRow & { raw_tx: string | null };
 
+/**
+ * The receipt, or null while the transaction is not mined. Asked with the raw JSON-RPC call:
+ * viem's getTransactionReceipt throws for a missing receipt, and building that error (message,
+ * docs link, stack) for every row still waiting was 2% of the server's time at full load.
+ */
 async function receiptOf(client: PublicClient, hash: Hex): Promise<TransactionReceipt | null> {
-  try {
-    return await client.getTransactionReceipt({ hash });
-  } catch (err) {
-    if (err instanceof TransactionReceiptNotFoundError) return null;
-    throw err;
-  }
+  const raw = await client.request({ method: 'eth_getTransactionReceipt', params: [hash] });
+  return raw ? formatTransactionReceipt(raw) : null;
 }
 
 async function knownToNode(client: PublicClient, hash: Hex): Promise<boolean> {
