@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { Executor } from '../platform/db/db.transaction.js';
-import type { WalletKind } from './wallets.tables.js';
+import type { WalletKind, WalletsTable } from './wallets.tables.js';
 
 export interface NewWallet {
   id: string;
@@ -16,6 +16,8 @@ export interface NewWallet {
 const SPENDING_LOCK = 727_301;
 
 const publicColumns = ['id', 'kind', 'user_id', 'pet_id', 'address', 'next_nonce', 'created_at'] as const;
+/** A wallet row without its sealed key, as every reader but the signer gets it. */
+type PublicWallet = Pick<Selectable<WalletsTable>, (typeof publicColumns)[number]>;
 
 export const walletsRepo = {
   async insert(db: Executor, w: NewWallet) {
@@ -90,7 +92,7 @@ export const walletsRepo = {
    * statement, so anything that must see the previous holder's writes goes in a later statement.
    */
   lockSpending(db: Executor, ids: string[]) {
-    return sql<{ id: string; kind: WalletKind; user_id: string | null; pet_id: string | null; address: string; next_nonce: string; created_at: Date }>`
+    return sql<PublicWallet>`
       select ${sql.join(publicColumns.map((c) => sql.ref(`w.${c}`)))} from wallets w
       where w.id = any(${ids}::uuid[])
         and (select count(*) from (
