@@ -64,8 +64,13 @@ interface TransferRequest {
   amount: bigint;
 }
 
-/** Concurrent POST /transfers share one transaction: per-batch round trips, locks taken once per batch in id order. */
-const TRANSFER_BATCH = { maxBatch: 64, concurrency: 4 };
+/**
+ * Concurrent POST /transfers share one transaction: per-batch round trips, locks taken once per batch
+ * in id order. Batches in flight never share a sender (the user whose rows they lock): a sender's
+ * next transfers wait in this process and join one batch, instead of queuing at the lock, holding a
+ * connection, while another batch commits.
+ */
+const TRANSFER_BATCH = { maxBatch: 64, concurrency: 4, keysOf: (item: TransferRequest) => [item.ctx.user.id] };
 const batchers = new WeakMap<WalletsCore, Batcher<TransferRequest, TransactionRow>>();
 
 function transferBatcher(core: WalletsCore): Batcher<TransferRequest, TransactionRow> {

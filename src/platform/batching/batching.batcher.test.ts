@@ -40,3 +40,50 @@ describe('Batcher', () => {
     expect(most).toBe(2);
   });
 });
+
+describe('Batcher with keys', () => {
+  it('never runs two batches holding one key; a held key waits, in order, and its calls share the next batch', async () => {
+    const batches: string[][] = [];
+    const gates: Array<() => void> = [];
+    const b = new Batcher<string, string>(async (items) => {
+      batches.push(items);
+      await new Promise<void>((r) => gates.push(r));
+      return items;
+    }, { maxBatch: 10, concurrency: 3, keysOf: (item) => [item.split(':')[0]] });
+    const done = ['a:1', 'b:1'].map((i) => b.run(i));
+    await tick();
+    // a and b are held by the two running batches: only c may start now, and a:2 waits even though a slot is free
+    done.push(...['a:2', 'c:1', 'a:3', 'b:2'].map((i) => b.run(i)));
+    await tick();
+    expect(batches).toEqual([['a:1'], ['b:1'], ['c:1']]);
+    gates.shift()!();
+    await tick();
+    // a's calls, in order, run together as soon as a is free
+    expect(batches[3]).toEqual(['a:2', 'a:3']);
+    while (gates.length) {
+      gates.shift()!();
+      await tick();
+    }
+    expect(await Promise.all(done)).toEqual(['a:1', 'b:1', 'a:2', 'c:1', 'a:3', 'b:2']);
+    expect(batches.slice(4)).toEqual([['b:2']]);
+  });
+
+  it('keeps a key\'s order when a call holding several keys has to wait', async () => {
+    const batches: string[][] = [];
+    let release!: () => void;
+    const b = new Batcher<string, string>(async (items) => {
+      batches.push(items);
+      if (items.includes('x')) await new Promise<void>((r) => (release = r));
+      return items;
+    }, { maxBatch: 10, concurrency: 2, keysOf: (item) => (item === 'x' ? ['k1'] : item === 'xy' ? ['k1', 'k2'] : ['k2']) });
+    const first = b.run('x');
+    await tick();
+    const rest = [b.run('xy'), b.run('y')];
+    await tick();
+    // 'y' (k2) must not overtake 'xy' (k1 and k2), which waits for 'x' to let k1 go
+    expect(batches).toEqual([['x']]);
+    release();
+    await Promise.all([first, ...rest]);
+    expect(batches.slice(1)).toEqual([['xy', 'y']]);
+  });
+});
