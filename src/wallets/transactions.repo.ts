@@ -214,16 +214,19 @@ export const transactionsRepo = {
       .execute();
   },
 
-  /** Locks the listed rows that are still pending, in id order (two finalizers never deadlock); answers their ids. */
-  async lockPending(db: Executor, ids: string[]): Promise<string[]> {
-    const rows = await db
+  /**
+   * Locks the listed rows that are still pending, in id order (two finalizers never deadlock); answers
+   * their ids. With skipLocked, rows another finalizer holds are left to it instead of waited for.
+   */
+  async lockPending(db: Executor, ids: string[], skipLocked = false): Promise<string[]> {
+    const query = db
       .selectFrom('transactions')
       .select('id')
-      .where('id', 'in', ids)
+      .where('id', '=', sql<string>`any(${ids}::uuid[])`)
       .where('status', '=', 'pending')
       .orderBy('id')
-      .forNoKeyUpdate()
-      .execute();
+      .forNoKeyUpdate();
+    const rows = await (skipLocked ? query.skipLocked() : query).execute();
     return rows.map((r) => r.id);
   },
 

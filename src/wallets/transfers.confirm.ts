@@ -60,12 +60,14 @@ function finalization(outcome: Outcome): Finalization {
  * Moves pending rows to confirmed or failed exactly once, all in one transaction: the rows still
  * pending are locked (in id order), updated with one statement guarded by `status = 'pending'`, and
  * each gets its event and finalize hooks. Answers the rows this call finalized (a row another
- * finalizer got first is simply not among them).
+ * finalizer got first is simply not among them). The watcher and the confirmation job skip rows
+ * another finalizer holds (it finishes them, or they stay pending for the next pass) instead of
+ * waiting for its commit; a single row asked for by a user waits, so it answers the row's outcome.
  */
-export async function finalizeMany(core: WalletsCore, items: Array<{ id: string } & Outcome>): Promise<TransactionRow[]> {
+export async function finalizeMany(core: WalletsCore, items: Array<{ id: string } & Outcome>, opts: { skipLocked?: boolean } = {}): Promise<TransactionRow[]> {
   if (!items.length) return [];
   return withTransaction(core.deps.db, async (trx) => {
-    const lockedIds = new Set(await transactionsRepo.lockPending(trx, items.map((i) => i.id)));
+    const lockedIds = new Set(await transactionsRepo.lockPending(trx, items.map((i) => i.id), opts.skipLocked));
     const still = items.filter((i) => lockedIds.has(i.id));
     if (!still.length) return [];
     const updated = await transactionsRepo.finalizeMany(trx, still.map((i) => ({ id: i.id, ...finalization(i) })));
@@ -121,7 +123,7 @@ export async function confirmPending(core: WalletsCore): Promise<{ finalized: Tr
     const receipt = receipts[i];
     return receipt && latest - receipt.blockNumber + 1n >= BigInt(chain.confirmations) ? [{ id: row.id, receipt }] : [];
   });
-  const finalized = await finalizeMany(core, ready);
+  const finalized = await finalizeMany(core, ready, { skipLocked: true });
   return { finalized, waiting: rows.length - ready.length };
 }
 
@@ -143,23 +145,32 @@ export async function confirmWallet(core: WalletsCore, walletId: string, primary
   if (rows.length && primary) await core.deps.jobs.enqueue(JOBS.confirm, { walletId }, { startAfterSeconds: retryAfterSeconds });
 }
 
-/** One pass of the confirmation job over some pending rows; answers those still waiting for (enough) confirmations. */
+/**
+ * One pass of the confirmation job over some pending rows: the block number and every receipt in
+ * one JSON-RPC batch, the rows with enough confirmations finalized in one transaction; a row without
+ * a receipt is checked alone (re-sent, or failed when its nonce went to something else). Answers
+ * the rows still waiting for (enough) confirmations.
+ */
 async function confirmRows(core: WalletsCore, walletId: string, rows: PendingRow[], resend: boolean): Promise<PendingRow[]> {
   const chain = requireChain(core.chain);
-  const client = core.deps.chain.publicClient;
-  const latest = await client.getBlockNumber({ cacheTime: 0 });
-  let chainNonce: Promise<number> | null = null;
+  const client = core.deps.chain.batchClient;
+  const [latest, ...receipts] = await Promise.all([client.getBlockNumber({ cacheTime: 0 }), ...rows.map((row) => receiptOf(client, row.hash as Hex))]);
+  const ready: Array<{ id: string; receipt: TransactionReceipt }> = [];
   const waiting: PendingRow[] = [];
+  const missing: PendingRow[] = [];
+  rows.forEach((row, i) => {
+    const receipt = receipts[i];
+    if (!receipt) missing.push(row);
+    else if (latest - receipt.blockNumber + 1n >= BigInt(chain.confirmations)) ready.push({ id: row.id, receipt });
+    else waiting.push(row);
+  });
+  await finalizeMany(core, ready, { skipLocked: true });
+  if (!resend) return [...waiting, ...missing];
+  let chainNonce: Promise<number> | null = null;
   await Promise.all(
-    rows.map(async (row) => {
+    missing.map(async (row) => {
       const hash = row.hash as Hex;
-      const receipt = await receiptOf(client, hash);
-      if (receipt) {
-        if (latest - receipt.blockNumber + 1n >= BigInt(chain.confirmations)) await finalizeRow(core, row.id, { receipt });
-        else waiting.push(row);
-        return;
-      }
-      if (!resend || (await knownToNode(client, hash))) {
+      if (await knownToNode(client, hash)) {
         waiting.push(row);
         return;
       }

@@ -8,6 +8,7 @@ import { tokenBalance } from '../chain/chain.deploy.js';
 import { broadcastWallets, signQueued, topUpGas } from './transfers.broadcast.js';
 import { confirmPending, finalizeMany } from './transfers.confirm.js';
 import { sendSigned } from './transfers.send.js';
+import { withTransaction } from '../platform/db/db.transaction.js';
 import { waitFinal, waitUntil } from './wallets.testing.js';
 import type { WalletsCore } from './wallets.core.js';
 
@@ -83,6 +84,40 @@ describe('the confirmation watcher (batched)', () => {
     expect(await tokenBalance(t.deps.chain, token, wallet.address)).toBe(2_000_000n);
     const nonces = await t.deps.db.selectFrom('transactions').select('nonce').where('id', 'in', ids).orderBy('nonce').execute();
     expect(nonces.map((r) => Number(r.nonce))).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+  it('a watcher leaves a row another finalizer holds to it instead of waiting for its commit', async () => {
+    const t = await start(false);
+    const core = t.deps.services.wallets.core;
+    const alice = await createUser(t.deps);
+    const wallet = await walletOf(t, alice);
+    const f = await t.app.inject({ method: 'POST', url: '/api/v1/wallets/faucet', headers: alice.auth, payload: { amount: '5' } });
+    await topUpGas(core, wallet.id);
+    await settle(t, core);
+    expect(Object.values(await waitFinal(t.deps, [f.json().id]))).toEqual(['confirmed']);
+    const ids: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const res = await t.app.inject({ method: 'POST', url: '/api/v1/transfers', headers: alice.auth, payload: { to: randomAddress(), amount: '1' } });
+      ids.push(res.json().id);
+    }
+    await sendSigned(core, wallet.id, (await signQueued(core, wallet.id)).signed);
+
+    let release!: () => void;
+    let locked!: () => void;
+    const holder = withTransaction(t.deps.db, async (trx) => {
+      await trx.selectFrom('transactions').select('id').where('id', '=', ids[0]).forUpdate().execute();
+      locked();
+      await new Promise<void>((r) => (release = r));
+    });
+    await new Promise<void>((r) => (locked = r));
+    try {
+      const pass = await Promise.race([confirmPending(core), new Promise<'waited'>((r) => setTimeout(() => r('waited'), 3000))]);
+      expect(pass === 'waited' ? pass : pass.finalized.map((r) => r.id)).toEqual([ids[1]]);
+    } finally {
+      release();
+      await holder;
+    }
+    expect((await confirmPending(core)).finalized.map((r) => r.id)).toEqual([ids[0]]);
+    expect(await confirmedEvents(t, ids)).toEqual({ [ids[0]]: 1, [ids[1]]: 1 });
   });
 });
 
