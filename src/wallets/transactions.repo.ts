@@ -128,7 +128,8 @@ export const transactionsRepo = {
 
   /**
    * Inserts several ledger rows with one statement whose text never changes (the rows travel as one
-   * JSON parameter), created_at from the database; answers the rows in input order.
+   * JSON parameter), created_at from the database; answers the rows in input order. The same
+   * statement adds the ERC-20 transfers to their senders' hourly spend buckets (taken in key order).
    */
   async insertMany(db: Executor, rows: NewTransaction[]): Promise<TransactionRow[]> {
     if (!rows.length) return [];
@@ -138,8 +139,17 @@ export const transactionsRepo = {
     });
     const cols = sql.join(Object.keys(values[0]).map((c) => sql.id(c)));
     const result = await sql<TransactionRow>`
-      insert into transactions (${cols}) select ${cols} from jsonb_populate_recordset(null::transactions, ${JSON.stringify(values)}::jsonb)
-      returning ${sql.join(columns.map((c) => sql.id(c)))}`.execute(db);
+      with ins as (
+        insert into transactions (${cols}) select ${cols} from jsonb_populate_recordset(null::transactions, ${JSON.stringify(values)}::jsonb)
+        returning ${sql.join(columns.map((c) => sql.id(c)))}
+      ), spent as (
+        insert into spend_buckets (user_id, token, hour, amount)
+        select user_id, token, date_trunc('hour', created_at, 'UTC'), sum(amount) from ins
+        where call = 'erc20_transfer' and user_id is not null and status <> 'failed'
+        group by 1, 2, 3 order by 1, 2, 3
+        on conflict (user_id, token, hour) do update set amount = spend_buckets.amount + excluded.amount
+      )
+      select * from ins`.execute(db);
     const byId = new Map(result.rows.map((r) => [r.id, r]));
     return rows.map((t) => byId.get(t.id)!);
   },
@@ -230,7 +240,11 @@ export const transactionsRepo = {
     return rows.map((r) => r.id);
   },
 
-  /** Moves pending rows to confirmed or failed with one statement (rows no longer pending are left alone); answers the changed rows. */
+  /**
+   * Moves pending rows to confirmed or failed with one statement (rows no longer pending are left
+   * alone); answers the changed rows. Failed ERC-20 transfers are taken out of their senders' spend
+   * buckets (giveBackSpend).
+   */
   async finalizeMany(db: Executor, items: Array<{ id: string } & Finalization>): Promise<TransactionRow[]> {
     const text = (v: bigint | null) => v?.toString() ?? null;
     const result = await sql<TransactionRow>`
@@ -242,13 +256,39 @@ export const transactionsRepo = {
                   ${items.map((i) => i.error)}::text[]) as v(id, status, block_number, gas_used, gas_fee, error)
       where t.id = v.id and t.status = 'pending'
       returning ${returning}`.execute(db);
+    await transactionsRepo.giveBackSpend(db, result.rows.filter((r) => r.status === 'failed' && r.call === 'erc20_transfer' && r.user_id));
     return result.rows;
+  },
+
+  /** Takes failed transfers out of their senders' hourly spend buckets, the buckets locked in key order. */
+  async giveBackSpend(db: Executor, rows: TransactionRow[]): Promise<void> {
+    if (!rows.length) return;
+    await sql`
+      with v as (
+        select user_id, token, date_trunc('hour', created_at, 'UTC') as hour, sum(amount) as amount
+        from unnest(${rows.map((r) => r.user_id)}::uuid[], ${rows.map((r) => r.token)}::text[], ${rows.map((r) => r.created_at)}::timestamptz[],
+                    ${rows.map((r) => r.amount)}::numeric[]) as r(user_id, token, created_at, amount)
+        group by 1, 2, 3
+      ), locked as (
+        select b.user_id, b.token, b.hour from spend_buckets b join v using (user_id, token, hour) order by 1, 2, 3 for update of b
+      )
+      update spend_buckets b set amount = b.amount - v.amount
+      from v join locked l using (user_id, token, hour)
+      where b.user_id = v.user_id and b.token = v.token and b.hour = v.hour`.execute(db);
+  },
+
+  /** Drops spend buckets no limit check reads any more (older than two days). */
+  async pruneSpend(db: Executor): Promise<number> {
+    const result = await db.deleteFrom('spend_buckets').where('hour', '<', sql<Date>`now() - interval '2 days'`).executeTakeFirst();
+    return Number(result.numDeletedRows);
   },
 
   /**
    * What bounds a batch of spends, in one statement (run after the senders are locked, so it sees
    * what their earlier holders committed). Per user in `userIds`: what they sent in the last 24 hours
-   * (not failed) in base units of `token` — the unverified daily limit. Per wallet: outgoing token
+   * (not failed) in base units of `token` — the unverified daily limit — read from the hourly spend
+   * buckets that overlap those 24 hours (so up to an hour more, never less: a spend ages out on the
+   * hour after its 24 hours). Per wallet: outgoing token
    * amounts not reflected in a chain snapshot taken when the wallet's nonce was `nonce` — queued rows,
    * and sent rows (pending or confirmed) with a nonce at or above it; the snapshot may be older than
    * the ledger, so rows confirmed since are still subtracted.
@@ -261,11 +301,10 @@ export const transactionsRepo = {
     // partial index, the sent ones through the (wallet, nonce) range — never the wallet's whole history
     const tokenAddress = q.tokenAddress.toLowerCase();
     const result = await sql<{ kind: 'sent' | 'flight'; id: string; total: string }>`
-      select 'sent' as kind, t.user_id as id, sum(t.amount)::text as total
-      from transactions t
-      where t.user_id = any(${q.userIds}::uuid[]) and t.token = ${q.token} and t.call = 'erc20_transfer'
-        and t.status <> 'failed' and t.created_at > now() - interval '24 hours'
-      group by t.user_id
+      select 'sent' as kind, b.user_id as id, sum(b.amount)::text as total
+      from spend_buckets b
+      where b.user_id = any(${q.userIds}::uuid[]) and b.token = ${q.token} and b.hour > now() - interval '25 hours'
+      group by b.user_id
       union all
       select 'flight', w.id, (
         coalesce((select sum(t.amount) from transactions t

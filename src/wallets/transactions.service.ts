@@ -190,3 +190,8 @@ export async function refreshTransaction(core: WalletsCore, ctx: RequestContext,
   }
   return transactionDto(core, (await transactionsRepo.byId(core.deps.db, row.id))!);
 }
+
+/** Drops the hourly spend buckets no daily-limit check reads any more (run hourly by a job); answers how many. */
+export async function pruneSpendBuckets(core: WalletsCore): Promise<number> {
+  return transactionsRepo.pruneSpend(core.deps.db);
+}

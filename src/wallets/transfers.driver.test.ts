@@ -9,6 +9,7 @@ import { broadcastWallets, signQueued, topUpGas } from './transfers.broadcast.js
 import { confirmPending, finalizeMany } from './transfers.confirm.js';
 import { sendSigned } from './transfers.send.js';
 import { withTransaction } from '../platform/db/db.transaction.js';
+import { pruneSpendBuckets } from './transactions.service.js';
 import { waitFinal, waitUntil } from './wallets.testing.js';
 import type { WalletsCore } from './wallets.core.js';
 
@@ -118,6 +119,39 @@ describe('the confirmation watcher (batched)', () => {
     }
     expect((await confirmPending(core)).finalized.map((r) => r.id)).toEqual([ids[0]]);
     expect(await confirmedEvents(t, ids)).toEqual({ [ids[0]]: 1, [ids[1]]: 1 });
+  });
+});
+
+describe('the unverified daily limit (hourly spend buckets)', () => {
+  it('a failed transfer gives its amount back; a spend stops counting once its hour is 24 hours old; old buckets are pruned', async () => {
+    const t = await createTestApp({ env: { RATE_LIMIT_STRICT: '1000', UNVERIFIED_DAILY_LIMIT: '5' }, work: false });
+    open.push(t);
+    const core = t.deps.services.wallets.core;
+    const alice = await createUser(t.deps);
+    const wallet = await walletOf(t, alice);
+    await t.app.inject({ method: 'POST', url: '/api/v1/wallets/faucet', headers: alice.auth, payload: { amount: '20' } });
+    await topUpGas(core, wallet.id);
+    await settle(t, core);
+    const pay = (amount: string) => t.app.inject({ method: 'POST', url: '/api/v1/transfers', headers: alice.auth, payload: { to: randomAddress(), amount } });
+    const buckets = () => t.deps.db.selectFrom('spend_buckets').select(['token', 'amount']).where('user_id', '=', alice.id).execute();
+
+    const first = await pay('4');
+    expect(first.statusCode).toBe(202);
+    expect((await pay('2')).json()).toMatchObject({ code: 'daily_limit_exceeded' });
+    expect(await buckets()).toEqual([{ token: 'USDC', amount: '4000000' }]);
+
+    await signQueued(core, wallet.id);
+    expect((await finalizeMany(core, [{ id: first.json().id, error: 'dropped' }])).map((r) => r.status)).toEqual(['failed']);
+    expect(await buckets()).toEqual([{ token: 'USDC', amount: '0' }]);
+    expect((await pay('5')).statusCode).toBe(202);
+    expect((await pay('0.000001')).json()).toMatchObject({ code: 'daily_limit_exceeded' });
+
+    await sql`update spend_buckets set hour = hour - interval '25 hours' where user_id = ${alice.id}`.execute(t.deps.db);
+    expect((await pay('5')).statusCode).toBe(202);
+
+    await sql`update spend_buckets set hour = hour - interval '49 hours' where user_id = ${alice.id}`.execute(t.deps.db);
+    expect(await pruneSpendBuckets(core)).toBeGreaterThanOrEqual(1);
+    expect(await buckets()).toEqual([]);
   });
 });
 

@@ -34,4 +34,5 @@ export const JOBS = {
   gasTopUp: 'wallets.gas-topup',
   reconcile: 'wallets.reconcile',
   expireIntents: 'wallets.expire-intents',
+  pruneSpend: 'wallets.prune-spend',
 } as const;

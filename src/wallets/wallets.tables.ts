@@ -114,6 +114,14 @@ export interface PayConfirmationsTable {
   created_at: Generated<Date>;
 }
 
+/** What a user sent per token per UTC hour (the unverified daily limit's running sums). */
+export interface SpendBucketsTable {
+  user_id: string;
+  token: string;
+  hour: Date;
+  amount: string;
+}
+
 export interface WalletsTables {
   wallets: WalletsTable;
   chain_deployments: ChainDeploymentsTable;
@@ -122,4 +130,5 @@ export interface WalletsTables {
   basename_history: BasenameHistoryTable;
   payment_intents: PaymentIntentsTable;
   pay_confirmations: PayConfirmationsTable;
+  spend_buckets: SpendBucketsTable;
 }
