@@ -2,6 +2,7 @@ import type { Server as HttpServer } from 'node:http';
 import { Redis } from 'ioredis';
 import { Server, type Socket } from 'socket.io';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
+import { resumeStreamReads } from './realtime.streams.js';
 import type { AppDeps } from '../deps.js';
 import { afterCommit, type Executor } from '../db/db.transaction.js';
 import { HandshakeError, verifySocketToken } from './realtime.auth.js';
@@ -111,9 +112,10 @@ export class RealtimeHub {
     publisher.on('error', () => undefined);
     this.redisClients.push(publisher);
     const clients = this.redisClients;
-    // the adapter duplicates its client for blocking reads; keep those too so close() can end them
+    // the adapter duplicates its client for blocking reads: keep those too so close() can end them, and make their reads resume
     publisher.duplicate = function duplicate(this: Redis, override?: Partial<Redis['options']>) {
       const copy = Redis.prototype.duplicate.call(this, override);
+      resumeStreamReads(copy);
       clients.push(copy);
       return copy;
     } as Redis['duplicate'];
