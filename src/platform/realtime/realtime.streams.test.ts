@@ -17,7 +17,7 @@ afterAll(async () => {
 });
 
 /** One blocking read from `$`, as the Socket.io adapter polls before it has seen an entry. */
-const readFromNow = (c: Redis) => c.xread('BLOCK', 50, 'COUNT', 100, 'STREAMS', stream, '$');
+const readFromNow = (c: Redis) => c.xread('COUNT', 100, 'BLOCK', 50, 'STREAMS', stream, '$');
 
 describe('resumeStreamReads', () => {
   it('delivers an entry added between two reads from `$`, which plain XREAD loses', async () => {
