@@ -111,20 +111,32 @@ export async function finalizeRow(core: WalletsCore, id: string, outcome: Outcom
  * job, which re-sends what the node lost. Answers what it finalized and how many rows still wait.
  */
 export async function confirmPending(core: WalletsCore): Promise<{ finalized: TransactionRow[]; waiting: number }> {
-  const chain = requireChain(core.chain);
   const rows = await transactionsRepo.pendingRows(core.deps.db, WATCH_LIMIT);
   if (!rows.length) return { finalized: [], waiting: 0 };
-  const client = core.deps.chain.batchClient;
-  const [latest, ...receipts] = await Promise.all([
-    client.getBlockNumber({ cacheTime: 0 }),
-    ...rows.map((row) => receiptOf(client, row.hash as Hex)),
-  ]);
-  const ready = rows.flatMap((row, i) => {
-    const receipt = receipts[i];
-    return receipt && latest - receipt.blockNumber + 1n >= BigInt(chain.confirmations) ? [{ id: row.id, receipt }] : [];
-  });
+  const { ready } = await readReceipts(core, rows);
   const finalized = await finalizeMany(core, ready, { skipLocked: true });
   return { finalized, waiting: rows.length - ready.length };
+}
+
+/**
+ * The latest block number and the receipt of every row, in one JSON-RPC batch, sorted: rows with
+ * enough confirmations (ready, with their receipt), mined rows still short of them (young), and
+ * rows without a receipt (missing).
+ */
+async function readReceipts<R extends { id: string; hash: string | null }>(core: WalletsCore, rows: R[]) {
+  const chain = requireChain(core.chain);
+  const client = core.deps.chain.batchClient;
+  const [latest, ...receipts] = await Promise.all([client.getBlockNumber({ cacheTime: 0 }), ...rows.map((row) => receiptOf(client, row.hash as Hex))]);
+  const ready: Array<{ id: string; receipt: TransactionReceipt }> = [];
+  const young: R[] = [];
+  const missing: R[] = [];
+  rows.forEach((row, i) => {
+    const receipt = receipts[i];
+    if (!receipt) missing.push(row);
+    else if (latest - receipt.blockNumber + 1n >= BigInt(chain.confirmations)) ready.push({ id: row.id, receipt });
+    else young.push(row);
+  });
+  return { latest, ready, young, missing };
 }
 
 /**
@@ -152,20 +164,11 @@ export async function confirmWallet(core: WalletsCore, walletId: string, primary
  * the rows still waiting for (enough) confirmations.
  */
 async function confirmRows(core: WalletsCore, walletId: string, rows: PendingRow[], resend: boolean): Promise<PendingRow[]> {
-  const chain = requireChain(core.chain);
   const client = core.deps.chain.batchClient;
-  const [latest, ...receipts] = await Promise.all([client.getBlockNumber({ cacheTime: 0 }), ...rows.map((row) => receiptOf(client, row.hash as Hex))]);
-  const ready: Array<{ id: string; receipt: TransactionReceipt }> = [];
-  const waiting: PendingRow[] = [];
-  const missing: PendingRow[] = [];
-  rows.forEach((row, i) => {
-    const receipt = receipts[i];
-    if (!receipt) missing.push(row);
-    else if (latest - receipt.blockNumber + 1n >= BigInt(chain.confirmations)) ready.push({ id: row.id, receipt });
-    else waiting.push(row);
-  });
+  const { latest, ready, young, missing } = await readReceipts(core, rows);
   await finalizeMany(core, ready, { skipLocked: true });
-  if (!resend) return [...waiting, ...missing];
+  if (!resend) return [...young, ...missing];
+  const waiting = [...young];
   let chainNonce: Promise<number> | null = null;
   await Promise.all(
     missing.map(async (row) => {
