@@ -154,6 +154,12 @@ export const transactionsRepo = {
     return rows.map((t) => byId.get(t.id)!);
   },
 
+  /** Whether an insert failed because a ledger row already holds one of its Idempotency-Keys. */
+  isRequestKeyTaken(err: unknown): boolean {
+    const e = err as { code?: string; constraint?: string };
+    return e?.code === '23505' && e.constraint === 'transactions_request_key_idx';
+  },
+
   /** Rows requested with these caller-scoped Idempotency-Keys. */
   byRequestKeys(db: Executor, keys: string[]) {
     if (!keys.length) return Promise.resolve([]);

@@ -249,7 +249,7 @@ describe('concurrency', () => {
     expect(await onChain((await walletOf(alice)).address)).toBe(9_000_000n);
   });
 
-  it('an Idempotency-Key whose stored response was lost or expired still answers its one transfer', async () => {
+  it('an Idempotency-Key whose stored response was lost or expired still answers its one transfer, alone or sent together with new ones', async () => {
     const alice = await createUser(t.deps);
     await fund(alice, '10');
     const payload = { to: '0x000000000000000000000000000000000000dEaD', amount: '2' };
@@ -271,9 +271,17 @@ describe('concurrency', () => {
     const other = await send({ ...payload, amount: '3' });
     expect(other.statusCode).toBe(422);
     expect(other.json().code).toBe('idempotency_key_reused');
-    const rows = await t.deps.db.selectFrom('transactions').select('id').where('user_id', '=', alice.id).where('type', '=', 'transfer').execute();
-    expect(rows.map((r) => r.id)).toEqual([first.json().id]);
-    await waitFinal(t.deps, [first.json().id]);
-    expect(await onChain((await walletOf(alice)).address)).toBe(8_000_000n);
+    // sent together with new keys (in one batch when they meet there): the old key's conflict re-runs its batch looking keys up, the new ones still go
+    await t.deps.db.deleteFrom('idempotency_keys').where('key', '=', 'lost-response').execute();
+    const together = await Promise.all([
+      send(payload),
+      ...['new-1', 'new-2'].map((key) => t.app.inject({ method: 'POST', url: '/api/v1/transfers', headers: { ...alice.auth, 'idempotency-key': key }, payload: { ...payload, amount: '1' } })),
+    ]);
+    expect(together.map((r) => r.statusCode)).toEqual([202, 202, 202]);
+    expect(together[0].json().id).toBe(first.json().id);
+    const rows = await t.deps.db.selectFrom('transactions').select('id').where('user_id', '=', alice.id).where('type', '=', 'transfer').orderBy('id').execute();
+    expect(rows.map((r) => r.id).sort()).toEqual([first.json().id, ...together.slice(1).map((r) => r.json().id)].sort());
+    await waitFinal(t.deps, rows.map((r) => r.id));
+    expect(await onChain((await walletOf(alice)).address)).toBe(6_000_000n);
   });
 });

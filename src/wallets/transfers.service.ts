@@ -80,46 +80,47 @@ function transferBatcher(core: WalletsCore): Batcher<TransferRequest, Transactio
 }
 
 /**
- * A batch: senders and recipients are resolved on the pool (outside any transaction, one query per
- * kind, in parallel), then the transfers are queued in one transaction. If the batch fails as a
- * whole (a database error), each request is retried alone.
+ * A batch: senders and recipients are resolved on the pool (outside any transaction, in one query),
+ * then the transfers are queued in one transaction. Idempotency-Keys are first taken to be new (the
+ * key store answers replays before a request gets here); one that already names a ledger row breaks
+ * the ledger's unique key, and the batch is run again looking its keys up. If the batch fails as a
+ * whole otherwise (a database error), each request is retried alone.
  */
-async function acceptBatch(core: WalletsCore, items: TransferRequest[]): Promise<Array<TransactionRow | Error>> {
+async function acceptBatch(core: WalletsCore, items: TransferRequest[], lookUpKeys = false): Promise<Array<TransactionRow | Error>> {
   try {
-    const resolved = await resolveMany(core, items);
+    const resolved = await resolveMany(core, items, lookUpKeys);
     const inputs = resolved.filter((r): r is QueueTransferInput => !(r instanceof Error) && !('replay' in r));
     const queued = inputs.length ? await withTransaction(core.deps.db, (trx) => queueTransfers(core, trx, inputs)) : [];
     let n = 0;
     return resolved.map((r) => (r instanceof Error ? r : 'replay' in r ? r.replay : queued[n++]));
   } catch (err) {
+    if (!lookUpKeys && transactionsRepo.isRequestKeyTaken(err)) return acceptBatch(core, items, true);
     if (items.length === 1) throw err;
-    return Promise.all(items.map((item) => acceptBatch(core, [item]).then((r) => r[0], (e: Error) => e)));
+    return Promise.all(items.map((item) => acceptBatch(core, [item], lookUpKeys).then((r) => r[0], (e: Error) => e)));
   }
 }
 
 type Resolved = QueueTransferInput | { replay: TransactionRow } | Error;
 
 /**
- * Each request's sending wallet and recipient (a refusal is its Error), one query per kind for the
- * common cases. A request whose Idempotency-Key already names a ledger row is answered with that
- * row (a replay the key store could not give: its response was lost in a crash, or has expired),
- * provided it asks for the same payment.
+ * Each request's sending wallet and recipient (a refusal is its Error), one query for the common
+ * cases. With lookUpKeys, a request whose Idempotency-Key already names a ledger row is answered with
+ * that row (a replay the key store could not give: its response was lost in a crash, or has
+ * expired), provided it asks for the same payment.
  */
-async function resolveMany(core: WalletsCore, items: TransferRequest[]): Promise<Resolved[]> {
+async function resolveMany(core: WalletsCore, items: TransferRequest[], lookUpKeys: boolean): Promise<Resolved[]> {
   const { db } = core.deps;
   const implicit = [...new Set(items.filter((i) => !i.body.fromWalletId).map((i) => i.ctx.user.id))];
   const explicit = [...new Set(items.flatMap((i) => (i.body.fromWalletId && UUID.test(i.body.fromWalletId) ? [i.body.fromWalletId] : [])))];
   const toAddresses = [...new Set(items.map((i) => i.body.to.trim()).filter((to) => ADDRESS.test(to)))];
-  const keys = items.flatMap((i) => (i.ctx.idempotencyKey ? [i.ctx.idempotencyKey] : []));
-  const [userWallets, named, known, requested] = await Promise.all([
-    implicit.length ? walletsRepo.userWallets(db, implicit) : [],
-    explicit.length ? walletsRepo.byIds(db, explicit) : [],
-    walletsRepo.byAddresses(db, toAddresses),
+  const keys = lookUpKeys ? items.flatMap((i) => (i.ctx.idempotencyKey ? [i.ctx.idempotencyKey] : [])) : [];
+  const [wallets, requested] = await Promise.all([
+    walletsRepo.forTransfers(db, { userIds: implicit, ids: explicit, addresses: toAddresses }),
     transactionsRepo.byRequestKeys(db, keys),
   ]);
-  const byUser = new Map(userWallets.map((w) => [w.user_id, w]));
-  const byId = new Map(named.map((w) => [w.id, w]));
-  const byAddress = new Map(known.map((w) => [w.address, w]));
+  const byUser = new Map(wallets.filter((w) => w.kind === 'user' && w.user_id).map((w) => [w.user_id, w]));
+  const byId = new Map(wallets.map((w) => [w.id, w]));
+  const byAddress = new Map(wallets.map((w) => [w.address, w]));
   const byKey = new Map(requested.map(({ request_key, ...row }) => [request_key, row]));
   return Promise.all(
     items.map(async ({ ctx, body, amount }): Promise<Resolved> => {

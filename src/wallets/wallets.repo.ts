@@ -54,6 +54,24 @@ export const walletsRepo = {
     return db.selectFrom('wallets').select(publicColumns).where('id', '=', sql<string>`any(${ids}::uuid[])`).execute();
   },
 
+  /**
+   * Every wallet a batch of transfers names, in one query: the users' own wallets, wallets by id and
+   * wallets by address (a wallet may answer to several of them).
+   */
+  forTransfers(db: Executor, names: { userIds: string[]; ids: string[]; addresses: string[] }) {
+    return db
+      .selectFrom('wallets')
+      .select(publicColumns)
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('user_id', '=', sql<string>`any(${names.userIds}::uuid[])`), eb('kind', '=', 'user')]),
+          eb('id', '=', sql<string>`any(${names.ids}::uuid[])`),
+          eb('address', '=', sql<string>`any(${names.addresses.map((a) => a.toLowerCase())}::text[])`),
+        ]),
+      )
+      .execute();
+  },
+
   userWallet(db: Executor, userId: string) {
     return db.selectFrom('wallets').select(publicColumns).where('user_id', '=', userId).where('kind', '=', 'user').executeTakeFirst();
   },
