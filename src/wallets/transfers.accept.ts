@@ -123,8 +123,20 @@ async function recheck(core: WalletsCore, trx: Tx, s: Spendable, takenInBatch: b
 const unique = (values: Array<string | null>): string[] => [...new Set(values.filter((v): v is string => !!v))];
 
 /**
+ * The wallets a batch spends from, each under its spending lock: a wallet with an owner is spent
+ * only under its owner's user row lock (taken before, for the daily limit; a wallet's owner never
+ * changes), so only ownerless wallets (the treasury) take the advisory spending lock.
+ */
+async function lockWallets(trx: Tx, wallets: WalletRow[]): Promise<WalletRow[]> {
+  const owned = [...new Map(wallets.filter((w) => w.user_id).map((w) => [w.id, w])).values()];
+  const ownerless = unique(wallets.filter((w) => !w.user_id).map((w) => w.id));
+  return ownerless.length ? [...owned, ...(await walletsRepo.lockSpending(trx, ownerless))] : owned;
+}
+
+/**
  * The money-moving core (DESIGN §6) for many transfers on the caller's transaction: locks the
- * senders (user rows for the daily limit, then the wallets' spending locks, each set in order), checks every
+ * senders (the user rows of the users whose money moves and of the wallets' owners, in id order,
+ * then the spending locks of ownerless wallets), checks every
  * transfer in order against the spendable balance and the unverified daily limit (earlier ones in
  * the batch count against later ones), writes the accepted ledger rows `queued`, records
  * transfer.queued and enqueues one broadcast job per sending wallet. A refused transfer answers
@@ -141,10 +153,10 @@ export async function queueTransfers(core: WalletsCore, trx: Tx, inputs: QueueTr
   if (!live.length) return results as Error[];
   for (const { input } of live) void chainSnapshot(core, input.from, false);
 
-  const kyc = await core.deps.services.accounts.lockForSpending(trx, unique(live.map(({ input }) => input.userId)));
+  const kyc = await core.deps.services.accounts.lockForSpending(trx, unique(live.flatMap(({ input }) => [input.userId, input.from.user_id])));
   const limited = [...kyc].filter(([, status]) => status !== 'verified').map(([id]) => id);
   const limit = parseUnits(core.deps.config.UNVERIFIED_DAILY_LIMIT, chain.token.decimals);
-  const locked = await walletsRepo.lockSpending(trx, unique(live.map(({ input }) => input.from.id)));
+  const locked = await lockWallets(trx, live.map(({ input }) => input.from));
   const totals = await spendable(core, trx, locked, { limited });
   const sent = totals.sentToday;
   const balances = new Map(totals.balances.map((s) => [s.wallet.id, s]));

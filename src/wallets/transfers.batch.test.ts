@@ -5,6 +5,8 @@ import { createTestApp, type TestApp } from '../../test/helpers/testApp.js';
 import { createUser, type TestUser } from '../../test/helpers/factories.js';
 import { tokenBalance } from '../chain/chain.deploy.js';
 import { waitFinal } from './wallets.testing.js';
+import { walletsRepo } from './wallets.repo.js';
+import { withTransaction } from '../platform/db/db.transaction.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -78,4 +80,35 @@ describe('transfers accepted together', () => {
       await sql`drop function if exists refuse_marked_transfer()`.execute(t.deps.db);
     }
   }, 120_000);
+
+  it('two transactions spending from one wallet take turns: the second waits for the first and sees what it took', async () => {
+    const [payer, bob] = await Promise.all([createUser(t.deps, { kycStatus: 'verified' }), createUser(t.deps)]);
+    await fund(payer, '10');
+    const [from] = await walletsRepo.byIds(t.deps.db, [(await walletOf(payer)).id]);
+    const bobWallet = await walletOf(bob);
+    const pay = (trx: Parameters<typeof t.deps.services.wallets.queueTransfer>[0]) =>
+      t.deps.services.wallets.queueTransfer(trx, {
+        from, amount: 6_000_000n, type: 'transfer', userId: payer.id,
+        to: { address: bobWallet.address.toLowerCase(), walletId: bobWallet.id, userId: bob.id, petId: null, via: 'address' },
+      });
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let queued!: () => void;
+    const firstQueued = new Promise<void>((r) => (queued = r));
+    const first = withTransaction(t.deps.db, async (trx) => {
+      const row = await pay(trx);
+      queued();
+      await held;
+      return row;
+    });
+    await firstQueued;
+    let secondDone = false;
+    const second = withTransaction(t.deps.db, pay).finally(() => (secondDone = true));
+    second.catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(secondDone).toBe(false);
+    release();
+    expect((await first).status).toBe('queued');
+    await expect(second).rejects.toMatchObject({ code: 'insufficient_balance' });
+  });
 });

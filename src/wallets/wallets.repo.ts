@@ -103,8 +103,9 @@ export const walletsRepo = {
   },
 
   /**
-   * Serializes the balance checks of transfers from these wallets (transaction-scoped advisory
-   * locks, taken in key order so overlapping batches never deadlock), then reads the wallets. Not
+   * Serializes the balance checks of transfers from these ownerless wallets (the treasury; an owned
+   * wallet's spends take its owner's user row lock instead) with transaction-scoped advisory
+   * locks (taken in key order so overlapping batches never deadlock), then reads the wallets. Not
    * the row lock: the signer holds that while it advances the nonce, and an accept has no reason to
    * wait for it. Two wallets whose ids hash alike only share a lock. The rows are read in the same
    * statement, so anything that must see the previous holder's writes goes in a later statement.
