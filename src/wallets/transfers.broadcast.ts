@@ -116,7 +116,9 @@ async function withGas(core: WalletsCore, wallets: WalletRow[], rows: Map<string
 async function signOnce(core: WalletsCore, walletIds: string[], primary: boolean): Promise<SignedBatches> {
   const chain = requireChain(core.chain);
   const { deps } = core;
-  const [wallets, queued] = await Promise.all([walletsRepo.byIds(deps.db, walletIds), transactionsRepo.queuedForWallets(deps.db, walletIds, BATCH)]);
+  const [sealed, queued] = await Promise.all([walletsRepo.sealedWallets(deps.db, walletIds), transactionsRepo.queuedForWallets(deps.db, walletIds, BATCH)]);
+  const keys = new Map(sealed.map((w) => [w.id, w.encrypted_key]));
+  const wallets: WalletRow[] = sealed.map(({ encrypted_key: _sealed, ...wallet }) => wallet);
   const rows = new Map<string, TransactionRow[]>();
   for (const row of queued) rows.set(row.from_wallet_id!, [...(rows.get(row.from_wallet_id!) ?? []), row]);
   const out: SignedBatches = new Map();
@@ -125,12 +127,10 @@ async function signOnce(core: WalletsCore, walletIds: string[], primary: boolean
   const fees = await currentFees(core);
   const ready = await withGas(core, waiting, rows, fees, primary);
   if (!ready.length) return out;
-  const keys = new Map((await walletsRepo.sealedKeys(deps.db, ready.map((w) => w.id))).map((k) => [k.id, k]));
   // Signing is CPU work (~0.1 ms a row, ~1 ms without the native binding): the event loop serves requests between wallets.
   const batches: Array<{ wallet: WalletRow; first: bigint; list: TransactionRow[]; signed: Hex[] }> = [];
   for (const wallet of ready) {
-    const sealed = keys.get(wallet.id)!;
-    const privateKey = core.vault.open(sealed.encrypted_key, sealed.address);
+    const privateKey = core.vault.open(keys.get(wallet.id)!, wallet.address);
     const first = BigInt(wallet.next_nonce);
     const list = rows.get(wallet.id)!;
     const signed: Hex[] = [];

@@ -125,6 +125,11 @@ export const walletsRepo = {
     return db.selectFrom('wallets').select(['id', 'address', 'encrypted_key']).where('id', '=', sql<string>`any(${ids}::uuid[])`).execute();
   },
 
+  /** Wallets with their sealed keys, in one read: the signing path's first query. */
+  sealedWallets(db: Executor, ids: string[]): Promise<Array<PublicWallet & { encrypted_key: string }>> {
+    return db.selectFrom('wallets').select([...publicColumns, 'encrypted_key']).where('id', '=', sql<string>`any(${ids}::uuid[])`).execute();
+  },
+
   async setNextNonces(db: Executor, nonces: Array<{ id: string; nonce: bigint }>) {
     await sql`update wallets w set next_nonce = v.nonce
       from unnest(${nonces.map((n) => n.id)}::uuid[], ${nonces.map((n) => n.nonce.toString())}::bigint[]) as v(id, nonce)
