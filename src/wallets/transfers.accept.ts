@@ -136,9 +136,9 @@ async function lockWallets(trx: Tx, wallets: WalletRow[]): Promise<WalletRow[]> 
 /**
  * The money-moving core (DESIGN §6) for many transfers on the caller's transaction: locks the
  * senders (the user rows of the users whose money moves and of the wallets' owners, in id order,
- * then the spending locks of ownerless wallets), checks every
- * transfer in order against the spendable balance and the unverified daily limit (earlier ones in
- * the batch count against later ones), writes the accepted ledger rows `queued`, records
+ * then the spending locks of ownerless wallets), checks every transfer in order against the
+ * spendable balance and the unverified daily limit (earlier ones in the batch count against later
+ * ones), writes the accepted ledger rows `queued`, records
  * transfer.queued and enqueues one broadcast job per sending wallet. A refused transfer answers
  * its Error and writes nothing; the others go on.
  */
