@@ -26,6 +26,8 @@ async function queueOne(databaseUrl: string, env: Record<string, string>) {
   const f = await a.app.inject({ method: 'POST', url: '/api/v1/wallets/faucet', headers: alice.auth, payload: { amount: '5' } });
   await waitFinal(a.deps, [f.json().id]);
   const wallet = (await a.app.inject({ method: 'GET', url: '/api/v1/wallets', headers: alice.auth })).json().wallets[0];
+  // a new wallet's gas comes from its own job: without it, signing would ask the stopped runner for gas
+  await waitUntil(async () => (await a.deps.chain.publicClient.getBalance({ address: wallet.address })) > 0n);
   await a.deps.jobs.stop();
   const to = `0x${randomBytes(20).toString('hex')}` as Address;
   const res = await a.app.inject({ method: 'POST', url: '/api/v1/transfers', headers: alice.auth, payload: { to, amount: '2' } });
