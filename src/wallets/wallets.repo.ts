@@ -76,10 +76,6 @@ export const walletsRepo = {
     return db.selectFrom('wallets').select(publicColumns).where('user_id', '=', userId).where('kind', '=', 'user').executeTakeFirst();
   },
 
-  userWallets(db: Executor, userIds: string[]) {
-    return db.selectFrom('wallets').select(publicColumns).where('user_id', '=', sql<string>`any(${userIds}::uuid[])`).where('kind', '=', 'user').execute();
-  },
-
   petWallet(db: Executor, petId: string) {
     return db.selectFrom('wallets').select(publicColumns).where('pet_id', '=', petId).where('kind', '=', 'pet').executeTakeFirst();
   },
