@@ -88,7 +88,7 @@ export async function resolveChainContext(deps: AppDeps, vault: KeyVault): Promi
     let treasuryId: string;
     let treasuryKey: `0x${string}`;
     if (existing) {
-      const [sealed] = await walletsRepo.sealedKeys(trx, [existing.treasury_wallet_id]);
+      const [sealed] = await walletsRepo.sealedWallets(trx, [existing.treasury_wallet_id]);
       treasuryId = existing.treasury_wallet_id;
       treasuryKey = vault.open(sealed!.encrypted_key, sealed!.address);
     } else {

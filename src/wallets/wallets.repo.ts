@@ -116,12 +116,7 @@ export const walletsRepo = {
       order by w.id`.execute(db).then((r) => r.rows);
   },
 
-  /** The sealed keys of several wallets, read only on the signing path. */
-  sealedKeys(db: Executor, ids: string[]): Promise<Array<{ id: string; address: string; encrypted_key: string }>> {
-    return db.selectFrom('wallets').select(['id', 'address', 'encrypted_key']).where('id', '=', sql<string>`any(${ids}::uuid[])`).execute();
-  },
-
-  /** Wallets with their sealed keys, in one read: the signing path's first query. */
+  /** Wallets with their sealed keys, read only where a key is opened: the signing path and the treasury at start-up. */
   sealedWallets(db: Executor, ids: string[]): Promise<Array<PublicWallet & { encrypted_key: string }>> {
     return db.selectFrom('wallets').select([...publicColumns, 'encrypted_key']).where('id', '=', sql<string>`any(${ids}::uuid[])`).execute();
   },
