@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Address } from 'viem';
 import { sql } from 'kysely';
 import { createTestApp, type TestApp } from '../../test/helpers/testApp.js';
@@ -258,6 +258,8 @@ describe('concurrency', () => {
     const first = await send(payload);
     expect(first.statusCode).toBe(202);
     const keyRow = () => t.deps.db.updateTable('idempotency_keys').where('key', '=', 'lost-response');
+    // the response goes out while it is stored: let the store land before simulating its loss
+    await vi.waitFor(async () => expect((await t.deps.db.selectFrom('idempotency_keys').select('state').where('key', '=', 'lost-response').executeTakeFirst())?.state).toBe('done'));
     // a crash after the transfer committed, before its response was stored: the claim is left in flight, then goes stale
     await keyRow().set({ state: 'in_flight', response_status: null, response_body: null, locked_at: sql<Date>`now() - interval '1 hour'` }).execute();
     const afterCrash = await send(payload);

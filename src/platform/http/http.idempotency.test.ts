@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createUser, type TestUser } from '../../../test/helpers/factories.js';
 import { gates, probeModule } from '../../../test/helpers/probeModule.js';
 import { createTestApp, type TestApp } from '../../../test/helpers/testApp.js';
@@ -37,6 +37,38 @@ describe('Idempotency-Key', () => {
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(again.json()).toEqual(first.json());
     expect(await paidCount('101')).toBe(1);
+  });
+
+  it('answers before the response is stored, and a repeat on this node waits for the store', async () => {
+    let open!: () => void;
+    gates.set('g-store', new Promise<void>((r) => (open = r)));
+    const first = pay('key-store', { amount: '109', gate: 'g-store' });
+    await vi.waitFor(async () => expect(await t.deps.db.selectFrom('idempotency_keys').select('key').where('key', '=', 'key-store').executeTakeFirst()).toBeDefined());
+    // another transaction holds the key's row, so its response cannot be stored yet
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((r) => (locked = r));
+    const blocker = t.deps.db.transaction().execute(async (trx) => {
+      await sql`select 1 from idempotency_keys where key = 'key-store' for update`.execute(trx);
+      locked();
+      await released;
+    });
+    await isLocked;
+    open();
+    const answered = await first;
+    expect(answered.statusCode).toBe(201);
+    let repeated = false;
+    const repeat = pay('key-store', { amount: '109', gate: 'g-store' }).finally(() => (repeated = true));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(repeated).toBe(false);
+    release();
+    await blocker;
+    const replay = await repeat;
+    expect(replay.statusCode).toBe(201);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.json()).toEqual(answered.json());
+    expect(await paidCount('109')).toBe(1);
   });
 
   it('rejects the same key with a different body with 422', async () => {

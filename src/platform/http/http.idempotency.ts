@@ -43,7 +43,12 @@ function claimBatcher(db: Database, ttlHours: number): Batcher<IdempotencyClaim 
  * Idempotency-Key with Stripe's semantics on routes that opt in (config.idempotent): the first
  * response is stored and replayed; a different body is 422; a duplicate while in flight is 409.
  * Runs after validation, so a rejected request stores nothing. Claims and stored responses of
- * concurrent requests are written together (one statement per batch).
+ * concurrent requests are written together (one statement per batch). A response goes out while
+ * it is being stored, not after (the store was a round trip on every answer's path): a repeat that
+ * reaches this node meanwhile waits for the store; one on another node sees the key in flight
+ * (409, retry later); a store that fails leaves the key in flight until STALE_LOCK_SECONDS, as a
+ * crash between the action and the store always could (money moves exactly once through the
+ * ledger's own request keys, which such a retry meets).
  */
 export function registerIdempotency(app: FastifyInstance, db: Database, ttlHours: number): void {
   app.decorateRequest('idempotency', null);
@@ -52,6 +57,11 @@ export function registerIdempotency(app: FastifyInstance, db: Database, ttlHours
     await idempotencyRepo.finish(db, items);
     return items.map(() => undefined);
   }, BATCH);
+  /** Responses of this node on their way to the store, by scope and key. */
+  const storing = new Map<string, Promise<void>>();
+  app.addHook('onClose', async () => {
+    await Promise.all(storing.values());
+  });
 
   app.addHook('preHandler', async (request, reply) => {
     if (!request.routeOptions.config?.idempotent) return;
@@ -65,6 +75,7 @@ export function registerIdempotency(app: FastifyInstance, db: Database, ttlHours
       request.idempotency = claim;
       return;
     }
+    await storing.get(id(claim));
     const existing = await idempotencyRepo.find(db, claim);
     if (!existing) throw httpError('idempotency_in_flight');
     if (existing.request_hash !== hash) throw httpError('idempotency_key_reused');
@@ -86,7 +97,13 @@ export function registerIdempotency(app: FastifyInstance, db: Database, ttlHours
       return payload;
     }
     const body = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : '';
-    await finished.run({ ...claim, status, body, contentType: String(reply.getHeader('content-type') ?? 'application/json') });
+    const stored = finished
+      .run({ ...claim, status, body, contentType: String(reply.getHeader('content-type') ?? 'application/json') })
+      .catch((err: Error) => request.log.warn({ reason: String(err?.message ?? err).split('\n')[0] }, 'idempotent response not stored; its key stays in flight until it goes stale'))
+      .finally(() => {
+        if (storing.get(id(claim)) === stored) storing.delete(id(claim));
+      });
+    storing.set(id(claim), stored);
     return payload;
   });
 }
