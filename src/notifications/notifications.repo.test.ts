@@ -45,4 +45,16 @@ describe('notificationsRepo.insert', () => {
     expect(stored[0]).toMatchObject({ user_id: alice.id, body: 'body of a1 — “quoted”, \\ and émoji 🐾', data: { title: 'a1', nested: { n: 1 } }, read_at: null });
     expect(stored[0].created_at).toBeInstanceOf(Date);
   });
+
+  it('counts unread only for the users asked for; the others get null and their rows are stored all the same', async () => {
+    const alice = await createUser(deps);
+    const bob = await createUser(deps);
+    const stored = await notificationsRepo.insert(deps.db, [draft(alice.id, 'a1'), draft(bob.id, 'b1'), draft(alice.id, 'a2')], [bob.id]);
+    expect(stored.map((r) => [r.title, r.unread])).toEqual([
+      ['a1', null],
+      ['b1', 1],
+      ['a2', null],
+    ]);
+    expect(await notificationsRepo.insert(deps.db, [draft(alice.id, 'a3')])).toMatchObject([{ title: 'a3', unread: 3 }]);
+  });
 });

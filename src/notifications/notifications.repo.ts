@@ -70,12 +70,13 @@ export const notificationsRepo = {
 
   /**
    * Inserts (once per source event, user and type) and returns each stored row, in creation order,
-   * with its user's new unread count, counted once per user. One statement text whatever the number
-   * of rows (a JSON array parameter), so it is prepared once instead of once per batch size.
+   * with its user's new unread count, counted once per user — only for the users in `countFor` (all
+   * by default; the others get null). One statement text whatever the number of rows (a JSON array
+   * parameter), so it is prepared once instead of once per batch size.
    */
-  async insert(db: Executor, rows: NewNotification[]): Promise<Array<NotificationRow & { unread: number }>> {
+  async insert(db: Executor, rows: NewNotification[], countFor: string[] = rows.map((r) => r.user_id)): Promise<Array<NotificationRow & { unread: number | null }>> {
     if (!rows.length) return [];
-    const result = await sql<NotificationRow & { unread: number }>`
+    const result = await sql<NotificationRow & { unread: number | null }>`
       with ins as (
         insert into notifications (id, user_id, type, priority, title, body, data, source_event_id, expires_at)
         select id, user_id, type, priority, title, body, data, source_event_id, expires_at
@@ -86,9 +87,9 @@ export const notificationsRepo = {
       counts as (
         select u.user_id, ((select count(*) from notifications n where n.user_id = u.user_id and n.read_at is null and n.archived_at is null
           and (n.expires_at is null or n.expires_at > now())) + (select count(*) from ins i where i.user_id = u.user_id))::int as unread
-        from (select distinct user_id from ins) u
+        from (select distinct user_id from ins where user_id = any(${[...new Set(countFor)]}::uuid[])) u
       )
-      select ins.*, counts.unread from ins join counts on counts.user_id = ins.user_id order by ins.id`.execute(db);
+      select ins.*, counts.unread from ins left join counts on counts.user_id = ins.user_id order by ins.id`.execute(db);
     return result.rows;
   },
 

@@ -95,10 +95,12 @@ export class NotificationsService {
       if (!user || (!UNMUTABLE_TYPES.has(draft.type) && user.muted.includes(draft.type))) continue;
       rows.push(this.render(draft, user.locale, event, draft.counterparty ? users.get(draft.counterparty.userId ?? '')?.name : undefined));
     }
-    const inserted = await repo.insert(trx, rows);
+    // the unread count rides on the live push only: it is counted for the users a push can reach
+    const hub = this.deps.services.realtime;
+    const inserted = await repo.insert(trx, rows, hub ? rows.map((r) => r.user_id).filter((id) => hub.reaches(userRoom(id))) : []);
     return inserted.map((row) => {
       const view = toView(row);
-      this.deps.services.realtime?.emitAfterCommit(trx, userRoom(row.user_id), 'notification', { ...view, at: view.createdAt, unreadCount: row.unread });
+      if (row.unread !== null) hub?.emitAfterCommit(trx, userRoom(row.user_id), 'notification', { ...view, at: view.createdAt, unreadCount: row.unread });
       return view;
     });
   }

@@ -68,9 +68,17 @@ export class RealtimeHub {
     this.batchAccess = check;
   }
 
-  /** Emits to rooms now (on every node through the adapter). Payloads always carry id and at. */
+  /**
+   * Whether an emit to the room can reach a socket: always with Redis (other nodes' sockets are not
+   * known here), otherwise only while a socket of this node is in it.
+   */
+  reaches(room: string): boolean {
+    return !!this.deps.redis || this.io.of('/').adapter.rooms.has(room);
+  }
+
+  /** Emits to rooms now (on every node through the adapter); rooms no socket can hear are skipped. Payloads always carry id and at. */
   emit(rooms: string | string[], event: ServerEventName, payload: SocketPayload): void {
-    const targets = (Array.isArray(rooms) ? rooms : [rooms]).filter(Boolean);
+    const targets = (Array.isArray(rooms) ? rooms : [rooms]).filter((room) => room && this.reaches(room));
     if (this.closed || targets.length === 0) return;
     this.io.to(targets).emit(event, payload);
   }
