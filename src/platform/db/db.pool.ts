@@ -34,13 +34,59 @@ function statementName(text: string): string | undefined {
  * A migration that changes a table's columns needs the nodes restarted (migrations run at start).
  */
 class PreparingClient extends pg.Client {
+  /** Writes held for the coming COMMIT (see HOLD_FOR_COMMIT), as statements with their values inlined. */
+  private held: string[] | null = null;
+
   override query(config: unknown, values?: unknown, callback?: unknown): never {
+    if (typeof config === 'string' && typeof callback !== 'function') {
+      const held = this.hold(config, Array.isArray(values) ? values : []);
+      if (held) return held as never;
+    }
     if (typeof config === 'string' && Array.isArray(values) && values.length && typeof callback !== 'function') {
       const name = statementName(config);
       if (name) return super.query({ name, text: config, values } as pg.QueryConfig) as never;
     }
     return (super.query as (...args: unknown[]) => never)(config, values, callback);
   }
+
+  /**
+   * After HOLD_FOR_COMMIT, writes are kept here instead of sent, and go out in one simple-protocol
+   * message with the COMMIT: a failing write makes PostgreSQL skip the COMMIT, so the commit fails
+   * and the transaction rolls back. A ROLLBACK drops them. Answers the promise to return, or null
+   * when the query is sent as usual.
+   */
+  private hold(text: string, values: unknown[]): Promise<unknown> | null {
+    if (text === HOLD_FOR_COMMIT) {
+      this.held = [];
+      return Promise.resolve(EMPTY_RESULT);
+    }
+    if (!this.held) return null;
+    const held = this.held;
+    if (text === 'commit' || text === 'rollback') {
+      this.held = null;
+      if (text === 'rollback' || !held.length) return null;
+      return super.query(`${held.join(';\n')};\ncommit`) as Promise<unknown>;
+    }
+    held.push(inlineValues(text, values));
+    return Promise.resolve(EMPTY_RESULT);
+  }
+}
+
+/** Sent (and answered locally) on a transaction's connection: the writes that follow wait for its COMMIT. */
+export const HOLD_FOR_COMMIT = '/* streakpets: hold writes for commit */';
+const EMPTY_RESULT = { command: 'INSERT', rowCount: 0, rows: [], fields: [] };
+
+/** A statement with its $n placeholders replaced by escaped literals (strings, numbers, booleans, null, dates). */
+function inlineValues(text: string, values: unknown[]): string {
+  return text.replace(/\$(\d+)\b/g, (_, n: string) => {
+    const v = values[Number(n) - 1];
+    if (v === null || v === undefined) return 'null';
+    if (typeof v === 'number' || typeof v === 'bigint') return `(${String(v)})`;
+    if (typeof v === 'boolean') return v ? 'true' : 'false';
+    if (v instanceof Date) return pg.escapeLiteral(v.toISOString());
+    if (typeof v === 'string') return pg.escapeLiteral(v);
+    throw new Error(`a held write cannot inline a ${typeof v} value`);
+  });
 }
 
 /** Opens a pg pool (with prepared statements) and the Kysely query builder on it. */

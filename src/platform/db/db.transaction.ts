@@ -1,5 +1,5 @@
 import { sql, type Transaction } from 'kysely';
-import type { Database } from './db.pool.js';
+import { HOLD_FOR_COMMIT, type Database } from './db.pool.js';
 import type { DB } from './db.types.js';
 
 export type Tx = Transaction<DB>;
@@ -59,6 +59,8 @@ export async function withTransaction<T>(db: Executor, fn: (trx: Tx) => Promise<
     state = { after: [], buffers: new Map() };
     states.set(trx, state);
     const value = await fn(trx);
+    // the buffered rows travel with the COMMIT (one round trip for both); a failing write fails the commit
+    if ([...state.buffers.values()].some((b) => b.items.length)) await sql.raw(HOLD_FOR_COMMIT).execute(trx);
     for (const buffer of state.buffers.values()) {
       if (buffer.items.length) await buffer.flush(trx, buffer.items.splice(0));
     }
@@ -83,7 +85,8 @@ export function afterCommit(db: Executor, fn: Callback): void {
 
 /**
  * Collects rows on an open transaction and writes them with one `flush` just before it commits
- * (rows added inside a rolled-back savepoint are dropped). Answers false when `db` is not a
+ * (rows added inside a rolled-back savepoint are dropped). The flush's statements are held and sent
+ * with the COMMIT, so their results are empty: a flush only writes. Answers false when `db` is not a
  * transaction opened by withTransaction: the caller then writes the row itself.
  */
 export function bufferUntilCommit<T>(db: Executor, key: symbol, item: T, flush: (trx: Tx, items: T[]) => Promise<void>): boolean {

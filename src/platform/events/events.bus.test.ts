@@ -115,6 +115,23 @@ describe('outbox edge cases', () => {
     expect(row.context).toEqual({ ip: null, userAgent: 'bot/1' });
   });
 
+  it('writes the events with the COMMIT: one that fails there rolls the whole transaction back and runs no after-commit work', async () => {
+    const direct = uuidv7();
+    const ran: string[] = [];
+    const attempt = withTransaction(deps.db, async (trx) => {
+      await sql`insert into domain_events (id, type) values (${direct}, 'test.direct')`.execute(trx);
+      await deps.events.record(trx, { type: 'test.held', data: { n: 1 } });
+      await deps.events.record(trx, { type: 'test.held', actorId: 'not-a-uuid', data: { n: 2 } });
+      afterCommit(trx, () => void ran.push('after'));
+      return 'committed';
+    });
+    await expect(attempt).rejects.toThrow(/uuid/);
+    expect(ran).toEqual([]);
+    expect(await deps.db.selectFrom('domain_events').select('id').where((eb) => eb.or([eb('id', '=', direct), eb('type', '=', 'test.held')])).execute()).toEqual([]);
+    const ok = await withTransaction(deps.db, (trx) => deps.events.record(trx, { type: 'test.held-ok', data: { text: "it's \\ fine" } }));
+    expect((await deps.db.selectFrom('domain_events').select('data').where('id', '=', ok.id).executeTakeFirstOrThrow()).data).toEqual({ text: "it's \\ fine" });
+  });
+
   it('drops after-commit work registered inside a savepoint that rolled back', async () => {
     const ran: string[] = [];
     await withTransaction(deps.db, async (trx) => {
