@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import pg from 'pg';
 import { Kysely, PostgresDialect } from 'kysely';
 import type { DB } from './db.types.js';
@@ -76,16 +77,16 @@ class PreparingClient extends pg.Client {
 export const HOLD_FOR_COMMIT = '/* streakpets: hold writes for commit */';
 const EMPTY_RESULT = { command: 'INSERT', rowCount: 0, rows: [], fields: [] };
 
-/** A statement with its $n placeholders replaced by escaped literals (strings, numbers, booleans, null, dates). */
+/** pg's own text encoding of a parameter (dates, arrays, JSON), so an inlined value reads as the parameter would. */
+const { prepareValue } = createRequire(import.meta.url)('pg/lib/utils.js') as { prepareValue(value: unknown): string | Buffer | null };
+
+/** A statement with its $n placeholders replaced by escaped literals: untyped, as pg's text parameters are. */
 function inlineValues(text: string, values: unknown[]): string {
   return text.replace(/\$(\d+)\b/g, (_, n: string) => {
-    const v = values[Number(n) - 1];
-    if (v === null || v === undefined) return 'null';
-    if (typeof v === 'number' || typeof v === 'bigint') return `(${String(v)})`;
-    if (typeof v === 'boolean') return v ? 'true' : 'false';
-    if (v instanceof Date) return pg.escapeLiteral(v.toISOString());
-    if (typeof v === 'string') return pg.escapeLiteral(v);
-    throw new Error(`a held write cannot inline a ${typeof v} value`);
+    const value = prepareValue(values[Number(n) - 1]);
+    if (value === null) return 'null';
+    if (typeof value !== 'string') throw new Error('a held write cannot inline binary values');
+    return pg.escapeLiteral(value);
   });
 }
 

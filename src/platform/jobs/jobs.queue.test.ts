@@ -64,6 +64,24 @@ describe('job queue', () => {
     expect(await jobsWithMarker('many-3')).toBe(0);
   });
 
+  it('enqueueMany on a transaction writes its jobs with the COMMIT: a savepoint that rolls back drops its own, a commit that fails drops all', async () => {
+    await withTransaction(deps.db, async (trx) => {
+      await deps.jobs.enqueueMany('test.idle', [{ marker: 'held-1' }], { trx });
+      await withTransaction(trx, async (inner) => {
+        await deps.jobs.enqueueMany('test.idle', [{ marker: 'held-dropped' }], { trx: inner });
+        throw new Error('inner failed');
+      }).catch(() => undefined);
+      await deps.jobs.enqueueMany('test.idle', [{ marker: "held-'quoted'" }], { trx });
+    });
+    expect([await jobsWithMarker('held-1'), await jobsWithMarker('held-dropped'), await jobsWithMarker("held-'quoted'")]).toEqual([1, 0, 1]);
+    const failing = withTransaction(deps.db, async (trx) => {
+      await deps.jobs.enqueueMany('test.idle', [{ marker: 'held-2' }], { trx });
+      await deps.events.record(trx, { type: 'test.business', actorId: 'not-a-uuid', data: { marker: 'held-2' } });
+    });
+    await expect(failing).rejects.toThrow(/uuid/);
+    expect(await jobsWithMarker('held-2')).toBe(0);
+  });
+
   it('coalesced delayed jobs: equal data in one delay window is written once, other data is not held back', async () => {
     const window = 600;
     await deps.jobs.enqueueMany('test.idle', [{ marker: 'co-1' }, { marker: 'co-2' }], { startAfterSeconds: window, coalesce: true });

@@ -1,7 +1,7 @@
 import PgBoss from 'pg-boss';
 import { CompiledQuery } from 'kysely';
 import type { Logger } from 'pino';
-import { afterCommit, type Executor } from '../db/db.transaction.js';
+import { afterCommit, bufferUntilCommit, type Executor } from '../db/db.transaction.js';
 
 export interface JobDefinition<T extends object = Record<string, unknown>> {
   name: string;
@@ -24,6 +24,9 @@ export interface EnqueueOptions {
 }
 
 export const JOB_SCHEMA = 'pgboss';
+
+/** Jobs enqueued with enqueueMany on a transaction, written together with its COMMIT. */
+const JOB_WRITES = Symbol('pg-boss job writes');
 
 /** The job queue (pg-boss): domains register handlers; jobs can be enqueued on a caller's transaction. */
 export class JobQueue {
@@ -122,6 +125,8 @@ export class JobQueue {
    * Enqueues one job per data item with one statement (as enqueue, without singleton keys or ids).
    * With `coalesce` (delayed jobs only), a job whose data equals one already waiting from the same
    * delay window is not written again: the waiting one, due when that window has passed, covers it.
+   * On a transaction opened by withTransaction, the jobs of every call are written in one statement
+   * that travels with its COMMIT.
    */
   async enqueueMany(name: string, data: object[], opts: Pick<EnqueueOptions, 'trx' | 'startAfterSeconds'> & { coalesce?: boolean } = {}): Promise<void> {
     if (!data.length) return;
@@ -133,7 +138,9 @@ export class JobQueue {
       startAfter: delay ? `${delay} seconds` : undefined,
       ...(opts.coalesce ? { singletonKey: JSON.stringify(d), singletonSeconds: delay } : {}),
     }));
-    await this.boss.insert(jobs, this.writeOn(name, opts.trx));
+    const options = this.writeOn(name, opts.trx);
+    const buffered = opts.trx && jobs.every((job) => bufferUntilCommit(opts.trx!, JOB_WRITES, job, (trx, all) => this.boss.insert(all, this.writeOn(name, trx))));
+    if (!buffered) await this.boss.insert(jobs, options);
     this.wakeAfter(name, opts);
   }
 
