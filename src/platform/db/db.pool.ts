@@ -40,12 +40,11 @@ class PreparingClient extends pg.Client {
 
   override query(config: unknown, values?: unknown, callback?: unknown): never {
     if (typeof config === 'string' && typeof callback !== 'function') {
-      const held = this.hold(config, Array.isArray(values) ? values : []);
+      const params = Array.isArray(values) ? values : [];
+      const held = this.hold(config, params);
       if (held) return held as never;
-    }
-    if (typeof config === 'string' && Array.isArray(values) && values.length && typeof callback !== 'function') {
-      const name = statementName(config);
-      if (name) return super.query({ name, text: config, values } as pg.QueryConfig) as never;
+      const name = params.length ? statementName(config) : undefined;
+      if (name) return super.query({ name, text: config, values: params } as pg.QueryConfig) as never;
     }
     return (super.query as (...args: unknown[]) => never)(config, values, callback);
   }

@@ -1,7 +1,7 @@
 import PgBoss from 'pg-boss';
 import { CompiledQuery } from 'kysely';
 import type { Logger } from 'pino';
-import { afterCommit, bufferUntilCommit, type Executor } from '../db/db.transaction.js';
+import { afterCommit, bufferUntilCommit, type Executor, type Tx } from '../db/db.transaction.js';
 
 export interface JobDefinition<T extends object = Record<string, unknown>> {
   name: string;
@@ -139,9 +139,15 @@ export class JobQueue {
       ...(opts.coalesce ? { singletonKey: JSON.stringify(d), singletonSeconds: delay } : {}),
     }));
     const options = this.writeOn(name, opts.trx);
-    const buffered = opts.trx && jobs.every((job) => bufferUntilCommit(opts.trx!, JOB_WRITES, job, (trx, all) => this.boss.insert(all, this.writeOn(name, trx))));
-    if (!buffered) await this.boss.insert(jobs, options);
+    const { trx } = opts;
+    // all or none: whether a transaction buffers depends only on the transaction
+    if (!trx || !jobs.every((job) => bufferUntilCommit(trx, JOB_WRITES, job, (t, all) => this.insertJobs(t, all)))) await this.boss.insert(jobs, options);
     this.wakeAfter(name, opts);
+  }
+
+  /** Writes the buffered jobs of a transaction (of any queues, each checked when enqueued) in one pg-boss insert, at its COMMIT. */
+  private async insertJobs(trx: Tx, jobs: Array<{ name: string }>): Promise<void> {
+    await this.boss.insert(jobs, this.writeOn(jobs[0].name, trx));
   }
 
   /** pg-boss options that write a job on the caller's transaction, if any. */
