@@ -31,17 +31,21 @@ function statementName(text: string): string | undefined {
  * A pg client that prepares every parameterized statement once per connection (pg's named
  * statements): PostgreSQL then skips parsing and planning on each later run, which was half of its
  * CPU per chat exchange. Kysely's texts are stable for a query shape, so the set stays small.
- * Statements without parameters (begin, savepoint, multi-statement batches) run as before.
- * A migration that changes a table's columns needs the nodes restarted (migrations run at start).
+ * Statements without parameters (savepoint, multi-statement batches) run as before.
+ * A transaction's BEGIN is not sent on its own: it goes out with the transaction's first statement
+ * (see deferBegin). A migration that changes a table's columns needs the nodes restarted
+ * (migrations run at start).
  */
 class PreparingClient extends pg.Client {
   /** Writes held for the coming COMMIT (see HOLD_FOR_COMMIT), as statements with their values inlined. */
   private held: string[] | null = null;
+  /** A BEGIN answered here and not sent yet: it travels with the transaction's first statement. */
+  private beginPending = false;
 
   override query(config: unknown, values?: unknown, callback?: unknown): never {
     if (typeof config === 'string' && typeof callback !== 'function') {
       const params = Array.isArray(values) ? values : [];
-      const held = this.hold(config, params);
+      const held = this.hold(config, params) ?? this.deferBegin(config, params);
       if (held) return held as never;
       const name = params.length ? statementName(config) : undefined;
       if (name) return super.query({ name, text: config, values: params } as pg.QueryConfig) as never;
@@ -65,22 +69,54 @@ class PreparingClient extends pg.Client {
     if (text === 'commit' || text === 'rollback') {
       this.held = null;
       if (text === 'rollback' || !held.length) return null;
-      return super.query(`${held.join(';\n')};\ncommit`) as Promise<unknown>;
+      const begin = this.beginPending ? 'begin;\n' : '';
+      this.beginPending = false;
+      return super.query(`${begin}${held.join(';\n')};\ncommit`) as Promise<unknown>;
     }
     held.push(inlineValues(text, values));
     return Promise.resolve(EMPTY_RESULT);
+  }
+
+  /**
+   * Kysely awaits a transaction's BEGIN before its first statement: that was a round trip of its
+   * own for every transaction. The BEGIN is answered here and sent with the first statement, in one
+   * simple-protocol message (its values inlined); a transaction that ends before any statement
+   * sends nothing. A statement whose values cannot be inlined (binary) goes after a BEGIN of its
+   * own. Answers the promise to return, or null when the query is sent as usual.
+   */
+  private deferBegin(text: string, values: unknown[]): Promise<unknown> | null {
+    if (text === 'begin') {
+      this.beginPending = true;
+      return Promise.resolve(BEGIN_RESULT);
+    }
+    if (!this.beginPending) return null;
+    this.beginPending = false;
+    if (text === 'commit' || text === 'rollback') return Promise.resolve({ ...BEGIN_RESULT, command: text.toUpperCase() });
+    let inlined: string;
+    try {
+      inlined = inlineValues(text, values);
+    } catch {
+      void super.query('begin').catch(() => undefined);
+      return null;
+    }
+    return (super.query(`begin;\n${inlined}`) as Promise<unknown>).then((results) => {
+      const rest = (results as unknown[]).slice(1);
+      return rest.length === 1 ? rest[0] : rest;
+    });
   }
 }
 
 /** Sent (and answered locally) on a transaction's connection: the writes that follow wait for its COMMIT. */
 export const HOLD_FOR_COMMIT = '/* streakpets: hold writes for commit */';
 const EMPTY_RESULT = { command: 'INSERT', rowCount: 0, rows: [], fields: [] };
+const BEGIN_RESULT = { command: 'BEGIN', rowCount: null, rows: [], fields: [] };
 
 /** pg's own text encoding of a parameter (dates, arrays, JSON), so an inlined value reads as the parameter would. */
 const { prepareValue } = createRequire(import.meta.url)('pg/lib/utils.js') as { prepareValue(value: unknown): string | Buffer | null };
 
 /** A statement with its $n placeholders replaced by escaped literals: untyped, as pg's text parameters are. */
 function inlineValues(text: string, values: unknown[]): string {
+  if (!values.length) return text;
   return text.replace(/\$(\d+)\b/g, (_, n: string) => {
     const value = prepareValue(values[Number(n) - 1]);
     if (value === null) return 'null';

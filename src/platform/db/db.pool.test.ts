@@ -1,0 +1,95 @@
+import { sql } from 'kysely';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createTestDatabase } from '../../../test/helpers/testApp.js';
+import { openDatabase, type DatabaseHandle } from './db.pool.js';
+import { bufferUntilCommit, withTransaction } from './db.transaction.js';
+
+let handle: DatabaseHandle;
+const PROBE = Symbol('probe rows');
+
+beforeAll(async () => {
+  // one connection, so every transaction below runs on the client the previous one used
+  handle = openDatabase(await createTestDatabase(), 1);
+  await sql`create table pool_probe (v text, b bytea)`.execute(handle.db);
+});
+afterAll(async () => handle?.close());
+afterEach(async () => {
+  vi.restoreAllMocks();
+  await sql`delete from pool_probe`.execute(handle.db);
+});
+
+/** The messages that reach PostgreSQL (each one round trip), as their SQL texts. */
+function sentTexts() {
+  const spy = vi.spyOn(pg.Client.prototype, 'query');
+  return () => spy.mock.calls.map(([config]) => (typeof config === 'string' ? config : (config as { text: string }).text));
+}
+
+const probeValues = async () => (await sql<{ v: string }>`select v from pool_probe order by v`.execute(handle.db)).rows.map((r) => r.v);
+
+describe('pg client: a transaction BEGIN travels with its first statement', () => {
+  it('sends BEGIN and the first statement as one message, and the transaction holds', async () => {
+    const sent = sentTexts();
+    const n = await withTransaction(handle.db, async (trx) => {
+      await sql`insert into pool_probe (v) values (${"it's"})`.execute(trx);
+      return (await sql<{ n: number }>`select count(*)::int as n from pool_probe`.execute(trx)).rows[0].n;
+    });
+    expect(n).toBe(1);
+    const texts = sent();
+    expect(texts).toHaveLength(3);
+    expect(texts[0]).toBe("begin;\ninsert into pool_probe (v) values ('it''s')");
+    expect(texts[2]).toBe('commit');
+    await expect(
+      withTransaction(handle.db, async (trx) => {
+        await sql`insert into pool_probe (v) values (${'rolled back'})`.execute(trx);
+        throw new Error('stop');
+      }),
+    ).rejects.toThrow('stop');
+    expect(await probeValues()).toEqual(["it's"]);
+  });
+
+  it('sends nothing for a transaction that runs no statement', async () => {
+    const sent = sentTexts();
+    expect(await withTransaction(handle.db, async () => 'nothing')).toBe('nothing');
+    await expect(withTransaction(handle.db, async () => Promise.reject(new Error('early')))).rejects.toThrow('early');
+    expect(sent()).toEqual([]);
+  });
+
+  it('sends a transaction of held writes only as one message: BEGIN, the writes and COMMIT', async () => {
+    const sent = sentTexts();
+    await withTransaction(handle.db, async (trx) => {
+      for (const v of ['a', 'b']) {
+        bufferUntilCommit(trx, PROBE, v, async (t, items) => {
+          await sql`insert into pool_probe (v) select unnest(${items}::text[])`.execute(t);
+        });
+      }
+    });
+    expect(sent()).toEqual(["begin;\ninsert into pool_probe (v) select unnest('{\"a\",\"b\"}'::text[]);\ncommit"]);
+    expect(await probeValues()).toEqual(['a', 'b']);
+  });
+
+  it('rolls back when the first statement fails, and the connection serves the next transaction', async () => {
+    await expect(withTransaction(handle.db, (trx) => sql`select 1 / ${0}::int`.execute(trx))).rejects.toThrow(/division by zero/);
+    await expect(withTransaction(handle.db, (trx) => sql`select 1 +`.execute(trx))).rejects.toThrow(/syntax error/);
+    await withTransaction(handle.db, (trx) => sql`insert into pool_probe (v) values (${'after'})`.execute(trx));
+    expect(await probeValues()).toEqual(['after']);
+  });
+
+  it('sends a first statement with binary values after a BEGIN of its own, still in the transaction', async () => {
+    await expect(
+      withTransaction(handle.db, async (trx) => {
+        await sql`insert into pool_probe (v, b) values (${'bin'}, ${Buffer.from([0, 1, 2])})`.execute(trx);
+        throw new Error('undo');
+      }),
+    ).rejects.toThrow('undo');
+    expect(await probeValues()).toEqual([]);
+    await withTransaction(handle.db, (trx) => sql`insert into pool_probe (v, b) values (${'bin'}, ${Buffer.from([0, 1, 2])})`.execute(trx));
+    const { rows } = await sql<{ b: Buffer }>`select b from pool_probe`.execute(handle.db);
+    expect([...rows[0].b]).toEqual([0, 1, 2]);
+  });
+
+  it('leaves a first statement without parameters as written ($1 inside a literal stays)', async () => {
+    const { rows } = await withTransaction(handle.db, (trx) => sql<{ v: string }>`select '$1' as v`.execute(trx));
+    expect(rows).toEqual([{ v: '$1' }]);
+  });
+});
