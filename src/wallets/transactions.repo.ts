@@ -1,6 +1,6 @@
 import { sql, type ExpressionBuilder, type Selectable } from 'kysely';
 import type { DB } from '../platform/db/db.types.js';
-import type { Executor } from '../platform/db/db.transaction.js';
+import { bufferUntilCommit, type Executor } from '../platform/db/db.transaction.js';
 import type { TxCall, TxStatus, TxType } from './wallets.tables.js';
 
 export interface NewTransaction {
@@ -121,6 +121,25 @@ function rowValues(t: NewTransaction) {
   };
 }
 
+const LEDGER_WRITES = Symbol('ledger rows written with the commit');
+
+/** The ledger insert (and the spend buckets it feeds), rows as column → value objects. */
+function insertLedgerRows(db: Executor, values: Array<Record<string, unknown>>) {
+  const cols = sql.join(Object.keys(values[0]).map((c) => sql.id(c)));
+  return sql<TransactionRow>`
+    with ins as (
+      insert into transactions (${cols}) select ${cols} from jsonb_populate_recordset(null::transactions, ${JSON.stringify(values)}::jsonb)
+      returning ${sql.join(columns.map((c) => sql.id(c)))}
+    ), spent as (
+      insert into spend_buckets (user_id, token, hour, amount)
+      select user_id, token, date_trunc('hour', created_at, 'UTC'), sum(amount) from ins
+      where call = 'erc20_transfer' and user_id is not null and status <> 'failed'
+      group by 1, 2, 3 order by 1, 2, 3
+      on conflict (user_id, token, hour) do update set amount = spend_buckets.amount + excluded.amount
+    )
+    select * from ins`.execute(db);
+}
+
 export const transactionsRepo = {
   async insert(db: Executor, t: NewTransaction) {
     return db.insertInto('transactions').values(rowValues(t)).returning(columns).executeTakeFirstOrThrow();
@@ -130,26 +149,25 @@ export const transactionsRepo = {
    * Inserts several ledger rows with one statement whose text never changes (the rows travel as one
    * JSON parameter), created_at from the database; answers the rows in input order. The same
    * statement adds the ERC-20 transfers to their senders' hourly spend buckets (taken in key order).
+   * With `withCommit`, on a transaction opened by withTransaction, the rows are stamped with this
+   * node's clock and answered as built here, and the statement is held and sent with the COMMIT (a
+   * reused request key then fails the commit): nothing in that transaction may refer to the rows,
+   * since foreign keys are checked at once.
    */
-  async insertMany(db: Executor, rows: NewTransaction[]): Promise<TransactionRow[]> {
+  async insertMany(db: Executor, rows: NewTransaction[], opts: { withCommit?: boolean } = {}): Promise<TransactionRow[]> {
     if (!rows.length) return [];
+    if (opts.withCommit) {
+      const now = new Date();
+      const built = rows.map((t) => ({ ...rowValues({ ...t, createdAt: t.createdAt ?? now }), updated_at: now, metadata: t.metadata }));
+      if (bufferUntilCommit(db, LEDGER_WRITES, built, async (trx, batches) => void (await insertLedgerRows(trx, batches.flat())))) {
+        return built.map((v) => Object.fromEntries(columns.map((c) => [c, v[c as keyof typeof v] ?? null])) as TransactionRow);
+      }
+    }
     const values = rows.map((t) => {
       const { created_at: _ignored, ...v } = rowValues({ ...t, createdAt: undefined });
       return { ...v, metadata: t.metadata };
     });
-    const cols = sql.join(Object.keys(values[0]).map((c) => sql.id(c)));
-    const result = await sql<TransactionRow>`
-      with ins as (
-        insert into transactions (${cols}) select ${cols} from jsonb_populate_recordset(null::transactions, ${JSON.stringify(values)}::jsonb)
-        returning ${sql.join(columns.map((c) => sql.id(c)))}
-      ), spent as (
-        insert into spend_buckets (user_id, token, hour, amount)
-        select user_id, token, date_trunc('hour', created_at, 'UTC'), sum(amount) from ins
-        where call = 'erc20_transfer' and user_id is not null and status <> 'failed'
-        group by 1, 2, 3 order by 1, 2, 3
-        on conflict (user_id, token, hour) do update set amount = spend_buckets.amount + excluded.amount
-      )
-      select * from ins`.execute(db);
+    const result = await insertLedgerRows(db, values);
     const byId = new Map(result.rows.map((r) => [r.id, r]));
     return rows.map((t) => byId.get(t.id)!);
   },

@@ -138,11 +138,12 @@ async function lockWallets(trx: Tx, wallets: WalletRow[]): Promise<WalletRow[]> 
  * senders (the user rows of the users whose money moves and of the wallets' owners, in id order,
  * then the spending locks of ownerless wallets), checks every transfer in order against the
  * spendable balance and the unverified daily limit (earlier ones in the batch count against later
- * ones), writes the accepted ledger rows `queued`, records
+ * ones), writes the accepted ledger rows `queued` (with the COMMIT when `ledgerWithCommit`: see
+ * transactionsRepo.insertMany), records
  * transfer.queued and enqueues one broadcast job per sending wallet. A refused transfer answers
  * its Error and writes nothing; the others go on.
  */
-export async function queueTransfers(core: WalletsCore, trx: Tx, inputs: QueueTransferInput[]): Promise<Array<TransactionRow | Error>> {
+export async function queueTransfers(core: WalletsCore, trx: Tx, inputs: QueueTransferInput[], opts: { ledgerWithCommit?: boolean } = {}): Promise<Array<TransactionRow | Error>> {
   const chain = requireChain(core.chain);
   const results: Array<TransactionRow | Error | undefined> = inputs.map((input) => {
     if (input.amount <= 0n) return walletError('invalid_amount', { value: '0' });
@@ -216,7 +217,7 @@ export async function queueTransfers(core: WalletsCore, trx: Tx, inputs: QueueTr
       },
     });
   }
-  const rows = await transactionsRepo.insertMany(trx, accepted.map((a) => a.row));
+  const rows = await transactionsRepo.insertMany(trx, accepted.map((a) => a.row), { withCommit: opts.ledgerWithCommit });
   for (const [n, a] of accepted.entries()) {
     results[a.i] = rows[n];
     await recordTransferEvent(core, trx, rows[n], 'transfer.queued', a.input.context);

@@ -85,7 +85,8 @@ function transferBatcher(core: WalletsCore): Batcher<TransferRequest, Transactio
  * A batch: senders and recipients are resolved on the pool (outside any transaction, in one query,
  * while the transaction begins), then the transfers are queued in that transaction.
  * Idempotency-Keys are first taken to be new (the key store answers replays before a request gets
- * here); one that already names a ledger row breaks the ledger's unique key, and the batch is run
+ * here); one that already names a ledger row breaks the ledger's unique key (at the COMMIT, which
+ * carries the ledger insert), and the batch is run
  * again looking its keys up. If the batch fails as a whole otherwise (a database error), each
  * request is retried alone.
  */
@@ -97,7 +98,8 @@ async function acceptBatch(core: WalletsCore, items: TransferRequest[], lookUpKe
     return await withTransaction(core.deps.db, async (trx) => {
       const resolved = await resolving;
       const inputs = resolved.filter((r): r is QueueTransferInput => !(r instanceof Error) && !('replay' in r));
-      const queued = inputs.length ? await queueTransfers(core, trx, inputs) : [];
+      // nothing else in this transaction refers to the new rows: they can be written with its COMMIT
+      const queued = inputs.length ? await queueTransfers(core, trx, inputs, { ledgerWithCommit: true }) : [];
       let n = 0;
       return resolved.map((r) => (r instanceof Error ? r : 'replay' in r ? r.replay : queued[n++]));
     });

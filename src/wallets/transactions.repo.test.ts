@@ -1,0 +1,54 @@
+import { v7 as uuidv7 } from 'uuid';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase } from '../../test/helpers/testApp.js';
+import { openDatabase, type DatabaseHandle } from '../platform/db/db.pool.js';
+import { withTransaction } from '../platform/db/db.transaction.js';
+import { transactionsRepo, type NewTransaction } from './transactions.repo.js';
+
+let handle: DatabaseHandle;
+beforeAll(async () => {
+  handle = openDatabase(await createTestDatabase(), 2);
+});
+afterAll(async () => handle?.close());
+
+function queued(requestKey: string): NewTransaction {
+  return {
+    id: uuidv7(), type: 'transfer', status: 'queued', call: 'erc20_transfer', chainId: 31337, network: 'anvil',
+    fromAddress: `0x${'A'.repeat(40)}`, toAddress: `0x${'b'.repeat(40)}`, fromWalletId: null, toWalletId: null,
+    userId: null, toUserId: null, petId: null, amount: 1_500_000n, token: 'USDC', tokenAddress: `0x${'c'.repeat(40)}`,
+    memo: "rent's share", metadata: { recipientVia: 'address', n: 1 }, requestKey,
+  };
+}
+
+const stored = (id: string) => transactionsRepo.byId(handle.db, id);
+
+describe('ledger rows written with the COMMIT', () => {
+  it('answers the rows as they are stored, and writes them only when the transaction commits', async () => {
+    const row = queued(`k-${uuidv7()}`);
+    const [answered] = await withTransaction(handle.db, async (trx) => {
+      const rows = await transactionsRepo.insertMany(trx, [row], { withCommit: true });
+      expect(await transactionsRepo.byId(trx, row.id)).toBeUndefined();
+      return rows;
+    });
+    expect(await stored(row.id)).toEqual(answered);
+    expect(answered).toMatchObject({ from_address: row.fromAddress.toLowerCase(), amount: '1500000', memo: "rent's share", metadata: row.metadata });
+
+    const dropped = queued(`k-${uuidv7()}`);
+    await expect(
+      withTransaction(handle.db, async (trx) => {
+        await transactionsRepo.insertMany(trx, [dropped], { withCommit: true });
+        throw new Error('refused');
+      }),
+    ).rejects.toThrow('refused');
+    expect(await stored(dropped.id)).toBeUndefined();
+  });
+
+  it('fails the commit on a reused request key, writing nothing of that transaction', async () => {
+    const key = `k-${uuidv7()}`;
+    await withTransaction(handle.db, (trx) => transactionsRepo.insertMany(trx, [queued(key)], { withCommit: true }));
+    const other = queued(`k-${uuidv7()}`);
+    const err = await withTransaction(handle.db, (trx) => transactionsRepo.insertMany(trx, [other, queued(key)], { withCommit: true })).catch((e: unknown) => e);
+    expect(transactionsRepo.isRequestKeyTaken(err)).toBe(true);
+    expect(await stored(other.id)).toBeUndefined();
+  });
+});
