@@ -76,8 +76,8 @@ export type SignedBatches = Map<string, { signed: Hex[]; more: boolean }>;
  * Signs the queued ledger rows of several wallets. The rows and each wallet's next nonce are read
  * and signed outside any lock; then, under the wallets' row locks (taken in id order), every nonce
  * is checked unchanged and all rows are stored pending with their hash and signed bytes (one
- * statement, only rows still queued), the nonces advanced (one statement) and a delayed
- * confirmation job written — committed before anything leaves the process: a crash after this
+ * statement, only rows still queued), the nonces advanced and a delayed confirmation job written
+ * (both sent with the COMMIT) — committed before anything leaves the process: a crash after this
  * commit is recovered by re-sending the same bytes, never by signing again with another nonce.
  * If another signer got there first, it starts over. Answers the signed bytes per wallet.
  */
@@ -146,7 +146,7 @@ async function signOnce(core: WalletsCore, walletIds: string[], primary: boolean
     if (pending.length !== items.length) throw new StaleBatch();
     pending.sort((a, b) => a.from_wallet_id!.localeCompare(b.from_wallet_id!) || Number(a.nonce) - Number(b.nonce));
     for (const row of pending) await recordTransferEvent(core, trx, row, 'transfer.pending');
-    await walletsRepo.setNextNonces(trx, batches.map((b) => ({ id: b.wallet.id, nonce: b.first + BigInt(b.list.length) })));
+    await walletsRepo.setNextNonces(trx, batches.map((b) => ({ id: b.wallet.id, nonce: b.first + BigInt(b.list.length) })), { withCommit: true });
     await deps.jobs.enqueueMany(JOBS.confirm, batches.map((b) => ({ walletId: b.wallet.id })), { trx, startAfterSeconds: 3, coalesce: true });
     for (const b of batches) out.set(b.wallet.id, { signed: b.signed, more: b.list.length === BATCH });
     return out;

@@ -69,3 +69,22 @@ describe('wallet locks', () => {
     expect((await trySpending([wallet, other])).map((w) => w.id).sort()).toEqual([wallet, other].sort());
   });
 });
+
+describe('next nonces written with the COMMIT', () => {
+  it('holds the update until the transaction commits, and drops it when it rolls back', async () => {
+    const id = await newWallet();
+    const nonceOf = async () => Number((await walletsRepo.byId(deps.db, id))!.next_nonce);
+    await withTransaction(deps.db, async (trx) => {
+      await walletsRepo.setNextNonces(trx, [{ id, nonce: 7n }], { withCommit: true });
+      expect(Number((await walletsRepo.byId(trx, id))!.next_nonce)).toBe(0);
+    });
+    expect(await nonceOf()).toBe(7);
+    await expect(
+      withTransaction(deps.db, async (trx) => {
+        await walletsRepo.setNextNonces(trx, [{ id, nonce: 9n }], { withCommit: true });
+        throw new Error('stale batch');
+      }),
+    ).rejects.toThrow('stale batch');
+    expect(await nonceOf()).toBe(7);
+  });
+});

@@ -1,5 +1,5 @@
 import { sql, type Selectable } from 'kysely';
-import type { Executor } from '../platform/db/db.transaction.js';
+import { bufferUntilCommit, type Executor } from '../platform/db/db.transaction.js';
 import type { WalletKind, WalletsTable } from './wallets.tables.js';
 
 export interface NewWallet {
@@ -18,6 +18,14 @@ const SPENDING_LOCK = 727_301;
 const publicColumns = ['id', 'kind', 'user_id', 'pet_id', 'address', 'next_nonce', 'created_at'] as const;
 /** A wallet row without its sealed key, as every reader but the signer gets it. */
 type PublicWallet = Pick<Selectable<WalletsTable>, (typeof publicColumns)[number]>;
+
+const NONCE_WRITES = Symbol('next nonces written with the commit');
+
+async function writeNextNonces(db: Executor, nonces: Array<{ id: string; nonce: bigint }>): Promise<void> {
+  await sql`update wallets w set next_nonce = v.nonce
+    from unnest(${nonces.map((n) => n.id)}::uuid[], ${nonces.map((n) => n.nonce.toString())}::bigint[]) as v(id, nonce)
+    where w.id = v.id`.execute(db);
+}
 
 export const walletsRepo = {
   async insert(db: Executor, w: NewWallet) {
@@ -121,10 +129,13 @@ export const walletsRepo = {
     return db.selectFrom('wallets').select([...publicColumns, 'encrypted_key']).where('id', '=', sql<string>`any(${ids}::uuid[])`).execute();
   },
 
-  async setNextNonces(db: Executor, nonces: Array<{ id: string; nonce: bigint }>) {
-    await sql`update wallets w set next_nonce = v.nonce
-      from unnest(${nonces.map((n) => n.id)}::uuid[], ${nonces.map((n) => n.nonce.toString())}::bigint[]) as v(id, nonce)
-      where w.id = v.id`.execute(db);
+  /**
+   * Sets wallets' next nonces. With `withCommit`, on a transaction opened by withTransaction, the
+   * update is held and sent with the COMMIT: that transaction must not read the nonces again.
+   */
+  async setNextNonces(db: Executor, nonces: Array<{ id: string; nonce: bigint }>, opts: { withCommit?: boolean } = {}) {
+    if (opts.withCommit && bufferUntilCommit(db, NONCE_WRITES, nonces, (trx, batches) => writeNextNonces(trx, batches.flat()))) return;
+    await writeNextNonces(db, nonces);
   },
 
   deployment(db: Executor, chainId: number) {
