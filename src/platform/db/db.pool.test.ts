@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestDatabase } from '../../../test/helpers/testApp.js';
-import { openDatabase, type DatabaseHandle } from './db.pool.js';
+import { openDatabase, quoteLiteral, type DatabaseHandle } from './db.pool.js';
 import { bufferUntilCommit, withTransaction } from './db.transaction.js';
 
 let handle: DatabaseHandle;
@@ -91,5 +91,14 @@ describe('pg client: a transaction BEGIN travels with its first statement', () =
   it('leaves a first statement without parameters as written ($1 inside a literal stays)', async () => {
     const { rows } = await withTransaction(handle.db, (trx) => sql<{ v: string }>`select '$1' as v`.execute(trx));
     expect(rows).toEqual([{ v: '$1' }]);
+  });
+});
+
+describe('quoteLiteral', () => {
+  it("quotes as pg's escapeLiteral does, and PostgreSQL reads the value back unchanged", async () => {
+    const values = ['plain', "it's", 'back\\slash', "both ' and \\ and \\'", '{"a":"b\\"c"}', 'ünïcødé ✓', ''];
+    for (const v of values) expect(quoteLiteral(v)).toBe(pg.escapeLiteral(v));
+    const { rows } = await sql<{ v: string }>`select ${sql.raw(values.map(quoteLiteral).join(' as v union all select '))} as v`.execute(handle.db);
+    expect(rows.map((r) => r.v).sort()).toEqual([...values].sort());
   });
 });
