@@ -39,14 +39,16 @@ interface ChainSnapshot {
   nonce: bigint;
 }
 /**
- * How long a wallet's chain snapshot is reused. An old snapshot is still safe: every transfer sent
- * since carries a nonce at or above the snapshot's and stays subtracted, and money received since
- * is only left out — a shortfall is re-checked against the chain before a transfer is refused.
- * The check sums every row sent since the snapshot, so a younger one is a cheaper check: at 30 s a
- * busy wallet's check walked 30 s of its transfers; a refresh is two reads in one JSON-RPC batch,
- * started before the locks are taken.
+ * How long a wallet's chain snapshot is used as it is. An old snapshot is still safe: every
+ * transfer sent since carries a nonce at or above the snapshot's and stays subtracted, and money
+ * received since is only left out — a shortfall is re-checked against the chain before a transfer
+ * is refused. The check sums every row sent since the snapshot, so a younger one is a cheaper check.
+ * Past this age the snapshot is refreshed in the background (two reads in one JSON-RPC batch) while
+ * batches go on using it, so an accept batch does not wait for the node (anvil pauses while it
+ * writes its state file); only a wallet without one, or with one past SNAPSHOT_MAX_AGE_MS, waits.
  */
 const SNAPSHOT_TTL_MS = 5_000;
+const SNAPSHOT_MAX_AGE_MS = 60_000;
 /** A shortfall seen in a snapshot older than this is re-checked against the chain before refusing. */
 const RECHECK_AFTER_MS = 250;
 /** How long the durable broadcast job waits when this process's driver already handles the wallet. */
@@ -54,28 +56,52 @@ const FALLBACK_AFTER_SECONDS = 5;
 interface CachedSnapshot {
   at: number;
   value: Promise<ChainSnapshot>;
+  /** Set while a background refresh of this snapshot runs. */
+  refreshing?: boolean;
 }
 const snapshots = new WeakMap<WalletsCore, Map<string, CachedSnapshot>>();
 
-/** A wallet's token balance and nonce read at one block; reused for SNAPSHOT_TTL_MS unless fresh is asked for. */
-function chainSnapshot(core: WalletsCore, wallet: WalletRow, fresh: boolean): CachedSnapshot {
+/** A wallet's token balance and nonce read at one block, and when the read began. */
+function readSnapshot(core: WalletsCore, wallet: WalletRow): CachedSnapshot {
   const chain = requireChain(core.chain);
-  let cache = snapshots.get(core);
-  if (!cache) snapshots.set(core, (cache = new Map()));
-  const hit = cache.get(wallet.id);
-  if (!fresh && hit && Date.now() - hit.at < SNAPSHOT_TTL_MS) return hit;
+  const client = core.deps.chain.batchClient;
+  const address = wallet.address as Address;
+  const at = Date.now();
   const value = (async () => {
-    const client = core.deps.chain.batchClient;
     const block = await client.getBlockNumber({ cacheTime: 0 });
-    const address = wallet.address as Address;
     const [balance, nonce] = await Promise.all([
       client.readContract({ address: chain.token.address, abi: erc20Abi, functionName: 'balanceOf', args: [address], blockNumber: block }),
       client.getTransactionCount({ address, blockNumber: block }),
     ]);
     return { balance, nonce: BigInt(nonce) };
   })();
-  value.catch(() => cache.delete(wallet.id));
-  const entry = { at: Date.now(), value };
+  return { at, value };
+}
+
+/**
+ * A wallet's chain snapshot: the cached one while younger than SNAPSHOT_TTL_MS; an older one (up to
+ * SNAPSHOT_MAX_AGE_MS) while a refresh replaces it in the background; else, or when fresh is asked
+ * for, a new read.
+ */
+function chainSnapshot(core: WalletsCore, wallet: WalletRow, fresh: boolean): CachedSnapshot {
+  let cache = snapshots.get(core);
+  if (!cache) snapshots.set(core, (cache = new Map()));
+  const hit = cache.get(wallet.id);
+  const age = hit ? Date.now() - hit.at : Infinity;
+  if (!fresh && hit && age < SNAPSHOT_TTL_MS) return hit;
+  if (!fresh && hit && age < SNAPSHOT_MAX_AGE_MS) {
+    if (!hit.refreshing) {
+      hit.refreshing = true;
+      const next = readSnapshot(core, wallet);
+      next.value.then(
+        () => cache.get(wallet.id) === hit && cache.set(wallet.id, next),
+        () => (hit.refreshing = false),
+      );
+    }
+    return hit;
+  }
+  const entry = readSnapshot(core, wallet);
+  entry.value.catch(() => cache.get(wallet.id) === entry && cache.delete(wallet.id));
   cache.set(wallet.id, entry);
   if (cache.size > 10_000) cache.clear();
   return entry;

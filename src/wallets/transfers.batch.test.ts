@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sql } from 'kysely';
 import type { Address } from 'viem';
 import { createTestApp, type TestApp } from '../../test/helpers/testApp.js';
@@ -110,5 +110,35 @@ describe('transfers accepted together', () => {
     release();
     expect((await first).status).toBe('queued');
     await expect(second).rejects.toMatchObject({ code: 'insufficient_balance' });
+  });
+
+  it('goes on with a stale chain snapshot while a new one is read in the background, instead of waiting for the node', async () => {
+    const [payer, bob] = await Promise.all([createUser(t.deps, { kycStatus: 'verified' }), createUser(t.deps)]);
+    await fund(payer, '10');
+    const to = (await walletOf(bob)).address;
+    expect((await send(payer, { to, amount: '1' }, 'stale-1')).statusCode).toBe(202);
+    // ten seconds later the snapshot is stale, and the node does not answer block numbers for now
+    const client = t.deps.chain.batchClient;
+    const realNow = Date.now.bind(Date);
+    const blockNumber = client.getBlockNumber.bind(client);
+    let answer!: () => void;
+    const stalled = new Promise<void>((r) => (answer = r));
+    vi.spyOn(Date, 'now').mockImplementation(() => realNow() + 10_000);
+    const asked = vi.spyOn(client, 'getBlockNumber').mockImplementation(async (args) => {
+      await stalled;
+      return blockNumber(args);
+    });
+    try {
+      const second = send(payer, { to, amount: '1' }, 'stale-2');
+      const answered = await Promise.race([second, new Promise<null>((r) => setTimeout(() => r(null), 5_000))]);
+      expect(answered?.statusCode).toBe(202);
+      expect(asked).toHaveBeenCalled();
+    } finally {
+      answer();
+      vi.restoreAllMocks();
+    }
+    // spending is still checked against the chain and the ledger: 10 funded, 2 sent, 8.5 is too much
+    const refused = await send(payer, { to, amount: '8.5' }, 'stale-3');
+    expect(refused.json().code).toBe('insufficient_balance');
   });
 });
