@@ -96,8 +96,7 @@ class PreparingClient extends pg.Client {
     try {
       inlined = inlineValues(text, values);
     } catch {
-      void super.query('begin').catch(() => undefined);
-      return null;
+      return (super.query('begin') as Promise<unknown>).then(() => this.query(text, values));
     }
     return (super.query(`begin;\n${inlined}`) as Promise<unknown>).then((results) => {
       const rest = (results as unknown[]).slice(1);
