@@ -34,7 +34,7 @@ describe('GET and PATCH /me', () => {
     const again = await t.app.inject({ method: 'PATCH', url: '/api/v1/me', headers: user.auth, payload: { preferences: { sound: false } } });
     expect(again.json().preferences).toEqual({ theme: 'dark', sound: false });
     await t.deps.events.drain();
-    const events = await t.deps.db.selectFrom('domain_events').select('data').where('type', '=', 'auth.profile_updated').where('actor_id', '=', user.id).orderBy('created_at').execute();
+    const events = await t.deps.db.selectFrom('domain_events').select('data').where('type', '=', 'auth.profile_updated').where('actor_id', '=', user.id).orderBy('created_at').orderBy('id').execute();
     expect(events.map((e) => e.data)).toEqual([{ fields: ['name', 'locale', 'timezone', 'preferences'] }, { fields: ['preferences'] }]);
   });
 

@@ -190,7 +190,7 @@ describe('read state, unread counts and deletion', () => {
     expect((await api('DELETE', `/pets/${a}/messages?all=true`, owner)).json()).toEqual({ deleted: 3 });
     expect((await api('GET', `/pets/${a}/messages`, owner)).json()).toMatchObject({ messages: [], total: 0, hasMore: false });
     expect((await api('GET', `/pets/${b}/messages`, owner)).json().total).toBe(2);
-    const events = await t.deps.db.selectFrom('domain_events').select(['type', 'data']).where('pet_id', '=', a).where('type', 'in', ['chat.messages_read', 'chat.messages_deleted']).orderBy('created_at').execute();
+    const events = await t.deps.db.selectFrom('domain_events').select(['type', 'data']).where('pet_id', '=', a).where('type', 'in', ['chat.messages_read', 'chat.messages_deleted']).orderBy('created_at').orderBy('id').execute();
     expect(events.map((e) => e.data)).toEqual([
       { messageIds: [r1.reply.id, r1.message.id], updated: 1 },
       { messageIds: 'all', updated: 1 },

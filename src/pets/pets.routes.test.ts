@@ -28,7 +28,7 @@ async function adopt(user = owner, name = 'Mochi') {
 }
 
 async function events(petId: string, type: string) {
-  return t.deps.db.selectFrom('domain_events').selectAll().where('pet_id', '=', petId).where('type', '=', type).orderBy('created_at').execute();
+  return t.deps.db.selectFrom('domain_events').selectAll().where('pet_id', '=', petId).where('type', '=', type).orderBy('created_at').orderBy('id').execute();
 }
 
 describe('pets CRUD and ownership', () => {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import type { Address } from 'viem';
+import { keccak256, type Address, type Hex } from 'viem';
 import { createTestApp, type TestApp } from '../../test/helpers/testApp.js';
 import { createUser, type TestUser } from '../../test/helpers/factories.js';
 import { tokenBalance } from '../chain/chain.deploy.js';
@@ -40,6 +40,12 @@ async function settle(t: TestApp, core: WalletsCore) {
   }
 }
 
+/** A watcher pass finalizes only mined rows: under load the node may answer a send before it mines it. */
+async function waitMined(t: TestApp, raws: Hex[]) {
+  const client = t.deps.chain.batchClient;
+  await waitUntil(async () => (await Promise.all(raws.map((raw) => client.getTransactionReceipt({ hash: keccak256(raw) }).catch(() => null)))).every(Boolean));
+}
+
 async function confirmedEvents(t: TestApp, ids: string[]) {
   await t.deps.events.drain();
   const rows = await sql<{ id: string; n: number }>`
@@ -70,6 +76,7 @@ describe('the confirmation watcher (batched)', () => {
     const { signed } = await signQueued(core, wallet.id);
     expect(signed).toHaveLength(6);
     await sendSigned(core, wallet.id, signed);
+    await waitMined(t, signed);
 
     const [a, b] = await Promise.all([confirmPending(core), confirmPending(core)]);
     const byA = a.finalized.map((r) => r.id);
@@ -100,7 +107,9 @@ describe('the confirmation watcher (batched)', () => {
       const res = await t.app.inject({ method: 'POST', url: '/api/v1/transfers', headers: alice.auth, payload: { to: randomAddress(), amount: '1' } });
       ids.push(res.json().id);
     }
-    await sendSigned(core, wallet.id, (await signQueued(core, wallet.id)).signed);
+    const { signed } = await signQueued(core, wallet.id);
+    await sendSigned(core, wallet.id, signed);
+    await waitMined(t, signed);
 
     let release!: () => void;
     let locked!: () => void;
