@@ -1,4 +1,4 @@
-import { v7 as uuidv7 } from 'uuid';
+import { uuidv7 } from 'uuidv7';
 import { activitySubscriber } from '../../src/activity/activity.subscriber.js';
 import { notificationsSubscriber } from '../../src/notifications/notifications.subscriber.js';
 import { withTransaction } from '../../src/platform/db/db.transaction.js';

@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes, createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { v7 as uuidv7 } from 'uuid';
+import { uuidv7 } from 'uuidv7';
 import { withTransaction } from '../../src/platform/db/db.transaction.js';
 import type { AppDeps } from '../../src/platform/deps.js';
 import type { BenchHarness, BenchRow, BenchScenario } from '../harness.js';

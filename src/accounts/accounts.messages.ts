@@ -1,6 +1,6 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Logger } from 'pino';
-import { v7 as uuidv7 } from 'uuid';
+import { uuidv7 } from 'uuidv7';
 import type { Config } from '../config.js';
 import type { Database } from '../platform/db/db.pool.js';
 import type { Executor } from '../platform/db/db.transaction.js';

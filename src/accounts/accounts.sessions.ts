@@ -1,4 +1,4 @@
-import { v7 as uuidv7 } from 'uuid';
+import { uuidv7 } from 'uuidv7';
 import type { Executor } from '../platform/db/db.transaction.js';
 import type { AccessTokens } from '../platform/http/http.auth.js';
 import type { ActorContext } from '../platform/http/http.context.js';

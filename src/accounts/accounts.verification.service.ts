@@ -1,4 +1,4 @@
-import { v7 as uuidv7 } from 'uuid';
+import { uuidv7 } from 'uuidv7';
 import type { AppDeps } from '../platform/deps.js';
 import { withTransaction, type Executor } from '../platform/db/db.transaction.js';
 import type { ActorContext, RequestContext } from '../platform/http/http.context.js';

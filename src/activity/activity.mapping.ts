@@ -1,4 +1,4 @@
-import { v7 as uuidv7 } from 'uuid';
+import { uuidv7 } from 'uuidv7';
 import type { DomainEvent } from '../platform/events/events.bus.js';
 import type { ActivityCategory } from './activity.tables.js';
 

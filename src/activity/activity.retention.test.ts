@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { v7 as uuidv7 } from 'uuid';
+import { uuidv7 } from 'uuidv7';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTransaction } from '../platform/db/db.transaction.js';
 import { createUser } from '../../test/helpers/factories.js';

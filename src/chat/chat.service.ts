@@ -1,4 +1,4 @@
-import { v7 as uuidv7 } from 'uuid';
+import { uuidv7 } from 'uuidv7';
 import type { AppDeps } from '../platform/deps.js';
 import { withTransaction, type Executor, type Tx } from '../platform/db/db.transaction.js';
 import { AppError } from '../platform/http/http.errors.js';

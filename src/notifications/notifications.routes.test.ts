@@ -1,4 +1,4 @@
-import { v7 as uuidv7 } from 'uuid';
+import { uuidv7 } from 'uuidv7';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTransaction } from '../platform/db/db.transaction.js';
 import type { ActorContext } from '../platform/http/http.context.js';

@@ -1,4 +1,5 @@
-import { v5 as uuidv5, v7 as uuidv7 } from 'uuid';
+import { v5 as uuidv5 } from 'uuid';
+import { uuidv7 } from 'uuidv7';
 import type { AppDeps } from '../platform/deps.js';
 import { withTransaction, type Executor, type Tx } from '../platform/db/db.transaction.js';
 import type { DomainEvent } from '../platform/events/events.bus.js';

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { Insertable, Updateable } from 'kysely';
-import { v7 as uuidv7 } from 'uuid';
+import { uuidv7 } from 'uuidv7';
 import type { AppDeps } from '../platform/deps.js';
 import { withTransaction, type Executor, type Tx } from '../platform/db/db.transaction.js';
 import type { EventCatalog } from '../platform/events/events.catalog.js';

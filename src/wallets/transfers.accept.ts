@@ -1,4 +1,4 @@
-import { v7 as uuidv7 } from 'uuid';
+import { uuidv7 } from 'uuidv7';
 import { parseUnits, type Address } from 'viem';
 import { afterCommit, type Tx } from '../platform/db/db.transaction.js';
 import type { ActorContext } from '../platform/http/http.context.js';

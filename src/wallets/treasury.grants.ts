@@ -1,4 +1,4 @@
-import { v7 as uuidv7 } from 'uuid';
+import { uuidv7 } from 'uuidv7';
 import type { Tx } from '../platform/db/db.transaction.js';
 import type { ChainContext } from './wallets.chain.js';
 import type { WalletRow } from './wallets.repo.js';

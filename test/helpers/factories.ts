@@ -1,5 +1,5 @@
 import { randomBytes, createHash } from 'node:crypto';
-import { v7 as uuidv7 } from 'uuid';
+import { uuidv7 } from 'uuidv7';
 import type { AppDeps } from '../../src/platform/deps.js';
 import type { Role } from '../../src/platform/http/http.types.js';
 

@@ -1,4 +1,4 @@
-import { v7 as uuidv7 } from 'uuid';
+import { uuidv7 } from 'uuidv7';
 import { sql, type Selectable, type SelectQueryBuilder } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../db/db.pool.js';

@@ -1,5 +1,5 @@
 import { SignJWT } from 'jose';
-import { v7 as uuidv7 } from 'uuid';
+import { uuidv7 } from 'uuidv7';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTransaction } from '../db/db.transaction.js';
 import { AccessTokens } from '../http/http.auth.js';
