@@ -9,6 +9,7 @@ import {
   type PublicClient,
   type WalletClient,
 } from 'viem';
+import { rpcFetch } from './chain.http.js';
 
 export interface ChainHandle {
   rpcUrl: string;
@@ -48,9 +49,11 @@ export function networkName(chainId: number, embedded: boolean): string {
 
 /** Connects viem to the configured JSON-RPC endpoint. */
 export function connectChain(rpcUrl: string, embedded: boolean): ChainHandle {
-  const transport = http(rpcUrl, { retryCount: 2, timeout: 10_000 });
+  // one keep-alive pool for both clients; the body size limit is the fetchFn's (it hands viem text)
+  const options = { retryCount: 2, timeout: 10_000, fetchFn: rpcFetch(), maxResponseBodySize: false } as const;
+  const transport = http(rpcUrl, options);
   const publicClient = createPublicClient({ transport });
-  const batchClient = createPublicClient({ transport: http(rpcUrl, { retryCount: 2, timeout: 10_000, batch: { batchSize: 200 } }) });
+  const batchClient = createPublicClient({ transport: http(rpcUrl, { ...options, batch: { batchSize: 200 } }) });
   let chainIdPromise: Promise<number> | null = null;
   let chainPromise: Promise<Chain> | null = null;
   const handle: ChainHandle = {
