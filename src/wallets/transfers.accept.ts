@@ -148,6 +148,20 @@ async function recheck(core: WalletsCore, trx: Tx, s: Spendable, takenInBatch: b
 
 const unique = (values: Array<string | null>): string[] => [...new Set(values.filter((v): v is string => !!v))];
 
+/** The senders' KYC status by user id, answered with their row locks. */
+type SenderLocks = Awaited<ReturnType<WalletsCore['deps']['services']['accounts']['lockForSpending']>>;
+
+/**
+ * The user rows of the senders, locked in id order (their KYC status by id). A caller that
+ * already asked for the locks (while it resolved the senders) passes that answer: it is used when
+ * it covers every sender, else the senders are locked here as usual.
+ */
+async function lockSenders(core: WalletsCore, trx: Tx, userIds: string[], locked?: Promise<SenderLocks>): Promise<SenderLocks> {
+  const early = locked ? await locked : null;
+  if (early && userIds.every((id) => early.has(id))) return early;
+  return core.deps.services.accounts.lockForSpending(trx, userIds);
+}
+
 /**
  * The wallets a batch spends from, each under its spending lock: a wallet with an owner is spent
  * only under its owner's user row lock (taken before, for the daily limit; a wallet's owner never
@@ -169,7 +183,12 @@ async function lockWallets(trx: Tx, wallets: WalletRow[]): Promise<WalletRow[]> 
  * transfer.queued and enqueues one broadcast job per sending wallet. A refused transfer answers
  * its Error and writes nothing; the others go on.
  */
-export async function queueTransfers(core: WalletsCore, trx: Tx, inputs: QueueTransferInput[], opts: { ledgerWithCommit?: boolean } = {}): Promise<Array<TransactionRow | Error>> {
+export async function queueTransfers(
+  core: WalletsCore,
+  trx: Tx,
+  inputs: QueueTransferInput[],
+  opts: { ledgerWithCommit?: boolean; locked?: Promise<SenderLocks> } = {},
+): Promise<Array<TransactionRow | Error>> {
   const chain = requireChain(core.chain);
   const results: Array<TransactionRow | Error | undefined> = inputs.map((input) => {
     if (input.amount <= 0n) return walletError('invalid_amount', { value: '0' });
@@ -180,7 +199,7 @@ export async function queueTransfers(core: WalletsCore, trx: Tx, inputs: QueueTr
   if (!live.length) return results as Error[];
   for (const { input } of live) void chainSnapshot(core, input.from, false);
 
-  const kyc = await core.deps.services.accounts.lockForSpending(trx, unique(live.flatMap(({ input }) => [input.userId, input.from.user_id])));
+  const kyc = await lockSenders(core, trx, unique(live.flatMap(({ input }) => [input.userId, input.from.user_id])), opts.locked);
   const limited = [...kyc].filter(([, status]) => status !== 'verified').map(([id]) => id);
   const limit = parseUnits(core.deps.config.UNVERIFIED_DAILY_LIMIT, chain.token.decimals);
   const locked = await lockWallets(trx, live.map(({ input }) => input.from));

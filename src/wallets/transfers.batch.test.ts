@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sql } from 'kysely';
+import pg from 'pg';
 import type { Address } from 'viem';
 import { createTestApp, type TestApp } from '../../test/helpers/testApp.js';
 import { createUser, type TestUser } from '../../test/helpers/factories.js';
 import { tokenBalance } from '../chain/chain.deploy.js';
-import { waitFinal } from './wallets.testing.js';
+import { waitFinal, waitUntil } from './wallets.testing.js';
 import { walletsRepo } from './wallets.repo.js';
 import { withTransaction } from '../platform/db/db.transaction.js';
 
@@ -140,5 +141,40 @@ describe('transfers accepted together', () => {
     // spending is still checked against the chain and the ledger: 10 funded, 2 sent, 8.5 is too much
     const refused = await send(payer, { to, amount: '8.5' }, 'stale-3');
     expect(refused.json().code).toBe('insufficient_balance');
+  });
+
+  it("locks the sender's user row while the wallets are looked up, not after", async () => {
+    const [payer, bob] = await Promise.all([createUser(t.deps, { kycStatus: 'verified' }), createUser(t.deps)]);
+    await fund(payer, '5');
+    const to = (await walletOf(bob)).address;
+    // statements that reached PostgreSQL and were answered
+    const answered: string[] = [];
+    const query = pg.Client.prototype.query;
+    vi.spyOn(pg.Client.prototype, 'query').mockImplementation(function (this: pg.Client, ...args: unknown[]) {
+      const result = (query as (...a: unknown[]) => unknown).apply(this, args);
+      const text = typeof args[0] === 'string' ? args[0] : String((args[0] as { text?: string })?.text ?? '');
+      if (result instanceof Promise) void result.then(() => answered.push(text), () => undefined);
+      return result as never;
+    });
+    // the lookup of the wallets waits behind an exclusive lock on their table
+    let release!: () => void;
+    let locked!: () => void;
+    const holding = new Promise<void>((r) => (locked = r));
+    const holder = withTransaction(t.deps.db, async (trx) => {
+      await sql`lock table wallets in access exclusive mode`.execute(trx);
+      locked();
+      await new Promise<void>((r) => (release = r));
+    });
+    await holding;
+    try {
+      const sent = send(payer, { to, amount: '1' }, 'lock-early');
+      await waitUntil(async () => answered.some((text) => /from "users".*for no key update/s.test(text)), 5_000, 20);
+      release();
+      await holder;
+      expect((await sent).statusCode).toBe(202);
+    } finally {
+      release?.();
+      vi.restoreAllMocks();
+    }
   });
 });

@@ -82,8 +82,9 @@ function transferBatcher(core: WalletsCore): Batcher<TransferRequest, Transactio
 }
 
 /**
- * A batch: senders and recipients are resolved on the pool (outside any transaction, in one query,
- * while the transaction begins), then the transfers are queued in that transaction.
+ * A batch: senders and recipients are resolved on the pool (outside any transaction, in one query)
+ * while the transaction locks the callers' user rows, then the transfers are queued in that
+ * transaction.
  * Idempotency-Keys are first taken to be new (the key store answers replays before a request gets
  * here); one that already names a ledger row breaks the ledger's unique key (at the COMMIT, which
  * carries the ledger insert), and the batch is run
@@ -96,10 +97,13 @@ async function acceptBatch(core: WalletsCore, items: TransferRequest[], lookUpKe
     const resolving = resolveMany(core, items, lookUpKeys);
     resolving.catch(() => undefined);
     return await withTransaction(core.deps.db, async (trx) => {
+      // the callers send from their own wallets: their user rows are locked while the lookup runs
+      const locked = core.deps.services.accounts.lockForSpending(trx, [...new Set(items.map((i) => i.ctx.user.id))].sort());
+      locked.catch(() => undefined);
       const resolved = await resolving;
       const inputs = resolved.filter((r): r is QueueTransferInput => !(r instanceof Error) && !('replay' in r));
       // nothing else in this transaction refers to the new rows: they can be written with its COMMIT
-      const queued = inputs.length ? await queueTransfers(core, trx, inputs, { ledgerWithCommit: true }) : [];
+      const queued = inputs.length ? await queueTransfers(core, trx, inputs, { ledgerWithCommit: true, locked }) : await locked.then(() => []);
       let n = 0;
       return resolved.map((r) => (r instanceof Error ? r : 'replay' in r ? r.replay : queued[n++]));
     });
