@@ -8,7 +8,7 @@ import underPressure from '@fastify/under-pressure';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { AppDeps } from './platform/deps.js';
 import { healthRoutes } from './platform/health/health.routes.js';
-import { registerAuthGuard, type AuthResolver } from './platform/http/http.auth.js';
+import { registerAuthConfirmation, registerAuthGuard, type AuthResolver } from './platform/http/http.auth.js';
 import { AppError, httpError, registerErrorHandling, sendProblem } from './platform/http/http.errors.js';
 import { registerIdempotency } from './platform/http/http.idempotency.js';
 import { registerRateLimits } from './platform/http/http.rateLimit.js';
@@ -95,6 +95,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   registerAuthGuard(app, deps.tokens, () => resolver);
   await registerRateLimits(app, config, deps.redis);
   registerIdempotency(app, deps.db, config.IDEMPOTENCY_TTL_HOURS);
+  registerAuthConfirmation(app);
   registerMetrics(app, createMetrics({ pool: deps.pool, jobs: deps.jobs }));
 
   app.get(`${API_PREFIX}/openapi.json`, { config: { auth: 'none' }, schema: { hide: true } }, async () => app.swagger());

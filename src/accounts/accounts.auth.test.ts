@@ -204,6 +204,47 @@ describe('access tokens', () => {
     }
   });
 
+  it('a dead session is a 401 before anything else: an invalid body, a bad or claimed Idempotency-Key', async () => {
+    const user = await createUser(t.deps);
+    await t.deps.db.updateTable('sessions').set({ revoked_at: new Date() }).where('id', '=', user.sessionId).execute();
+    const invalid = await t.app.inject({ method: 'PATCH', url: '/api/v1/me', headers: user.auth, payload: { timezone: 42, nonsense: true } });
+    expect([invalid.statusCode, invalid.json().code]).toEqual([401, 'token_invalid']);
+    const badKey = await t.app.inject({ method: 'POST', url: '/api/v1/intents', headers: { ...user.auth, 'idempotency-key': 'bad key with spaces' }, payload: { payer: 'x@example.test', amount: '1' } });
+    expect([badKey.statusCode, badKey.json().code]).toEqual([401, 'token_invalid']);
+    const keyed = await t.app.inject({ method: 'POST', url: '/api/v1/intents', headers: { ...user.auth, 'idempotency-key': 'dead-session-key' }, payload: { payer: 'x@example.test', amount: '1' } });
+    expect([keyed.statusCode, keyed.json().code]).toEqual([401, 'token_invalid']);
+    // the key was claimed while the session was checked, and given back
+    expect(await t.deps.db.selectFrom('idempotency_keys').select('key').where('key', '=', 'dead-session-key').execute()).toEqual([]);
+  });
+
+  it('claims the Idempotency-Key while the session is checked, not after', async () => {
+    const [user, payer] = [await createUser(t.deps), await createUser(t.deps)];
+    let release!: () => void;
+    let locked!: () => void;
+    const holding = new Promise<void>((r) => (locked = r));
+    // the session check waits behind an exclusive lock on the sessions table
+    const holder = t.deps.db.transaction().execute(async (trx) => {
+      await sql`lock table sessions in access exclusive mode`.execute(trx);
+      locked();
+      await new Promise<void>((r) => (release = r));
+    });
+    await holding;
+    try {
+      const sent = t.app.inject({ method: 'POST', url: '/api/v1/intents', headers: { ...user.auth, 'idempotency-key': 'claimed-early' }, payload: { payer: payer.email, amount: '1' } });
+      const claimed = async () => (await t.deps.db.selectFrom('idempotency_keys').select('key').where('key', '=', 'claimed-early').execute()).length > 0;
+      const deadline = Date.now() + 5_000;
+      while (!(await claimed())) {
+        if (Date.now() > deadline) throw new Error('the key was not claimed while the session check waited');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      release();
+      await holder;
+      expect((await sent).statusCode).toBe(201);
+    } finally {
+      release?.();
+    }
+  });
+
   it('refuses a valid token whose user was disabled', async () => {
     const user = await createUser(t.deps);
     await t.deps.db.updateTable('users').set({ disabled_at: new Date() }).where('id', '=', user.id).execute();

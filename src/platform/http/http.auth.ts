@@ -85,9 +85,19 @@ export function bearerToken(header: string | undefined): string | null {
   return scheme?.toLowerCase() === 'bearer' && value ? value.trim() : null;
 }
 
-/** The auth guard: every route declares auth 'none' | 'optional' | 'user' | 'admin' (default 'user'). */
+/**
+ * The auth guard: every route declares auth 'none' | 'optional' | 'user' | 'admin' (default 'user').
+ * The token is verified here, before anything else runs. Whether its session is still live is
+ * asked of the resolver here too, but answered later (confirmAuth): meanwhile the body is parsed
+ * and validated and the Idempotency-Key claimed, so the session check costs the request no round
+ * trip of its own. `request.user` holds the token's claims until then; confirmAuth replaces them
+ * with the resolver's answer before any handler runs, and an error answered before that waits for
+ * the check, so a dead session is still a 401 whatever else is wrong with the request. Admin
+ * routes wait for the check at once (their role comes from it).
+ */
 export function registerAuthGuard(app: FastifyInstance, tokens: AccessTokens, resolver?: () => AuthResolver | undefined): void {
   app.decorateRequest('user', null);
+  app.decorateRequest('authCheck', null);
   app.addHook('onRequest', async (request) => {
     const level = request.routeOptions.config?.auth ?? (request.url.startsWith('/api/') && !request.is404 ? 'user' : 'none');
     if (level === 'none') return;
@@ -96,11 +106,34 @@ export function registerAuthGuard(app: FastifyInstance, tokens: AccessTokens, re
       if (level === 'optional') return;
       throw httpError('unauthorized');
     }
-    let user: AuthUser | null = await tokens.verify(token);
+    const claims: AuthUser = await tokens.verify(token);
+    request.user = claims;
     const resolve = resolver?.();
-    if (resolve) user = await resolve(user, request);
-    if (!user) throw httpError('token_invalid');
-    if (level === 'admin' && user.role !== 'admin') throw httpError('forbidden');
-    request.user = user;
+    if (resolve) {
+      request.authCheck = resolve(claims, request);
+      request.authCheck.catch(() => undefined);
+    }
+    if (level === 'admin') {
+      await confirmAuth(request);
+      if (request.user?.role !== 'admin') throw httpError('forbidden');
+    }
   });
+}
+
+/** Waits for the request's session check, if one is running: the resolver's user, or token_invalid. */
+export async function confirmAuth(request: FastifyRequest): Promise<void> {
+  const check = request.authCheck;
+  if (!check) return;
+  request.authCheck = null;
+  const user = await check;
+  if (!user) {
+    request.user = null;
+    throw httpError('token_invalid');
+  }
+  request.user = user;
+}
+
+/** Registered after every other preHandler hook: no handler runs before its session check has answered. */
+export function registerAuthConfirmation(app: FastifyInstance): void {
+  app.addHook('preHandler', async (request) => confirmAuth(request));
 }

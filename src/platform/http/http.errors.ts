@@ -120,8 +120,20 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, error:
 
 /** One error handler and one not-found handler for the whole app. */
 export function registerErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((err, request, reply) => {
-    const problem = toAppError(err);
+  app.setErrorHandler(async (err, request, reply) => {
+    let problem = toAppError(err);
+    // refused before its session check answered (validation, rate limit…): a dead session comes first
+    const check = request.authCheck;
+    if (check && problem.status !== 401) {
+      request.authCheck = null;
+      try {
+        const user = await check;
+        if (user) request.user = user;
+        else problem = httpError('token_invalid');
+      } catch (checkErr) {
+        problem = toAppError(checkErr);
+      }
+    }
     if (problem.status >= 500) request.log.error({ err }, 'request failed');
     else request.log.info({ code: problem.code }, 'request rejected');
     return sendProblem(request, reply, problem);

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Database } from '../db/db.pool.js';
 import { Batcher } from '../batching/batching.batcher.js';
 import { httpError } from './http.errors.js';
+import { confirmAuth } from './http.auth.js';
 import { idempotencyRepo, type IdempotencyClaim, type IdempotencyResponse } from './http.idempotency.repo.js';
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
@@ -71,7 +72,14 @@ export function registerIdempotency(app: FastifyInstance, db: Database, ttlHours
     if (!KEY_PATTERN.test(key)) throw httpError('idempotency_key_invalid');
     const claim = { scope: request.user ? `user:${request.user.id}` : `ip:${request.ip}`, key };
     const hash = requestHash(request);
-    if (await claims.run({ ...claim, hash })) {
+    // the claim goes out while the caller's session is checked; a dead session gives the key back
+    const [claimed, auth] = await Promise.allSettled([claims.run({ ...claim, hash }), confirmAuth(request)]);
+    if (auth.status === 'rejected') {
+      if (claimed.status === 'fulfilled' && claimed.value) await idempotencyRepo.release(db, claim);
+      throw auth.reason;
+    }
+    if (claimed.status === 'rejected') throw claimed.reason;
+    if (claimed.value) {
       request.idempotency = claim;
       return;
     }

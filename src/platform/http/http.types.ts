@@ -21,6 +21,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     user: AuthUser | null;
+    /** The session check still running for `user` (see registerAuthGuard); settled before any handler. */
+    authCheck: Promise<AuthUser | null> | null;
     locale: Locale;
   }
 }
