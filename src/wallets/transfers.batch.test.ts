@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sql } from 'kysely';
 import pg from 'pg';
-import type { Address } from 'viem';
+import { parseEther, type Address } from 'viem';
 import { createTestApp, type TestApp } from '../../test/helpers/testApp.js';
 import { createUser, type TestUser } from '../../test/helpers/factories.js';
 import { tokenBalance } from '../chain/chain.deploy.js';
 import { waitFinal, waitUntil } from './wallets.testing.js';
 import { walletsRepo } from './wallets.repo.js';
+import { topUpGas } from './transfers.broadcast.js';
 import { withTransaction } from '../platform/db/db.transaction.js';
 
 let t: TestApp;
@@ -113,11 +114,16 @@ describe('transfers accepted together', () => {
     await expect(second).rejects.toMatchObject({ code: 'insufficient_balance' });
   });
 
-  it('goes on with a stale chain snapshot while a new one is read in the background, instead of waiting for the node', async () => {
+  it('goes on with a stale chain snapshot while a new one is read in the background, instead of waiting for the node (a gas top-up does not drop it)', async () => {
     const [payer, bob] = await Promise.all([createUser(t.deps, { kycStatus: 'verified' }), createUser(t.deps)]);
     await fund(payer, '10');
     const to = (await walletOf(bob)).address;
     expect((await send(payer, { to, amount: '1' }, 'stale-1')).statusCode).toBe(202);
+    // a gas top-up reaching the wallet meanwhile moves no tokens: the snapshot stays
+    const payerWallet = await walletOf(payer);
+    // (null while the wallet's first top-up is still open)
+    const gas = await waitUntil(() => topUpGas(t.deps.services.wallets.core, payerWallet.id, parseEther('1')));
+    expect((await waitFinal(t.deps, [gas.id]))[gas.id]).toBe('confirmed');
     // ten seconds later the snapshot is stale, and the node does not answer block numbers for now
     const client = t.deps.chain.batchClient;
     const realNow = Date.now.bind(Date);

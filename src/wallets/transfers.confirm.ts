@@ -73,7 +73,8 @@ export async function finalizeMany(core: WalletsCore, items: Array<{ id: string 
     const updated = await transactionsRepo.finalizeMany(trx, still.map((i) => ({ id: i.id, ...finalization(i) })));
     for (const row of updated) {
       const ok = row.status === 'confirmed';
-      if (ok && row.to_wallet_id) forgetSnapshot(core, row.to_wallet_id);
+      // money reached the wallet: its next spend reads the chain again (a gas top-up moves no tokens)
+      if (ok && row.to_wallet_id && row.call !== 'native') forgetSnapshot(core, row.to_wallet_id);
       await recordTransferEvent(core, trx, row, ok ? 'transfer.confirmed' : 'transfer.failed');
       if (ok && row.type === 'faucet' && row.to_wallet_id) {
         await core.deps.events.record(trx, {
