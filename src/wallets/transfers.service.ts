@@ -103,7 +103,8 @@ async function acceptBatch(core: WalletsCore, items: TransferRequest[], lookUpKe
       const resolved = await resolving;
       const inputs = resolved.filter((r): r is QueueTransferInput => !(r instanceof Error) && !('replay' in r));
       // nothing else in this transaction refers to the new rows: they can be written with its COMMIT
-      const queued = inputs.length ? await queueTransfers(core, trx, inputs, { ledgerWithCommit: true, locked }) : await locked.then(() => []);
+      if (!inputs.length) await locked;
+      const queued = inputs.length ? await queueTransfers(core, trx, inputs, { ledgerWithCommit: true, locked }) : [];
       let n = 0;
       return resolved.map((r) => (r instanceof Error ? r : 'replay' in r ? r.replay : queued[n++]));
     });

@@ -2,6 +2,7 @@ import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 import { LRUCache } from 'lru-cache';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { httpError } from './http.errors.js';
+import { settleAuthCheck } from './http.authCheck.js';
 import type { AuthUser, Role } from './http.types.js';
 
 const ISSUER = 'streakpets';
@@ -122,15 +123,7 @@ export function registerAuthGuard(app: FastifyInstance, tokens: AccessTokens, re
 
 /** Waits for the request's session check, if one is running: the resolver's user, or token_invalid. */
 export async function confirmAuth(request: FastifyRequest): Promise<void> {
-  const check = request.authCheck;
-  if (!check) return;
-  request.authCheck = null;
-  const user = await check;
-  if (!user) {
-    request.user = null;
-    throw httpError('token_invalid');
-  }
-  request.user = user;
+  if (!(await settleAuthCheck(request))) throw httpError('token_invalid');
 }
 
 /** Registered after every other preHandler hook: no handler runs before its session check has answered. */

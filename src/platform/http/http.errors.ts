@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { translate } from '../i18n/i18n.service.js';
+import { settleAuthCheck } from './http.authCheck.js';
 
 export interface FieldProblem {
   field: string;
@@ -123,13 +124,9 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler(async (err, request, reply) => {
     let problem = toAppError(err);
     // refused before its session check answered (validation, rate limit…): a dead session comes first
-    const check = request.authCheck;
-    if (check && problem.status !== 401) {
-      request.authCheck = null;
+    if (request.authCheck && problem.status !== 401) {
       try {
-        const user = await check;
-        if (user) request.user = user;
-        else problem = httpError('token_invalid');
+        if (!(await settleAuthCheck(request))) problem = httpError('token_invalid');
       } catch (checkErr) {
         problem = toAppError(checkErr);
       }
