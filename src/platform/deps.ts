@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import { connectChain, type ChainHandle } from '../chain/chain.client.js';
 import { ChatCommandRegistry } from '../chat/chat.commands.js';
 import { openDatabase, type Database } from './db/db.pool.js';
+import { Notifier } from './db/db.notify.js';
 import { EventBus } from './events/events.bus.js';
 import { AccessTokens } from './http/http.auth.js';
 import { JobQueue } from './jobs/jobs.queue.js';
@@ -27,6 +28,8 @@ export interface AppDeps {
   pool: pg.Pool;
   jobs: JobQueue;
   events: EventBus;
+  /** LISTEN/NOTIFY wake-ups between the nodes on this database. */
+  notify: Notifier;
   chain: ChainHandle;
   redis: Redis | null;
   tokens: AccessTokens;
@@ -41,6 +44,7 @@ export function createDeps(config: Config, infra: Infrastructure, logger: Logger
   const { db, pool, close: closeDb } = openDatabase(infra.databaseUrl, config.DB_POOL_MAX);
   const jobs = new JobQueue(infra.databaseUrl, logger.child({ component: 'jobs' }));
   const events = new EventBus(db, logger.child({ component: 'events' }));
+  const notify = new Notifier(infra.databaseUrl, logger.child({ component: 'notify' }));
   const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, lazyConnect: false }) : null;
   redis?.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
   return {
@@ -51,6 +55,7 @@ export function createDeps(config: Config, infra: Infrastructure, logger: Logger
     pool,
     jobs,
     events,
+    notify,
     chain: connectChain(infra.rpcUrl, infra.embeddedChain),
     redis,
     tokens: new AccessTokens(infra.jwtSecret, config.ACCESS_TOKEN_TTL_SECONDS),
@@ -59,6 +64,7 @@ export function createDeps(config: Config, infra: Infrastructure, logger: Logger
     async close() {
       await events.stop();
       await jobs.stop();
+      await notify.close();
       await closeDb();
       if (redis) await redis.quit().catch(() => redis.disconnect());
     },

@@ -5,7 +5,7 @@ import type { ActorContext } from '../platform/http/http.context.js';
 import { erc20Abi } from '../chain/chain.contracts.js';
 import { formatAmount } from './wallets.amounts.js';
 import { requireChain } from './wallets.chain.js';
-import { JOBS, type WalletsCore } from './wallets.core.js';
+import { BROADCAST_CHANNEL, JOBS, type WalletsCore } from './wallets.core.js';
 import { walletError } from './wallets.errors.js';
 import { recordTransferEvent } from './wallets.events.js';
 import { walletsRepo, type WalletRow } from './wallets.repo.js';
@@ -51,7 +51,7 @@ const SNAPSHOT_TTL_MS = 5_000;
 const SNAPSHOT_MAX_AGE_MS = 60_000;
 /** A shortfall seen in a snapshot older than this is re-checked against the chain before refusing. */
 const RECHECK_AFTER_MS = 250;
-/** How long the durable broadcast job waits when this process's driver already handles the wallet. */
+/** How long the durable broadcast job waits: a driver woken at the commit normally handles the wallet first. */
 const FALLBACK_AFTER_SECONDS = 5;
 interface CachedSnapshot {
   at: number;
@@ -273,20 +273,21 @@ export async function queueTransfers(
 
 /**
  * Schedules the broadcast of wallets' queued rows, on the transaction that queued them: one pg-boss
- * job per wallet is written on it (the durable path). When this node runs workers, the in-process
- * driver is also woken right after the commit and the jobs are delayed (one waiting job per wallet
- * covers every transfer of its delay window), so they normally find nothing left to do.
+ * job per wallet is written on it (the durable path), delayed, so one waiting job per wallet covers
+ * every transfer of its delay window. A driver is woken at the commit and normally leaves the job
+ * nothing to do: this node's own when it runs workers, else the worker nodes' (a notification on
+ * BROADCAST_CHANNEL, sent with the COMMIT; a worker that misses it still has the job).
  */
 export async function scheduleBroadcasts(core: WalletsCore, trx: Tx, walletIds: string[]): Promise<void> {
   if (!walletIds.length) return;
   const { driver } = core;
-  const { jobs } = core.deps;
+  const { jobs, notify } = core.deps;
   const data = walletIds.map((walletId) => ({ walletId }));
+  await jobs.enqueueMany(JOBS.broadcast, data, { trx, startAfterSeconds: FALLBACK_AFTER_SECONDS, coalesce: true });
   if (!driver.active) {
-    await jobs.enqueueMany(JOBS.broadcast, data, { trx });
+    await notify.notifyOnCommit(trx, BROADCAST_CHANNEL, walletIds);
     return;
   }
-  await jobs.enqueueMany(JOBS.broadcast, data, { trx, startAfterSeconds: FALLBACK_AFTER_SECONDS, coalesce: true });
   afterCommit(trx, () => {
     for (const walletId of walletIds) driver.broadcast(walletId).catch(() => undefined);
   });

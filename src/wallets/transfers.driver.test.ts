@@ -186,6 +186,30 @@ describe('the in-process driver', () => {
     expect(row.submitted_at!.getTime()).toBeLessThan(job.rows[0].start_after.getTime());
   });
 
+  it('on an API node (--role api) wakes a worker node’s driver at the commit, through LISTEN/NOTIFY', async () => {
+    const api = await createTestApp({ env: { ROLE: 'api', RATE_LIMIT_STRICT: '1000' }, work: false });
+    open.push(api);
+    const worker = await createTestApp({ env: { ROLE: 'worker' }, databaseUrl: api.deps.infra.databaseUrl });
+    open.push(worker);
+    expect(api.deps.services.wallets.core.driver.active).toBe(false);
+    const alice = await createUser(api.deps);
+    const wallet = await walletOf(api, alice);
+    const f = await api.app.inject({ method: 'POST', url: '/api/v1/wallets/faucet', headers: alice.auth, payload: { amount: '5' } });
+    expect((await waitFinal(api.deps, [f.json().id]))[f.json().id]).toBe('confirmed');
+    await waitUntil(async () => (await api.deps.chain.publicClient.getBalance({ address: wallet.address })) > 0n);
+
+    const res = await api.app.inject({ method: 'POST', url: '/api/v1/transfers', headers: alice.auth, payload: { to: randomAddress(), amount: '1' } });
+    const id = res.json().id as string;
+    expect((await waitFinal(api.deps, [id]))[id]).toBe('confirmed');
+    const row = await api.deps.db.selectFrom('transactions').select(['submitted_at']).where('id', '=', id).executeTakeFirstOrThrow();
+    const job = await sql<{ start_after: Date }>`
+      select start_after from pgboss.job where name = 'wallets.broadcast' and data->>'walletId' = ${wallet.id}
+      order by created_on desc limit 1`.execute(api.deps.db);
+    expect(job.rows).toHaveLength(1);
+    // sent before its job was even due: the worker's driver was woken, not its job
+    expect(row.submitted_at!.getTime()).toBeLessThan(job.rows[0].start_after.getTime());
+  });
+
   it('stops with the job workers: a transfer accepted afterwards waits for its job', async () => {
     const t = await start(true);
     const core = t.deps.services.wallets.core;

@@ -28,6 +28,12 @@ export interface WalletsCore {
   driver: PipelineDriver;
 }
 
+/**
+ * The LISTEN/NOTIFY channel on which a node without job workers (--role api) wakes the worker nodes'
+ * drivers for the wallets whose transfers it just queued (the items are wallet ids).
+ */
+export const BROADCAST_CHANNEL = 'streakpets_broadcast';
+
 export const JOBS = {
   broadcast: 'wallets.broadcast',
   confirm: 'wallets.confirm',

@@ -4,7 +4,7 @@ import type { Executor, Tx } from '../platform/db/db.transaction.js';
 import type { RequestContext } from '../platform/http/http.context.js';
 import { KeyVault } from './wallets.crypto.js';
 import { resolveChainContext, type ChainContext } from './wallets.chain.js';
-import { JOBS, type WalletsCore } from './wallets.core.js';
+import { BROADCAST_CHANNEL, JOBS, type WalletsCore } from './wallets.core.js';
 import { reconcile, topUpGas } from './transfers.broadcast.js';
 import { confirmWallet } from './transfers.confirm.js';
 import { TransferDriver } from './transfers.driver.js';
@@ -144,6 +144,14 @@ function registerJobs(core: WalletsCore): void {
   });
 }
 
+/** Transfers queued on an API node reach this node's driver the moment they commit (their jobs wait as the fallback). */
+async function listenForBroadcasts(core: WalletsCore): Promise<void> {
+  await core.deps.notify.listen(BROADCAST_CHANNEL, (walletIds) => {
+    if (!core.driver.active) return;
+    for (const walletId of walletIds) core.driver.broadcast(walletId).catch(() => undefined);
+  });
+}
+
 /** Wallets, transfers and the ledger: resolves (or deploys) the chain context at setup, then jobs, subscribers and routes. */
 export const walletsModule: DomainModule = {
   name: 'wallets',
@@ -153,6 +161,7 @@ export const walletsModule: DomainModule = {
     core.finalizeHooks.push(onBasenamePaymentFinal, onIntentPaymentFinal(core));
     core.chain = await resolveChainContext(deps, vault);
     registerJobs(core);
+    if (deps.config.ROLE !== 'api') await listenForBroadcasts(core);
     deps.events.subscribe({
       name: 'wallets.user-wallet-on-registration',
       types: ['auth.registered'],
