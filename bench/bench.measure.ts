@@ -69,23 +69,31 @@ export async function dbCeiling(connectionString: string, durationMs: number, co
   return Math.round(count / (durationMs / 1000));
 }
 
+/** CPU time (ms, user and system) a process has used, from Linux /proc; 0 once it has ended. */
+export function processCpuMs(pid: number | string): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * (1000 / CLOCK_TICKS);
+  } catch {
+    return 0;
+  }
+}
+
 /** CPU time (ms) this process and every PostgreSQL process (Linux /proc) have used since `cpuMeter()`. */
 export function cpuMeter(): () => { serverMs: number; postgresMs: number } {
   const postgresMs = () => {
-    let ticks = 0;
+    let ms = 0;
     for (const pid of readdirSync('/proc')) {
       if (!/^\d+$/.test(pid)) continue;
       try {
         const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0];
-        if (!command.startsWith('postgres') && !command.endsWith('/postgres')) continue;
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        ticks += Number(fields[11]) + Number(fields[12]);
+        if (command.startsWith('postgres') || command.endsWith('/postgres')) ms += processCpuMs(pid);
       } catch {
         // the process ended between listing and reading
       }
     }
-    return ticks * (1000 / CLOCK_TICKS);
+    return ms;
   };
   const server = process.cpuUsage();
   const postgres = postgresMs();
