@@ -30,6 +30,8 @@ export interface ChainHandle {
   walletClient(account: Account): Promise<WalletClient>;
   /** Sets an address's native balance (embedded anvil only: funds the treasury without anvil's default accounts). */
   setBalance(address: `0x${string}`, wei: bigint): Promise<void>;
+  /** Mines one block with what the node's pool holds ready (embedded anvil only). */
+  mine(): Promise<void>;
 }
 
 /** A readable network name for a chain id (known testnets, else "chain-<id>"). */
@@ -85,6 +87,10 @@ export function connectChain(rpcUrl: string, embedded: boolean): ChainHandle {
     async setBalance(address, wei) {
       if (!embedded) throw new Error('setBalance is only available on the embedded chain');
       await createTestClient({ mode: 'anvil', transport }).setBalance({ address, value: wei });
+    },
+    async mine() {
+      if (!embedded) throw new Error('mine is only available on the embedded chain');
+      await createTestClient({ mode: 'anvil', transport }).mine({ blocks: 1 });
     },
   };
   return handle;

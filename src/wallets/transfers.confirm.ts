@@ -161,8 +161,9 @@ export async function confirmWallet(core: WalletsCore, walletId: string, primary
 /**
  * One pass of the confirmation job over some pending rows: the block number and every receipt in
  * one JSON-RPC batch, the rows with enough confirmations finalized in one transaction; a row without
- * a receipt is checked alone (re-sent, or failed when its nonce went to something else). Answers
- * the rows still waiting for (enough) confirmations.
+ * a receipt is checked alone (re-sent, or failed when its nonce went to something else). On the
+ * embedded chain, which mines every transaction as it arrives, a row the node holds unmined gets
+ * a block mined for it. Answers the rows still waiting for (enough) confirmations.
  */
 async function confirmRows(core: WalletsCore, walletId: string, rows: PendingRow[], resend: boolean): Promise<PendingRow[]> {
   const client = core.deps.chain.batchClient;
@@ -171,10 +172,12 @@ async function confirmRows(core: WalletsCore, walletId: string, rows: PendingRow
   if (!resend) return [...young, ...missing];
   const waiting = [...young];
   let chainNonce: Promise<number> | null = null;
+  let unmined = 0;
   await Promise.all(
     missing.map(async (row) => {
       const hash = row.hash as Hex;
       if (await knownToNode(client, hash)) {
+        unmined++;
         waiting.push(row);
         return;
       }
@@ -191,5 +194,7 @@ async function confirmRows(core: WalletsCore, walletId: string, rows: PendingRow
       waiting.push(row);
     }),
   );
+  // anvil's automine now and then leaves ready transactions in its pool for good (foundry-rs/foundry#10122)
+  if (unmined && core.deps.chain.embedded) await core.deps.chain.mine();
   return waiting;
 }

@@ -36,6 +36,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
 export interface TestDepsOptions {
   env?: Record<string, string>;
   databaseUrl?: string;
+  /** Another embedded chain than the run's shared anvil. */
+  rpcUrl?: string;
   /** Start the job workers (default true). */
   work?: boolean;
   /** Start the outbox dispatcher (default true). */
@@ -61,7 +63,7 @@ export async function createTestDeps(options: TestDepsOptions = {}): Promise<App
   const config = testConfig(options.env);
   const databaseUrl = options.databaseUrl ?? (await createTestDatabase());
   const logger = createLogger(config.LOG_LEVEL, options.logStream as never);
-  return createDeps(config, { databaseUrl, rpcUrl: inject('rpcUrl'), embeddedChain: true, ...secretsFor(databaseUrl, config) }, logger);
+  return createDeps(config, { databaseUrl, rpcUrl: options.rpcUrl ?? inject('rpcUrl'), embeddedChain: true, ...secretsFor(databaseUrl, config) }, logger);
 }
 
 export interface TestApp {
