@@ -69,18 +69,25 @@ export async function dbCeiling(connectionString: string, durationMs: number, co
   return Math.round(count / (durationMs / 1000));
 }
 
-/** CPU time (ms, user and system) a process has used, from Linux /proc; 0 once it has ended. */
-export function processCpuMs(pid: number | string): number {
+/**
+ * CPU time (ms, user and system) a process has used, from Linux /proc; 0 once it has ended. With
+ * `reaped`, also that of its children that have ended (PostgreSQL's postmaster reaps every backend).
+ */
+export function processCpuMs(pid: number | string, reaped = false): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * (1000 / CLOCK_TICKS);
+    const ticks = Number(fields[11]) + Number(fields[12]) + (reaped ? Number(fields[13]) + Number(fields[14]) : 0);
+    return ticks * (1000 / CLOCK_TICKS);
   } catch {
     return 0;
   }
 }
 
-/** CPU time (ms) this process and every PostgreSQL process (Linux /proc) have used since `cpuMeter()`. */
+/**
+ * CPU time (ms) this process and every PostgreSQL process (Linux /proc) have used since `cpuMeter()`,
+ * backends that have exited meanwhile included.
+ */
 export function cpuMeter(): () => { serverMs: number; postgresMs: number } {
   const postgresMs = () => {
     let ms = 0;
@@ -88,7 +95,7 @@ export function cpuMeter(): () => { serverMs: number; postgresMs: number } {
       if (!/^\d+$/.test(pid)) continue;
       try {
         const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0];
-        if (command.startsWith('postgres') || command.endsWith('/postgres')) ms += processCpuMs(pid);
+        if (command.startsWith('postgres') || command.endsWith('/postgres')) ms += processCpuMs(pid, true);
       } catch {
         // the process ended between listing and reading
       }
