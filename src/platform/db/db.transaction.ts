@@ -16,6 +16,8 @@ interface Buffer {
 interface TxState {
   after: Callback[];
   buffers: Map<symbol, Buffer>;
+  /** This process's clock when the transaction was opened: no later than the database's now() in it. */
+  startedAt: number;
 }
 const states = new WeakMap<object, TxState>();
 let savepointCounter = 0;
@@ -54,9 +56,10 @@ export async function withTransaction<T>(db: Executor, fn: (trx: Tx) => Promise<
       throw err;
     }
   }
-  let state: TxState = { after: [], buffers: new Map() };
+  const startedAt = Date.now();
+  let state: TxState = { after: [], buffers: new Map(), startedAt };
   const result = await (db as Database).transaction().execute(async (trx) => {
-    state = { after: [], buffers: new Map() };
+    state = { after: [], buffers: new Map(), startedAt };
     states.set(trx, state);
     const value = await fn(trx);
     // the buffered rows travel with the COMMIT (one round trip for both); a failing write fails the commit
@@ -74,6 +77,11 @@ export async function withTransaction<T>(db: Executor, fn: (trx: Tx) => Promise<
     }
   }
   return result;
+}
+
+/** When (Date.now()) the outermost transaction was opened, for one opened by withTransaction. */
+export function transactionStartedAt(db: Executor): number | undefined {
+  return db.isTransaction ? states.get(db)?.startedAt : undefined;
 }
 
 /** Registers work to run once the outermost transaction commits; runs now when not in one. */

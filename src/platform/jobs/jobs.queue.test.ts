@@ -92,6 +92,23 @@ describe('job queue', () => {
     await expect(deps.jobs.enqueueMany('test.idle', [{ marker: 'co-4' }], { coalesce: true })).rejects.toThrow('only delayed jobs');
   });
 
+  it('coalesced delayed jobs: a job covers only its first half-delay, and only once committed', async () => {
+    const delay = 2;
+    await expect(
+      withTransaction(deps.db, async (trx) => {
+        await deps.jobs.enqueueMany('test.idle', [{ marker: 'co-5' }], { trx, startAfterSeconds: delay, coalesce: true });
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    await deps.jobs.enqueueMany('test.idle', [{ marker: 'co-5' }, { marker: 'co-5' }], { startAfterSeconds: delay, coalesce: true });
+    await deps.jobs.enqueueMany('test.idle', [{ marker: 'co-5' }], { startAfterSeconds: delay, coalesce: true });
+    expect(await jobsWithMarker('co-5')).toBe(1);
+    // past half the delay the waiting job is due too soon to cover a new one
+    await new Promise((r) => setTimeout(r, (delay * 1000) / 2 + 50));
+    await deps.jobs.enqueueMany('test.idle', [{ marker: 'co-5' }], { startAfterSeconds: delay, coalesce: true });
+    expect(await jobsWithMarker('co-5')).toBe(2);
+  });
+
   it('a nested transaction is a savepoint: its failure rolls back only its own work', async () => {
     await withTransaction(deps.db, async (trx) => {
       await deps.jobs.enqueue('test.idle', { marker: 'outer-kept' }, { trx });
