@@ -15,6 +15,12 @@ export interface LoadResult {
   non2xx: number;
 }
 
+/** The p-th percentile (nearest rank) of values sorted ascending; 0 for none. */
+export function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
 /** Runs autocannon against one URL and returns throughput and latency (ms). */
 export async function load(opts: { url: string; connections?: number; durationSec?: number; headers?: Record<string, string>; method?: 'GET' | 'POST'; body?: string; overallRate?: number }): Promise<LoadResult> {
   const result = await autocannon({

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { sql } from 'kysely';
 import { configSchema } from '../../src/config.js';
-import { cpuMeter } from '../bench.measure.js';
+import { cpuMeter, percentile } from '../bench.measure.js';
 import type { BenchHarness, BenchRow, BenchScenario } from '../harness.js';
 import type { ChatLoadCommand } from './chat.load.js';
 
@@ -77,10 +77,6 @@ function postLoad(h: BenchHarness, who: Chatter[], opts: { rate?: number; second
     const command: ChatLoadCommand = { baseUrl: h.baseUrl, chatters: who, ...opts };
     child.send(command);
   });
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;

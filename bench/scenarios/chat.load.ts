@@ -1,5 +1,6 @@
 import autocannon from 'autocannon';
 import { loadClient, postJson } from '../bench.http.js';
+import { percentile } from '../bench.measure.js';
 
 /**
  * The chat bench's load generator, in its own process so it does not share the server's thread:
@@ -35,10 +36,6 @@ interface PacedResult {
   non2xx: number;
   errors: number;
   timeouts: number;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : 0;
 }
 
 async function paced(command: ChatLoadCommand & { rate: number }): Promise<PacedResult> {

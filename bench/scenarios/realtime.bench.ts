@@ -5,15 +5,11 @@ import { uuidv7 } from 'uuidv7';
 import { withTransaction } from '../../src/platform/db/db.transaction.js';
 import type { AppDeps } from '../../src/platform/deps.js';
 import type { BenchHarness, BenchRow, BenchScenario } from '../harness.js';
+import { percentile } from '../bench.measure.js';
 
 const SOCKETS = Number(process.env.BENCH_REALTIME_SOCKETS ?? 5000);
 const RATE = Number(process.env.BENCH_REALTIME_RATE ?? 150);
 const TARGET_P99_MS = 100;
-
-function percentile(sorted: number[], p: number): number {
-  if (!sorted.length) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
 
 /** Users with live sessions, inserted in bulk (the harness's createUser one by one would dominate the run). */
 async function seedUsers(deps: AppDeps, n: number): Promise<Array<{ id: string; token: string }>> {

@@ -6,6 +6,8 @@ import { type Address } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import type { ChainHandle } from '../../src/chain/chain.client.js';
 import type { Database } from '../../src/platform/db/db.pool.js';
+import { waitFor } from '../../src/platform/embedded/embedded.ports.js';
+import { percentile } from '../bench.measure.js';
 import type { TransfersLoadCommand, TransfersLoadResult } from './transfers.load.js';
 
 const SENDERS = 60;
@@ -34,20 +36,6 @@ export interface TransfersTarget {
 }
 
 export type PhaseResult = Awaited<ReturnType<typeof runPhase>>;
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
-}
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return false;
-}
 
 /** Event-loop delay of this process while fn runs (the harness serves the API in-process). */
 export async function ownLoopDelay<T>(fn: () => Promise<T>): Promise<{ value: T; p99: number }> {
@@ -91,14 +79,15 @@ async function runPhase(t: TransfersTarget, to: Address, transfers: Array<{ auth
   const transfersRun = Math.max(1, load.accepted.length + (warmup ?? 0));
   const cpu = Object.entries(cpuAfter).map(([name, ms]) => `${name} ${((ms - cpuBefore[name]) / transfersRun).toFixed(1)} ms`).join(' + ');
   const confirmed = (await t.db.selectFrom('transactions').select('id').where('id', 'in', load.accepted).where('status', '=', 'confirmed').execute()).length;
+  const sorted = [...load.latencies].sort((a, b) => a - b);
   return {
     ...load,
     confirmed,
     acceptedRate: load.accepted.length / load.seconds,
     confirmedRate: confirmed / confirmSeconds,
     cpu,
-    p50: percentile(load.latencies, 50),
-    p99: percentile(load.latencies, 99),
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
     loopDelayP99: measured.p99,
   };
 }
