@@ -58,6 +58,12 @@ export function connectChain(rpcUrl: string, embedded: boolean): ChainHandle {
   const batchClient = createPublicClient({ transport: http(rpcUrl, { ...options, batch: { batchSize: 200 } }) });
   let chainIdPromise: Promise<number> | null = null;
   let chainPromise: Promise<Chain> | null = null;
+  let testClient: ReturnType<typeof createTestClient> | null = null;
+  /** anvil's own methods, on the embedded chain only. */
+  const anvil = (method: string) => {
+    if (!embedded) throw new Error(`${method} is only available on the embedded chain`);
+    return (testClient ??= createTestClient({ mode: 'anvil', transport }));
+  };
   const handle: ChainHandle = {
     rpcUrl,
     embedded,
@@ -85,12 +91,10 @@ export function connectChain(rpcUrl: string, embedded: boolean): ChainHandle {
       return createWalletClient({ account, chain: await handle.chain(), transport });
     },
     async setBalance(address, wei) {
-      if (!embedded) throw new Error('setBalance is only available on the embedded chain');
-      await createTestClient({ mode: 'anvil', transport }).setBalance({ address, value: wei });
+      await anvil('setBalance').setBalance({ address, value: wei });
     },
     async mine() {
-      if (!embedded) throw new Error('mine is only available on the embedded chain');
-      await createTestClient({ mode: 'anvil', transport }).mine({ blocks: 1 });
+      await anvil('mine').mine({ blocks: 1 });
     },
   };
   return handle;

@@ -5,12 +5,12 @@ import { createTestClient, http, type Address, type Hex } from 'viem';
 import { createTestApp, createTestDatabase, type TestApp } from '../../test/helpers/testApp.js';
 import { createUser } from '../../test/helpers/factories.js';
 import { tokenBalance } from '../chain/chain.deploy.js';
-import { broadcastWallets, signQueued, topUpGas } from './transfers.broadcast.js';
-import { confirmPending, confirmWallet } from './transfers.confirm.js';
+import { signQueued, topUpGas } from './transfers.broadcast.js';
+import { confirmWallet } from './transfers.confirm.js';
 import { sendSigned } from './transfers.send.js';
 import { startAnvil } from '../platform/embedded/embedded.anvil.js';
 import { createLogger } from '../platform/observability/logger.js';
-import { waitFinal, waitUntil } from './wallets.testing.js';
+import { settle, waitFinal, waitUntil } from './wallets.testing.js';
 
 const open: TestApp[] = [];
 afterEach(async () => {
@@ -124,11 +124,7 @@ describe('a transaction the embedded node holds without mining', () => {
       const wallet = (await t.app.inject({ method: 'GET', url: '/api/v1/wallets', headers: alice.auth })).json().wallets[0] as { id: string; address: Address };
       const f = await t.app.inject({ method: 'POST', url: '/api/v1/wallets/faucet', headers: alice.auth, payload: { amount: '5' } });
       await topUpGas(core, wallet.id);
-      for (;;) {
-        const queued = await t.deps.db.selectFrom('transactions').select('from_wallet_id').distinct().where('status', '=', 'queued').execute();
-        for (const q of queued) await broadcastWallets(core, [q.from_wallet_id!]);
-        if (!queued.length && !(await confirmPending(core)).waiting) break;
-      }
+      await settle(t.deps, core);
       expect((await waitFinal(t.deps, [f.json().id]))[f.json().id]).toBe('confirmed');
 
       // the node takes the transaction into its pool and mines nothing, as anvil sometimes does with automine on

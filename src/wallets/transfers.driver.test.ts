@@ -5,13 +5,12 @@ import { keccak256, type Address, type Hex } from 'viem';
 import { createTestApp, type TestApp } from '../../test/helpers/testApp.js';
 import { createUser, type TestUser } from '../../test/helpers/factories.js';
 import { tokenBalance } from '../chain/chain.deploy.js';
-import { broadcastWallets, signQueued, topUpGas } from './transfers.broadcast.js';
+import { signQueued, topUpGas } from './transfers.broadcast.js';
 import { confirmPending, finalizeMany } from './transfers.confirm.js';
 import { sendSigned } from './transfers.send.js';
 import { withTransaction } from '../platform/db/db.transaction.js';
 import { pruneSpendBuckets } from './transactions.service.js';
-import { waitFinal, waitUntil } from './wallets.testing.js';
-import type { WalletsCore } from './wallets.core.js';
+import { settle, waitFinal, waitUntil } from './wallets.testing.js';
 
 const open: TestApp[] = [];
 afterEach(async () => {
@@ -29,16 +28,6 @@ async function walletOf(t: TestApp, user: TestUser) {
 }
 
 const randomAddress = () => `0x${randomBytes(20).toString('hex')}`;
-
-/** Without job workers nothing moves by itself: sign and send every queued row, then confirm until nothing is pending. */
-async function settle(t: TestApp, core: WalletsCore) {
-  for (;;) {
-    const queued = await t.deps.db.selectFrom('transactions').select('from_wallet_id').distinct().where('status', '=', 'queued').execute();
-    for (const q of queued) await broadcastWallets(core, [q.from_wallet_id!]);
-    const { waiting } = await confirmPending(core);
-    if (!queued.length && !waiting) return;
-  }
-}
 
 /** A watcher pass finalizes only mined rows: under load the node may answer a send before it mines it. */
 async function waitMined(t: TestApp, raws: Hex[]) {
@@ -64,7 +53,7 @@ describe('the confirmation watcher (batched)', () => {
     const f = await t.app.inject({ method: 'POST', url: '/api/v1/wallets/faucet', headers: alice.auth, payload: { amount: '5' } });
     expect(f.statusCode).toBe(202);
     await topUpGas(core, wallet.id);
-    await settle(t, core);
+    await settle(t.deps, core);
 
     const to = randomAddress();
     const ids: string[] = [];
@@ -100,7 +89,7 @@ describe('the confirmation watcher (batched)', () => {
     const wallet = await walletOf(t, alice);
     const f = await t.app.inject({ method: 'POST', url: '/api/v1/wallets/faucet', headers: alice.auth, payload: { amount: '5' } });
     await topUpGas(core, wallet.id);
-    await settle(t, core);
+    await settle(t.deps, core);
     expect(Object.values(await waitFinal(t.deps, [f.json().id]))).toEqual(['confirmed']);
     const ids: string[] = [];
     for (let i = 0; i < 2; i++) {
@@ -140,7 +129,7 @@ describe('the unverified daily limit (hourly spend buckets)', () => {
     const wallet = await walletOf(t, alice);
     await t.app.inject({ method: 'POST', url: '/api/v1/wallets/faucet', headers: alice.auth, payload: { amount: '20' } });
     await topUpGas(core, wallet.id);
-    await settle(t, core);
+    await settle(t.deps, core);
     const pay = (amount: string) => t.app.inject({ method: 'POST', url: '/api/v1/transfers', headers: alice.auth, payload: { to: randomAddress(), amount } });
     const buckets = () => t.deps.db.selectFrom('spend_buckets').select(['token', 'amount']).where('user_id', '=', alice.id).execute();
 

@@ -1,4 +1,7 @@
 import type { AppDeps } from '../platform/deps.js';
+import type { WalletsCore } from './wallets.core.js';
+import { broadcastWallets } from './transfers.broadcast.js';
+import { confirmPending } from './transfers.confirm.js';
 
 /** Polls until fn answers a truthy value (tests wait for jobs this way instead of sleeping blindly). */
 export async function waitUntil<T>(fn: () => Promise<T | null | undefined | false>, timeoutMs = 20_000, stepMs = 100): Promise<T> {
@@ -20,4 +23,14 @@ export async function waitFinal(deps: AppDeps, ids: string[], timeoutMs = 30_000
     }
     return null;
   }, timeoutMs);
+}
+
+/** Without job workers nothing moves by itself: sign and send every queued row, then confirm until nothing is pending. */
+export async function settle(deps: AppDeps, core: WalletsCore): Promise<void> {
+  for (;;) {
+    const queued = await deps.db.selectFrom('transactions').select('from_wallet_id').distinct().where('status', '=', 'queued').execute();
+    for (const q of queued) await broadcastWallets(core, [q.from_wallet_id!]);
+    const { waiting } = await confirmPending(core);
+    if (!queued.length && !waiting) return;
+  }
 }
