@@ -245,6 +245,11 @@ describe('concurrency', () => {
     expect(replay.statusCode).toBe(202);
     expect(replay.headers['idempotent-replayed']).toBe('true');
     expect(replay.json().id).toBe(rows[0].id);
+    // the 202 was stored under the key with the ledger row's COMMIT, exactly as it was sent
+    const accepted = results.find((r) => r.statusCode === 202)!;
+    expect(replay.body).toBe(accepted.body);
+    const key = await t.deps.db.selectFrom('idempotency_keys').select(['state', 'response_status', 'response_body']).where('scope', '=', `user:${alice.id}`).where('key', '=', 'same-key').executeTakeFirstOrThrow();
+    expect(key).toEqual({ state: 'done', response_status: 202, response_body: accepted.body });
     await waitFinal(t.deps, [rows[0].id]);
     expect(await onChain((await walletOf(alice)).address)).toBe(9_000_000n);
   });

@@ -85,6 +85,7 @@ function transferBatcher(core: WalletsCore): Batcher<TransferRequest, Transactio
  * A batch: senders and recipients are resolved on the pool (outside any transaction, in one query)
  * while the transaction locks the callers' user rows, then the transfers are queued in that
  * transaction.
+ * The answer of every accepted request is stored under its Idempotency-Key with the same COMMIT.
  * Idempotency-Keys are first taken to be new (the key store answers replays before a request gets
  * here); one that already names a ledger row breaks the ledger's unique key (at the COMMIT, which
  * carries the ledger insert), and the batch is run
@@ -106,7 +107,10 @@ async function acceptBatch(core: WalletsCore, items: TransferRequest[], lookUpKe
       if (!inputs.length) await locked;
       const queued = inputs.length ? await queueTransfers(core, trx, inputs, { ledgerWithCommit: true, locked }) : [];
       let n = 0;
-      return resolved.map((r) => (r instanceof Error ? r : 'replay' in r ? r.replay : queued[n++]));
+      const answers = resolved.map((r) => (r instanceof Error ? r : 'replay' in r ? r.replay : queued[n++]));
+      // each accepted request's 202 is stored under its Idempotency-Key with this COMMIT
+      await Promise.all(items.map((item, i) => (answers[i] instanceof Error ? undefined : item.ctx.respondOnCommit?.(trx, 202, transactionDto(core, answers[i] as TransactionRow)))));
+      return answers;
     });
   } catch (err) {
     if (!lookUpKeys && transactionsRepo.isRequestKeyTaken(err)) return acceptBatch(core, items, true);

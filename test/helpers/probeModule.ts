@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { withTransaction } from '../../src/platform/db/db.transaction.js';
 import type { AppDeps } from '../../src/platform/deps.js';
 import { requestContext } from '../../src/platform/http/http.context.js';
+import { httpError } from '../../src/platform/http/http.errors.js';
 import type { DomainModule } from '../../src/platform/modules.js';
 
 /** Gates that a test opens to hold a request in flight. */
@@ -46,6 +47,29 @@ export const probeModule: DomainModule = {
           deps.events.record(trx, { type: 'probe.paid', actorId: ctx.user.id, userIds: [ctx.user.id], data: { amount: request.body.amount } }),
         );
         return reply.status(201).send({ id: event.id, amount: request.body.amount });
+      },
+    );
+    r.post(
+      '/probe/pay-atomic',
+      {
+        config: { auth: 'user', idempotent: true, rateTier: 'lenient' },
+        schema: {
+          body: z.object({ amount: z.string().regex(/^\d+$/), fail: z.boolean().optional() }),
+          response: { 201: z.object({ id: z.string(), amount: z.string() }) },
+        },
+      },
+      async (request, reply) => {
+        const ctx = requestContext(request);
+        // the answer is stored with the action's COMMIT; the header tells what the key's row held right after it
+        const answer = await withTransaction(deps.db, async (trx) => {
+          const event = await deps.events.record(trx, { type: 'probe.paid', actorId: ctx.user.id, userIds: [ctx.user.id], data: { amount: request.body.amount } });
+          const body = { id: event.id, amount: request.body.amount, internal: 'not in the schema' };
+          await ctx.respondOnCommit?.(trx, 201, body);
+          if (request.body.fail) throw httpError('conflict');
+          return body;
+        });
+        const key = await deps.db.selectFrom('idempotency_keys').select('state').where('key', '=', String(request.headers['idempotency-key'])).executeTakeFirst();
+        return reply.status(201).header('x-key-state', key?.state ?? 'none').send(answer);
       },
     );
   },

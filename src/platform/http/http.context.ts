@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import type { Tx } from '../db/db.transaction.js';
 import type { Locale } from '../i18n/i18n.service.js';
 import { httpError } from './http.errors.js';
 import type { AuthUser } from './http.types.js';
@@ -15,13 +16,24 @@ export interface RequestContext extends ActorContext {
   locale: Locale;
   /** The Idempotency-Key this request holds, scoped to its caller (a service may keep it with what it creates). */
   idempotencyKey?: string | null;
+  /**
+   * With an Idempotency-Key: stores the response the route is about to send (its status and
+   * payload) with the COMMIT of the service's transaction, instead of a write after the answer.
+   */
+  respondOnCommit?: ((trx: Tx, status: number, payload: unknown) => Promise<void>) | null;
 }
 
 /** The signed-in caller of a route with auth 'user' or 'admin'; identity never comes from the request body. */
 export function requestContext(request: FastifyRequest): RequestContext {
   if (!request.user) throw httpError('unauthorized');
   const claim = request.idempotency;
-  return { user: request.user, locale: request.locale, idempotencyKey: claim ? `${claim.scope}\n${claim.key}` : null, ...actorContext(request) };
+  return {
+    user: request.user,
+    locale: request.locale,
+    idempotencyKey: claim ? `${claim.scope}\n${claim.key}` : null,
+    respondOnCommit: claim ? request.idempotencyResponder : null,
+    ...actorContext(request),
+  };
 }
 
 export function actorContext(request: FastifyRequest): ActorContext {

@@ -1,5 +1,9 @@
 import { sql } from 'kysely';
 import type { Database } from '../db/db.pool.js';
+import { bufferUntilCommit, type Tx } from '../db/db.transaction.js';
+
+/** The transaction buffer of responses written with the COMMIT. */
+const RESPONSES = Symbol('idempotency responses');
 
 /** A key in its scope (the caller: a user or, unauthenticated, an IP). */
 export interface IdempotencyClaim {
@@ -38,13 +42,18 @@ export const idempotencyRepo = {
   },
 
   /** Stores the responses of finished requests with one statement. */
-  async finish(db: Database, responses: IdempotencyResponse[]): Promise<void> {
+  async finish(db: Database | Tx, responses: IdempotencyResponse[]): Promise<void> {
     await sql`
       update idempotency_keys k
       set state = 'done', response_status = v.status, response_body = v.body, response_content_type = v.content_type
       from unnest(${responses.map((r) => r.scope)}::text[], ${responses.map((r) => r.key)}::text[], ${responses.map((r) => r.status)}::int[],
                   ${responses.map((r) => r.body)}::text[], ${responses.map((r) => r.contentType)}::text[]) as v(scope, key, status, body, content_type)
       where k.scope = v.scope and k.key = v.key`.execute(db);
+  },
+
+  /** Stores a response with the COMMIT of `trx` (one statement for all of that transaction's), or at once outside withTransaction. */
+  async finishWithCommit(trx: Tx, response: IdempotencyResponse): Promise<void> {
+    if (!bufferUntilCommit(trx, RESPONSES, response, (t, items) => this.finish(t, items))) await this.finish(trx, [response]);
   },
 
   /** Forgets a claim (the request failed on the server: a retry may run it again). */

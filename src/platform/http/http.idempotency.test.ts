@@ -71,6 +71,37 @@ describe('Idempotency-Key', () => {
     expect(await paidCount('109')).toBe(1);
   });
 
+  it('a service can store the response with its own COMMIT: the key is done when the action is, and replays what was sent', async () => {
+    const payAtomic = (key: string, body: Record<string, unknown>) =>
+      t.app.inject({ method: 'POST', url: '/api/v1/probe/pay-atomic', headers: { ...user.auth, 'content-type': 'application/json', 'idempotency-key': key }, payload: body });
+    const first = await payAtomic('key-atomic', { amount: '121' });
+    expect(first.statusCode).toBe(201);
+    expect(first.headers['x-key-state']).toBe('done');
+    expect(first.json()).not.toHaveProperty('internal');
+    const stored = await t.deps.db.selectFrom('idempotency_keys').selectAll().where('key', '=', 'key-atomic').executeTakeFirstOrThrow();
+    expect(stored.response_body).toBe(first.body);
+    expect(stored.response_status).toBe(201);
+    const replay = await payAtomic('key-atomic', { amount: '121' });
+    expect(replay.statusCode).toBe(201);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.body).toBe(first.body);
+    expect(replay.headers['content-type']).toBe(first.headers['content-type']);
+    expect(await paidCount('121')).toBe(1);
+
+    // rolled back: nothing of the response written with it; the error answered is what the key replays
+    const failed = await payAtomic('key-atomic-fail', { amount: '122', fail: true });
+    expect(failed.statusCode).toBe(409);
+    expect(await paidCount('122')).toBe(0);
+    await vi.waitFor(async () => {
+      const row = await t.deps.db.selectFrom('idempotency_keys').selectAll().where('key', '=', 'key-atomic-fail').executeTakeFirstOrThrow();
+      expect(row.state).toBe('done');
+      expect(row.response_status).toBe(409);
+    });
+    const again = await payAtomic('key-atomic-fail', { amount: '122', fail: true });
+    expect(again.statusCode).toBe(409);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+  });
+
   it('rejects the same key with a different body with 422', async () => {
     await pay('key-2', { amount: '102' });
     const other = await pay('key-2', { amount: '999' });

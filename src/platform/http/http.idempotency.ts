@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Database } from '../db/db.pool.js';
+import { afterCommit, type Tx } from '../db/db.transaction.js';
 import { Batcher } from '../batching/batching.batcher.js';
 import { httpError } from './http.errors.js';
 import { confirmAuth } from './http.auth.js';
@@ -12,8 +13,16 @@ const STALE_LOCK_SECONDS = 120;
 declare module 'fastify' {
   interface FastifyRequest {
     idempotency: IdempotencyClaim | null;
+    /** Set while this request holds its key: stores the response with a transaction's COMMIT (see registerIdempotency). */
+    idempotencyResponder: IdempotencyResponder | null;
   }
 }
+
+/** Stores a request's response (status and the payload its route will send) with the COMMIT of `trx`. */
+export type IdempotencyResponder = (trx: Tx, status: number, payload: unknown) => Promise<void>;
+
+/** What Fastify sends a serialized object as. */
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 function requestHash(request: FastifyRequest): string {
   const body = request.body === undefined ? '' : JSON.stringify(request.body);
@@ -50,9 +59,15 @@ function claimBatcher(db: Database, ttlHours: number): Batcher<IdempotencyClaim 
  * (409, retry later); a store that fails leaves the key in flight until STALE_LOCK_SECONDS, as a
  * crash between the action and the store always could (money moves exactly once through the
  * ledger's own request keys, which such a retry meets).
+ * A service can do better on its own transaction (request.idempotencyResponder, handed to it as
+ * RequestContext.respondOnCommit): the response it is about to answer is serialized as the route
+ * will send it and written with that transaction's COMMIT, so the key is done exactly when the
+ * action is, with no write of its own; if the transaction rolls back, the response goes to the
+ * store as usual.
  */
 export function registerIdempotency(app: FastifyInstance, db: Database, ttlHours: number): void {
   app.decorateRequest('idempotency', null);
+  app.decorateRequest('idempotencyResponder', null);
   const claims = claimBatcher(db, ttlHours);
   const finished = new Batcher<IdempotencyResponse, void>(async (items) => {
     await idempotencyRepo.finish(db, items);
@@ -81,6 +96,14 @@ export function registerIdempotency(app: FastifyInstance, db: Database, ttlHours
     if (claimed.status === 'rejected') throw claimed.reason;
     if (claimed.value) {
       request.idempotency = claim;
+      request.idempotencyResponder = async (trx, status, payload) => {
+        const serialize = reply.getSerializationFunction(String(status)) as ((value: unknown) => string) | undefined;
+        const body = serialize ? serialize(payload) : JSON.stringify(payload);
+        await idempotencyRepo.finishWithCommit(trx, { ...claim, status, body, contentType: JSON_TYPE });
+        afterCommit(trx, () => {
+          if (request.idempotency === claim) request.idempotency = null;
+        });
+      };
       return;
     }
     await storing.get(id(claim));
