@@ -90,28 +90,33 @@ export function processCpuMs(pid: number | string, reaped = false): number {
   }
 }
 
-/**
- * CPU time (ms) this process and every PostgreSQL process (Linux /proc) have used since `cpuMeter()`,
- * backends that have exited meanwhile included.
- */
-export function cpuMeter(): () => { serverMs: number; postgresMs: number } {
-  const postgresMs = () => {
-    let ms = 0;
-    for (const pid of readdirSync('/proc')) {
-      if (!/^\d+$/.test(pid)) continue;
-      try {
-        const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0];
-        if (command.startsWith('postgres') || command.endsWith('/postgres')) ms += processCpuMs(pid, true);
-      } catch {
-        // the process ended between listing and reading
-      }
+/** CPU time (ms) of every process whose command (argv[0]) `matches` (Linux /proc), reaped children included. */
+function processesCpuMs(matches: (command: string) => boolean): number {
+  let ms = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      if (matches(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0])) ms += processCpuMs(pid, true);
+    } catch {
+      // the process ended between listing and reading
     }
-    return ms;
-  };
+  }
+  return ms;
+}
+
+const isPostgres = (command: string) => command.startsWith('postgres') || command.endsWith('/postgres');
+const isAnvil = (command: string) => command.endsWith('/anvil');
+
+/**
+ * CPU time (ms) this process, every PostgreSQL process (backends that have exited meanwhile
+ * included) and every anvil have used since `cpuMeter()`.
+ */
+export function cpuMeter(): () => { serverMs: number; postgresMs: number; anvilMs: number } {
   const server = process.cpuUsage();
-  const postgres = postgresMs();
+  const postgres = processesCpuMs(isPostgres);
+  const anvil = processesCpuMs(isAnvil);
   return () => {
     const used = process.cpuUsage(server);
-    return { serverMs: (used.user + used.system) / 1000, postgresMs: postgresMs() - postgres };
+    return { serverMs: (used.user + used.system) / 1000, postgresMs: processesCpuMs(isPostgres) - postgres, anvilMs: processesCpuMs(isAnvil) - anvil };
   };
 }

@@ -74,8 +74,8 @@ async function rawRate(h: BenchHarness, concurrency: number): Promise<number> {
   return RAW_TRANSFERS / ((performance.now() - started) / 1000);
 }
 
-/** Every PostgreSQL process's CPU time (ms) since the bench loaded this file. */
-const postgresCpu = cpuMeter();
+/** Every PostgreSQL process's and anvil's CPU time (ms) since the bench loaded this file. */
+const servicesCpu = cpuMeter();
 
 /**
  * The same deployment split over two processes, as DESIGN's `--role api|worker` runs it: an API
@@ -102,7 +102,10 @@ async function withSplitDeployment<T>(h: BenchHarness, fn: (t: TransfersTarget) 
       db: seeding.db,
       chain: seeding.chain,
       createUser: () => createUser(seeding),
-      cpuMs: () => ({ 'API node': api.cpuMs(), 'worker node': nodes[0].cpuMs(), PostgreSQL: postgresCpu().postgresMs }),
+      cpuMs: () => {
+        const { postgresMs, anvilMs } = servicesCpu();
+        return { 'API node': api.cpuMs(), 'worker node': nodes[0].cpuMs(), PostgreSQL: postgresMs, anvil: anvilMs };
+      },
     });
   } finally {
     for (const node of nodes.reverse()) await node.stop();
@@ -157,7 +160,8 @@ const scenario: BenchScenario = async (h) => {
       createUser: () => h.createUser(),
       cpuMs: () => {
         const used = process.cpuUsage();
-        return { server: (used.user + used.system) / 1000, PostgreSQL: postgresCpu().postgresMs };
+        const { postgresMs, anvilMs } = servicesCpu();
+        return { server: (used.user + used.system) / 1000, PostgreSQL: postgresMs, anvil: anvilMs };
       },
       loopDelay: ownLoopDelay,
     },

@@ -29,7 +29,7 @@ export interface TransfersTarget {
   db: Database;
   chain: ChainHandle;
   createUser(): Promise<{ id: string; auth: Record<string, string> }>;
-  /** CPU time (ms) used so far, per process (or group of processes) of the deployment, PostgreSQL included. */
+  /** CPU time (ms) used so far, per process (or group of processes) of the deployment, PostgreSQL and anvil included. */
   cpuMs(): Record<string, number>;
   /** Event-loop delay p99 (ms) of the API's process while fn ran, when this process serves the API. */
   loopDelay?<T>(fn: () => Promise<T>): Promise<{ value: T; p99: number }>;
