@@ -68,12 +68,20 @@ function readSnapshot(core: WalletsCore, wallet: WalletRow): CachedSnapshot {
   const address = wallet.address as Address;
   const at = Date.now();
   const value = (async () => {
-    const block = await client.getBlockNumber({ cacheTime: 0 });
-    const [balance, nonce] = await Promise.all([
-      client.readContract({ address: chain.token.address, abi: erc20Abi, functionName: 'balanceOf', args: [address], blockNumber: block }),
-      client.getTransactionCount({ address, blockNumber: block }),
-    ]);
-    return { balance, nonce: BigInt(nonce) };
+    for (let attempt = 1; ; attempt++) {
+      const block = await client.getBlockNumber({ cacheTime: 0 });
+      try {
+        const [balance, nonce] = await Promise.all([
+          client.readContract({ address: chain.token.address, abi: erc20Abi, functionName: 'balanceOf', args: [address], blockNumber: block }),
+          client.getTransactionCount({ address, blockNumber: block }),
+        ]);
+        return { balance, nonce: BigInt(nonce) };
+      } catch (err) {
+        // nodes keep the state of recent blocks only (the embedded anvil 64, full nodes about 128): a
+        // block that aged out between the two calls is asked for again at the new head
+        if (attempt === 2) throw err;
+      }
+    }
   })();
   return { at, value };
 }
