@@ -68,11 +68,11 @@ interface TransferRequest {
  * Concurrent POST /transfers share one transaction: per-batch round trips, locks taken once per batch
  * in id order. Batches in flight never share a sender (the user whose rows they lock): a sender's
  * next transfers wait in this process and join one batch, instead of queuing at the lock, holding a
- * connection, while another batch commits. One batch runs at a time until a full batch waits: side
- * by side, the slots took what was waiting a few at a time, and every small batch paid the round
- * trips of a whole one (the bench confirmed about a fifth more transfers a second with one slot).
+ * connection, while another batch commits. Up to four batches run side by side: with one at a time
+ * (more only while a full batch waited), a transfer at 100/s first waited for the running batch, and
+ * the bench's accept p99 there was 127 ms against 67-77 ms with four, at the same closed-loop rate.
  */
-const TRANSFER_BATCH = { maxBatch: 64, concurrency: 4, spareSlotsAt: 64, keysOf: (item: TransferRequest) => [item.ctx.user.id] };
+const TRANSFER_BATCH = { maxBatch: 64, concurrency: 4, keysOf: (item: TransferRequest) => [item.ctx.user.id] };
 const batchers = new WeakMap<WalletsCore, Batcher<TransferRequest, TransactionRow>>();
 
 function transferBatcher(core: WalletsCore): Batcher<TransferRequest, TransactionRow> {

@@ -41,30 +41,6 @@ describe('Batcher', () => {
   });
 });
 
-describe('Batcher with spare slots', () => {
-  it('opens a slot beyond the first only while `spareSlotsAt` calls wait; fewer gather behind the running batch', async () => {
-    const batches: number[][] = [];
-    let inFlight = 0;
-    let most = 0;
-    const b = new Batcher<number, number>(async (items) => {
-      batches.push(items);
-      most = Math.max(most, ++inFlight);
-      await tick();
-      inFlight--;
-      return items;
-    }, { maxBatch: 2, concurrency: 3, spareSlotsAt: 3 });
-    await Promise.all([1, 2, 3].map((i) => b.run(i)));
-    expect(batches).toEqual([[1], [2, 3]]);
-    expect(most).toBe(1);
-
-    batches.length = 0;
-    await Promise.all([1, 2, 3, 4, 5, 6].map((i) => b.run(i)));
-    // 1 runs alone; 2..6 wait (5 ≥ 3): a spare slot takes [2, 3]; 4..6 left (3 ≥ 3): another takes [4, 5]; 6 waits
-    expect(batches).toEqual([[1], [2, 3], [4, 5], [6]]);
-    expect(most).toBe(3);
-  });
-});
-
 describe('Batcher with keys', () => {
   it('never runs two batches holding one key; a held key waits, in order, and its calls share the next batch', async () => {
     const batches: string[][] = [];

@@ -8,11 +8,6 @@
  * the database): a call whose key a running batch holds waits for the next batch, in its order, and
  * joins the other calls of that key there. Concurrent batches then never queue on each other's row
  * locks, and the calls of one key share a transaction instead of taking turns at its lock.
- *
- * With `spareSlotsAt`, the slots beyond the first are spare: one opens only while at least that many
- * calls wait, that is when one batch cannot take them all (or a slow batch holds up a long queue).
- * Below that, calls gather behind the running batch: on a busy machine a few large batches cost
- * less than many small ones side by side, each paying the per-batch round trips.
  */
 export class Batcher<I, O> {
   private readonly waiting: Array<{ item: I; keys: string[]; resolve: (o: O) => void; reject: (e: unknown) => void }> = [];
@@ -22,7 +17,7 @@ export class Batcher<I, O> {
   constructor(
     /** Answers one result or Error per item, in order; a throw fails the whole batch. */
     private readonly runBatch: (items: I[]) => Promise<Array<O | Error>>,
-    private readonly opts: { maxBatch: number; concurrency: number; keysOf?: (item: I) => string[]; spareSlotsAt?: number },
+    private readonly opts: { maxBatch: number; concurrency: number; keysOf?: (item: I) => string[] },
   ) {}
 
   /** Queues one item; resolves with its result, rejects with its Error (or the batch's). */
@@ -52,7 +47,7 @@ export class Batcher<I, O> {
   }
 
   private next(): void {
-    while (this.running < this.opts.concurrency && this.waiting.length && (this.running === 0 || this.waiting.length >= (this.opts.spareSlotsAt ?? 1))) {
+    while (this.running < this.opts.concurrency && this.waiting.length) {
       const batch = this.take();
       if (!batch.length) return;
       const keys = [...new Set(batch.flatMap((b) => b.keys))];
