@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
-import type { Tx } from '../db/db.transaction.js';
 import type { Locale } from '../i18n/i18n.service.js';
 import { httpError } from './http.errors.js';
+import type { IdempotencyResponder } from './http.idempotency.js';
 import type { AuthUser } from './http.types.js';
 
 /** Where an action came from; services pass it into the events they record (the activity log keeps it). */
@@ -20,7 +20,7 @@ export interface RequestContext extends ActorContext {
    * With an Idempotency-Key: stores the response the route is about to send (its status and
    * payload) with the COMMIT of the service's transaction, instead of a write after the answer.
    */
-  respondOnCommit?: ((trx: Tx, status: number, payload: unknown) => Promise<void>) | null;
+  respondOnCommit?: IdempotencyResponder | null;
 }
 
 /** The signed-in caller of a route with auth 'user' or 'admin'; identity never comes from the request body. */
