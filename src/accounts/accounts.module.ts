@@ -7,6 +7,7 @@ import { meRoutes } from './accounts.me.routes.js';
 import { DELIVER_MESSAGE_JOB, DevOutboxSmsProvider, Mailer, Messages, devOutboxEnabled, type SmsProvider } from './accounts.messages.js';
 import { ProfileService } from './accounts.profile.service.js';
 import { authRoutes } from './accounts.routes.js';
+import { LiveSessions } from './accounts.liveness.js';
 import { AccountsService } from './accounts.service.js';
 import { TwoFactorService } from './accounts.twofactor.service.js';
 import { VerificationService } from './accounts.verification.service.js';
@@ -18,6 +19,7 @@ export interface AccountsModuleServices {
   profile: ProfileService;
   messages: Messages;
   mailer: Mailer;
+  liveSessions: LiveSessions;
 }
 
 declare module '../platform/modules.js' {
@@ -33,18 +35,20 @@ export function createAccountsServices(deps: AppDeps, sms: SmsProvider = new Dev
   const totpBox = new SecretBox(deps.infra.walletMasterKey, 'totp');
   const mailer = new Mailer(deps.config);
   const messages = new Messages(deps.db, deps.jobs, mailer, sms, deps.logger.child({ component: 'messages' }));
-  const verification = new VerificationService(deps, messages);
-  const accounts = new AccountsService(deps, totpBox, verification);
-  const twoFactor = new TwoFactorService(deps, totpBox, accounts);
-  const profile = new ProfileService(deps);
-  return { accounts, twoFactor, verification, profile, messages, mailer };
+  const liveSessions = new LiveSessions(deps.notify);
+  const verification = new VerificationService(deps, messages, liveSessions);
+  const accounts = new AccountsService(deps, totpBox, verification, liveSessions);
+  const twoFactor = new TwoFactorService(deps, totpBox, accounts, liveSessions);
+  const profile = new ProfileService(deps, liveSessions);
+  return { accounts, twoFactor, verification, profile, messages, mailer, liveSessions };
 }
 
 /** Accounts and security: identity, sessions, 2FA, verification, roles, KYC. */
 export const accountsModule: DomainModule = {
   name: 'accounts',
-  setup(deps) {
+  async setup(deps) {
     const services = createAccountsServices(deps);
+    await services.liveSessions.listen();
     deps.services.accounts = services.accounts;
     deps.services.accountsModule = services;
     deps.services.authResolver = (claims, request) => services.accounts.resolve(claims, request?.routeOptions?.config?.auth === 'admin');

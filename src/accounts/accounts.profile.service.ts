@@ -4,6 +4,7 @@ import type { RequestContext } from '../platform/http/http.context.js';
 import { decodeCursor, toPage } from '../platform/http/http.pagination.js';
 import { accountsError } from './accounts.errors.js';
 import { accountsRepo } from './accounts.repo.js';
+import type { LiveSessions } from './accounts.liveness.js';
 import { loginView, sessionView, userView, type UserView } from './accounts.views.js';
 
 export interface ProfilePatch {
@@ -15,7 +16,10 @@ export interface ProfilePatch {
 
 /** The signed-in user's own account: profile, devices, login history, KYC; and the admin's KYC decision. */
 export class ProfileService {
-  constructor(private readonly deps: AppDeps) {}
+  constructor(
+    private readonly deps: AppDeps,
+    private readonly liveSessions: LiveSessions,
+  ) {}
 
   /** The caller's profile. */
   async me(ctx: RequestContext): Promise<UserView> {
@@ -54,6 +58,7 @@ export class ProfileService {
       const target = live.find((s) => s.family_id === id || s.id === id);
       if (!target) throw accountsError('session_not_found');
       await accountsRepo.revokeFamily(trx, target.family_id, 'user');
+      this.liveSessions.forgetUserOnCommit(trx, ctx.user.id);
       await this.deps.events.record(trx, {
         type: 'auth.session_revoked',
         actorId: ctx.user.id,

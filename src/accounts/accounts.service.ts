@@ -12,9 +12,9 @@ import { LOCKOUT_WINDOW_MS, lockedUntil } from './accounts.lockout.js';
 import { hashPassword, passwordProblems, verifyPassword } from './accounts.passwords.js';
 import { accountsRepo, type UserRow } from './accounts.repo.js';
 import { Batcher } from '../platform/batching/batching.batcher.js';
+import type { LiveIdentity, LiveSessions } from './accounts.liveness.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-type LiveIdentity = Awaited<ReturnType<typeof accountsRepo.findLiveIdentities>>[number];
 import { issueSession, type IssuedTokens } from './accounts.sessions.js';
 import { checkTotp } from './accounts.totp.js';
 import type { VerificationService } from './accounts.verification.service.js';
@@ -72,6 +72,7 @@ export class AccountsService {
     private readonly deps: AppDeps,
     private readonly totpBox: SecretBox,
     private readonly verification: VerificationService,
+    private readonly liveSessions: LiveSessions,
   ) {}
 
   /** Creates an account with an argon2id hash, signs it in and mails an email-verification link. */
@@ -207,6 +208,7 @@ export class AccountsService {
       if (!row) return 'refresh_invalid' as const;
       if (row.rotated_at) {
         if (await accountsRepo.revokeFamily(trx, row.family_id, 'refresh_reuse')) {
+          this.liveSessions.forgetUserOnCommit(trx, row.user_id);
           await this.deps.events.record(trx, {
             type: 'auth.session_revoked',
             actorId: null,
@@ -234,6 +236,7 @@ export class AccountsService {
       const session = ctx.user.sessionId ? await accountsRepo.findSession(trx, ctx.user.sessionId) : undefined;
       if (!session || session.user_id !== ctx.user.id) return;
       await accountsRepo.revokeFamily(trx, session.family_id, 'logout');
+      this.liveSessions.forgetUserOnCommit(trx, ctx.user.id);
       await this.deps.events.record(trx, {
         type: 'auth.logged_out',
         actorId: ctx.user.id,
@@ -258,6 +261,7 @@ export class AccountsService {
       const current = ctx.user.sessionId ? await accountsRepo.findSession(trx, ctx.user.sessionId) : undefined;
       await accountsRepo.updateUser(trx, user.id, { password_hash: passwordHash, password_changed_at: new Date() });
       const families = await accountsRepo.revokeUserSessions(trx, user.id, 'password_change', current?.family_id ?? null);
+      this.liveSessions.forgetUserOnCommit(trx, user.id);
       await accountsRepo.clearLockout(trx, userIdentifierHashes(user));
       await recordPasswordChanged(this.deps, trx, user.id, families, ctx);
     });
@@ -312,14 +316,27 @@ export class AccountsService {
   async promote(email: string): Promise<UserView> {
     const row = await accountsRepo.findByEmail(this.deps.db, normalizeEmail(email));
     if (!row) throw accountsError('user_not_found');
-    return userView(await accountsRepo.updateUser(this.deps.db, row.id, { role: 'admin' }));
+    const promoted = await accountsRepo.updateUser(this.deps.db, row.id, { role: 'admin' });
+    this.liveSessions.forget([`u:${row.id}`]);
+    return userView(promoted);
   }
 
-  /** The auth guard's resolver: the token's user and session must still be live; admins need 2FA for admin routes. */
+  /** A session's live identity from the database (batched with other requests'), remembered while it stays good. */
+  private async readIdentity(sessionId: string): Promise<LiveIdentity | undefined> {
+    const mark = this.liveSessions.mark();
+    const row = await this.identities.run(sessionId);
+    if (row) this.liveSessions.remember(mark, row);
+    return row;
+  }
+
+  /**
+   * The auth guard's resolver: the token's user and session must still be live (remembered by this
+   * node while nothing that decides it changes: see LiveSessions); admins need 2FA for admin routes.
+   */
   async resolve(claims: AuthUser, adminRoute: boolean): Promise<AuthUser | null> {
     // a malformed id must not fail the other requests of its batch
     if (!claims.sessionId || !UUID.test(claims.sessionId)) return null;
-    const row = await this.identities.run(claims.sessionId);
+    const row = this.liveSessions.get(claims.sessionId) ?? (await this.readIdentity(claims.sessionId));
     if (!row || row.id !== claims.id) return null;
     if (adminRoute && row.role === 'admin' && !row.totp_enabled_at) throw accountsError('admin_2fa_required');
     return { id: row.id, role: row.role, sessionId: row.session_id };

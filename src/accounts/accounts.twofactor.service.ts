@@ -6,6 +6,7 @@ import { normalizeRecoveryCode, recoveryCode, sha256, type SecretBox } from './a
 import { codesRepo } from './accounts.codes.repo.js';
 import { accountsError } from './accounts.errors.js';
 import { accountsRepo } from './accounts.repo.js';
+import type { LiveSessions } from './accounts.liveness.js';
 import type { AccountsService } from './accounts.service.js';
 import { checkTotp, newTotpSecret } from './accounts.totp.js';
 
@@ -17,6 +18,7 @@ export class TwoFactorService {
     private readonly deps: AppDeps,
     private readonly totpBox: SecretBox,
     private readonly accounts: AccountsService,
+    private readonly liveSessions: LiveSessions,
   ) {}
 
   /** Creates a new (not yet active) TOTP seed for the user's authenticator app; replaces an unconfirmed one. */
@@ -41,6 +43,7 @@ export class TwoFactorService {
       const step = await checkTotp(this.totpBox.open(user.totp_secret), code, null);
       if (step === null) throw accountsError('code_invalid');
       await accountsRepo.updateUser(trx, user.id, { totp_enabled_at: new Date(), totp_last_step: step });
+      this.liveSessions.forgetUserOnCommit(trx, user.id);
       const codes = Array.from({ length: RECOVERY_CODE_COUNT }, () => recoveryCode());
       await codesRepo.replaceRecoveryCodes(trx, user.id, codes.map((c) => ({ id: uuidv7(), code_hash: sha256(normalizeRecoveryCode(c)) })));
       await this.deps.events.record(trx, { type: 'auth.2fa_enabled', actorId: user.id, userIds: [user.id], data: {}, context: ctx });
@@ -56,6 +59,7 @@ export class TwoFactorService {
       if (!user.totp_enabled_at) throw accountsError('totp_not_enabled');
       if (!(await this.accounts.checkSecondFactor(trx, user, { totpCode: input.code, recoveryCode: input.recoveryCode }))) return false;
       await accountsRepo.updateUser(trx, user.id, { totp_secret: null, totp_enabled_at: null, totp_last_step: null });
+      this.liveSessions.forgetUserOnCommit(trx, user.id);
       await codesRepo.replaceRecoveryCodes(trx, user.id, []);
       await this.deps.events.record(trx, { type: 'auth.2fa_disabled', actorId: user.id, userIds: [user.id], data: {}, context: ctx });
       return true;

@@ -8,6 +8,7 @@ import { accountsError } from './accounts.errors.js';
 import { publicBaseUrl, type Messages } from './accounts.messages.js';
 import { hashPassword, passwordProblems } from './accounts.passwords.js';
 import { accountsRepo, type UserRow } from './accounts.repo.js';
+import type { LiveSessions } from './accounts.liveness.js';
 import type { AccountTokenPurpose } from './accounts.tables.js';
 import { identifierHash, normalizeEmail, recordPasswordChanged } from './accounts.service.js';
 
@@ -26,6 +27,7 @@ export class VerificationService {
   constructor(
     private readonly deps: AppDeps,
     private readonly messages: Messages,
+    private readonly liveSessions: LiveSessions,
   ) {}
 
   private async mailLink(trx: Executor, user: UserRow, purpose: AccountTokenPurpose): Promise<void> {
@@ -107,6 +109,7 @@ export class VerificationService {
         email_verified_at: user.email_verified_at ?? new Date(),
       });
       const families = await accountsRepo.revokeUserSessions(trx, user.id, 'password_change');
+      this.liveSessions.forgetUserOnCommit(trx, user.id);
       await accountsRepo.clearLockout(trx, [identifierHash('email', user.email), ...(user.phone ? [identifierHash('phone', user.phone)] : [])]);
       await recordPasswordChanged(this.deps, trx, user.id, families, ctx);
     });

@@ -85,9 +85,13 @@ describe('Notifier: LISTEN/NOTIFY between nodes', () => {
     await expect(sender.notifyOnCommit(handle.db, 'wake_many', ['a,b'])).rejects.toThrow('commas');
   });
 
-  it('listens again after its connection is killed', async () => {
+  it('listens again after its connection is killed, under a new epoch (null while not listening)', async () => {
     const listener = notifier();
+    expect(listener.listeningEpoch('wake_back')).toBeNull();
     const got = await collect(listener, 'wake_back');
+    const first = listener.listeningEpoch('wake_back');
+    expect(first).not.toBeNull();
+    expect(listener.listeningEpoch('never_listened')).toBeNull();
     await sql`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'streakpets-listen' and datname = current_database()`.execute(handle.db);
     const deadline = Date.now() + 10_000;
     while (!got.got.length && Date.now() < deadline) {
@@ -95,5 +99,10 @@ describe('Notifier: LISTEN/NOTIFY between nodes', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(got.got[0]).toBe('again');
+    const second = listener.listeningEpoch('wake_back');
+    expect(second).not.toBeNull();
+    expect(second).not.toBe(first);
+    await listener.close();
+    expect(listener.listeningEpoch('wake_back')).toBeNull();
   });
 });

@@ -26,6 +26,9 @@ export class Notifier {
   private closed = false;
   private failures = 0;
   private retry: NodeJS.Timeout | null = null;
+  /** The LISTEN each heard channel is under now (see listeningEpoch), numbered from `epochs`. */
+  private readonly heard = new Map<string, number>();
+  private epochs = 0;
 
   constructor(
     private readonly databaseUrl: string,
@@ -42,7 +45,9 @@ export class Notifier {
     this.handlers.set(channel, [handler]);
     await this.connecting?.catch(() => undefined);
     if (this.client) {
-      await this.client.query(`listen ${pg.escapeIdentifier(channel)}`);
+      const client = this.client;
+      await client.query(`listen ${pg.escapeIdentifier(channel)}`);
+      if (this.client === client) this.heard.set(channel, ++this.epochs);
       return;
     }
     if (this.retry) return;
@@ -64,6 +69,16 @@ export class Notifier {
     if (!all.every((one) => bufferUntilCommit(trx, NOTIFICATIONS, one, (t, buffered) => send(t, buffered)))) await send(trx, all);
   }
 
+  /**
+   * Which LISTEN on channel this node is under: a number that stays the same for as long as every
+   * notification on channel is heard, and changes (or is null, while not listening) after any gap
+   * in which one could have been missed. What a node caches on the strength of notifications is good
+   * only while the epoch it was read under is still the current one.
+   */
+  listeningEpoch(channel: string): number | null {
+    return this.heard.get(channel) ?? null;
+  }
+
   private connect(): Promise<void> {
     this.connecting ??= (async () => {
       const client = new pg.Client({ connectionString: this.databaseUrl, application_name: 'streakpets-listen' });
@@ -82,6 +97,7 @@ export class Notifier {
         await client.connect();
         for (const channel of this.handlers.keys()) await client.query(`listen ${pg.escapeIdentifier(channel)}`);
         this.client = client;
+        for (const channel of this.handlers.keys()) this.heard.set(channel, ++this.epochs);
         this.failures = 0;
       } catch (err) {
         await client.end().catch(() => undefined);
@@ -97,6 +113,7 @@ export class Notifier {
   private lost(client: pg.Client): void {
     if (this.client !== client) return;
     this.client = null;
+    this.heard.clear();
     if (this.closed) return;
     this.logger.warn('the LISTEN connection dropped; reconnecting');
     this.reconnect();
@@ -121,6 +138,7 @@ export class Notifier {
     await this.connecting?.catch(() => undefined);
     const client = this.client;
     this.client = null;
+    this.heard.clear();
     await client?.end().catch(() => undefined);
   }
 }
