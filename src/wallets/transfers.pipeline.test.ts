@@ -279,6 +279,7 @@ describe('concurrency', () => {
     expect(other.statusCode).toBe(422);
     expect(other.json().code).toBe('idempotency_key_reused');
     // sent together with new keys (in one batch when they meet there): the old key's conflict re-runs its batch looking keys up, the new ones still go
+    await vi.waitFor(async () => expect((await t.deps.db.selectFrom('idempotency_keys').select('response_status').where('key', '=', 'lost-response').executeTakeFirst())?.response_status).toBe(422));
     await t.deps.db.deleteFrom('idempotency_keys').where('key', '=', 'lost-response').execute();
     const together = await Promise.all([
       send(payload),

@@ -52,7 +52,7 @@ export function walletsRoutes(app: FastifyInstance, wallets: WalletsService): vo
 
   r.post(
     '/transfers',
-    { config: { rateTier: 'strict', idempotent: true }, schema: { tags: ['transfers'], body: transferBody, response: { 202: transactionSchema } } },
+    { config: { rateTier: 'strict', idempotent: 'withCommit' }, schema: { tags: ['transfers'], body: transferBody, response: { 202: transactionSchema } } },
     async (request, reply) => reply.status(202).send(await wallets.send(requestContext(request), request.body)),
   );
 

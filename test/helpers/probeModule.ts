@@ -49,28 +49,37 @@ export const probeModule: DomainModule = {
         return reply.status(201).send({ id: event.id, amount: request.body.amount });
       },
     );
-    r.post(
-      '/probe/pay-atomic',
-      {
-        config: { auth: 'user', idempotent: true, rateTier: 'lenient' },
-        schema: {
-          body: z.object({ amount: z.string().regex(/^\d+$/), fail: z.boolean().optional() }),
-          response: { 201: z.object({ id: z.string(), amount: z.string() }) },
+    // the answer is stored with the action's COMMIT (the key claimed first, or written only then);
+    // the header tells what the key's row held right after it
+    for (const [path, idempotent] of [['/probe/pay-atomic', true], ['/probe/pay-with-commit', 'withCommit']] as const) {
+      r.post(
+        path,
+        {
+          config: { auth: 'user', idempotent, rateTier: 'lenient' },
+          schema: {
+            body: z.object({ amount: z.string().regex(/^\d+$/), fail: z.boolean().optional(), refuse: z.boolean().optional(), crash: z.boolean().optional(), gate: z.string().optional() }),
+            response: { 201: z.object({ id: z.string(), amount: z.string() }) },
+          },
         },
-      },
-      async (request, reply) => {
-        const ctx = requestContext(request);
-        // the answer is stored with the action's COMMIT; the header tells what the key's row held right after it
-        const answer = await withTransaction(deps.db, async (trx) => {
-          const event = await deps.events.record(trx, { type: 'probe.paid', actorId: ctx.user.id, userIds: [ctx.user.id], data: { amount: request.body.amount } });
-          const body = { id: event.id, amount: request.body.amount, internal: 'not in the schema' };
-          await ctx.respondOnCommit?.(trx, 201, body);
-          if (request.body.fail) throw httpError('conflict');
-          return body;
-        });
-        const key = await deps.db.selectFrom('idempotency_keys').select('state').where('key', '=', String(request.headers['idempotency-key'])).executeTakeFirst();
-        return reply.status(201).header('x-key-state', key?.state ?? 'none').send(answer);
-      },
-    );
+        async (request, reply) => {
+          const ctx = requestContext(request);
+          const answer = await withTransaction(deps.db, async (trx) => {
+            if (request.body.refuse) throw httpError('forbidden');
+            const event = await deps.events.record(trx, { type: 'probe.paid', actorId: ctx.user.id, userIds: [ctx.user.id], data: { amount: request.body.amount } });
+            const body = { id: event.id, amount: request.body.amount, internal: 'not in the schema' };
+            await ctx.respondOnCommit?.(trx, 201, body);
+            // a one-shot gate: the first request to reach it waits there, inside its transaction
+            const gate = request.body.gate ? gates.get(request.body.gate) : undefined;
+            if (gate) gates.delete(request.body.gate!);
+            await gate;
+            if (request.body.fail) throw httpError('conflict');
+            if (request.body.crash) throw new Error('probe crash');
+            return body;
+          });
+          const key = await deps.db.selectFrom('idempotency_keys').select('state').where('key', '=', String(request.headers['idempotency-key'])).executeTakeFirst();
+          return reply.status(201).header('x-key-state', key?.state ?? 'none').send(answer);
+        },
+      );
+    }
   },
 };

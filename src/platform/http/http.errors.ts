@@ -100,12 +100,11 @@ function toAppError(err: unknown): AppError {
   return fromFastify(e) ?? httpError('internal');
 }
 
-/** Sends an AppError as localized problem+json. */
-export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply {
+/** An AppError as a localized problem+json document (sendProblem sends it). */
+export function problemBody(request: FastifyRequest, error: AppError): Record<string, unknown> {
   const locale = request.locale ?? 'en';
   const title = translate(locale, `errors.${error.code}.title`, error.params);
   const detail = translate(locale, `errors.${error.code}.detail`, error.params);
-  for (const [k, v] of Object.entries(error.headers)) reply.header(k, v);
   const body: Record<string, unknown> = {
     type: `https://streakpets.dev/problems/${error.code.replace(/_/g, '-')}`,
     title,
@@ -116,7 +115,13 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, error:
     requestId: request.id,
   };
   if (error.errors.length) body.errors = error.errors;
-  return reply.status(error.status).type('application/problem+json').send(body);
+  return body;
+}
+
+/** Sends an AppError as localized problem+json. */
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply {
+  for (const [k, v] of Object.entries(error.headers)) reply.header(k, v);
+  return reply.status(error.status).type('application/problem+json').send(problemBody(request, error));
 }
 
 /** One error handler and one not-found handler for the whole app. */

@@ -2,8 +2,9 @@ import { sql } from 'kysely';
 import type { Database } from '../db/db.pool.js';
 import { bufferUntilCommit, type Tx } from '../db/db.transaction.js';
 
-/** The transaction buffer of responses written with the COMMIT. */
+/** The transaction buffers of responses written with the COMMIT: to claimed keys, and as new keys. */
 const RESPONSES = Symbol('idempotency responses');
+const NEW_KEYS = Symbol('idempotency keys written with the action');
 
 /** A key in its scope (the caller: a user or, unauthenticated, an IP). */
 export interface IdempotencyClaim {
@@ -17,6 +18,9 @@ export interface IdempotencyResponse extends IdempotencyClaim {
   body: string;
   contentType: string;
 }
+
+/** A response stored as a new key, with the hash of the request it answers. */
+export type NewIdempotencyResponse = IdempotencyResponse & { hash: string };
 
 export const idempotencyRepo = {
   /**
@@ -54,6 +58,33 @@ export const idempotencyRepo = {
   /** Stores a response with the COMMIT of `trx` (one statement for all of that transaction's), or at once outside withTransaction. */
   async finishWithCommit(trx: Tx, response: IdempotencyResponse): Promise<void> {
     if (!bufferUntilCommit(trx, RESPONSES, response, (t, items) => this.finish(t, items))) await this.finish(trx, [response]);
+  },
+
+  /**
+   * Stores responses as new keys (state done) with the COMMIT of `trx`: a key that is already taken
+   * (and not expired) breaks the primary key there, and the whole transaction rolls back with it.
+   */
+  insertWithCommit(trx: Tx, response: NewIdempotencyResponse, ttlHours: number, staleSeconds: number): boolean {
+    return bufferUntilCommit(trx, NEW_KEYS, response, (t, items) => this.insert(t, items, ttlHours, staleSeconds, false));
+  },
+
+  /**
+   * Stores responses as new keys with one statement, replacing keys of the same names that expired
+   * or that the same request left in flight longer than staleSeconds (a crash). With `keepTaken`, a
+   * key otherwise taken keeps what it holds; without, taking it is an error.
+   */
+  async insert(db: Database | Tx, responses: NewIdempotencyResponse[], ttlHours: number, staleSeconds: number, keepTaken: boolean): Promise<void> {
+    const scopes = responses.map((r) => r.scope);
+    const keys = responses.map((r) => r.key);
+    await sql`delete from idempotency_keys k using unnest(${scopes}::text[], ${keys}::text[], ${responses.map((r) => r.hash)}::text[]) as v(scope, key, hash)
+      where k.scope = v.scope and k.key = v.key
+        and (k.expires_at < now() or (k.state = 'in_flight' and k.request_hash = v.hash and k.locked_at < now() - make_interval(secs => ${staleSeconds}::int)))`.execute(db);
+    await sql`
+      insert into idempotency_keys (scope, key, request_hash, state, response_status, response_body, response_content_type, expires_at)
+      select v.scope, v.key, v.hash, 'done', v.status, v.body, v.content_type, now() + make_interval(hours => ${ttlHours}::int)
+      from unnest(${scopes}::text[], ${keys}::text[], ${responses.map((r) => r.hash)}::text[], ${responses.map((r) => r.status)}::int[],
+                  ${responses.map((r) => r.body)}::text[], ${responses.map((r) => r.contentType)}::text[]) as v(scope, key, hash, status, body, content_type)
+      ${keepTaken ? sql`on conflict (scope, key) do nothing` : sql``}`.execute(db);
   },
 
   /** Forgets a claim (the request failed on the server: a retry may run it again). */

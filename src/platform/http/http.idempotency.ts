@@ -1,28 +1,24 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Database } from '../db/db.pool.js';
-import { afterCommit, type Tx } from '../db/db.transaction.js';
 import { Batcher } from '../batching/batching.batcher.js';
-import { httpError } from './http.errors.js';
+import { AppError, httpError } from './http.errors.js';
 import { confirmAuth } from './http.auth.js';
 import { idempotencyRepo, type IdempotencyClaim, type IdempotencyResponse } from './http.idempotency.repo.js';
+import { STALE_LOCK_SECONDS, claimId, commitResponder, keysWithCommit, sendStored, storedAnswer, type IdempotencyResponder } from './http.idempotencyWithCommit.js';
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
-const STALE_LOCK_SECONDS = 120;
 
 declare module 'fastify' {
   interface FastifyRequest {
+    /** The key this request holds (claimed, or to be written with its action: see 'withCommit'), until its response is stored. */
     idempotency: IdempotencyClaim | null;
     /** Set while this request holds its key: stores the response with a transaction's COMMIT (see registerIdempotency). */
     idempotencyResponder: IdempotencyResponder | null;
   }
 }
 
-/** Stores a request's response (status and the payload its route will send) with the COMMIT of `trx`. */
-export type IdempotencyResponder = (trx: Tx, status: number, payload: unknown) => Promise<void>;
-
-/** What Fastify sends a serialized object as. */
-const JSON_TYPE = 'application/json; charset=utf-8';
+export type { IdempotencyResponder };
 
 function requestHash(request: FastifyRequest): string {
   const body = request.body === undefined ? '' : JSON.stringify(request.body);
@@ -30,7 +26,6 @@ function requestHash(request: FastifyRequest): string {
 }
 
 const BATCH = { maxBatch: 100, concurrency: 4 };
-const id = (c: IdempotencyClaim) => `${c.scope}\n${c.key}`;
 
 /**
  * Claims of concurrent requests in one statement. A key that appears twice in a batch is tried
@@ -38,13 +33,13 @@ const id = (c: IdempotencyClaim) => `${c.scope}\n${c.key}`;
  */
 function claimBatcher(db: Database, ttlHours: number): Batcher<IdempotencyClaim & { hash: string }, boolean> {
   return new Batcher(async (items) => {
-    const distinct = [...new Map(items.map((c) => [id(c), c])).values()];
-    const claimed = new Set((await idempotencyRepo.claim(db, distinct, ttlHours, STALE_LOCK_SECONDS)).map(id));
+    const distinct = [...new Map(items.map((c) => [claimId(c), c])).values()];
+    const claimed = new Set((await idempotencyRepo.claim(db, distinct, ttlHours, STALE_LOCK_SECONDS)).map(claimId));
     const seen = new Set<string>();
     return items.map((c) => {
-      const first = !seen.has(id(c));
-      seen.add(id(c));
-      return first && claimed.has(id(c));
+      const first = !seen.has(claimId(c));
+      seen.add(claimId(c));
+      return first && claimed.has(claimId(c));
     });
   }, BATCH);
 }
@@ -63,18 +58,25 @@ function claimBatcher(db: Database, ttlHours: number): Batcher<IdempotencyClaim 
  * RequestContext.respondOnCommit): the response it is about to answer is serialized as the route
  * will send it and written with that transaction's COMMIT, so the key is done exactly when the
  * action is, with no write of its own; if the transaction rolls back, the response goes to the
- * store as usual.
+ * store as usual. A route whose every effect goes through such a COMMIT can skip the claim too
+ * (config.idempotent 'withCommit', see keysWithCommit): its key is written only with the action.
  */
 export function registerIdempotency(app: FastifyInstance, db: Database, ttlHours: number): void {
   app.decorateRequest('idempotency', null);
   app.decorateRequest('idempotencyResponder', null);
+  app.decorateRequest('idempotencyWithCommit', null);
   const claims = claimBatcher(db, ttlHours);
+  const withCommit = keysWithCommit(db, ttlHours);
   const finished = new Batcher<IdempotencyResponse, void>(async (items) => {
     await idempotencyRepo.finish(db, items);
     return items.map(() => undefined);
   }, BATCH);
   /** Responses of this node on their way to the store, by scope and key. */
   const storing = new Map<string, Promise<void>>();
+  const track = (claim: IdempotencyClaim, stored: Promise<void>) => {
+    storing.set(claimId(claim), stored);
+    void stored.finally(() => storing.get(claimId(claim)) === stored && storing.delete(claimId(claim)));
+  };
   app.addHook('onClose', async () => {
     await Promise.all(storing.values());
   });
@@ -87,6 +89,10 @@ export function registerIdempotency(app: FastifyInstance, db: Database, ttlHours
     if (!KEY_PATTERN.test(key)) throw httpError('idempotency_key_invalid');
     const claim = { scope: request.user ? `user:${request.user.id}` : `ip:${request.ip}`, key };
     const hash = requestHash(request);
+    if (request.routeOptions.config.idempotent === 'withCommit') {
+      await confirmAuth(request);
+      return withCommit.begin(request, reply, claim, hash, () => storing.get(claimId(claim)));
+    }
     // the claim goes out while the caller's session is checked; a dead session gives the key back
     const [claimed, auth] = await Promise.allSettled([claims.run({ ...claim, hash }), confirmAuth(request)]);
     if (auth.status === 'rejected') {
@@ -96,47 +102,36 @@ export function registerIdempotency(app: FastifyInstance, db: Database, ttlHours
     if (claimed.status === 'rejected') throw claimed.reason;
     if (claimed.value) {
       request.idempotency = claim;
-      request.idempotencyResponder = async (trx, status, payload) => {
-        const serialize = reply.getSerializationFunction(String(status)) as ((value: unknown) => string) | undefined;
-        const body = serialize ? serialize(payload) : JSON.stringify(payload);
-        await idempotencyRepo.finishWithCommit(trx, { ...claim, status, body, contentType: JSON_TYPE });
-        afterCommit(trx, () => {
-          if (request.idempotency === claim) request.idempotency = null;
-        });
-      };
+      request.idempotencyResponder = commitResponder(request, reply, claim, (trx, response) => idempotencyRepo.finishWithCommit(trx, response));
       return;
     }
-    await storing.get(id(claim));
-    const existing = await idempotencyRepo.find(db, claim);
-    if (!existing) throw httpError('idempotency_in_flight');
-    if (existing.request_hash !== hash) throw httpError('idempotency_key_reused');
-    if (existing.state === 'in_flight') throw httpError('idempotency_in_flight');
-    reply
-      .status(existing.response_status ?? 200)
-      .header('idempotent-replayed', 'true')
-      .type(existing.response_content_type ?? 'application/json');
-    return reply.send(existing.response_body ?? '');
+    await storing.get(claimId(claim));
+    const answer = storedAnswer(await idempotencyRepo.find(db, claim), hash) ?? httpError('idempotency_in_flight');
+    if (answer instanceof AppError) throw answer;
+    return sendStored(reply, answer);
   });
 
   app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload) => {
     const claim = request.idempotency;
     if (!claim) return payload;
     request.idempotency = null;
+    if (request.idempotencyWithCommit) return withCommit.finish(request, reply, claim, payload, (stored) => track(claim, stored));
     const status = reply.statusCode;
     if (status >= 500) {
       await idempotencyRepo.release(db, claim);
       return payload;
     }
     const body = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : '';
-    const stored = finished
-      .run({ ...claim, status, body, contentType: String(reply.getHeader('content-type') ?? 'application/json') })
-      .catch((err: Error) => request.log.warn({ reason: String(err?.message ?? err).split('\n')[0] }, 'idempotent response not stored; its key stays in flight until it goes stale'))
-      .finally(() => {
-        if (storing.get(id(claim)) === stored) storing.delete(id(claim));
-      });
-    storing.set(id(claim), stored);
+    track(
+      claim,
+      finished
+        .run({ ...claim, status, body, contentType: String(reply.getHeader('content-type') ?? 'application/json') })
+        .catch((err: Error) => request.log.warn({ reason: String(err?.message ?? err).split('\n')[0] }, 'idempotent response not stored; its key stays in flight until it goes stale')),
+    );
     return payload;
   });
+
+  app.addHook('onResponse', async (request) => withCommit.release(request));
 }
 
 /** Removes expired keys (run by the hourly platform job). */

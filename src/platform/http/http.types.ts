@@ -16,8 +16,11 @@ declare module 'fastify' {
     auth?: AuthLevel;
     /** Rate-limit tier (DESIGN §4). */
     rateTier?: RateTier;
-    /** Opt in to Idempotency-Key handling (money-moving POSTs). */
-    idempotent?: boolean;
+    /**
+     * Opt in to Idempotency-Key handling (money-moving POSTs). 'withCommit': the key is not claimed
+     * before the handler but written with the action's own COMMIT (see registerIdempotency).
+     */
+    idempotent?: boolean | 'withCommit';
   }
   interface FastifyRequest {
     user: AuthUser | null;
