@@ -12,6 +12,7 @@ import { transactionsRepo, type TransactionRow } from './transactions.repo.js';
 import { basenamesRepo } from './basenames.repo.js';
 import { normalizeBasename } from './basenames.names.js';
 import { ensureUserWallet, spendableBy } from './wallets.service.js';
+import { walletsForTransfers } from './wallets.directory.js';
 import { queueTransfers, type QueueTransferInput, type Recipient } from './transfers.accept.js';
 import type { TransactionDto, TransferBody } from './wallets.schema.js';
 
@@ -137,7 +138,7 @@ async function resolveMany(core: WalletsCore, items: TransferRequest[], lookUpKe
   const toAddresses = [...new Set(items.map((i) => i.body.to.trim()).filter((to) => ADDRESS.test(to)))];
   const keys = lookUpKeys ? items.flatMap((i) => (i.ctx.idempotencyKey ? [i.ctx.idempotencyKey] : [])) : [];
   const [wallets, requested] = await Promise.all([
-    walletsRepo.forTransfers(db, { userIds: implicit, ids: explicit, addresses: toAddresses }),
+    walletsForTransfers(core, db, { userIds: implicit, ids: explicit, addresses: toAddresses }),
     transactionsRepo.byRequestKeys(db, keys),
   ]);
   const byUser = new Map(wallets.filter((w) => w.kind === 'user' && w.user_id).map((w) => [w.user_id, w]));
