@@ -1,4 +1,5 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { sql } from 'kysely';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildApp } from '../src/app.js';
@@ -6,7 +7,8 @@ import { loadConfig } from '../src/config.js';
 import { runMigrations } from '../src/platform/db/db.migrate.js';
 import { createDeps } from '../src/platform/deps.js';
 import { startInfrastructure } from '../src/platform/embedded/embedded.infrastructure.js';
-import { freePort } from '../src/platform/embedded/embedded.ports.js';
+import { freePort, waitFor } from '../src/platform/embedded/embedded.ports.js';
+import type { Database } from '../src/platform/db/db.pool.js';
 import { createLogger } from '../src/platform/observability/logger.js';
 import { platformModule } from '../src/platform/platform.module.js';
 import { domainModules } from '../src/modules.js';
@@ -21,6 +23,20 @@ const only = process.argv.slice(2);
 
 function ratio(value: number, ceiling: number): number {
   return Math.round((value / ceiling) * 1000) / 1000;
+}
+
+/**
+ * Lets the database settle before a scenario, so that it does not pay for the one before: a
+ * checkpoint now (the chat scenario dirties a million rows' pages), and autovacuum's pass over the
+ * last scenario's writes finished (waited for up to 2 minutes).
+ */
+async function settleDatabase(db: Database): Promise<void> {
+  // a role without the right to checkpoint (a managed database) skips it
+  await sql`checkpoint`.execute(db).catch(() => undefined);
+  await waitFor(async () => {
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where backend_type = 'autovacuum worker'`.execute(db);
+    return rows[0].n === 0;
+  }, 120_000, 500);
 }
 
 /** `npm run bench`: measures this machine's ceilings and StreakPets against them; writes bench/results/latest.{json,md}. */
@@ -68,6 +84,7 @@ async function main(): Promise<void> {
   for (const file of files) {
     if (only.length && !only.some((o) => file.includes(o))) continue;
     try {
+      await settleDatabase(deps.db);
       const scenario = (await import(path.join(scenarioDir, file))).default as BenchScenario;
       rows.push(...(await scenario(harness)));
     } catch (err) {

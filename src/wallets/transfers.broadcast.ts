@@ -1,5 +1,6 @@
 import { encodeFunctionData, keccak256, parseEther, type Address, type Hex } from 'viem';
-import { withTransaction } from '../platform/db/db.transaction.js';
+import { LRUCache } from 'lru-cache';
+import { afterCommit, withTransaction } from '../platform/db/db.transaction.js';
 import { erc20Abi } from '../chain/chain.contracts.js';
 import { signEip1559 } from '../chain/chain.signer.js';
 import { requireChain, type ChainContext } from './wallets.chain.js';
@@ -67,7 +68,32 @@ function requestFor(chain: ChainContext, row: TransactionRow, nonce: bigint, fee
   }
 }
 
-class StaleBatch extends Error {}
+/** A batch signed from a next_nonce another signer moved meanwhile; its wallets' remembered rows are dropped. */
+class StaleBatch extends Error {
+  constructor(readonly walletIds: string[]) {
+    super('stale batch');
+  }
+}
+
+type SealedWallet = Awaited<ReturnType<typeof walletsRepo.sealedWallets>>[number];
+/** Sending wallets (with their sealed keys) this node has signed for lately. */
+const MAX_SIGNERS = 10_000;
+const signers = new WeakMap<WalletsCore, LRUCache<string, SealedWallet>>();
+
+/**
+ * The wallets a signing step sends from, read from the database only when this node does not hold
+ * them: a wallet's key and address never change, and its next_nonce is the one this node itself
+ * stored at its last step's COMMIT. Another writer of that nonce (another node's signer, a
+ * re-sync from the chain) is caught under the wallets' row locks before anything is stored: the
+ * step drops what it remembered and starts over from the database.
+ */
+async function sealedFor(core: WalletsCore, walletIds: string[]): Promise<SealedWallet[]> {
+  let known = signers.get(core);
+  if (!known) signers.set(core, (known = new LRUCache({ max: MAX_SIGNERS })));
+  const missing = walletIds.filter((id) => !known.has(id));
+  if (missing.length) for (const w of await walletsRepo.sealedWallets(core.deps.db, missing)) known.set(w.id, w);
+  return walletIds.flatMap((id) => known.get(id) ?? []);
+}
 
 /** What one signing step produced per wallet: the signed bytes to send, and whether more rows wait than a batch holds. */
 export type SignedBatches = Map<string, { signed: Hex[]; more: boolean }>;
@@ -86,7 +112,9 @@ export async function signQueuedMany(core: WalletsCore, walletIds: string[], pri
     try {
       return await signOnce(core, walletIds, primary);
     } catch (err) {
-      if (!(err instanceof StaleBatch) || attempt >= 3) throw err;
+      if (!(err instanceof StaleBatch)) throw err;
+      for (const walletId of err.walletIds) signers.get(core)?.delete(walletId);
+      if (attempt >= 3) throw err;
     }
   }
 }
@@ -116,7 +144,7 @@ async function withGas(core: WalletsCore, wallets: WalletRow[], rows: Map<string
 async function signOnce(core: WalletsCore, walletIds: string[], primary: boolean): Promise<SignedBatches> {
   const chain = requireChain(core.chain);
   const { deps } = core;
-  const [sealed, queued] = await Promise.all([walletsRepo.sealedWallets(deps.db, walletIds), transactionsRepo.queuedForWallets(deps.db, walletIds, BATCH)]);
+  const [sealed, queued] = await Promise.all([sealedFor(core, walletIds), transactionsRepo.queuedForWallets(deps.db, walletIds, BATCH)]);
   const keys = new Map(sealed.map((w) => [w.id, w.encrypted_key]));
   const wallets: WalletRow[] = sealed.map(({ encrypted_key: _sealed, ...wallet }) => wallet);
   const rows = new Map<string, TransactionRow[]>();
@@ -140,15 +168,23 @@ async function signOnce(core: WalletsCore, walletIds: string[], primary: boolean
   }
   return withTransaction(deps.db, async (trx) => {
     const locked = new Map((await walletsRepo.lockMany(trx, ready.map((w) => w.id))).map((w) => [w.id, w]));
-    if (batches.some((b) => BigInt(locked.get(b.wallet.id)?.next_nonce ?? -1) !== b.first)) throw new StaleBatch();
+    const moved = batches.filter((b) => BigInt(locked.get(b.wallet.id)?.next_nonce ?? -1) !== b.first);
+    if (moved.length) throw new StaleBatch(moved.map((b) => b.wallet.id));
     const items = batches.flatMap((b) => b.list.map((row, i) => ({ id: row.id, nonce: b.first + BigInt(i), hash: keccak256(b.signed[i]), rawTx: b.signed[i] })));
     const pending = await transactionsRepo.markPendingMany(trx, items);
-    if (pending.length !== items.length) throw new StaleBatch();
+    if (pending.length !== items.length) throw new StaleBatch(batches.map((b) => b.wallet.id));
     pending.sort((a, b) => a.from_wallet_id!.localeCompare(b.from_wallet_id!) || Number(a.nonce) - Number(b.nonce));
     for (const row of pending) await recordTransferEvent(core, trx, row, 'transfer.pending');
     await walletsRepo.setNextNonces(trx, batches.map((b) => ({ id: b.wallet.id, nonce: b.first + BigInt(b.list.length) })), { withCommit: true });
     await deps.jobs.enqueueMany(JOBS.confirm, batches.map((b) => ({ walletId: b.wallet.id })), { trx, startAfterSeconds: 3, coalesce: true });
     for (const b of batches) out.set(b.wallet.id, { signed: b.signed, more: b.list.length === BATCH });
+    afterCommit(trx, () => {
+      const known = signers.get(core);
+      for (const b of batches) {
+        const w = known?.get(b.wallet.id);
+        if (w) known!.set(b.wallet.id, { ...w, next_nonce: String(b.first + BigInt(b.list.length)) });
+      }
+    });
     return out;
   });
 }

@@ -36,7 +36,7 @@ async function queueOne(databaseUrl: string, env: Record<string, string>) {
   const to = `0x${randomBytes(20).toString('hex')}` as Address;
   const res = await a.app.inject({ method: 'POST', url: '/api/v1/transfers', headers: alice.auth, payload: { to, amount: '2' } });
   expect(res.statusCode).toBe(202);
-  return { a, wallet, to, id: res.json().id as string };
+  return { a, alice, wallet, to, id: res.json().id as string };
 }
 
 async function confirmedEvents(app: TestApp, id: string) {
@@ -137,5 +137,26 @@ describe('a transaction the embedded node holds without mining', () => {
     } finally {
       await anvil.stop();
     }
+  });
+});
+
+describe('two signers on one wallet (two nodes)', () => {
+  it('each signs from the nonce the other stored: a signer that remembered an older one starts over, no nonce is used twice', async () => {
+    const databaseUrl = await createTestDatabase();
+    const env = { WALLET_MASTER_KEY: randomBytes(32).toString('hex'), JWT_SECRET: randomBytes(32).toString('hex') };
+    const { a, alice, wallet, to } = await queueOne(databaseUrl, env);
+    const b = await start(databaseUrl, env, false);
+    const queue = async () => expect((await a.app.inject({ method: 'POST', url: '/api/v1/transfers', headers: alice.auth, payload: { to, amount: '1' } })).statusCode).toBe(202);
+    // a signs the first transfer and remembers the wallet's next nonce
+    expect((await signQueued(a.deps.services.wallets.core, wallet.id)).signed).toHaveLength(1);
+    // b signs the next one: the nonce a remembers is now behind the database's
+    await queue();
+    expect((await signQueued(b.deps.services.wallets.core, wallet.id)).signed).toHaveLength(1);
+    await queue();
+    expect((await signQueued(a.deps.services.wallets.core, wallet.id)).signed).toHaveLength(1);
+    const rows = await a.deps.db.selectFrom('transactions').select('nonce').where('from_wallet_id', '=', wallet.id).where('type', '=', 'transfer').orderBy('nonce').execute();
+    const nonces = rows.map((r) => Number(r.nonce));
+    expect(nonces).toEqual([nonces[0], nonces[0] + 1, nonces[0] + 2]);
+    expect(Number((await a.deps.db.selectFrom('wallets').select('next_nonce').where('id', '=', wallet.id).executeTakeFirstOrThrow()).next_nonce)).toBe(nonces[0] + 3);
   });
 });
