@@ -5,7 +5,7 @@ import type { ActorContext } from '../platform/http/http.context.js';
 import { erc20Abi } from '../chain/chain.contracts.js';
 import { formatAmount } from './wallets.amounts.js';
 import { requireChain } from './wallets.chain.js';
-import { BROADCAST_CHANNEL, JOBS, type WalletsCore } from './wallets.core.js';
+import { BROADCAST_CHANNEL, JOBS, perCore, type WalletsCore } from './wallets.core.js';
 import { walletError } from './wallets.errors.js';
 import { recordTransferEvent } from './wallets.events.js';
 import { walletsRepo, type WalletRow } from './wallets.repo.js';
@@ -92,8 +92,7 @@ function readSnapshot(core: WalletsCore, wallet: WalletRow): CachedSnapshot {
  * for, a new read.
  */
 function chainSnapshot(core: WalletsCore, wallet: WalletRow, fresh: boolean): CachedSnapshot {
-  let cache = snapshots.get(core);
-  if (!cache) snapshots.set(core, (cache = new Map()));
+  const cache = perCore(snapshots, core, () => new Map<string, CachedSnapshot>());
   const hit = cache.get(wallet.id);
   const age = hit ? Date.now() - hit.at : Infinity;
   if (!fresh && hit && age < SNAPSHOT_TTL_MS) return hit;

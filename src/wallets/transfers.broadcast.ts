@@ -4,7 +4,7 @@ import { afterCommit, withTransaction } from '../platform/db/db.transaction.js';
 import { erc20Abi } from '../chain/chain.contracts.js';
 import { signEip1559 } from '../chain/chain.signer.js';
 import { requireChain, type ChainContext } from './wallets.chain.js';
-import { JOBS, type WalletsCore } from './wallets.core.js';
+import { JOBS, perCore, type WalletsCore } from './wallets.core.js';
 import { recordTransferEvent } from './wallets.events.js';
 import { walletsRepo, type WalletRow } from './wallets.repo.js';
 import { transactionsRepo, type TransactionRow } from './transactions.repo.js';
@@ -88,8 +88,7 @@ const signers = new WeakMap<WalletsCore, LRUCache<string, SealedWallet>>();
  * step drops what it remembered and starts over from the database.
  */
 async function sealedFor(core: WalletsCore, walletIds: string[]): Promise<SealedWallet[]> {
-  let known = signers.get(core);
-  if (!known) signers.set(core, (known = new LRUCache({ max: MAX_SIGNERS })));
+  const known = perCore(signers, core, () => new LRUCache<string, SealedWallet>({ max: MAX_SIGNERS }));
   const missing = walletIds.filter((id) => !known.has(id));
   if (missing.length) for (const w of await walletsRepo.sealedWallets(core.deps.db, missing)) known.set(w.id, w);
   return walletIds.flatMap((id) => known.get(id) ?? []);

@@ -4,7 +4,7 @@ import { Batcher } from '../platform/batching/batching.batcher.js';
 import { httpError } from '../platform/http/http.errors.js';
 import { parseAmount } from './wallets.amounts.js';
 import { requireChain } from './wallets.chain.js';
-import type { WalletsCore } from './wallets.core.js';
+import { perCore, type WalletsCore } from './wallets.core.js';
 import { transactionDto } from './wallets.dto.js';
 import { walletError } from './wallets.errors.js';
 import { walletsRepo, type WalletRow } from './wallets.repo.js';
@@ -77,9 +77,7 @@ const TRANSFER_BATCH = { maxBatch: 64, concurrency: 4, keysOf: (item: TransferRe
 const batchers = new WeakMap<WalletsCore, Batcher<TransferRequest, TransactionDto>>();
 
 function transferBatcher(core: WalletsCore): Batcher<TransferRequest, TransactionDto> {
-  let batcher = batchers.get(core);
-  if (!batcher) batchers.set(core, (batcher = new Batcher((items) => acceptBatch(core, items), TRANSFER_BATCH)));
-  return batcher;
+  return perCore(batchers, core, () => new Batcher((items) => acceptBatch(core, items), TRANSFER_BATCH));
 }
 
 /**

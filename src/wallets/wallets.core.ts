@@ -28,6 +28,13 @@ export interface WalletsCore {
   driver: PipelineDriver;
 }
 
+/** Per-node state kept beside a core (caches, batchers), made on first use: `perCore(map, core, make)`. */
+export function perCore<T>(map: WeakMap<WalletsCore, T>, core: WalletsCore, make: () => T): T {
+  let value = map.get(core);
+  if (value === undefined) map.set(core, (value = make()));
+  return value;
+}
+
 /**
  * The LISTEN/NOTIFY channel on which a node without job workers (--role api) wakes the worker nodes'
  * drivers for the wallets whose transfers it just queued (the items are wallet ids).

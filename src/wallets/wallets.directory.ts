@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type { Executor } from '../platform/db/db.transaction.js';
-import type { WalletsCore } from './wallets.core.js';
+import { perCore, type WalletsCore } from './wallets.core.js';
 import { walletsRepo, type WalletRow } from './wallets.repo.js';
 
 /** Wallets remembered at once (a few MB at most); the least recently used go first. */
@@ -16,12 +16,7 @@ interface Directory {
 const directories = new WeakMap<WalletsCore, Directory>();
 
 function directoryOf(core: WalletsCore): Directory {
-  let d = directories.get(core);
-  if (!d) {
-    d = { byUser: new LRUCache({ max: MAX_WALLETS }), byId: new LRUCache({ max: MAX_WALLETS }), byAddress: new LRUCache({ max: MAX_WALLETS, ttl: EXTERNAL_MS }) };
-    directories.set(core, d);
-  }
-  return d;
+  return perCore(directories, core, () => ({ byUser: new LRUCache({ max: MAX_WALLETS }), byId: new LRUCache({ max: MAX_WALLETS }), byAddress: new LRUCache({ max: MAX_WALLETS, ttl: EXTERNAL_MS }) }));
 }
 
 function remember(d: Directory, w: WalletRow): void {
