@@ -76,13 +76,14 @@ export const idempotencyRepo = {
   async insert(db: Database | Tx, responses: NewIdempotencyResponse[], ttlHours: number, staleSeconds: number, keepTaken: boolean): Promise<void> {
     const scopes = responses.map((r) => r.scope);
     const keys = responses.map((r) => r.key);
-    await sql`delete from idempotency_keys k using unnest(${scopes}::text[], ${keys}::text[], ${responses.map((r) => r.hash)}::text[]) as v(scope, key, hash)
+    const hashes = responses.map((r) => r.hash);
+    await sql`delete from idempotency_keys k using unnest(${scopes}::text[], ${keys}::text[], ${hashes}::text[]) as v(scope, key, hash)
       where k.scope = v.scope and k.key = v.key
         and (k.expires_at < now() or (k.state = 'in_flight' and k.request_hash = v.hash and k.locked_at < now() - make_interval(secs => ${staleSeconds}::int)))`.execute(db);
     await sql`
       insert into idempotency_keys (scope, key, request_hash, state, response_status, response_body, response_content_type, expires_at)
       select v.scope, v.key, v.hash, 'done', v.status, v.body, v.content_type, now() + make_interval(hours => ${ttlHours}::int)
-      from unnest(${scopes}::text[], ${keys}::text[], ${responses.map((r) => r.hash)}::text[], ${responses.map((r) => r.status)}::int[],
+      from unnest(${scopes}::text[], ${keys}::text[], ${hashes}::text[], ${responses.map((r) => r.status)}::int[],
                   ${responses.map((r) => r.body)}::text[], ${responses.map((r) => r.contentType)}::text[]) as v(scope, key, hash, status, body, content_type)
       ${keepTaken ? sql`on conflict (scope, key) do nothing` : sql``}`.execute(db);
   },
