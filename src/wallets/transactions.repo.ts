@@ -64,6 +64,8 @@ export interface Finalization {
   gasUsed: bigint | null;
   gasFee: bigint | null;
   error: string | null;
+  /** The hash the chain mined when it is one the row was sent with before a fee bump (else the row's current hash stays). */
+  minedHash?: string | null;
 }
 
 function scope(eb: ExpressionBuilder<DB, 'transactions'>, f: TransactionFilter) {
@@ -188,8 +190,16 @@ export const transactionsRepo = {
     return db.selectFrom('transactions').select(columns).where('id', '=', id).executeTakeFirst();
   },
 
+  /** The row sent with this hash: its current one, or one a fee bump replaced. */
   byHash(db: Executor, hash: string) {
-    return db.selectFrom('transactions').select(columns).where('hash', '=', hash.toLowerCase()).executeTakeFirst();
+    const h = hash.toLowerCase();
+    return db
+      .selectFrom('transactions')
+      .select(columns)
+      .where((eb) => eb.or([eb('hash', '=', h), eb.and([sql<boolean>`replaced_hashes <> '{}'`, sql<boolean>`replaced_hashes @> array[${h}]::text[]`])]))
+      .orderBy(sql`hash = ${h}`, 'desc')
+      .limit(1)
+      .executeTakeFirst();
   },
 
   lock(db: Executor, id: string) {
@@ -213,7 +223,7 @@ export const transactionsRepo = {
   pendingForWallet(db: Executor, walletId: string, limit: number) {
     return db
       .selectFrom('transactions')
-      .select([...columns, 'raw_tx'])
+      .select([...columns, 'raw_tx', 'replaced_hashes'])
       .where('from_wallet_id', '=', walletId)
       .where('status', '=', 'pending')
       .orderBy('nonce')
@@ -234,6 +244,22 @@ export const transactionsRepo = {
       where t.id = v.id and t.status = 'queued'
       returning ${returning}`.execute(db);
     return result.rows;
+  },
+
+  /**
+   * Stores fee-bumped replacements of pending rows (same nonce, new hash and signed bytes), the hash
+   * each replaces kept in replaced_hashes; only rows still pending with that hash change (another
+   * finalizer or replacer got the others first). Answers the ids replaced.
+   */
+  async replaceSigned(db: Executor, items: Array<{ id: string; oldHash: string; hash: string; rawTx: string }>): Promise<string[]> {
+    const result = await sql<{ id: string }>`
+      update transactions t
+      set hash = v.hash, raw_tx = v.raw_tx, replaced_hashes = t.replaced_hashes || v.old_hash, submitted_at = now(), updated_at = now()
+      from unnest(${items.map((i) => i.id)}::uuid[], ${items.map((i) => i.oldHash.toLowerCase())}::text[],
+                  ${items.map((i) => i.hash.toLowerCase())}::text[], ${items.map((i) => i.rawTx)}::text[]) as v(id, old_hash, hash, raw_tx)
+      where t.id = v.id and t.status = 'pending' and t.hash = v.old_hash
+      returning t.id`.execute(db);
+    return result.rows.map((r) => r.id);
   },
 
   /** Pending rows of every wallet, least recently touched first: what the confirmation watcher checks. */
@@ -274,10 +300,13 @@ export const transactionsRepo = {
     const result = await sql<TransactionRow>`
       update transactions t
       set status = v.status, block_number = v.block_number, gas_used = v.gas_used, gas_fee = v.gas_fee, error = v.error,
+          hash = coalesce(v.mined_hash, t.hash),
+          replaced_hashes = case when v.mined_hash is null then t.replaced_hashes else array_remove(t.replaced_hashes || t.hash, v.mined_hash) end,
           finalized_at = now(), updated_at = now()
       from unnest(${items.map((i) => i.id)}::uuid[], ${items.map((i) => i.status)}::text[], ${items.map((i) => text(i.blockNumber))}::bigint[],
                   ${items.map((i) => text(i.gasUsed))}::numeric[], ${items.map((i) => text(i.gasFee))}::numeric[],
-                  ${items.map((i) => i.error)}::text[]) as v(id, status, block_number, gas_used, gas_fee, error)
+                  ${items.map((i) => i.error)}::text[], ${items.map((i) => i.minedHash?.toLowerCase() ?? null)}::text[])
+                  as v(id, status, block_number, gas_used, gas_fee, error, mined_hash)
       where t.id = v.id and t.status = 'pending'
       returning ${returning}`.execute(db);
     await transactionsRepo.giveBackSpend(db, result.rows.filter((r) => r.status === 'failed' && r.call === 'erc20_transfer' && r.user_id));

@@ -20,7 +20,7 @@ export const GAS_TOPUP = parseEther('0.01');
 const BATCH = 50;
 const FEE_CACHE_MS = 2000;
 
-interface Fees {
+export interface Fees {
   maxFeePerGas: bigint;
   maxPriorityFeePerGas: bigint;
 }

@@ -14,6 +14,7 @@ import { formatAmount } from './wallets.amounts.js';
 import { transactionsRepo, type Finalization, type TransactionRow } from './transactions.repo.js';
 import { sendSigned } from './transfers.send.js';
 import { forgetSnapshot } from './transfers.accept.js';
+import { isStuck, replaceStuck, type SentRow } from './transfers.replace.js';
 
 /** The watcher waits briefly in-process for a just-sent transaction before re-scheduling itself (a local chain mines at once). */
 const SHORT_WAIT_ROUNDS = 4;
@@ -21,8 +22,9 @@ const SHORT_WAIT_MS = 150;
 /** How many pending rows one pass of the confirmation watcher looks at. */
 const WATCH_LIMIT = 500;
 
-type Outcome = { receipt: TransactionReceipt } | { error: string };
-type PendingRow = TransactionRow & { raw_tx: string | null };
+/** How a row ends: its receipt (with the hash mined, when a version the row replaced was), or why it failed. */
+type Outcome = { receipt: TransactionReceipt; minedHash?: string } | { error: string };
+type PendingRow = SentRow & { replaced_hashes: string[] };
 
 /**
  * The receipt, or null while the transaction is not mined. Asked with the raw JSON-RPC call:
@@ -53,6 +55,7 @@ function finalization(outcome: Outcome): Finalization {
     gasUsed: receipt?.gasUsed ?? null,
     gasFee: receipt ? receipt.gasUsed * receipt.effectiveGasPrice : null,
     error: ok ? null : 'error' in outcome ? outcome.error : 'reverted',
+    minedHash: 'minedHash' in outcome ? outcome.minedHash : undefined,
   };
 }
 
@@ -171,14 +174,13 @@ async function confirmRows(core: WalletsCore, walletId: string, rows: PendingRow
   await finalizeMany(core, ready, { skipLocked: true });
   if (!resend) return [...young, ...missing];
   const waiting = [...young];
+  const unmined: PendingRow[] = [];
   let chainNonce: Promise<number> | null = null;
-  let unmined = 0;
   await Promise.all(
     missing.map(async (row) => {
       const hash = row.hash as Hex;
       if (await knownToNode(client, hash)) {
-        unmined++;
-        waiting.push(row);
+        unmined.push(row);
         return;
       }
       chainNonce ??= client.getTransactionCount({ address: row.from_address as Address, blockNumber: latest });
@@ -187,14 +189,33 @@ async function confirmRows(core: WalletsCore, walletId: string, rows: PendingRow
           waiting.push(row);
           return;
         }
-        await finalizeRow(core, row.id, { error: 'nonce_consumed' });
+        const replaced = await minedReplaced(client, row);
+        if (replaced && latest - replaced.receipt.blockNumber + 1n < BigInt(requireChain(core.chain).confirmations)) {
+          waiting.push(row);
+          return;
+        }
+        await finalizeRow(core, row.id, replaced ?? { error: 'nonce_consumed' });
         return;
       }
       await sendSigned(core, walletId, [row.raw_tx as Hex]);
       waiting.push(row);
     }),
   );
+  const replacements = new Map((await replaceStuck(core, walletId, unmined.filter((row) => isStuck(core, row)))).map((r) => [r.id, r]));
+  for (const row of unmined) {
+    const r = replacements.get(row.id);
+    waiting.push(r ? { ...row, hash: r.hash, raw_tx: r.rawTx, replaced_hashes: [...row.replaced_hashes, row.hash!] } : row);
+  }
   // anvil's automine now and then leaves ready transactions in its pool for good (foundry-rs/foundry#10122)
-  if (unmined && core.deps.chain.embedded) await core.deps.chain.mine();
+  if (unmined.length && core.deps.chain.embedded) await core.deps.chain.mine();
   return waiting;
+}
+
+/** The receipt of a version a fee bump replaced, when that is the one the chain mined (the row's nonce is used and its current hash is not). */
+async function minedReplaced(client: PublicClient, row: PendingRow): Promise<{ receipt: TransactionReceipt; minedHash: string } | null> {
+  for (const hash of row.replaced_hashes) {
+    const receipt = await receiptOf(client, hash as Hex);
+    if (receipt) return { receipt, minedHash: hash };
+  }
+  return null;
 }

@@ -1,16 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { createTestClient, http, type Address, type Hex } from 'viem';
+import type { Address, Hex } from 'viem';
 import { createTestApp, createTestDatabase, type TestApp } from '../../test/helpers/testApp.js';
 import { createUser } from '../../test/helpers/factories.js';
+import { onPrivateChain } from '../../test/helpers/privateChain.js';
 import { tokenBalance } from '../chain/chain.deploy.js';
-import { signQueued, topUpGas } from './transfers.broadcast.js';
+import { signQueued } from './transfers.broadcast.js';
 import { confirmWallet } from './transfers.confirm.js';
 import { sendSigned } from './transfers.send.js';
-import { startAnvil } from '../platform/embedded/embedded.anvil.js';
-import { createLogger } from '../platform/observability/logger.js';
-import { settle, waitFinal, waitUntil } from './wallets.testing.js';
+import { waitFinal, waitUntil } from './wallets.testing.js';
 
 const open: TestApp[] = [];
 afterEach(async () => {
@@ -115,27 +114,17 @@ describe('a worker that dies between broadcast and confirmation', () => {
 
 describe('a transaction the embedded node holds without mining', () => {
   it('is mined by the confirmation job (anvil automine can leave ready transactions in its pool)', async () => {
-    const anvil = await startAnvil(createLogger('silent'));
+    const { t, core, alice, wallet, anvil, close } = await onPrivateChain();
     try {
-      const t = await createTestApp({ rpcUrl: anvil.url, env: { RATE_LIMIT_STRICT: '1000' }, work: false });
-      open.push(t);
-      const core = t.deps.services.wallets.core;
-      const alice = await createUser(t.deps);
-      const wallet = (await t.app.inject({ method: 'GET', url: '/api/v1/wallets', headers: alice.auth })).json().wallets[0] as { id: string; address: Address };
-      const f = await t.app.inject({ method: 'POST', url: '/api/v1/wallets/faucet', headers: alice.auth, payload: { amount: '5' } });
-      await topUpGas(core, wallet.id);
-      await settle(t.deps, core);
-      expect((await waitFinal(t.deps, [f.json().id]))[f.json().id]).toBe('confirmed');
-
       // the node takes the transaction into its pool and mines nothing, as anvil sometimes does with automine on
-      await createTestClient({ mode: 'anvil', transport: http(anvil.url) }).setAutomine(false);
+      await anvil.setAutomine(false);
       const res = await t.app.inject({ method: 'POST', url: '/api/v1/transfers', headers: alice.auth, payload: { to: `0x${randomBytes(20).toString('hex')}`, amount: '1' } });
       const { signed } = await signQueued(core, wallet.id);
       await sendSigned(core, wallet.id, signed);
       await confirmWallet(core, wallet.id, false);
       expect((await waitFinal(t.deps, [res.json().id], 5_000))[res.json().id]).toBe('confirmed');
     } finally {
-      await anvil.stop();
+      await close();
     }
   });
 });

@@ -53,6 +53,8 @@ export interface TransactionsTable {
   memo: string | null;
   nonce: BigCounter | null;
   raw_tx: string | null;
+  /** Hashes the row was sent with before a fee bump replaced them (the current one is `hash`). */
+  replaced_hashes: Generated<string[]>;
   request_key: string | null;
   block_number: BigCounter | null;
   gas_used: Numeric | null;

@@ -1,0 +1,78 @@
+import { keccak256, parseTransaction, type Hex } from 'viem';
+import { withTransaction } from '../platform/db/db.transaction.js';
+import { signEip1559 } from '../chain/chain.signer.js';
+import type { WalletsCore } from './wallets.core.js';
+import { walletsRepo } from './wallets.repo.js';
+import { transactionsRepo, type TransactionRow } from './transactions.repo.js';
+import { currentFees, type Fees } from './transfers.broadcast.js';
+import { sendSigned } from './transfers.send.js';
+
+/** A row as the confirmation job holds it: its current signed bytes included. */
+export type SentRow = TransactionRow & { raw_tx: string | null };
+
+/** A replacement as stored: the row, its new hash and signed bytes. */
+export interface Replacement {
+  id: string;
+  hash: string;
+  rawTx: Hex;
+}
+
+/**
+ * Each fee of a replacement is at least this many percent of the one it replaces: nodes take a
+ * transaction with a nonce already in their pool only when both fees rise by 10% or more (geth's
+ * default price bump; anvil's is the same), and 25% leaves room for rounding and moves a stuck
+ * transaction in fewer steps while the base fee climbs.
+ */
+const BUMP_PERCENT = 125n;
+
+/** The fees of a replacement: each one bumped by BUMP_PERCENT, or the current market's when that is higher. */
+export function bumpedFees(sent: Fees, market: Fees): Fees {
+  const bump = (v: bigint) => (v * BUMP_PERCENT + 99n) / 100n;
+  const tip = bump(sent.maxPriorityFeePerGas) > market.maxPriorityFeePerGas ? bump(sent.maxPriorityFeePerGas) : market.maxPriorityFeePerGas;
+  const max = bump(sent.maxFeePerGas) > market.maxFeePerGas ? bump(sent.maxFeePerGas) : market.maxFeePerGas;
+  return { maxFeePerGas: max > tip ? max : tip, maxPriorityFeePerGas: tip };
+}
+
+/** Whether a row the node holds unmined was sent (or last replaced) longer ago than REPLACE_STUCK_AFTER_SECONDS. */
+export function isStuck(core: WalletsCore, row: SentRow, now = Date.now()): boolean {
+  if (!row.raw_tx || !row.submitted_at) return false;
+  return now - new Date(row.submitted_at).getTime() >= core.deps.config.REPLACE_STUCK_AFTER_SECONDS * 1000;
+}
+
+/**
+ * Signs a replacement for each row (same nonce, call and gas limit; fees from bumpedFees) and stores
+ * them in one transaction, before anything is sent: a crash after this commit leaves either version
+ * to be mined, and the confirmation job knows both hashes. Rows another finalizer or replacer changed
+ * meanwhile are left out. Answers the replacements stored, in nonce order.
+ */
+export async function storeReplacements(core: WalletsCore, walletId: string, rows: SentRow[]): Promise<Replacement[]> {
+  const [sealed] = await walletsRepo.sealedWallets(core.deps.db, [walletId]);
+  if (!sealed || !rows.length) return [];
+  const market = await currentFees(core);
+  const privateKey = core.vault.open(sealed.encrypted_key, sealed.address);
+  const items: Array<Replacement & { oldHash: string }> = [];
+  for (const row of [...rows].sort((a, b) => Number(a.nonce) - Number(b.nonce))) {
+    const sent = parseTransaction(row.raw_tx as Hex);
+    if (sent.type !== 'eip1559') continue;
+    const fees = bumpedFees({ maxFeePerGas: sent.maxFeePerGas!, maxPriorityFeePerGas: sent.maxPriorityFeePerGas! }, market);
+    const rawTx = await signEip1559(privateKey, {
+      type: 'eip1559', chainId: sent.chainId!, nonce: sent.nonce!, to: sent.to!, value: sent.value ?? 0n, data: sent.data, gas: sent.gas!, ...fees,
+    });
+    items.push({ id: row.id, oldHash: row.hash!, hash: keccak256(rawTx), rawTx });
+  }
+  if (!items.length) return [];
+  const stored = new Set(await withTransaction(core.deps.db, (trx) => transactionsRepo.replaceSigned(trx, items)));
+  return items.filter((i) => stored.has(i.id)).map(({ id, hash, rawTx }) => ({ id, hash, rawTx }));
+}
+
+/**
+ * Fee bump for transactions the node holds without mining (their fees fell behind the market):
+ * stores a replacement of each (storeReplacements) and sends them. Answers the replacements.
+ */
+export async function replaceStuck(core: WalletsCore, walletId: string, rows: SentRow[]): Promise<Replacement[]> {
+  const replaced = await storeReplacements(core, walletId, rows);
+  if (!replaced.length) return [];
+  core.deps.logger.info({ walletId, replaced: replaced.length }, 'replaced transactions the node held unmined with higher fees');
+  await sendSigned(core, walletId, replaced.map((r) => r.rawTx));
+  return replaced;
+}
