@@ -9,6 +9,7 @@ import { Notifier } from './db/db.notify.js';
 import { EventBus } from './events/events.bus.js';
 import { AccessTokens } from './http/http.auth.js';
 import { JobQueue } from './jobs/jobs.queue.js';
+import { WorkerRing } from './jobs/jobs.ring.js';
 import type { Services } from './modules.js';
 
 export interface Infrastructure {
@@ -30,6 +31,8 @@ export interface AppDeps {
   events: EventBus;
   /** LISTEN/NOTIFY wake-ups between the nodes on this database. */
   notify: Notifier;
+  /** The worker nodes on this database (this one while its job workers run): which one takes a wake-up all of them hear. */
+  workers: WorkerRing;
   chain: ChainHandle;
   redis: Redis | null;
   tokens: AccessTokens;
@@ -45,6 +48,8 @@ export function createDeps(config: Config, infra: Infrastructure, logger: Logger
   const jobs = new JobQueue(infra.databaseUrl, logger.child({ component: 'jobs' }));
   const events = new EventBus(db, logger.child({ component: 'events' }));
   const notify = new Notifier(infra.databaseUrl, logger.child({ component: 'notify' }));
+  const workers = new WorkerRing(notify, db, logger.child({ component: 'workers' }));
+  jobs.attach(workers);
   const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, lazyConnect: false }) : null;
   redis?.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
   return {
@@ -56,6 +61,7 @@ export function createDeps(config: Config, infra: Infrastructure, logger: Logger
     jobs,
     events,
     notify,
+    workers,
     chain: connectChain(infra.rpcUrl, infra.embeddedChain),
     redis,
     tokens: new AccessTokens(infra.jwtSecret, config.ACCESS_TOKEN_TTL_SECONDS),

@@ -199,6 +199,33 @@ describe('the in-process driver', () => {
     expect(row.submitted_at!.getTime()).toBeLessThan(job.rows[0].start_after.getTime());
   });
 
+  it('with two worker nodes, each wallet woken by an API node is taken by the one worker the ring picks, before its job is due', async () => {
+    const api = await createTestApp({ env: { ROLE: 'api', RATE_LIMIT_STRICT: '1000' }, work: false });
+    open.push(api);
+    const workers: TestApp[] = [];
+    for (let i = 0; i < 2; i++) {
+      const w = await createTestApp({ env: { ROLE: 'worker' }, databaseUrl: api.deps.infra.databaseUrl });
+      open.push(w);
+      workers.push(w);
+    }
+    await waitUntil(async () => workers.every((w) => w.deps.workers.members().length === 2), 5_000, 10);
+    expect(api.deps.workers.members()).toEqual([]);
+    const users = await Promise.all(Array.from({ length: 6 }, () => createUser(api.deps)));
+    const wallets = await Promise.all(users.map((u) => walletOf(api, u)));
+    const owners = wallets.map((w) => workers.filter((n) => n.deps.workers.owns(w.id)).length);
+    expect(owners).toEqual(wallets.map(() => 1));
+    const funding = await Promise.all(users.map(async (u) => (await api.app.inject({ method: 'POST', url: '/api/v1/wallets/faucet', headers: u.auth, payload: { amount: '5' } })).json().id as string));
+    await waitFinal(api.deps, funding);
+    await waitUntil(async () => (await Promise.all(wallets.map((w) => api.deps.chain.publicClient.getBalance({ address: w.address })))).every((b) => b > 0n));
+
+    const ids = await Promise.all(users.map(async (u) => (await api.app.inject({ method: 'POST', url: '/api/v1/transfers', headers: u.auth, payload: { to: randomAddress(), amount: '1' } })).json().id as string));
+    const final = await waitFinal(api.deps, ids);
+    expect(Object.values(final)).toEqual(ids.map(() => 'confirmed'));
+    const sent = await api.deps.db.selectFrom('transactions').select(['submitted_at', 'created_at']).where('id', 'in', ids).execute();
+    // each was sent well before its fallback job (5 s after the accept) was due: its owner was woken
+    for (const row of sent) expect(row.submitted_at!.getTime() - row.created_at.getTime()).toBeLessThan(4_000);
+  });
+
   it('stops with the job workers: a transfer accepted afterwards waits for its job', async () => {
     const t = await start(true);
     const core = t.deps.services.wallets.core;

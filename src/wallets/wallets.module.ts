@@ -144,11 +144,16 @@ function registerJobs(core: WalletsCore): void {
   });
 }
 
-/** Transfers queued on an API node reach this node's driver the moment they commit (their jobs wait as the fallback). */
+/**
+ * Transfers queued on an API node reach a worker's driver the moment they commit (their jobs wait
+ * as the fallback): every worker node hears the wake-up, and the one the worker ring picks for the
+ * wallet takes it, so the workers do not all sign the same wallet's rows and race for its nonce.
+ */
 async function listenForBroadcasts(core: WalletsCore): Promise<void> {
-  await core.deps.notify.listen(BROADCAST_CHANNEL, (walletIds) => {
+  const { notify, workers } = core.deps;
+  await notify.listen(BROADCAST_CHANNEL, (walletIds) => {
     if (!core.driver.active) return;
-    for (const walletId of walletIds) core.driver.broadcast(walletId).catch(() => undefined);
+    for (const walletId of walletIds) if (workers.owns(walletId)) core.driver.broadcast(walletId).catch(() => undefined);
   });
 }
 

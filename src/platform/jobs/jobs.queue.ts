@@ -31,10 +31,17 @@ const MAX_COVERED = 10_000;
 const JOB_WRITES = Symbol('pg-boss job writes');
 
 /** The job queue (pg-boss): domains register handlers; jobs can be enqueued on a caller's transaction. */
+/** Something a worker node runs beside its job workers (see JobQueue.attach). */
+export interface WorkerPart {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
 export class JobQueue {
   readonly boss: PgBoss;
   private readonly definitions = new Map<string, JobDefinition<any>>();
   private readonly workers = new Map<string, string[]>();
+  private readonly parts: WorkerPart[] = [];
   /** Per queue and data: until when (Date.now()) a delayed job this node committed covers new ones. */
   private readonly covered = new Map<string, number>();
   private started = false;
@@ -51,6 +58,11 @@ export class JobQueue {
   register<T extends object>(definition: JobDefinition<T>): void {
     if (this.definitions.has(definition.name)) throw new Error(`job ${definition.name} registered twice`);
     this.definitions.set(definition.name, definition);
+  }
+
+  /** Adds something that runs only while this node's workers do: started after them, stopped before them. */
+  attach(part: WorkerPart): void {
+    this.parts.push(part);
   }
 
   get names(): string[] {
@@ -97,6 +109,7 @@ export class JobQueue {
       this.workers.set(def.name, [id]);
       if (def.cron) await this.boss.schedule(def.name, def.cron, {}, { tz: 'UTC' });
     }
+    for (const part of this.parts) await part.start();
   }
 
   /** Creates a queue once; nodes starting together can deadlock inside pg-boss, so that is retried. */
@@ -219,6 +232,7 @@ export class JobQueue {
   /** Stops taking jobs, lets running ones finish (up to timeoutMs), then closes the pool. */
   async stop(timeoutMs = 10_000): Promise<void> {
     if (!this.started) return;
+    if (this.working) for (const part of this.parts) await part.stop();
     this.started = false;
     this.working = false;
     await this.boss.stop({ graceful: true, timeout: timeoutMs, wait: true } as PgBoss.StopOptions);
