@@ -149,3 +149,25 @@ describe('a payment, live in two tabs', () => {
     expect(stored).toEqual([{ id: first.id }]);
   });
 });
+
+describe('the order of a list', () => {
+  it('follows when the events happened, also for notifications one dispatch stored together (same created_at)', async () => {
+    const dave = await createUser(t.deps, { name: 'Dave' });
+    const petIds: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const petId = uuidv7();
+      petIds.push(petId);
+      await withTransaction(t.deps.db, (trx) => t.deps.events.record(trx, { type: 'pet.streak_at_risk', userIds: [dave.id], petId, data: { streak: i + 2, hoursLeft: 3 } }));
+      await new Promise((r) => setTimeout(r, 2));
+      await withTransaction(t.deps.db, (trx) => t.deps.events.record(trx, { type: 'pet.streak_lost', userIds: [dave.id], petId, data: { streak: i + 2 } }));
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    await t.deps.events.drain();
+    const items = (await t.app.inject({ method: 'GET', url: '/api/v1/notifications?limit=50', headers: dave.auth })).json().items as Array<{ type: string; data: { petId?: string }; createdAt: string }>;
+    expect(items).toHaveLength(16);
+    // one dispatch stored them: the tie is real, and only the ids order it
+    expect(new Set(items.map((n) => n.createdAt)).size).toBeLessThan(16);
+    const expected = petIds.reverse().flatMap((petId) => [`streak_lost ${petId}`, `streak_at_risk ${petId}`]);
+    expect(items.map((n) => `${n.type} ${n.data.petId}`)).toEqual(expected);
+  });
+});

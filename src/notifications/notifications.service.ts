@@ -1,4 +1,4 @@
-import { v5 as uuidv5 } from 'uuid';
+import { parse as parseUuid, v5 as uuidv5, v7 as uuidv7At } from 'uuid';
 import { uuidv7 } from 'uuidv7';
 import type { AppDeps } from '../platform/deps.js';
 import { withTransaction, type Executor, type Tx } from '../platform/db/db.transaction.js';
@@ -21,6 +21,16 @@ const FAN_OUT_CHUNK = 5000;
  * later subscriber failed) pushes the same id again and clients can drop the duplicate.
  */
 const NOTIFICATION_ID_NAMESPACE = '0b6f4c1e-8d0a-4e44-9f6b-6a2f0e5c7d21';
+
+/**
+ * A UUIDv7 carrying the event's time, its other bits a UUIDv5 of event, user and type: the same on
+ * every dispatch of the event, and ordered by when the events happened. Notifications stored by one
+ * statement share their created_at, and lists break that tie by id, so a transfer's "confirmed" sorts
+ * above its "pending" when both were stored together.
+ */
+function notificationId(event: DomainEvent, userId: string, type: string): string {
+  return uuidv7At({ msecs: event.createdAt.getTime(), random: parseUuid(uuidv5(`${event.id}/${userId}/${type}`, NOTIFICATION_ID_NAMESPACE)) });
+}
 export const ANNOUNCE_JOB = 'notifications.announce';
 
 /** What the announcement job needs (the system.announcement event, flattened). */
@@ -249,7 +259,7 @@ export class NotificationsService {
     if (draft.type === 'security_alert') params.device = deviceName(event.context.userAgent) ?? translate(locale, 'notifications.unknownDevice');
     const ttl = rule.ttlDays ?? this.deps.config.NOTIFICATION_TTL_DAYS;
     return {
-      id: uuidv5(`${event.id}/${draft.userId}/${draft.type}`, NOTIFICATION_ID_NAMESPACE),
+      id: notificationId(event, draft.userId, draft.type),
       user_id: draft.userId,
       type: draft.type,
       priority: draft.priority ?? rule.priority,
