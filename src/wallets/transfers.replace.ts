@@ -46,8 +46,9 @@ export function isStuck(core: WalletsCore, row: SentRow, now = Date.now()): bool
  * meanwhile are left out. Answers the replacements stored, in nonce order.
  */
 export async function storeReplacements(core: WalletsCore, walletId: string, rows: SentRow[]): Promise<Replacement[]> {
+  if (!rows.length) return [];
   const [sealed] = await walletsRepo.sealedWallets(core.deps.db, [walletId]);
-  if (!sealed || !rows.length) return [];
+  if (!sealed) return [];
   const market = await currentFees(core);
   const privateKey = core.vault.open(sealed.encrypted_key, sealed.address);
   const items: Array<Replacement & { oldHash: string }> = [];

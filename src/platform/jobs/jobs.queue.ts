@@ -30,13 +30,13 @@ const MAX_COVERED = 10_000;
 /** Jobs enqueued with enqueueMany on a transaction, written together with its COMMIT. */
 const JOB_WRITES = Symbol('pg-boss job writes');
 
-/** The job queue (pg-boss): domains register handlers; jobs can be enqueued on a caller's transaction. */
 /** Something a worker node runs beside its job workers (see JobQueue.attach). */
 export interface WorkerPart {
   start(): Promise<void>;
   stop(): Promise<void>;
 }
 
+/** The job queue (pg-boss): domains register handlers; jobs can be enqueued on a caller's transaction. */
 export class JobQueue {
   readonly boss: PgBoss;
   private readonly definitions = new Map<string, JobDefinition<any>>();
