@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { sql } from 'kysely';
 import type { Address, Hex } from 'viem';
 import { createTestApp, createTestDatabase, type TestApp } from '../../test/helpers/testApp.js';
 import { createUser } from '../../test/helpers/factories.js';
@@ -9,7 +8,7 @@ import { tokenBalance } from '../chain/chain.deploy.js';
 import { signQueued } from './transfers.broadcast.js';
 import { confirmWallet } from './transfers.confirm.js';
 import { sendSigned } from './transfers.send.js';
-import { waitFinal, waitUntil } from './wallets.testing.js';
+import { confirmedEvents, waitFinal, waitUntil } from './wallets.testing.js';
 
 const open: TestApp[] = [];
 afterEach(async () => {
@@ -38,11 +37,6 @@ async function queueOne(databaseUrl: string, env: Record<string, string>) {
   return { a, alice, wallet, to, id: res.json().id as string };
 }
 
-async function confirmedEvents(app: TestApp, id: string) {
-  await app.deps.events.drain();
-  return (await sql<{ n: string }>`select count(*)::text as n from domain_events where type = 'transfer.confirmed' and data->>'transactionId' = ${id}`.execute(app.deps.db)).rows[0].n;
-}
-
 describe('a worker that dies between broadcast and confirmation', () => {
   it('is recovered by the next job runner: the row is confirmed once, by the same signed transaction', async () => {
     const databaseUrl = await createTestDatabase();
@@ -65,7 +59,7 @@ describe('a worker that dies between broadcast and confirmation', () => {
     const token = b.deps.services.wallets.chain!.token.address;
     expect(await tokenBalance(b.deps.chain, token, to)).toBe(2_000_000n);
     expect(await tokenBalance(b.deps.chain, token, wallet.address)).toBe(3_000_000n);
-    expect(await confirmedEvents(b, id)).toBe('1');
+    expect(await confirmedEvents(b.deps, id)).toBe('1');
   });
 
   it('re-sends the stored signed bytes when the crash came after the pending commit but before the send', async () => {
@@ -87,7 +81,7 @@ describe('a worker that dies between broadcast and confirmation', () => {
     const count = await b.deps.chain.publicClient.getTransactionCount({ address: wallet.address });
     const ledgerNonces = await b.deps.db.selectFrom('transactions').select('nonce').where('from_wallet_id', '=', wallet.id).execute();
     expect(count).toBe(ledgerNonces.length);
-    expect(await confirmedEvents(b, id)).toBe('1');
+    expect(await confirmedEvents(b.deps, id)).toBe('1');
   });
 
   it('a runner stopped right after broadcasting leaves the row pending; a new runner confirms it', async () => {
@@ -108,7 +102,7 @@ describe('a worker that dies between broadcast and confirmation', () => {
     open.splice(open.indexOf(a), 1);
     const b = await start(databaseUrl, env, true);
     expect((await waitFinal(b.deps, [id]))[id]).toBe('confirmed');
-    expect(await confirmedEvents(b, id)).toBe('1');
+    expect(await confirmedEvents(b.deps, id)).toBe('1');
   });
 });
 

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { sql } from 'kysely';
 import type { Address, Hex } from 'viem';
 import { onPrivateChain } from '../../test/helpers/privateChain.js';
 import { tokenBalance } from '../chain/chain.deploy.js';
@@ -9,6 +8,7 @@ import { confirmWallet } from './transfers.confirm.js';
 import { bumpedFees, storeReplacements } from './transfers.replace.js';
 import { sendSigned } from './transfers.send.js';
 import { transactionsRepo } from './transactions.repo.js';
+import { confirmedEvents } from './wallets.testing.js';
 
 const gwei = 1_000_000_000n;
 
@@ -44,11 +44,6 @@ async function ledgerRow(c: Awaited<ReturnType<typeof onPrivateChain>>, id: stri
   return c.t.deps.db.selectFrom('transactions').select(['status', 'hash', 'nonce', 'replaced_hashes', 'block_number']).where('id', '=', id).executeTakeFirstOrThrow();
 }
 
-async function confirmedEvents(c: Awaited<ReturnType<typeof onPrivateChain>>, id: string) {
-  await c.t.deps.events.drain();
-  return (await sql<{ n: string }>`select count(*)::text as n from domain_events where type = 'transfer.confirmed' and data->>'transactionId' = ${id}`.execute(c.t.deps.db)).rows[0].n;
-}
-
 describe('a transaction the node holds unmined past REPLACE_STUCK_AFTER_SECONDS', () => {
   it('is replaced by the confirmation job: same nonce, higher fees; the replacement is mined and the row confirmed once with its hash', async () => {
     const c = await onPrivateChain({ REPLACE_STUCK_AFTER_SECONDS: '1' });
@@ -71,7 +66,7 @@ describe('a transaction the node holds unmined past REPLACE_STUCK_AFTER_SECONDS'
       await expect(c.t.deps.chain.publicClient.getTransactionReceipt({ hash })).rejects.toThrow();
       expect(await tokenBalance(c.t.deps.chain, c.core.chain!.token.address, to)).toBe(1_000_000n);
       expect(await tokenBalance(c.t.deps.chain, c.core.chain!.token.address, c.wallet.address)).toBe(4_000_000n);
-      expect(await confirmedEvents(c, id)).toBe('1');
+      expect(await confirmedEvents(c.t.deps, id)).toBe('1');
       // the hash it was first sent under still finds it
       const byOld = await c.t.app.inject({ method: 'GET', url: `/api/v1/transactions/${hash}`, headers: c.alice.auth });
       expect(byOld.statusCode).toBe(200);
@@ -97,7 +92,7 @@ describe('a transaction the node holds unmined past REPLACE_STUCK_AFTER_SECONDS'
       expect(row.replaced_hashes).toEqual([replacement.hash]);
       expect((await c.t.deps.chain.publicClient.getTransactionReceipt({ hash })).status).toBe('success');
       expect(await tokenBalance(c.t.deps.chain, c.core.chain!.token.address, to)).toBe(1_000_000n);
-      expect(await confirmedEvents(c, id)).toBe('1');
+      expect(await confirmedEvents(c.t.deps, id)).toBe('1');
     } finally {
       await c.close();
     }

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { AppDeps } from '../platform/deps.js';
 import type { WalletsCore } from './wallets.core.js';
 import { broadcastWallets } from './transfers.broadcast.js';
@@ -33,4 +34,10 @@ export async function settle(deps: AppDeps, core: WalletsCore): Promise<void> {
     const { waiting } = await confirmPending(core);
     if (!queued.length && !waiting) return;
   }
+}
+
+/** How many transfer.confirmed events a ledger row has, once every committed event is dispatched (as text, from count(*)). */
+export async function confirmedEvents(deps: AppDeps, id: string): Promise<string> {
+  await deps.events.drain();
+  return (await sql<{ n: string }>`select count(*)::text as n from domain_events where type = 'transfer.confirmed' and data->>'transactionId' = ${id}`.execute(deps.db)).rows[0].n;
 }
