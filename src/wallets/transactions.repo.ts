@@ -266,7 +266,7 @@ export const transactionsRepo = {
   pendingRows(db: Executor, limit: number) {
     return db
       .selectFrom('transactions')
-      .select(['id', 'hash'])
+      .select(['id', 'hash', 'from_wallet_id'])
       .where('status', '=', 'pending')
       .where('hash', 'is not', null)
       .orderBy('updated_at')

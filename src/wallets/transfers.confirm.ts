@@ -109,13 +109,17 @@ export async function finalizeRow(core: WalletsCore, id: string, outcome: Outcom
 }
 
 /**
- * One pass of the confirmation watcher over the pending rows of every wallet: the latest block
- * number and every receipt are read in one JSON-RPC batch, and the rows with enough confirmations
- * are finalized in one transaction. Rows without a receipt are left to their wallet's confirmation
- * job, which re-sends what the node lost. Answers what it finalized and how many rows still wait.
+ * One pass of the confirmation watcher over the pending rows of the wallets this node owns (all of
+ * them on a single worker; with several, the worker ring gives each wallet to one, so the nodes do
+ * not all read every receipt): the latest block number and every receipt are read in one JSON-RPC
+ * batch, and the rows with enough confirmations are finalized in one transaction. Rows without a
+ * receipt, or of a wallet no node took while the ring's views differ, are left to their wallet's
+ * confirmation job, which re-sends what the node lost. Answers what it finalized and how many of
+ * its rows still wait.
  */
 export async function confirmPending(core: WalletsCore): Promise<{ finalized: TransactionRow[]; waiting: number }> {
-  const rows = await transactionsRepo.pendingRows(core.deps.db, WATCH_LIMIT);
+  const { workers } = core.deps;
+  const rows = (await transactionsRepo.pendingRows(core.deps.db, WATCH_LIMIT)).filter((r) => workers.owns(r.from_wallet_id ?? r.id));
   if (!rows.length) return { finalized: [], waiting: 0 };
   const { ready } = await readReceipts(core, rows);
   const finalized = await finalizeMany(core, ready, { skipLocked: true });

@@ -82,6 +82,52 @@ describe('the confirmation watcher (batched)', () => {
     const nonces = await t.deps.db.selectFrom('transactions').select('nonce').where('id', 'in', ids).orderBy('nonce').execute();
     expect(nonces.map((r) => Number(r.nonce))).toEqual([0, 1, 2, 3, 4, 5]);
   });
+  it('with two worker nodes, each watcher reads and finalizes only the wallets the ring gives it; together every row once', async () => {
+    const a = await start(false);
+    const b = await createTestApp({ env: { RATE_LIMIT_STRICT: '1000' }, work: false, databaseUrl: a.deps.infra.databaseUrl });
+    open.push(b);
+    const cores = [a, b].map((n) => n.deps.services.wallets.core);
+    const users = await Promise.all(Array.from({ length: 6 }, () => createUser(a.deps)));
+    const wallets = await Promise.all(users.map((u) => walletOf(a, u)));
+    for (const u of users) await a.app.inject({ method: 'POST', url: '/api/v1/wallets/faucet', headers: u.auth, payload: { amount: '5' } });
+    for (const w of wallets) await topUpGas(cores[0], w.id);
+    // funded while node a is alone: its watcher takes every row, the treasury's too
+    await settle(a.deps, cores[0]);
+
+    for (const n of [a, b]) await n.deps.workers.start();
+    try {
+      await waitUntil(async () => [a, b].every((n) => n.deps.workers.members().length === 2), 5_000, 10);
+      const ownerOf = (walletId: string) => [a, b].findIndex((n) => n.deps.workers.owns(walletId));
+      expect(wallets.map((w) => [a, b].filter((n) => n.deps.workers.owns(w.id)).length)).toEqual(wallets.map(() => 1));
+      // six wallets: unless every one hashed to the same node, each node owns some
+      const shares = [0, 1].map((i) => wallets.filter((w) => ownerOf(w.id) === i).length);
+
+      const ids = new Map<string, string>();
+      for (const [i, u] of users.entries()) {
+        const res = await a.app.inject({ method: 'POST', url: '/api/v1/transfers', headers: u.auth, payload: { to: randomAddress(), amount: '1' } });
+        expect(res.statusCode).toBe(202);
+        ids.set(res.json().id, wallets[i].id);
+      }
+      const raws: Hex[] = [];
+      for (const w of wallets) {
+        const { signed } = await signQueued(cores[0], w.id);
+        await sendSigned(cores[0], w.id, signed);
+        raws.push(...signed);
+      }
+      await waitMined(a, raws);
+
+      const passes = [await confirmPending(cores[0]), await confirmPending(cores[1])];
+      for (const [i, pass] of passes.entries()) {
+        expect(pass.finalized.map((r) => ownerOf(r.from_wallet_id!))).toEqual(pass.finalized.map(() => i));
+        expect(pass.finalized).toHaveLength(shares[i]);
+        expect(pass.waiting).toBe(0);
+      }
+      expect(passes.flatMap((p) => p.finalized.map((r) => r.id)).sort()).toEqual([...ids.keys()].sort());
+      expect(Object.values(await waitFinal(a.deps, [...ids.keys()]))).toEqual([...ids.keys()].map(() => 'confirmed'));
+    } finally {
+      for (const n of [a, b]) await n.deps.workers.stop();
+    }
+  });
   it('a watcher leaves a row another finalizer holds to it instead of waiting for its commit', async () => {
     const t = await start(false);
     const core = t.deps.services.wallets.core;

@@ -32,9 +32,11 @@ export class WorkerRing {
   /** Whether this node takes the wake-up for key: always while it is not a member itself. */
   owns(key: string): boolean {
     if (!this.timer) return true;
+    const members = this.members();
+    if (members.length === 1) return true;
     let best = '';
     let owner = this.id;
-    for (const member of this.members()) {
+    for (const member of members) {
       const score = createHash('md5').update(member).update(key).digest('hex');
       if (score > best) {
         best = score;
