@@ -16,6 +16,8 @@ describe('config', () => {
     expect(() => loadConfig({ PORT: 'eighty' }, [])).toThrow(/^Invalid setting PORT: /);
     expect(() => loadConfig({ DATABASE_URL: 'not a url' }, [])).toThrow(/Invalid setting DATABASE_URL/);
     expect(() => loadConfig({ WALLET_MASTER_KEY: 'short' }, [])).toThrow(/Invalid setting WALLET_MASTER_KEY: must be 64 hex/);
+    for (const fee of ['0', '0.0', 'ten', '-1', '1.0000000001', '1e3']) expect(() => loadConfig({ MAX_FEE_PER_GAS_GWEI: fee }, [])).toThrow(/Invalid setting MAX_FEE_PER_GAS_GWEI/);
+    expect(loadConfig({ MAX_FEE_PER_GAS_GWEI: '0.005' }, []).MAX_FEE_PER_GAS_GWEI).toBe('0.005');
     try {
       loadConfig({ LOG_LEVEL: 'loud' }, []);
     } catch (err) {

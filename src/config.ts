@@ -46,6 +46,7 @@ export const configSchema = z.object({
   OPENAI_TIMEOUT_MS: int(15_000, 100),
   CONFIRMATIONS: z.coerce.number().int().min(0).optional(),
   REPLACE_STUCK_AFTER_SECONDS: int(180, 1),
+  MAX_FEE_PER_GAS_GWEI: z.string().regex(/^\d{1,9}(\.\d{1,9})?$/, 'must be a decimal amount of gwei').refine((v) => Number(v) > 0, 'must be more than 0').default('100'),
   TOKEN_ADDRESS: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x address').optional(),
   BATCH_TRANSFER_ADDRESS: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x address').optional(),
   TREASURY_PRIVATE_KEY: z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'must be a 0x-prefixed 32-byte hex key').optional(),

@@ -1,4 +1,4 @@
-import { encodeFunctionData, keccak256, parseEther, type Address, type Hex } from 'viem';
+import { encodeFunctionData, keccak256, parseEther, parseGwei, type Address, type Hex } from 'viem';
 import { LRUCache } from 'lru-cache';
 import { afterCommit, withTransaction } from '../platform/db/db.transaction.js';
 import { erc20Abi } from '../chain/chain.contracts.js';
@@ -26,7 +26,21 @@ export interface Fees {
 }
 const feeCache = new WeakMap<WalletsCore, { at: number; fees: Promise<Fees> }>();
 
-/** EIP-1559 fees with headroom (twice the base fee plus the suggested tip), cached for two seconds. */
+/** The most any transaction is signed to pay per gas (MAX_FEE_PER_GAS_GWEI), in wei. */
+export function feeCap(core: WalletsCore): bigint {
+  return parseGwei(core.deps.config.MAX_FEE_PER_GAS_GWEI);
+}
+
+/** Fees held under the cap: the max fee no higher than it, the tip no higher than the max fee. */
+export function cappedFees(fees: Fees, cap: bigint): Fees {
+  const maxFeePerGas = fees.maxFeePerGas < cap ? fees.maxFeePerGas : cap;
+  return { maxFeePerGas, maxPriorityFeePerGas: fees.maxPriorityFeePerGas < maxFeePerGas ? fees.maxPriorityFeePerGas : maxFeePerGas };
+}
+
+/**
+ * EIP-1559 fees with headroom (twice the base fee plus the suggested tip) under the fee cap, cached
+ * for two seconds. While the base fee is above the cap, what is sent waits in the node's pool.
+ */
 export function currentFees(core: WalletsCore): Promise<Fees> {
   const cached = feeCache.get(core);
   if (cached && Date.now() - cached.at < FEE_CACHE_MS) return cached.fees;
@@ -34,7 +48,7 @@ export function currentFees(core: WalletsCore): Promise<Fees> {
   const fees = (async () => {
     const [block, tip] = await Promise.all([client.getBlock(), client.estimateMaxPriorityFeePerGas().catch(() => 1_000_000_000n)]);
     const base = block.baseFeePerGas ?? 1_000_000_000n;
-    return { maxFeePerGas: base * 2n + tip, maxPriorityFeePerGas: tip };
+    return cappedFees({ maxFeePerGas: base * 2n + tip, maxPriorityFeePerGas: tip }, feeCap(core));
   })();
   fees.catch(() => feeCache.delete(core));
   feeCache.set(core, { at: Date.now(), fees });

@@ -12,17 +12,32 @@ import { confirmedEvents } from './wallets.testing.js';
 
 const gwei = 1_000_000_000n;
 
+const noCap = 10n ** 30n;
+
 describe('bumpedFees', () => {
   it('raises both fees by at least 25% (rounded up), or to the market when that is higher', () => {
-    expect(bumpedFees({ maxFeePerGas: 10n * gwei, maxPriorityFeePerGas: 1n * gwei }, { maxFeePerGas: 5n * gwei, maxPriorityFeePerGas: gwei })).toEqual({
+    expect(bumpedFees({ maxFeePerGas: 10n * gwei, maxPriorityFeePerGas: 1n * gwei }, { maxFeePerGas: 5n * gwei, maxPriorityFeePerGas: gwei }, noCap)).toEqual({
       maxFeePerGas: 12_500_000_000n,
       maxPriorityFeePerGas: 1_250_000_000n,
     });
-    expect(bumpedFees({ maxFeePerGas: 3n, maxPriorityFeePerGas: 1n }, { maxFeePerGas: 2n, maxPriorityFeePerGas: 1n })).toEqual({ maxFeePerGas: 4n, maxPriorityFeePerGas: 2n });
-    expect(bumpedFees({ maxFeePerGas: 10n * gwei, maxPriorityFeePerGas: gwei }, { maxFeePerGas: 40n * gwei, maxPriorityFeePerGas: 3n * gwei })).toEqual({
+    expect(bumpedFees({ maxFeePerGas: 3n, maxPriorityFeePerGas: 1n }, { maxFeePerGas: 2n, maxPriorityFeePerGas: 1n }, noCap)).toEqual({ maxFeePerGas: 4n, maxPriorityFeePerGas: 2n });
+    expect(bumpedFees({ maxFeePerGas: 10n * gwei, maxPriorityFeePerGas: gwei }, { maxFeePerGas: 40n * gwei, maxPriorityFeePerGas: 3n * gwei }, noCap)).toEqual({
       maxFeePerGas: 40n * gwei,
       maxPriorityFeePerGas: 3n * gwei,
     });
+  });
+
+  it('holds both fees under the cap, and answers null when the cap leaves less than the 10% rise a node takes', () => {
+    const sent = { maxFeePerGas: 10n * gwei, maxPriorityFeePerGas: gwei };
+    // the market is far above: the bump stops at the cap, still 10% over what was sent
+    expect(bumpedFees(sent, { maxFeePerGas: 40n * gwei, maxPriorityFeePerGas: 3n * gwei }, 11n * gwei)).toEqual({ maxFeePerGas: 11n * gwei, maxPriorityFeePerGas: 3n * gwei });
+    expect(bumpedFees(sent, { maxFeePerGas: 5n * gwei, maxPriorityFeePerGas: gwei }, 10_999_999_999n)).toBeNull();
+    // a tip bumped past the capped max fee comes down to it, and must still rise by 10%
+    expect(bumpedFees({ maxFeePerGas: gwei, maxPriorityFeePerGas: gwei }, { maxFeePerGas: gwei, maxPriorityFeePerGas: gwei }, 1_100_000_000n)).toEqual({
+      maxFeePerGas: 1_100_000_000n,
+      maxPriorityFeePerGas: 1_100_000_000n,
+    });
+    expect(bumpedFees({ maxFeePerGas: gwei, maxPriorityFeePerGas: gwei }, { maxFeePerGas: gwei, maxPriorityFeePerGas: gwei }, gwei)).toBeNull();
   });
 });
 
@@ -92,6 +107,27 @@ describe('a transaction the node holds unmined past REPLACE_STUCK_AFTER_SECONDS'
       expect(row.replaced_hashes).toEqual([replacement.hash]);
       expect((await c.t.deps.chain.publicClient.getTransactionReceipt({ hash })).status).toBe('success');
       expect(await tokenBalance(c.t.deps.chain, c.core.chain!.token.address, to)).toBe(1_000_000n);
+      expect(await confirmedEvents(c.t.deps, id)).toBe('1');
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('is signed under MAX_FEE_PER_GAS_GWEI, and left as it is when the cap leaves no room for a replacement; it is mined as sent', async () => {
+    const c = await onPrivateChain({ REPLACE_STUCK_AFTER_SECONDS: '1', MAX_FEE_PER_GAS_GWEI: '1' });
+    try {
+      // the test needs a base fee under the cap, or nothing sent could be mined
+      expect((await c.t.deps.chain.publicClient.getBlock()).baseFeePerGas!).toBeLessThan(gwei);
+      const { id, hash } = await sendUnmined(c);
+      const sent = await c.t.deps.chain.publicClient.getTransaction({ hash });
+      expect(sent.maxFeePerGas).toBe(gwei);
+      expect(sent.maxPriorityFeePerGas! <= gwei).toBe(true);
+      const pending = await transactionsRepo.pendingForWallet(c.t.deps.db, c.wallet.id, 10);
+      expect(await storeReplacements(c.core, c.wallet.id, pending)).toEqual([]);
+      expect(await ledgerRow(c, id)).toMatchObject({ status: 'pending', hash, replaced_hashes: [] });
+      await c.anvil.mine({ blocks: 1 });
+      await confirmWallet(c.core, c.wallet.id, false);
+      expect(await ledgerRow(c, id)).toMatchObject({ status: 'confirmed', hash, replaced_hashes: [] });
       expect(await confirmedEvents(c.t.deps, id)).toBe('1');
     } finally {
       await c.close();

@@ -4,7 +4,7 @@ import { signEip1559 } from '../chain/chain.signer.js';
 import type { WalletsCore } from './wallets.core.js';
 import { walletsRepo } from './wallets.repo.js';
 import { transactionsRepo, type TransactionRow } from './transactions.repo.js';
-import { currentFees, type Fees } from './transfers.broadcast.js';
+import { cappedFees, currentFees, feeCap, type Fees } from './transfers.broadcast.js';
 import { sendSigned } from './transfers.send.js';
 
 /** A row as the confirmation job holds it: its current signed bytes included. */
@@ -24,13 +24,21 @@ export interface Replacement {
  * transaction in fewer steps while the base fee climbs.
  */
 const BUMP_PERCENT = 125n;
+/** The smallest rise of each fee (percent of the one replaced) a node takes for a same-nonce replacement. */
+const NODE_MIN_BUMP_PERCENT = 110n;
 
-/** The fees of a replacement: each one bumped by BUMP_PERCENT, or the current market's when that is higher. */
-export function bumpedFees(sent: Fees, market: Fees): Fees {
+/**
+ * The fees of a replacement: each one bumped by BUMP_PERCENT, or the current market's when that is
+ * higher, held under the fee cap. Null when the cap leaves less than the rise a node requires: the
+ * transaction then waits as it is, for the base fee to fall.
+ */
+export function bumpedFees(sent: Fees, market: Fees, cap: bigint): Fees | null {
   const bump = (v: bigint) => (v * BUMP_PERCENT + 99n) / 100n;
   const tip = bump(sent.maxPriorityFeePerGas) > market.maxPriorityFeePerGas ? bump(sent.maxPriorityFeePerGas) : market.maxPriorityFeePerGas;
   const max = bump(sent.maxFeePerGas) > market.maxFeePerGas ? bump(sent.maxFeePerGas) : market.maxFeePerGas;
-  return { maxFeePerGas: max > tip ? max : tip, maxPriorityFeePerGas: tip };
+  const fees = cappedFees({ maxFeePerGas: max > tip ? max : tip, maxPriorityFeePerGas: tip }, cap);
+  const enough = (next: bigint, prev: bigint) => next * 100n >= prev * NODE_MIN_BUMP_PERCENT;
+  return enough(fees.maxFeePerGas, sent.maxFeePerGas) && enough(fees.maxPriorityFeePerGas, sent.maxPriorityFeePerGas) ? fees : null;
 }
 
 /** Whether a row the node holds unmined was sent (or last replaced) longer ago than REPLACE_STUCK_AFTER_SECONDS. */
@@ -50,17 +58,24 @@ export async function storeReplacements(core: WalletsCore, walletId: string, row
   const [sealed] = await walletsRepo.sealedWallets(core.deps.db, [walletId]);
   if (!sealed) return [];
   const market = await currentFees(core);
+  const cap = feeCap(core);
   const privateKey = core.vault.open(sealed.encrypted_key, sealed.address);
   const items: Array<Replacement & { oldHash: string }> = [];
+  let capped = 0;
   for (const row of [...rows].sort((a, b) => Number(a.nonce) - Number(b.nonce))) {
     const sent = parseTransaction(row.raw_tx as Hex);
     if (sent.type !== 'eip1559') continue;
-    const fees = bumpedFees({ maxFeePerGas: sent.maxFeePerGas!, maxPriorityFeePerGas: sent.maxPriorityFeePerGas! }, market);
+    const fees = bumpedFees({ maxFeePerGas: sent.maxFeePerGas!, maxPriorityFeePerGas: sent.maxPriorityFeePerGas! }, market, cap);
+    if (!fees) {
+      capped++;
+      continue;
+    }
     const rawTx = await signEip1559(privateKey, {
       type: 'eip1559', chainId: sent.chainId!, nonce: sent.nonce!, to: sent.to!, value: sent.value ?? 0n, data: sent.data, gas: sent.gas!, ...fees,
     });
     items.push({ id: row.id, oldHash: row.hash!, hash: keccak256(rawTx), rawTx });
   }
+  if (capped) core.deps.logger.warn({ walletId, waiting: capped, maxFeePerGasGwei: core.deps.config.MAX_FEE_PER_GAS_GWEI }, 'stuck transactions left as they are: a replacement would pass the fee cap');
   if (!items.length) return [];
   const stored = new Set(await withTransaction(core.deps.db, (trx) => transactionsRepo.replaceSigned(trx, items)));
   return items.filter((i) => stored.has(i.id)).map(({ id, hash, rawTx }) => ({ id, hash, rawTx }));
