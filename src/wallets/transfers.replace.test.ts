@@ -114,7 +114,7 @@ describe('a transaction the node holds unmined past REPLACE_STUCK_AFTER_SECONDS'
   });
 
   it('is signed under MAX_FEE_PER_GAS_GWEI, and left as it is when the cap leaves no room for a replacement; it is mined as sent', async () => {
-    const c = await onPrivateChain({ REPLACE_STUCK_AFTER_SECONDS: '1', MAX_FEE_PER_GAS_GWEI: '1' });
+    const c = await onPrivateChain({ REPLACE_STUCK_AFTER_SECONDS: '1', MAX_FEE_PER_GAS_GWEI: '1' }, { captureLogs: true });
     try {
       // the test needs a base fee under the cap, or nothing sent could be mined
       expect((await c.t.deps.chain.publicClient.getBlock()).baseFeePerGas!).toBeLessThan(gwei);
@@ -124,7 +124,10 @@ describe('a transaction the node holds unmined past REPLACE_STUCK_AFTER_SECONDS'
       expect(sent.maxPriorityFeePerGas! <= gwei).toBe(true);
       const pending = await transactionsRepo.pendingForWallet(c.t.deps.db, c.wallet.id, 10);
       expect(await storeReplacements(c.core, c.wallet.id, pending)).toEqual([]);
+      expect(await storeReplacements(c.core, c.wallet.id, pending)).toEqual([]);
       expect(await ledgerRow(c, id)).toMatchObject({ status: 'pending', hash, replaced_hashes: [] });
+      // one warning for the wallet, not one on every pass
+      expect(c.t.logs.filter((l) => l.includes('a replacement would pass the fee cap') && l.includes(c.wallet.id))).toHaveLength(1);
       await c.anvil.mine({ blocks: 1 });
       await confirmWallet(c.core, c.wallet.id, false);
       expect(await ledgerRow(c, id)).toMatchObject({ status: 'confirmed', hash, replaced_hashes: [] });

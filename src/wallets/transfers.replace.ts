@@ -1,7 +1,8 @@
 import { keccak256, parseTransaction, type Hex } from 'viem';
+import { LRUCache } from 'lru-cache';
 import { withTransaction } from '../platform/db/db.transaction.js';
 import { signEip1559 } from '../chain/chain.signer.js';
-import type { WalletsCore } from './wallets.core.js';
+import { perCore, type WalletsCore } from './wallets.core.js';
 import { walletsRepo } from './wallets.repo.js';
 import { transactionsRepo, type TransactionRow } from './transactions.repo.js';
 import { cappedFees, currentFees, feeCap, type Fees } from './transfers.broadcast.js';
@@ -55,30 +56,42 @@ export function isStuck(core: WalletsCore, row: SentRow, now = Date.now()): bool
  */
 export async function storeReplacements(core: WalletsCore, walletId: string, rows: SentRow[]): Promise<Replacement[]> {
   if (!rows.length) return [];
-  const [sealed] = await walletsRepo.sealedWallets(core.deps.db, [walletId]);
-  if (!sealed) return [];
   const market = await currentFees(core);
   const cap = feeCap(core);
-  const privateKey = core.vault.open(sealed.encrypted_key, sealed.address);
-  const items: Array<Replacement & { oldHash: string }> = [];
+  const bumps: Array<{ row: SentRow; sent: ReturnType<typeof parseTransaction>; fees: Fees }> = [];
   let capped = 0;
   for (const row of [...rows].sort((a, b) => Number(a.nonce) - Number(b.nonce))) {
     const sent = parseTransaction(row.raw_tx as Hex);
     if (sent.type !== 'eip1559') continue;
     const fees = bumpedFees({ maxFeePerGas: sent.maxFeePerGas!, maxPriorityFeePerGas: sent.maxPriorityFeePerGas! }, market, cap);
-    if (!fees) {
-      capped++;
-      continue;
-    }
+    if (fees) bumps.push({ row, sent, fees });
+    else capped++;
+  }
+  if (capped) warnCapped(core, walletId, capped);
+  if (!bumps.length) return [];
+  const [sealed] = await walletsRepo.sealedWallets(core.deps.db, [walletId]);
+  if (!sealed) return [];
+  const privateKey = core.vault.open(sealed.encrypted_key, sealed.address);
+  const items: Array<Replacement & { oldHash: string }> = [];
+  for (const { row, sent, fees } of bumps) {
     const rawTx = await signEip1559(privateKey, {
       type: 'eip1559', chainId: sent.chainId!, nonce: sent.nonce!, to: sent.to!, value: sent.value ?? 0n, data: sent.data, gas: sent.gas!, ...fees,
     });
     items.push({ id: row.id, oldHash: row.hash!, hash: keccak256(rawTx), rawTx });
   }
-  if (capped) core.deps.logger.warn({ walletId, waiting: capped, maxFeePerGasGwei: core.deps.config.MAX_FEE_PER_GAS_GWEI }, 'stuck transactions left as they are: a replacement would pass the fee cap');
-  if (!items.length) return [];
   const stored = new Set(await withTransaction(core.deps.db, (trx) => transactionsRepo.replaceSigned(trx, items)));
   return items.filter((i) => stored.has(i.id)).map(({ id, hash, rawTx }) => ({ id, hash, rawTx }));
+}
+
+const cappedWarnings = new WeakMap<WalletsCore, LRUCache<string, true>>();
+
+/** Warns that a wallet's stuck rows wait under the fee cap: once per wallet per REPLACE_STUCK_AFTER_SECONDS, not on every pass. */
+function warnCapped(core: WalletsCore, walletId: string, waiting: number): void {
+  const { config, logger } = core.deps;
+  const warned = perCore(cappedWarnings, core, () => new LRUCache<string, true>({ max: 10_000, ttl: config.REPLACE_STUCK_AFTER_SECONDS * 1000 }));
+  if (warned.has(walletId)) return;
+  warned.set(walletId, true);
+  logger.warn({ walletId, waiting, maxFeePerGasGwei: config.MAX_FEE_PER_GAS_GWEI }, 'stuck transactions left as they are: a replacement would pass the fee cap');
 }
 
 /**

@@ -10,11 +10,11 @@ import { createTestApp, type TestApp } from './testApp.js';
  * An app without job workers on an anvil of its own (a test may stop its mining or move its fees),
  * with a user whose wallet holds 5 test USDC and gas. `close` stops both.
  */
-export async function onPrivateChain(env: Record<string, string> = {}) {
+export async function onPrivateChain(env: Record<string, string> = {}, { captureLogs = false } = {}) {
   const anvil: AnvilHandle = await startAnvil(createLogger('silent'));
   let t: TestApp | null = null;
   try {
-    t = await createTestApp({ rpcUrl: anvil.url, env: { RATE_LIMIT_STRICT: '1000', ...env }, work: false });
+    t = await createTestApp({ rpcUrl: anvil.url, env: { RATE_LIMIT_STRICT: '1000', ...env }, work: false, captureLogs });
     const core = t.deps.services.wallets.core;
     const alice = await createUser(t.deps);
     const wallet = (await t.app.inject({ method: 'GET', url: '/api/v1/wallets', headers: alice.auth })).json().wallets[0] as { id: string; address: Address };
