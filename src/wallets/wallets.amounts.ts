@@ -24,3 +24,15 @@ export function parseAmount(value: unknown, decimals: number, field = 'amount'):
 export function formatAmount(base: bigint | string, decimals: number): string {
   return formatUnits(BigInt(base), decimals);
 }
+
+/**
+ * Base units as a short decimal for people to read (chat replies), rounded half up to `significant`
+ * digits with integer arithmetic: "0.0002033" instead of "0.00020333807232". The API keeps exact amounts.
+ */
+export function formatApprox(base: bigint | string, decimals: number, significant = 4): string {
+  const value = BigInt(base);
+  const drop = value.toString().length - significant;
+  if (drop <= 0) return formatUnits(value, decimals);
+  const unit = 10n ** BigInt(drop);
+  return formatUnits(((value + unit / 2n) / unit) * unit, decimals);
+}

@@ -45,13 +45,13 @@ describe('wallet chat commands', () => {
 
   it('/wallet shows balances', async () => {
     const reply = await run('wallet', [], ctx(alice));
-    expect(reply.content).toMatch(/^Your wallet 0x[0-9a-f]{4}…[0-9a-f]{4}: 30 USDC \(gas 0\.\d+ ETH\)$/);
+    expect(reply.content).toMatch(/^Your wallet 0x[0-9a-f]{4}…[0-9a-f]{4}: 30 USDC \(gas 0\.0*[1-9]\d{0,3} ETH\)$/);
   });
 
   it('/pay asks for confirmation with a fee preview; /confirm sends exactly once', async () => {
     const preview = await run('pay', [bob.email, '2.5'], ctx(alice));
     const code = preview.metadata!.confirmationCode as string;
-    expect(preview.content).toMatch(new RegExp(`^Send 2\\.5 USDC to ${bob.email.replace(/[.]/g, '\\.')} \\(0x[0-9a-f]{4}…[0-9a-f]{4}\\)\\? Network fee ≈ [0-9.]+ ETH, paid by StreakPets\\. Reply /confirm ${code} within 5 minutes\\.$`));
+    expect(preview.content).toMatch(new RegExp(`^Send 2\\.5 USDC to ${bob.email.replace(/[.]/g, '\\.')} \\(0x[0-9a-f]{4}…[0-9a-f]{4}\\)\\? Network fee ≈ 0\\.0*[1-9]\\d{0,3} ETH, paid by StreakPets\\. Reply /confirm ${code} within 5 minutes\\.$`));
     expect(await t.deps.db.selectFrom('transactions').select('id').where('user_id', '=', alice.id).where('type', '=', 'transfer').execute()).toHaveLength(0);
     await expect(run('confirm', [code], ctx(bob))).rejects.toBeInstanceOf(ChatCommandUsageError);
     const sent = await run('confirm', [code.toLowerCase()], ctx(alice));
@@ -63,7 +63,7 @@ describe('wallet chat commands', () => {
     const bobWallet = await t.deps.services.wallets.ensureUserWallet(t.deps.db, bob.id);
     expect(await tokenBalance(t.deps.chain, t.deps.services.wallets.chain!.token.address, bobWallet.address as Address)).toBe(2_500_000n);
     const status = await run('status', [id], ctx(alice));
-    expect(status.content).toMatch(/^2\.5 USDC → 0x[0-9a-f]{4}…[0-9a-f]{4}: confirmed in block \d+, gas fee [0-9.]+ ETH\.$/);
+    expect(status.content).toMatch(/^2\.5 USDC → 0x[0-9a-f]{4}…[0-9a-f]{4}: confirmed in block \d+, gas fee 0\.0*[1-9]\d{0,3} ETH\.$/);
     const history = await run('history', ['2'], ctx(alice));
     expect(history.content.split('\n')).toHaveLength(2);
     expect(history.content.split('\n')[0]).toMatch(/^\d{4}-\d{2}-\d{2} −2\.5 USDC 0x[0-9a-f]{4}…[0-9a-f]{4} · confirmed$/);

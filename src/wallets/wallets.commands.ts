@@ -1,12 +1,11 @@
 import { randomInt } from 'node:crypto';
-import { formatEther } from 'viem';
 import { sql } from 'kysely';
 import type { ChatCommand, ChatCommandContext, ChatCommandReply } from '../chat/chat.commands.js';
 import { ChatCommandUsageError } from '../chat/chat.commands.js';
 import { withTransaction } from '../platform/db/db.transaction.js';
 import { AppError } from '../platform/http/http.errors.js';
 import { translate } from '../platform/i18n/i18n.service.js';
-import { formatAmount, isValidAmount, parseAmount } from './wallets.amounts.js';
+import { formatAmount, formatApprox, isValidAmount, parseAmount } from './wallets.amounts.js';
 import { requireChain } from './wallets.chain.js';
 import type { WalletsCore } from './wallets.core.js';
 import { transactionDto } from './wallets.dto.js';
@@ -57,7 +56,7 @@ export function walletCommands(core: WalletsCore): ChatCommand[] {
       for (const [label, w] of [['labelUser', mine], ['labelPet', pet && pet.user_id === ctx.user.id ? pet : undefined]] as const) {
         if (!w) continue;
         const b = await balancesOf(core, w.address);
-        lines.push(translate(ctx.locale, 'wallets.chat.balance', { label: translate(ctx.locale, `wallets.chat.${label}`), address: short(w.address), amount: b.token.amount, token: b.token.symbol, gas: b.gas.amount }));
+        lines.push(translate(ctx.locale, 'wallets.chat.balance', { label: translate(ctx.locale, `wallets.chat.${label}`), address: short(w.address), amount: b.token.amount, token: b.token.symbol, gas: formatApprox(b.gas.base, 18) }));
       }
       return { content: lines.join('\n'), sender: 'system', metadata: { walletId: mine.id } };
     }),
@@ -72,7 +71,7 @@ export function walletCommands(core: WalletsCore): ChatCommand[] {
       const recipient = await resolveRecipient(core, core.deps.db, to);
       if (recipient.address === from.address) throw new ChatCommandUsageError('errors.self_transfer.detail');
       const fees = await currentFees(core);
-      const fee = formatEther(GAS_LIMITS.erc20_transfer * fees.maxFeePerGas);
+      const fee = formatApprox(GAS_LIMITS.erc20_transfer * fees.maxFeePerGas, 18);
       const code = Array.from({ length: 6 }, () => CODE_ALPHABET[randomInt(CODE_ALPHABET.length)]).join('');
       await core.deps.db
         .insertInto('pay_confirmations')
@@ -153,7 +152,7 @@ export function walletCommands(core: WalletsCore): ChatCommand[] {
         const key = tx.status === 'confirmed' ? 'wallets.chat.statusConfirmed' : 'wallets.chat.statusOther';
         return {
           content: translate(ctx.locale, key, {
-            amount: tx.amount, token: tx.token, to: short(tx.to), status: statusWord(ctx.locale, tx.status), block: tx.blockNumber, fee: tx.gasFee ? formatEther(BigInt(tx.gasFee)) : '0',
+            amount: tx.amount, token: tx.token, to: short(tx.to), status: statusWord(ctx.locale, tx.status), block: tx.blockNumber, fee: tx.gasFee ? formatApprox(tx.gasFee, 18) : '0',
           }),
           sender: 'system',
           metadata: { transactionId: tx.id },

@@ -15,6 +15,22 @@ export function formatAmount(value: string | number | null | undefined): string 
   return `${sign}${grouped}${decimal}${shown}`;
 }
 
+/**
+ * Wei (base units of ETH, a digit string) as ETH for people to read: rounded half up to four
+ * significant digits with integer arithmetic ("0.00007824"), then formatted as formatAmount does.
+ */
+export function formatEth(wei: string | null | undefined): string {
+  if (!wei || !/^\d+$/.test(wei)) return '—';
+  let value = BigInt(wei);
+  const drop = value.toString().length - 4;
+  if (drop > 0) {
+    const unit = 10n ** BigInt(drop);
+    value = ((value + unit / 2n) / unit) * unit;
+  }
+  const digits = value.toString().padStart(19, '0');
+  return `${formatAmount(`${digits.slice(0, -18)}.${digits.slice(-18)}`)} ETH`;
+}
+
 /** A valid positive decimal with at most 6 decimals (USDC). */
 export function isAmount(value: string): boolean {
   return /^\d+(\.\d{1,6})?$/.test(value.trim()) && /[1-9]/.test(value);

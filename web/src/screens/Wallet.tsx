@@ -6,7 +6,7 @@ import { useTranslation } from 'react-i18next';
 import { api, newIdempotencyKey } from '../api';
 import { useAuth } from '../auth';
 import { Badge, Button, Card, Empty, ErrorBox, Field, fieldErrors, Spinner, useToast } from '../components/ui';
-import { compareAmounts, formatAmount, formatDateTime, formatRelative, isAmount, shortAddress } from '../format';
+import { compareAmounts, formatAmount, formatDateTime, formatEth, formatRelative, isAmount, shortAddress } from '../format';
 import { listOf, normalizeIntent, normalizeTx, normalizeWallet, obj, str, type Intent, type Transaction, type Wallet } from '../model';
 import { navigate, useLocation } from '../router';
 
@@ -214,7 +214,7 @@ function TxDetails({ tx }: { tx: Transaction }) {
       <dt>{t('wallet.gasUsed')}</dt>
       <dd>{d.gasUsed ?? '—'}</dd>
       <dt>{t('wallet.gasFee')}</dt>
-      <dd>{d.gasFee ?? '—'}</dd>
+      <dd data-testid="tx-gas-fee">{d.gasFee ? formatEth(d.gasFee) : '—'}</dd>
       <dt>{t('wallet.time')}</dt>
       <dd>{formatDateTime(d.at)}</dd>
       {d.error ? (
