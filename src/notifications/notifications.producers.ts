@@ -57,13 +57,14 @@ const onFailed: Producer = (e) => {
 
 const onIntent: Producer = (e) => {
   const d = e.data as IntentEventData;
-  const data = { intentId: d.intentId, amount: d.amount, status: d.status };
+  const data = { intentId: d.intentId, amount: d.amount, token: d.token, status: d.status };
+  const params = { amount: d.amount, token: d.token };
   if (e.type === 'intent.created' && d.payerId && d.payerId !== d.requesterId) {
-    return [{ userId: d.payerId, type: 'payment_request', template: 'payment_request', params: { amount: d.amount }, data: { ...data, memo: d.memo }, counterparty: { userId: d.requesterId, address: '' } }];
+    return [{ userId: d.payerId, type: 'payment_request', template: 'payment_request', params, data: { ...data, memo: d.memo }, counterparty: { userId: d.requesterId, address: '' } }];
   }
-  if (d.status === 'funded') return [{ userId: d.requesterId, type: 'intent_funded', template: 'intent_funded', params: { amount: d.amount }, data }];
+  if (d.status === 'funded') return [{ userId: d.requesterId, type: 'intent_funded', template: 'intent_funded', params, data }];
   if (d.status === 'executed') {
-    return recipients(d.requesterId, d.payerId).map((userId) => ({ userId, type: 'intent_executed', template: 'intent_executed', params: { amount: d.amount }, data }));
+    return recipients(d.requesterId, d.payerId).map((userId) => ({ userId, type: 'intent_executed', template: 'intent_executed', params, data }));
   }
   return [];
 };

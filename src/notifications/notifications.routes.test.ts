@@ -171,15 +171,18 @@ describe('produced from wallet events', () => {
   it('asks the payer when an intent is created, tells the requester when it is funded, and both sides when it is executed', async () => {
     const requester = await createUser(t.deps, { name: 'Requester' });
     const payer = await createUser(t.deps);
-    const intent = (status: string) => ({ intentId: uuidv7(), status, requesterId: requester.id, payerId: payer.id, amount: '3.00', memo: null });
+    const intent = (status: string) => ({ intentId: uuidv7(), status, requesterId: requester.id, payerId: payer.id, amount: '3.00', token: 'USDC', memo: null });
     await record('intent.created', [requester.id, payer.id], intent('created'));
     await record('intent.updated', [requester.id, payer.id], intent('funded'));
     await record('intent.updated', [requester.id, payer.id], intent('executed'));
     await record('intent.updated', [requester.id, payer.id], intent('cancelled'));
-    expect((await inbox(requester)).items.map((n: any) => n.type)).toEqual(['intent_executed', 'intent_funded']);
+    const requesterInbox = (await inbox(requester)).items;
+    expect(requesterInbox.map((n: any) => n.type)).toEqual(['intent_executed', 'intent_funded']);
+    expect(requesterInbox[1].body).toBe('Your payment request for 3.00 USDC was funded.');
     const payerInbox = (await inbox(payer)).items;
     expect(payerInbox.map((n: any) => n.type)).toEqual(['intent_executed', 'payment_request']);
-    expect(payerInbox[1]).toMatchObject({ priority: 'high', title: 'Payment request', body: 'Requester asks you to pay 3.00.' });
+    expect(payerInbox[1]).toMatchObject({ priority: 'high', title: 'Payment request', body: 'Requester asks you to pay 3.00 USDC.' });
+    expect(payerInbox[0].body).toBe('The payment request for 3.00 USDC was completed.');
   });
 });
 

@@ -10,7 +10,7 @@ let requester: TestUser;
 let payer: TestUser;
 beforeAll(async () => {
   t = await createTestApp({ env: { RATE_LIMIT_STRICT: '1000', RATE_LIMIT_MODERATE: '1000' } });
-  requester = await createUser(t.deps);
+  requester = await createUser(t.deps, { name: 'Rita Requester' });
   payer = await createUser(t.deps);
   const f = await t.app.inject({ method: 'POST', url: '/api/v1/wallets/faucet', headers: payer.auth, payload: { amount: '20' } });
   await waitFinal(t.deps, [f.json().id]);
@@ -28,6 +28,8 @@ describe('payment requests', () => {
     expect(intent).toMatchObject({ status: 'created', amount: '4.5', payerId: payer.id, requesterId: requester.id, memo: 'tickets' });
     const owed = (await t.app.inject({ method: 'GET', url: '/api/v1/intents?role=payer', headers: payer.auth })).json().intents;
     expect(owed.map((i: { id: string }) => i.id)).toEqual([intent.id]);
+    expect(owed[0]).toMatchObject({ requesterName: 'Rita Requester', token: 'USDC' });
+    expect(owed[0].to).toMatch(/^0x[0-9a-f]{40}$/);
     const stranger = await createUser(t.deps);
     expect((await t.app.inject({ method: 'GET', url: `/api/v1/intents/${intent.id}`, headers: stranger.auth })).statusCode).toBe(404);
     expect((await post(`/api/v1/intents/${intent.id}/fund`, requester)).json().code).toBe('intent_not_found');

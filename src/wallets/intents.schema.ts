@@ -19,6 +19,8 @@ export const intentSchema = z.object({
   id: z.string(),
   status: z.enum(['created', 'funded', 'executed', 'cancelled', 'expired']),
   requesterId: z.string(),
+  /** The requester's display name, so the payer sees who asks (as the notification says it). */
+  requesterName: z.string().nullable(),
   payerId: z.string().nullable(),
   payer: z.string(),
   to: z.string(),

@@ -17,11 +17,12 @@ import type { IntentStatus } from './wallets.tables.js';
 const DEFAULT_TTL_DAYS = 7;
 const MAX_TTL_DAYS = 30;
 
-function toDto(core: WalletsCore, i: IntentRow, to: string): IntentDto {
+function toDto(core: WalletsCore, i: IntentRow, to: string, requesterName: string | null): IntentDto {
   return {
     id: i.id,
     status: i.status,
     requesterId: i.requester_id,
+    requesterName,
     payerId: i.payer_id,
     payer: i.payer_label,
     to,
@@ -35,9 +36,21 @@ function toDto(core: WalletsCore, i: IntentRow, to: string): IntentDto {
   };
 }
 
+/** Requests as the API answers them: each with its requester's wallet address and name (one lookup per distinct wallet and user). */
+async function dtos(core: WalletsCore, db: Tx | WalletsCore['deps']['db'], rows: IntentRow[]): Promise<IntentDto[]> {
+  const walletIds = [...new Set(rows.map((i) => i.requester_wallet_id))];
+  const userIds = [...new Set(rows.map((i) => i.requester_id))];
+  const [wallets, users] = await Promise.all([
+    walletIds.length ? walletsRepo.byIds(db, walletIds) : [],
+    Promise.all(userIds.map((id) => core.deps.services.accounts.findById(id, db))),
+  ]);
+  const address = new Map(wallets.map((w) => [w.id, w.address]));
+  const name = new Map(users.flatMap((u) => (u ? [[u.id, u.name]] : [])));
+  return rows.map((i) => toDto(core, i, address.get(i.requester_wallet_id) ?? '', name.get(i.requester_id) ?? null));
+}
+
 async function dto(core: WalletsCore, db: Tx | WalletsCore['deps']['db'], i: IntentRow): Promise<IntentDto> {
-  const wallet = await walletsRepo.byId(db, i.requester_wallet_id);
-  return toDto(core, i, wallet?.address ?? '');
+  return (await dtos(core, db, [i]))[0];
 }
 
 async function recordIntent(core: WalletsCore, trx: Tx, type: 'intent.created' | 'intent.updated', i: IntentRow, actorId: string | null, context?: ActorContext) {
@@ -51,6 +64,7 @@ async function recordIntent(core: WalletsCore, trx: Tx, type: 'intent.created' |
       requesterId: i.requester_id,
       payerId: i.payer_id,
       amount: formatAmount(i.amount, core.chain?.token.decimals ?? 6),
+      token: i.token,
       memo: i.memo,
     },
     context,
@@ -83,14 +97,14 @@ export async function createIntent(core: WalletsCore, ctx: RequestContext, input
       expiresAt,
     });
     await recordIntent(core, trx, 'intent.created', intent, ctx.user.id, ctx);
-    return toDto(core, intent, wallet.address);
+    return dto(core, trx, intent);
   });
 }
 
 /** Requests I made or that are addressed to me. */
 export async function listIntents(core: WalletsCore, ctx: RequestContext, q: { status?: IntentStatus; role?: 'requester' | 'payer'; limit: number }) {
   const rows = await intentsRepo.list(core.deps.db, ctx.user.id, q, q.limit);
-  return { intents: await Promise.all(rows.map((r) => dto(core, core.deps.db, r))) };
+  return { intents: await dtos(core, core.deps.db, rows) };
 }
 
 async function visibleIntent(trx: Tx, ctx: { user: { id: string; role: string } }, id: string): Promise<IntentRow> {
@@ -129,7 +143,7 @@ export async function fundIntent(core: WalletsCore, ctx: RequestContext | (Actor
     });
     const funded = await intentsRepo.setStatus(trx, intent.id, 'funded', payment.id);
     await recordIntent(core, trx, 'intent.updated', funded, ctx.user.id, ctx);
-    return toDto(core, funded, requesterWallet.address);
+    return dto(core, trx, funded);
   });
 }
 

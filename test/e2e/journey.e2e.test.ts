@@ -197,6 +197,7 @@ describe('a new user plays StreakPets in the browser', () => {
     await a.getByRole('link', { name: 'Wallet', exact: true }).click();
     await a.getByRole('tab', { name: 'Requests' }).click();
     const request = a.locator('.intent', { hasText: '0.75' });
+    await request.getByText('Bob asks you to pay').waitFor();
     await request.getByRole('button', { name: 'Pay' }).click();
     await request.getByText(/Paid|Completed/).waitFor({ timeout: 60_000 });
     await shot(a, 'e2e-05c-requests');

@@ -270,6 +270,9 @@ export interface Intent {
   requesterId: string | null;
   payerId: string | null;
   requester: string | null;
+  /** The requester's display name, when the API gives it (else the requester's address is shown). */
+  requesterName: string | null;
+  token: string;
   payer: string | null;
   expiresAt: string | null;
   createdAt: string | null;
@@ -285,7 +288,9 @@ export function normalizeIntent(v: unknown): Intent {
     memo: str(o.memo),
     requesterId: str(o.requesterId),
     payerId: str(o.payerId),
-    requester: who(o.requester ?? o.requesterEmail ?? o.requesterName ?? o.to),
+    requester: who(o.requester ?? o.requesterEmail ?? o.to),
+    requesterName: str(o.requesterName),
+    token: str(o.token) ?? 'USDC',
     payer: who(o.payer ?? o.payerEmail ?? o.payerAddress),
     expiresAt: str(o.expiresAt),
     createdAt: str(o.createdAt),

@@ -79,6 +79,7 @@ export interface IntentEventData {
   requesterId: string;
   payerId: string | null;
   amount: string;
+  token: string;
   memo: string | null;
 }
 

@@ -356,11 +356,14 @@ function Requests() {
             return (
               <li key={i.id} className="intent">
                 <div>
-                  <strong>{formatAmount(i.amount)} USDC</strong> <Badge tone={STATUS_TONE[i.status] ?? 'neutral'}>{t(`intentStatus.${i.status}`, { defaultValue: i.status })}</Badge>
+                  <strong>
+                    {formatAmount(i.amount)} {i.token}
+                  </strong>{' '}
+                  <Badge tone={STATUS_TONE[i.status] ?? 'neutral'}>{t(`intentStatus.${i.status}`, { defaultValue: i.status })}</Badge>
                   <p className="muted small">
-                    {iPay ? t('wallet.requestedFromYou', { who: shortAddress(i.requester) }) : t('wallet.youRequested', { who: i.payer ?? '—' })}
+                    {iPay ? t('wallet.requestedFromYou', { who: i.requesterName ?? shortAddress(i.requester) }) : t('wallet.youRequested', { who: i.payer ?? '—' })}
                     {i.memo ? ` · “${i.memo}”` : ''}
-                    {i.expiresAt ? ` · ${t('wallet.expires', { when: formatRelative(i.expiresAt) })}` : ''}
+                    {i.expiresAt && i.status === 'created' ? ` · ${t('wallet.expires', { when: formatRelative(i.expiresAt) })}` : ''}
                   </p>
                 </div>
                 {i.status === 'created' ? (
