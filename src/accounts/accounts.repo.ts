@@ -36,6 +36,11 @@ export const accountsRepo = {
     return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
   },
 
+  /** Display names of users by id, in one query (unknown ids are left out). */
+  async namesByIds(db: Executor, ids: string[]): Promise<Array<{ id: string; name: string }>> {
+    return db.selectFrom('users').select(['id', 'name']).where('id', '=', sql<string>`any(${ids}::uuid[])`).execute();
+  },
+
   async findByIdForUpdate(db: Executor, id: string): Promise<UserRow | undefined> {
     return db.selectFrom('users').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
   },

@@ -273,6 +273,13 @@ export class AccountsService {
     return row ? userView(row) : null;
   }
 
+  /** Users' display names by id, for other domains that show who is on the other side (one query). */
+  async displayNames(ids: Array<string | null>, db: Executor = this.deps.db): Promise<Map<string, string>> {
+    const wanted = [...new Set(ids.filter((id): id is string => !!id))];
+    if (!wanted.length) return new Map();
+    return new Map((await accountsRepo.namesByIds(db, wanted)).map((u) => [u.id, u.name]));
+  }
+
   /** A user by email (case-insensitive), for other domains (wallets resolves recipients). */
   async findByEmail(email: string, db: Executor = this.deps.db): Promise<UserView | null> {
     const row = await accountsRepo.findByEmail(db, normalizeEmail(email));

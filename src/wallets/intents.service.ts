@@ -36,17 +36,15 @@ function toDto(core: WalletsCore, i: IntentRow, to: string, requesterName: strin
   };
 }
 
-/** Requests as the API answers them: each with its requester's wallet address and name (one lookup per distinct wallet and user). */
+/** Requests as the API answers them: each with its requester's wallet address and name (one query for each). */
 async function dtos(core: WalletsCore, db: Tx | WalletsCore['deps']['db'], rows: IntentRow[]): Promise<IntentDto[]> {
   const walletIds = [...new Set(rows.map((i) => i.requester_wallet_id))];
-  const userIds = [...new Set(rows.map((i) => i.requester_id))];
-  const [wallets, users] = await Promise.all([
+  const [wallets, names] = await Promise.all([
     walletIds.length ? walletsRepo.byIds(db, walletIds) : [],
-    Promise.all(userIds.map((id) => core.deps.services.accounts.findById(id, db))),
+    core.deps.services.accounts.displayNames(rows.map((i) => i.requester_id), db),
   ]);
   const address = new Map(wallets.map((w) => [w.id, w.address]));
-  const name = new Map(users.flatMap((u) => (u ? [[u.id, u.name]] : [])));
-  return rows.map((i) => toDto(core, i, address.get(i.requester_wallet_id) ?? '', name.get(i.requester_id) ?? null));
+  return rows.map((i) => toDto(core, i, address.get(i.requester_wallet_id) ?? '', names.get(i.requester_id) ?? null));
 }
 
 async function dto(core: WalletsCore, db: Tx | WalletsCore['deps']['db'], i: IntentRow): Promise<IntentDto> {

@@ -15,8 +15,8 @@ const outsider = privateKeyToAccount(generatePrivateKey());
 
 beforeAll(async () => {
   t = await createTestApp({ env: { RATE_LIMIT_STRICT: '1000', RATE_LIMIT_MODERATE: '1000', LOG_LEVEL: process.env.WLOG ?? 'silent' } });
-  alice = await createUser(t.deps);
-  bob = await createUser(t.deps);
+  alice = await createUser(t.deps, { name: 'Alice Ames' });
+  bob = await createUser(t.deps, { name: 'Bob Boyd' });
   aliceWallet = (await t.app.inject({ method: 'GET', url: '/api/v1/wallets', headers: alice.auth })).json().wallets[0];
   const f = await t.app.inject({ method: 'POST', url: '/api/v1/wallets/faucet', headers: alice.auth, payload: { amount: '50' } });
   expect(f.statusCode).toBe(202);
@@ -40,6 +40,13 @@ describe('GET /transactions', () => {
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(body.transactions.map((r: { type: string; amount: string }) => `${r.type}:${r.amount}`)).toEqual(['transfer:3', 'transfer:2', 'transfer:1', 'faucet:50']);
+    // both sides by name where they are users: an outside address and the treasury have none
+    expect(body.transactions.map((r: { fromName: string | null; toName: string | null }) => [r.fromName, r.toName])).toEqual([
+      ['Alice Ames', null],
+      ['Alice Ames', 'Bob Boyd'],
+      ['Alice Ames', 'Bob Boyd'],
+      [null, 'Alice Ames'],
+    ]);
     expect(body.summary).toEqual({
       count: 4,
       byStatus: { confirmed: 4 },
@@ -63,7 +70,7 @@ describe('GET /transactions', () => {
     expect(body.transactions.map((r: { amount: string }) => r.amount)).toEqual(['2', '1']);
     expect(body.summary.totals).toEqual([{ token: 'USDC', sent: '0', received: '3' }]);
     const one = body.transactions[0];
-    expect((await get(`/api/v1/transactions/${one.transactionHash}`, bob)).json().id).toBe(one.id);
+    expect((await get(`/api/v1/transactions/${one.transactionHash}`, bob)).json()).toMatchObject({ id: one.id, fromName: 'Alice Ames', toName: 'Bob Boyd' });
     const stranger = await createUser(t.deps);
     expect((await get(`/api/v1/transactions/${one.id}`, stranger)).json().code).toBe('transaction_not_found');
   });

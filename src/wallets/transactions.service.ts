@@ -31,6 +31,16 @@ function visible(row: TransactionRow, userId: string, addresses: string[]): bool
   return row.user_id === userId || row.to_user_id === userId || addresses.includes(row.from_address) || addresses.includes(row.to_address);
 }
 
+/** The display names of the users on either side of ledger rows (the sender is the row's user), in one query. */
+export function partyNames(core: WalletsCore, rows: TransactionRow[]): Promise<Map<string, string>> {
+  return core.deps.services.accounts.displayNames(rows.flatMap((r) => [r.user_id, r.to_user_id]));
+}
+
+/** One ledger row as the ledger reads answer it, with both sides named. */
+async function namedDto(core: WalletsCore, row: TransactionRow): Promise<TransactionDto> {
+  return transactionDto(core, row, await partyNames(core, [row]));
+}
+
 /** The ledger, filtered and paginated, with counts by status and type and totals by token; users see only rows touching their wallets. */
 export async function listTransactions(core: WalletsCore, ctx: RequestContext, q: TransactionsQuery) {
   const admin = ctx.user.role === 'admin';
@@ -62,8 +72,9 @@ export async function listTransactions(core: WalletsCore, ctx: RequestContext, q
     count += r.n;
   }
   const decimals = (token: string) => (token === 'ETH' ? 18 : (core.chain?.token.decimals ?? 6));
+  const names = await partyNames(core, page);
   return {
-    transactions: page.map((r) => transactionDto(core, r)),
+    transactions: page.map((r) => transactionDto(core, r, names)),
     summary: {
       count,
       byStatus,
@@ -88,7 +99,7 @@ async function findVisible(core: WalletsCore, ctx: RequestContext, hashOrId: str
 
 /** One ledger row by id or hash. */
 export async function getTransaction(core: WalletsCore, ctx: RequestContext, hashOrId: string): Promise<TransactionDto> {
-  return transactionDto(core, await findVisible(core, ctx, hashOrId));
+  return namedDto(core, await findVisible(core, ctx, hashOrId));
 }
 
 async function chainTransaction(core: WalletsCore, hash: Hex): Promise<{ tx: Transaction; receipt: TransactionReceipt | null } | null> {
@@ -172,14 +183,14 @@ export async function recordTransaction(core: WalletsCore, ctx: RequestContext, 
     });
     return inserted;
   });
-  return { created: true, transaction: transactionDto(core, row) };
+  return { created: true, transaction: await namedDto(core, row) };
 }
 
 /** Re-checks a pending row against the chain now (confirms, fails, or re-sends its signed bytes). */
 export async function refreshTransaction(core: WalletsCore, ctx: RequestContext, hash: string): Promise<TransactionDto> {
   const chain = requireChain(core.chain);
   const row = await findVisible(core, ctx, hash);
-  if (row.status !== 'pending' || !row.hash) return transactionDto(core, row);
+  if (row.status !== 'pending' || !row.hash) return namedDto(core, row);
   const found = await chainTransaction(core, row.hash as Hex);
   const receipt = found?.receipt ?? null;
   const latest = await core.deps.chain.publicClient.getBlockNumber({ cacheTime: 0 });
@@ -188,7 +199,7 @@ export async function refreshTransaction(core: WalletsCore, ctx: RequestContext,
   } else if (row.from_wallet_id && row.call !== 'external') {
     await confirmWallet(core, row.from_wallet_id);
   }
-  return transactionDto(core, (await transactionsRepo.byId(core.deps.db, row.id))!);
+  return namedDto(core, (await transactionsRepo.byId(core.deps.db, row.id))!);
 }
 
 /** Drops the hourly spend buckets no daily-limit check reads any more (run hourly by a job); answers how many. */

@@ -22,7 +22,7 @@ const run = (name: string, args: string[], c: ChatCommandContext) => t.deps.comm
 beforeAll(async () => {
   t = await createTestApp({ env: { RATE_LIMIT_STRICT: '1000' } });
   alice = await createUser(t.deps);
-  bob = await createUser(t.deps);
+  bob = await createUser(t.deps, { name: 'Bob Builder' });
   const f = await t.app.inject({ method: 'POST', url: '/api/v1/wallets/faucet', headers: alice.auth, payload: { amount: '30' } });
   await waitFinal(t.deps, [f.json().id]);
   // the gas top-up is a separate treasury row that may confirm after the mint
@@ -66,7 +66,8 @@ describe('wallet chat commands', () => {
     expect(status.content).toMatch(/^2\.5 USDC → 0x[0-9a-f]{4}…[0-9a-f]{4}: confirmed in block \d+, gas fee 0\.0*[1-9]\d{0,3} ETH\.$/);
     const history = await run('history', ['2'], ctx(alice));
     expect(history.content.split('\n')).toHaveLength(2);
-    expect(history.content.split('\n')[0]).toMatch(/^\d{4}-\d{2}-\d{2} −2\.5 USDC 0x[0-9a-f]{4}…[0-9a-f]{4} · confirmed$/);
+    expect(history.content.split('\n')[0]).toMatch(/^\d{4}-\d{2}-\d{2} −2\.5 USDC Bob Builder · confirmed$/);
+    expect(history.content.split('\n')[1]).toMatch(/^\d{4}-\d{2}-\d{2} \+30 USDC 0x[0-9a-f]{4}…[0-9a-f]{4} · confirmed$/);
     const fr = await run('history', ['1'], ctx(alice, 'fr'));
     expect(fr.content).toMatch(/· confirmée$/);
   });

@@ -9,6 +9,7 @@ import { formatAmount, formatApprox, isValidAmount, parseAmount } from './wallet
 import { requireChain } from './wallets.chain.js';
 import type { WalletsCore } from './wallets.core.js';
 import { transactionDto } from './wallets.dto.js';
+import { partyNames } from './transactions.service.js';
 import { balancesOf, ensureUserWallet } from './wallets.service.js';
 import { walletsRepo } from './wallets.repo.js';
 import { transactionsRepo } from './transactions.repo.js';
@@ -126,15 +127,16 @@ export function walletCommands(core: WalletsCore): ChatCommand[] {
       const addresses = (await walletsRepo.listByUser(core.deps.db, ctx.user.id)).map((w) => w.address);
       const rows = await transactionsRepo.list(core.deps.db, { addresses, userIds: [ctx.user.id], includeGas: false }, n, null);
       if (!rows.length) return { content: translate(ctx.locale, 'wallets.chat.historyEmpty'), sender: 'system' };
+      const names = await partyNames(core, rows.slice(0, n));
       const lines = rows.slice(0, n).map((r) => {
-        const d = transactionDto(core, r);
+        const d = transactionDto(core, r, names);
         const outgoing = addresses.includes(r.from_address);
         return translate(ctx.locale, 'wallets.chat.historyLine', {
           date: d.timestamp.slice(0, 10),
           sign: outgoing ? '−' : '+',
           amount: d.amount,
           token: d.token,
-          counterparty: short(outgoing ? d.to : d.from),
+          counterparty: (outgoing ? d.toName : d.fromName) ?? short(outgoing ? d.to : d.from),
           status: statusWord(ctx.locale, d.status),
         });
       });

@@ -20,8 +20,11 @@ export function walletDto(w: WalletRow, balances?: WalletDto['balances']): Walle
   };
 }
 
-/** A ledger row as the API shows it (the seeds' Transaction fields); amounts as decimal strings, gas fee in wei. */
-export function transactionDto(core: WalletsCore, r: TransactionRow): TransactionDto {
+/**
+ * A ledger row as the API shows it (the seeds' Transaction fields); amounts as decimal strings, gas
+ * fee in wei. Given the users' display names (transactions.service partyNames), it names both sides too.
+ */
+export function transactionDto(core: WalletsCore, r: TransactionRow, names?: Map<string, string>): TransactionDto {
   return {
     id: r.id,
     transactionHash: r.hash,
@@ -41,6 +44,7 @@ export function transactionDto(core: WalletsCore, r: TransactionRow): Transactio
     timestamp: new Date(r.created_at).toISOString(),
     userId: r.user_id,
     toUserId: r.to_user_id,
+    ...(names ? { fromName: (r.user_id && names.get(r.user_id)) || null, toName: (r.to_user_id && names.get(r.to_user_id)) || null } : {}),
     petId: r.pet_id,
     memo: r.memo,
     metadata: (r.metadata ?? {}) as Record<string, unknown>,

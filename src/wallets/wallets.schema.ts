@@ -58,6 +58,9 @@ export const transactionSchema = z.object({
   timestamp: z.string(),
   userId: z.string().nullable(),
   toUserId: z.string().nullable(),
+  /** On ledger reads (list and one row): the sending and receiving users' display names, null for outside addresses and the treasury. */
+  fromName: z.string().nullable().optional(),
+  toName: z.string().nullable().optional(),
   petId: z.string().nullable(),
   memo: z.string().nullable(),
   metadata: z.record(z.string(), z.unknown()),

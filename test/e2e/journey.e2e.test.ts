@@ -162,6 +162,7 @@ describe('a new user plays StreakPets in the browser', () => {
     expect(res.request().headers()['idempotency-key']).toMatch(/^[0-9a-f-]{36}$/);
     const sent = a.locator('.tx', { hasText: '1.25' });
     await sent.getByTestId('tx-status').filter({ hasText: 'Confirmed' }).waitFor({ timeout: 60_000 });
+    await sent.getByText(/^to Bob ·/).waitFor();
     await sent.locator('.tx-row').click();
     await expect.poll(() => sent.getByTestId('tx-gas-fee').innerText(), { timeout: 10_000 }).toMatch(/^0\.0*[1-9]\d{0,3} ETH$/);
     await shot(a, 'e2e-05-wallet');

@@ -239,6 +239,9 @@ export interface Transaction {
   at: string;
   memo: string | null;
   error: string | null;
+  /** The users on either side by name, when the API gives them (else their addresses are shown). */
+  fromName: string | null;
+  toName: string | null;
 }
 
 export function normalizeTx(v: unknown): Transaction {
@@ -259,6 +262,8 @@ export function normalizeTx(v: unknown): Transaction {
     at: str(o.timestamp ?? o.createdAt ?? o.at) ?? '',
     memo: str(o.memo ?? meta.memo),
     error: str(o.error ?? o.reason),
+    fromName: str(o.fromName),
+    toName: str(o.toName),
   };
 }
 
