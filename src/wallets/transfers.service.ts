@@ -14,7 +14,7 @@ import { normalizeBasename } from './basenames.names.js';
 import { ensureUserWallet, spendableBy } from './wallets.service.js';
 import { walletsForTransfers } from './wallets.directory.js';
 import { queueTransfers, type QueueTransferInput, type Recipient } from './transfers.accept.js';
-import type { TransactionDto, TransferBody } from './wallets.schema.js';
+import type { RecipientDto, TransactionDto, TransferBody } from './wallets.schema.js';
 
 export type { QueueTransferInput, Recipient };
 
@@ -39,6 +39,13 @@ export async function resolveRecipient(core: WalletsCore, db: Executor, to: stri
   const owned = name ? await basenamesRepo.resolve(db, name) : undefined;
   if (!owned) throw walletError('recipient_not_found', { to: value.slice(0, 80) });
   return { address: owned.address, walletId: owned.wallet_id, userId: owned.user_id, petId: owned.pet_id, via: 'basename' };
+}
+
+/** Who a transfer to `to` would reach, read before sending (the send form's review): the address, and the user's name when it is one. */
+export async function previewRecipient(core: WalletsCore, to: string): Promise<RecipientDto> {
+  const recipient = await resolveRecipient(core, core.deps.db, to);
+  const names = await core.deps.services.accounts.displayNames([recipient.userId]);
+  return { to: to.trim(), address: recipient.address, via: recipient.via, name: (recipient.userId && names.get(recipient.userId)) || null };
 }
 
 /** Checks that `token` names the configured token (symbol or address); undefined means it. */

@@ -8,13 +8,13 @@ import { BROADCAST_CHANNEL, JOBS, type WalletsCore } from './wallets.core.js';
 import { reconcile, topUpGas } from './transfers.broadcast.js';
 import { confirmWallet } from './transfers.confirm.js';
 import { TransferDriver } from './transfers.driver.js';
-import { queueTransfer, resolveRecipient, sendTransfer, type QueueTransferInput, type Recipient } from './transfers.service.js';
+import { previewRecipient, queueTransfer, resolveRecipient, sendTransfer, type QueueTransferInput, type Recipient } from './transfers.service.js';
 import { createPetWallet, ensureUserWallet, faucet, getWallet, listMyWallets } from './wallets.service.js';
 import { getTransaction, listTransactions, pruneSpendBuckets, recordTransaction, refreshTransaction } from './transactions.service.js';
 import { walletsRoutes } from './wallets.routes.js';
 import type { WalletRow } from './wallets.repo.js';
 import type { TransactionRow } from './transactions.repo.js';
-import type { TransactionDto, TransactionsQuery, TransferBody, WalletDto } from './wallets.schema.js';
+import type { RecipientDto, TransactionDto, TransactionsQuery, TransferBody, WalletDto } from './wallets.schema.js';
 import { transactionDto } from './wallets.dto.js';
 import { walletCommands } from './wallets.commands.js';
 import { basenamesRoutes } from './basenames.routes.js';
@@ -38,6 +38,7 @@ export interface WalletsService {
   faucet(ctx: RequestContext, input: { walletId?: string; amount?: string }): Promise<TransactionDto>;
   send(ctx: RequestContext, body: TransferBody): Promise<TransactionDto>;
   resolveRecipient(db: Executor, to: string): Promise<Recipient>;
+  previewRecipient(to: string): Promise<RecipientDto>;
   queueTransfer(trx: Tx, input: QueueTransferInput): Promise<TransactionRow>;
   toDto(row: TransactionRow): TransactionDto;
   listTransactions(ctx: RequestContext, q: TransactionsQuery): ReturnType<typeof listTransactions>;
@@ -81,6 +82,7 @@ function createWalletsService(core: WalletsCore): WalletsService {
     faucet: (ctx, input) => faucet(core, ctx, input),
     send: (ctx, body) => sendTransfer(core, ctx, body),
     resolveRecipient: (db, to) => resolveRecipient(core, db, to),
+    previewRecipient: (to) => previewRecipient(core, to),
     queueTransfer: (trx, input) => queueTransfer(core, trx, input),
     toDto: (row) => transactionDto(core, row),
     listTransactions: (ctx, q) => listTransactions(core, ctx, q),

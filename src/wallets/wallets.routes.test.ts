@@ -144,12 +144,34 @@ describe('wallets created for users and pets', () => {
   });
 });
 
+describe('GET /transfers/recipient', () => {
+  it('tells who a transfer would reach before it is sent, and refuses unknown recipients with 422', async () => {
+    const bob = await createUser(t.deps, { name: 'Bob Boyd' });
+    const bobWallet = await t.deps.services.wallets.ensureUserWallet(t.deps.db, bob.id);
+    const preview = (to: string) => t.app.inject({ method: 'GET', url: `/api/v1/transfers/recipient?to=${encodeURIComponent(to)}`, headers: alice.auth });
+    const byEmail = await preview(` ${bob.email.toUpperCase()} `);
+    expect(byEmail.statusCode).toBe(200);
+    expect(byEmail.json()).toEqual({ to: bob.email.toUpperCase(), address: bobWallet.address, via: 'email', name: 'Bob Boyd' });
+    expect((await preview(bobWallet.address)).json()).toMatchObject({ via: 'address', name: 'Bob Boyd' });
+    const outside = '0x000000000000000000000000000000000000dEaD';
+    expect((await preview(outside)).json()).toEqual({ to: outside, address: outside.toLowerCase(), via: 'address', name: null });
+    for (const to of ['nobody@example.test', 'no-such-name', '???']) {
+      const res = await preview(to);
+      expect(res.statusCode, to).toBe(422);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.json().code).toBe('recipient_not_found');
+    }
+    expect((await preview('')).statusCode).toBe(422);
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/transfers/recipient?to=x' })).statusCode).toBe(401);
+  });
+});
+
 describe('OpenAPI', () => {
   it('documents the wallet routes in a valid OpenAPI 3.1 document', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/api/v1/openapi.json' });
     expect(res.statusCode).toBe(200);
     const doc = res.json();
-    for (const path of ['/api/v1/chain', '/api/v1/wallets', '/api/v1/wallets/faucet', '/api/v1/transfers', '/api/v1/transactions', '/api/v1/transactions/{hashOrId}', '/api/v1/basenames', '/api/v1/basenames/check', '/api/v1/intents', '/api/v1/intents/{id}/fund']) {
+    for (const path of ['/api/v1/chain', '/api/v1/wallets', '/api/v1/wallets/faucet', '/api/v1/transfers', '/api/v1/transfers/recipient', '/api/v1/transactions', '/api/v1/transactions/{hashOrId}', '/api/v1/basenames', '/api/v1/basenames/check', '/api/v1/intents', '/api/v1/intents/{id}/fund']) {
       expect(doc.paths[path], path).toBeDefined();
     }
     const { Validator } = await import('@seriousme/openapi-schema-validator');

@@ -10,6 +10,8 @@ import {
   faucetBody,
   hashOrIdParams,
   hashParams,
+  recipientQuery,
+  recipientSchema,
   recordBody,
   transactionSchema,
   transactionsPage,
@@ -54,6 +56,12 @@ export function walletsRoutes(app: FastifyInstance, wallets: WalletsService): vo
     '/transfers',
     { config: { rateTier: 'strict', idempotent: 'withCommit' }, schema: { tags: ['transfers'], body: transferBody, response: { 202: transactionSchema } } },
     async (request, reply) => reply.status(202).send(await wallets.send(requestContext(request), request.body)),
+  );
+
+  r.get(
+    '/transfers/recipient',
+    { config: { rateTier: 'moderate' }, schema: { tags: ['transfers'], querystring: recipientQuery, response: { 200: recipientSchema } } },
+    async (request) => wallets.previewRecipient(request.query.to),
   );
 
   r.get(

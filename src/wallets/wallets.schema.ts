@@ -81,6 +81,17 @@ export const transferBody = z
   .strict();
 export type TransferBody = z.infer<typeof transferBody>;
 
+export const recipientQuery = z.object({ to: z.string().trim().min(1).max(254) });
+/** Who a transfer would reach, shown before it is sent. */
+export const recipientSchema = z.object({
+  to: z.string(),
+  address: z.string(),
+  via: z.enum(['address', 'email', 'basename']),
+  /** The receiving user's display name; null for an address that is not a StreakPets wallet. */
+  name: z.string().nullable(),
+});
+export type RecipientDto = z.infer<typeof recipientSchema>;
+
 const txType = z.enum(['purchase', 'transfer', 'evolution', 'gift', 'basename', 'bulk', 'faucet', 'gas']);
 const txStatus = z.enum(['queued', 'pending', 'confirmed', 'failed']);
 export const transactionsQuery = z.object({

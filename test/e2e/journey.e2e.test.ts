@@ -150,10 +150,15 @@ describe('a new user plays StreakPets in the browser', () => {
     await b.waitForLoadState('networkidle');
     const before = await bellCount(b);
 
-    await a.getByLabel('To', { exact: true }).fill(bob.email);
+    await a.getByLabel('To', { exact: true }).fill(`nobody-${run}@example.com`);
     await a.getByLabel('Amount (USDC)').fill('1.25');
     await a.getByRole('button', { name: 'Review' }).click();
+    await a.getByRole('alert').filter({ hasText: /recipient|found/i }).waitFor();
+    await a.getByLabel('To', { exact: true }).fill(bob.email);
+    await a.getByRole('button', { name: 'Review' }).click();
     await a.getByTestId('send-review').waitFor();
+    expect(await a.getByTestId('send-recipient').innerText()).toMatch(/^Bob\s+0x[0-9a-f]{40}$/);
+    await shot(a, 'e2e-05a-send-review');
     const [res] = await Promise.all([
       a.waitForResponse((r) => r.url().endsWith('/api/v1/transfers') && r.request().method() === 'POST'),
       a.getByTestId('send-confirm').click(),

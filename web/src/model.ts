@@ -244,6 +244,14 @@ export interface Transaction {
   toName: string | null;
 }
 
+/** Who a transfer would reach (GET /transfers/recipient), shown in the send form's review. */
+export interface Recipient {
+  to: string;
+  address: string;
+  via: 'address' | 'email' | 'basename';
+  name: string | null;
+}
+
 export function normalizeTx(v: unknown): Transaction {
   const o = obj(obj(v).transaction ?? v);
   const meta = obj(o.metadata);

@@ -7,7 +7,7 @@ import { api, newIdempotencyKey } from '../api';
 import { useAuth } from '../auth';
 import { Badge, Button, Card, Empty, ErrorBox, Field, fieldErrors, Spinner, useToast } from '../components/ui';
 import { compareAmounts, formatAmount, formatDateTime, formatEth, formatRelative, isAmount, shortAddress } from '../format';
-import { listOf, normalizeIntent, normalizeTx, normalizeWallet, obj, str, type Intent, type Transaction, type Wallet } from '../model';
+import { listOf, normalizeIntent, normalizeTx, normalizeWallet, obj, str, type Intent, type Recipient, type Transaction, type Wallet } from '../model';
 import { navigate, useLocation } from '../router';
 
 const STATUS_TONE: Record<string, 'good' | 'warn' | 'bad' | 'info' | 'neutral'> = {
@@ -111,12 +111,16 @@ function SendForm({ wallet }: { wallet: Wallet }) {
   const [to, setTo] = useState('');
   const [amount, setAmount] = useState('');
   const [memo, setMemo] = useState('');
-  const [review, setReview] = useState<{ key: string } | null>(null);
+  const [review, setReview] = useState<{ key: string; recipient: Recipient } | null>(null);
+  const lookup = useMutation({
+    mutationFn: (value: string) => api<Recipient>('/transfers/recipient', { query: { to: value } }),
+    onSuccess: (recipient) => setReview({ key: newIdempotencyKey(), recipient }),
+  });
   const send = useMutation({
     mutationFn: (key: string) =>
       api('/transfers', { body: { fromWalletId: wallet.id, to: to.trim(), amount: amount.trim(), ...(memo.trim() ? { memo: memo.trim() } : {}) }, idempotencyKey: key }),
     onSuccess: () => {
-      toast({ title: t('wallet.sent'), body: t('wallet.sentBody', { amount: formatAmount(amount), to: to.trim() }), tone: 'good' });
+      toast({ title: t('wallet.sent'), body: t('wallet.sentBody', { amount: formatAmount(amount), to: review?.recipient.name ?? to.trim() }), tone: 'good' });
       setTo('');
       setAmount('');
       setMemo('');
@@ -135,10 +139,10 @@ function SendForm({ wallet }: { wallet: Wallet }) {
           className="form"
           onSubmit={(e) => {
             e.preventDefault();
-            if (to.trim() && amountOk) setReview({ key: newIdempotencyKey() });
+            if (to.trim() && amountOk) lookup.mutate(to.trim());
           }}
         >
-          <Field label={t('wallet.to')} value={to} onChange={(e) => setTo(e.target.value)} placeholder={t('wallet.toPlaceholder')} required name="to" hint={t('wallet.toHint')} error={errs.to} autoComplete="off" />
+          <Field label={t('wallet.to')} value={to} onChange={(e) => (setTo(e.target.value), lookup.reset())} placeholder={t('wallet.toPlaceholder')} required name="to" hint={t('wallet.toHint')} error={errs.to} autoComplete="off" />
           <Field
             label={t('wallet.amountUsdc')}
             value={amount}
@@ -150,7 +154,8 @@ function SendForm({ wallet }: { wallet: Wallet }) {
             error={errs.amount || (amount && !amountOk ? t('wallet.amountInvalid') : over ? t('wallet.amountOver') : undefined)}
           />
           <Field label={t('wallet.memo')} value={memo} maxLength={140} onChange={(e) => setMemo(e.target.value)} name="memo" />
-          <Button type="submit" disabled={!to.trim() || !amountOk} className="btn-block">
+          {lookup.error ? <ErrorBox error={lookup.error} /> : null}
+          <Button type="submit" disabled={!to.trim() || !amountOk} busy={lookup.isPending} className="btn-block">
             {t('wallet.review')}
           </Button>
         </form>
@@ -158,7 +163,11 @@ function SendForm({ wallet }: { wallet: Wallet }) {
         <div className="review" data-testid="send-review">
           <dl>
             <dt>{t('wallet.to')}</dt>
-            <dd>{to.trim()}</dd>
+            <dd data-testid="send-recipient">
+              {review.recipient.name ?? to.trim()}
+              <br />
+              <code className="wrap muted small">{review.recipient.address}</code>
+            </dd>
             <dt>{t('wallet.amount')}</dt>
             <dd>{formatAmount(amount)} USDC</dd>
             <dt>{t('wallet.fee')}</dt>
