@@ -35,6 +35,9 @@ const onConfirmed: Producer = (e) => {
     drafts.push({ userId: d.toUserId, type: 'payment_received', template: 'payment_received', params, data: moneyData(d), counterparty: { userId: d.fromUserId, address: d.from } });
   } else if (d.fromUserId) {
     drafts.push({ userId: d.fromUserId, type: 'transaction_confirmed', template: 'transaction_confirmed', params, data: moneyData(d) });
+  } else if (d.toUserId && d.type === 'faucet') {
+    // test funds come from the treasury: named after the app, not by an address the user never saw
+    drafts.push({ userId: d.toUserId, type: 'payment_received', template: 'payment_received', params, localized: { counterparty: 'app.name' }, data: moneyData(d) });
   } else if (d.toUserId) {
     drafts.push({ userId: d.toUserId, type: 'payment_received', template: 'payment_received', params, data: moneyData(d), counterparty: { userId: null, address: d.from } });
   }
