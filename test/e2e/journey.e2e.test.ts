@@ -135,9 +135,12 @@ describe('a new user plays StreakPets in the browser', () => {
     await input.fill('');
   });
 
-  step('gets faucet funds on the embedded chain', async () => {
+  step('gets faucet funds on the embedded chain, and gives the pet a wallet of its own', async () => {
     await a.getByRole('link', { name: 'Wallet', exact: true }).click();
     await a.getByTestId('balance').waitFor();
+    const petWallet = a.getByTestId('pet-wallet');
+    await petWallet.getByRole('button', { name: /a wallet$/ }).click();
+    await expect.poll(() => petWallet.innerText(), { timeout: 10_000 }).toMatch(/^Mochi\s+0\.00 USDC ·\s+0x[0-9a-f]{4}…[0-9a-f]{4}$/);
     await a.getByTestId('faucet').click();
     await expect
       .poll(async () => Number((await balanceOf(a)).replace(/,/g, '')), { timeout: 60_000, interval: 1_000 })

@@ -5,6 +5,7 @@ import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, newIdempotencyKey } from '../api';
 import { useAuth } from '../auth';
+import { usePets } from '../pets';
 import { Badge, Button, Card, Empty, ErrorBox, Field, fieldErrors, Spinner, useToast } from '../components/ui';
 import { compareAmounts, formatAmount, formatDateTime, formatEth, formatRelative, isAmount, shortAddress } from '../format';
 import { listOf, normalizeIntent, normalizeTx, normalizeWallet, obj, str, type Intent, type Recipient, type Transaction, type Wallet } from '../model';
@@ -100,6 +101,44 @@ function BalanceCard({ wallet, embedded }: { wallet: Wallet; embedded: boolean }
         </>
       ) : null}
       {faucet.error ? <ErrorBox error={faucet.error} /> : null}
+    </Card>
+  );
+}
+
+/** The user's pets with their wallets (balance and address), or a button that creates one. */
+function PetWallets({ wallets }: { wallets: Wallet[] }) {
+  const { t } = useTranslation();
+  const qc = useQueryClient();
+  const pets = usePets();
+  const create = useMutation({
+    mutationFn: (petId: string) => api('/wallets', { body: { kind: 'pet', petId } }),
+    onSuccess: () => void qc.invalidateQueries({ queryKey: ['wallets'] }),
+  });
+  if (!pets.data?.length) return null;
+  return (
+    <Card title={t('wallet.petWallets')}>
+      <p className="muted small">{t('wallet.petWalletsHint')}</p>
+      <ul className="plain-list">
+        {pets.data.map((pet) => {
+          const w = wallets.find((x) => x.kind === 'pet' && x.petId === pet.id);
+          return (
+            <li key={pet.id} className="pet-wallet" data-testid="pet-wallet">
+              <strong>{pet.name}</strong>
+              {w ? (
+                <span className="pet-wallet-line">
+                  {formatAmount(w.balance)} {w.token} · <code title={w.address}>{shortAddress(w.address)}</code>
+                  <Copy text={w.address} label={t('wallet.copyAddress')} />
+                </span>
+              ) : (
+                <Button variant="ghost" busy={create.isPending && create.variables === pet.id} onClick={() => create.mutate(pet.id)}>
+                  {t('wallet.petWalletCreate', { name: pet.name })}
+                </Button>
+              )}
+            </li>
+          );
+        })}
+      </ul>
+      {create.error ? <ErrorBox error={create.error} /> : null}
     </Card>
   );
 }
@@ -500,6 +539,7 @@ export function WalletScreen() {
           <div>
             <BalanceCard wallet={wallet} embedded={embedded} />
             <SendForm wallet={wallet} />
+            <PetWallets wallets={wallets.data ?? []} />
           </div>
           <TxList mine={mine} />
         </div>
