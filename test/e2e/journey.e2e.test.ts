@@ -145,6 +145,7 @@ describe('a new user plays StreakPets in the browser', () => {
     await expect
       .poll(async () => Number((await balanceOf(a)).replace(/,/g, '')), { timeout: 60_000, interval: 1_000 })
       .toBeGreaterThan(0);
+    await a.locator('.tx', { hasText: 'Test funds' }).getByText(/^from StreakPets ·/).waitFor({ timeout: 30_000 });
   });
 
   step('pays a second user, who sees the notification live in another browser', async () => {
