@@ -55,6 +55,27 @@ export function currentFees(core: WalletsCore): Promise<Fees> {
   return fees;
 }
 
+/**
+ * What an ERC-20 transfer is expected to cost in wei, for a preview: the node's gas estimate at the
+ * latest base fee plus the tip (under the signed maximum). When the node cannot estimate it (the
+ * sender is short of tokens, say), the most it could cost: the fixed gas limit at the maximum fee.
+ */
+export async function estimateTransferFee(core: WalletsCore, from: string, to: string, amount: bigint): Promise<bigint> {
+  const chain = requireChain(core.chain);
+  const client = core.deps.chain.publicClient;
+  const fees = await currentFees(core);
+  try {
+    const [gas, block] = await Promise.all([
+      client.estimateContractGas({ address: chain.token.address, abi: erc20Abi, functionName: 'transfer', args: [to as Address, amount], account: from as Address }),
+      client.getBlock(),
+    ]);
+    const price = (block.baseFeePerGas ?? 0n) + fees.maxPriorityFeePerGas;
+    return gas * (price < fees.maxFeePerGas ? price : fees.maxFeePerGas);
+  } catch {
+    return GAS_LIMITS.erc20_transfer * fees.maxFeePerGas;
+  }
+}
+
 function requestFor(chain: ChainContext, row: TransactionRow, nonce: bigint, fees: Fees) {
   const common = { chainId: chain.chainId, nonce: Number(nonce), type: 'eip1559' as const, ...fees };
   const amount = BigInt(row.amount);

@@ -64,6 +64,11 @@ describe('wallet chat commands', () => {
     expect(await tokenBalance(t.deps.chain, t.deps.services.wallets.chain!.token.address, bobWallet.address as Address)).toBe(2_500_000n);
     const status = await run('status', [id], ctx(alice));
     expect(status.content).toMatch(/^2\.5 USDC → 0x[0-9a-f]{4}…[0-9a-f]{4}: confirmed in block \d+, gas fee 0\.0*[1-9]\d{0,3} ETH\.$/);
+    // the preview estimated the fee at the chain's current prices: within a few percent of what was paid
+    const estimated = Number(/fee ≈ ([0-9.]+) ETH/.exec(preview.content)![1]);
+    const paid = Number(/gas fee ([0-9.]+) ETH/.exec(status.content)![1]);
+    expect(estimated / paid).toBeGreaterThan(0.8);
+    expect(estimated / paid).toBeLessThan(1.25);
     const history = await run('history', ['2'], ctx(alice));
     expect(history.content.split('\n')).toHaveLength(2);
     expect(history.content.split('\n')[0]).toMatch(/^\d{4}-\d{2}-\d{2} −2\.5 USDC Bob Builder · confirmed$/);

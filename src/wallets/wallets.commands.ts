@@ -13,7 +13,7 @@ import { partyNames } from './transactions.service.js';
 import { balancesOf, ensureUserWallet } from './wallets.service.js';
 import { walletsRepo } from './wallets.repo.js';
 import { transactionsRepo } from './transactions.repo.js';
-import { GAS_LIMITS, currentFees } from './transfers.broadcast.js';
+import { estimateTransferFee } from './transfers.broadcast.js';
 import { checkToken, queueTransfer, resolveRecipient } from './transfers.service.js';
 import { createIntent, fundIntent, getIntent } from './intents.service.js';
 
@@ -71,8 +71,7 @@ export function walletCommands(core: WalletsCore): ChatCommand[] {
       const from = await ensureUserWallet(core, core.deps.db, ctx.user.id, ctx);
       const recipient = await resolveRecipient(core, core.deps.db, to);
       if (recipient.address === from.address) throw new ChatCommandUsageError('errors.self_transfer.detail');
-      const fees = await currentFees(core);
-      const fee = formatApprox(GAS_LIMITS.erc20_transfer * fees.maxFeePerGas, 18);
+      const fee = formatApprox(await estimateTransferFee(core, from.address, recipient.address, amount), 18);
       const code = Array.from({ length: 6 }, () => CODE_ALPHABET[randomInt(CODE_ALPHABET.length)]).join('');
       await core.deps.db
         .insertInto('pay_confirmations')
