@@ -72,7 +72,7 @@ describe('wallet chat commands', () => {
     const history = await run('history', ['2'], ctx(alice));
     expect(history.content.split('\n')).toHaveLength(2);
     expect(history.content.split('\n')[0]).toMatch(/^\d{4}-\d{2}-\d{2} −2\.5 USDC Bob Builder · confirmed$/);
-    expect(history.content.split('\n')[1]).toMatch(/^\d{4}-\d{2}-\d{2} \+30 USDC 0x[0-9a-f]{4}…[0-9a-f]{4} · confirmed$/);
+    expect(history.content.split('\n')[1]).toMatch(/^\d{4}-\d{2}-\d{2} \+30 USDC StreakPets · confirmed$/);
     const fr = await run('history', ['1'], ctx(alice, 'fr'));
     expect(fr.content).toMatch(/· confirmée$/);
   });
