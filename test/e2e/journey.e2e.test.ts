@@ -161,7 +161,8 @@ describe('a new user plays StreakPets in the browser', () => {
     await a.getByLabel('To', { exact: true }).fill(bob.email);
     await a.getByRole('button', { name: 'Review' }).click();
     await a.getByTestId('send-review').waitFor();
-    expect(await a.getByTestId('send-recipient').innerText()).toMatch(/^Bob\s+0x[0-9a-f]{40}$/);
+    const reviewed = await a.getByTestId('send-recipient').innerText();
+    expect(reviewed).toMatch(/^Bob\s+0x[0-9a-f]{40}$/);
     await shot(a, 'e2e-05a-send-review');
     const [res] = await Promise.all([
       a.waitForResponse((r) => r.url().endsWith('/api/v1/transfers') && r.request().method() === 'POST'),
@@ -169,6 +170,8 @@ describe('a new user plays StreakPets in the browser', () => {
     ]);
     expect(res.status(), await res.text()).toBe(202);
     expect(res.request().headers()['idempotency-key']).toMatch(/^[0-9a-f-]{36}$/);
+    // the payment goes to the address the review showed
+    expect(JSON.parse(res.request().postData() ?? '{}').to).toBe(reviewed.split(/\s+/)[1]);
     const sent = a.locator('.tx', { hasText: '1.25' });
     await sent.getByTestId('tx-status').filter({ hasText: 'Confirmed' }).waitFor({ timeout: 60_000 });
     await sent.getByText(/^to Bob ·/).waitFor();

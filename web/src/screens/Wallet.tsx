@@ -155,9 +155,10 @@ function SendForm({ wallet }: { wallet: Wallet }) {
     mutationFn: (value: string) => api<Recipient>('/transfers/recipient', { query: { to: value } }),
     onSuccess: (recipient) => setReview({ key: newIdempotencyKey(), recipient }),
   });
+  // pays the reviewed address, as chat's /confirm does: a basename moved after the review cannot redirect the payment
   const send = useMutation({
-    mutationFn: (key: string) =>
-      api('/transfers', { body: { fromWalletId: wallet.id, to: to.trim(), amount: amount.trim(), ...(memo.trim() ? { memo: memo.trim() } : {}) }, idempotencyKey: key }),
+    mutationFn: ({ key, recipient }: { key: string; recipient: Recipient }) =>
+      api('/transfers', { body: { fromWalletId: wallet.id, to: recipient.address, amount: amount.trim(), ...(memo.trim() ? { memo: memo.trim() } : {}) }, idempotencyKey: key }),
     onSuccess: () => {
       toast({ title: t('wallet.sent'), body: t('wallet.sentBody', { amount: formatAmount(amount), to: review?.recipient.name ?? to.trim() }), tone: 'good' });
       setTo('');
@@ -224,7 +225,7 @@ function SendForm({ wallet }: { wallet: Wallet }) {
           </dl>
           {send.error ? <ErrorBox error={send.error} /> : null}
           <div className="row">
-            <Button busy={send.isPending} onClick={() => send.mutate(review.key)} data-testid="send-confirm">
+            <Button busy={send.isPending} onClick={() => send.mutate(review)} data-testid="send-confirm">
               {t('wallet.sendNow')}
             </Button>
             <Button variant="ghost" onClick={() => (setReview(null), send.reset())} disabled={send.isPending}>
