@@ -31,8 +31,18 @@ async function guarded(fn: () => Promise<ChatCommandReply>): Promise<ChatCommand
   }
 }
 
-function amountArg(value: string | undefined, decimals: number): bigint {
-  if (!value || !isValidAmount(value)) throw new ChatCommandUsageError('wallets.chat.invalidAmount', { value: (value ?? '').slice(0, 40) });
+/**
+ * A decimal comma as most of our languages write it ("1,5") is read as a point. A comma followed by
+ * exactly three digits ("1,000") stays invalid: it may be a thousands separator, and guessing could
+ * send a thousand times less or more than meant.
+ */
+function decimalPoint(value: string): string {
+  return /^\d+,(\d{1,2}|\d{4,6})$/.test(value) ? value.replace(',', '.') : value;
+}
+
+function amountArg(raw: string | undefined, decimals: number): bigint {
+  const value = raw === undefined ? undefined : decimalPoint(raw);
+  if (!value || !isValidAmount(value)) throw new ChatCommandUsageError('wallets.chat.invalidAmount', { value: (raw ?? '').slice(0, 40) });
   return parseAmount(value, decimals);
 }
 
