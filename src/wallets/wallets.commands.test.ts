@@ -88,7 +88,7 @@ describe('wallet chat commands', () => {
   });
 
   it('/request and /deposit move a payment request through the pipeline; /status follows it', async () => {
-    const asked = await run('request', [alice.email, '1.25', 'pizza', 'night'], ctx(bob));
+    const asked = await run('request', [alice.email, '1,25', 'pizza', 'night'], ctx(bob));
     const intentId = asked.metadata!.intentId as string;
     expect(asked.content).toBe(`Asked ${alice.email} for 1.25 USDC. They can pay with /deposit ${intentId}.`);
     const paid = await run('deposit', [intentId], ctx(alice));

@@ -187,8 +187,8 @@ export function walletCommands(core: WalletsCore): ChatCommand[] {
       const chain = requireChain(core.chain);
       const [payer, amountText, ...memo] = args;
       if (!payer || !amountText) throw new ChatCommandUsageError('wallets.chat.missingArgs');
-      amountArg(amountText, chain.token.decimals);
-      const intent = await createIntent(core, ctx, { payer, amount: amountText, memo: memo.length ? memo.join(' ').slice(0, 280) : undefined });
+      const amount = formatAmount(amountArg(amountText, chain.token.decimals), chain.token.decimals);
+      const intent = await createIntent(core, ctx, { payer, amount, memo: memo.length ? memo.join(' ').slice(0, 280) : undefined });
       return { content: translate(ctx.locale, 'wallets.chat.requestCreated', { payer, amount: intent.amount, token: intent.token, id: intent.id }), sender: 'system', metadata: { intentId: intent.id } };
     }),
 
