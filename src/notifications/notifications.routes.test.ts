@@ -171,7 +171,7 @@ describe('produced from wallet events', () => {
   it('names the app as the sender of test funds from the faucet, in the user\'s language', async () => {
     const receiver = await createUser(t.deps, { locale: 'fr' });
     await record('transfer.confirmed', [receiver.id], tx(null, receiver.id, 'confirmed', { type: 'faucet', blockNumber: '9', gasUsed: '1', gasFee: '0' }));
-    expect((await inbox(receiver)).items[0]).toMatchObject({ type: 'payment_received', body: expect.stringMatching(/^Vous avez reçu 7\.25 USDC de StreakPets\.$/) });
+    expect((await inbox(receiver)).items[0]).toMatchObject({ type: 'payment_received', body: expect.stringMatching(/^Vous avez reçu 7,25 USDC de StreakPets\.$/) });
   });
 
   it('asks the payer when an intent is created, tells the requester when it is funded, and both sides when it is executed', async () => {

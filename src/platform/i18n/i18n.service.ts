@@ -51,9 +51,32 @@ function ensure(): i18n {
   return instance;
 }
 
-/** Translates key into locale, falling back to English. */
+/** Parameters that carry a decimal string (an amount, a fee, a balance, a limit): written the reader's way. */
+const DECIMAL_PARAMS = new Set(['amount', 'fee', 'gas', 'available', 'remaining', 'limit']);
+const separators = new Map<string, { group: string; decimal: string }>();
+
+/**
+ * A decimal string ("1234.5") as the locale writes it ("1 234,5" in French, "1.234,5" in German),
+ * by its digits alone: amounts are exact decimals and never pass through a float.
+ */
+export function localDecimal(locale: string, value: string): string {
+  const m = /^(\d+)(?:\.(\d+))?$/.exec(value);
+  if (!m) return value;
+  let sep = separators.get(locale);
+  if (!sep) {
+    const parts = new Intl.NumberFormat(locale).formatToParts(1234567.5);
+    sep = { group: parts.find((p) => p.type === 'group')?.value ?? ',', decimal: parts.find((p) => p.type === 'decimal')?.value ?? '.' };
+    separators.set(locale, sep);
+  }
+  const whole = m[1].length > 4 ? m[1].replace(/\B(?=(\d{3})+(?!\d))/g, sep.group) : m[1];
+  return m[2] ? `${whole}${sep.decimal}${m[2]}` : whole;
+}
+
+/** Translates key into locale, falling back to English; decimal parameters are written the locale's way (localDecimal). */
 export function translate(locale: string, key: string, params: Record<string, unknown> = {}): string {
-  return ensure().t(key, { lng: locale, ...params }) as string;
+  const local: Record<string, unknown> = { ...params };
+  for (const name of DECIMAL_PARAMS) if (typeof local[name] === 'string') local[name] = localDecimal(locale, local[name] as string);
+  return ensure().t(key, { lng: locale, ...local }) as string;
 }
 
 /** The raw catalog for one locale (served to the web app). */

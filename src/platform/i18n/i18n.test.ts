@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/helpers/testApp.js';
-import { LOCALES, loadCatalogs, negotiateLocale, translate } from './i18n.service.js';
+import { LOCALES, loadCatalogs, localDecimal, negotiateLocale, translate } from './i18n.service.js';
 
 function keys(value: unknown, prefix = ''): string[] {
   if (value && typeof value === 'object' && !Array.isArray(value)) {
@@ -41,6 +41,21 @@ describe('locale catalogs', () => {
   it('translates with parameters and falls back to English for unknown locales', () => {
     expect(translate('de', 'errors.rate_limited.detail', { seconds: 7 })).toBe('Langsamer: erneut versuchen in 7 Sekunden.');
     expect(translate('xx', 'errors.forbidden.title')).toBe('Forbidden');
+  });
+});
+
+describe('decimals in the reader\'s way', () => {
+  it('writes decimal strings with the locale\'s separators, digit by digit', () => {
+    expect(['en', 'fr', 'de', 'es', 'ja'].map((l) => localDecimal(l, '12345.678901'))).toEqual(['12,345.678901', '12\u202f345,678901', '12.345,678901', '12.345,678901', '12,345.678901']);
+    expect(localDecimal('de', '1.5')).toBe('1,5');
+    expect(localDecimal('fr', '1000')).toBe('1000');
+    expect(localDecimal('en', '123456789012.123456')).toBe('123,456,789,012.123456');
+    expect(localDecimal('fr', 'abc')).toBe('abc');
+  });
+
+  it('applies to the amount parameters of translated texts only', () => {
+    expect(translate('de', 'wallets.chat.invalidAmount', { value: '1.5' })).toContain('„1.5“');
+    expect(translate('fr', 'notifications.templates.payment_received.body', { amount: '1234.5', token: 'USDC', counterparty: 'Bob' })).toBe('Vous avez reçu 1234,5 USDC de Bob.');
   });
 });
 
