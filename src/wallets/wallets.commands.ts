@@ -136,8 +136,9 @@ export function walletCommands(core: WalletsCore): ChatCommand[] {
       const addresses = (await walletsRepo.listByUser(core.deps.db, ctx.user.id)).map((w) => w.address);
       const rows = await transactionsRepo.list(core.deps.db, { addresses, userIds: [ctx.user.id], includeGas: false }, n, null);
       if (!rows.length) return { content: translate(ctx.locale, 'wallets.chat.historyEmpty'), sender: 'system' };
-      const names = await partyNames(core, rows.slice(0, n));
-      const lines = rows.slice(0, n).map((r) => {
+      const page = rows.slice(0, n);
+      const names = await partyNames(core, page);
+      const lines = page.map((r) => {
         const d = transactionDto(core, r, names);
         const outgoing = addresses.includes(r.from_address);
         return translate(ctx.locale, 'wallets.chat.historyLine', {
