@@ -40,12 +40,12 @@ describe('GET /transactions', () => {
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(body.transactions.map((r: { type: string; amount: string }) => `${r.type}:${r.amount}`)).toEqual(['transfer:3', 'transfer:2', 'transfer:1', 'faucet:50']);
-    // both sides by name where they are users: an outside address and the treasury have none
+    // both sides by name: users by theirs, the treasury by the app's, an outside address by none
     expect(body.transactions.map((r: { fromName: string | null; toName: string | null }) => [r.fromName, r.toName])).toEqual([
       ['Alice Ames', null],
       ['Alice Ames', 'Bob Boyd'],
       ['Alice Ames', 'Bob Boyd'],
-      [null, 'Alice Ames'],
+      ['StreakPets', 'Alice Ames'],
     ]);
     expect(body.summary).toEqual({
       count: 4,

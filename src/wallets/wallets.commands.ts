@@ -146,7 +146,7 @@ export function walletCommands(core: WalletsCore): ChatCommand[] {
           sign: outgoing ? '−' : '+',
           amount: d.amount,
           token: d.token,
-          counterparty: outgoing ? (d.toName ?? short(d.to)) : r.type === 'faucet' ? translate(ctx.locale, 'app.name') : (d.fromName ?? short(d.from)),
+          counterparty: outgoing ? (d.toName ?? short(d.to)) : (d.fromName ?? short(d.from)),
           status: statusWord(ctx.locale, d.status),
         });
       });

@@ -58,7 +58,7 @@ export const transactionSchema = z.object({
   timestamp: z.string(),
   userId: z.string().nullable(),
   toUserId: z.string().nullable(),
-  /** On ledger reads (list and one row): the sending and receiving users' display names, null for outside addresses and the treasury. */
+  /** On ledger reads (list and one row): the sending and receiving users' display names; the app's name for the treasury (test funds, gas), null for outside addresses. */
   fromName: z.string().nullable().optional(),
   toName: z.string().nullable().optional(),
   petId: z.string().nullable(),

@@ -320,7 +320,7 @@ function TxList({ mine }: { mine: Set<string> }) {
                 <span className="tx-main">
                   <strong>{t(`txType.${tx.type}`, { defaultValue: tx.type })}</strong>
                   <small className="muted">
-                    {incoming ? t('wallet.fromWho', { who: tx.type === 'faucet' ? t('app.name') : (tx.fromName ?? shortAddress(tx.from)) }) : t('wallet.toWho', { who: tx.toName ?? shortAddress(tx.to) })} · {formatRelative(tx.at)}
+                    {incoming ? t('wallet.fromWho', { who: tx.fromName ?? shortAddress(tx.from) }) : t('wallet.toWho', { who: tx.toName ?? shortAddress(tx.to) })} · {formatRelative(tx.at)}
                   </small>
                 </span>
                 <span className="tx-side">
