@@ -6,7 +6,7 @@ import { formatAmount, parseAmount } from './wallets.amounts.js';
 import { requireChain } from './wallets.chain.js';
 import type { WalletsCore } from './wallets.core.js';
 import { walletError } from './wallets.errors.js';
-import { walletsRepo } from './wallets.repo.js';
+import { walletsRepo, type WalletRow } from './wallets.repo.js';
 import { intentsRepo, type IntentRow } from './intents.repo.js';
 import type { IntentDto } from './intents.schema.js';
 import type { TransactionRow } from './transactions.repo.js';
@@ -36,19 +36,20 @@ function toDto(core: WalletsCore, i: IntentRow, to: string, requesterName: strin
   };
 }
 
-/** Requests as the API answers them: each with its requester's wallet address and name (one query for each). */
-async function dtos(core: WalletsCore, db: Tx | WalletsCore['deps']['db'], rows: IntentRow[]): Promise<IntentDto[]> {
-  const walletIds = [...new Set(rows.map((i) => i.requester_wallet_id))];
+/** Requests as the API answers them: each with its requester's wallet address and name (one query for each, none for wallets the caller already holds). */
+async function dtos(core: WalletsCore, db: Tx | WalletsCore['deps']['db'], rows: IntentRow[], known: WalletRow[] = []): Promise<IntentDto[]> {
+  const address = new Map(known.map((w) => [w.id, w.address]));
+  const walletIds = [...new Set(rows.map((i) => i.requester_wallet_id))].filter((id) => !address.has(id));
   const [wallets, names] = await Promise.all([
     walletIds.length ? walletsRepo.byIds(db, walletIds) : [],
     core.deps.services.accounts.displayNames(rows.map((i) => i.requester_id), db),
   ]);
-  const address = new Map(wallets.map((w) => [w.id, w.address]));
+  for (const w of wallets) address.set(w.id, w.address);
   return rows.map((i) => toDto(core, i, address.get(i.requester_wallet_id) ?? '', names.get(i.requester_id) ?? null));
 }
 
-async function dto(core: WalletsCore, db: Tx | WalletsCore['deps']['db'], i: IntentRow): Promise<IntentDto> {
-  return (await dtos(core, db, [i]))[0];
+async function dto(core: WalletsCore, db: Tx | WalletsCore['deps']['db'], i: IntentRow, requesterWallet?: WalletRow): Promise<IntentDto> {
+  return (await dtos(core, db, [i], requesterWallet ? [requesterWallet] : []))[0];
 }
 
 async function recordIntent(core: WalletsCore, trx: Tx, type: 'intent.created' | 'intent.updated', i: IntentRow, actorId: string | null, context?: ActorContext) {
@@ -95,7 +96,7 @@ export async function createIntent(core: WalletsCore, ctx: RequestContext, input
       expiresAt,
     });
     await recordIntent(core, trx, 'intent.created', intent, ctx.user.id, ctx);
-    return dto(core, trx, intent);
+    return dto(core, trx, intent, wallet);
   });
 }
 
@@ -141,7 +142,7 @@ export async function fundIntent(core: WalletsCore, ctx: RequestContext | (Actor
     });
     const funded = await intentsRepo.setStatus(trx, intent.id, 'funded', payment.id);
     await recordIntent(core, trx, 'intent.updated', funded, ctx.user.id, ctx);
-    return dto(core, trx, funded);
+    return dto(core, trx, funded, requesterWallet);
   });
 }
 
