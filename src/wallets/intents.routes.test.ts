@@ -40,7 +40,10 @@ describe('payment requests', () => {
     expect([a.statusCode, b.statusCode].sort()).toEqual(a.statusCode === b.statusCode ? [202, 202] : [202, 409]);
     const again = await post(`/api/v1/intents/${intent.id}/fund`, payer, undefined, 'fund-2');
     expect(again.statusCode).toBe(409);
-    expect(again.json()).toMatchObject({ code: 'intent_not_open', detail: 'This payment request is funded and can no longer be changed.' });
+    expect(again.json()).toMatchObject({ code: 'intent_not_open', detail: 'This payment request can no longer be changed: it is paid, confirming.' });
+    // the state is named in the reader's language, not as the API's status code
+    const german = await t.app.inject({ method: 'POST', url: `/api/v1/intents/${intent.id}/fund?lang=de`, headers: { ...payer.auth, 'idempotency-key': 'fund-3' } });
+    expect(german.json().detail).toBe('Diese Zahlungsanforderung ist im Status „bezahlt, wird bestätigt“ und kann nicht mehr geändert werden.');
     const funded = (a.statusCode === 202 ? a : b).json();
     expect(funded).toMatchObject({ status: 'funded', to: requesterAddress, requesterName: 'Rita Requester' });
     await waitFinal(t.deps, [funded.transactionId]);
