@@ -10,6 +10,7 @@ import type { AppDeps } from './platform/deps.js';
 import { healthRoutes } from './platform/health/health.routes.js';
 import { registerAuthConfirmation, registerAuthGuard, type AuthResolver } from './platform/http/http.auth.js';
 import { AppError, httpError, registerErrorHandling, sendProblem } from './platform/http/http.errors.js';
+import { registerNulGuard } from './platform/http/http.text.js';
 import { registerIdempotency } from './platform/http/http.idempotency.js';
 import { registerRateLimits } from './platform/http/http.rateLimit.js';
 import './platform/http/http.types.js';
@@ -52,6 +53,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);
+  registerNulGuard(app);
 
   app.decorateRequest('locale', 'en');
   app.addHook('onRequest', async (request, reply) => {

@@ -86,6 +86,17 @@ describe('POST /transfers validation', () => {
     expect(await ledgerCount()).toBe(before);
   });
 
+  it('refuses a NUL character in memo or recipient with 422 and writes nothing', async () => {
+    const before = await ledgerCount();
+    for (const [payload, field] of [[{ to: '0x000000000000000000000000000000000000dEaD', amount: '1', memo: 'a\u0000' }, 'body.memo'], [{ to: 'bob\u0000@example.test', amount: '1' }, 'body.to']] as const) {
+      const res = await t.app.inject({ method: 'POST', url: '/api/v1/transfers', headers: alice.auth, payload });
+      expect(res.statusCode).toBe(422);
+      expect(res.json().errors[0].field).toBe(field);
+    }
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/transfers/recipient?to=bob%00@example.test', headers: alice.auth })).statusCode).toBe(422);
+    expect(await ledgerCount()).toBe(before);
+  });
+
   it('never spends from someone else\'s wallet, not even for an admin', async () => {
     const admin = await createUser(t.deps, { role: 'admin' });
     const mine = await walletOf(alice);

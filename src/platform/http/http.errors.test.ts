@@ -47,6 +47,15 @@ describe('problem+json errors', () => {
     expect(body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['body.amount', 'body.name']);
   });
 
+  it('refuses U+0000 anywhere in a request with 422 naming the field (PostgreSQL text cannot hold it)', async () => {
+    const body = await t.app.inject({ method: 'POST', url: '/api/v1/probe/echo', headers: json, payload: JSON.stringify({ name: 'a', amount: '1', tags: ['ok', 'b\u0000'] }) });
+    expect(body.statusCode).toBe(422);
+    expect(body.json()).toMatchObject({ code: 'validation_failed', errors: [{ field: 'body.tags.1', message: 'must not contain the NUL character (U+0000)' }] });
+    const query = await t.app.inject({ method: 'GET', url: '/api/v1/i18n/locales?x=a%00b' });
+    expect(query.statusCode).toBe(422);
+    expect(query.json().errors[0].field).toBe('query.x');
+  });
+
   it('localizes title and detail and says which language it answered in', async () => {
     const res = await t.app.inject({ method: 'POST', url: '/api/v1/probe/echo', headers: { ...json, 'accept-language': 'ja,en;q=0.5' }, payload: '{' });
     expect(res.headers['content-language']).toBe('ja');
