@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Address } from 'viem';
+import { zeroAddress, type Address } from 'viem';
 import { sql } from 'kysely';
 import { createTestApp, type TestApp } from '../../test/helpers/testApp.js';
 import { createUser, type TestUser } from '../../test/helpers/factories.js';
@@ -71,18 +71,31 @@ describe('POST /transfers validation', () => {
   it('rejects a self-transfer, an unknown email or basename, and an unknown token', async () => {
     const before = await ledgerCount();
     const mine = await walletOf(alice);
+    const chain = t.deps.services.wallets.chain!;
+    const typo = '0x000000000000000000000000000000000000DeaD';
     const cases: Array<[Record<string, unknown>, string, string]> = [
       [{ to: mine.address, amount: '1' }, 'self_transfer', 'You cannot send money to the wallet it comes from.'],
       [{ to: alice.email, amount: '1' }, 'self_transfer', 'You cannot send money to the wallet it comes from.'],
       [{ to: 'nobody@example.test', amount: '1' }, 'recipient_not_found', 'No registered user, basename or address matches “nobody@example.test”.'],
       [{ to: 'no-such-name', amount: '1' }, 'recipient_not_found', 'No registered user, basename or address matches “no-such-name”.'],
       [{ to: mine.address, amount: '1', token: 'DAI' }, 'unsupported_token', 'Only USDC can be sent here, not “DAI”.'],
+      // money sent there would be lost: the zero address and the app's own contracts
+      [{ to: zeroAddress, amount: '1' }, 'recipient_not_allowed', `Money sent to ${zeroAddress} would be lost: it is the zero address or one of StreakPets' contracts.`],
+      [{ to: chain.token.address, amount: '1' }, 'recipient_not_allowed', `Money sent to ${chain.token.address} would be lost: it is the zero address or one of StreakPets' contracts.`],
+      [{ to: chain.batchTransferAddress, amount: '1' }, 'recipient_not_allowed', `Money sent to ${chain.batchTransferAddress} would be lost: it is the zero address or one of StreakPets' contracts.`],
+      // one case flipped in a checksummed address: a typo, not some other wallet
+      [{ to: typo, amount: '1' }, 'address_checksum', `“${typo}” mixes upper and lower case, but its checksum does not match: check the address for a typo.`],
     ];
     for (const [payload, code, detail] of cases) {
       const res = await t.app.inject({ method: 'POST', url: '/api/v1/transfers', headers: alice.auth, payload });
       expect(res.statusCode, code).toBe(422);
       expect(res.json()).toMatchObject({ code, detail });
     }
+    // the review before paying says the same
+    for (const to of [zeroAddress, typo]) {
+      expect((await t.app.inject({ method: 'GET', url: `/api/v1/transfers/recipient?to=${to}`, headers: alice.auth })).statusCode).toBe(422);
+    }
+    expect((await t.app.inject({ method: 'GET', url: `/api/v1/transfers/recipient?to=${typo.toLowerCase()}`, headers: alice.auth })).statusCode).toBe(200);
     expect(await ledgerCount()).toBe(before);
   });
 

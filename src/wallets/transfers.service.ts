@@ -1,3 +1,4 @@
+import { checksumAddress, zeroAddress, type Address } from 'viem';
 import { withTransaction, type Executor, type Tx } from '../platform/db/db.transaction.js';
 import type { RequestContext } from '../platform/http/http.context.js';
 import { Batcher } from '../platform/batching/batching.batcher.js';
@@ -21,14 +22,29 @@ export type { QueueTransferInput, Recipient };
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-function addressRecipient(address: string, wallet: WalletRow | undefined): Recipient {
+/**
+ * Refuses an address whose mixed case breaks its EIP-55 checksum (a typo), and the addresses where
+ * money would be lost for good: the zero address and the app's own contracts (token, batch transfer).
+ */
+function checkAddress(core: WalletsCore, address: string): void {
+  const hex = address.slice(2);
+  if (hex !== hex.toLowerCase() && hex !== hex.toUpperCase() && checksumAddress(address as Address) !== address) throw walletError('address_checksum', { to: address });
+  const lower = address.toLowerCase();
+  if (lower === zeroAddress || lower === core.chain?.token.address.toLowerCase() || lower === core.chain?.batchTransferAddress?.toLowerCase()) {
+    throw walletError('recipient_not_allowed', { to: address });
+  }
+}
+
+/** A recipient given by its address: a wallet of ours (with its user and pet) or an outside one. */
+function addressRecipient(core: WalletsCore, address: string, wallet: WalletRow | undefined): Recipient {
+  checkAddress(core, address);
   return { address: address.toLowerCase(), walletId: wallet?.id ?? null, userId: wallet?.user_id ?? null, petId: wallet?.pet_id ?? null, via: 'address' };
 }
 
 /** Resolves a transfer's `to`: a 0x address (ours or external), a registered user's email, or a basename. */
 export async function resolveRecipient(core: WalletsCore, db: Executor, to: string): Promise<Recipient> {
   const value = to.trim();
-  if (ADDRESS.test(value)) return addressRecipient(value, await walletsRepo.byAddress(db, value));
+  if (ADDRESS.test(value)) return addressRecipient(core, value, await walletsRepo.byAddress(db, value));
   if (value.includes('@')) {
     const user = value.length <= 254 ? await core.deps.services.accounts.findActiveByEmail(value, db) : null;
     if (!user) throw walletError('recipient_not_found', { to: value.slice(0, 80) });
@@ -155,7 +171,7 @@ async function resolveMany(core: WalletsCore, items: TransferRequest[], lookUpKe
       try {
         const from = body.fromWalletId ? spendableBy(byId.get(body.fromWalletId), ctx.user.id) : (byUser.get(ctx.user.id) ?? (await ensureUserWallet(core, db, ctx.user.id)));
         const to = body.to.trim();
-        const recipient = ADDRESS.test(to) ? addressRecipient(to, byAddress.get(to.toLowerCase())) : await resolveRecipient(core, db, to);
+        const recipient = ADDRESS.test(to) ? addressRecipient(core, to, byAddress.get(to.toLowerCase())) : await resolveRecipient(core, db, to);
         const earlier = ctx.idempotencyKey ? byKey.get(ctx.idempotencyKey) : undefined;
         if (earlier) {
           const same = earlier.from_wallet_id === from.id && earlier.to_address === recipient.address.toLowerCase() && BigInt(earlier.amount) === amount;
