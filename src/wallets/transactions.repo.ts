@@ -30,6 +30,8 @@ export interface NewTransaction {
   /** The caller-scoped Idempotency-Key this row was requested with (unique). */
   requestKey?: string | null;
   createdAt?: Date;
+  /** When a row born final (confirmed or failed) was settled; now unless given. */
+  finalizedAt?: Date;
 }
 
 export interface TransactionFilter {
@@ -118,7 +120,7 @@ function rowValues(t: NewTransaction) {
     raw_tx: null,
     request_key: t.requestKey ?? null,
     submitted_at: null,
-    finalized_at: t.status === 'confirmed' || t.status === 'failed' ? new Date() : null,
+    finalized_at: t.status === 'confirmed' || t.status === 'failed' ? (t.finalizedAt ?? new Date()) : null,
     ...(t.createdAt ? { created_at: t.createdAt } : {}),
   };
 }

@@ -102,6 +102,10 @@ describe('POST /transactions records an external transaction from what the chain
       toUserId: alice.id,
     });
     expect(Number(res.json().blockNumber)).toBeGreaterThan(0);
+    // dated by its block, not by when it was recorded
+    const block = await t.deps.chain.publicClient.getBlock({ blockNumber: BigInt(res.json().blockNumber) });
+    const minedAt = new Date(Number(block.timestamp) * 1000).toISOString();
+    expect(res.json()).toMatchObject({ timestamp: minedAt, finalizedAt: minedAt });
     const again = await t.app.inject({ method: 'POST', url: '/api/v1/transactions', headers: alice.auth, payload: { hash } });
     expect(again.statusCode).toBe(200);
     expect(again.json().id).toBe(res.json().id);
@@ -117,6 +121,16 @@ describe('POST /transactions records an external transaction from what the chain
     expect(denied.json().code).toBe('tx_not_yours');
     const res = await t.app.inject({ method: 'POST', url: '/api/v1/transactions', headers: alice.auth, payload: { hash } });
     expect(res.json()).toMatchObject({ amount: '0.001', token: 'ETH', status: 'confirmed' });
+    // a pet that is not the caller's is not found, and nothing is recorded
+    const strangersPet = (await t.app.inject({ method: 'POST', url: '/api/v1/pets', headers: stranger.auth, payload: { name: 'Nibbles' } })).json();
+    const another = await wallet.sendTransaction({ to: aliceWallet.address, value: parseEther('0.002') });
+    await t.deps.chain.publicClient.waitForTransactionReceipt({ hash: another, pollingInterval: 50 });
+    for (const petId of [strangersPet.id, '00000000-0000-4000-8000-000000000000']) {
+      const refused = await t.app.inject({ method: 'POST', url: '/api/v1/transactions', headers: alice.auth, payload: { hash: another, petId } });
+      expect(refused.statusCode).toBe(404);
+      expect(refused.json().code).toBe('pet_not_found');
+    }
+    expect(await t.deps.db.selectFrom('transactions').select('id').where('hash', '=', another.toLowerCase()).execute()).toHaveLength(0);
     const unknown = await t.app.inject({ method: 'POST', url: '/api/v1/transactions', headers: alice.auth, payload: { hash: `0x${'ab'.repeat(32)}` } });
     expect(unknown.statusCode).toBe(422);
     expect(unknown.json().code).toBe('tx_not_on_chain');

@@ -142,6 +142,8 @@ function movement(core: WalletsCore, tx: Transaction, receipt: TransactionReceip
 export async function recordTransaction(core: WalletsCore, ctx: RequestContext, input: { hash: string; petId?: string }): Promise<{ created: boolean; transaction: TransactionDto }> {
   const chain = requireChain(core.chain);
   const hash = input.hash.toLowerCase() as Hex;
+  // a pet named by the caller must be one of theirs (an admin's: any), as on every other pet route
+  if (input.petId) await core.deps.services.pets.requirePet(core.deps.db, ctx, input.petId, { includeDeleted: true });
   const known = await transactionsRepo.byHash(core.deps.db, hash);
   if (known) return { created: false, transaction: await getTransaction(core, ctx, hash) };
   const found = await chainTransaction(core, hash);
@@ -155,6 +157,8 @@ export async function recordTransaction(core: WalletsCore, ctx: RequestContext, 
     ws.find((w) => w.address === moved.to),
   ]);
   const receipt = found.receipt;
+  // a mined transaction is dated by its block, not by when someone recorded it
+  const minedAt = receipt ? new Date(Number((await core.deps.chain.publicClient.getBlock({ blockNumber: receipt.blockNumber })).timestamp) * 1000) : undefined;
   const row = await withTransaction(core.deps.db, async (trx) => {
     const inserted = await transactionsRepo.insert(trx, {
       id: uuidv7(),
@@ -180,6 +184,8 @@ export async function recordTransaction(core: WalletsCore, ctx: RequestContext, 
       gasUsed: receipt?.gasUsed ?? null,
       gasFee: receipt ? receipt.gasUsed * receipt.effectiveGasPrice : null,
       error: receipt && receipt.status !== 'success' ? 'reverted' : null,
+      createdAt: minedAt,
+      finalizedAt: minedAt,
     });
     return inserted;
   });
