@@ -57,17 +57,18 @@ export const intentsRepo = {
     return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
   },
 
-  /** Open requests past their expiry, locked for the expiry job. */
-  expiredOpen(db: Executor, limit: number) {
-    return db
-      .selectFrom('payment_intents')
-      .selectAll()
-      .where('status', '=', 'created')
-      .where('expires_at', '<=', sql<Date>`now()`)
-      .limit(limit)
-      .forNoKeyUpdate()
-      .skipLocked()
-      .execute();
+  /**
+   * Open requests past their expiry, locked for expiring them: up to `limit` of any for the expiry
+   * job (skipping rows another transaction holds), or all of one request's or one user's (waiting
+   * for those locks, taken in id order).
+   */
+  expiredOpen(db: Executor, scope: { limit: number } | { id: string } | { userId: string }) {
+    const due = db.selectFrom('payment_intents').selectAll().where('status', '=', 'created').where('expires_at', '<=', sql<Date>`now()`);
+    if ('limit' in scope) return due.limit(scope.limit).forNoKeyUpdate().skipLocked().execute();
+    const mine = 'id' in scope
+      ? due.where('id', '=', scope.id)
+      : due.where((eb) => eb.or([eb('requester_id', '=', scope.userId), eb('payer_id', '=', scope.userId)]));
+    return mine.orderBy('id').forNoKeyUpdate().execute();
   },
 };
 

@@ -67,6 +67,54 @@ describe('payment requests', () => {
     expect((await t.app.inject({ method: 'GET', url: `/api/v1/intents/${two.id}`, headers: requester.auth })).json().status).toBe('expired');
   });
 
+  it('reads, lists, refuses to fund or cancel a request past its expiry as expired, before the job runs', async () => {
+    const due = async () => {
+      const { id } = (await post('/api/v1/intents', requester, { payer: payer.email, amount: '1' })).json();
+      await t.deps.db.updateTable('payment_intents').set({ expires_at: new Date(Date.now() - 1000) }).where('id', '=', id).execute();
+      return id as string;
+    };
+    const expiredEvents = (id: string) =>
+      t.deps.db.selectFrom('domain_events').select('actor_id').where('type', '=', 'intent.updated')
+        .where(sql<boolean>`data->>'intentId' = ${id}`).where(sql<boolean>`data->>'status' = 'expired'`).execute();
+
+    const one = await due();
+    const read = await t.app.inject({ method: 'GET', url: `/api/v1/intents/${one}`, headers: requester.auth });
+    expect(read.json()).toMatchObject({ id: one, status: 'expired' });
+    const cancel = await post(`/api/v1/intents/${one}/cancel`, payer);
+    expect(cancel.statusCode).toBe(409);
+    expect(cancel.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(cancel.json()).toMatchObject({ code: 'intent_not_open', detail: 'This payment request can no longer be changed: it is expired.' });
+    const fund = await post(`/api/v1/intents/${one}/fund`, payer);
+    expect(fund.statusCode).toBe(409);
+    expect(fund.json()).toMatchObject({ code: 'intent_not_open', detail: 'This payment request can no longer be changed: it is expired.' });
+    const row = await t.deps.db.selectFrom('payment_intents').select(['status', 'transaction_id']).where('id', '=', one).executeTakeFirstOrThrow();
+    expect(row).toEqual({ status: 'expired', transaction_id: null });
+    expect(await expiredEvents(one)).toEqual([{ actor_id: null }]);
+
+    // cancelling or paying first sees it expired too, and records it
+    const two = await due();
+    expect((await post(`/api/v1/intents/${two}/cancel`, requester)).json()).toMatchObject({ status: 409, code: 'intent_not_open' });
+    const three = await due();
+    expect((await post(`/api/v1/intents/${three}/fund`, payer)).json()).toMatchObject({ status: 409, code: 'intent_not_open' });
+    for (const id of [two, three]) {
+      expect((await t.deps.db.selectFrom('payment_intents').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status).toBe('expired');
+      expect(await expiredEvents(id)).toHaveLength(1);
+    }
+    const payments = await t.deps.db.selectFrom('transactions').select('id').where(sql<boolean>`metadata->>'intentId' in (${one}, ${three})`).execute();
+    expect(payments).toEqual([]);
+
+    // a list filtered by status sees it as expired
+    const four = await due();
+    const list = async (status: string) =>
+      (await t.app.inject({ method: 'GET', url: `/api/v1/intents?role=payer&status=${status}`, headers: payer.auth })).json().intents.map((i: { id: string }) => i.id);
+    expect(await list('created')).not.toContain(four);
+    expect(await list('expired')).toEqual(expect.arrayContaining([one, two, three, four]));
+    expect(await expiredEvents(four)).toHaveLength(1);
+
+    expect(await expireIntents(t.deps.services.wallets.core)).toBe(0);
+    for (const id of [one, two, three, four]) expect(await expiredEvents(id)).toHaveLength(1);
+  });
+
   it('rejects bad requests with 422', async () => {
     expect((await post('/api/v1/intents', requester, { payer: requester.email, amount: '1' })).json().code).toBe('self_transfer');
     expect((await post('/api/v1/intents', requester, { payer: 'ghost@example.test', amount: '1' })).json().code).toBe('recipient_not_found');

@@ -70,6 +70,18 @@ async function recordIntent(core: WalletsCore, trx: Tx, type: 'intent.created' |
   });
 }
 
+/**
+ * Open requests past their time become expired, each with its intent.updated event, in a transaction
+ * of their own that commits before the caller reads or changes them; answers how many expired.
+ */
+async function expireDue(core: WalletsCore, scope: Parameters<typeof intentsRepo.expiredOpen>[1]): Promise<number> {
+  return withTransaction(core.deps.db, async (trx) => {
+    const rows = await intentsRepo.expiredOpen(trx, scope);
+    for (const row of rows) await recordIntent(core, trx, 'intent.updated', await intentsRepo.setStatus(trx, row.id, 'expired'), null);
+    return rows.length;
+  });
+}
+
 /** Creates a payment request addressed to a registered user (by email, basename or wallet address). */
 export async function createIntent(core: WalletsCore, ctx: RequestContext, input: { payer: string; amount: string; memo?: string; expiresAt?: string }): Promise<IntentDto> {
   const chain = requireChain(core.chain);
@@ -102,6 +114,7 @@ export async function createIntent(core: WalletsCore, ctx: RequestContext, input
 
 /** Requests I made or that are addressed to me. */
 export async function listIntents(core: WalletsCore, ctx: RequestContext, q: { status?: IntentStatus; role?: 'requester' | 'payer'; limit: number }) {
+  await expireDue(core, { userId: ctx.user.id });
   const rows = await intentsRepo.list(core.deps.db, ctx.user.id, q, q.limit);
   return { intents: await dtos(core, core.deps.db, rows) };
 }
@@ -114,19 +127,18 @@ async function visibleIntent(trx: Tx, ctx: { user: { id: string; role: string } 
 
 /** One request by id (requester, payer or admin). */
 export async function getIntent(core: WalletsCore, ctx: RequestContext, id: string): Promise<IntentDto> {
+  await expireDue(core, { id });
   return withTransaction(core.deps.db, async (trx) => dto(core, trx, await visibleIntent(trx, ctx, id)));
 }
 
 /** The payer pays a request through the transfer pipeline: created → funded (executed when the payment confirms). */
 export async function fundIntent(core: WalletsCore, ctx: RequestContext | (ActorContext & { user: { id: string; role: string } }), id: string): Promise<IntentDto> {
+  await expireDue(core, { id });
   return withTransaction(core.deps.db, async (trx) => {
     const intent = await visibleIntent(trx, ctx, id);
     if (intent.payer_id !== ctx.user.id) throw walletError('intent_not_found');
-    if (intent.status === 'created' && new Date(intent.expires_at) <= new Date()) {
-      const expired = await intentsRepo.setStatus(trx, intent.id, 'expired');
-      await recordIntent(core, trx, 'intent.updated', expired, null);
-      throw walletError('intent_not_open', { status: 'expired' });
-    }
+    // due since expireDue looked: refused now, written by the next look or the job
+    if (intent.status === 'created' && new Date(intent.expires_at) <= new Date()) throw walletError('intent_not_open', { status: 'expired' });
     if (intent.status !== 'created') throw walletError('intent_not_open', { status: intent.status });
     const from = await ensureUserWallet(core, trx, ctx.user.id);
     const requesterWallet = (await walletsRepo.byId(trx, intent.requester_wallet_id))!;
@@ -148,6 +160,7 @@ export async function fundIntent(core: WalletsCore, ctx: RequestContext | (Actor
 
 /** Requester or payer cancels a request that has not been paid. */
 export async function cancelIntent(core: WalletsCore, ctx: RequestContext, id: string): Promise<IntentDto> {
+  await expireDue(core, { id });
   return withTransaction(core.deps.db, async (trx) => {
     const intent = await visibleIntent(trx, ctx, id);
     if (intent.status !== 'created') throw walletError('intent_not_open', { status: intent.status });
@@ -157,13 +170,9 @@ export async function cancelIntent(core: WalletsCore, ctx: RequestContext, id: s
   });
 }
 
-/** The expiry job: open requests past their time become expired. */
+/** The expiry job: open requests past their time become expired (those a request or list touches first already are). */
 export async function expireIntents(core: WalletsCore): Promise<number> {
-  return withTransaction(core.deps.db, async (trx) => {
-    const rows = await intentsRepo.expiredOpen(trx, 500);
-    for (const row of rows) await recordIntent(core, trx, 'intent.updated', await intentsRepo.setStatus(trx, row.id, 'expired'), null);
-    return rows.length;
-  });
+  return expireDue(core, { limit: 500 });
 }
 
 /** Finalize hook: a funded request becomes executed when its payment confirms, or open again when it fails. */
