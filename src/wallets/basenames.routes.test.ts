@@ -85,4 +85,34 @@ describe('basenames API', () => {
     expect(alices.basenames).toEqual([]);
     expect(alices.history.map((h: { action: string }) => h.action)).toEqual(['transferred', 'registered']);
   });
+
+  it('refuses to transfer a name the caller does not hold with 404 basename_not_yours, changing nothing', async () => {
+    const transfer = (user: TestUser, name: string) =>
+      t.app.inject({ method: 'POST', url: `/api/v1/basenames/${name}/transfer`, headers: user.auth, payload: { to: alice.email } });
+    const owner = () => t.deps.db.selectFrom('basenames').select(['user_id', 'expires_at']).where('name', '=', 'alice-pays').executeTakeFirstOrThrow();
+    const before = await owner();
+    expect(before.user_id).toBe(bob.id);
+
+    const given = await transfer(alice, 'alice-pays');
+    expect(given.statusCode).toBe(404);
+    expect(given.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(given.json()).toMatchObject({ code: 'basename_not_yours', detail: 'You hold no active basename “alice-pays”.' });
+    const unknown = await transfer(alice, 'nobody-here');
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json()).toMatchObject({ code: 'basename_not_yours', detail: 'You hold no active basename “nobody-here”.' });
+    const invalid = await transfer(bob, 'a_b');
+    expect(invalid.statusCode).toBe(422);
+    expect(invalid.json().code).toBe('basename_invalid');
+
+    await t.deps.db.updateTable('basenames').set({ expires_at: new Date(Date.now() - 1000) }).where('name', '=', 'alice-pays').execute();
+    const lapsed = await transfer(bob, 'alice-pays');
+    expect(lapsed.statusCode).toBe(404);
+    expect(lapsed.json().code).toBe('basename_not_yours');
+    await t.deps.db.updateTable('basenames').set({ expires_at: before.expires_at }).where('name', '=', 'alice-pays').execute();
+
+    expect((await owner()).user_id).toBe(bob.id);
+    const bobs = (await t.app.inject({ method: 'GET', url: '/api/v1/basenames', headers: bob.auth })).json();
+    expect(bobs.basenames.map((b: { name: string }) => b.name)).toEqual(['alice-pays']);
+    expect(bobs.history.map((h: { action: string }) => h.action)).toEqual(['transferred']);
+  });
 });

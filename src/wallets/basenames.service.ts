@@ -96,7 +96,7 @@ export async function transferBasename(core: WalletsCore, ctx: RequestContext, r
   const name = validName(rawName);
   return withTransaction(core.deps.db, async (trx) => {
     const existing = await basenamesRepo.lock(trx, name);
-    if (!existing || existing.user_id !== ctx.user.id || new Date(existing.expires_at) <= new Date()) throw walletError('basename_invalid', { name });
+    if (!existing || existing.user_id !== ctx.user.id || new Date(existing.expires_at) <= new Date()) throw walletError('basename_not_yours', { name });
     const recipient = await resolveRecipient(core, trx, to);
     if (!recipient.userId || !recipient.walletId) throw walletError('recipient_not_found', { to: to.slice(0, 80) });
     if (recipient.userId === ctx.user.id) throw walletError('self_transfer');
