@@ -51,12 +51,15 @@ describe('wallet chat commands', () => {
   it('/pay asks for confirmation with a fee preview; /confirm sends exactly once', async () => {
     const preview = await run('pay', [bob.email, '2.5'], ctx(alice));
     const code = preview.metadata!.confirmationCode as string;
-    expect(preview.content).toMatch(new RegExp(`^Send 2\\.5 USDC to ${bob.email.replace(/[.]/g, '\\.')} \\(0x[0-9a-f]{4}…[0-9a-f]{4}\\)\\? Network fee ≈ 0\\.0*[1-9]\\d{0,3} ETH, paid by StreakPets\\. Reply /confirm ${code} within 5 minutes\\.$`));
+    expect(preview.content).toMatch(new RegExp(`^Send 2\\.5 USDC to ${bob.email.replace(/[.]/g, '\\.')} \\(Bob Builder, 0x[0-9a-f]{4}…[0-9a-f]{4}\\)\\? Network fee ≈ 0\\.0*[1-9]\\d{0,3} ETH, paid by StreakPets\\. Reply /confirm ${code} within 5 minutes\\.$`));
     expect(await t.deps.db.selectFrom('transactions').select('id').where('user_id', '=', alice.id).where('type', '=', 'transfer').execute()).toHaveLength(0);
     await expect(run('confirm', [code], ctx(bob))).rejects.toBeInstanceOf(ChatCommandUsageError);
     const sent = await run('confirm', [code.toLowerCase()], ctx(alice));
     const id = sent.metadata!.transactionId as string;
     expect(sent.content).toBe(`Sending 2.5 USDC to ${bob.email}: transaction ${id} is queued. Follow it with /status ${id}.`);
+    // paid to the reviewed address, recorded as reached by the email the payer typed
+    const row = await t.deps.db.selectFrom('transactions').select('metadata').where('id', '=', id).executeTakeFirstOrThrow();
+    expect(row.metadata).toMatchObject({ via: 'chat', recipientVia: 'email' });
     const replay = run('confirm', [code], ctx(alice));
     await expect(replay).rejects.toMatchObject({ messageKey: 'wallets.chat.confirmUnknown', params: { code, minutes: 5 } });
     await waitFinal(t.deps, [id]);

@@ -14,7 +14,7 @@ import { balancesOf, ensureUserWallet } from './wallets.service.js';
 import { walletsRepo } from './wallets.repo.js';
 import { transactionsRepo } from './transactions.repo.js';
 import { estimateTransferFee } from './transfers.broadcast.js';
-import { checkToken, queueTransfer, resolveRecipient } from './transfers.service.js';
+import { checkToken, queueTransfer, resolveRecipient, type Recipient } from './transfers.service.js';
 import { createIntent, fundIntent, getIntent } from './intents.service.js';
 
 const CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
@@ -81,21 +81,24 @@ export function walletCommands(core: WalletsCore): ChatCommand[] {
       const from = await ensureUserWallet(core, core.deps.db, ctx.user.id, ctx);
       const recipient = await resolveRecipient(core, core.deps.db, to);
       if (recipient.address === from.address) throw new ChatCommandUsageError('errors.self_transfer.detail');
-      const fee = formatApprox(await estimateTransferFee(core, from.address, recipient.address, amount), 18);
+      const [feeWei, names] = await Promise.all([estimateTransferFee(core, from.address, recipient.address, amount), core.deps.services.accounts.displayNames([recipient.userId])]);
+      const fee = formatApprox(feeWei, 18);
+      // the payee's name beside the address, so the payer checks who they pay
+      const payee = recipient.userId ? names.get(recipient.userId) : undefined;
       const code = Array.from({ length: 6 }, () => CODE_ALPHABET[randomInt(CODE_ALPHABET.length)]).join('');
       await core.deps.db
         .insertInto('pay_confirmations')
         .values({
           code,
           user_id: ctx.user.id,
-          request: JSON.stringify({ to: recipient.address, label: to, amount: amount.toString(), fromWalletId: from.id }),
+          request: JSON.stringify({ to: recipient.address, via: recipient.via, label: to, amount: amount.toString(), fromWalletId: from.id }),
           expires_at: new Date(Date.now() + CONFIRM_MINUTES * 60_000),
           used_at: null,
         })
         .execute();
       return {
         content: translate(ctx.locale, 'wallets.chat.payPreview', {
-          amount: formatAmount(amount, chain.token.decimals), token: chain.token.symbol, to, address: short(recipient.address), fee, code, minutes: CONFIRM_MINUTES,
+          amount: formatAmount(amount, chain.token.decimals), token: chain.token.symbol, to, address: payee ? `${payee}, ${short(recipient.address)}` : short(recipient.address), fee, code, minutes: CONFIRM_MINUTES,
         }),
         sender: 'system',
         metadata: { confirmationCode: code },
@@ -117,9 +120,10 @@ export function walletCommands(core: WalletsCore): ChatCommand[] {
           .returning(['request'])
           .executeTakeFirst();
         if (!pending) throw new ChatCommandUsageError('wallets.chat.confirmUnknown', { code, minutes: CONFIRM_MINUTES });
-        const request = pending.request as { to: string; label: string; amount: string; fromWalletId: string };
+        const request = pending.request as { to: string; via?: Recipient['via']; label: string; amount: string; fromWalletId: string };
         const from = (await walletsRepo.byId(trx, request.fromWalletId))!;
-        const to = await resolveRecipient(core, trx, request.to);
+        // the reviewed address, recorded as reached the way the payer named it
+        const to = { ...(await resolveRecipient(core, trx, request.to)), via: request.via ?? 'address' };
         const queued = await queueTransfer(core, trx, { from, to, amount: BigInt(request.amount), type: 'transfer', userId: ctx.user.id, metadata: { via: 'chat' }, context: ctx });
         return { queued, label: request.label };
       });
