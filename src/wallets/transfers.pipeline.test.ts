@@ -53,6 +53,8 @@ describe('POST /transfers validation', () => {
     expect(res.statusCode).toBe(422);
     expect(res.json().code).toBe(code);
     expect(res.json().errors[0].field).toBe('body.amount');
+    // one reason each: a malformed amount is not also "not greater than 0"
+    expect(res.json().errors).toHaveLength(1);
     expect(await ledgerCount()).toBe(before);
     const keys = await t.deps.db.selectFrom('idempotency_keys').select('key').where('key', '=', `bad-${String(amount)}`).execute();
     expect(keys).toHaveLength(0);

@@ -76,6 +76,8 @@ describe('wallet chat commands', () => {
     expect(history.content.split('\n')).toHaveLength(2);
     expect(history.content.split('\n')[0]).toMatch(/^\d{4}-\d{2}-\d{2} −2\.5 USDC Bob Builder · confirmed$/);
     expect(history.content.split('\n')[1]).toMatch(/^\d{4}-\d{2}-\d{2} \+30 USDC StreakPets · confirmed$/);
+    // fewer than one is one, as more than twenty is twenty
+    expect((await run('history', ['0'], ctx(alice))).content.split('\n')).toHaveLength(1);
     const fr = await run('history', ['1'], ctx(alice, 'fr'));
     expect(fr.content).toMatch(/· confirmée$/);
   });
@@ -94,6 +96,8 @@ describe('wallet chat commands', () => {
     const asked = await run('request', [alice.email, '1,25', 'pizza', 'night'], ctx(bob));
     const intentId = asked.metadata!.intentId as string;
     expect(asked.content).toBe(`Asked ${alice.email} for 1.25 USDC. They can pay with /deposit ${intentId}.`);
+    await expect(run('deposit', ['xyz'], ctx(alice))).rejects.toMatchObject({ messageKey: 'wallets.chat.notFound', params: { ref: 'xyz' } });
+    await expect(run('deposit', [], ctx(alice))).rejects.toMatchObject({ messageKey: 'wallets.chat.missingArgs' });
     const paid = await run('deposit', [intentId], ctx(alice));
     expect(paid.content).toBe(`Paying request ${intentId}: 1.25 USDC is on its way.`);
     await waitUntil(async () => (await run('status', [intentId], ctx(bob))).content.endsWith(', paid.'));

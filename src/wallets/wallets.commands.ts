@@ -136,7 +136,8 @@ export function walletCommands(core: WalletsCore): ChatCommand[] {
     }),
 
     cmd('history', async (args, ctx) => {
-      const n = Math.min(20, Math.max(1, Number.parseInt(args[0] ?? '5', 10) || 5));
+      const asked = Number.parseInt(args[0] ?? '5', 10);
+      const n = Math.min(20, Math.max(1, Number.isNaN(asked) ? 5 : asked));
       const addresses = (await walletsRepo.listByUser(core.deps.db, ctx.user.id)).map((w) => w.address);
       const rows = await transactionsRepo.list(core.deps.db, { addresses, userIds: [ctx.user.id], includeGas: false }, n, null);
       if (!rows.length) return { content: translate(ctx.locale, 'wallets.chat.historyEmpty'), sender: 'system' };
@@ -199,7 +200,8 @@ export function walletCommands(core: WalletsCore): ChatCommand[] {
 
     cmd('deposit', async (args, ctx) => {
       const id = args[0] ?? '';
-      if (!/^[0-9a-f-]{36}$/i.test(id)) throw new ChatCommandUsageError('wallets.chat.missingArgs');
+      if (!id) throw new ChatCommandUsageError('wallets.chat.missingArgs');
+      if (!/^[0-9a-f-]{36}$/i.test(id)) throw new ChatCommandUsageError('wallets.chat.notFound', { ref: id.slice(0, 40) });
       const intent = await fundIntent(core, ctx, id);
       return { content: translate(ctx.locale, 'wallets.chat.depositQueued', { id: intent.id, amount: intent.amount, token: intent.token }), sender: 'system', metadata: { intentId: intent.id, transactionId: intent.transactionId } };
     }),

@@ -5,8 +5,9 @@ const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x address');
 export const amountString = z
   .string()
   .max(40)
-  .regex(AMOUNT_PATTERN, 'must be a decimal string with at most 6 decimals (no sign, no exponent)')
-  .refine((v) => /[1-9]/.test(v), 'must be greater than 0');
+  .regex(AMOUNT_PATTERN, 'must be a decimal string below one trillion with at most 6 decimals (no sign, no exponent)')
+  // only said of a well-formed amount: "abc" is not also "not greater than 0"
+  .refine((v) => !AMOUNT_PATTERN.test(v) || /[1-9]/.test(v), 'must be greater than 0');
 
 export const chainInfoSchema = z.object({
   chainId: z.number(),
