@@ -116,7 +116,9 @@ describe('payment requests', () => {
   });
 
   it('rejects bad requests with 422', async () => {
-    expect((await post('/api/v1/intents', requester, { payer: requester.email, amount: '1' })).json().code).toBe('self_transfer');
+    expect((await post('/api/v1/intents', requester, { payer: requester.email, amount: '1' })).json()).toMatchObject({
+      status: 422, code: 'self_request', detail: 'You cannot ask yourself for money: name someone else as the payer.',
+    });
     expect((await post('/api/v1/intents', requester, { payer: 'ghost@example.test', amount: '1' })).json().code).toBe('recipient_not_found');
     expect((await post('/api/v1/intents', requester, { payer: payer.email, amount: '-3' })).statusCode).toBe(422);
     expect((await post('/api/v1/intents', requester, { payer: payer.email, amount: '1', expiresAt: '2020-01-01T00:00:00Z' })).statusCode).toBe(422);

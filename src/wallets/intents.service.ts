@@ -93,7 +93,7 @@ export async function createIntent(core: WalletsCore, ctx: RequestContext, input
   return withTransaction(core.deps.db, async (trx) => {
     const payer = await resolveRecipient(core, trx, input.payer);
     if (!payer.userId) throw walletError('recipient_not_found', { to: input.payer.slice(0, 80) });
-    if (payer.userId === ctx.user.id) throw walletError('self_transfer');
+    if (payer.userId === ctx.user.id) throw walletError('self_request');
     const wallet = await ensureUserWallet(core, trx, ctx.user.id, ctx);
     const intent = await intentsRepo.insert(trx, {
       id: uuidv7(),

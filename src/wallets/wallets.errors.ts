@@ -25,6 +25,7 @@ export const WALLET_ERRORS = {
   basename_not_yours: 404,
   intent_not_found: 404,
   intent_not_open: 409,
+  self_request: 422,
 } as const;
 
 export type WalletErrorCode = keyof typeof WALLET_ERRORS;
