@@ -115,4 +115,13 @@ describe('basenames API', () => {
     expect(bobs.basenames.map((b: { name: string }) => b.name)).toEqual(['alice-pays']);
     expect(bobs.history.map((h: { action: string }) => h.action)).toEqual(['transferred']);
   });
+
+  it('re-points a name its holder already has for free, answering 200 (nothing was created)', async () => {
+    const bobWallet = await t.deps.services.wallets.ensureUserWallet(t.deps.db, bob.id);
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/basenames', headers: bob.auth, payload: { name: 'alice-pays', walletId: bobWallet.id } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ action: 'updated', basename: { name: 'alice-pays', walletId: bobWallet.id }, transaction: null });
+    const bobs = (await t.app.inject({ method: 'GET', url: '/api/v1/basenames', headers: bob.auth })).json();
+    expect(bobs.history.map((h: { action: string }) => h.action)).toEqual(['updated', 'transferred']);
+  });
 });

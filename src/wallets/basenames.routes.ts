@@ -18,8 +18,11 @@ export function basenamesRoutes(app: FastifyInstance, core: WalletsCore): void {
   );
   r.post(
     '/basenames',
-    { config: { rateTier: 'strict', idempotent: true }, schema: { tags: ['basenames'], body: registerBasenameBody, response: { 201: registeredBasenameSchema } } },
-    async (request, reply) => reply.status(201).send(await registerBasename(core, requestContext(request), request.body)),
+    { config: { rateTier: 'strict', idempotent: true }, schema: { tags: ['basenames'], body: registerBasenameBody, response: { 200: registeredBasenameSchema, 201: registeredBasenameSchema } } },
+    async (request, reply) => {
+      const result = await registerBasename(core, requestContext(request), request.body);
+      return reply.status(result.action === 'registered' ? 201 : 200).send(result);
+    },
   );
   r.post(
     '/basenames/:name/transfer',
