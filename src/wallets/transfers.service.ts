@@ -57,9 +57,20 @@ export async function resolveRecipient(core: WalletsCore, db: Executor, to: stri
   return { address: owned.address, walletId: owned.wallet_id, userId: owned.user_id, petId: owned.pet_id, via: 'basename' };
 }
 
-/** Who a transfer to `to` would reach, read before sending (the send form's review): the address, and the user's name when it is one. */
-export async function previewRecipient(core: WalletsCore, to: string): Promise<RecipientDto> {
-  const recipient = await resolveRecipient(core, core.deps.db, to);
+/**
+ * Who a transfer to `to` would reach, read before sending (the send form's review): the address, and
+ * the user's name when it is one. Refused as POST /transfers would refuse it, a payment to the wallet
+ * it comes from (`fromWalletId`, else the caller's own) included.
+ */
+export async function previewRecipient(core: WalletsCore, ctx: RequestContext, to: string, fromWalletId?: string): Promise<RecipientDto> {
+  const { db } = core.deps;
+  const [recipient, from] = await Promise.all([
+    resolveRecipient(core, db, to),
+    fromWalletId ? walletsRepo.byId(db, fromWalletId).then((w) => spendableBy(w, ctx.user.id)) : undefined,
+  ]);
+  // without a sending wallet, the transfer would come from the caller's own (user) wallet
+  const self = from ? recipient.address === from.address : recipient.userId === ctx.user.id && !recipient.petId;
+  if (self) throw walletError('self_transfer');
   const names = await core.deps.services.accounts.displayNames([recipient.userId]);
   return { to: to.trim(), address: recipient.address, via: recipient.via, name: (recipient.userId && names.get(recipient.userId)) || null };
 }

@@ -38,7 +38,7 @@ export interface WalletsService {
   faucet(ctx: RequestContext, input: { walletId?: string; amount?: string }): Promise<TransactionDto>;
   send(ctx: RequestContext, body: TransferBody): Promise<TransactionDto>;
   resolveRecipient(db: Executor, to: string): Promise<Recipient>;
-  previewRecipient(to: string): Promise<RecipientDto>;
+  previewRecipient(ctx: RequestContext, to: string, fromWalletId?: string): Promise<RecipientDto>;
   queueTransfer(trx: Tx, input: QueueTransferInput): Promise<TransactionRow>;
   toDto(row: TransactionRow): TransactionDto;
   listTransactions(ctx: RequestContext, q: TransactionsQuery): ReturnType<typeof listTransactions>;
@@ -82,7 +82,7 @@ function createWalletsService(core: WalletsCore): WalletsService {
     faucet: (ctx, input) => faucet(core, ctx, input),
     send: (ctx, body) => sendTransfer(core, ctx, body),
     resolveRecipient: (db, to) => resolveRecipient(core, db, to),
-    previewRecipient: (to) => previewRecipient(core, to),
+    previewRecipient: (ctx, to, fromWalletId) => previewRecipient(core, ctx, to, fromWalletId),
     queueTransfer: (trx, input) => queueTransfer(core, trx, input),
     toDto: (row) => transactionDto(core, row),
     listTransactions: (ctx, q) => listTransactions(core, ctx, q),

@@ -164,6 +164,22 @@ describe('GET /transfers/recipient', () => {
     expect((await preview('')).statusCode).toBe(422);
     expect((await t.app.inject({ method: 'GET', url: '/api/v1/transfers/recipient?to=x' })).statusCode).toBe(401);
   });
+
+  it('refuses, as the transfer would, a payment to the wallet it comes from, and a sending wallet that is not mine', async () => {
+    const owner = await createUser(t.deps, { name: 'Olive Owner' });
+    const petId = (await t.app.inject({ method: 'POST', url: '/api/v1/pets', headers: owner.auth, payload: { name: 'Kiwi' } })).json().id;
+    const petWallet = (await t.app.inject({ method: 'POST', url: '/api/v1/wallets', headers: owner.auth, payload: { kind: 'pet', petId } })).json();
+    const preview = (to: string, from?: string, user = owner) =>
+      t.app.inject({ method: 'GET', url: `/api/v1/transfers/recipient?to=${encodeURIComponent(to)}${from ? `&fromWalletId=${from}` : ''}`, headers: user.auth });
+    const self = await preview(owner.email);
+    expect(self.statusCode).toBe(422);
+    expect(self.json()).toMatchObject({ code: 'self_transfer', detail: 'You cannot send money to the wallet it comes from.' });
+    expect((await preview(petWallet.address, petWallet.id)).json().code).toBe('self_transfer');
+    // from the pet's wallet, the owner's own wallet is a fine payee
+    expect((await preview(owner.email, petWallet.id)).json()).toMatchObject({ via: 'email', name: 'Olive Owner' });
+    expect((await preview(owner.email, petWallet.id, alice)).json().code).toBe('wallet_not_found');
+    expect((await preview(owner.email, 'not-a-uuid')).statusCode).toBe(422);
+  });
 });
 
 describe('OpenAPI', () => {

@@ -61,7 +61,7 @@ export function walletsRoutes(app: FastifyInstance, wallets: WalletsService): vo
   r.get(
     '/transfers/recipient',
     { config: { rateTier: 'moderate' }, schema: { tags: ['transfers'], querystring: recipientQuery, response: { 200: recipientSchema } } },
-    async (request) => wallets.previewRecipient(request.query.to),
+    async (request) => wallets.previewRecipient(requestContext(request), request.query.to, request.query.fromWalletId),
   );
 
   r.get(

@@ -82,7 +82,7 @@ export const transferBody = z
   .strict();
 export type TransferBody = z.infer<typeof transferBody>;
 
-export const recipientQuery = z.object({ to: z.string().trim().min(1).max(254) });
+export const recipientQuery = z.object({ to: z.string().trim().min(1).max(254), fromWalletId: z.uuid().optional() });
 /** Who a transfer would reach, shown before it is sent. */
 export const recipientSchema = z.object({
   to: z.string(),

@@ -152,7 +152,7 @@ function SendForm({ wallet }: { wallet: Wallet }) {
   const [memo, setMemo] = useState('');
   const [review, setReview] = useState<{ key: string; recipient: Recipient } | null>(null);
   const lookup = useMutation({
-    mutationFn: (value: string) => api<Recipient>('/transfers/recipient', { query: { to: value } }),
+    mutationFn: (value: string) => api<Recipient>('/transfers/recipient', { query: { to: value, fromWalletId: wallet.id } }),
     onSuccess: (recipient) => setReview({ key: newIdempotencyKey(), recipient }),
   });
   // pays the reviewed address, as chat's /confirm does: a basename moved after the review cannot redirect the payment
