@@ -48,13 +48,15 @@ export const intentsRepo = {
       .executeTakeFirstOrThrow();
   },
 
-  list(db: Executor, userId: string, f: { status?: IntentStatus; role?: 'requester' | 'payer' }, limit: number) {
+  /** Newest first by id (a UUIDv7, so creation order to the millisecond), older than `beforeId` when given. */
+  list(db: Executor, userId: string, f: { status?: IntentStatus; role?: 'requester' | 'payer' }, limit: number, beforeId: string | null) {
     let q = db.selectFrom('payment_intents').selectAll();
+    if (beforeId) q = q.where('id', '<', beforeId);
     if (f.role === 'requester') q = q.where('requester_id', '=', userId);
     else if (f.role === 'payer') q = q.where('payer_id', '=', userId);
     else q = q.where((eb) => eb.or([eb('requester_id', '=', userId), eb('payer_id', '=', userId)]));
     if (f.status) q = q.where('status', '=', f.status);
-    return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+    return q.orderBy('id', 'desc').limit(limit).execute();
   },
 
   /**

@@ -115,6 +115,22 @@ describe('payment requests', () => {
     for (const id of [one, two, three, four]) expect(await expiredEvents(id)).toHaveLength(1);
   });
 
+  it('lists a page at a time, newest first, with a cursor to the older ones', async () => {
+    const asker = await createUser(t.deps);
+    const ids: string[] = [];
+    for (const amount of ['1', '2', '3']) ids.push((await post('/api/v1/intents', asker, { payer: payer.email, amount })).json().id);
+    const list = (query: string) => t.app.inject({ method: 'GET', url: `/api/v1/intents?role=requester&${query}`, headers: asker.auth });
+    const first = (await list('limit=2')).json();
+    expect(first.intents.map((i: { id: string }) => i.id)).toEqual([ids[2], ids[1]]);
+    expect(first.hasMore).toBe(true);
+    const second = (await list(`limit=2&cursor=${first.nextCursor}`)).json();
+    expect(second).toMatchObject({ hasMore: false, nextCursor: null });
+    expect(second.intents.map((i: { id: string }) => i.id)).toEqual([ids[0]]);
+    const tampered = await list('cursor=not-a-cursor');
+    expect(tampered.statusCode).toBe(422);
+    expect(tampered.json().errors[0].field).toBe('querystring.cursor');
+  });
+
   it('rejects bad requests with 422', async () => {
     expect((await post('/api/v1/intents', requester, { payer: requester.email, amount: '1' })).json()).toMatchObject({
       status: 422, code: 'self_request', detail: 'You cannot ask yourself for money: name someone else as the payer.',

@@ -16,7 +16,7 @@ export function intentsRoutes(app: FastifyInstance, core: WalletsCore): void {
   );
   r.get(
     '/intents',
-    { config: { rateTier: 'lenient' }, schema: { tags: ['intents'], querystring: intentsQuery, response: { 200: z.object({ intents: z.array(intentSchema) }) } } },
+    { config: { rateTier: 'lenient' }, schema: { tags: ['intents'], querystring: intentsQuery, response: { 200: z.object({ intents: z.array(intentSchema), hasMore: z.boolean(), nextCursor: z.string().nullable() }) } } },
     async (request) => listIntents(core, requestContext(request), request.query),
   );
   r.get(

@@ -14,6 +14,7 @@ export const intentsQuery = z.object({
   status: z.enum(['created', 'funded', 'executed', 'cancelled', 'expired']).optional(),
   role: z.enum(['requester', 'payer']).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.string().max(500).optional(),
 });
 export const intentSchema = z.object({
   id: z.string(),

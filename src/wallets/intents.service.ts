@@ -2,6 +2,7 @@ import { uuidv7 } from 'uuidv7';
 import { withTransaction, type Tx } from '../platform/db/db.transaction.js';
 import type { ActorContext, RequestContext } from '../platform/http/http.context.js';
 import { httpError } from '../platform/http/http.errors.js';
+import { decodeCursor, toPage } from '../platform/http/http.pagination.js';
 import { formatAmount, parseAmount } from './wallets.amounts.js';
 import { requireChain } from './wallets.chain.js';
 import type { WalletsCore } from './wallets.core.js';
@@ -112,11 +113,14 @@ export async function createIntent(core: WalletsCore, ctx: RequestContext, input
   });
 }
 
-/** Requests I made or that are addressed to me. */
-export async function listIntents(core: WalletsCore, ctx: RequestContext, q: { status?: IntentStatus; role?: 'requester' | 'payer'; limit: number }) {
+/** Requests I made or that are addressed to me, newest first, a page at a time. */
+export async function listIntents(core: WalletsCore, ctx: RequestContext, q: { status?: IntentStatus; role?: 'requester' | 'payer'; limit: number; cursor?: string }) {
+  const after = decodeCursor(q.cursor);
   await expireDue(core, { userId: ctx.user.id });
-  const rows = await intentsRepo.list(core.deps.db, ctx.user.id, q, q.limit);
-  return { intents: await dtos(core, core.deps.db, rows) };
+  // the id alone orders the page: created_at has microseconds a cursor's ISO time would lose
+  const rows = await intentsRepo.list(core.deps.db, ctx.user.id, q, q.limit + 1, after?.id ?? null);
+  const page = toPage(rows, q.limit, (i) => ({ k: new Date(i.created_at).toISOString(), id: i.id }));
+  return { intents: await dtos(core, core.deps.db, page.items), hasMore: page.hasMore, nextCursor: page.nextCursor };
 }
 
 async function visibleIntent(trx: Tx, ctx: { user: { id: string; role: string } }, id: string): Promise<IntentRow> {
