@@ -1,4 +1,5 @@
 import { uuidv7 } from 'uuidv7';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../test/helpers/testApp.js';
 import { openDatabase, type DatabaseHandle } from '../platform/db/db.pool.js';
@@ -50,5 +51,26 @@ describe('ledger rows written with the COMMIT', () => {
     const err = await withTransaction(handle.db, (trx) => transactionsRepo.insertMany(trx, [other, queued(key)], { withCommit: true })).catch((e: unknown) => e);
     expect(transactionsRepo.isRequestKeyTaken(err)).toBe(true);
     expect(await stored(other.id)).toBeUndefined();
+  });
+});
+
+describe('ledger pages', () => {
+  it('walks rows created within one millisecond without skipping any (times are stored to the millisecond, as cursors carry them)', async () => {
+    const address = `0x${'d'.repeat(40)}`;
+    const rows = [queued(`k-${uuidv7()}`), queued(`k-${uuidv7()}`)].map((r) => ({ ...r, fromAddress: address, requestKey: null }));
+    for (const row of rows) await transactionsRepo.insert(handle.db, row);
+    // the later id first in time: the page order (time, then id) differs from the id order
+    await handle.db.updateTable('transactions').set({ created_at: sql<Date>`'2099-01-01 00:00:00.123456+00'` }).where('id', '=', rows[0].id).execute();
+    await handle.db.updateTable('transactions').set({ created_at: sql<Date>`'2099-01-01 00:00:00.1234+00'` }).where('id', '=', rows[1].id).execute();
+    const filter = { addresses: [address], userIds: null, includeGas: false };
+    const seen: string[] = [];
+    let after: { k: string; id: string } | null = null;
+    for (let i = 0; i < 3; i++) {
+      const [row] = await transactionsRepo.list(handle.db, filter, 1, after);
+      if (!row) break;
+      seen.push(row.id);
+      after = { k: new Date(row.created_at).toISOString(), id: row.id };
+    }
+    expect(seen.sort()).toEqual(rows.map((r) => r.id).sort());
   });
 });
