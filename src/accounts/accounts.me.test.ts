@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { expectNoCrossUserAccess } from '../../test/helpers/access.js';
 import { createUser, type TestUser } from '../../test/helpers/factories.js';
 import { createTestApp, type TestApp } from '../../test/helpers/testApp.js';
@@ -93,6 +94,15 @@ describe('sessions and login history', () => {
     expect(second.hasMore).toBe(false);
     expect([...first.items, ...second.items].map((l: { success: boolean }) => l.success)).toEqual([true, false, true]);
     expect((await get('/me/logins?cursor=garbage', user.auth)).statusCode).toBe(422);
+
+    // two attempts within one millisecond, the later id first in time: paging by cursor still finds both
+    const all = (await get('/me/logins?limit=3', user.auth)).json().items as Array<{ id: string }>;
+    const [a, b] = [all[0].id, all[1].id].sort();
+    await t.deps.db.updateTable('login_attempts').set({ created_at: sql<Date>`'2099-01-01 00:00:00.123456+00'` }).where('id', '=', a).execute();
+    await t.deps.db.updateTable('login_attempts').set({ created_at: sql<Date>`'2099-01-01 00:00:00.1234+00'` }).where('id', '=', b).execute();
+    const page1 = (await get('/me/logins?limit=1', user.auth)).json();
+    const page2 = (await get(`/me/logins?limit=1&cursor=${page1.nextCursor}`, user.auth)).json();
+    expect([page1.items[0].id, page2.items[0].id].sort()).toEqual([a, b]);
   });
 });
 
