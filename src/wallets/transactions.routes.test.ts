@@ -3,7 +3,7 @@ import { createWalletClient, http, parseEther, type Address } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { createTestApp, type TestApp } from '../../test/helpers/testApp.js';
 import { createUser, type TestUser } from '../../test/helpers/factories.js';
-import { erc20Abi } from '../chain/chain.contracts.js';
+import { batchTransferAbi, erc20Abi } from '../chain/chain.contracts.js';
 import { signQueued } from './transfers.broadcast.js';
 import { waitFinal } from './wallets.testing.js';
 
@@ -134,6 +134,30 @@ describe('POST /transactions records an external transaction from what the chain
     const unknown = await t.app.inject({ method: 'POST', url: '/api/v1/transactions', headers: alice.auth, payload: { hash: `0x${'ab'.repeat(32)}` } });
     expect(unknown.statusCode).toBe(422);
     expect(unknown.json().code).toBe('tx_not_on_chain');
+  });
+});
+
+describe('POST /transactions for a transaction paying two users', () => {
+  it('records it for the first party, and tells the second it is already in the ledger (409)', async () => {
+    const wallet = createWalletClient({ account: outsider, transport: http(t.deps.chain.rpcUrl), chain: await t.deps.chain.chain() });
+    const { token, batchTransferAddress } = t.deps.services.wallets.chain!;
+    const bobWallet = await t.deps.services.wallets.ensureUserWallet(t.deps.db, bob.id);
+    const approve = await wallet.writeContract({ address: token.address, abi: erc20Abi, functionName: 'approve', args: [batchTransferAddress!, 500_000n] });
+    await t.deps.chain.publicClient.waitForTransactionReceipt({ hash: approve, pollingInterval: 50 });
+    const hash = await wallet.writeContract({
+      address: batchTransferAddress!, abi: batchTransferAbi, functionName: 'batchTransfer',
+      args: [token.address, [aliceWallet.address, bobWallet.address as Address], [300_000n, 200_000n]],
+    });
+    await t.deps.chain.publicClient.waitForTransactionReceipt({ hash, pollingInterval: 50 });
+    const first = await t.app.inject({ method: 'POST', url: '/api/v1/transactions', headers: alice.auth, payload: { hash } });
+    expect(first.statusCode).toBe(201);
+    expect(first.json()).toMatchObject({ to: aliceWallet.address, amount: '0.3' });
+    const second = await t.app.inject({ method: 'POST', url: '/api/v1/transactions', headers: bob.auth, payload: { hash } });
+    expect(second.statusCode).toBe(409);
+    expect(second.json()).toMatchObject({ code: 'tx_recorded_by_other', detail: expect.stringContaining(`Transaction ${hash} is already in the ledger`) });
+    // a stranger to it still learns nothing more than before
+    expect((await t.app.inject({ method: 'POST', url: '/api/v1/transactions', headers: (await createUser(t.deps)).auth, payload: { hash } })).json().code).toBe('tx_not_yours');
+    expect((await t.app.inject({ method: 'POST', url: '/api/v1/transactions', headers: alice.auth, payload: { hash } })).statusCode).toBe(200);
   });
 });
 

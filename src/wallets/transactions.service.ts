@@ -144,14 +144,15 @@ export async function recordTransaction(core: WalletsCore, ctx: RequestContext, 
   const hash = input.hash.toLowerCase() as Hex;
   // a pet named by the caller must be one of theirs (an admin's: any), as on every other pet route
   if (input.petId) await core.deps.services.pets.requirePet(core.deps.db, ctx, input.petId, { includeDeleted: true });
-  const known = await transactionsRepo.byHash(core.deps.db, hash);
-  if (known) return { created: false, transaction: await getTransaction(core, ctx, hash) };
+  const admin = ctx.user.role === 'admin';
+  const [known, mine] = await Promise.all([transactionsRepo.byHash(core.deps.db, hash), myAddresses(core, ctx.user.id)]);
+  if (known && (admin || visible(known, ctx.user.id, mine))) return { created: false, transaction: await namedDto(core, known) };
   const found = await chainTransaction(core, hash);
   if (!found) throw walletError('tx_not_on_chain', { hash });
-  const admin = ctx.user.role === 'admin';
-  const mine = await myAddresses(core, ctx.user.id);
   const moved = movement(core, found.tx, found.receipt, admin ? null : mine);
   if (!admin && !mine.includes(moved.from) && !mine.includes(moved.to)) throw walletError('tx_not_yours');
+  // one row per hash (the seeds' unique transactionHash): another party's side of it is already the ledger's
+  if (known) throw walletError('tx_recorded_by_other', { hash });
   const [fromWallet, toWallet] = await walletsRepo.byAddresses(core.deps.db, [moved.from, moved.to]).then((ws) => [
     ws.find((w) => w.address === moved.from),
     ws.find((w) => w.address === moved.to),

@@ -19,6 +19,7 @@ export const WALLET_ERRORS = {
   transaction_not_found: 404,
   tx_not_on_chain: 422,
   tx_not_yours: 403,
+  tx_recorded_by_other: 409,
   basename_invalid: 422,
   basename_reserved: 422,
   basename_taken: 409,
