@@ -11,6 +11,7 @@ import { healthRoutes } from './platform/health/health.routes.js';
 import { registerAuthConfirmation, registerAuthGuard, type AuthResolver } from './platform/http/http.auth.js';
 import { AppError, httpError, registerErrorHandling, sendProblem } from './platform/http/http.errors.js';
 import { registerNulGuard } from './platform/http/http.text.js';
+import { openApiExtras } from './platform/http/http.openapi.js';
 import { registerIdempotency } from './platform/http/http.idempotency.js';
 import { registerRateLimits } from './platform/http/http.rateLimit.js';
 import './platform/http/http.types.js';
@@ -90,6 +91,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
       security: [{ bearerAuth: [] }],
     },
     transform: jsonSchemaTransform,
+    transformObject: openApiExtras(app) as never,
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { url: `${API_PREFIX}/openapi.json` } as never });
 

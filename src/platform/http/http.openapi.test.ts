@@ -20,6 +20,12 @@ describe('OpenAPI', () => {
     expect(doc.paths['/api/v1/i18n/locales'].get).toBeDefined();
     expect(doc.paths['/health/ready'].get).toBeDefined();
     expect(doc.paths['/api/v1/i18n/translations/{locale}'].get.parameters[0]).toMatchObject({ name: 'locale', in: 'path' });
+    // what the zod schemas cannot say: every error's problem+json, and the Idempotency-Key of the routes taking one
+    expect(doc.paths['/api/v1/transfers'].post.responses.default.content['application/problem+json'].schema).toEqual({ $ref: '#/components/schemas/Problem' });
+    expect(doc.components.schemas.Problem.required).toContain('code');
+    expect(doc.paths['/api/v1/transfers'].post.parameters).toContainEqual(expect.objectContaining({ name: 'Idempotency-Key', in: 'header' }));
+    expect(doc.paths['/api/v1/intents/{id}/fund'].post.parameters).toContainEqual(expect.objectContaining({ name: 'Idempotency-Key', in: 'header' }));
+    expect(doc.paths['/api/v1/transactions'].get.parameters ?? []).not.toContainEqual(expect.objectContaining({ name: 'Idempotency-Key' }));
   });
 
   it('serves browsable docs at /docs', async () => {
