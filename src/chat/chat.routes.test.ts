@@ -110,7 +110,8 @@ describe('posting and storing messages', () => {
       [JSON.stringify({ content: 'x'.repeat(2001) }), 'must be at most 2000 characters'],
       ['{"content":"half a pair \\ud83d here"}', 'must be valid Unicode text (no lone surrogates)'],
       [JSON.stringify({ content: 'bell\u0007' }), 'must not contain control characters other than newline and tab'],
-      [JSON.stringify({ content: 'null\u0000byte' }), 'must not contain control characters other than newline and tab'],
+      // refused for any route before validation (PostgreSQL text cannot hold it)
+      [JSON.stringify({ content: 'null\u0000byte' }), 'must not contain the NUL character (U+0000)'],
       [Buffer.concat([Buffer.from('{"content":"bad '), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]), 'must be valid UTF-8'],
     ];
     for (const [payload, message] of bad) {
