@@ -71,8 +71,12 @@ export async function previewRecipient(core: WalletsCore, ctx: RequestContext, t
   // without a sending wallet, the transfer would come from the caller's own (user) wallet
   const self = from ? recipient.address === from.address : recipient.userId === ctx.user.id && !recipient.petId;
   if (self) throw walletError('self_transfer');
-  const names = await core.deps.services.accounts.displayNames([recipient.userId]);
-  return { to: to.trim(), address: recipient.address, via: recipient.via, name: (recipient.userId && names.get(recipient.userId)) || null };
+  // one of my pets' wallets is named after the pet (another owner's pet is theirs to name)
+  const [names, pet] = await Promise.all([
+    core.deps.services.accounts.displayNames([recipient.userId]),
+    recipient.petId && recipient.userId === ctx.user.id ? core.deps.services.pets.requirePet(db, ctx, recipient.petId, { includeDeleted: true }) : undefined,
+  ]);
+  return { to: to.trim(), address: recipient.address, via: recipient.via, name: (recipient.userId && names.get(recipient.userId)) || null, petName: pet?.name ?? null };
 }
 
 /** Checks that `token` names the configured token (symbol or address); undefined means it. */

@@ -151,10 +151,10 @@ describe('GET /transfers/recipient', () => {
     const preview = (to: string) => t.app.inject({ method: 'GET', url: `/api/v1/transfers/recipient?to=${encodeURIComponent(to)}`, headers: alice.auth });
     const byEmail = await preview(` ${bob.email.toUpperCase()} `);
     expect(byEmail.statusCode).toBe(200);
-    expect(byEmail.json()).toEqual({ to: bob.email.toUpperCase(), address: bobWallet.address, via: 'email', name: 'Bob Boyd' });
+    expect(byEmail.json()).toEqual({ to: bob.email.toUpperCase(), address: bobWallet.address, via: 'email', name: 'Bob Boyd', petName: null });
     expect((await preview(bobWallet.address)).json()).toMatchObject({ via: 'address', name: 'Bob Boyd' });
     const outside = '0x000000000000000000000000000000000000dEaD';
-    expect((await preview(outside)).json()).toEqual({ to: outside, address: outside.toLowerCase(), via: 'address', name: null });
+    expect((await preview(outside)).json()).toEqual({ to: outside, address: outside.toLowerCase(), via: 'address', name: null, petName: null });
     for (const to of ['nobody@example.test', 'no-such-name', '???']) {
       const res = await preview(to);
       expect(res.statusCode, to).toBe(422);
@@ -176,7 +176,10 @@ describe('GET /transfers/recipient', () => {
     expect(self.json()).toMatchObject({ code: 'self_transfer', detail: 'You cannot send money to the wallet it comes from.' });
     expect((await preview(petWallet.address, petWallet.id)).json().code).toBe('self_transfer');
     // from the pet's wallet, the owner's own wallet is a fine payee
-    expect((await preview(owner.email, petWallet.id)).json()).toMatchObject({ via: 'email', name: 'Olive Owner' });
+    expect((await preview(owner.email, petWallet.id)).json()).toMatchObject({ via: 'email', name: 'Olive Owner', petName: null });
+    // my pet's wallet is named after my pet; someone else's pet stays theirs to name
+    expect((await preview(petWallet.address)).json()).toMatchObject({ via: 'address', name: 'Olive Owner', petName: 'Kiwi' });
+    expect((await preview(petWallet.address, undefined, alice)).json()).toMatchObject({ name: 'Olive Owner', petName: null });
     expect((await preview(owner.email, petWallet.id, alice)).json().code).toBe('wallet_not_found');
     expect((await preview(owner.email, 'not-a-uuid')).statusCode).toBe(422);
   });

@@ -90,6 +90,8 @@ export const recipientSchema = z.object({
   via: z.enum(['address', 'email', 'basename']),
   /** The receiving user's display name; null for an address that is not a StreakPets wallet. */
   name: z.string().nullable(),
+  /** The pet's name when the address is the wallet of one of the caller's pets. */
+  petName: z.string().nullable(),
 });
 export type RecipientDto = z.infer<typeof recipientSchema>;
 
