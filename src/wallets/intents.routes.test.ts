@@ -11,7 +11,7 @@ let payer: TestUser;
 beforeAll(async () => {
   t = await createTestApp({ env: { RATE_LIMIT_STRICT: '1000', RATE_LIMIT_MODERATE: '1000' } });
   requester = await createUser(t.deps, { name: 'Rita Requester' });
-  payer = await createUser(t.deps);
+  payer = await createUser(t.deps, { name: 'Paul Payer' });
   const f = await t.app.inject({ method: 'POST', url: '/api/v1/wallets/faucet', headers: payer.auth, payload: { amount: '20' } });
   await waitFinal(t.deps, [f.json().id]);
 });
@@ -31,7 +31,7 @@ describe('payment requests', () => {
     expect(owed[0]).toMatchObject({ requesterName: 'Rita Requester', token: 'USDC' });
     const requesterAddress = (await t.app.inject({ method: 'GET', url: '/api/v1/wallets', headers: requester.auth })).json().wallets[0].address;
     expect(owed[0].to).toBe(requesterAddress);
-    expect(intent).toMatchObject({ to: requesterAddress, requesterName: 'Rita Requester' });
+    expect(intent).toMatchObject({ to: requesterAddress, requesterName: 'Rita Requester', payerName: 'Paul Payer' });
     const stranger = await createUser(t.deps);
     expect((await t.app.inject({ method: 'GET', url: `/api/v1/intents/${intent.id}`, headers: stranger.auth })).statusCode).toBe(404);
     expect((await post(`/api/v1/intents/${intent.id}/fund`, requester)).json().code).toBe('intent_not_found');

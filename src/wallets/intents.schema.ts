@@ -23,6 +23,8 @@ export const intentSchema = z.object({
   /** The requester's display name, so the payer sees who asks (as the notification says it). */
   requesterName: z.string().nullable(),
   payerId: z.string().nullable(),
+  /** The payer's display name, so the requester sees whom they asked (not just what they typed). */
+  payerName: z.string().nullable(),
   payer: z.string(),
   to: z.string(),
   amount: z.string(),

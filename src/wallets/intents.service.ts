@@ -18,13 +18,14 @@ import type { IntentStatus } from './wallets.tables.js';
 const DEFAULT_TTL_DAYS = 7;
 const MAX_TTL_DAYS = 30;
 
-function toDto(core: WalletsCore, i: IntentRow, to: string, requesterName: string | null): IntentDto {
+function toDto(core: WalletsCore, i: IntentRow, to: string, names: Map<string, string>): IntentDto {
   return {
     id: i.id,
     status: i.status,
     requesterId: i.requester_id,
-    requesterName,
+    requesterName: names.get(i.requester_id) ?? null,
     payerId: i.payer_id,
+    payerName: (i.payer_id && names.get(i.payer_id)) || null,
     payer: i.payer_label,
     to,
     amount: formatAmount(i.amount, core.chain?.token.decimals ?? 6),
@@ -37,16 +38,16 @@ function toDto(core: WalletsCore, i: IntentRow, to: string, requesterName: strin
   };
 }
 
-/** Requests as the API answers them: each with its requester's wallet address and name (one query for each, none for wallets the caller already holds). */
+/** Requests as the API answers them: each with its requester's wallet address and both sides' names (one query for each, none for wallets the caller already holds). */
 async function dtos(core: WalletsCore, db: Tx | WalletsCore['deps']['db'], rows: IntentRow[], known: WalletRow[] = []): Promise<IntentDto[]> {
   const address = new Map(known.map((w) => [w.id, w.address]));
   const walletIds = [...new Set(rows.map((i) => i.requester_wallet_id))].filter((id) => !address.has(id));
   const [wallets, names] = await Promise.all([
     walletIds.length ? walletsRepo.byIds(db, walletIds) : [],
-    core.deps.services.accounts.displayNames(rows.map((i) => i.requester_id), db),
+    core.deps.services.accounts.displayNames(rows.flatMap((i) => [i.requester_id, i.payer_id]), db),
   ]);
   for (const w of wallets) address.set(w.id, w.address);
-  return rows.map((i) => toDto(core, i, address.get(i.requester_wallet_id) ?? '', names.get(i.requester_id) ?? null));
+  return rows.map((i) => toDto(core, i, address.get(i.requester_wallet_id) ?? '', names));
 }
 
 async function dto(core: WalletsCore, db: Tx | WalletsCore['deps']['db'], i: IntentRow, requesterWallet?: WalletRow): Promise<IntentDto> {
