@@ -217,24 +217,25 @@ export async function queueTransfers(
 
   const accepted: Array<{ i: number; row: NewTransaction; input: QueueTransferInput }> = [];
   for (const { input, i } of live) {
-    const userSent = input.userId && limited.includes(input.userId) ? (sent.get(input.userId) ?? 0n) : null;
-    if (userSent !== null && userSent + input.amount > limit) {
-      results[i] = walletError('daily_limit_exceeded', {
-        limit: core.deps.config.UNVERIFIED_DAILY_LIMIT,
-        remaining: formatAmount(limit > userSent ? limit - userSent : 0n, chain.token.decimals),
-        token: chain.token.symbol,
-      });
-      continue;
-    }
     const balance = balances.get(input.from.id);
     if (!balance) {
       results[i] = walletError('wallet_not_found');
       continue;
     }
+    // the balance first: a payment the wallet cannot afford is refused for that, not for a daily limit it would leave room under
     if (balance.available < input.amount) await recheck(core, trx, balance, taken.get(input.from.id) ?? 0n);
     if (balance.available < input.amount) {
       results[i] = walletError('insufficient_balance', {
         available: formatAmount(balance.available > 0n ? balance.available : 0n, chain.token.decimals),
+        token: chain.token.symbol,
+      });
+      continue;
+    }
+    const userSent = input.userId && limited.includes(input.userId) ? (sent.get(input.userId) ?? 0n) : null;
+    if (userSent !== null && userSent + input.amount > limit) {
+      results[i] = walletError('daily_limit_exceeded', {
+        limit: core.deps.config.UNVERIFIED_DAILY_LIMIT,
+        remaining: formatAmount(limit > userSent ? limit - userSent : 0n, chain.token.decimals),
         token: chain.token.symbol,
       });
       continue;

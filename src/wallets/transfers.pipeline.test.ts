@@ -210,6 +210,9 @@ describe('paying another user', () => {
       const over = await small.app.inject({ method: 'POST', url: '/api/v1/transfers', headers: u.auth, payload: { to, amount: '2.000001' } });
       expect(over.statusCode).toBe(422);
       expect(over.json()).toMatchObject({ code: 'daily_limit_exceeded', detail: 'Unverified accounts can send up to 5 USDC a day; 2 USDC left today. Verify your identity to raise the limit.' });
+      // more than the wallet holds is refused for that, not for the limit it would leave room under
+      const broke = await small.app.inject({ method: 'POST', url: '/api/v1/transfers', headers: u.auth, payload: { to, amount: '50' } });
+      expect(broke.json()).toMatchObject({ code: 'insufficient_balance', detail: 'This wallet can spend 17 USDC right now.' });
       const verified = await small.app.inject({ method: 'POST', url: '/api/v1/transfers', headers: v.auth, payload: { to, amount: '10' } });
       expect(verified.statusCode).toBe(202);
     } finally {
