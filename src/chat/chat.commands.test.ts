@@ -95,12 +95,15 @@ describe('slash commands', () => {
       usageKey: 'chat.commands.help.usage',
       async run(args) {
         if (!args.length) throw new ChatCommandUsageError('chat.commands.rename.missing');
+        // well-formed but refused: the reason alone, no usage line
+        if (args[0] === 'no') throw new ChatCommandUsageError('chat.commands.rename.missing', {}, false);
         return { content: args.join(' ') };
       },
     });
     const petId = await adopt();
     expect((await command(petId, '/echo hi there')).reply).toMatchObject({ sender: 'system', content: 'hi there', metadata: { command: 'echo' } });
     expect((await command(petId, '/echo')).reply.content).toBe('Tell me the new name.\nUsage: /help [command]');
+    expect((await command(petId, '/echo no')).reply.content).toBe('Tell me the new name.');
     expect((await command(petId, '/help')).reply.content).toContain('/help [command] — List the commands or explain one');
   });
 });

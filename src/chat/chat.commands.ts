@@ -26,11 +26,15 @@ export interface ChatCommand {
   run(args: string[], ctx: ChatCommandContext): Promise<ChatCommandReply>;
 }
 
-/** A command's arguments were wrong: the chat answers with this localized message and the usage line. */
+/**
+ * A command could not run: the chat answers with this localized message, and with the usage line when
+ * the arguments were at fault (`withUsage: false` for a refusal of well-formed ones, such as a balance).
+ */
 export class ChatCommandUsageError extends Error {
   constructor(
     readonly messageKey: string,
     readonly params: Record<string, unknown> = {},
+    readonly withUsage = true,
   ) {
     super(messageKey);
   }

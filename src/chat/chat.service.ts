@@ -354,7 +354,8 @@ export class ChatService {
     } catch (err) {
       let content: string;
       if (err instanceof ChatCommandUsageError) {
-        content = `${t(err.messageKey, { name, ...err.params })}\n${t('chat.commands.usageLine', { usage: t(command.usageKey) })}`;
+        const message = t(err.messageKey, { name, ...err.params });
+        content = err.withUsage ? `${message}\n${t('chat.commands.usageLine', { usage: t(command.usageKey) })}` : message;
       } else if (err instanceof AppError) {
         content = t('chat.commands.failed', { reason: t(`errors.${err.code}.detail`, err.params) });
       } else {

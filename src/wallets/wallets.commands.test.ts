@@ -87,7 +87,9 @@ describe('wallet chat commands', () => {
     // a decimal comma is read as a point; a comma that may separate thousands is refused rather than guessed
     expect((await run('pay', [bob.email, '1,5'], ctx(alice, 'fr'))).content).toMatch(/^Envoyer 1,5 USDC à .*Frais de réseau ≈ 0,0*[1-9]\d{0,3} ETH/);
     await expect(run('pay', [bob.email, '1,000'], ctx(alice))).rejects.toMatchObject({ messageKey: 'wallets.chat.invalidAmount', params: { value: '1,000' } });
-    await expect(run('pay', ['nobody@example.test', '1'], ctx(alice))).rejects.toMatchObject({ messageKey: 'errors.recipient_not_found.detail' });
+    // a refusal of well-formed input comes without the usage line; malformed input keeps it
+    await expect(run('pay', ['nobody@example.test', '1'], ctx(alice))).rejects.toMatchObject({ messageKey: 'errors.recipient_not_found.detail', withUsage: false });
+    await expect(run('pay', [alice.email, '1'], ctx(alice))).rejects.toMatchObject({ messageKey: 'errors.self_transfer.detail', withUsage: false });
     await expect(run('pay', [bob.email], ctx(alice))).rejects.toMatchObject({ messageKey: 'wallets.chat.missingArgs' });
     expect(translate('de', 'wallets.chat.invalidAmount', { value: '1e5' })).toBe('„1e5“ ist kein Betrag: nutze eine Zahl wie 12.50 (höchstens 6 Nachkommastellen).');
   });

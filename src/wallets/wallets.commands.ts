@@ -21,12 +21,12 @@ const CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 const CONFIRM_MINUTES = 5;
 const short = (address: string) => `${address.slice(0, 6)}…${address.slice(-4)}`;
 
-/** Runs a command body, turning domain errors into the chat's localized usage replies. */
+/** Runs a command body, turning domain refusals into the chat's localized replies (the usage line only for malformed input). */
 async function guarded(fn: () => Promise<ChatCommandReply>): Promise<ChatCommandReply> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof AppError && err.status < 500) throw new ChatCommandUsageError(`errors.${err.code}.detail`, err.params);
+    if (err instanceof AppError && err.status < 500) throw new ChatCommandUsageError(`errors.${err.code}.detail`, err.params, err.code === 'validation_failed');
     throw err;
   }
 }
@@ -80,7 +80,7 @@ export function walletCommands(core: WalletsCore): ChatCommand[] {
       const amount = amountArg(amountText, chain.token.decimals);
       const from = await ensureUserWallet(core, core.deps.db, ctx.user.id, ctx);
       const recipient = await resolveRecipient(core, core.deps.db, to);
-      if (recipient.address === from.address) throw new ChatCommandUsageError('errors.self_transfer.detail');
+      if (recipient.address === from.address) throw new ChatCommandUsageError('errors.self_transfer.detail', {}, false);
       const [feeWei, names] = await Promise.all([estimateTransferFee(core, from.address, recipient.address, amount), core.deps.services.accounts.displayNames([recipient.userId])]);
       const fee = formatApprox(feeWei, 18);
       // the payee's name beside the address, so the payer checks who they pay
