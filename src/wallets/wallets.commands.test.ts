@@ -90,6 +90,8 @@ describe('wallet chat commands', () => {
     // a refusal of well-formed input comes without the usage line; malformed input keeps it
     await expect(run('pay', ['nobody@example.test', '1'], ctx(alice))).rejects.toMatchObject({ messageKey: 'errors.recipient_not_found.detail', withUsage: false });
     await expect(run('pay', [alice.email, '1'], ctx(alice))).rejects.toMatchObject({ messageKey: 'errors.self_transfer.detail', withUsage: false });
+    // no confirmation card for more than the wallet holds
+    await expect(run('pay', [bob.email, '5000'], ctx(alice))).rejects.toMatchObject({ messageKey: 'errors.insufficient_balance.detail', params: { token: 'USDC' }, withUsage: false });
     await expect(run('pay', [bob.email], ctx(alice))).rejects.toMatchObject({ messageKey: 'wallets.chat.missingArgs' });
     expect(translate('de', 'wallets.chat.invalidAmount', { value: '1e5' })).toBe('„1e5“ ist kein Betrag: nutze eine Zahl wie 12.50 (höchstens 6 Nachkommastellen).');
   });

@@ -1,5 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { sql } from 'kysely';
+import type { Address } from 'viem';
+import { tokenBalance } from '../chain/chain.deploy.js';
 import type { ChatCommand, ChatCommandContext, ChatCommandReply } from '../chat/chat.commands.js';
 import { ChatCommandUsageError } from '../chat/chat.commands.js';
 import { withTransaction } from '../platform/db/db.transaction.js';
@@ -81,7 +83,15 @@ export function walletCommands(core: WalletsCore): ChatCommand[] {
       const from = await ensureUserWallet(core, core.deps.db, ctx.user.id, ctx);
       const recipient = await resolveRecipient(core, core.deps.db, to);
       if (recipient.address === from.address) throw new ChatCommandUsageError('errors.self_transfer.detail', {}, false);
-      const [feeWei, names] = await Promise.all([estimateTransferFee(core, from.address, recipient.address, amount), core.deps.services.accounts.displayNames([recipient.userId])]);
+      const [feeWei, names, held] = await Promise.all([
+        estimateTransferFee(core, from.address, recipient.address, amount),
+        core.deps.services.accounts.displayNames([recipient.userId]),
+        tokenBalance(core.deps.chain, chain.token.address, from.address as Address),
+      ]);
+      // no confirmation card for what the wallet plainly cannot pay (the accept still checks what is spendable)
+      if (held < amount) {
+        throw new ChatCommandUsageError('errors.insufficient_balance.detail', { available: formatAmount(held, chain.token.decimals), token: chain.token.symbol }, false);
+      }
       const fee = formatApprox(feeWei, 18);
       // the payee's name beside the address, so the payer checks who they pay
       const payee = recipient.userId ? names.get(recipient.userId) : undefined;
