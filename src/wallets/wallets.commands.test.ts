@@ -74,12 +74,13 @@ describe('wallet chat commands', () => {
     expect(estimated / paid).toBeLessThan(1.25);
     const history = await run('history', ['2'], ctx(alice));
     expect(history.content.split('\n')).toHaveLength(2);
-    expect(history.content.split('\n')[0]).toMatch(/^\d{4}-\d{2}-\d{2} −2\.5 USDC Bob Builder · confirmed$/);
-    expect(history.content.split('\n')[1]).toMatch(/^\d{4}-\d{2}-\d{2} \+30 USDC StreakPets · confirmed$/);
+    const today = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date());
+    expect(history.content.split('\n')[0]).toBe(`${today} −2.5 USDC Bob Builder · confirmed`);
+    expect(history.content.split('\n')[1]).toBe(`${today} +30 USDC StreakPets · confirmed`);
     // fewer than one is one, as more than twenty is twenty
     expect((await run('history', ['0'], ctx(alice))).content.split('\n')).toHaveLength(1);
     const fr = await run('history', ['1'], ctx(alice, 'fr'));
-    expect(fr.content).toMatch(/· confirmée$/);
+    expect(fr.content).toBe(`${new Intl.DateTimeFormat('fr', { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date())} −2,5 USDC Bob Builder · confirmée`);
   });
 
   it('/pay explains bad input in the user\'s language', async () => {

@@ -153,11 +153,13 @@ export function walletCommands(core: WalletsCore): ChatCommand[] {
       if (!rows.length) return { content: translate(ctx.locale, 'wallets.chat.historyEmpty'), sender: 'system' };
       const page = rows.slice(0, n);
       const names = await partyNames(core, page);
+      // the day as the reader writes dates ("25 nov. 2026"), in UTC as the ledger keeps it
+      const day = new Intl.DateTimeFormat(ctx.locale, { dateStyle: 'medium', timeZone: 'UTC' });
       const lines = page.map((r) => {
         const d = transactionDto(core, r, names);
         const outgoing = addresses.includes(r.from_address);
         return translate(ctx.locale, 'wallets.chat.historyLine', {
-          date: d.timestamp.slice(0, 10),
+          date: day.format(new Date(d.timestamp)),
           sign: outgoing ? '−' : '+',
           amount: d.amount,
           token: d.token,
