@@ -3,6 +3,7 @@ import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, rawRequest } from '../api';
+import { useAuth } from '../auth';
 import { PetSvg } from '../components/PetSvg';
 import { Button, Empty, ErrorBox, Spinner, useErrorText } from '../components/ui';
 import { formatAmount, formatTime } from '../format';
@@ -18,6 +19,99 @@ const PAGE = 40;
 
 function byTime(a: ChatMessage, b: ChatMessage): number {
   return a.createdAt === b.createdAt ? a.id.localeCompare(b.id) : a.createdAt < b.createdAt ? -1 : 1;
+}
+
+/** How long the server accepts a /pay confirmation code (CONFIRM_MINUTES in src/wallets/wallets.commands.ts). */
+const CONFIRM_MS = 5 * 60_000;
+const CONFIRM_COMMAND = /^\/confirm\s+(\S+)/i;
+
+/** What a payment card shows: its buttons, or why they are gone. */
+type CardStatus = 'open' | 'confirmed' | 'dismissed' | 'expired';
+
+/**
+ * What became of each code the user sent back with /confirm, read from the conversation itself so
+ * it survives reloads (history pages load newest first, so a loaded card has every later message):
+ * "confirmed" when the server queued the payment or has not answered yet, "refused" when it answered
+ * that no payment waits for that code (used up or expired). Other failures (funds, chain) leave the
+ * code usable, so they leave no mark.
+ */
+function confirmOutcomes(messages: ChatMessage[]): Map<string, 'confirmed' | 'refused'> {
+  const out = new Map<string, 'confirmed' | 'refused'>();
+  messages.forEach((m, i) => {
+    const code = m.sender === 'user' ? CONFIRM_COMMAND.exec(m.content.trim())?.[1]?.toUpperCase() : undefined;
+    if (!code || out.get(code) === 'confirmed') return;
+    let reply: ChatMessage | undefined;
+    for (const next of messages.slice(i + 1)) {
+      if (next.sender === 'user') {
+        if (CONFIRM_COMMAND.test(next.content.trim())) break;
+        continue;
+      }
+      if (next.metadata.command === 'confirm') {
+        reply = next;
+        break;
+      }
+    }
+    if (!reply || str(reply.metadata.transactionId) || reply.metadata.error !== true) out.set(code, 'confirmed');
+    else if (reply.content.toUpperCase().includes(code)) out.set(code, 'refused');
+  });
+  return out;
+}
+
+const MAX_CANCELLED = 200;
+const cancelledKey = (userId: string) => `streakpets.chat.cancelledCodes.${userId}`;
+
+/** Codes whose card the user cancelled (only this browser knows: the server just lets the code expire). */
+function loadCancelled(userId: string | null): string[] {
+  if (!userId) return [];
+  try {
+    const saved: unknown = JSON.parse(localStorage.getItem(cancelledKey(userId)) ?? '[]');
+    return Array.isArray(saved) ? saved.filter((c): c is string => typeof c === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+function useCancelledCodes(userId: string | null): [Set<string>, (code: string) => void] {
+  const [codes, setCodes] = useState<string[]>(() => loadCancelled(userId));
+  useEffect(() => {
+    setCodes(loadCancelled(userId));
+    if (!userId) return;
+    const onStorage = (e: StorageEvent) => e.key === cancelledKey(userId) && setCodes(loadCancelled(userId));
+    window.addEventListener('storage', onStorage);
+    return () => window.removeEventListener('storage', onStorage);
+  }, [userId]);
+  const cancel = useCallback(
+    (code: string) => {
+      const next = [...loadCancelled(userId).filter((c) => c !== code.toUpperCase()), code.toUpperCase()].slice(-MAX_CANCELLED);
+      setCodes(next);
+      if (!userId) return;
+      try {
+        localStorage.setItem(cancelledKey(userId), JSON.stringify(next));
+      } catch {
+        // storage full or disabled: the card stays cancelled until the page reloads
+      }
+    },
+    [userId],
+  );
+  return [useMemo(() => new Set(codes), [codes]), cancel];
+}
+
+/** Whether the code of a card created at `createdAt` is past the server's window; flips when it passes. */
+function useExpired(createdAt: string): boolean {
+  const expiresAt = Date.parse(createdAt) + CONFIRM_MS;
+  const [expired, setExpired] = useState(() => Date.now() >= expiresAt);
+  useEffect(() => {
+    if (Number.isNaN(expiresAt)) return;
+    const left = expiresAt - Date.now();
+    if (left <= 0) {
+      setExpired(true);
+      return;
+    }
+    setExpired(false);
+    const id = setTimeout(() => setExpired(true), Math.min(left + 50, 2 ** 31 - 1));
+    return () => clearTimeout(id);
+  }, [expiresAt]);
+  return expired;
 }
 
 /** A /pay confirmation: the code to send back and what it will do. */
@@ -66,12 +160,14 @@ function SlashMenu({ query, active, onPick }: { query: string; active: number; o
   );
 }
 
-function ConfirmCard({ m, onSend, done }: { m: ChatMessage; onSend(text: string): void; done: boolean }) {
+function ConfirmCard({ m, onSend, outcome, cancelled, onCancel }: { m: ChatMessage; onSend(text: string): void; outcome: 'confirmed' | 'refused' | undefined; cancelled: boolean; onCancel(code: string): void }) {
   const { t } = useTranslation();
   const c = confirmationOf(m)!;
-  const [state, setState] = useState<'open' | 'confirmed' | 'dismissed'>(done ? 'confirmed' : 'open');
+  const expired = useExpired(m.createdAt);
+  // the conversation and this browser's cancellations decide, so a reload shows the same card
+  const state: CardStatus = outcome === 'confirmed' ? 'confirmed' : cancelled ? 'dismissed' : expired || outcome === 'refused' ? 'expired' : 'open';
   return (
-    <div className="confirm-card" data-testid="pay-confirm">
+    <div className="confirm-card" data-testid="pay-confirm" data-state={state}>
       <strong>{t('chat.confirmTitle')}</strong>
       {c.to || c.amount || c.fee ? (
         <dl>
@@ -97,28 +193,27 @@ function ConfirmCard({ m, onSend, done }: { m: ChatMessage; onSend(text: string)
       ) : null}
       {state === 'open' ? (
         <div className="row">
-          <Button
-            onClick={() => {
-              setState('confirmed');
-              onSend(`/confirm ${c.code}`);
-            }}
-          >
-            {t('chat.confirmPay')}
-          </Button>
-          <Button variant="ghost" onClick={() => setState('dismissed')}>
+          <Button onClick={() => onSend(`/confirm ${c.code}`)}>{t('chat.confirmPay')}</Button>
+          <Button variant="ghost" onClick={() => onCancel(c.code)}>
             {t('common.cancel')}
           </Button>
         </div>
       ) : (
-        <p className="muted">{state === 'confirmed' ? t('chat.confirmSent') : t('chat.confirmDismissed')}</p>
+        <p className="muted">{state === 'confirmed' ? t('chat.confirmSent') : state === 'expired' ? t('errors:code_expired.title') : t('chat.confirmDismissed')}</p>
       )}
     </div>
   );
 }
 
-function Bubble({ m, pet, unreadStart, onSend, confirmed }: { m: ChatMessage; pet: Pet; unreadStart: boolean; onSend(text: string): void; confirmed: boolean }) {
+interface CardProps {
+  outcomes: Map<string, 'confirmed' | 'refused'>;
+  cancelled: Set<string>;
+  onCancel(code: string): void;
+}
+
+function Bubble({ m, pet, unreadStart, onSend, cards }: { m: ChatMessage; pet: Pet; unreadStart: boolean; onSend(text: string): void; cards: CardProps }) {
   const { t } = useTranslation();
-  const hasConfirm = !!confirmationOf(m);
+  const code = confirmationOf(m)?.code.toUpperCase();
   return (
     <>
       {unreadStart ? (
@@ -135,7 +230,7 @@ function Bubble({ m, pet, unreadStart, onSend, confirmed }: { m: ChatMessage; pe
         <div className="msg-bubble">
           <span className="sr-only">{t(`chat.sender.${m.sender}`, { name: pet.name })}: </span>
           <p className="msg-text">{m.content}</p>
-          {hasConfirm ? <ConfirmCard m={m} onSend={onSend} done={confirmed} /> : null}
+          {code ? <ConfirmCard m={m} onSend={onSend} outcome={cards.outcomes.get(code)} cancelled={cards.cancelled.has(code)} onCancel={cards.onCancel} /> : null}
           <span className="msg-meta">
             {m.pending ? t('chat.sending') : formatTime(m.createdAt)}
             {typeof m.metadata.xpGained === 'number' && m.metadata.xpGained > 0 ? ` · ${t('pet.xpGained', { xp: m.metadata.xpGained })}` : ''}
@@ -180,7 +275,8 @@ function ChatRoom({ pet }: { pet: Pet }) {
   const [menuIndex, setMenuIndex] = useState(0);
   const [menuClosed, setMenuClosed] = useState(false);
   const [sendError, setSendError] = useState<string | null>(null);
-  const [confirmedCodes, setConfirmedCodes] = useState<Set<string>>(new Set());
+  const userId = useAuth().user?.id ?? null;
+  const [cancelledCodes, cancelCode] = useCancelledCodes(userId);
   const scroller = useRef<HTMLDivElement>(null);
   const topSentinel = useRef<HTMLDivElement>(null);
   const stickToBottom = useRef(true);
@@ -204,6 +300,7 @@ function ChatRoom({ pet }: { pet: Pet }) {
     for (const m of live) if (!map.has(m.id) || !m.pending) map.set(m.id, m);
     return [...map.values()].sort(byTime);
   }, [history.data, live]);
+  const cards = useMemo<CardProps>(() => ({ outcomes: confirmOutcomes(messages), cancelled: cancelledCodes, onCancel: cancelCode }), [messages, cancelledCodes, cancelCode]);
 
   useEffect(() => {
     if (unreadFrom.current !== undefined || !history.data) return;
@@ -245,8 +342,10 @@ function ChatRoom({ pet }: { pet: Pet }) {
     setLive((prev) => {
       let next = prev;
       for (const m of items) {
+        // the socket's copy of a message carries no metadata: keep what the answer already gave
+        const known = next.find((x) => x.id === m.id);
         next = next.filter((x) => !(x.pending && x.sender === m.sender && x.content === m.content) && x.id !== m.id);
-        next = [...next, m];
+        next = [...next, known ? { ...known, ...m, metadata: { ...known.metadata, ...m.metadata } } : m];
       }
       return next;
     });
@@ -274,8 +373,6 @@ function ChatRoom({ pet }: { pet: Pet }) {
       if (!content) return;
       setSendError(null);
       stickToBottom.current = true;
-      const confirm = /^\/confirm\s+(\S+)/.exec(content);
-      if (confirm) setConfirmedCodes((s) => new Set(s).add(confirm[1]));
       const temp: ChatMessage = { id: `pending-${Date.now()}`, petId: pet.id, sender: 'user', content, createdAt: new Date().toISOString(), readAt: null, metadata: {}, pending: true };
       setLive((prev) => [...prev, temp]);
       setTyping(true);
@@ -402,7 +499,7 @@ function ChatRoom({ pet }: { pet: Pet }) {
         {history.error ? <ErrorBox error={history.error} onRetry={() => void history.refetch()} /> : null}
         {history.data && !messages.length ? <Empty icon="wave" title={t('chat.emptyTitle', { name: pet.name })} hint={t('chat.emptyHint')} /> : null}
         {messages.map((m) => (
-          <Bubble key={m.id} m={m} pet={pet} unreadStart={unreadFrom.current === m.id} onSend={(text) => void send(text)} confirmed={!!confirmationOf(m) && confirmedCodes.has(confirmationOf(m)!.code)} />
+          <Bubble key={m.id} m={m} pet={pet} unreadStart={unreadFrom.current === m.id} onSend={(text) => void send(text)} cards={cards} />
         ))}
         {streaming ? (
           <div className="msg msg-pet streaming">
