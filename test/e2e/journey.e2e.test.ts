@@ -155,7 +155,11 @@ describe('a new user plays StreakPets in the browser', () => {
     const before = await bellCount(b);
 
     await a.getByLabel('To', { exact: true }).fill(`nobody-${run}@example.com`);
+    await a.getByLabel('Amount (USDC)').fill('100000000');
+    await a.getByText("That's more than your balance.").waitFor();
+    expect(await a.getByRole('button', { name: 'Review' }).isDisabled()).toBe(true);
     await a.getByLabel('Amount (USDC)').fill('1.25');
+    await a.getByLabel('Note (optional)').fill('Pizza on Friday');
     await a.getByRole('button', { name: 'Review' }).click();
     await a.getByRole('alert').filter({ hasText: /recipient|found/i }).waitFor();
     await a.getByLabel('To', { exact: true }).fill(bob.email);
@@ -163,6 +167,7 @@ describe('a new user plays StreakPets in the browser', () => {
     await a.getByTestId('send-review').waitFor();
     const reviewed = await a.getByTestId('send-recipient').innerText();
     expect(reviewed).toMatch(/^Bob\s+0x[0-9a-f]{40}$/);
+    expect(await a.getByTestId('send-memo').innerText()).toBe('Pizza on Friday');
     await shot(a, 'e2e-05a-send-review');
     const [res] = await Promise.all([
       a.waitForResponse((r) => r.url().endsWith('/api/v1/transfers') && r.request().method() === 'POST'),
@@ -175,7 +180,9 @@ describe('a new user plays StreakPets in the browser', () => {
     const sent = a.locator('.tx', { hasText: '1.25' });
     await sent.getByTestId('tx-status').filter({ hasText: 'Confirmed' }).waitFor({ timeout: 60_000 });
     await sent.getByText(/^to Bob ·/).waitFor();
+    await sent.getByText('“Pizza on Friday”').waitFor();
     await sent.locator('.tx-row').click();
+    expect(await sent.getByTestId('tx-memo').innerText()).toBe('Pizza on Friday');
     await expect.poll(() => sent.getByTestId('tx-gas-fee').innerText(), { timeout: 10_000 }).toMatch(/^0\.0*[1-9]\d{0,3} ETH$/);
     await shot(a, 'e2e-05-wallet');
 
@@ -202,6 +209,8 @@ describe('a new user plays StreakPets in the browser', () => {
   });
 
   step('asks for money with a payment request, which the payer pays', async () => {
+    await b.goto(`${server.url}/wallet`);
+    await b.locator('.tx', { hasText: '1.25' }).getByText('“Pizza on Friday”').waitFor({ timeout: 30_000 });
     await b.goto(`${server.url}/wallet?tab=requests`);
     await b.getByLabel('From who').fill(alice.email);
     await b.getByLabel('Amount (USDC)').fill('0.75');

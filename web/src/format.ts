@@ -36,6 +36,33 @@ export function isAmount(value: string): boolean {
   return /^\d+(\.\d{1,6})?$/.test(value.trim()) && /[1-9]/.test(value);
 }
 
+/** The UI locale's decimal and grouping separators ("," and "." in German). */
+function separators(): { decimal: string; group: string } {
+  const parts = new Intl.NumberFormat(currentLocale()).formatToParts(1234567.5);
+  return { decimal: parts.find((p) => p.type === 'decimal')?.value ?? '.', group: parts.find((p) => p.type === 'group')?.value ?? ',' };
+}
+
+/** "0.00" written with the UI locale's decimal separator, for amount fields' placeholders. */
+export function amountPlaceholder(): string {
+  return `0${separators().decimal}00`;
+}
+
+/**
+ * An amount as typed ("1,5", "1.5") read into the API's form ("1.5"), or why it cannot be:
+ * `grouping` when it carries thousands separators ("1,000.50", "1 000", "1.500" in German),
+ * `invalid` when it is not a positive decimal with at most 6 decimals.
+ */
+export function readAmount(input: string): { amount: string; problem: null } | { amount: null; problem: 'invalid' | 'grouping' } {
+  const value = input.trim();
+  const { decimal, group } = separators();
+  const seps = value.replace(/\d/g, '');
+  if (/^[1-9]\d{0,2}(?:[,.'\s\u00a0\u202f]\d{3})+(?:[.,]\d+)?$/.test(value) && (seps.length > 1 || !/^[.,]$/.test(seps) || (seps === group && group !== decimal))) {
+    return { amount: null, problem: 'grouping' };
+  }
+  const amount = value.replace(/^(\d+),(\d+)$/, '$1.$2');
+  return isAmount(amount) ? { amount, problem: null } : { amount: null, problem: 'invalid' };
+}
+
 export function formatDateTime(value: string | number | Date | null | undefined): string {
   if (!value) return '—';
   const d = new Date(value);

@@ -242,6 +242,8 @@ export interface Transaction {
   /** The users on either side by name, when the API gives them (else their addresses are shown). */
   fromName: string | null;
   toName: string | null;
+  /** The pet the transfer concerns (the sending or receiving pet wallet's pet), if any. */
+  petId: string | null;
 }
 
 /** Who a transfer would reach (GET /transfers/recipient), shown in the send form's review. */
@@ -250,6 +252,20 @@ export interface Recipient {
   address: string;
   via: 'address' | 'email' | 'basename';
   name: string | null;
+  /** The pet's name when the address is the wallet of one of the caller's pets (older APIs leave it out). */
+  petName?: string | null;
+}
+
+export function normalizeRecipient(v: unknown): Recipient {
+  const o = obj(v);
+  const via = str(o.via);
+  return {
+    to: str(o.to) ?? '',
+    address: str(o.address) ?? '',
+    via: via === 'email' || via === 'basename' ? via : 'address',
+    name: str(o.name),
+    petName: str(o.petName),
+  };
 }
 
 export function normalizeTx(v: unknown): Transaction {
@@ -272,6 +288,7 @@ export function normalizeTx(v: unknown): Transaction {
     error: str(o.error ?? o.reason),
     fromName: str(o.fromName),
     toName: str(o.toName),
+    petId: str(o.petId),
   };
 }
 
@@ -287,6 +304,8 @@ export interface Intent {
   requesterName: string | null;
   token: string;
   payer: string | null;
+  /** The payer's display name, when the API gives it (else the payer's email or address is shown). */
+  payerName?: string | null;
   expiresAt: string | null;
   createdAt: string | null;
 }
@@ -305,6 +324,7 @@ export function normalizeIntent(v: unknown): Intent {
     requesterName: str(o.requesterName),
     token: str(o.token) ?? 'USDC',
     payer: who(o.payer ?? o.payerEmail ?? o.payerAddress),
+    payerName: str(o.payerName),
     expiresAt: str(o.expiresAt),
     createdAt: str(o.createdAt),
   };

@@ -3,12 +3,13 @@ import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tansta
 import QRCode from 'qrcode';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { TFunction } from 'i18next';
 import { api, newIdempotencyKey } from '../api';
 import { useAuth } from '../auth';
 import { usePets } from '../pets';
 import { Badge, Button, Card, Empty, ErrorBox, Field, fieldErrors, Spinner, useToast } from '../components/ui';
-import { compareAmounts, formatAmount, formatDateTime, formatEth, formatRelative, isAmount, shortAddress } from '../format';
-import { listOf, normalizeIntent, normalizeTx, normalizeWallet, obj, str, type Intent, type Recipient, type Transaction, type Wallet } from '../model';
+import { amountPlaceholder, compareAmounts, formatAmount, formatDateTime, formatEth, formatRelative, readAmount, shortAddress } from '../format';
+import { listOf, normalizeIntent, normalizeRecipient, normalizeTx, normalizeWallet, obj, str, type Intent, type Recipient, type Transaction, type Wallet } from '../model';
 import { navigate, useLocation } from '../router';
 
 const STATUS_TONE: Record<string, 'good' | 'warn' | 'bad' | 'info' | 'neutral'> = {
@@ -143,6 +144,19 @@ function PetWallets({ wallets }: { wallets: Wallet[] }) {
   );
 }
 
+/** A reviewed payment: who it reaches, the amount as the API takes it, and its idempotency key. */
+interface Review {
+  key: string;
+  recipient: Recipient;
+  amount: string;
+}
+
+/** The amount field's message for what readAmount found wrong, if anything. */
+function amountProblem(t: TFunction, problem: 'invalid' | 'grouping' | null): string | undefined {
+  if (problem === 'grouping') return t('wallet.amountGrouping');
+  return problem ? t('wallet.amountInvalid') : undefined;
+}
+
 function SendForm({ wallet }: { wallet: Wallet }) {
   const { t } = useTranslation();
   const qc = useQueryClient();
@@ -150,17 +164,18 @@ function SendForm({ wallet }: { wallet: Wallet }) {
   const [to, setTo] = useState('');
   const [amount, setAmount] = useState('');
   const [memo, setMemo] = useState('');
-  const [review, setReview] = useState<{ key: string; recipient: Recipient } | null>(null);
+  const [review, setReview] = useState<Review | null>(null);
   const lookup = useMutation({
-    mutationFn: (value: string) => api<Recipient>('/transfers/recipient', { query: { to: value, fromWalletId: wallet.id } }),
-    onSuccess: (recipient) => setReview({ key: newIdempotencyKey(), recipient }),
+    mutationFn: async ({ to: value }: { to: string; amount: string }) => normalizeRecipient(await api('/transfers/recipient', { query: { to: value, fromWalletId: wallet.id } })),
+    onSuccess: (recipient, { amount: reviewed }) => setReview({ key: newIdempotencyKey(), recipient, amount: reviewed }),
   });
   // pays the reviewed address, as chat's /confirm does: a basename moved after the review cannot redirect the payment
   const send = useMutation({
-    mutationFn: ({ key, recipient }: { key: string; recipient: Recipient }) =>
-      api('/transfers', { body: { fromWalletId: wallet.id, to: recipient.address, amount: amount.trim(), ...(memo.trim() ? { memo: memo.trim() } : {}) }, idempotencyKey: key }),
-    onSuccess: () => {
-      toast({ title: t('wallet.sent'), body: t('wallet.sentBody', { amount: formatAmount(amount), to: review?.recipient.name ?? to.trim() }), tone: 'good' });
+    mutationFn: ({ key, recipient, amount: value }: Review) =>
+      api('/transfers', { body: { fromWalletId: wallet.id, to: recipient.address, amount: value, ...(memo.trim() ? { memo: memo.trim() } : {}) }, idempotencyKey: key }),
+    onSuccess: (_body, sent) => {
+      const who = sent.recipient.petName ?? sent.recipient.name ?? shortAddress(sent.recipient.address);
+      toast({ title: t('wallet.sent'), body: t('wallet.sentBody', { amount: formatAmount(sent.amount), to: who }), tone: 'good' });
       setTo('');
       setAmount('');
       setMemo('');
@@ -170,8 +185,8 @@ function SendForm({ wallet }: { wallet: Wallet }) {
     },
   });
   const errs = fieldErrors(send.error);
-  const amountOk = isAmount(amount);
-  const over = amountOk && compareAmounts(amount, wallet.balance) > 0;
+  const read = readAmount(amount);
+  const over = read.amount !== null && compareAmounts(read.amount, wallet.balance) > 0;
   return (
     <Card title={t('wallet.sendTitle')}>
       {!review ? (
@@ -179,7 +194,7 @@ function SendForm({ wallet }: { wallet: Wallet }) {
           className="form"
           onSubmit={(e) => {
             e.preventDefault();
-            if (to.trim() && amountOk) lookup.mutate(to.trim());
+            if (to.trim() && read.amount !== null && !over) lookup.mutate({ to: to.trim(), amount: read.amount });
           }}
         >
           <Field label={t('wallet.to')} value={to} onChange={(e) => (setTo(e.target.value), lookup.reset())} placeholder={t('wallet.toPlaceholder')} required name="to" hint={t('wallet.toHint')} error={errs.to} autoComplete="off" />
@@ -187,15 +202,15 @@ function SendForm({ wallet }: { wallet: Wallet }) {
             label={t('wallet.amountUsdc')}
             value={amount}
             inputMode="decimal"
-            onChange={(e) => setAmount(e.target.value.replace(',', '.'))}
-            placeholder="0.00"
+            onChange={(e) => setAmount(e.target.value)}
+            placeholder={amountPlaceholder()}
             required
             name="amount"
-            error={errs.amount || (amount && !amountOk ? t('wallet.amountInvalid') : over ? t('wallet.amountOver') : undefined)}
+            error={errs.amount || (amount.trim() ? amountProblem(t, read.problem) : undefined) || (over ? t('wallet.amountOver') : undefined)}
           />
           <Field label={t('wallet.memo')} value={memo} maxLength={140} onChange={(e) => setMemo(e.target.value)} name="memo" />
           {lookup.error ? <ErrorBox error={lookup.error} /> : null}
-          <Button type="submit" disabled={!to.trim() || !amountOk} busy={lookup.isPending} className="btn-block">
+          <Button type="submit" disabled={!to.trim() || read.amount === null || over} busy={lookup.isPending} className="btn-block">
             {t('wallet.review')}
           </Button>
         </form>
@@ -204,22 +219,32 @@ function SendForm({ wallet }: { wallet: Wallet }) {
           <dl>
             <dt>{t('wallet.to')}</dt>
             <dd data-testid="send-recipient">
-              {review.recipient.name ?? to.trim()}
-              <br />
-              <code className="wrap muted small">{review.recipient.address}</code>
+              {review.recipient.petName ? (
+                <>
+                  {review.recipient.petName}
+                  {review.recipient.name ? <span className="muted small"> {t('wallet.petOf', { name: review.recipient.name })}</span> : null}
+                  <br />
+                </>
+              ) : review.recipient.name ? (
+                <>
+                  {review.recipient.name}
+                  <br />
+                </>
+              ) : null}
+              <code className={review.recipient.petName || review.recipient.name ? 'wrap muted small' : 'wrap'}>{review.recipient.address}</code>
             </dd>
             <dt>{t('wallet.amount')}</dt>
-            <dd>{formatAmount(amount)} USDC</dd>
+            <dd>{formatAmount(review.amount)} USDC</dd>
             <dt>{t('wallet.fee')}</dt>
             <dd>{t('wallet.feeSponsored')}</dd>
             <dt>{t('wallet.total')}</dt>
             <dd>
-              <strong>{formatAmount(amount)} USDC</strong>
+              <strong>{formatAmount(review.amount)} USDC</strong>
             </dd>
             {memo.trim() ? (
               <>
-                <dt>{t('wallet.memo')}</dt>
-                <dd>{memo.trim()}</dd>
+                <dt>{t('wallet.note')}</dt>
+                <dd data-testid="send-memo">{memo.trim()}</dd>
               </>
             ) : null}
           </dl>
@@ -258,6 +283,12 @@ function TxDetails({ tx }: { tx: Transaction }) {
       <dd>
         <code className="wrap">{d.to}</code>
       </dd>
+      {d.memo ? (
+        <>
+          <dt>{t('wallet.note')}</dt>
+          <dd data-testid="tx-memo">{d.memo}</dd>
+        </>
+      ) : null}
       <dt>{t('wallet.block')}</dt>
       <dd>{d.blockNumber ?? '—'}</dd>
       <dt>{t('wallet.gasUsed')}</dt>
@@ -277,7 +308,10 @@ function TxDetails({ tx }: { tx: Transaction }) {
   );
 }
 
-function TxList({ mine }: { mine: Set<string> }) {
+/** A pet wallet's address (lower case) → its pet, to name the pet on the rows that paid it. */
+type PetWalletNames = Map<string, { petId: string; name: string }>;
+
+function TxList({ mine, petWallets }: { mine: Set<string>; petWallets: PetWalletNames }) {
   const { t } = useTranslation();
   const [open, setOpen] = useState<string | null>(null);
   const [status, setStatus] = useState('');
@@ -307,10 +341,22 @@ function TxList({ mine }: { mine: Set<string> }) {
     >
       {q.isPending ? <Spinner /> : null}
       {q.error ? <ErrorBox error={q.error} onRetry={() => void q.refetch()} /> : null}
-      {q.data && !txs.length ? <Empty icon="list" title={t('wallet.noTx')} hint={t('wallet.noTxHint')} /> : null}
+      {q.data && !txs.length ? (
+        status ? (
+          <Empty icon="list" title={t('wallet.noTxFiltered')}>
+            <Button variant="ghost" onClick={() => setStatus('')}>
+              {t('wallet.showAll')}
+            </Button>
+          </Empty>
+        ) : (
+          <Empty icon="list" title={t('wallet.noTx')} hint={t('wallet.noTxHint')} />
+        )
+      ) : null}
       <ul className="tx-list" data-testid="tx-list">
         {txs.map((tx) => {
           const incoming = mine.has(tx.to.toLowerCase()) && !mine.has(tx.from.toLowerCase());
+          const pet = petWallets.get(tx.to.toLowerCase());
+          const toWho = pet && pet.petId === tx.petId ? pet.name : (tx.toName ?? shortAddress(tx.to));
           return (
             <li key={tx.id} className="tx">
               <button className="tx-row" onClick={() => setOpen(open === tx.id ? null : tx.id)} aria-expanded={open === tx.id}>
@@ -320,8 +366,9 @@ function TxList({ mine }: { mine: Set<string> }) {
                 <span className="tx-main">
                   <strong>{t(`txType.${tx.type}`, { defaultValue: tx.type })}</strong>
                   <small className="muted">
-                    {incoming ? t('wallet.fromWho', { who: tx.fromName ?? shortAddress(tx.from) }) : t('wallet.toWho', { who: tx.toName ?? shortAddress(tx.to) })} · {formatRelative(tx.at)}
+                    {incoming ? t('wallet.fromWho', { who: tx.fromName ?? shortAddress(tx.from) }) : t('wallet.toWho', { who: toWho })} · {formatRelative(tx.at)}
                   </small>
+                  {tx.memo ? <small className="muted tx-memo">{t('wallet.quoted', { text: tx.memo })}</small> : null}
                 </span>
                 <span className="tx-side">
                   <span className={incoming ? 'amount in' : 'amount out'}>
@@ -357,7 +404,7 @@ function Requests() {
   const [memo, setMemo] = useState('');
   const list = useQuery({ queryKey: ['intents'], queryFn: async () => listOf(await api('/intents'), 'intents').items.map(normalizeIntent) });
   const create = useMutation({
-    mutationFn: () => api('/intents', { body: { payer: payer.trim(), amount: amount.trim(), memo: memo.trim() || undefined }, idempotencyKey: newIdempotencyKey() }),
+    mutationFn: (value: string) => api('/intents', { body: { payer: payer.trim(), amount: value, memo: memo.trim() || undefined }, idempotencyKey: newIdempotencyKey() }),
     onSuccess: () => {
       setPayer('');
       setAmount('');
@@ -375,6 +422,7 @@ function Requests() {
     },
   });
   const errs = fieldErrors(create.error);
+  const read = readAmount(amount);
   return (
     <>
       <Card title={t('wallet.requestTitle')}>
@@ -382,14 +430,22 @@ function Requests() {
           className="form"
           onSubmit={(e) => {
             e.preventDefault();
-            create.mutate();
+            if (read.amount !== null) create.mutate(read.amount);
           }}
         >
           <Field label={t('wallet.payer')} value={payer} onChange={(e) => setPayer(e.target.value)} placeholder={t('wallet.toPlaceholder')} required error={errs.payer} />
-          <Field label={t('wallet.amountUsdc')} value={amount} inputMode="decimal" onChange={(e) => setAmount(e.target.value.replace(',', '.'))} required error={errs.amount || (amount && !isAmount(amount) ? t('wallet.amountInvalid') : undefined)} />
+          <Field
+            label={t('wallet.amountUsdc')}
+            value={amount}
+            inputMode="decimal"
+            onChange={(e) => setAmount(e.target.value)}
+            placeholder={amountPlaceholder()}
+            required
+            error={errs.amount || (amount.trim() ? amountProblem(t, read.problem) : undefined)}
+          />
           <Field label={t('wallet.memo')} value={memo} maxLength={140} onChange={(e) => setMemo(e.target.value)} />
           {create.error ? <ErrorBox error={create.error} /> : null}
-          <Button type="submit" busy={create.isPending} disabled={!payer.trim() || !isAmount(amount)}>
+          <Button type="submit" busy={create.isPending} disabled={!payer.trim() || read.amount === null}>
             {t('wallet.requestButton')}
           </Button>
         </form>
@@ -402,6 +458,8 @@ function Requests() {
         <ul className="plain-list">
           {list.data?.map((i) => {
             const iPay = i.payerId ? i.payerId === user?.id : i.requesterId !== user?.id;
+            const open = i.status === 'created';
+            const requester = i.requesterName ?? shortAddress(i.requester);
             return (
               <li key={i.id} className="intent">
                 <div>
@@ -410,12 +468,12 @@ function Requests() {
                   </strong>{' '}
                   <Badge tone={STATUS_TONE[i.status] ?? 'neutral'}>{t(`intentStatus.${i.status}`, { defaultValue: i.status })}</Badge>
                   <p className="muted small">
-                    {iPay ? t('wallet.requestedFromYou', { who: i.requesterName ?? shortAddress(i.requester) }) : t('wallet.youRequested', { who: i.payer ?? '—' })}
-                    {i.memo ? ` · “${i.memo}”` : ''}
-                    {i.expiresAt && i.status === 'created' ? ` · ${t('wallet.expires', { when: formatRelative(i.expiresAt) })}` : ''}
+                    {iPay ? t(open ? 'wallet.requestedFromYou' : 'wallet.requestedFromYouDone', { who: requester }) : t('wallet.youRequested', { who: i.payerName ?? i.payer ?? '—' })}
+                    {i.memo ? ` · ${t('wallet.quoted', { text: i.memo })}` : ''}
+                    {i.expiresAt && open ? ` · ${t('wallet.expires', { when: formatRelative(i.expiresAt) })}` : ''}
                   </p>
                 </div>
-                {i.status === 'created' ? (
+                {open ? (
                   <div className="row">
                     {iPay ? (
                       <Button busy={act.isPending && act.variables?.intent.id === i.id} onClick={() => act.mutate({ intent: i, action: 'fund' })}>
@@ -454,6 +512,7 @@ function Basenames({ wallet }: { wallet: Wallet }) {
     onSuccess: () => {
       setChecked(null);
       setName('');
+      qc.removeQueries({ queryKey: ['basename-check'] });
       void qc.invalidateQueries({ queryKey: ['basenames'] });
       void qc.invalidateQueries({ queryKey: ['wallets'] });
       void qc.invalidateQueries({ queryKey: ['transactions'] });
@@ -519,9 +578,15 @@ export function WalletScreen() {
   const { search } = useLocation();
   const tab = (TABS as readonly string[]).includes(search.get('tab') ?? '') ? (search.get('tab') as (typeof TABS)[number]) : 'overview';
   const wallets = useWallets();
+  const pets = usePets();
   const chain = useChain();
   const wallet = wallets.data?.find((w) => w.kind === 'user') ?? wallets.data?.[0];
   const mine = new Set((wallets.data ?? []).map((w) => w.address.toLowerCase()));
+  const petWallets: PetWalletNames = new Map();
+  for (const w of wallets.data ?? []) {
+    const pet = w.kind === 'pet' ? pets.data?.find((p) => p.id === w.petId) : undefined;
+    if (pet) petWallets.set(w.address.toLowerCase(), { petId: pet.id, name: pet.name });
+  }
   const embedded = !!(chain.data && (chain.data.embedded === true || chain.data.rpcUrl || chain.data.localRpcUrl));
   return (
     <div className="wallet">
@@ -542,7 +607,7 @@ export function WalletScreen() {
             <SendForm wallet={wallet} />
             <PetWallets wallets={wallets.data ?? []} />
           </div>
-          <TxList mine={mine} />
+          <TxList mine={mine} petWallets={petWallets} />
         </div>
       ) : null}
       {wallet && tab === 'requests' ? <Requests /> : null}
