@@ -157,6 +157,24 @@ function amountProblem(t: TFunction, problem: 'invalid' | 'grouping' | null): st
   return problem ? t('wallet.amountInvalid') : undefined;
 }
 
+/** The USDC amount input: kept as typed, the locale's placeholder, and the first thing wrong with it (the server's, then the reading's, then `extra`). */
+function AmountField({ value, onChange, serverError, extra, name }: { value: string; onChange(value: string): void; serverError?: string; extra?: string; name?: string }) {
+  const { t } = useTranslation();
+  const problem = value.trim() ? amountProblem(t, readAmount(value).problem) : undefined;
+  return (
+    <Field
+      label={t('wallet.amountUsdc')}
+      value={value}
+      inputMode="decimal"
+      onChange={(e) => onChange(e.target.value)}
+      placeholder={amountPlaceholder()}
+      required
+      name={name}
+      error={serverError || problem || extra}
+    />
+  );
+}
+
 function SendForm({ wallet }: { wallet: Wallet }) {
   const { t } = useTranslation();
   const qc = useQueryClient();
@@ -198,16 +216,7 @@ function SendForm({ wallet }: { wallet: Wallet }) {
           }}
         >
           <Field label={t('wallet.to')} value={to} onChange={(e) => (setTo(e.target.value), lookup.reset())} placeholder={t('wallet.toPlaceholder')} required name="to" hint={t('wallet.toHint')} error={errs.to} autoComplete="off" />
-          <Field
-            label={t('wallet.amountUsdc')}
-            value={amount}
-            inputMode="decimal"
-            onChange={(e) => setAmount(e.target.value)}
-            placeholder={amountPlaceholder()}
-            required
-            name="amount"
-            error={errs.amount || (amount.trim() ? amountProblem(t, read.problem) : undefined) || (over ? t('wallet.amountOver') : undefined)}
-          />
+          <AmountField value={amount} onChange={setAmount} name="amount" serverError={errs.amount} extra={over ? t('wallet.amountOver') : undefined} />
           <Field label={t('wallet.memo')} value={memo} maxLength={140} onChange={(e) => setMemo(e.target.value)} name="memo" />
           {lookup.error ? <ErrorBox error={lookup.error} /> : null}
           <Button type="submit" disabled={!to.trim() || read.amount === null || over} busy={lookup.isPending} className="btn-block">
@@ -434,15 +443,7 @@ function Requests() {
           }}
         >
           <Field label={t('wallet.payer')} value={payer} onChange={(e) => setPayer(e.target.value)} placeholder={t('wallet.toPlaceholder')} required error={errs.payer} />
-          <Field
-            label={t('wallet.amountUsdc')}
-            value={amount}
-            inputMode="decimal"
-            onChange={(e) => setAmount(e.target.value)}
-            placeholder={amountPlaceholder()}
-            required
-            error={errs.amount || (amount.trim() ? amountProblem(t, read.problem) : undefined)}
-          />
+          <AmountField value={amount} onChange={setAmount} serverError={errs.amount} />
           <Field label={t('wallet.memo')} value={memo} maxLength={140} onChange={(e) => setMemo(e.target.value)} />
           {create.error ? <ErrorBox error={create.error} /> : null}
           <Button type="submit" busy={create.isPending} disabled={!payer.trim() || read.amount === null}>
