@@ -103,7 +103,7 @@ describe('slash commands', () => {
     const petId = await adopt();
     expect((await command(petId, '/echo hi there')).reply).toMatchObject({ sender: 'system', content: 'hi there', metadata: { command: 'echo' } });
     expect((await command(petId, '/echo')).reply.content).toBe('Tell me the new name.\nUsage: /help [command]');
-    expect((await command(petId, '/echo no')).reply.content).toBe('Tell me the new name.');
+    expect((await command(petId, '/echo no')).reply).toMatchObject({ content: 'Tell me the new name.', metadata: { error: true, reason: 'chat.commands.rename.missing' } });
     expect((await command(petId, '/help')).reply.content).toContain('/help [command] — List the commands or explain one');
   });
 });

@@ -353,16 +353,20 @@ export class ChatService {
       result = await command.run(args, ctx);
     } catch (err) {
       let content: string;
+      // the catalog key of the reason, so clients can tell refusals apart without reading the text
+      let reason = 'errors.internal.detail';
       if (err instanceof ChatCommandUsageError) {
+        reason = err.messageKey;
         const message = t(err.messageKey, { name, ...err.params });
         content = err.withUsage ? `${message}\n${t('chat.commands.usageLine', { usage: t(command.usageKey) })}` : message;
       } else if (err instanceof AppError) {
-        content = t('chat.commands.failed', { reason: t(`errors.${err.code}.detail`, err.params) });
+        reason = `errors.${err.code}.detail`;
+        content = t('chat.commands.failed', { reason: t(reason, err.params) });
       } else {
         this.deps.logger.error({ err, command: name }, 'chat command failed');
         content = t('chat.commands.failed', { reason: t('errors.internal.detail') });
       }
-      return { sender: 'system' as const, content: clip(content), metadata: { command: name, error: true } };
+      return { sender: 'system' as const, content: clip(content), metadata: { command: name, error: true, reason } };
     }
     return { sender: result.sender ?? ('system' as const), content: clip(result.content), metadata: { ...result.metadata, command: name } };
   }

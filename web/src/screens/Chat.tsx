@@ -52,7 +52,7 @@ function confirmOutcomes(messages: ChatMessage[]): Map<string, 'confirmed' | 're
       }
     }
     if (!reply || str(reply.metadata.transactionId) || reply.metadata.error !== true) out.set(code, 'confirmed');
-    else if (reply.content.toUpperCase().includes(code)) out.set(code, 'refused');
+    else if (reply.metadata.reason === 'wallets.chat.confirmUnknown') out.set(code, 'refused');
   });
   return out;
 }
