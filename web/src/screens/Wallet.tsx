@@ -411,7 +411,16 @@ function Requests() {
   const [payer, setPayer] = useState('');
   const [amount, setAmount] = useState('');
   const [memo, setMemo] = useState('');
-  const list = useQuery({ queryKey: ['intents'], queryFn: async () => listOf(await api('/intents'), 'intents').items.map(normalizeIntent) });
+  const list = useInfiniteQuery({
+    queryKey: ['intents'],
+    initialPageParam: null as string | null,
+    queryFn: async ({ pageParam }) => {
+      const page = listOf(await api('/intents', { query: { limit: 20, cursor: pageParam ?? undefined } }), 'intents');
+      return { ...page, items: page.items.map(normalizeIntent) };
+    },
+    getNextPageParam: (last) => (last.hasMore ? last.nextCursor : null),
+  });
+  const intents = list.data?.pages.flatMap((p) => p.items);
   const create = useMutation({
     mutationFn: (value: string) => api('/intents', { body: { payer: payer.trim(), amount: value, memo: memo.trim() || undefined }, idempotencyKey: newIdempotencyKey() }),
     onSuccess: () => {
@@ -454,10 +463,10 @@ function Requests() {
       <Card title={t('wallet.requestsList')}>
         {list.isPending ? <Spinner /> : null}
         {list.error ? <ErrorBox error={list.error} onRetry={() => void list.refetch()} /> : null}
-        {list.data && !list.data.length ? <Empty icon="inbox" title={t('wallet.noRequests')} /> : null}
+        {intents && !intents.length ? <Empty icon="inbox" title={t('wallet.noRequests')} /> : null}
         {act.error ? <ErrorBox error={act.error} /> : null}
         <ul className="plain-list">
-          {list.data?.map((i) => {
+          {intents?.map((i) => {
             const iPay = i.payerId ? i.payerId === user?.id : i.requesterId !== user?.id;
             const open = i.status === 'created';
             const requester = i.requesterName ?? shortAddress(i.requester);
@@ -491,6 +500,11 @@ function Requests() {
             );
           })}
         </ul>
+        {list.hasNextPage ? (
+          <Button variant="ghost" busy={list.isFetchingNextPage} onClick={() => void list.fetchNextPage()}>
+            {t('common.loadMore')}
+          </Button>
+        ) : null}
       </Card>
     </>
   );
