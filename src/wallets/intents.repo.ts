@@ -2,6 +2,9 @@ import { sql } from 'kysely';
 import type { Executor } from '../platform/db/db.transaction.js';
 import type { IntentStatus } from './wallets.tables.js';
 
+/** At most this many of one user's due requests are expired by one read (the expiry job takes the rest). */
+const DUE_AT_ONCE = 500;
+
 export const intentsRepo = {
   async insert(
     db: Executor,
@@ -61,8 +64,8 @@ export const intentsRepo = {
 
   /**
    * Open requests past their expiry, locked for expiring them: up to `limit` of any for the expiry
-   * job (skipping rows another transaction holds), or all of one request's or one user's (waiting
-   * for those locks, taken in id order).
+   * job (skipping rows another transaction holds), or one request's or up to DUE_AT_ONCE of one
+   * user's (waiting for those locks, taken in id order; the job expires any beyond).
    */
   expiredOpen(db: Executor, scope: { limit: number } | { id: string } | { userId: string }) {
     const due = db.selectFrom('payment_intents').selectAll().where('status', '=', 'created').where('expires_at', '<=', sql<Date>`now()`);
@@ -70,7 +73,7 @@ export const intentsRepo = {
     const mine = 'id' in scope
       ? due.where('id', '=', scope.id)
       : due.where((eb) => eb.or([eb('requester_id', '=', scope.userId), eb('payer_id', '=', scope.userId)]));
-    return mine.orderBy('id').forNoKeyUpdate().execute();
+    return mine.orderBy('id').limit(DUE_AT_ONCE).forNoKeyUpdate().execute();
   },
 };
 
