@@ -96,6 +96,27 @@ describe('npm start (the real process)', { timeout: 120_000 }, () => {
     expect(await second.exit).toBe(0);
   });
 
+  it('lets npm run migrate and npm run admin use the database of the app running on the same data dir, without stopping it', async () => {
+    const dataDir = tmpDataDir();
+    const port = await freePort();
+    const app = start({ DATA_DIR: dataDir, PORT: String(port) });
+    await ready(app);
+    const pgPid = Number(readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    for (const cli of [['src/platform/db/migrate.cli.ts'], ['src/accounts/accounts.cli.ts', 'create', 'root@example.test']]) {
+      const run = spawn(process.execPath, ['--import', 'tsx', ...cli], { cwd: root, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] });
+      children.push(run);
+      const said: string[] = [];
+      run.stdout!.on('data', (d) => said.push(String(d)));
+      run.stderr!.on('data', (d) => said.push(String(d)));
+      expect(await new Promise((resolve) => run.once('exit', resolve)), said.join('')).toBe(0);
+    }
+    expect(isProcessAlive(pgPid)).toBe(true);
+    expect((await fetch(`http://127.0.0.1:${port}/health/ready`)).status).toBe(200);
+    app.child.kill('SIGINT');
+    expect(await app.exit).toBe(0);
+    expect(isProcessAlive(pgPid)).toBe(false);
+  });
+
   it('stops with a one-line message naming a wrong setting', async () => {
     const r = start({ DATA_DIR: tmpDataDir(), PORT: 'eighty' });
     expect(await r.exit).toBe(1);

@@ -1,6 +1,6 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import pg from 'pg';
@@ -15,6 +15,29 @@ export interface EmbeddedPostgresHandle {
 
 /** Where the embedded server puts its Unix socket (`.s.PGSQL.<port>`, unique per port). */
 const SOCKET_DIR = '/tmp';
+
+/** The app talks to its own PostgreSQL over the Unix socket: cheaper per query than loopback TCP. */
+const clusterUrl = (password: string, port: number) => (database: string) =>
+  `postgres://postgres:${encodeURIComponent(password)}@localhost:${port}/${database}?host=${SOCKET_DIR}`;
+
+/** Beside the cluster: the pid of the StreakPets process that started its postmaster (and will stop it). */
+const ownerFile = (dir: string) => `${dir}.owner`;
+
+/**
+ * The cluster as another live StreakPets process serves it (the app, while `npm run admin` or
+ * `npm run migrate` runs on the same DATA_DIR): used where it is and never stopped from here. Null when
+ * no other process owns a running postmaster.
+ */
+function runningCluster(dir: string, password: string, logger: Logger): EmbeddedPostgresHandle | null {
+  const pidFile = path.join(dir, 'postmaster.pid');
+  if (!existsSync(ownerFile(dir)) || !existsSync(pidFile)) return null;
+  const owner = Number(readFileSync(ownerFile(dir), 'utf8'));
+  const lines = readFileSync(pidFile, 'utf8').split('\n');
+  const [pid, port] = [Number(lines[0]), Number(lines[3])];
+  if (!(owner > 0 && owner !== process.pid && isProcessAlive(owner) && pid > 0 && isProcessAlive(pid) && port > 0)) return null;
+  logger.info({ owner, port }, 'using the embedded PostgreSQL of the StreakPets process running on this data dir');
+  return { url: clusterUrl(password, port), port, async stop() {} };
+}
 
 /** Stops a postmaster left running by a process that died without cleaning up. */
 async function stopOrphan(dir: string, logger: Logger): Promise<void> {
@@ -123,6 +146,8 @@ export async function startEmbeddedPostgres(
 ): Promise<EmbeddedPostgresHandle> {
   mkdirSync(path.dirname(dir), { recursive: true });
   dir = resolveClusterDir(dir, logger);
+  const running = runningCluster(dir, password, logger);
+  if (running) return running;
   await stopOrphan(dir, logger);
   await initialise(dir, password, logger);
   const port = await freePort();
@@ -136,8 +161,7 @@ export async function startEmbeddedPostgres(
   );
   child.stderr?.on('data', (d) => logger.debug({ pg: String(d).trim() }, 'embedded postgres'));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  // the app talks to its own PostgreSQL over the Unix socket: cheaper per query than loopback TCP
-  const url = (database: string) => `postgres://postgres:${encodeURIComponent(password)}@localhost:${port}/${database}?host=${SOCKET_DIR}`;
+  const url = clusterUrl(password, port);
   const ready = await waitFor(async () => {
     if (child.exitCode !== null) throw new Error('postgres exited');
     const c = new pg.Client({ connectionString: url('postgres') });
@@ -159,10 +183,12 @@ export async function startEmbeddedPostgres(
   } finally {
     await admin.end();
   }
+  writeFileSync(ownerFile(dir), String(process.pid));
   return {
     url,
     port,
     async stop() {
+      rmSync(ownerFile(dir), { force: true });
       if (child.exitCode !== null) return;
       child.kill('SIGINT');
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
