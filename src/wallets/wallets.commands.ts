@@ -129,7 +129,7 @@ export function walletCommands(core: WalletsCore): ChatCommand[] {
           .where('expires_at', '>', sql<Date>`now()`)
           .returning(['request'])
           .executeTakeFirst();
-        if (!pending) throw new ChatCommandUsageError('wallets.chat.confirmUnknown', { code, minutes: CONFIRM_MINUTES });
+        if (!pending) throw new ChatCommandUsageError('wallets.chat.confirmUnknown', { code, minutes: CONFIRM_MINUTES }, false);
         const request = pending.request as { to: string; via?: Recipient['via']; label: string; amount: string; fromWalletId: string };
         const from = (await walletsRepo.byId(trx, request.fromWalletId))!;
         // the reviewed address, recorded as reached the way the payer named it
@@ -193,7 +193,7 @@ export function walletCommands(core: WalletsCore): ChatCommand[] {
             throw err;
           })
         : null;
-      if (!intent) throw new ChatCommandUsageError('wallets.chat.notFound', { ref: ref.slice(0, 80) });
+      if (!intent) throw new ChatCommandUsageError('wallets.chat.notFound', { ref: ref.slice(0, 80) }, false);
       return {
         content: translate(ctx.locale, 'wallets.chat.intentStatus', { id: intent.id, amount: intent.amount, token: intent.token, payer: intent.payer, status: translate(ctx.locale, `wallets.intentStatus.${intent.status}`) }),
         sender: 'system',
@@ -213,7 +213,7 @@ export function walletCommands(core: WalletsCore): ChatCommand[] {
     cmd('deposit', async (args, ctx) => {
       const id = args[0] ?? '';
       if (!id) throw new ChatCommandUsageError('wallets.chat.missingArgs');
-      if (!/^[0-9a-f-]{36}$/i.test(id)) throw new ChatCommandUsageError('wallets.chat.notFound', { ref: id.slice(0, 40) });
+      if (!/^[0-9a-f-]{36}$/i.test(id)) throw new ChatCommandUsageError('wallets.chat.notFound', { ref: id.slice(0, 40) }, false);
       const intent = await fundIntent(core, ctx, id);
       return { content: translate(ctx.locale, 'wallets.chat.depositQueued', { id: intent.id, amount: intent.amount, token: intent.token }), sender: 'system', metadata: { intentId: intent.id, transactionId: intent.transactionId } };
     }),
