@@ -54,7 +54,9 @@ const onPending: Producer = (e) => {
 const onFailed: Producer = (e) => {
   const d = transfer(e);
   return recipients(d.fromUserId).map((userId) => ({
-    userId, type: 'transaction_failed', template: 'transaction_failed', params: { amount: d.amount, token: d.token, reason: d.reason ?? '' }, data: { ...moneyData(d), reason: d.reason ?? null },
+    userId, type: 'transaction_failed', template: 'transaction_failed', params: { amount: d.amount, token: d.token, reason: d.reason ?? 'failed' }, data: { ...moneyData(d), reason: d.reason ?? null },
+    // the ledger's reason code (reverted, nonce_consumed…) told in the reader's words
+    localized: { reason: `wallets.failureReason.${d.reason ?? 'failed'}` },
   }));
 };
 

@@ -162,6 +162,16 @@ describe('produced from wallet events', () => {
     ]);
   });
 
+  it('tells why a transfer failed in the reader\'s words, not as the ledger\'s code', async () => {
+    const sender = await createUser(t.deps, { locale: 'de' });
+    await record('transfer.failed', [sender.id], tx(sender.id, null, 'failed', { reason: 'nonce_consumed' }));
+    await record('transfer.failed', [sender.id], tx(sender.id, null, 'failed', { reason: 'reverted' }));
+    expect((await inbox(sender)).items.map((n: any) => n.body)).toEqual([
+      'Deine Transaktion über 7,25 USDC ist fehlgeschlagen: die Chain hat sie abgelehnt, es wurde nichts gesendet.',
+      'Deine Transaktion über 7,25 USDC ist fehlgeschlagen: eine andere Transaktion dieser Wallet hat ihren Platz eingenommen, es wurde nichts gesendet.',
+    ]);
+  });
+
   it('names an outside sender by its shortened address', async () => {
     const receiver = await createUser(t.deps);
     await record('transfer.confirmed', [receiver.id], { ...tx(null, receiver.id, 'confirmed', { blockNumber: '9', gasUsed: '1', gasFee: '0' }), from: '0xAbCdEf0000000000000000000000000000001234' });
