@@ -68,6 +68,8 @@ const onIntent: Producer = (e) => {
     return [{ userId: d.payerId, type: 'payment_request', template: 'payment_request', params, data: { ...data, memo: d.memo }, counterparty: { userId: d.requesterId, address: '' } }];
   }
   if (d.status === 'funded') return [{ userId: d.requesterId, type: 'intent_funded', template: 'intent_funded', params, data }];
+  // an update back to created is a payment that failed: the requester learns the request is open again
+  if (e.type === 'intent.updated' && d.status === 'created') return [{ userId: d.requesterId, type: 'transaction_failed', template: 'intent_payment_failed', params, data }];
   if (d.status === 'executed') {
     return recipients(d.requesterId, d.payerId).map((userId) => ({ userId, type: 'intent_executed', template: 'intent_executed', params, data }));
   }

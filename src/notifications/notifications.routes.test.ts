@@ -200,6 +200,20 @@ describe('produced from wallet events', () => {
     expect(payerInbox[1]).toMatchObject({ priority: 'high', title: 'Payment request', body: 'Requester asks you to pay 3.00 USDC.' });
     expect(payerInbox[0].body).toBe('The payment request for 3.00 USDC was completed.');
   });
+
+  it('tells the requester when the payment of a funded request failed and the request is open again', async () => {
+    const requester = await createUser(t.deps);
+    const payer = await createUser(t.deps);
+    const intent = (status: string) => ({ intentId: uuidv7(), status, requesterId: requester.id, payerId: payer.id, amount: '3.00', token: 'USDC', memo: null });
+    await record('intent.updated', [requester.id, payer.id], intent('funded'));
+    await record('intent.updated', [requester.id, payer.id], intent('created'));
+    const requesterInbox = (await inbox(requester)).items;
+    expect(requesterInbox.map((n: any) => [n.type, n.body])).toEqual([
+      ['transaction_failed', 'The payment of 3.00 USDC for your request did not go through; the request is open again.'],
+      ['intent_funded', 'Your payment request for 3.00 USDC was funded.'],
+    ]);
+    expect((await inbox(payer)).items).toEqual([]);
+  });
 });
 
 describe('preferences', () => {
