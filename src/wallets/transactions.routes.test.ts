@@ -79,6 +79,10 @@ describe('GET /transactions', () => {
     const admin = await createUser(t.deps, { role: 'admin' });
     const body = (await get(`/api/v1/transactions?userId=${bob.id}`, admin)).json();
     expect(body.transactions).toHaveLength(2);
+    // by address, the totals are that address's: what it received is not also counted as sent
+    const bobAddress = (await t.deps.services.wallets.ensureUserWallet(t.deps.db, bob.id)).address;
+    const byAddress = (await get(`/api/v1/transactions?address=${bobAddress}`, admin)).json();
+    expect(byAddress.summary.totals).toEqual([{ token: 'USDC', sent: '0', received: '3' }]);
   });
 });
 

@@ -62,7 +62,9 @@ export async function listTransactions(core: WalletsCore, ctx: RequestContext, q
   const hasMore = rows.length > q.limit;
   const page = hasMore ? rows.slice(0, q.limit) : rows;
   const last = page[page.length - 1];
-  const { byStatusType, totals } = await transactionsRepo.summary(core.deps.db, filter, addresses);
+  // sent and received from the side of whom the list is about: the user, else the address an admin asked for
+  const side = addresses ?? (filter.address ? [filter.address] : null);
+  const { byStatusType, totals } = await transactionsRepo.summary(core.deps.db, filter, side);
   const byStatus: Record<string, number> = {};
   const byType: Record<string, number> = {};
   let count = 0;
