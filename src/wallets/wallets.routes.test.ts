@@ -59,7 +59,7 @@ describe('wallets', () => {
   });
 
   it('funds a wallet from the faucet: test USDC minted on chain and gas sponsored', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/api/v1/wallets/faucet', headers: alice.auth, payload: { amount: '250.5' } });
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/wallets/faucet', headers: { ...alice.auth, 'idempotency-key': 'faucet-1' }, payload: { amount: '250.5' } });
     expect(res.statusCode).toBe(202);
     const row = res.json();
     expect(row).toMatchObject({ type: 'faucet', status: 'queued', amount: '250.5', amountBase: '250500000', token: 'USDC' });
@@ -78,6 +78,10 @@ describe('wallets', () => {
 
     const funded = await t.deps.db.selectFrom('domain_events').select(['data', 'user_ids']).where('type', '=', 'wallet.funded').execute();
     expect(funded).toEqual([{ data: { walletId: wallet.id, address: wallet.address, amount: '250.5' }, user_ids: [alice.id] }]);
+    // a retry with the same key is answered the same grant, not the cooldown
+    const retry = await t.app.inject({ method: 'POST', url: '/api/v1/wallets/faucet', headers: { ...alice.auth, 'idempotency-key': 'faucet-1' }, payload: { amount: '250.5' } });
+    expect(retry.statusCode).toBe(202);
+    expect(retry.json().id).toBe(row.id);
     const again = await t.app.inject({ method: 'POST', url: '/api/v1/wallets/faucet', headers: alice.auth, payload: {} });
     expect(again.statusCode).toBe(429);
     expect(again.json().code).toBe('faucet_cooldown');

@@ -42,7 +42,7 @@ export function walletsRoutes(app: FastifyInstance, wallets: WalletsService): vo
 
   r.post(
     '/wallets/faucet',
-    { config: { rateTier: 'strict' }, schema: { tags: ['wallets'], body: faucetBody, response: { 202: transactionSchema } } },
+    { config: { rateTier: 'strict', idempotent: true }, schema: { tags: ['wallets'], body: faucetBody, response: { 202: transactionSchema } } },
     async (request, reply) => reply.status(202).send(await wallets.faucet(requestContext(request), request.body ?? {})),
   );
 
