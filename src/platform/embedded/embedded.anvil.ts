@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { freePort, isProcessAlive, waitFor } from './embedded.ports.js';
+import { freePort, isProcessAlive, otherLiveOwner, waitFor } from './embedded.ports.js';
 
 export interface AnvilHandle {
   url: string;
@@ -35,6 +35,24 @@ export function anvilBinary(): string {
   return path.join(path.dirname(pkg), 'bin', process.platform === 'win32' ? 'anvil.exe' : 'anvil');
 }
 
+/** In the state dir: "<pid> <port>" of the StreakPets process that started anvil (and will stop it). */
+const OWNER_FILE = 'anvil.owner';
+
+/**
+ * The chain as another live StreakPets process serves it from this state dir (a second `npm start`
+ * on the same DATA_DIR): used where it is and never stopped from here; null when nobody else owns it.
+ */
+function runningAnvil(stateDir: string, logger: Logger): AnvilHandle | null {
+  const ownerFile = path.join(stateDir, OWNER_FILE);
+  const pidFile = path.join(stateDir, 'anvil.pid');
+  const owner = otherLiveOwner(ownerFile);
+  if (!owner || !existsSync(pidFile) || !isProcessAlive(Number(readFileSync(pidFile, 'utf8')))) return null;
+  const port = Number(readFileSync(ownerFile, 'utf8').trim().split(/\s+/)[1]);
+  if (!(port > 0)) return null;
+  logger.info({ owner, port }, 'using the embedded anvil of the StreakPets process running on this data dir');
+  return { url: `http://127.0.0.1:${port}`, port, chainId: ANVIL_CHAIN_ID, async stop() {} };
+}
+
 async function rpcAnswers(url: string): Promise<boolean> {
   const res = await fetch(url, {
     method: 'POST',
@@ -49,6 +67,8 @@ async function rpcAnswers(url: string): Promise<boolean> {
  * dumped there on exit and loaded on the next start, so deployed contracts and balances persist.
  */
 export async function startAnvil(logger: Logger, stateDir?: string): Promise<AnvilHandle> {
+  const running = stateDir ? runningAnvil(stateDir, logger) : null;
+  if (running) return running;
   const port = await freePort();
   const args = ['--host', '127.0.0.1', '--port', String(port), '--chain-id', String(ANVIL_CHAIN_ID), '--accounts', '20', ...STEADY_MINING];
   let pidFile: string | null = null;
@@ -73,6 +93,7 @@ export async function startAnvil(logger: Logger, stateDir?: string): Promise<Anv
   child.stdout?.on('data', (d) => logger.trace({ anvil: String(d).trim() }, 'anvil'));
   child.stderr?.on('data', (d) => logger.debug({ anvil: String(d).trim() }, 'anvil'));
   if (pidFile && child.pid) writeFileSync(pidFile, String(child.pid));
+  const ownerFile = stateDir ? path.join(stateDir, OWNER_FILE) : null;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `http://127.0.0.1:${port}`;
   const up = await waitFor(() => rpcAnswers(url), 20_000);
@@ -80,11 +101,13 @@ export async function startAnvil(logger: Logger, stateDir?: string): Promise<Anv
     child.kill('SIGKILL');
     throw new Error('anvil did not start within 20 s');
   }
+  if (ownerFile) writeFileSync(ownerFile, `${process.pid} ${port}`);
   return {
     url,
     port,
     chainId: ANVIL_CHAIN_ID,
     async stop() {
+      if (ownerFile) rmSync(ownerFile, { force: true });
       if (child.exitCode === null) {
         child.kill('SIGINT');
         const timer = setTimeout(() => child.kill('SIGKILL'), 5000);

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { freePort, isProcessAlive, waitFor } from './embedded.ports.js';
+import { freePort, isProcessAlive, otherLiveOwner, waitFor } from './embedded.ports.js';
 
 export interface EmbeddedPostgresHandle {
   url: (database: string) => string;
@@ -30,11 +30,11 @@ const ownerFile = (dir: string) => `${dir}.owner`;
  */
 function runningCluster(dir: string, password: string, logger: Logger): EmbeddedPostgresHandle | null {
   const pidFile = path.join(dir, 'postmaster.pid');
-  if (!existsSync(ownerFile(dir)) || !existsSync(pidFile)) return null;
-  const owner = Number(readFileSync(ownerFile(dir), 'utf8'));
+  const owner = otherLiveOwner(ownerFile(dir));
+  if (!owner || !existsSync(pidFile)) return null;
   const lines = readFileSync(pidFile, 'utf8').split('\n');
   const [pid, port] = [Number(lines[0]), Number(lines[3])];
-  if (!(owner > 0 && owner !== process.pid && isProcessAlive(owner) && pid > 0 && isProcessAlive(pid) && port > 0)) return null;
+  if (!(pid > 0 && isProcessAlive(pid) && port > 0)) return null;
   logger.info({ owner, port }, 'using the embedded PostgreSQL of the StreakPets process running on this data dir');
   return { url: clusterUrl(password, port), port, async stop() {} };
 }
