@@ -62,19 +62,31 @@ export const intentsRepo = {
     return q.orderBy('id', 'desc').limit(limit).execute();
   },
 
+  /** Whether any open request in the scope is past its expiry (a lock-free look before expiring). */
+  async anyDue(db: Executor, scope: DueScope): Promise<boolean> {
+    const row = await dueIn(db, scope).select('id').limit(1).executeTakeFirst();
+    return row !== undefined;
+  },
+
   /**
    * Open requests past their expiry, locked for expiring them: up to `limit` of any for the expiry
    * job (skipping rows another transaction holds), or one request's or up to DUE_AT_ONCE of one
    * user's (waiting for those locks, taken in id order; the job expires any beyond).
    */
-  expiredOpen(db: Executor, scope: { limit: number } | { id: string } | { userId: string }) {
-    const due = db.selectFrom('payment_intents').selectAll().where('status', '=', 'created').where('expires_at', '<=', sql<Date>`now()`);
+  expiredOpen(db: Executor, scope: DueScope) {
+    const due = dueIn(db, scope).selectAll();
     if ('limit' in scope) return due.limit(scope.limit).forNoKeyUpdate().skipLocked().execute();
-    const mine = 'id' in scope
-      ? due.where('id', '=', scope.id)
-      : due.where((eb) => eb.or([eb('requester_id', '=', scope.userId), eb('payer_id', '=', scope.userId)]));
-    return mine.orderBy('id').limit(DUE_AT_ONCE).forNoKeyUpdate().execute();
+    return due.orderBy('id').limit(DUE_AT_ONCE).forNoKeyUpdate().execute();
   },
 };
+
+type DueScope = { limit: number } | { id: string } | { userId: string };
+
+function dueIn(db: Executor, scope: DueScope) {
+  const due = db.selectFrom('payment_intents').where('status', '=', 'created').where('expires_at', '<=', sql<Date>`now()`);
+  if ('id' in scope) return due.where('id', '=', scope.id);
+  if ('userId' in scope) return due.where((eb) => eb.or([eb('requester_id', '=', scope.userId), eb('payer_id', '=', scope.userId)]));
+  return due;
+}
 
 export type IntentRow = NonNullable<Awaited<ReturnType<typeof intentsRepo.byId>>>;
