@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { freePort, isProcessAlive, otherLiveOwner, waitFor } from './embedded.ports.js';
+import { otherLiveOwner, removeOwner, writeOwner } from './embedded.owner.js';
+import { freePort, isProcessAlive, waitFor } from './embedded.ports.js';
 
 export interface AnvilHandle {
   url: string;
@@ -35,7 +36,7 @@ export function anvilBinary(): string {
   return path.join(path.dirname(pkg), 'bin', process.platform === 'win32' ? 'anvil.exe' : 'anvil');
 }
 
-/** In the state dir: "<pid> <port>" of the StreakPets process that started anvil (and will stop it). */
+/** In the state dir: the StreakPets process that started anvil (and will stop it) and anvil's port. */
 const OWNER_FILE = 'anvil.owner';
 
 /**
@@ -46,10 +47,9 @@ function runningAnvil(stateDir: string, logger: Logger): AnvilHandle | null {
   const ownerFile = path.join(stateDir, OWNER_FILE);
   const pidFile = path.join(stateDir, 'anvil.pid');
   const owner = otherLiveOwner(ownerFile);
-  if (!owner || !existsSync(pidFile) || !isProcessAlive(Number(readFileSync(pidFile, 'utf8')))) return null;
-  const port = Number(readFileSync(ownerFile, 'utf8').trim().split(/\s+/)[1]);
-  if (!(port > 0)) return null;
-  logger.info({ owner, port }, 'using the embedded anvil of the StreakPets process running on this data dir');
+  if (!owner?.port || !existsSync(pidFile) || !isProcessAlive(Number(readFileSync(pidFile, 'utf8')))) return null;
+  const { port } = owner;
+  logger.info({ owner: owner.pid, port }, 'using the embedded anvil of the StreakPets process running on this data dir');
   return { url: `http://127.0.0.1:${port}`, port, chainId: ANVIL_CHAIN_ID, async stop() {} };
 }
 
@@ -101,13 +101,13 @@ export async function startAnvil(logger: Logger, stateDir?: string): Promise<Anv
     child.kill('SIGKILL');
     throw new Error('anvil did not start within 20 s');
   }
-  if (ownerFile) writeFileSync(ownerFile, `${process.pid} ${port}`);
+  if (ownerFile) writeOwner(ownerFile, { port });
   return {
     url,
     port,
     chainId: ANVIL_CHAIN_ID,
     async stop() {
-      if (ownerFile) rmSync(ownerFile, { force: true });
+      if (ownerFile) removeOwner(ownerFile);
       if (child.exitCode === null) {
         child.kill('SIGINT');
         const timer = setTimeout(() => child.kill('SIGKILL'), 5000);

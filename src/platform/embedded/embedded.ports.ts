@@ -1,4 +1,3 @@
-import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 
 const RESERVED = new Set([5432, 6379, 8545, 3000]);
@@ -36,14 +35,4 @@ export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, 
     await new Promise((r) => setTimeout(r, intervalMs));
   }
   return false;
-}
-
-/**
- * The first number in an owner file (the pid of the StreakPets process that started an embedded
- * service and will stop it) when that process is alive and is not this one, else null.
- */
-export function otherLiveOwner(ownerFile: string): number | null {
-  if (!existsSync(ownerFile)) return null;
-  const owner = Number(readFileSync(ownerFile, 'utf8').trim().split(/\s+/)[0]);
-  return owner > 0 && owner !== process.pid && isProcessAlive(owner) ? owner : null;
 }

@@ -1,11 +1,12 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { freePort, isProcessAlive, otherLiveOwner, waitFor } from './embedded.ports.js';
+import { otherLiveOwner, removeOwner, writeOwner } from './embedded.owner.js';
+import { freePort, isProcessAlive, waitFor } from './embedded.ports.js';
 
 export interface EmbeddedPostgresHandle {
   url: (database: string) => string;
@@ -20,7 +21,7 @@ const SOCKET_DIR = '/tmp';
 const clusterUrl = (password: string, port: number) => (database: string) =>
   `postgres://postgres:${encodeURIComponent(password)}@localhost:${port}/${database}?host=${SOCKET_DIR}`;
 
-/** Beside the cluster: the pid of the StreakPets process that started its postmaster (and will stop it). */
+/** Beside the cluster: the StreakPets process that started its postmaster (and will stop it). */
 const ownerFile = (dir: string) => `${dir}.owner`;
 
 /**
@@ -35,7 +36,7 @@ function runningCluster(dir: string, password: string, logger: Logger): Embedded
   const lines = readFileSync(pidFile, 'utf8').split('\n');
   const [pid, port] = [Number(lines[0]), Number(lines[3])];
   if (!(pid > 0 && isProcessAlive(pid) && port > 0)) return null;
-  logger.info({ owner, port }, 'using the embedded PostgreSQL of the StreakPets process running on this data dir');
+  logger.info({ owner: owner.pid, port }, 'using the embedded PostgreSQL of the StreakPets process running on this data dir');
   return { url: clusterUrl(password, port), port, async stop() {} };
 }
 
@@ -183,12 +184,12 @@ export async function startEmbeddedPostgres(
   } finally {
     await admin.end();
   }
-  writeFileSync(ownerFile(dir), String(process.pid));
+  writeOwner(ownerFile(dir));
   return {
     url,
     port,
     async stop() {
-      rmSync(ownerFile(dir), { force: true });
+      removeOwner(ownerFile(dir));
       if (child.exitCode !== null) return;
       child.kill('SIGINT');
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);

@@ -1,0 +1,40 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { otherLiveOwner, processStartTime, writeOwner } from './embedded.owner.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'owner-'));
+const file = path.join(dir, 'service.owner');
+const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+afterAll(() => other.kill('SIGKILL'));
+
+describe('embedded service owner files', () => {
+  it('records this process with its start time and port, and never counts it as another owner', () => {
+    writeOwner(file, { port: 4321 });
+    const recorded = JSON.parse(readFileSync(file, 'utf8'));
+    expect(recorded).toEqual({ pid: process.pid, started: processStartTime(process.pid), port: 4321 });
+    expect(recorded.started).toMatch(/^\d+$/);
+    expect(otherLiveOwner(file)).toBeNull();
+  });
+
+  it('names another live process that wrote the file', () => {
+    const started = processStartTime(other.pid!);
+    writeFileSync(file, JSON.stringify({ pid: other.pid, started, port: 4321 }));
+    expect(otherLiveOwner(file)).toEqual({ pid: other.pid, started, port: 4321 });
+  });
+
+  it('does not take a process that got the owner pid later for the owner', () => {
+    writeFileSync(file, JSON.stringify({ pid: other.pid, started: '1' }));
+    expect(otherLiveOwner(file)).toBeNull();
+  });
+
+  it('answers null for a dead owner, a missing file and a file it cannot read', () => {
+    writeFileSync(file, JSON.stringify({ pid: 2 ** 22 + 1, started: '1' }));
+    expect(otherLiveOwner(file)).toBeNull();
+    expect(otherLiveOwner(path.join(dir, 'none.owner'))).toBeNull();
+    writeFileSync(file, `${other.pid} 4321`);
+    expect(otherLiveOwner(file)).toBeNull();
+  });
+});
