@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
 import type { Config } from '../config.js';
 import { connectChain, type ChainHandle } from '../chain/chain.client.js';
 import { ChatCommandRegistry } from '../chat/chat.commands.js';
@@ -38,6 +39,8 @@ export interface AppDeps {
   tokens: AccessTokens;
   /** Slash commands typed in chat; domains register theirs in setup. */
   commands: ChatCommandRegistry;
+  /** Prometheus metrics served at /metrics: the platform's, and gauges domains register in setup. */
+  metrics: Registry;
   services: Services;
   close(): Promise<void>;
 }
@@ -66,6 +69,7 @@ export function createDeps(config: Config, infra: Infrastructure, logger: Logger
     redis,
     tokens: new AccessTokens(infra.jwtSecret, config.ACCESS_TOKEN_TTL_SECONDS),
     commands: new ChatCommandRegistry(),
+    metrics: new Registry(),
     services: {} as Services,
     async close() {
       await events.stop();

@@ -21,6 +21,7 @@ import { basenamesRoutes } from './basenames.routes.js';
 import { onBasenamePaymentFinal } from './basenames.service.js';
 import { intentsRoutes } from './intents.routes.js';
 import { expireIntents, onIntentPaymentFinal } from './intents.service.js';
+import { registerTreasuryMetrics } from './wallets.metrics.js';
 
 /** The wallets domain's service: what routes, chat commands and other domains (bulk, store) call. */
 export interface WalletsService {
@@ -168,6 +169,7 @@ export const walletsModule: DomainModule = {
     core.finalizeHooks.push(onBasenamePaymentFinal, onIntentPaymentFinal(core));
     core.chain = await resolveChainContext(deps, vault);
     registerJobs(core);
+    registerTreasuryMetrics(core);
     if (deps.config.ROLE !== 'api') await listenForBroadcasts(core);
     deps.events.subscribe({
       name: 'wallets.user-wallet-on-registration',

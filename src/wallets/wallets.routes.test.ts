@@ -34,6 +34,20 @@ describe('GET /chain', () => {
   });
 });
 
+describe('treasury metrics', () => {
+  it('serves the treasury\'s gas and token balances as read from the chain at each scrape', async () => {
+    const treasury = t.deps.services.wallets.chain!.treasury.address;
+    const token = t.deps.services.wallets.chain!.token.address;
+    const res = await t.app.inject({ method: 'GET', url: '/metrics' });
+    expect(res.statusCode).toBe(200);
+    const gauge = (asset: string) => Number(new RegExp(`treasury_balance_base_units\\{asset="${asset}",symbol="[A-Z]+"\\} (\\S+)`).exec(res.body)?.[1]);
+    const [gas, tokens] = await Promise.all([t.deps.chain.publicClient.getBalance({ address: treasury }), tokenBalance(t.deps.chain, token, treasury)]);
+    expect(gauge('token')).toBe(Number(tokens));
+    expect(gauge('gas')).toBeGreaterThan(0);
+    expect(Math.abs(gauge('gas') - Number(gas)) / Number(gas)).toBeLessThan(0.01);
+  });
+});
+
 describe('wallets', () => {
   it('creates the user wallet on first use and lists it with balances from the chain', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/api/v1/wallets', headers: alice.auth });

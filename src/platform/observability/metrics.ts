@@ -8,9 +8,8 @@ export interface MetricsSources {
   jobs: JobQueue;
 }
 
-/** A Prometheus registry per app: HTTP latency by route, DB pool, job queue depth, event-loop lag and process metrics. */
-export function createMetrics(sources: MetricsSources) {
-  const registry = new Registry();
+/** Registers the platform's metrics: HTTP latency by route, DB pool, job queue depth, event-loop lag and process metrics. */
+export function createMetrics(registry: Registry, sources: MetricsSources) {
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
 
   const httpDuration = new Histogram({
