@@ -116,6 +116,15 @@ describe('basenames API', () => {
     expect(bobs.history.map((h: { action: string }) => h.action)).toEqual(['transferred']);
   });
 
+  it('answers two parallel registrations of one new name by its registrant as one registration and one free update', async () => {
+    const send = () => t.app.inject({ method: 'POST', url: '/api/v1/basenames', headers: alice.auth, payload: { name: 'twin-race', walletId: aliceWallet.id } });
+    const answers = await Promise.all([send(), send(), send()]);
+    expect(answers.map((r) => r.statusCode).sort()).toEqual([200, 200, 201]);
+    expect(answers.map((r) => r.json().action).sort()).toEqual(['registered', 'updated', 'updated']);
+    const fees = await t.deps.db.selectFrom('transactions').select('id').where('type', '=', 'basename').where('memo', '=', 'basename twin-race').execute();
+    expect(fees).toHaveLength(1);
+  });
+
   it('re-points a name its holder already has for free, answering 200 (nothing was created)', async () => {
     const bobWallet = await t.deps.services.wallets.ensureUserWallet(t.deps.db, bob.id);
     const res = await t.app.inject({ method: 'POST', url: '/api/v1/basenames', headers: bob.auth, payload: { name: 'alice-pays', walletId: bobWallet.id } });

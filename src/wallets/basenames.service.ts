@@ -46,49 +46,59 @@ export async function registerBasename(core: WalletsCore, ctx: RequestContext, i
   const chain = requireChain(core.chain);
   const name = validName(input.name);
   const fee = parseAmount(BASENAME_FEE, chain.token.decimals);
-  try {
-    return await withTransaction(core.deps.db, async (trx) => {
-      const wallet = await ownWallet(core, trx, ctx, input.walletId);
-      const existing = await basenamesRepo.lock(trx, name);
-      const live = existing && new Date(existing.expires_at) > new Date();
-      if (live && existing.user_id !== ctx.user.id) throw walletError('basename_taken', { name });
-      if (live) {
-        await basenamesRepo.update(trx, name, { walletId: wallet.id, userId: ctx.user.id });
-        await basenamesRepo.addHistory(trx, {
-          id: uuidv7(), name, action: 'updated', userId: ctx.user.id, walletId: wallet.id, transactionId: null, transactionHash: null, cost: 0n, expiresAt: existing.expires_at,
-        });
-        return { basename: await current(trx, name), action: 'updated' as const, transaction: null };
-      }
-      const treasury = await resolveRecipient(core, trx, chain.treasury.address);
-      const payment = await queueTransfer(core, trx, {
-        from: wallet,
-        to: treasury,
-        amount: fee,
-        type: 'basename',
-        userId: ctx.user.id,
-        memo: `basename ${name}`,
-        metadata: { basename: name },
-        context: ctx,
-      });
-      const expiresAt = new Date(Date.now() + BASENAME_TERM_DAYS * 86_400_000);
-      if (existing) await basenamesRepo.update(trx, name, { walletId: wallet.id, userId: ctx.user.id, transactionId: payment.id, expiresAt, fresh: true });
-      else await basenamesRepo.insert(trx, { name, walletId: wallet.id, userId: ctx.user.id, transactionId: payment.id, expiresAt });
-      await basenamesRepo.addHistory(trx, {
-        id: uuidv7(), name, action: 'registered', userId: ctx.user.id, walletId: wallet.id, transactionId: payment.id, transactionHash: null, cost: fee, expiresAt,
-      });
-      await core.deps.events.record(trx, {
-        type: 'basename.registered',
-        actorId: ctx.user.id,
-        userIds: [ctx.user.id],
-        data: { name, walletId: wallet.id, transactionId: payment.id },
-        context: ctx,
-      });
-      return { basename: await current(trx, name), action: 'registered' as const, transaction: transactionDto(core, payment) };
-    });
-  } catch (err) {
-    if ((err as { code?: string }).code === '23505') throw walletError('basename_taken', { name });
-    throw err;
+  // a name first registered by a request running beside this one is found on the second attempt: a
+  // free update when that request was the caller's own, basename_taken otherwise
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await registerOnce(core, ctx, name, input.walletId, fee);
+    } catch (err) {
+      if ((err as { code?: string }).code !== '23505') throw err;
+      if (attempt === 2) throw walletError('basename_taken', { name });
+    }
   }
+}
+
+/** One attempt at registering (or re-pointing) a name, in one transaction. */
+async function registerOnce(core: WalletsCore, ctx: RequestContext, name: string, walletId: string, fee: bigint) {
+  const chain = requireChain(core.chain);
+  return withTransaction(core.deps.db, async (trx) => {
+    const wallet = await ownWallet(core, trx, ctx, walletId);
+    const existing = await basenamesRepo.lock(trx, name);
+    const live = existing && new Date(existing.expires_at) > new Date();
+    if (live && existing.user_id !== ctx.user.id) throw walletError('basename_taken', { name });
+    if (live) {
+      await basenamesRepo.update(trx, name, { walletId: wallet.id, userId: ctx.user.id });
+      await basenamesRepo.addHistory(trx, {
+        id: uuidv7(), name, action: 'updated', userId: ctx.user.id, walletId: wallet.id, transactionId: null, transactionHash: null, cost: 0n, expiresAt: existing.expires_at,
+      });
+      return { basename: await current(trx, name), action: 'updated' as const, transaction: null };
+    }
+    const treasury = await resolveRecipient(core, trx, chain.treasury.address);
+    const payment = await queueTransfer(core, trx, {
+      from: wallet,
+      to: treasury,
+      amount: fee,
+      type: 'basename',
+      userId: ctx.user.id,
+      memo: `basename ${name}`,
+      metadata: { basename: name },
+      context: ctx,
+    });
+    const expiresAt = new Date(Date.now() + BASENAME_TERM_DAYS * 86_400_000);
+    if (existing) await basenamesRepo.update(trx, name, { walletId: wallet.id, userId: ctx.user.id, transactionId: payment.id, expiresAt, fresh: true });
+    else await basenamesRepo.insert(trx, { name, walletId: wallet.id, userId: ctx.user.id, transactionId: payment.id, expiresAt });
+    await basenamesRepo.addHistory(trx, {
+      id: uuidv7(), name, action: 'registered', userId: ctx.user.id, walletId: wallet.id, transactionId: payment.id, transactionHash: null, cost: fee, expiresAt,
+    });
+    await core.deps.events.record(trx, {
+      type: 'basename.registered',
+      actorId: ctx.user.id,
+      userIds: [ctx.user.id],
+      data: { name, walletId: wallet.id, transactionId: payment.id },
+      context: ctx,
+    });
+    return { basename: await current(trx, name), action: 'registered' as const, transaction: transactionDto(core, payment) };
+  });
 }
 
 /** Hands a basename the caller holds to another user (their user wallet); both keep the history. */
