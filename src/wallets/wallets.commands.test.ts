@@ -33,7 +33,7 @@ afterAll(async () => t?.close());
 
 describe('wallet chat commands', () => {
   it('registers every command with help and usage in all locales', () => {
-    for (const name of ['wallet', 'pay', 'confirm', 'history', 'status', 'request', 'deposit']) {
+    for (const name of ['wallet', 'pay', 'confirm', 'cancel', 'history', 'status', 'request', 'deposit']) {
       const command = t.deps.commands.get(name)!;
       expect(command, name).toBeDefined();
       for (const locale of ['en', 'fr', 'ja']) {
@@ -81,6 +81,20 @@ describe('wallet chat commands', () => {
     expect((await run('history', ['0'], ctx(alice))).content.split('\n')).toHaveLength(1);
     const fr = await run('history', ['1'], ctx(alice, 'fr'));
     expect(fr.content).toBe(`${new Intl.DateTimeFormat('fr', { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date())} −2,5 USDC Bob Builder · confirmée`);
+  });
+
+  it('/cancel spends a prepared payment\'s code so no later /confirm sends it; only its owner can', async () => {
+    const preview = await run('pay', [bob.email, '1'], ctx(alice));
+    const code = preview.metadata!.confirmationCode as string;
+    await expect(run('cancel', [code], ctx(bob))).rejects.toMatchObject({ messageKey: 'wallets.chat.confirmUnknown', withUsage: false });
+    const cancelled = await run('cancel', [code.toLowerCase()], ctx(alice));
+    expect(cancelled).toMatchObject({ content: `Payment ${code} cancelled: nothing was sent.`, metadata: { cancelledCode: code } });
+    await expect(run('confirm', [code], ctx(alice))).rejects.toMatchObject({ messageKey: 'wallets.chat.confirmUnknown', params: { code } });
+    await expect(run('cancel', [code], ctx(alice))).rejects.toMatchObject({ messageKey: 'wallets.chat.confirmUnknown', params: { code } });
+    await expect(run('cancel', [], ctx(alice))).rejects.toMatchObject({ messageKey: 'wallets.chat.missingArgs' });
+    const sent = await t.deps.db.selectFrom('transactions').select('id').where('user_id', '=', alice.id).where('type', '=', 'transfer').where('amount', '=', '1000000').execute();
+    expect(sent).toHaveLength(0);
+    expect(translate('de', 'wallets.chat.payCancelled', { code })).toBe(`Zahlung ${code} abgebrochen: Es wurde nichts gesendet.`);
   });
 
   it('/pay explains bad input in the user\'s language', async () => {

@@ -1,5 +1,4 @@
 import { randomInt } from 'node:crypto';
-import { sql } from 'kysely';
 import type { Address } from 'viem';
 import { tokenBalance } from '../chain/chain.deploy.js';
 import type { ChatCommand, ChatCommandContext, ChatCommandReply } from '../chat/chat.commands.js';
@@ -15,12 +14,14 @@ import { partyNames } from './transactions.service.js';
 import { balancesOf, ensureUserWallet } from './wallets.service.js';
 import { walletsRepo } from './wallets.repo.js';
 import { transactionsRepo } from './transactions.repo.js';
+import { payConfirmationsRepo } from './payconfirmations.repo.js';
 import { estimateTransferFee } from './transfers.broadcast.js';
 import { checkToken, queueTransfer, resolveRecipient, type Recipient } from './transfers.service.js';
 import { createIntent, fundIntent, getIntent } from './intents.service.js';
 
 const CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 const CONFIRM_MINUTES = 5;
+const unknownCode = (code: string) => new ChatCommandUsageError('wallets.chat.confirmUnknown', { code, minutes: CONFIRM_MINUTES }, false);
 const short = (address: string) => `${address.slice(0, 6)}…${address.slice(-4)}`;
 
 /** Runs a command body, turning domain refusals into the chat's localized replies (the usage line only for malformed input). */
@@ -52,7 +53,7 @@ function statusWord(locale: string, status: string) {
   return translate(locale, `wallets.status.${status}`);
 }
 
-/** The wallet chat commands: /wallet /pay /confirm /history /status /request /deposit. */
+/** The wallet chat commands: /wallet /pay /confirm /cancel /history /status /request /deposit. */
 export function walletCommands(core: WalletsCore): ChatCommand[] {
   const cmd = (name: string, run: (args: string[], ctx: ChatCommandContext) => Promise<ChatCommandReply>): ChatCommand => ({
     name,
@@ -96,16 +97,12 @@ export function walletCommands(core: WalletsCore): ChatCommand[] {
       // the payee's name beside the address, so the payer checks who they pay
       const payee = recipient.userId ? names.get(recipient.userId) : undefined;
       const code = Array.from({ length: 6 }, () => CODE_ALPHABET[randomInt(CODE_ALPHABET.length)]).join('');
-      await core.deps.db
-        .insertInto('pay_confirmations')
-        .values({
-          code,
-          user_id: ctx.user.id,
-          request: JSON.stringify({ to: recipient.address, via: recipient.via, label: to, amount: amount.toString(), fromWalletId: from.id }),
-          expires_at: new Date(Date.now() + CONFIRM_MINUTES * 60_000),
-          used_at: null,
-        })
-        .execute();
+      await payConfirmationsRepo.insert(core.deps.db, {
+        code,
+        userId: ctx.user.id,
+        request: { to: recipient.address, via: recipient.via, label: to, amount: amount.toString(), fromWalletId: from.id },
+        expiresAt: new Date(Date.now() + CONFIRM_MINUTES * 60_000),
+      });
       return {
         content: translate(ctx.locale, 'wallets.chat.payPreview', {
           amount: formatAmount(amount, chain.token.decimals), token: chain.token.symbol, to, address: payee ? `${payee}, ${short(recipient.address)}` : short(recipient.address), fee, code, minutes: CONFIRM_MINUTES,
@@ -120,17 +117,9 @@ export function walletCommands(core: WalletsCore): ChatCommand[] {
       const code = (args[0] ?? '').toUpperCase();
       if (!code) throw new ChatCommandUsageError('wallets.chat.missingArgs');
       const row = await withTransaction(core.deps.db, async (trx) => {
-        const pending = await trx
-          .updateTable('pay_confirmations')
-          .set({ used_at: new Date() })
-          .where('user_id', '=', ctx.user.id)
-          .where('code', '=', code)
-          .where('used_at', 'is', null)
-          .where('expires_at', '>', sql<Date>`now()`)
-          .returning(['request'])
-          .executeTakeFirst();
-        if (!pending) throw new ChatCommandUsageError('wallets.chat.confirmUnknown', { code, minutes: CONFIRM_MINUTES }, false);
-        const request = pending.request as { to: string; via?: Recipient['via']; label: string; amount: string; fromWalletId: string };
+        const pending = await payConfirmationsRepo.spend(trx, ctx.user.id, code);
+        if (!pending) throw unknownCode(code);
+        const request = pending as { to: string; via?: Recipient['via']; label: string; amount: string; fromWalletId: string };
         const from = (await walletsRepo.byId(trx, request.fromWalletId))!;
         // the reviewed address, recorded as reached the way the payer named it
         const to = { ...(await resolveRecipient(core, trx, request.to)), via: request.via ?? 'address' };
@@ -143,6 +132,14 @@ export function walletCommands(core: WalletsCore): ChatCommand[] {
         sender: 'system',
         metadata: { transactionId: dto.id },
       };
+    }),
+
+    cmd('cancel', async (args, ctx) => {
+      const code = (args[0] ?? '').toUpperCase();
+      if (!code) throw new ChatCommandUsageError('wallets.chat.missingArgs');
+      // spent like a confirmed code: a later /confirm of it finds nothing waiting, in every browser
+      if (!(await payConfirmationsRepo.spend(core.deps.db, ctx.user.id, code))) throw unknownCode(code);
+      return { content: translate(ctx.locale, 'wallets.chat.payCancelled', { code }), sender: 'system', metadata: { cancelledCode: code } };
     }),
 
     cmd('history', async (args, ctx) => {

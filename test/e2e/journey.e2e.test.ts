@@ -196,6 +196,16 @@ describe('a new user plays StreakPets in the browser', () => {
   step('pays from the chat with /pay and a confirmation card', async () => {
     await a.getByRole('link', { name: /^Chat($|\s\d)/ }).click();
     const input = a.getByTestId('chat-input');
+    // a cancelled card stays cancelled after a reload: the server spent its code
+    await input.fill(`/pay ${bob.email} 0.25`);
+    await input.press('Escape');
+    await input.press('Enter');
+    const dropped = a.getByTestId('pay-confirm').last();
+    await dropped.waitFor({ timeout: 20_000 });
+    await dropped.getByRole('button', { name: 'Cancel' }).click();
+    await dropped.getByText('Payment not sent.').waitFor({ timeout: 20_000 });
+    await a.reload();
+    await a.getByTestId('pay-confirm').last().getByText('Payment not sent.').waitFor({ timeout: 20_000 });
     await input.fill(`/pay ${bob.email} 0.5`);
     await input.press('Escape');
     await input.press('Enter');

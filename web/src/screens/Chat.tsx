@@ -3,7 +3,6 @@ import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, rawRequest } from '../api';
-import { useAuth } from '../auth';
 import { PetSvg } from '../components/PetSvg';
 import { Button, Empty, ErrorBox, Spinner, useErrorText } from '../components/ui';
 import { formatAmount, formatTime } from '../format';
@@ -13,7 +12,7 @@ import { Link } from '../router';
 import { useSocketEvent } from '../socket';
 
 /** Slash commands the chat understands (pets and wallets register them on the server). */
-export const COMMANDS = ['help', 'feed', 'play', 'groom', 'stats', 'evolve', 'rename', 'wallet', 'pay', 'confirm', 'history', 'status', 'request', 'deposit'] as const;
+export const COMMANDS = ['help', 'feed', 'play', 'groom', 'stats', 'evolve', 'rename', 'wallet', 'pay', 'confirm', 'cancel', 'history', 'status', 'request', 'deposit'] as const;
 
 const PAGE = 40;
 
@@ -23,77 +22,42 @@ function byTime(a: ChatMessage, b: ChatMessage): number {
 
 /** How long the server accepts a /pay confirmation code (CONFIRM_MINUTES in src/wallets/wallets.commands.ts). */
 const CONFIRM_MS = 5 * 60_000;
-const CONFIRM_COMMAND = /^\/confirm\s+(\S+)/i;
+const CODE_COMMAND = /^\/(confirm|cancel)\s+(\S+)/i;
 
 /** What a payment card shows: its buttons, or why they are gone. */
 type CardStatus = 'open' | 'confirmed' | 'dismissed' | 'expired';
 
+type CodeOutcome = 'confirmed' | 'cancelled' | 'refused';
+
 /**
- * What became of each code the user sent back with /confirm, read from the conversation itself so
- * it survives reloads (history pages load newest first, so a loaded card has every later message):
- * "confirmed" when the server queued the payment or has not answered yet, "refused" when it answered
- * that no payment waits for that code (used up or expired). Other failures (funds, chain) leave the
- * code usable, so they leave no mark.
+ * What became of each code the user sent back with /confirm or /cancel, read from the conversation
+ * itself so it survives reloads and reads the same in every browser (history pages load newest first,
+ * so a loaded card has every later message): "confirmed" or "cancelled" when the server spent the code
+ * or has not answered yet, "refused" when it answered that no payment waits for that code (used up or
+ * expired). Other failures (funds, chain) leave the code usable, so they leave no mark.
  */
-function confirmOutcomes(messages: ChatMessage[]): Map<string, 'confirmed' | 'refused'> {
-  const out = new Map<string, 'confirmed' | 'refused'>();
+function codeOutcomes(messages: ChatMessage[]): Map<string, CodeOutcome> {
+  const out = new Map<string, CodeOutcome>();
   messages.forEach((m, i) => {
-    const code = m.sender === 'user' ? CONFIRM_COMMAND.exec(m.content.trim())?.[1]?.toUpperCase() : undefined;
-    if (!code || out.get(code) === 'confirmed') return;
+    const match = m.sender === 'user' ? CODE_COMMAND.exec(m.content.trim()) : null;
+    const code = match?.[2]?.toUpperCase();
+    if (!match || !code || out.get(code) === 'confirmed' || out.get(code) === 'cancelled') return;
+    const command = match[1]!.toLowerCase();
     let reply: ChatMessage | undefined;
     for (const next of messages.slice(i + 1)) {
       if (next.sender === 'user') {
-        if (CONFIRM_COMMAND.test(next.content.trim())) break;
+        if (CODE_COMMAND.test(next.content.trim())) break;
         continue;
       }
-      if (next.metadata.command === 'confirm') {
+      if (next.metadata.command === command) {
         reply = next;
         break;
       }
     }
-    if (!reply || str(reply.metadata.transactionId) || reply.metadata.error !== true) out.set(code, 'confirmed');
+    if (!reply || reply.metadata.error !== true) out.set(code, command === 'confirm' ? 'confirmed' : 'cancelled');
     else if (reply.metadata.reason === 'wallets.chat.confirmUnknown') out.set(code, 'refused');
   });
   return out;
-}
-
-const MAX_CANCELLED = 200;
-const cancelledKey = (userId: string) => `streakpets.chat.cancelledCodes.${userId}`;
-
-/** Codes whose card the user cancelled (only this browser knows: the server just lets the code expire). */
-function loadCancelled(userId: string | null): string[] {
-  if (!userId) return [];
-  try {
-    const saved: unknown = JSON.parse(localStorage.getItem(cancelledKey(userId)) ?? '[]');
-    return Array.isArray(saved) ? saved.filter((c): c is string => typeof c === 'string') : [];
-  } catch {
-    return [];
-  }
-}
-
-function useCancelledCodes(userId: string | null): [Set<string>, (code: string) => void] {
-  const [codes, setCodes] = useState<string[]>(() => loadCancelled(userId));
-  useEffect(() => {
-    setCodes(loadCancelled(userId));
-    if (!userId) return;
-    const onStorage = (e: StorageEvent) => e.key === cancelledKey(userId) && setCodes(loadCancelled(userId));
-    window.addEventListener('storage', onStorage);
-    return () => window.removeEventListener('storage', onStorage);
-  }, [userId]);
-  const cancel = useCallback(
-    (code: string) => {
-      const next = [...loadCancelled(userId).filter((c) => c !== code.toUpperCase()), code.toUpperCase()].slice(-MAX_CANCELLED);
-      setCodes(next);
-      if (!userId) return;
-      try {
-        localStorage.setItem(cancelledKey(userId), JSON.stringify(next));
-      } catch {
-        // storage full or disabled: the card stays cancelled until the page reloads
-      }
-    },
-    [userId],
-  );
-  return [useMemo(() => new Set(codes), [codes]), cancel];
 }
 
 /** Whether the code of a card created at `createdAt` is past the server's window; flips when it passes. */
@@ -160,12 +124,12 @@ function SlashMenu({ query, active, onPick }: { query: string; active: number; o
   );
 }
 
-function ConfirmCard({ m, onSend, outcome, cancelled, onCancel }: { m: ChatMessage; onSend(text: string): void; outcome: 'confirmed' | 'refused' | undefined; cancelled: boolean; onCancel(code: string): void }) {
+function ConfirmCard({ m, onSend, outcome }: { m: ChatMessage; onSend(text: string): void; outcome: CodeOutcome | undefined }) {
   const { t } = useTranslation();
   const c = confirmationOf(m)!;
   const expired = useExpired(m.createdAt);
-  // the conversation and this browser's cancellations decide, so a reload shows the same card
-  const state: CardStatus = outcome === 'confirmed' ? 'confirmed' : cancelled ? 'dismissed' : expired || outcome === 'refused' ? 'expired' : 'open';
+  // the conversation decides, so a reload or another browser shows the same card
+  const state: CardStatus = outcome === 'confirmed' ? 'confirmed' : outcome === 'cancelled' ? 'dismissed' : expired || outcome === 'refused' ? 'expired' : 'open';
   return (
     <div className="confirm-card" data-testid="pay-confirm" data-state={state}>
       <strong>{t('chat.confirmTitle')}</strong>
@@ -194,7 +158,7 @@ function ConfirmCard({ m, onSend, outcome, cancelled, onCancel }: { m: ChatMessa
       {state === 'open' ? (
         <div className="row">
           <Button onClick={() => onSend(`/confirm ${c.code}`)}>{t('chat.confirmPay')}</Button>
-          <Button variant="ghost" onClick={() => onCancel(c.code)}>
+          <Button variant="ghost" onClick={() => onSend(`/cancel ${c.code}`)}>
             {t('common.cancel')}
           </Button>
         </div>
@@ -206,9 +170,7 @@ function ConfirmCard({ m, onSend, outcome, cancelled, onCancel }: { m: ChatMessa
 }
 
 interface CardProps {
-  outcomes: Map<string, 'confirmed' | 'refused'>;
-  cancelled: Set<string>;
-  onCancel(code: string): void;
+  outcomes: Map<string, CodeOutcome>;
 }
 
 function Bubble({ m, pet, unreadStart, onSend, cards }: { m: ChatMessage; pet: Pet; unreadStart: boolean; onSend(text: string): void; cards: CardProps }) {
@@ -230,7 +192,7 @@ function Bubble({ m, pet, unreadStart, onSend, cards }: { m: ChatMessage; pet: P
         <div className="msg-bubble">
           <span className="sr-only">{t(`chat.sender.${m.sender}`, { name: pet.name })}: </span>
           <p className="msg-text">{m.content}</p>
-          {code ? <ConfirmCard m={m} onSend={onSend} outcome={cards.outcomes.get(code)} cancelled={cards.cancelled.has(code)} onCancel={cards.onCancel} /> : null}
+          {code ? <ConfirmCard m={m} onSend={onSend} outcome={cards.outcomes.get(code)} /> : null}
           <span className="msg-meta">
             {m.pending ? t('chat.sending') : formatTime(m.createdAt)}
             {typeof m.metadata.xpGained === 'number' && m.metadata.xpGained > 0 ? ` · ${t('pet.xpGained', { xp: m.metadata.xpGained })}` : ''}
@@ -275,8 +237,6 @@ function ChatRoom({ pet }: { pet: Pet }) {
   const [menuIndex, setMenuIndex] = useState(0);
   const [menuClosed, setMenuClosed] = useState(false);
   const [sendError, setSendError] = useState<string | null>(null);
-  const userId = useAuth().user?.id ?? null;
-  const [cancelledCodes, cancelCode] = useCancelledCodes(userId);
   const scroller = useRef<HTMLDivElement>(null);
   const topSentinel = useRef<HTMLDivElement>(null);
   const stickToBottom = useRef(true);
@@ -300,7 +260,7 @@ function ChatRoom({ pet }: { pet: Pet }) {
     for (const m of live) if (!map.has(m.id) || !m.pending) map.set(m.id, m);
     return [...map.values()].sort(byTime);
   }, [history.data, live]);
-  const cards = useMemo<CardProps>(() => ({ outcomes: confirmOutcomes(messages), cancelled: cancelledCodes, onCancel: cancelCode }), [messages, cancelledCodes, cancelCode]);
+  const cards = useMemo<CardProps>(() => ({ outcomes: codeOutcomes(messages) }), [messages]);
 
   useEffect(() => {
     if (unreadFrom.current !== undefined || !history.data) return;
