@@ -73,7 +73,7 @@ describe('live sessions remembered between requests', () => {
     const u = await signUp();
     const live = b.deps.services.accountsModule.liveSessions;
     const mark = live.mark();
-    const identity = { id: u.id, role: 'user' as const, totp_enabled_at: null, session_id: u.sessionId, expires_at: new Date(Date.now() + 60_000) };
+    const identity = { id: u.id, role: 'user' as const, totp_enabled_at: null, session_id: u.sessionId, family_id: u.sessionId, expires_at: new Date(Date.now() + 60_000) };
     live.forget([`s:${crypto.randomUUID()}`]);
     live.remember(mark, identity);
     expect(live.get(u.sessionId)).toBeUndefined();

@@ -18,6 +18,7 @@ export interface LiveIdentity {
   role: 'user' | 'admin';
   totp_enabled_at: Date | null;
   session_id: string;
+  family_id: string;
   expires_at: Date;
 }
 

@@ -123,7 +123,7 @@ export const accountsRepo = {
     db
       .selectFrom('sessions as s')
       .innerJoin('users as u', 'u.id', 's.user_id')
-      .select(['u.id', 'u.role', 'u.totp_enabled_at', 's.id as session_id', 's.expires_at'])
+      .select(['u.id', 'u.role', 'u.totp_enabled_at', 's.id as session_id', 's.family_id', 's.expires_at'])
       .where('s.id', '=', sql<string>`any(${sessionIds}::uuid[])`)
       .where('s.revoked_at', 'is', null)
       .where('s.expires_at', '>', sql<Date>`now()`)

@@ -346,6 +346,6 @@ export class AccountsService {
     const row = this.liveSessions.get(claims.sessionId) ?? (await this.readIdentity(claims.sessionId));
     if (!row || row.id !== claims.id) return null;
     if (adminRoute && row.role === 'admin' && !row.totp_enabled_at) throw accountsError('admin_2fa_required');
-    return { id: row.id, role: row.role, sessionId: row.session_id };
+    return { id: row.id, role: row.role, sessionId: row.session_id, sessionFamilyId: row.family_id };
   }
 }

@@ -8,6 +8,11 @@ export interface AuthUser {
   id: string;
   role: Role;
   sessionId: string | null;
+  /**
+   * The sign-in the session belongs to (its refresh-token family): it stays the same across
+   * refreshes, and the session-ending events (logout, revocation, password change) name it.
+   */
+  sessionFamilyId?: string | null;
 }
 
 declare module 'fastify' {

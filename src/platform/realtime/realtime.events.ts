@@ -47,12 +47,13 @@ export interface ClientToServerEvents {
 export interface SocketData {
   userId: string;
   role: 'user' | 'admin';
+  /** The sign-in the socket's token belongs to (AuthUser.sessionFamilyId, or the session where there is none). */
   sessionId: string | null;
   expiresAt: number;
 }
 
 export const userRoom = (userId: string) => `user:${userId}`;
 export const batchRoom = (batchId: string) => `batch:${batchId}`;
-/** Every socket opened with one session: revoking the session (logout, password change) disconnects them. */
+/** Every socket opened with one sign-in, across refreshes: ending it (logout, revocation, password change) disconnects them. */
 export const sessionRoom = (sessionId: string) => `session:${sessionId}`;
 export const SYSTEM_ROOM = 'system';

@@ -146,7 +146,7 @@ export class RealtimeHub {
       this.deps.logger.error({ err }, 'socket handshake failed');
       throw new HandshakeError('unavailable', 'en');
     }
-    socket.data = { userId: user.id, role: user.role, sessionId: user.sessionId, expiresAt: user.expiresAt.getTime() };
+    socket.data = { userId: user.id, role: user.role, sessionId: user.sessionFamilyId ?? user.sessionId, expiresAt: user.expiresAt.getTime() };
   }
 
   private onConnection(socket: IoSocket): void {
@@ -208,11 +208,12 @@ export class RealtimeHub {
         return;
       }
       socket.data.expiresAt = user.expiresAt.getTime();
-      if (socket.data.sessionId !== user.sessionId) {
+      const signIn = user.sessionFamilyId ?? user.sessionId;
+      if (socket.data.sessionId !== signIn) {
         if (socket.data.sessionId) void socket.leave(sessionRoom(socket.data.sessionId));
-        if (user.sessionId) void socket.join(sessionRoom(user.sessionId));
+        if (signIn) void socket.join(sessionRoom(signIn));
       }
-      socket.data.sessionId = user.sessionId;
+      socket.data.sessionId = signIn;
       this.scheduleExpiry(socket);
       reply(ack, { ok: true, expiresAt: user.expiresAt.toISOString() });
     } catch (err) {

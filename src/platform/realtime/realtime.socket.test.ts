@@ -135,26 +135,46 @@ describe('socket handshake', () => {
 });
 
 describe('session revocation', () => {
-  it("disconnects every socket of a revoked session (logout, password change) and keeps the user's other sessions", async () => {
-    const user = await createUser(t.deps);
-    const otherSession = uuidv7();
-    await t.deps.db
-      .insertInto('sessions')
-      .values({ id: otherSession, user_id: user.id, refresh_token_hash: `h-${otherSession}`, family_id: uuidv7(), ip: null, user_agent: null, expires_at: new Date(Date.now() + 3_600_000), revoked_at: null })
-      .execute();
-    const phone = await open(await t.deps.tokens.sign({ id: user.id, role: 'user', sessionId: otherSession }));
-    const laptopTab1 = await open(user.token);
-    const laptopTab2 = await open(user.token);
-    const closed = Promise.all([laptopTab1, laptopTab2].map((s) => new Promise<string>((resolve) => s.once('disconnect', resolve))));
-    await withTransaction(t.deps.db, (trx) =>
-      t.deps.events.record(trx, { type: 'auth.session_revoked', actorId: user.id, userIds: [user.id], data: { sessionId: user.sessionId, reason: 'password_change' } }),
-    );
+  const post = async (url: string, payload: unknown, token?: string) => {
+    const res = await t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload: payload as object, headers: token ? { authorization: `Bearer ${token}` } : {} });
+    expect(res.statusCode, res.body).toBeLessThan(300);
+    return res.statusCode === 204 ? {} : res.json();
+  };
+  const closedBy = (s: TestSocket) => new Promise<string>((resolve) => s.once('disconnect', resolve));
+
+  it("disconnects every socket of a sign-in that ends (logout, revoked from another device), across refreshes, and keeps the user's other sign-ins", async () => {
+    const email = `revoke-${uuidv7()}@example.test`;
+    const password = 'correct horse battery staple';
+    const laptop = await post('/auth/register', { email, password, name: 'Rev' });
+    const phone = await post('/auth/login', { email, password });
+    const tablet = await post('/auth/login', { email, password });
+    const laptopTab1 = await open(laptop.accessToken);
+    // a refresh rotates the session row; the tab opened after it belongs to the same sign-in
+    const refreshed = await post('/auth/refresh', { refreshToken: laptop.refreshToken });
+    const laptopTab2 = await open(refreshed.accessToken);
+    const phoneSocket = await open(phone.accessToken);
+    const tabletSocket = await open(tablet.accessToken);
+    const laptopClosed = Promise.all([laptopTab1, laptopTab2].map(closedBy));
+    await post('/auth/logout', {}, refreshed.accessToken);
     await t.deps.events.drain();
-    expect(await nextEvent(laptopTab1, 'auth:revoked')).toMatchObject({ sessionId: user.sessionId, reason: 'password_change' });
-    expect(await closed).toEqual(['io server disconnect', 'io server disconnect']);
+    expect(await nextEvent(laptopTab2, 'auth:revoked')).toMatchObject({ event: 'auth.logged_out' });
+    expect(await laptopClosed).toEqual(['io server disconnect', 'io server disconnect']);
     await pause(100);
-    expect(phone.connected).toBe(true);
-    expect(phone.received.filter((r) => r.event === 'auth:revoked')).toEqual([]);
+    expect(phoneSocket.connected).toBe(true);
+    expect(tabletSocket.connected).toBe(true);
+
+    const phoneClosed = closedBy(phoneSocket);
+    const sessions = (await t.app.inject({ method: 'GET', url: '/api/v1/me/sessions', headers: { authorization: `Bearer ${tablet.accessToken}` } })).json().items as Array<{ id: string; current: boolean }>;
+    const others = sessions.filter((x) => !x.current);
+    expect(others).toHaveLength(1);
+    const revoke = await t.app.inject({ method: 'DELETE', url: `/api/v1/me/sessions/${others[0]!.id}`, headers: { authorization: `Bearer ${tablet.accessToken}` } });
+    expect(revoke.statusCode).toBe(204);
+    await t.deps.events.drain();
+    expect(await nextEvent(phoneSocket, 'auth:revoked')).toMatchObject({ event: 'auth.session_revoked', reason: 'user' });
+    expect(await phoneClosed).toBe('io server disconnect');
+    await pause(100);
+    expect(tabletSocket.connected).toBe(true);
+    expect(tabletSocket.received.filter((r) => r.event === 'auth:revoked')).toEqual([]);
   });
 });
 
