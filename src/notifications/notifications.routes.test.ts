@@ -100,6 +100,15 @@ describe('inbox', () => {
     expect(bad.json().code).toBe('validation_failed');
     const cursor = await t.app.inject({ method: 'GET', url: '/api/v1/notifications?cursor=garbage', headers: bob.auth });
     expect(cursor.statusCode).toBe(422);
+    // well-formed JSON whose time or id is not one: a 422 naming the cursor, not a 500 from the database
+    const forged = (position: object) => Buffer.from(JSON.stringify(position)).toString('base64url');
+    for (const position of [{ k: 'not-a-date', id: crypto.randomUUID() }, { k: new Date().toISOString(), id: 'not-a-uuid' }]) {
+      for (const url of ['/api/v1/notifications', '/api/v1/activity', '/api/v1/me/logins']) {
+        const res = await t.app.inject({ method: 'GET', url: `${url}?cursor=${forged(position)}`, headers: bob.auth });
+        expect(res.statusCode, `${url} ${JSON.stringify(position)}`).toBe(422);
+        expect(res.json().errors[0]).toMatchObject({ field: 'querystring.cursor', code: 'invalid_cursor' });
+      }
+    }
   });
 
   it('marks the bell seen without reading, archives and deletes', async () => {

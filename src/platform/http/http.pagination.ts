@@ -10,22 +10,24 @@ export function pageQuery(defaultLimit = 50, maxLimit = 100) {
 }
 
 export interface CursorPosition {
-  /** ISO time (or any sortable key) of the last row returned. */
+  /** ISO time of the last row returned. */
   k: string;
-  /** Tie-breaking id of the last row returned. */
+  /** Tie-breaking id (a UUID) of the last row returned. */
   id: string;
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function encodeCursor(position: CursorPosition): string {
   return Buffer.from(JSON.stringify(position)).toString('base64url');
 }
 
-/** Decodes a cursor from a client; a tampered one is a 422, never a 500. */
+/** Decodes a cursor from a client; a tampered one (not a time and a UUID) is a 422, never a 500. */
 export function decodeCursor(cursor: string | undefined): CursorPosition | null {
   if (!cursor) return null;
   try {
     const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as CursorPosition;
-    if (typeof value?.k === 'string' && typeof value?.id === 'string') return value;
+    if (typeof value?.k === 'string' && !Number.isNaN(Date.parse(value.k)) && typeof value?.id === 'string' && UUID.test(value.id)) return value;
   } catch {
     // fall through to the problem below
   }
