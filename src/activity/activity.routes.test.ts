@@ -82,13 +82,33 @@ describe('what the log keeps', () => {
 });
 
 describe('POST /activity (client events)', () => {
-  it('logs an allowed client event through the outbox', async () => {
+  it('logs an allowed client event through the outbox, about one of the caller\'s pets, with secrets in its details redacted', async () => {
     const user = await createUser(t.deps);
-    const res = await t.app.inject({ method: 'POST', url: '/api/v1/activity', headers: user.auth, payload: { action: 'page.viewed', category: 'pet', petId, details: { page: 'care' } } });
+    const pet = await t.app.inject({ method: 'POST', url: '/api/v1/pets', headers: user.auth, payload: { name: 'Pixel' } });
+    expect(pet.statusCode).toBe(201);
+    const myPet = pet.json().id as string;
+    const details = { page: 'care', form: { password: 'hunter2-secret', nested: [{ refreshToken: 'rt-secret' }] }, apiKey: 'k-secret' };
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/activity', headers: user.auth, payload: { action: 'page.viewed', category: 'pet', petId: myPet, details } });
     expect(res.statusCode).toBe(202);
     await t.deps.events.drain();
-    const [entry] = (await get(user, '/api/v1/activity')).json().items;
-    expect(entry).toMatchObject({ action: 'client.page.viewed', category: 'pet', source: 'client', petId, details: { page: 'care' } });
+    const entry = (await get(user, '/api/v1/activity?action=client.page.viewed')).json().items[0];
+    expect(entry).toMatchObject({ action: 'client.page.viewed', category: 'pet', source: 'client', petId: myPet });
+    expect(entry.details).toEqual({ page: 'care', form: { password: '[redacted]', nested: [{ refreshToken: '[redacted]' }] }, apiKey: '[redacted]' });
+    const stored = await t.deps.db.selectFrom('activity_log').select('details').where('user_id', '=', user.id).where('action', '=', 'client.page.viewed').execute();
+    expect(JSON.stringify(stored)).not.toMatch(/secret/);
+  });
+
+  it('refuses a pet that is not the caller\'s, or does not exist, with 404 and writes nothing', async () => {
+    const user = await createUser(t.deps);
+    const owner = await createUser(t.deps);
+    const theirs = (await t.app.inject({ method: 'POST', url: '/api/v1/pets', headers: owner.auth, payload: { name: 'Other' } })).json().id as string;
+    for (const id of [theirs, uuidv7()]) {
+      const res = await t.app.inject({ method: 'POST', url: '/api/v1/activity', headers: user.auth, payload: { action: 'page.viewed', category: 'pet', petId: id } });
+      expect(res.statusCode).toBe(404);
+      expect(res.json().code).toBe('pet_not_found');
+    }
+    await t.deps.events.drain();
+    expect((await get(user, '/api/v1/activity?action=client.page.viewed')).json().items).toEqual([]);
   });
 
   it('refuses server-only categories, bad actions and oversized details, writing nothing', async () => {

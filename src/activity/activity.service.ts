@@ -3,6 +3,7 @@ import { withTransaction, type Executor } from '../platform/db/db.transaction.js
 import type { ActorContext, RequestContext } from '../platform/http/http.context.js';
 import { AppError, httpError } from '../platform/http/http.errors.js';
 import { decodeCursor, toPage, type CursorPosition } from '../platform/http/http.pagination.js';
+import { redactSecrets } from '../platform/observability/logger.js';
 import { sql } from 'kysely';
 import { activityRepo as repo, type ActivityFilter, type ActivityRow } from './activity.repo.js';
 import type { ActivityCategory } from './activity.tables.js';
@@ -104,15 +105,18 @@ export class ActivityService {
   async recordClientEvent(ctx: RequestContext, input: { action: string; category: ActivityCategory; petId?: string; details: Record<string, unknown> }) {
     const size = Buffer.byteLength(JSON.stringify(input.details));
     if (size > CLIENT_DETAILS_MAX_BYTES) throw new AppError(413, 'activity_details_too_large', { max: CLIENT_DETAILS_MAX_BYTES });
-    const event = await withTransaction(this.deps.db, (trx) =>
-      this.deps.events.record(trx, {
+    const event = await withTransaction(this.deps.db, async (trx) => {
+      // a client event may name only one of the caller's own pets (others' answer 404, as everywhere)
+      if (input.petId) await this.deps.services.pets.requirePet(trx, ctx, input.petId);
+      return this.deps.events.record(trx, {
         type: 'activity.client',
         actorId: ctx.user.id,
         petId: input.petId ?? null,
-        data: { action: input.action, category: input.category, details: input.details },
+        // a password or token a client put in its details is never stored
+        data: { action: input.action, category: input.category, details: redactSecrets(input.details) },
         context: { ip: ctx.ip, userAgent: ctx.userAgent },
-      }),
-    );
+      });
+    });
     return { accepted: true as const, id: event.id };
   }
 

@@ -29,6 +29,16 @@ export const REDACT_PATHS = [
   'apiKey',
 ];
 
+/** Field names whose values are secrets wherever they appear (the last segment of REDACT_PATHS, any case). */
+const SECRET_KEYS = new Set(REDACT_PATHS.map((p) => p.split('.').pop()!.toLowerCase()).filter((k) => /^[a-z]+$/.test(k)));
+
+/** A copy of client-supplied JSON with the values of secret-named fields (any depth) replaced by "[redacted]". */
+export function redactSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redactSecrets);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_KEYS.has(k.toLowerCase()) ? '[redacted]' : redactSecrets(v)]));
+}
+
 export function loggerOptions(level: string): LoggerOptions {
   return {
     level,
