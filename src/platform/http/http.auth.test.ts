@@ -55,6 +55,10 @@ describe('auth guard', () => {
       expect(res.statusCode, token.slice(0, 20)).toBe(401);
       expect(res.json().code).toBe('token_invalid');
     }
+    // a valid token followed by anything is not "Bearer <token>"
+    const valid = await t.deps.tokens.sign({ id: user.id, role: 'user', sessionId: user.sessionId });
+    expect((await get('/api/v1/probe/me', `Bearer ${valid}`)).statusCode).toBe(200);
+    expect((await get('/api/v1/probe/me', `Bearer ${valid} extra`)).statusCode).toBe(401);
   });
 
   it('a token already verified (and remembered) is refused once it expires', async () => {

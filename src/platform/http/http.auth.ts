@@ -81,9 +81,9 @@ export class AccessTokens {
 export type AuthResolver = (claims: AuthUser, request: FastifyRequest) => Promise<AuthUser | null>;
 
 export function bearerToken(header: string | undefined): string | null {
-  if (!header) return null;
-  const [scheme, value] = header.split(' ');
-  return scheme?.toLowerCase() === 'bearer' && value ? value.trim() : null;
+  // exactly "Bearer <token>" (RFC 6750): anything after the token makes the header malformed
+  const match = header ? /^bearer +(\S+) *$/i.exec(header) : null;
+  return match ? match[1]! : null;
 }
 
 /**

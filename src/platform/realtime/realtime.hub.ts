@@ -158,13 +158,18 @@ export class RealtimeHub {
       clearTimeout(this.expiryTimers.get(socket.id));
       this.expiryTimers.delete(socket.id);
     });
-    socket.on('join', (request, ack) => void this.onJoin(socket, request, ack));
-    socket.on('leave', (request, ack) => {
+    socket.on('join', (...args: unknown[]) => void this.onJoin(socket, ...requestAndAck<{ room?: unknown }>(args)));
+    socket.on('leave', (...args: unknown[]) => {
+      const [request, ack] = requestAndAck<{ room?: unknown }>(args);
       const room = typeof request?.room === 'string' ? request.room : '';
-      if (room.startsWith('batch:')) void socket.leave(room);
+      if (!room.startsWith('batch:')) {
+        reply(ack, { ok: false, code: 'room_invalid', message: 'only batch:{id} rooms can be left' });
+        return;
+      }
+      void socket.leave(room);
       reply(ack, { ok: true, room });
     });
-    socket.on('auth:refresh', (request, ack) => void this.onRefresh(socket, request, ack));
+    socket.on('auth:refresh', (...args: unknown[]) => void this.onRefresh(socket, ...requestAndAck<{ token?: unknown }>(args)));
   }
 
   private scheduleExpiry(socket: IoSocket): void {
@@ -220,6 +225,12 @@ export class RealtimeHub {
       reply(ack, { ok: false, code: (err as Error).message, message: 'token refused' });
     }
   }
+}
+
+/** A client that sends no payload gets its acknowledgement callback as the first argument. */
+function requestAndAck<T>(args: unknown[]): [T | undefined, Ack | undefined] {
+  if (typeof args[0] === 'function') return [undefined, args[0] as Ack];
+  return [args[0] as T | undefined, typeof args[1] === 'function' ? (args[1] as Ack) : undefined];
 }
 
 function reply(ack: Ack | undefined, value: Parameters<Ack>[0]): void {

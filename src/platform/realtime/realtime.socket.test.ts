@@ -242,6 +242,10 @@ describe('rooms and after-commit emits', () => {
     expect(await owner.emitWithAck('join', { room: `batch:${batchId}` })).toEqual({ ok: true, room: `batch:${batchId}` });
     expect(await other.emitWithAck('join', { room: `batch:${batchId}` })).toMatchObject({ ok: false, code: 'forbidden' });
     expect(await other.emitWithAck('join', { room: `user:${alice.id}` })).toMatchObject({ ok: false, code: 'room_invalid' });
+    // rooms the server put a socket in are not the client's to leave; a request without payload is still answered
+    expect(await owner.emitWithAck('leave', { room: 'system' })).toMatchObject({ ok: false, code: 'room_invalid' });
+    expect(await owner.emitWithAck('join')).toMatchObject({ ok: false, code: 'room_invalid' });
+    expect(await owner.emitWithAck('auth:refresh')).toMatchObject({ ok: false });
     await withTransaction(t.deps.db, (trx) =>
       t.deps.events.record(trx, { type: 'batch.progress', actorId: alice.id, data: { batchId, processed: 5, total: 10, succeeded: 5, failed: 0 } }),
     );
