@@ -47,6 +47,25 @@ describe('problem+json errors', () => {
     expect(body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['body.amount', 'body.name']);
   });
 
+  it('tells each field\'s problem in the reader\'s language (zod\'s own wording is re-told, "required" from our catalog)', async () => {
+    const send = (lang: string, payload: object) => t.app.inject({ method: 'POST', url: '/api/v1/probe/echo', headers: { ...json, 'accept-language': lang }, payload });
+    const byField = (res: { json(): { errors: Array<{ field: string; message: string }> } }) => Object.fromEntries(res.json().errors.map((e) => [e.field, e.message]));
+    expect(byField(await send('en', { name: '', amount: '1e400', tags: ['a', 'b', 'c', 'd'] }))).toEqual({
+      'body.name': 'Required.',
+      'body.amount': 'Invalid string: must match pattern /^\\d+(\\.\\d{1,6})?$/',
+      'body.tags': 'Too big: expected array to have <=3 items',
+    });
+    const de = await send('de', { name: '', amount: 5, tags: ['a', 'b', 'c', 'd'] });
+    expect(de.json().detail).toBe('Einige Felder sind ungültig.');
+    expect(byField(de)).toEqual({
+      'body.name': 'Pflichtfeld.',
+      'body.amount': 'Ungültige Eingabe: erwartet string, erhalten Zahl',
+      'body.tags': 'Zu groß: erwartet, dass array <=3 Elemente hat',
+    });
+    const ja = byField(await send('ja', { name: 'x'.repeat(30), amount: '1' }));
+    expect(ja['body.name']).toMatch(/^大きすぎる値/);
+  });
+
   it('refuses U+0000 anywhere in a request with 422 naming the field (PostgreSQL text cannot hold it)', async () => {
     const body = await t.app.inject({ method: 'POST', url: '/api/v1/probe/echo', headers: json, payload: JSON.stringify({ name: 'a', amount: '1', tags: ['ok', 'b\u0000'] }) });
     expect(body.statusCode).toBe(422);

@@ -2,11 +2,16 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { translate } from '../i18n/i18n.service.js';
 import { settleAuthCheck } from './http.authCheck.js';
+import { localizeField, type ValidationIssue } from './http.validation.js';
 
 export interface FieldProblem {
   field: string;
+  /** English text, or a catalog key (`validation.…`) told in the reader's language with `params`. */
   message: string;
   code?: string;
+  params?: Record<string, unknown>;
+  /** The zod issue behind a schema problem, so its message can be told in the reader's language. */
+  issue?: ValidationIssue;
 }
 
 /** A problem the client can act on; leaves as RFC 9457 problem+json with a stable code. */
@@ -93,6 +98,7 @@ function toAppError(err: unknown): AppError {
       field: [e.validationContext, ...String(v.instancePath ?? '').split('/').filter(Boolean)].join('.'),
       message: v.message ?? 'invalid',
       code: String(v.keyword ?? 'invalid'),
+      issue: { ...(v.params as Record<string, unknown>), code: String(v.keyword ?? 'invalid') },
     }));
     return httpError('validation_failed', { count: errors.length }, errors);
   }
@@ -114,7 +120,7 @@ export function problemBody(request: FastifyRequest, error: AppError): Record<st
     instance: request.url.split('?')[0],
     requestId: request.id,
   };
-  if (error.errors.length) body.errors = error.errors;
+  if (error.errors.length) body.errors = error.errors.map((e) => localizeField(locale, e));
   return body;
 }
 

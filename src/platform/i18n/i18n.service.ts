@@ -79,6 +79,11 @@ export function translate(locale: string, key: string, params: Record<string, un
   return ensure().t(key, { lng: locale, ...local }) as string;
 }
 
+/** Whether the catalogs hold a key (every locale holds the same keys). */
+export function hasTranslation(key: string): boolean {
+  return ensure().exists(key, { lng: DEFAULT_LOCALE });
+}
+
 /** The raw catalog for one locale (served to the web app). */
 export function catalogFor(locale: Locale): Catalog {
   ensure();
