@@ -12,6 +12,7 @@ export interface NotificationRow {
   title: string;
   body: string;
   data: unknown;
+  render: NotificationRender | null;
   created_at: Date;
   seen_at: Date | null;
   read_at: Date | null;
@@ -27,8 +28,17 @@ export interface NewNotification {
   title: string;
   body: string;
   data: string;
+  render?: NotificationRender | null;
   source_event_id: string | null;
   expires_at: Date | null;
+}
+
+/** What a notification is rendered from: re-rendered at read time in the reader's language. */
+export interface NotificationRender {
+  template: string;
+  params: Record<string, unknown>;
+  /** Params whose value is a catalog key (param → key). */
+  localized: Record<string, string>;
 }
 
 export interface ListFilter {
@@ -44,7 +54,7 @@ export interface ListFilter {
 const live = (eb: ExpressionBuilder<DB, 'notifications'>): Expression<SqlBool> =>
   eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', sql<Date>`now()`)]);
 
-const COLUMNS = ['id', 'user_id', 'type', 'priority', 'title', 'body', 'data', 'created_at', 'seen_at', 'read_at', 'archived_at', 'expires_at'] as const;
+const COLUMNS = ['id', 'user_id', 'type', 'priority', 'title', 'body', 'data', 'render', 'created_at', 'seen_at', 'read_at', 'archived_at', 'expires_at'] as const;
 
 /** New rows as one JSON array for jsonb_populate_recordset; `data` is JSON text already and goes in as it is. */
 function rowsJson(rows: NewNotification[]): string {
@@ -52,6 +62,11 @@ function rowsJson(rows: NewNotification[]): string {
 }
 
 export const notificationsRepo = {
+  /** The user's current language, in which their notifications are told. */
+  async localeOf(db: Executor, userId: string): Promise<string | undefined> {
+    return (await db.selectFrom('users').select('locale').where('id', '=', userId).executeTakeFirst())?.locale;
+  },
+
   /** Active users with their locale, name and muted types, in one query. */
   async recipients(db: Executor, userIds: string[]) {
     if (!userIds.length) return [];
@@ -78,8 +93,8 @@ export const notificationsRepo = {
     if (!rows.length) return [];
     const result = await sql<NotificationRow & { unread: number | null }>`
       with ins as (
-        insert into notifications (id, user_id, type, priority, title, body, data, source_event_id, expires_at)
-        select id, user_id, type, priority, title, body, data, source_event_id, expires_at
+        insert into notifications (id, user_id, type, priority, title, body, data, render, source_event_id, expires_at)
+        select id, user_id, type, priority, title, body, data, render, source_event_id, expires_at
         from jsonb_populate_recordset(null::notifications, ${rowsJson(rows)}::jsonb)
         on conflict (source_event_id, user_id, type) where source_event_id is not null do nothing
         returning ${sql.join(COLUMNS.map((c) => sql.ref(c)))}

@@ -59,6 +59,19 @@ describe('inbox', () => {
     expect(n.body).toBe(`ペットが ${stage('egg')} から ${stage('baby')} に成長し、レベル 7 になりました。`);
   });
 
+  it('tells stored notifications in the language the user switched to since', async () => {
+    const user = await createUser(t.deps, { locale: 'en' });
+    await evolve(user, 3);
+    expect((await inbox(user)).items[0].title).toBe(translate('en', 'notifications.templates.pet_evolved.title'));
+    const switched = await t.app.inject({ method: 'PATCH', url: '/api/v1/me', headers: user.auth, payload: { locale: 'de' } });
+    expect(switched.statusCode).toBe(200);
+    const [n] = (await inbox(user)).items;
+    expect(n.title).toBe(translate('de', 'notifications.templates.pet_evolved.title'));
+    expect(n.title).not.toBe(translate('en', 'notifications.templates.pet_evolved.title'));
+    const read = await t.app.inject({ method: 'POST', url: `/api/v1/notifications/${n.id}/read`, headers: user.auth });
+    expect(read.json().title).toBe(n.title);
+  });
+
   it('delivers the events of one dispatch batch together: each to its user, in their locale, with unread counts', async () => {
     const ja = await createUser(t.deps, { locale: 'ja' });
     const en = await createUser(t.deps);

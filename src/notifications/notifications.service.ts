@@ -9,7 +9,7 @@ import { translate } from '../platform/i18n/i18n.service.js';
 import { userRoom } from '../platform/realtime/realtime.events.js';
 import { notificationErrors } from './notifications.errors.js';
 import type { Draft } from './notifications.producers.js';
-import { notificationsRepo as repo, type NewNotification, type NotificationRow } from './notifications.repo.js';
+import { notificationsRepo as repo, type NewNotification, type NotificationRender, type NotificationRow } from './notifications.repo.js';
 import type { NotificationPriority } from './notifications.tables.js';
 import { NOTIFICATION_TYPES, TYPE_RULES, UNMUTABLE_TYPES, isNotificationType, type NotificationType } from './notifications.types.js';
 
@@ -53,13 +53,28 @@ export interface ListQuery {
   includeArchived?: boolean;
 }
 
-export function toView(row: NotificationRow) {
+/** Title and body of a notification's template in `locale`. */
+function tell(recipe: NotificationRender, locale: string): { title: string; body: string } {
+  const params = { ...recipe.params };
+  for (const [name, key] of Object.entries(recipe.localized ?? {})) params[name] = translate(locale, key, { defaultValue: String(recipe.params[name] ?? '') });
+  return {
+    title: translate(locale, `notifications.templates.${recipe.template}.title`, params),
+    body: translate(locale, `notifications.templates.${recipe.template}.body`, params),
+  };
+}
+
+/** Title and body in `locale` from what the row was rendered from; the stored text where there is none. */
+function retell(row: NotificationRow, locale: string | undefined): { title: string; body: string } {
+  return locale && row.render?.template ? tell(row.render, locale) : { title: row.title, body: row.body };
+}
+
+/** A notification as the API answers it; with a locale (the reader's current profile language), told in it. */
+export function toView(row: NotificationRow, locale?: string) {
   return {
     id: row.id,
     type: row.type,
     priority: row.priority,
-    title: row.title,
-    body: row.body,
+    ...retell(row, locale),
     data: (row.data ?? {}) as Record<string, unknown>,
     createdAt: row.created_at.toISOString(),
     seenAt: row.seen_at?.toISOString() ?? null,
@@ -143,7 +158,7 @@ export class NotificationsService {
 
   /** The caller's notifications, newest first, without expired (and by default archived) ones. */
   async list(userId: string, q: ListQuery) {
-    const rows = await repo.list(this.deps.db, {
+    const [locale, rows] = await Promise.all([repo.localeOf(this.deps.db, userId), repo.list(this.deps.db, {
       userId,
       limit: q.limit,
       after: decodeCursor(q.cursor),
@@ -151,9 +166,9 @@ export class NotificationsService {
       type: q.type,
       since: q.since,
       includeArchived: q.includeArchived ?? false,
-    });
+    })]);
     const page = toPage(rows, q.limit, (r) => ({ k: r.created_at.toISOString(), id: r.id }));
-    return { items: page.items.map(toView), hasMore: page.hasMore, nextCursor: page.nextCursor };
+    return { items: page.items.map((r) => toView(r, locale)), hasMore: page.hasMore, nextCursor: page.nextCursor };
   }
 
   /** Unread (for the badge) and unseen (bell not opened since) counts. */
@@ -168,7 +183,7 @@ export class NotificationsService {
       if (!row) throw notificationErrors.notFound(id);
       const changed = await repo.markRead(trx, ctx.user.id, [id]);
       if (changed.length) await this.recordRead(trx, ctx, changed);
-      return toView((await repo.findOwn(trx, ctx.user.id, id))!);
+      return toView((await repo.findOwn(trx, ctx.user.id, id))!, await repo.localeOf(trx, ctx.user.id));
     });
   }
 
@@ -194,7 +209,7 @@ export class NotificationsService {
       if (!before) throw notificationErrors.notFound(id);
       const row = (await repo.archive(trx, ctx.user.id, id))!;
       if (!before.read_at && !before.archived_at) await this.recordRead(trx, ctx, [id]);
-      return toView(row);
+      return toView(row, await repo.localeOf(trx, ctx.user.id));
     });
   }
 
@@ -253,19 +268,24 @@ export class NotificationsService {
 
   private render(draft: Draft, locale: string, event: DomainEvent, counterpartyName: string | undefined): NewNotification {
     const rule = TYPE_RULES[draft.type];
-    const params: Record<string, unknown> = { ...draft.params };
-    for (const [name, key] of Object.entries(draft.localized ?? {})) params[name] = translate(locale, key, { defaultValue: String(draft.params[name] ?? '') });
-    if (draft.counterparty) params.counterparty = counterpartyName ?? shortAddress(draft.counterparty.address);
-    if (draft.type === 'security_alert') params.device = deviceName(event.context.userAgent) ?? translate(locale, 'notifications.unknownDevice');
+    const recipe: NotificationRender = { template: draft.template, params: { ...draft.params }, localized: { ...draft.localized } };
+    if (draft.counterparty) recipe.params.counterparty = counterpartyName ?? shortAddress(draft.counterparty.address);
+    if (draft.type === 'security_alert') {
+      const device = deviceName(event.context.userAgent);
+      if (device) recipe.params.device = device;
+      else recipe.localized.device = 'notifications.unknownDevice';
+    }
     const ttl = rule.ttlDays ?? this.deps.config.NOTIFICATION_TTL_DAYS;
+    const { title, body } = tell(recipe, locale);
     return {
       id: notificationId(event, draft.userId, draft.type),
       user_id: draft.userId,
       type: draft.type,
       priority: draft.priority ?? rule.priority,
-      title: translate(locale, `notifications.templates.${draft.template}.title`, params),
-      body: translate(locale, `notifications.templates.${draft.template}.body`, params),
+      title,
+      body,
       data: JSON.stringify(draft.data),
+      render: recipe,
       source_event_id: event.id,
       expires_at: new Date(event.createdAt.getTime() + ttl * DAY_MS),
     };

@@ -11,6 +11,8 @@ export interface NotificationsTable {
   title: string;
   body: string;
   data: Json;
+  /** The template, params and catalog-key params it was rendered from (NotificationRender), or null. */
+  render: Json | null;
   source_event_id: string | null;
   created_at: Generated<Date>;
   seen_at: Date | null;
