@@ -113,6 +113,26 @@ describe('interactions, cooldowns and the daily XP cap', () => {
     expect(next.json()).toMatchObject({ xpGained: 10, pet: { xpToday: 10, streak: { current: 2 } } });
   });
 
+  it('gives no extra day, streak or XP cap for switching time zones back and forth', async () => {
+    const traveller = await createUser(t.deps, { timezone: 'Pacific/Honolulu' });
+    clock().set('2026-11-25T20:00:00Z'); // 10:00 on 25 Nov in Honolulu, 10:00 on 26 Nov in Kiritimati
+    const pet = await adopt(traveller, 'Globe');
+    for (const type of ['feed', 'play', 'groom']) await api('POST', `/pets/${pet.id}/interactions`, traveller, { type });
+    const zone = async (timezone: string) => expect((await api('PATCH', '/me', traveller, { timezone })).statusCode).toBe(200);
+    const chat = async () => {
+      const res = await api('POST', `/pets/${pet.id}/messages`, traveller, { content: 'hello' });
+      expect(res.statusCode).toBe(200);
+      return (await api('GET', `/pets/${pet.id}`, traveller)).json();
+    };
+    expect(await chat()).toMatchObject({ xp: 35, xpToday: 35, streak: { current: 1, lastDay: '2026-11-25' } });
+    await zone('Pacific/Kiritimati');
+    expect(await chat()).toMatchObject({ xp: 37, xpToday: 2, streak: { current: 2, lastDay: '2026-11-26' } });
+    await zone('Pacific/Honolulu');
+    expect(await chat()).toMatchObject({ xp: 39, xpToday: 4, streak: { current: 2, lastDay: '2026-11-26' } });
+    await zone('Pacific/Kiritimati');
+    expect(await chat()).toMatchObject({ xp: 41, xpToday: 6, streak: { current: 2, lastDay: '2026-11-26' } });
+  });
+
   it('refuses to play when the pet is too tired', async () => {
     const pet = await adopt();
     clock().advance(70 * H);

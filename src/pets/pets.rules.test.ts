@@ -69,6 +69,33 @@ describe('streaks in the owner time zone', () => {
     expect(streakAt(p, new Date('2026-03-10T09:00:00Z'), 'UTC')).toMatchObject({ current: 0, broken: true });
   });
 
+  it('never extends the streak nor resets the daily XP on a local day at or before the recorded one (zone switches)', () => {
+    const now = new Date('2026-11-25T20:00:00Z'); // 10:00 on 25 Nov in Honolulu, 10:00 on 26 Nov in Kiritimati
+    const honolulu = 'Pacific/Honolulu';
+    const kiritimati = 'Pacific/Kiritimati';
+    const first = pet({ streak: 1, longest_streak: 1, streak_day: '2026-11-25', xp_day: '2026-11-25', xp_today: 93 });
+    const east = streakAfterActivity(first, now, kiritimati);
+    expect(east).toMatchObject({ streak: 2, day: '2026-11-26' });
+    expect(grantXp(first, 10, false, now, kiritimati)).toEqual({ gained: 10, xpDay: '2026-11-26', xpToday: 10 });
+
+    const later = pet({ streak: 2, longest_streak: 2, streak_day: '2026-11-26', xp_day: '2026-11-26', xp_today: 145 });
+    expect(streakAfterActivity(later, now, honolulu)).toEqual({ streak: 2, longest: 2, day: '2026-11-26', lost: 0 });
+    expect(grantXp(later, 10, false, now, honolulu)).toEqual({ gained: 5, xpDay: '2026-11-26', xpToday: 150 });
+    expect(streakAt(later, now, honolulu)).toMatchObject({ current: 2, broken: false, atRisk: false });
+    const nextRealDay = new Date(now.getTime() + 24 * H); // 26 Nov in Honolulu: still the recorded day
+    expect(streakAfterActivity(later, nextRealDay, honolulu)).toMatchObject({ streak: 2, day: '2026-11-26' });
+    expect(grantXp(later, 10, false, nextRealDay, honolulu).gained).toBe(5);
+    const dayAfter = new Date(now.getTime() + 48 * H); // 27 Nov in Honolulu: the next day
+    expect(streakAfterActivity(later, dayAfter, honolulu)).toMatchObject({ streak: 3, day: '2026-11-27' });
+    expect(grantXp(later, 10, false, dayAfter, honolulu)).toMatchObject({ gained: 10, xpToday: 10 });
+  });
+
+  it('treats a switch east that skips a whole local day like any missed day', () => {
+    const now = new Date('2026-11-25T10:30:00Z'); // 23:30 on 24 Nov at UTC-11, 00:30 on 26 Nov in Kiritimati
+    const p = pet({ streak: 4, longest_streak: 4, streak_day: '2026-11-24' });
+    expect(streakAfterActivity(p, now, 'Pacific/Kiritimati')).toMatchObject({ streak: 1, longest: 4, day: '2026-11-26', lost: 4 });
+  });
+
   it('measures the hours left in the local day', () => {
     expect(localDay(new Date('2026-03-02T23:30:00Z'), 'Asia/Tokyo')).toBe('2026-03-03');
     expect(hoursUntilLocalMidnight(new Date('2026-03-02T05:00:00Z'), 'America/Los_Angeles')).toBe(3);

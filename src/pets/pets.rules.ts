@@ -184,18 +184,28 @@ export function streakAt(pet: PetState, now: Date, tz: string): StreakState {
   return { ...base, current: pet.streak, broken: false, atRisk: !resting };
 }
 
-/** The streak after an interaction now: kept today, +1 after yesterday (or a vacation), else restarted at 1. */
-export function streakAfterActivity(pet: PetState, now: Date, tz: string): { streak: number; longest: number; day: string; lost: number } {
+/**
+ * The owner's local day for a pet, never earlier than a day it already recorded: after a switch to a
+ * zone further west "today" can be the recorded day's eve, which counts as the recorded day itself,
+ * so changing time zones cannot replay a day (a second daily XP cap, another streak day).
+ */
+export function petDay(recorded: string | null, now: Date, tz: string): string {
   const today = localDay(now, tz);
+  return recorded && recorded > today ? recorded : today;
+}
+
+/** The streak after an interaction now: kept today (or on a day at or before the last counted one), +1 after yesterday (or a vacation), else restarted at 1. */
+export function streakAfterActivity(pet: PetState, now: Date, tz: string): { streak: number; longest: number; day: string; lost: number } {
+  const today = petDay(pet.streak_day, now, tz);
   const state = streakAt(pet, now, tz);
   if (pet.streak_day === today && pet.streak > 0) return { streak: pet.streak, longest: pet.longest_streak, day: today, lost: 0 };
   const streak = state.current > 0 ? state.current + 1 : 1;
   return { streak, longest: Math.max(pet.longest_streak, streak), day: today, lost: state.broken ? pet.streak : 0 };
 }
 
-/** XP actually granted now: halved while sick (neglect slows growth) and capped per local day. */
+/** XP actually granted now: halved while sick (neglect slows growth) and capped per local day (petDay: never an earlier one). */
 export function grantXp(pet: PetState, amount: number, sick: boolean, now: Date, tz: string): { gained: number; xpDay: string; xpToday: number } {
-  const day = localDay(now, tz);
+  const day = petDay(pet.xp_day, now, tz);
   const already = pet.xp_day === day ? pet.xp_today : 0;
   const wanted = sick ? Math.floor(amount / 2) : amount;
   const gained = Math.max(0, Math.min(wanted, DAILY_XP_CAP - already));

@@ -13,7 +13,7 @@ import { petsRepo, type OwnedPetRow, type PetHistoryRow } from './pets.repo.js';
 import {
   CHAT_XP, DAILY_XP_CAP, INITIAL_STATS, INTERACTION_RULES, MAX_PETS_PER_USER, STREAK_RISK_HOURS, TRAITS,
   VACATION_COOLDOWN_DAYS, VACATION_MAX_DAYS, clamp, conditionAt, dueEvolutions, factsOf, grantXp, level, nextStage,
-  onVacation, requirementStatus, streakAfterActivity, streakAt, type InteractionType, type Mood, type RequirementStatus,
+  onVacation, petDay, requirementStatus, streakAfterActivity, streakAt, type InteractionType, type Mood, type RequirementStatus,
   type Stage, type Trait,
 } from './pets.rules.js';
 import type { PetHistoryTable, PetsTable } from './pets.tables.js';
@@ -79,7 +79,6 @@ export class PetsService {
     const streak = streakAt(row, now, tz);
     const next = nextStage(row.stage);
     const xpRule = next?.requirements.find((r) => r.kind === 'xp');
-    const today = localDay(now, tz);
     return {
       id: row.id,
       userId: row.user_id,
@@ -88,7 +87,7 @@ export class PetsService {
       stage: row.stage,
       level: level(row.xp),
       xp: row.xp,
-      xpToday: row.xp_day === today ? row.xp_today : 0,
+      xpToday: row.xp_day === petDay(row.xp_day, now, tz) ? row.xp_today : 0,
       xpDailyCap: DAILY_XP_CAP,
       nextStage: next ? { stage: next.stage, xpRequired: xpRule?.min ?? 0, automatic: next.automatic } : null,
       stats: { happiness: Math.round(cond.stats.happiness), health: Math.round(cond.stats.health), energy: Math.round(cond.stats.energy) },
