@@ -72,7 +72,7 @@ describe('slash commands', () => {
     expect(fed.reply).toMatchObject({ sender: 'pet', content: 'Yum! Thank you! (+10 XP)', metadata: { command: 'feed', xpGained: 10 } });
     expect((await command(petId, '/FEED')).reply).toMatchObject({
       sender: 'system',
-      content: "That didn't work: Your pet needs a break before you feed it again: try in 1800 seconds.",
+      content: "That didn't work: Your pet needs a break before you feed it again: try again in 1800 seconds.",
     });
   });
 

@@ -89,9 +89,23 @@ describe('interactions, cooldowns and the daily XP cap', () => {
     expect(fed.json()).toMatchObject({ xpGained: 10, pet: { xp: 10, stats: { happiness: 85, health: 100, energy: 100 }, streak: { current: 1, longest: 1 } } });
     const again = await api('POST', `/pets/${pet.id}/interactions`, owner, { type: 'feed' }, { 'accept-language': 'fr' });
     expect(again.statusCode).toBe(409);
-    expect(again.json()).toMatchObject({ code: 'pet_interaction_cooldown', detail: 'Votre animal a besoin d\'une pause avant la prochaine action « feed » : réessayez dans 1800 secondes.' });
+    expect(again.json()).toMatchObject({ code: 'pet_interaction_cooldown', detail: 'Votre animal a besoin d\'une pause avant que vous le nourrissiez de nouveau : réessayez dans 1800 secondes.' });
     const [event] = await events(pet.id, 'pet.interacted');
     expect(event.data).toMatchObject({ interaction: 'feed', xpGained: 10 });
+  });
+
+  it('names the action in the reader\'s language in the cooldown, with the seconds pluralized', async () => {
+    const reader = await createUser(t.deps);
+    const pet = await adopt(reader, 'Polyglot');
+    for (const type of ['feed', 'play', 'groom']) await api('POST', `/pets/${pet.id}/interactions`, reader, { type });
+    const detail = async (type: string, lang: string) => (await api('POST', `/pets/${pet.id}/interactions`, reader, { type }, { 'accept-language': lang })).json().detail;
+    expect(await detail('feed', 'de')).toBe('Dein Haustier braucht eine Pause, bevor du es wieder fütterst: versuche es in 1800 Sekunden noch einmal.');
+    expect(await detail('play', 'es')).toBe('Tu mascota necesita un descanso antes de que vuelvas a jugar con ella: inténtalo de nuevo en 900 segundos.');
+    expect(await detail('groom', 'ja')).toBe('ペットには休憩が必要です。次に毛づくろいできるのは3600秒後です。');
+    expect(await detail('groom', 'zh')).toBe('你的宠物需要休息一下：3600 秒后才能再给它梳毛。');
+    clock().advance(15 * 60_000 - 1000);
+    expect(await detail('play', 'en')).toBe('Your pet needs a break before you play with it again: try again in 1 second.');
+    expect(await detail('play', 'it')).toBe('Il tuo animale ha bisogno di una pausa prima che tu giochi di nuovo con lui: riprova tra 1 secondo.');
   });
 
   it('stops granting XP at the daily cap and starts again the next local day', async () => {
@@ -138,7 +152,9 @@ describe('interactions, cooldowns and the daily XP cap', () => {
     clock().advance(70 * H);
     const res = await api('POST', `/pets/${pet.id}/interactions`, owner, { type: 'play' });
     expect(res.statusCode).toBe(409);
-    expect(res.json().code).toBe('pet_too_tired');
+    expect(res.json()).toMatchObject({ code: 'pet_too_tired', detail: 'Your pet is too tired to play. Feed it or let it rest first.' });
+    const fr = await api('POST', `/pets/${pet.id}/interactions`, owner, { type: 'play' }, { 'accept-language': 'fr' });
+    expect(fr.json().detail).toBe('Votre animal est trop fatigué pour jouer. Nourrissez-le ou laissez-le se reposer.');
   });
 });
 

@@ -191,9 +191,10 @@ export class PetsService {
       const rule = INTERACTION_RULES[type];
       const last = p.row[rule.lastColumn];
       const waitMs = last ? last.getTime() + rule.cooldownMinutes * 60_000 - now.getTime() : 0;
-      if (waitMs > 0) throw petError('pet_interaction_cooldown', { action: type, seconds: Math.ceil(waitMs / 1000) });
+      // context picks the sentence written for this action in each locale (detail_feed_one, …)
+      if (waitMs > 0) throw petError('pet_interaction_cooldown', { context: type, count: Math.ceil(waitMs / 1000) });
       const cond = conditionAt(p.row, now);
-      if (cond.stats.energy < rule.minEnergy) throw petError('pet_too_tired', { action: type });
+      if (cond.stats.energy < rule.minEnergy) throw petError('pet_too_tired', { context: type });
       const stats = {
         happiness: clamp(p.row.happiness + rule.effects.happiness),
         health: clamp(p.row.health + rule.effects.health),
