@@ -76,7 +76,26 @@ describe('the persona engine', () => {
     await say(user, petId, 'I saw a big red kite at the beach');
     expect(await say(user, petId, 'my sister visited')).toContain('“my sister visited”… and earlier you said “I saw a big red kite at the beach”. I remember!');
     expect(await say(user, petId, 'my sister visited')).toContain("You just said that! I'm listening, promise.");
-    expect(await say(user, petId, 'what is our streak?')).toContain('Our streak is 1 days! Best so far: 1.');
+    expect(await say(user, petId, 'what is our streak?')).toContain('Our streak is 1 day! Best so far: 1.');
+  });
+
+  it('says the streak in the singular or plural the owner language needs', async () => {
+    const expected: Record<string, [string, string]> = {
+      en: ['Our streak is 1 day!', 'Our streak is 2 days!'],
+      fr: ['Notre série est de 1 jour !', 'Notre série est de 2 jours !'],
+      es: ['¡Nuestra racha es de 1 día!', '¡Nuestra racha es de 2 días!'],
+      de: ['Unsere Serie steht bei 1 Tag!', 'Unsere Serie steht bei 2 Tagen!'],
+      it: ['La nostra serie è di 1 giorno!', 'La nostra serie è di 2 giorni!'],
+      pt: ['Nossa sequência é de 1 dia!', 'Nossa sequência é de 2 dias!'],
+    };
+    for (const [locale, [one, two]] of Object.entries(expected)) {
+      t.deps.services.pets.clock.set('2026-05-04T08:00:00Z');
+      const user = await createUser(t.deps, { locale });
+      const petId = await hatchedPet(user, `S-${locale}`);
+      expect(await say(user, petId, 'streak?')).toContain(one);
+      t.deps.services.pets.clock.set('2026-05-05T12:00:00Z');
+      expect(await say(user, petId, 'streak')).toContain(two);
+    }
   });
 
   it('detects intents across languages and streams CJK by character', () => {

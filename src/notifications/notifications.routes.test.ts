@@ -72,6 +72,27 @@ describe('inbox', () => {
     expect(read.json().title).toBe(n.title);
   });
 
+  it('writes streak days and hours in the singular or plural the reader\'s language needs', async () => {
+    const bodies = async (locale: string) => {
+      const user = await createUser(t.deps, { locale });
+      await record('pet.streak_lost', [user.id], { streak: 1 });
+      await record('pet.streak_at_risk', [user.id], { streak: 1, hoursLeft: 1 });
+      await record('pet.streak_at_risk', [user.id], { streak: 12, hoursLeft: 3 });
+      return (await inbox(user)).items.map((n: { body: string }) => n.body);
+    };
+    expect(await bodies('fr')).toEqual([
+      'Votre série de 12 jours se termine dans 3 heures. Revenez maintenant pour la garder !',
+      'Votre série de 1 jour se termine dans 1 heure. Revenez maintenant pour la garder !',
+      'Votre série de 1 jour est terminée. Commencez-en une nouvelle aujourd’hui.',
+    ]);
+    expect(await bodies('de')).toEqual([
+      'Deine Serie von 12 Tagen endet in 3 Stunden. Schau jetzt vorbei, um sie zu halten!',
+      'Deine Serie von 1 Tag endet in 1 Stunde. Schau jetzt vorbei, um sie zu halten!',
+      'Deine Serie von 1 Tag ist beendet. Starte heute eine neue.',
+    ]);
+    expect((await bodies('en'))[1]).toBe('Your 1-day streak ends in 1 hour. Check in now to keep it!');
+  });
+
   it('delivers the events of one dispatch batch together: each to its user, in their locale, with unread counts', async () => {
     const ja = await createUser(t.deps, { locale: 'ja' });
     const en = await createUser(t.deps);
