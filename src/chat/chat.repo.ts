@@ -9,8 +9,8 @@ export interface MessageFilter {
   petId: string;
   unreadOnly?: boolean;
   since?: Date;
-  /** Full-text query and the regconfig to parse it with. */
-  search?: { q: string; config: string };
+  /** Full-text query and the regconfigs messages are stored with; each message is matched with q parsed in its own. */
+  search?: { q: string; configs: readonly string[] };
 }
 
 const columns = ['id', 'user_id', 'pet_id', 'sender', 'content', 'lang', 'metadata', 'created_at', 'read_at'] as const;
@@ -24,11 +24,12 @@ function filtered(ex: Executor, f: MessageFilter) {
   if (f.unreadOnly) q = q.where('read_at', 'is', null);
   if (f.since) q = q.where('created_at', '>=', f.since);
   if (f.search) {
-    const { q: text, config } = f.search;
+    const { q: text, configs } = f.search;
+    const parsed = sql.join(configs.map((c) => sql`when ${c}::regconfig then websearch_to_tsquery(${c}::regconfig, ${text})`), sql` `);
     q = q.where((eb) =>
       eb.or([
-        sql<boolean>`search @@ websearch_to_tsquery(${config}::regconfig, ${text})`,
-        sql<boolean>`search @@ websearch_to_tsquery('simple', ${text})`,
+        // one constant query per configuration (folded at planning), picked by the row's own lang
+        sql<boolean>`search @@ (case lang ${parsed} else websearch_to_tsquery('simple', ${text}) end)`,
         // CJK has no word breaks for the 'simple' parser: fall back to a substring match there.
         eb.and([eb('lang', '=', sql<string>`'simple'::regconfig`), eb('content', 'ilike', `%${escapeLike(text)}%`)]),
       ]),

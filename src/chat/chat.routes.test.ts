@@ -16,7 +16,7 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.close());
 
-const api = (method: 'GET' | 'POST' | 'DELETE', url: string, user: TestUser, payload?: object | string, headers: Record<string, string> = {}) =>
+const api = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, user: TestUser, payload?: object | string, headers: Record<string, string> = {}) =>
   t.app.inject({ method, url: `/api/v1${url}`, headers: { ...user.auth, ...headers }, payload });
 
 async function adopt(user = owner, name = 'Pip') {
@@ -278,6 +278,38 @@ describe('full-text search', () => {
     expect(jaHits.messages.map((m: { content: string }) => m.content)).toEqual(['今日は公園で走りました']);
     const percent = (await api('GET', `/pets/${jaPet}/messages?q=${encodeURIComponent('%')}`, ja)).json();
     expect(percent.messages).toEqual([]);
+  });
+});
+
+describe('full-text search with negation', () => {
+  it('leaves out every message with a negated word, whatever configuration it was stored with', async () => {
+    const eater = await createUser(t.deps, { locale: 'en' });
+    const petId = await adopt(eater, 'Monkey');
+    for (let i = 1; i <= 4; i++) {
+      await say(petId, `I ate bananas at lunch number ${i}`, eater);
+      await say(petId, `I went running in the park, lap ${i}`, eater);
+    }
+    const search = async (q: string) => (await api('GET', `/pets/${petId}/messages?limit=100&q=${encodeURIComponent(q)}`, eater)).json();
+    const all: string[] = (await api('GET', `/pets/${petId}/messages?limit=100`, eater)).json().messages.map((m: { content: string }) => m.content);
+    expect(all).toHaveLength(16);
+    const expectHits = async (q: string, wanted: (content: string) => boolean) => {
+      const page = await search(q);
+      const expected = all.filter(wanted);
+      expect(expected.length, q).toBeGreaterThan(0);
+      expect(expected.length, q).toBeLessThan(all.length);
+      expect(page.messages.map((m: { content: string }) => m.content), q).toEqual(expected);
+      expect(page.total, q).toBe(expected.length);
+    };
+    await expectHits('-bananas', (c) => !/banana/i.test(c));
+    await expectHits('banana', (c) => /banana/i.test(c));
+    await expectHits('running -bananas', (c) => /running/i.test(c) && !/banana/i.test(c));
+    expect((await api('PATCH', '/me', eater, { locale: 'ja' })).statusCode).toBe(200);
+    await expectHits('-bananas', (c) => !/banana/i.test(c));
+    await expectHits('runs', (c) => /running/i.test(c));
+    const later = await say(petId, 'more bananas please', eater); // stored with 'simple' now
+    const ids = (await search('-bananas')).messages.map((m: { id: string }) => m.id);
+    expect(ids).not.toContain(later.message.id);
+    expect(ids).toContain(later.reply.id);
   });
 });
 

@@ -53,6 +53,8 @@ export interface ListQuery {
 const REGCONFIG: Record<Locale, string> = {
   en: 'english', fr: 'french', es: 'spanish', de: 'german', it: 'italian', pt: 'portuguese', ja: 'simple', zh: 'simple',
 };
+/** Every configuration a stored message can have (its lang), for matching a search in each message's own. */
+const SEARCH_CONFIGS = [...new Set(Object.values(REGCONFIG))];
 const CONTEXT_MESSAGES = 12;
 /** Persona exchanges per shared transaction, and how many such transactions run at once. */
 const EXCHANGE_BATCH = { maxBatch: 64, concurrency: 2 };
@@ -218,7 +220,7 @@ export class ChatService {
   async list(ctx: RequestContext, petId: string, query: ListQuery) {
     const pet = await this.pets.requirePet(this.deps.db, ctx, petId);
     const filter: MessageFilter = { petId: pet.id, unreadOnly: query.unreadOnly, since: query.since };
-    if (query.q) filter.search = { q: query.q, config: regconfigFor(pet.owner_locale) };
+    if (query.q) filter.search = { q: query.q, configs: SEARCH_CONFIGS };
     const position = cursorPosition(query.cursor);
     const plain = !query.unreadOnly && !query.since && !query.q;
     const [rows, total] = await Promise.all([
