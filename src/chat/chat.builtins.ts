@@ -71,10 +71,11 @@ export function builtinCommands(deps: AppDeps): ChatCommand[] {
       const status = await pets().evolution(ctx, ctx.petId);
       if (!status.next) return { sender: 'pet', content: t(ctx, 'chat.commands.evolve.max') };
       if (!status.next.ready) {
-        const missing = status.next.requirements
-          .filter((r) => !r.met)
-          .map((r) => t(ctx, `pets.requirements.${r.kind}`, { current: r.current, required: r.required }))
-          .join(', ');
+        const missing = new Intl.ListFormat(ctx.locale, { type: 'conjunction' }).format(
+          status.next.requirements
+            .filter((r) => !r.met)
+            .map((r) => t(ctx, `pets.requirements.${r.kind}`, { current: r.current, required: r.required })),
+        );
         return { sender: 'pet', content: t(ctx, 'chat.commands.evolve.notReady', { stage: t(ctx, `pets.stages.${status.next.stage}`), missing }) };
       }
       const { pet, from, to } = await pets().evolve(ctx, ctx.petId);

@@ -88,6 +88,23 @@ describe('slash commands', () => {
     expect(pet).toMatchObject({ name: 'Sir Biscuit', xp: 23 });
   });
 
+  it('lists the unmet requirements of /evolve the way the owner language joins a list', async () => {
+    const expected: Record<string, string> = {
+      en: 'Not yet! To become child I need: 58/200 XP and 0/4 days of age',
+      de: 'Noch nicht! Um Kind zu werden, brauche ich: 58/200 XP und 0/4 Tage alt',
+      ja: 'まだだよ！こどもになるには：58/200 XP、年齢 0/4 日',
+      zh: '还不行！要成为幼年，我需要：58/200 XP和年龄 0/4 天',
+    };
+    for (const [locale, text] of Object.entries(expected)) {
+      const user = await createUser(t.deps, { locale });
+      const petId = await adopt(user);
+      for (const type of ['feed', 'play', 'groom']) await api('POST', `/pets/${petId}/interactions`, user, { type });
+      t.deps.services.pets.clock.advance(3_600_000);
+      for (const type of ['feed', 'play']) await api('POST', `/pets/${petId}/interactions`, user, { type });
+      expect((await command(petId, '/evolve', user)).reply.content).toBe(text);
+    }
+  });
+
   it('accepts commands other domains register, with their own validation', async () => {
     t.deps.commands.register({
       name: 'echo',
