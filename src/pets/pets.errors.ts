@@ -8,6 +8,7 @@ export const PET_ERRORS = {
   pet_too_tired: 409,
   pet_evolution_not_ready: 409,
   pet_vacation_active: 409,
+  pet_vacation_not_active: 409,
   pet_vacation_too_soon: 409,
   pet_vacation_invalid: 422,
 } as const;

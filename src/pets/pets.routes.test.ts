@@ -245,6 +245,27 @@ describe('vacation', () => {
   });
 });
 
+describe('ending a vacation', () => {
+  it('ends a running vacation once, and answers 409 pet_vacation_not_active when none is running', async () => {
+    const sleeper = await createUser(t.deps, { locale: 'de' });
+    const pet = await adopt(sleeper, 'Dozy');
+    const none = await api('DELETE', `/pets/${pet.id}/vacation`, sleeper, undefined, { 'accept-language': 'de' });
+    expect(none.statusCode).toBe(409);
+    expect(none.headers['content-type']).toContain('application/problem+json');
+    expect(none.json()).toMatchObject({ code: 'pet_vacation_not_active', detail: 'Dein Haustier ist gerade nicht im Urlaub, es gibt also keinen Urlaub zu beenden.' });
+    expect((await api('POST', `/pets/${pet.id}/vacation`, sleeper, { until: '2026-03-05T09:00:00Z' })).statusCode).toBe(200);
+    clock().advance(H);
+    const ended = await api('DELETE', `/pets/${pet.id}/vacation`, sleeper);
+    expect(ended.statusCode).toBe(200);
+    expect(ended.json().vacation).toMatchObject({ active: false, until: '2026-03-02T10:00:00.000Z' });
+    const timeline = (await api('GET', `/pets/${pet.id}/history`, sleeper)).json().items.length;
+    clock().advance(H);
+    expect((await api('DELETE', `/pets/${pet.id}/vacation`, sleeper)).json().code).toBe('pet_vacation_not_active');
+    expect((await api('GET', `/pets/${pet.id}/history`, sleeper)).json().items.length).toBe(timeline);
+    expect((await events(pet.id, 'pet.updated')).length).toBe(1);
+  });
+});
+
 describe('the hourly streak sweep', () => {
   it('warns once when a streak is about to break in the owner time zone, and records a broken one', async () => {
     const la = await createUser(t.deps, { timezone: 'America/Los_Angeles' });

@@ -298,10 +298,10 @@ export class PetsService {
     });
   }
 
-  /** Ends a running vacation now (the days already taken still count as covered). */
+  /** Ends a running vacation now (the days already taken still count as covered); 409 pet_vacation_not_active when none is running. */
   async endVacation(actor: PetActor, petId: string): Promise<PetView> {
     return this.mutate(actor, petId, (p, now) => {
-      if (!onVacation(p.row, now)) return;
+      if (!onVacation(p.row, now)) throw petError('pet_vacation_not_active');
       set(p, { vacation_until: now });
       p.history.push(historyRow(p.row.id, 'vacation', { endedAt: now.toISOString() }, now));
       p.events.push({ type: 'pet.updated', data: { fields: ['vacation'] } });
