@@ -67,6 +67,7 @@ describe('slash commands', () => {
     expect(unknown.reply).toMatchObject({ sender: 'system', content: "I don't know /dance. Type /help to see what I can do." });
     expect((await command(petId, '/feed twice')).reply.content).toBe('/feed takes no arguments.\nUsage: /feed');
     expect((await command(petId, '/rename')).reply.content).toBe('Tell me the new name.\nUsage: /rename <name>');
+    expect((await command(petId, '/rename \u200b\u2060')).reply.content).toBe('Tell me the new name.\nUsage: /rename <name>');
     expect((await command(petId, `/rename ${'x'.repeat(41)}`)).reply.content).toBe('A name is 1 to 40 printable characters.\nUsage: /rename <name>');
     const fed = await command(petId, '/feed');
     expect(fed.reply).toMatchObject({ sender: 'pet', content: 'Yum! Thank you! (+10 XP)', metadata: { command: 'feed', xpGained: 10 } });

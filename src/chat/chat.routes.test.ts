@@ -107,6 +107,8 @@ describe('posting and storing messages', () => {
     const petId = await adopt();
     const bad: Array<[string | Buffer, string]> = [
       [JSON.stringify({ content: '   \n\t ' }), 'must not be empty'],
+      [JSON.stringify({ content: '\u200b' }), 'must not be empty'],
+      [JSON.stringify({ content: ' \u200b\u200c\u200d\u2060 \u3164\u00ad ' }), 'must not be empty'],
       [JSON.stringify({ content: 'x'.repeat(2001) }), 'must be at most 2000 characters'],
       ['{"content":"half a pair \\ud83d here"}', 'must be valid Unicode text (no lone surrogates)'],
       [JSON.stringify({ content: 'bell\u0007' }), 'must not contain control characters other than newline and tab'],
@@ -122,6 +124,7 @@ describe('posting and storing messages', () => {
       expect(res.json().errors.map((e: { message: string }) => e.message)).toContain(message);
     }
     expect(await messageCount(petId)).toBe(0);
+    expect((await say(petId, 'family \u{1F468}\u200d\u{1F469}\u200d\u{1F467}')).message.content).toBe('family \u{1F468}\u200d\u{1F469}\u200d\u{1F467}');
     const ok = await say(petId, `${'é'.repeat(1997)}\n\t!  `);
     expect([...ok.message.content].length).toBe(2000);
   });

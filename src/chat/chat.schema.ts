@@ -1,15 +1,15 @@
 import { z } from 'zod';
-import { hasForbiddenControls, isWellFormedText } from './chat.text.js';
+import { hasForbiddenControls, hasVisibleText, isWellFormedText } from './chat.text.js';
 
 export const MAX_MESSAGE_CHARS = 2000;
 
-/** 1–2000 characters after trimming; well-formed Unicode; no control characters except \n and \t. */
+/** 1–2000 characters after trimming, not only invisible ones; well-formed Unicode; no control characters except \n and \t. */
 export const messageContent = z
   .string()
   .transform((s) => s.trim())
   .superRefine((s, ctx) => {
     const length = [...s].length;
-    if (length === 0) ctx.addIssue({ code: 'custom', message: 'must not be empty' });
+    if (length === 0 || !hasVisibleText(s)) ctx.addIssue({ code: 'custom', message: 'must not be empty' });
     else if (length > MAX_MESSAGE_CHARS) ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_MESSAGE_CHARS} characters` });
     if (!isWellFormedText(s)) ctx.addIssue({ code: 'custom', message: 'must be valid Unicode text (no lone surrogates)' });
     if (hasForbiddenControls(s)) ctx.addIssue({ code: 'custom', message: 'must not contain control characters other than newline and tab' });

@@ -16,6 +16,14 @@ export function hasForbiddenControls(s: string): boolean {
   return FORBIDDEN_CONTROL.test(s);
 }
 
+/** Characters that show nothing on their own: controls, format characters (U+200B…), spaces and other default-ignorables (U+3164…). */
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{White_Space}\p{Default_Ignorable_Code_Point}]/gu;
+
+/** Something would be seen: text made only of invisible characters counts as empty. */
+export function hasVisibleText(s: string): boolean {
+  return s.replace(INVISIBLE, '').length > 0;
+}
+
 /** Line breaks are fine in a message, not in a name. */
 export function isSingleLine(s: string): boolean {
   return !/[\n\t]/.test(s);

@@ -54,6 +54,11 @@ describe('pets CRUD and ownership', () => {
     const broken = await t.app.inject({ method: 'POST', url: '/api/v1/pets', headers: { ...owner.auth, 'content-type': 'application/json' }, payload: raw });
     expect(broken.statusCode).toBe(422);
     expect(broken.json().errors).toEqual([{ field: 'body', message: 'must be valid UTF-8', code: 'invalid_utf8' }]);
+    for (const name of ['\u200b', '\u200b\u2060\ufeff', ' \u3164 ']) {
+      const invisible = await api('POST', '/pets', owner, { name });
+      expect(invisible.statusCode).toBe(422);
+      expect(invisible.json().errors).toContainEqual(expect.objectContaining({ field: 'body.name', message: 'must not be empty' }));
+    }
     expect((await api('GET', '/pets', owner)).json().pets.length).toBe(before.json().pets.length);
   });
 
@@ -71,6 +76,7 @@ describe('pets CRUD and ownership', () => {
 
   it('renames and soft-deletes, keeping the timeline', async () => {
     const pet = await adopt();
+    expect((await api('PATCH', `/pets/${pet.id}`, owner, { name: '\u200b' })).statusCode).toBe(422);
     const renamed = await api('PATCH', `/pets/${pet.id}`, owner, { name: 'Neko' });
     expect(renamed.json().name).toBe('Neko');
     expect((await api('DELETE', `/pets/${pet.id}`, owner)).statusCode).toBe(204);

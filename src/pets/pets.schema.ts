@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { hasForbiddenControls, isSingleLine, isWellFormedText } from '../chat/chat.text.js';
+import { hasForbiddenControls, hasVisibleText, isSingleLine, isWellFormedText } from '../chat/chat.text.js';
 import { pageQuery } from '../platform/http/http.pagination.js';
 import { INTERACTIONS, MOODS, STAGES, TRAITS } from './pets.rules.js';
 
@@ -8,6 +8,7 @@ const petName = z
   .trim()
   .min(1)
   .max(40)
+  .refine(hasVisibleText, { message: 'must not be empty' })
   .refine((s) => isWellFormedText(s) && !hasForbiddenControls(s) && isSingleLine(s), { message: 'must be printable text on one line' });
 
 export const petParams = z.object({ id: z.uuid() });
