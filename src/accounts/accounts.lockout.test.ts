@@ -68,6 +68,21 @@ describe('lockout policy', () => {
     expect((await login(email, PASSWORD)).statusCode).toBe(200);
   });
 
+  it('counts at most 5 of many parallel wrong passwords from different IPs; the rest wait for the pause', async () => {
+    const email = await registered();
+    const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => login(email, `parallel wrong ${i}`, `10.3.${i}.1`)));
+    const codes = answers.map((r) => r.json().code as string);
+    expect(codes.filter((c) => c === 'invalid_credentials')).toHaveLength(LOCKOUT_THRESHOLD);
+    expect(codes.filter((c) => c === 'login_throttled')).toHaveLength(30 - LOCKOUT_THRESHOLD);
+    const counted = await t.deps.db
+      .selectFrom('login_attempts')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('identifier_hash', '=', identifierHash('email', email))
+      .where('counts_for_lockout', '=', true)
+      .executeTakeFirstOrThrow();
+    expect(Number(counted.n)).toBe(LOCKOUT_THRESHOLD);
+  });
+
   it('throttles an unknown account exactly like an existing one', async () => {
     const known = await registered();
     const unknown = uniqueEmail();

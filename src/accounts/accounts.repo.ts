@@ -19,6 +19,9 @@ const USER_DEFAULTS = {
   disabled_at: null,
 } satisfies Partial<Insertable<UsersTable>>;
 
+/** The advisory-lock namespace of sign-in attempts (two-key form: namespace, hash of the identifier). */
+const LOGIN_LOCK = 727_101;
+
 type NewUser = Omit<Insertable<UsersTable>, keyof typeof USER_DEFAULTS> & Partial<Insertable<UsersTable>>;
 
 export const accountsRepo = {
@@ -148,6 +151,14 @@ export const accountsRepo = {
 
   async insertLoginAttempt(db: Executor, values: Insertable<LoginAttemptsTable>): Promise<void> {
     await db.insertInto('login_attempts').values(values).execute();
+  },
+
+  /**
+   * Serializes sign-in attempts on one identifier until the transaction ends (attempts on other
+   * identifiers go on in parallel; two identifiers whose hashes collide only share a lock).
+   */
+  async lockLoginIdentifier(db: Executor, identifierHash: string): Promise<void> {
+    await sql`select pg_advisory_xact_lock(${LOGIN_LOCK}, hashtext(${identifierHash}))`.execute(db);
   },
 
   /** Counted failures for an identifier within the window, and the time of the last one. */

@@ -3,6 +3,7 @@ import { uuidv7 } from 'uuidv7';
 import type { AppDeps } from '../platform/deps.js';
 import { withTransaction, type Executor } from '../platform/db/db.transaction.js';
 import type { ActorContext, RequestContext } from '../platform/http/http.context.js';
+import { AppError } from '../platform/http/http.errors.js';
 import type { AuthUser } from '../platform/http/http.types.js';
 import { isLocale } from '../platform/i18n/i18n.service.js';
 import { normalizeRecoveryCode, sha256, type SecretBox } from './accounts.crypto.js';
@@ -104,43 +105,45 @@ export class AccountsService {
   /**
    * Signs in with email or verified phone + password (+ TOTP or a recovery code when 2FA is on).
    * Unknown accounts take the same path (a dummy hash is verified) and get the same answer.
+   * Attempts on one identifier run one at a time (pause check, verification and the recorded
+   * failure under one lock), so parallel guesses cannot all pass the same pause check.
    */
   async login(input: LoginInput, ctx: ActorContext): Promise<{ user: UserView } & IssuedTokens> {
     const kind = input.email !== undefined ? 'email' : 'phone';
     const idHash = identifierHash(kind, (input.email ?? input.phone)!);
     const db = this.deps.db;
     const user =
-      kind === 'email'
+      (kind === 'email'
         ? await accountsRepo.findByEmail(db, normalizeEmail(input.email!))
-        : await accountsRepo.findByPhone(db, input.phone!.trim()).then((u) => (u?.phone_verified_at ? u : undefined));
-    const failures = await accountsRepo.recentFailures(db, idHash, LOCKOUT_WINDOW_MS);
-    const until = lockedUntil(failures.count, failures.last);
-    if (until) {
-      await this.recordFailure(user ?? null, idHash, 'locked', false, ctx);
-      const seconds = Math.max(1, Math.ceil((until.getTime() - Date.now()) / 1000));
-      throw accountsError('login_throttled', { seconds }, [], { 'retry-after': String(seconds) });
-    }
-    const passwordOk = await verifyPassword(user?.password_hash ?? null, input.password);
-    if (!user || !passwordOk) {
-      await this.recordFailure(user ?? null, idHash, 'bad_credentials', true, ctx);
-      throw accountsError('invalid_credentials');
-    }
-    if (user.disabled_at) {
-      await this.recordFailure(user, idHash, 'disabled', false, ctx);
-      throw accountsError('account_disabled');
-    }
-    let method: 'password' | 'totp' | 'recovery_code' = 'password';
-    if (user.totp_enabled_at) {
-      if (!input.totpCode && !input.recoveryCode) {
-        await this.recordFailure(user, idHash, 'totp_required', false, ctx);
-        throw accountsError('totp_required');
+        : await accountsRepo.findByPhone(db, input.phone!.trim()).then((u) => (u?.phone_verified_at ? u : undefined))) ?? null;
+    // a lock-free look first: while paused, attempts are refused without queueing for the lock
+    const paused = await this.pauseAnswer(db, user, idHash, ctx);
+    if (paused) throw paused;
+    const outcome = await withTransaction(db, async (trx): Promise<AppError | ({ user: UserView } & IssuedTokens)> => {
+      await accountsRepo.lockLoginIdentifier(trx, idHash);
+      const stillPaused = await this.pauseAnswer(trx, user, idHash, ctx);
+      if (stillPaused) return stillPaused;
+      const passwordOk = await verifyPassword(user?.password_hash ?? null, input.password);
+      if (!user || !passwordOk) {
+        await this.recordFailure(trx, user, idHash, 'bad_credentials', true, ctx);
+        return accountsError('invalid_credentials');
       }
-      method = input.totpCode ? 'totp' : 'recovery_code';
-    }
-    const result = await withTransaction(db, async (trx) => {
-      if (method !== 'password') {
+      if (user.disabled_at) {
+        await this.recordFailure(trx, user, idHash, 'disabled', false, ctx);
+        return accountsError('account_disabled');
+      }
+      let method: 'password' | 'totp' | 'recovery_code' = 'password';
+      if (user.totp_enabled_at) {
+        if (!input.totpCode && !input.recoveryCode) {
+          await this.recordFailure(trx, user, idHash, 'totp_required', false, ctx);
+          return accountsError('totp_required');
+        }
+        method = input.totpCode ? 'totp' : 'recovery_code';
         const locked = (await accountsRepo.findByIdForUpdate(trx, user.id))!;
-        if (!(await this.checkSecondFactor(trx, locked, input))) return null;
+        if (!(await this.checkSecondFactor(trx, locked, input))) {
+          await this.recordFailure(trx, user, idHash, 'bad_totp', true, ctx);
+          return accountsError('totp_invalid');
+        }
       }
       await accountsRepo.clearLockout(trx, [idHash, ...userIdentifierHashes(user)]);
       await accountsRepo.insertLoginAttempt(trx, {
@@ -158,11 +161,18 @@ export class AccountsService {
       await this.deps.events.record(trx, { type: 'auth.login_succeeded', actorId: user.id, userIds: [user.id], data: { method }, context: ctx });
       return { user: userView(user), ...tokens };
     });
-    if (!result) {
-      await this.recordFailure(user, idHash, 'bad_totp', true, ctx);
-      throw accountsError('totp_invalid');
-    }
-    return result;
+    if (outcome instanceof AppError) throw outcome;
+    return outcome;
+  }
+
+  /** The 429 login_throttled to answer while the identifier is paused (the refused attempt recorded, not counted), or null. */
+  private async pauseAnswer(db: Executor, user: UserRow | null, idHash: string, ctx: ActorContext): Promise<AppError | null> {
+    const failures = await accountsRepo.recentFailures(db, idHash, LOCKOUT_WINDOW_MS);
+    const until = lockedUntil(failures.count, failures.last);
+    if (!until) return null;
+    await this.recordFailure(db, user, idHash, 'locked', false, ctx);
+    const seconds = Math.max(1, Math.ceil((until.getTime() - Date.now()) / 1000));
+    return accountsError('login_throttled', { seconds }, [], { 'retry-after': String(seconds) });
   }
 
   /** Checks a TOTP code (advancing the replay guard) or uses up a recovery code, on a locked user row. */
@@ -178,8 +188,8 @@ export class AccountsService {
     return false;
   }
 
-  private async recordFailure(user: UserRow | null, idHash: string, reason: LoginFailure, counts: boolean, ctx: ActorContext): Promise<void> {
-    await withTransaction(this.deps.db, async (trx) => {
+  private async recordFailure(db: Executor, user: UserRow | null, idHash: string, reason: LoginFailure, counts: boolean, ctx: ActorContext): Promise<void> {
+    await withTransaction(db, async (trx) => {
       await accountsRepo.insertLoginAttempt(trx, {
         id: uuidv7(),
         user_id: user?.id ?? null,
