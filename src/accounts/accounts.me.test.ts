@@ -54,6 +54,46 @@ describe('GET and PATCH /me', () => {
     expect((await get('/me', user.auth)).json()).toEqual(before);
   });
 
+  const badNames = [['a bell', 'Mia\u0007'], ['a newline', 'Mia\nAdmin'], ['a tab', 'Mia\tX'], ['a right-to-left override', 'Mia\u202Egnp.exe'], ['a lone surrogate', 'Mia\uD800']];
+  const invalidUtf8 = (json: string) => {
+    const [before, after] = json.split('BAD');
+    return Buffer.concat([Buffer.from(before), Buffer.from([0xff]), Buffer.from(after)]);
+  };
+
+  it.each(badNames)('refuses a name with %s (sign-up and PATCH /me) and changes nothing', async (_what, name) => {
+    const user = await createUser(t.deps);
+    const before = (await get('/me', user.auth)).json();
+    const patched = await t.app.inject({ method: 'PATCH', url: '/api/v1/me', headers: user.auth, payload: { name } });
+    expect(patched.statusCode).toBe(422);
+    expect(patched.headers['content-type']).toContain('application/problem+json');
+    expect(patched.json()).toMatchObject({ code: 'validation_failed', errors: [{ field: 'body.name', message: 'must be printable text on one line' }] });
+    expect((await get('/me', user.auth)).json()).toEqual(before);
+    const email = `badname${++n}-${Date.now()}@example.test`;
+    const registered = await t.app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { email, password: PASSWORD, name } });
+    expect(registered.statusCode).toBe(422);
+    expect(registered.json().errors[0].field).toBe('body.name');
+    expect(await t.deps.db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst()).toBeUndefined();
+  });
+
+  it('refuses a body that is not valid UTF-8 (sign-up and PATCH /me) instead of storing U+FFFD', async () => {
+    const user = await createUser(t.deps);
+    const before = (await get('/me', user.auth)).json();
+    const headers = { ...user.auth, 'content-type': 'application/json' };
+    const patched = await t.app.inject({ method: 'PATCH', url: '/api/v1/me', headers, payload: invalidUtf8('{"name":"MiaBAD"}') });
+    expect(patched.statusCode).toBe(422);
+    expect(patched.json().errors).toEqual([{ field: 'body', message: 'must be valid UTF-8', code: 'invalid_utf8' }]);
+    expect((await get('/me', user.auth)).json()).toEqual(before);
+    const email = `badutf${++n}-${Date.now()}@example.test`;
+    const registered = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/register',
+      headers: { 'content-type': 'application/json' },
+      payload: invalidUtf8(`{"email":"${email}","password":"${PASSWORD}","name":"MiaBAD"}`),
+    });
+    expect(registered.statusCode).toBe(422);
+    expect(await t.deps.db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst()).toBeUndefined();
+  });
+
   it('needs a token', async () => {
     const res = await get('/me', {});
     expect(res.statusCode).toBe(401);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isPrintableLine, PRINTABLE_LINE_MESSAGE } from '../platform/http/http.text.js';
 import { LOCALES } from '../platform/i18n/i18n.service.js';
 import { PASSWORD_MAX_LENGTH } from './accounts.passwords.js';
 
@@ -9,6 +10,8 @@ const password = z.string().min(1).max(PASSWORD_MAX_LENGTH * 4);
 const totpCode = z.string().regex(/^\d{6}$/, 'must be 6 digits');
 const recoveryCode = z.string().min(8).max(32);
 const locale = z.enum(LOCALES);
+/** A person's display name: one printable line (the same rule as a pet's name). */
+const name = z.string().trim().min(1).max(100).refine(isPrintableLine, { message: PRINTABLE_LINE_MESSAGE });
 
 export const userSchema = z.object({
   id: z.uuid(),
@@ -38,7 +41,7 @@ export const authResultSchema = z.object({ user: userSchema, ...tokenFields });
 export const registerBody = z.strictObject({
   email,
   password,
-  name: z.string().trim().min(1).max(100),
+  name,
   phone: phone.optional(),
   locale: locale.optional(),
 });
@@ -66,7 +69,7 @@ export const smsVerifyBody = z.strictObject({ phone, code: z.string().regex(/^\d
 
 export const patchMeBody = z
   .strictObject({
-    name: z.string().trim().min(1).max(100).optional(),
+    name: name.optional(),
     locale: locale.optional(),
     timezone: z
       .string()

@@ -2,7 +2,7 @@ import type { AppDeps } from '../platform/deps.js';
 import { translate } from '../platform/i18n/i18n.service.js';
 import { INTERACTIONS, type InteractionType } from '../pets/pets.rules.js';
 import { ChatCommandUsageError, type ChatCommand, type ChatCommandContext } from './chat.commands.js';
-import { hasForbiddenControls, hasVisibleText, isWellFormedText } from './chat.text.js';
+import { hasForbiddenControls, hasVisibleText, isWellFormedText } from '../platform/http/http.text.js';
 
 function noArgs(name: string, args: string[]): void {
   if (args.length) throw new ChatCommandUsageError('chat.commands.noArgs', { name });

@@ -10,7 +10,7 @@ import {
 } from './chat.schema.js';
 import { chatError } from './chat.errors.js';
 import { CHAT_CSV_COLUMNS, type ChatService } from './chat.service.js';
-import { strictUtf8Json } from './chat.text.js';
+import { strictUtf8Json } from '../platform/http/http.text.js';
 
 const sse = (stream: PassThrough, event: string, data: unknown) => stream.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
 

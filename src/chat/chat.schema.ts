@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { hasForbiddenControls, hasVisibleText, isWellFormedText } from './chat.text.js';
+import { hasForbiddenControls, hasVisibleText, isWellFormedText } from '../platform/http/http.text.js';
 
 export const MAX_MESSAGE_CHARS = 2000;
 

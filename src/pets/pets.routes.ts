@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppDeps } from '../platform/deps.js';
-import { strictUtf8Json } from '../chat/chat.text.js';
+import { strictUtf8Json } from '../platform/http/http.text.js';
 import { requestContext } from '../platform/http/http.context.js';
 import {
   createPetBody, evolutionView, evolveResult, historyPage, historyQuery, interactionBody, interactionResult, listPetsQuery,

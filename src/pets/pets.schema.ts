@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { hasForbiddenControls, hasVisibleText, isSingleLine, isWellFormedText } from '../chat/chat.text.js';
+import { hasVisibleText, isPrintableLine, PRINTABLE_LINE_MESSAGE } from '../platform/http/http.text.js';
 import { pageQuery } from '../platform/http/http.pagination.js';
 import { INTERACTIONS, MOODS, STAGES, TRAITS } from './pets.rules.js';
 
@@ -9,7 +9,7 @@ const petName = z
   .min(1)
   .max(40)
   .refine(hasVisibleText, { message: 'must not be empty' })
-  .refine((s) => isWellFormedText(s) && !hasForbiddenControls(s) && isSingleLine(s), { message: 'must be printable text on one line' });
+  .refine(isPrintableLine, { message: PRINTABLE_LINE_MESSAGE });
 
 export const petParams = z.object({ id: z.uuid() });
 export const listPetsQuery = z.object({ userId: z.uuid().optional() });

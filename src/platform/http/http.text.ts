@@ -1,3 +1,7 @@
+/**
+ * Text checks shared by every domain: what we store must be well-formed, printable Unicode (chat
+ * messages, pet and account names), JSON bodies must be valid UTF-8, and no field may hold U+0000.
+ */
 import type { FastifyInstance } from 'fastify';
 import { httpError } from './http.errors.js';
 
@@ -24,5 +28,57 @@ export function registerNulGuard(app: FastifyInstance): void {
   app.addHook('preValidation', async (request) => {
     const field = nulField('body', request.body) ?? nulField('query', request.query) ?? nulField('params', request.params);
     if (field) throw httpError('validation_failed', {}, [{ field, message: 'must not contain the NUL character (U+0000)', code: 'invalid_string' }]);
+  });
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** C0/C1 controls, DEL, and bidi/format controls, except newline and tab. */
+const FORBIDDEN_CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u200E\u200F\u202A-\u202E\u2066-\u2069\uFEFF]/;
+
+/** No lone UTF-16 surrogates (what invalid UTF-8 or a bad \\u escape turns into). */
+export function isWellFormedText(s: string): boolean {
+  return !LONE_SURROGATE.test(s);
+}
+
+/** Control characters other than \n and \t (and invisible direction overrides). */
+export function hasForbiddenControls(s: string): boolean {
+  return FORBIDDEN_CONTROL.test(s);
+}
+
+/** Characters that show nothing on their own: controls, format characters (U+200B…), spaces and other default-ignorables (U+3164…). */
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{White_Space}\p{Default_Ignorable_Code_Point}]/gu;
+
+/** Something would be seen: text made only of invisible characters counts as empty. */
+export function hasVisibleText(s: string): boolean {
+  return s.replace(INVISIBLE, '').length > 0;
+}
+
+/** Line breaks are fine in a message, not in a name. */
+export function isSingleLine(s: string): boolean {
+  return !/[\n\t]/.test(s);
+}
+
+/** What a name (of a pet, of a person) must be: well-formed Unicode on one line, without control characters. */
+export function isPrintableLine(s: string): boolean {
+  return isWellFormedText(s) && !hasForbiddenControls(s) && isSingleLine(s);
+}
+
+/** The message of a name that is not a printable line. */
+export const PRINTABLE_LINE_MESSAGE = 'must be printable text on one line';
+
+/** Makes JSON bodies in the calling plugin strict UTF-8: a broken byte sequence is a 422, not a silent U+FFFD. */
+export function strictUtf8Json(app: FastifyInstance): void {
+  const parse = app.getDefaultJsonParser('error', 'error');
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    let text: string;
+    try {
+      text = decoder.decode(body as Buffer);
+    } catch {
+      done(httpError('validation_failed', { count: 1 }, [{ field: 'body', message: 'must be valid UTF-8', code: 'invalid_utf8' }]), undefined);
+      return;
+    }
+    parse(request, text, done);
   });
 }
