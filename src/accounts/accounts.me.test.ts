@@ -94,6 +94,21 @@ describe('GET and PATCH /me', () => {
     expect(await t.deps.db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst()).toBeUndefined();
   });
 
+  it('refuses preferences that would pass 4 KB once merged with the saved ones, and writes nothing of that patch', async () => {
+    const user = await createUser(t.deps);
+    const patch = (payload: Record<string, unknown>) => t.app.inject({ method: 'PATCH', url: '/api/v1/me', headers: user.auth, payload });
+    for (let i = 1; i <= 4; i++) expect((await patch({ preferences: { [`k${i}`]: 'y'.repeat(1000) } })).statusCode).toBe(200);
+    const before = (await get('/me', user.auth)).json();
+    const res = await patch({ name: 'Renamed', preferences: { k5: 'y'.repeat(1000) } });
+    expect(res.statusCode).toBe(422);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.json()).toMatchObject({ code: 'validation_failed', errors: [{ field: 'body.preferences' }] });
+    expect((await get('/me', user.auth)).json()).toEqual(before);
+    expect(Object.keys(before.preferences)).toEqual(['k1', 'k2', 'k3', 'k4']);
+    // replacing a saved key with a value of the same size still fits
+    expect((await patch({ preferences: { k4: 'z'.repeat(1000) } })).statusCode).toBe(200);
+  });
+
   it('needs a token', async () => {
     const res = await get('/me', {});
     expect(res.statusCode).toBe(401);

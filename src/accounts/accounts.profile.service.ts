@@ -1,9 +1,11 @@
 import type { AppDeps } from '../platform/deps.js';
 import { withTransaction } from '../platform/db/db.transaction.js';
 import type { RequestContext } from '../platform/http/http.context.js';
+import { httpError } from '../platform/http/http.errors.js';
 import { decodeCursor, toPage } from '../platform/http/http.pagination.js';
 import { accountsError } from './accounts.errors.js';
 import { accountsRepo } from './accounts.repo.js';
+import { PREFERENCES_MAX_BYTES, preferencesBytes } from './accounts.schema.js';
 import type { LiveSessions } from './accounts.liveness.js';
 import { loginView, sessionView, userView, type UserView } from './accounts.views.js';
 
@@ -28,13 +30,18 @@ export class ProfileService {
     return userView(row);
   }
 
-  /** Changes name, locale, timezone or preferences (merged key by key). */
+  /** Changes name, locale, timezone or preferences (merged key by key; the merged result must stay within 4 KB). */
   async update(ctx: RequestContext, patch: ProfilePatch): Promise<UserView> {
     return withTransaction(this.deps.db, async (trx) => {
       const row = await accountsRepo.findByIdForUpdate(trx, ctx.user.id);
       if (!row) throw accountsError('user_not_found');
       const fields = Object.keys(patch).filter((k) => patch[k as keyof ProfilePatch] !== undefined);
       const { preferences, ...plain } = patch;
+      if (preferences && preferencesBytes({ ...(row.preferences as Record<string, unknown>), ...preferences }) > PREFERENCES_MAX_BYTES) {
+        throw httpError('validation_failed', { count: 1 }, [
+          { field: 'body.preferences', code: 'too_big', message: 'must be at most 4 KB of JSON once merged with the saved preferences' },
+        ]);
+      }
       if (Object.values(plain).some((v) => v !== undefined)) await accountsRepo.updateUser(trx, row.id, plain);
       if (preferences) await accountsRepo.mergePreferences(trx, row.id, preferences);
       if (fields.length) {

@@ -67,6 +67,14 @@ export const resetBody = z.strictObject({ token: z.string().min(1).max(200), pas
 export const smsSendBody = z.strictObject({ phone });
 export const smsVerifyBody = z.strictObject({ phone, code: z.string().regex(/^\d{6}$/, 'must be 6 digits') });
 
+/** The most a user's preferences may weigh, as JSON: checked on the patch and again on the merged result. */
+export const PREFERENCES_MAX_BYTES = 4096;
+
+/** The size of preferences as UTF-8 JSON. */
+export function preferencesBytes(preferences: Record<string, unknown>): number {
+  return Buffer.byteLength(JSON.stringify(preferences));
+}
+
 export const patchMeBody = z
   .strictObject({
     name: name.optional(),
@@ -85,7 +93,7 @@ export const patchMeBody = z
       .optional(),
     preferences: z
       .record(z.string().max(64), z.unknown())
-      .refine((p) => JSON.stringify(p).length <= 4096, 'must be at most 4 KB of JSON')
+      .refine((p) => preferencesBytes(p) <= PREFERENCES_MAX_BYTES, 'must be at most 4 KB of JSON')
       .optional(),
   })
   .refine((b) => Object.values(b).some((v) => v !== undefined), { message: 'nothing to change' });
