@@ -74,6 +74,26 @@ describe('KYC', () => {
     expect(res.json().errors.map((e: { field: string }) => e.field).sort()).toEqual(['body.country', 'body.dateOfBirth']);
   });
 
+  it.each([
+    ['in the future', () => new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10), 'must not be in the future'],
+    ['far in the future', () => '2999-01-01', 'must not be in the future'],
+    ['more than 130 years ago', () => '1800-01-01', 'must be within the last 130 years'],
+  ])('refuses a date of birth %s and changes nothing', async (_what, dateOfBirth, message) => {
+    const user = await createUser(t.deps);
+    const res = await post('/me/kyc', user.auth, { ...KYC, dateOfBirth: dateOfBirth() });
+    expect(res.statusCode).toBe(422);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.json()).toMatchObject({ code: 'validation_failed', errors: [{ field: 'body.dateOfBirth', message }] });
+    const row = await t.deps.db.selectFrom('users').select(['kyc_status', 'kyc_details']).where('id', '=', user.id).executeTakeFirstOrThrow();
+    expect(row).toEqual({ kyc_status: 'none', kyc_details: null });
+  });
+
+  it('accepts a date of birth 100 years ago', async () => {
+    const user = await createUser(t.deps);
+    const dateOfBirth = `${new Date().getUTCFullYear() - 100}-06-15`;
+    expect((await post('/me/kyc', user.auth, { ...KYC, dateOfBirth })).statusCode).toBe(202);
+  });
+
   it('admin routes: users get 403 forbidden, admins without 2FA 403 admin_2fa_required, unknown users 404', async () => {
     const user = await createUser(t.deps);
     const admin = await createUser(t.deps, { role: 'admin' });

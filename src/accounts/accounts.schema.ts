@@ -120,9 +120,22 @@ export const loginEntrySchema = z.object({
 
 export const changePasswordBody = z.strictObject({ currentPassword: password, newPassword: password });
 
+/** The oldest date of birth accepted, in years before today. */
+const DATE_OF_BIRTH_MAX_YEARS = 130;
+const isoDate = (d: Date) => d.toISOString().slice(0, 10);
+function yearsAgo(years: number): Date {
+  const d = new Date();
+  d.setUTCFullYear(d.getUTCFullYear() - years);
+  return d;
+}
+
 export const kycBody = z.strictObject({
   fullName: z.string().trim().min(2).max(200),
-  dateOfBirth: z.iso.date(),
+  dateOfBirth: z.iso
+    .date({ abort: true })
+    // the latest date anywhere on Earth (UTC+14) is not yet the future for someone born there
+    .refine((d) => d <= isoDate(new Date(Date.now() + 14 * 3_600_000)), 'must not be in the future')
+    .refine((d) => d >= isoDate(yearsAgo(DATE_OF_BIRTH_MAX_YEARS)), `must be within the last ${DATE_OF_BIRTH_MAX_YEARS} years`),
   country: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code like FR'),
   documentType: z.enum(['passport', 'id_card', 'driving_licence']),
   documentNumber: z.string().trim().min(3).max(64),
