@@ -42,6 +42,15 @@ describe('register', () => {
     expect(again.json()).toMatchObject({ code: 'email_taken', title: 'Email already registered' });
   });
 
+  it('answers every loser of parallel sign-ups with one email 409 email_taken, not a generic conflict', async () => {
+    const email = uniqueEmail();
+    const answers = await Promise.all(Array.from({ length: 20 }, () => register({ email })));
+    const outcomes = answers.map((r) => `${r.statusCode} ${r.json().code ?? 'created'}`);
+    expect(outcomes.filter((o) => o === '201 created')).toHaveLength(1);
+    expect(outcomes.filter((o) => o === '409 email_taken')).toHaveLength(19);
+    expect(await t.deps.db.selectFrom('users').select('id').where('email', '=', email.toLowerCase()).execute()).toHaveLength(1);
+  });
+
   it.each([
     ['short1!', 'too_short'],
     ['password123456', 'common'],

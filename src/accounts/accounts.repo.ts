@@ -30,6 +30,13 @@ export const accountsRepo = {
     return db.insertInto('users').values({ ...USER_DEFAULTS, ...values }).returningAll().executeTakeFirstOrThrow();
   },
 
+  /** Which unique identifier an insert or update collided on (another account holds that email or phone), or null. */
+  takenIdentifier(err: unknown): 'email' | 'phone' | null {
+    const e = err as { code?: string; constraint?: string };
+    if (e?.code !== '23505') return null;
+    return e.constraint === 'users_email_key' ? 'email' : e.constraint === 'users_phone_key' ? 'phone' : null;
+  },
+
   /** Frees a phone number held by an account that never verified it. */
   async releaseUnverifiedPhone(db: Executor, phone: string): Promise<void> {
     await db.updateTable('users').set({ phone: null }).where('phone', '=', phone).execute();

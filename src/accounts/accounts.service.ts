@@ -82,7 +82,7 @@ export class AccountsService {
     const problems = passwordProblems(input.password, { email, name: input.name });
     if (problems.length) throw accountsError('weak_password', {}, problems);
     const passwordHash = await hashPassword(input.password);
-    return withTransaction(this.deps.db, async (trx) => {
+    return this.answerTaken(withTransaction(this.deps.db, async (trx) => {
       if (await accountsRepo.findByEmail(trx, email)) throw accountsError('email_taken');
       if (input.phone && (await accountsRepo.findByPhone(trx, input.phone))?.phone_verified_at) throw accountsError('phone_taken');
       if (input.phone) await accountsRepo.releaseUnverifiedPhone(trx, input.phone);
@@ -99,7 +99,17 @@ export class AccountsService {
       await this.deps.events.record(trx, { type: 'auth.registered', actorId: user.id, userIds: [user.id], data: { email }, context: ctx });
       await this.verification.sendVerificationLink(trx, user);
       return { user: userView(user), ...tokens };
-    });
+    }));
+  }
+
+  /** A sign-up that lost a race for its email to a concurrent one answers email_taken too, not a generic conflict. */
+  private async answerTaken<T>(work: Promise<T>): Promise<T> {
+    try {
+      return await work;
+    } catch (err) {
+      if (accountsRepo.takenIdentifier(err) === 'email') throw accountsError('email_taken');
+      throw err;
+    }
   }
 
   /**
@@ -313,7 +323,7 @@ export class AccountsService {
   async createAdmin(email: string, name: string): Promise<{ user: UserView; password: string }> {
     const password = randomBytes(18).toString('base64url');
     const passwordHash = await hashPassword(password);
-    return withTransaction(this.deps.db, async (trx) => {
+    return this.answerTaken(withTransaction(this.deps.db, async (trx) => {
       if (await accountsRepo.findByEmail(trx, normalizeEmail(email))) throw accountsError('email_taken');
       const user = await accountsRepo.insertUser(trx, {
         id: uuidv7(),
@@ -326,7 +336,7 @@ export class AccountsService {
       });
       await this.deps.events.record(trx, { type: 'auth.registered', actorId: null, userIds: [user.id], data: { email: user.email } });
       return { user: userView(user), password };
-    });
+    }));
   }
 
   /** The operator's `npm run admin -- promote`: gives an existing account the admin role. */
