@@ -51,6 +51,28 @@ describe('register', () => {
     expect(await t.deps.db.selectFrom('users').select('id').where('email', '=', email.toLowerCase()).execute()).toHaveLength(1);
   });
 
+  it("keeps another account's unverified phone: a sign-up with it is 409 phone_taken and changes nothing", async () => {
+    const phone = `+1415${String(Date.now()).slice(-7)}`;
+    const first = await register({ phone });
+    expect(first.statusCode).toBe(201);
+    const email = uniqueEmail();
+    const second = await register({ email, phone });
+    expect(second.statusCode).toBe(409);
+    expect(second.json()).toMatchObject({ code: 'phone_taken', title: 'Phone number in use' });
+    const holder = await t.deps.db.selectFrom('users').select(['phone', 'phone_verified_at']).where('id', '=', first.json().user.id).executeTakeFirstOrThrow();
+    expect(holder).toEqual({ phone, phone_verified_at: null });
+    expect(await t.deps.db.selectFrom('users').select('id').where('email', '=', email.toLowerCase()).executeTakeFirst()).toBeUndefined();
+  });
+
+  it('answers every loser of parallel sign-ups with one phone 409 phone_taken, not a generic conflict', async () => {
+    const phone = `+1646${String(Date.now()).slice(-7)}`;
+    const answers = await Promise.all(Array.from({ length: 5 }, () => register({ phone })));
+    const outcomes = answers.map((r) => `${r.statusCode} ${r.json().code ?? 'created'}`);
+    expect(outcomes.filter((o) => o === '201 created')).toHaveLength(1);
+    expect(outcomes.filter((o) => o === '409 phone_taken')).toHaveLength(4);
+    expect(await t.deps.db.selectFrom('users').select('id').where('phone', '=', phone).execute()).toHaveLength(1);
+  });
+
   it.each([
     ['short1!', 'too_short'],
     ['password123456', 'common'],

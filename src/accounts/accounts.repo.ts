@@ -37,11 +37,6 @@ export const accountsRepo = {
     return e.constraint === 'users_email_key' ? 'email' : e.constraint === 'users_phone_key' ? 'phone' : null;
   },
 
-  /** Frees a phone number held by an account that never verified it. */
-  async releaseUnverifiedPhone(db: Executor, phone: string): Promise<void> {
-    await db.updateTable('users').set({ phone: null }).where('phone', '=', phone).execute();
-  },
-
   async findById(db: Executor, id: string): Promise<UserRow | undefined> {
     return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
   },

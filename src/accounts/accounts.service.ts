@@ -84,8 +84,8 @@ export class AccountsService {
     const passwordHash = await hashPassword(input.password);
     return this.answerTaken(withTransaction(this.deps.db, async (trx) => {
       if (await accountsRepo.findByEmail(trx, email)) throw accountsError('email_taken');
-      if (input.phone && (await accountsRepo.findByPhone(trx, input.phone))?.phone_verified_at) throw accountsError('phone_taken');
-      if (input.phone) await accountsRepo.releaseUnverifiedPhone(trx, input.phone);
+      // another account's phone, even unverified, stays its own until someone verifies it by SMS
+      if (input.phone && (await accountsRepo.findByPhone(trx, input.phone))) throw accountsError('phone_taken');
       const user = await accountsRepo.insertUser(trx, {
         id: uuidv7(),
         email,
@@ -102,12 +102,13 @@ export class AccountsService {
     }));
   }
 
-  /** A sign-up that lost a race for its email to a concurrent one answers email_taken too, not a generic conflict. */
+  /** A sign-up that lost a race for its email or phone to a concurrent one answers email_taken or phone_taken too, not a generic conflict. */
   private async answerTaken<T>(work: Promise<T>): Promise<T> {
     try {
       return await work;
     } catch (err) {
-      if (accountsRepo.takenIdentifier(err) === 'email') throw accountsError('email_taken');
+      const taken = accountsRepo.takenIdentifier(err);
+      if (taken) throw accountsError(taken === 'email' ? 'email_taken' : 'phone_taken');
       throw err;
     }
   }
