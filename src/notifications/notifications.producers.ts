@@ -132,7 +132,7 @@ export const PRODUCERS: Record<string, Producer> = {
     return forUsers('batch_complete', () => ({ total: num(d.total), succeeded: num(d.succeeded), failed: num(d.failed) }))({ ...e, userIds: recipients(e.actorId, ...e.userIds) });
   },
   'auth.login_succeeded': security('security_new_login', 'high', true),
-  'auth.2fa_enabled': security('security_2fa_enabled', 'normal'),
+  'auth.2fa_enabled': security('security_2fa_enabled'),
   'auth.2fa_disabled': security('security_2fa_disabled', 'urgent'),
   'auth.password_changed': security('security_password_changed', 'high'),
   'auth.session_revoked': (e) =>

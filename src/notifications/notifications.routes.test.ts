@@ -309,11 +309,13 @@ describe('security alerts', () => {
       body: 'Someone signed in from Chrome on Android (192.0.2.44). If this wasn’t you, change your password now.',
       data: { reason: 'new_login', ip: '192.0.2.44' },
     });
+    await record('auth.2fa_enabled', [user.id], {}, phone, user.id);
     await record('auth.2fa_disabled', [user.id], {}, phone, user.id);
     await record('auth.password_changed', [user.id], {}, phone, user.id);
     expect((await inbox(user)).items.map((n: any) => [n.data.reason, n.priority])).toEqual([
       ['password_changed', 'high'],
       ['2fa_disabled', 'urgent'],
+      ['2fa_enabled', 'high'],
       ['new_login', 'high'],
     ]);
   });
