@@ -86,6 +86,22 @@ describe('register', () => {
     expect(await t.deps.db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst()).toBeUndefined();
   });
 
+  it('answers a password over 128 characters with a message naming the maximum, and writes nothing', async () => {
+    const email = uniqueEmail();
+    const long = await register({ email, password: 'Long passphrase '.repeat(9) });
+    expect(long.statusCode).toBe(422);
+    expect(long.json()).toMatchObject({
+      code: 'password_too_long',
+      title: 'Password too long',
+      detail: 'Choose a password of at most 128 characters.',
+      errors: [{ field: 'body.password', code: 'too_long', message: 'must be at most 128 characters' }],
+    });
+    const huge = await register({ email, password: 'x'.repeat(600) });
+    expect(huge.statusCode).toBe(422);
+    expect(huge.json()).toMatchObject({ errors: [{ field: 'body.password', message: 'must be at most 128 characters' }] });
+    expect(await t.deps.db.selectFrom('users').select('id').where('email', '=', email.toLowerCase()).executeTakeFirst()).toBeUndefined();
+  });
+
   it('refuses a password built from the email address', async () => {
     const email = `marguerite${Date.now()}@example.test`;
     const res = await register({ email, password: `${email.split('@')[0]}` });

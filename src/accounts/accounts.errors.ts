@@ -1,10 +1,12 @@
 import { AppError, type FieldProblem } from '../platform/http/http.errors.js';
+import { PASSWORD_MAX_LENGTH } from './accounts.passwords.js';
 
 /** The accounts domain's stable error codes and their HTTP status; texts live in locales under errors.<code>. */
 export const ACCOUNTS_ERRORS = {
   email_taken: 409,
   phone_taken: 409,
   weak_password: 422,
+  password_too_long: 422,
   current_password_invalid: 422,
   invalid_credentials: 401,
   totp_required: 401,
@@ -39,4 +41,11 @@ export function accountsError(
   headers: Record<string, string> = {},
 ): AppError {
   return new AppError(ACCOUNTS_ERRORS[code], code, params, errors, headers);
+}
+
+/** The answer to a refused new password: password_too_long (naming the maximum) when it is too long, weak_password otherwise. */
+export function passwordError(problems: FieldProblem[]): AppError {
+  return problems.some((p) => p.code === 'too_long')
+    ? accountsError('password_too_long', { max: PASSWORD_MAX_LENGTH }, problems)
+    : accountsError('weak_password', {}, problems);
 }

@@ -6,7 +6,7 @@ import { PASSWORD_MAX_LENGTH } from './accounts.passwords.js';
 export const email = z.email().max(254);
 export const phone = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number like +14155550123');
 /** Length and commonness are checked by the service (to give one clear weak_password answer). */
-const password = z.string().min(1).max(PASSWORD_MAX_LENGTH * 4);
+const password = z.string().min(1).max(PASSWORD_MAX_LENGTH * 4, `must be at most ${PASSWORD_MAX_LENGTH} characters`);
 const totpCode = z.string().regex(/^\d{6}$/, 'must be 6 digits');
 const recoveryCode = z.string().min(8).max(32);
 const locale = z.enum(LOCALES);

@@ -8,7 +8,7 @@ import type { AuthUser } from '../platform/http/http.types.js';
 import { isLocale } from '../platform/i18n/i18n.service.js';
 import { normalizeRecoveryCode, sha256, type SecretBox } from './accounts.crypto.js';
 import { codesRepo } from './accounts.codes.repo.js';
-import { accountsError } from './accounts.errors.js';
+import { accountsError, passwordError } from './accounts.errors.js';
 import { LOCKOUT_WINDOW_MS, lockedUntil } from './accounts.lockout.js';
 import { hashPassword, passwordProblems, verifyPassword } from './accounts.passwords.js';
 import { accountsRepo, type UserRow } from './accounts.repo.js';
@@ -80,7 +80,7 @@ export class AccountsService {
   async register(input: RegisterInput, ctx: ActorContext & { locale: string }): Promise<{ user: UserView } & IssuedTokens> {
     const email = normalizeEmail(input.email);
     const problems = passwordProblems(input.password, { email, name: input.name });
-    if (problems.length) throw accountsError('weak_password', {}, problems);
+    if (problems.length) throw passwordError(problems);
     const passwordHash = await hashPassword(input.password);
     return this.answerTaken(withTransaction(this.deps.db, async (trx) => {
       if (await accountsRepo.findByEmail(trx, email)) throw accountsError('email_taken');
@@ -276,7 +276,7 @@ export class AccountsService {
       throw accountsError('current_password_invalid', {}, [{ field: 'body.currentPassword', code: 'wrong', message: 'is not your current password' }]);
     }
     const problems = passwordProblems(newPassword, { email: user.email, name: user.name }).map((p) => ({ ...p, field: 'body.newPassword' }));
-    if (problems.length) throw accountsError('weak_password', {}, problems);
+    if (problems.length) throw passwordError(problems);
     const passwordHash = await hashPassword(newPassword);
     await withTransaction(this.deps.db, async (trx) => {
       const current = ctx.user.sessionId ? await accountsRepo.findSession(trx, ctx.user.sessionId) : undefined;

@@ -4,7 +4,7 @@ import { withTransaction, type Executor } from '../platform/db/db.transaction.js
 import type { ActorContext, RequestContext } from '../platform/http/http.context.js';
 import { numericCode, randomToken, sha256 } from './accounts.crypto.js';
 import { codesRepo } from './accounts.codes.repo.js';
-import { accountsError } from './accounts.errors.js';
+import { accountsError, passwordError } from './accounts.errors.js';
 import { publicBaseUrl, type Messages } from './accounts.messages.js';
 import { hashPassword, passwordProblems } from './accounts.passwords.js';
 import { accountsRepo, type UserRow } from './accounts.repo.js';
@@ -97,12 +97,12 @@ export class VerificationService {
   /** Sets a new password from a reset link (1 h, single use): every session is revoked and the lockout cleared. */
   async resetPassword(token: string, password: string, ctx: ActorContext): Promise<void> {
     const generic = passwordProblems(password);
-    if (generic.length) throw accountsError('weak_password', {}, generic);
+    if (generic.length) throw passwordError(generic);
     const passwordHash = await hashPassword(password);
     await withTransaction(this.deps.db, async (trx) => {
       const user = await this.consumeLink(trx, token, 'reset_password');
       const personal = passwordProblems(password, { email: user.email, name: user.name });
-      if (personal.length) throw accountsError('weak_password', {}, personal);
+      if (personal.length) throw passwordError(personal);
       await accountsRepo.updateUser(trx, user.id, {
         password_hash: passwordHash,
         password_changed_at: new Date(),
