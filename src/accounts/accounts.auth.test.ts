@@ -125,6 +125,21 @@ describe('register', () => {
       payload: { email, password: PASSWORD, name: 'Ada' },
     });
     expect(res.json().title).toBe('E-Mail bereits registriert');
+    // field problems too: zod's, ours from the catalog, and the password rules' with their numbers
+    const fields = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/register',
+      headers: { 'accept-language': 'es' },
+      payload: { email: 'not-an-email', password: 'short', name: '\u200b' },
+    });
+    expect(fields.statusCode).toBe(422);
+    const byField = Object.fromEntries(fields.json().errors.map((e: { field: string; message: string }) => [e.field, e.message]));
+    expect(byField['body.name']).toBe('no puede estar vacío');
+    expect(byField['body.email']).toMatch(/correo/i);
+    const weak = await t.app.inject({ method: 'POST', url: '/api/v1/auth/register', headers: { 'accept-language': 'es' }, payload: { email: uniqueEmail(), password: 'short', name: 'Ada' } });
+    expect(weak.json().errors).toEqual([{ field: 'body.password', code: 'too_short', message: 'debe tener al menos 10 caracteres' }]);
+    const common = await t.app.inject({ method: 'POST', url: '/api/v1/auth/register', headers: { 'accept-language': 'ja' }, payload: { email: uniqueEmail(), password: 'password123', name: 'Ada' } });
+    expect(common.json().errors[0].message).toBe('よく使われすぎています。推測されにくいパスワードにしてください');
   });
 });
 

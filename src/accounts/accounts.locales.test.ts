@@ -11,7 +11,7 @@ function leaves(obj: unknown, prefix = ''): Record<string, string> {
 const placeholders = (text: string) => [...text.matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1]).sort();
 
 describe('accounts texts in every locale', () => {
-  const en = { ...leaves((catalogs.en as Record<string, unknown>).accounts, 'accounts') };
+  const en = { ...leaves((catalogs.en as Record<string, unknown>).accounts, 'accounts'), ...leaves((catalogs.en as Record<string, unknown>).validation, 'validation') };
   for (const code of Object.keys(ACCOUNTS_ERRORS)) {
     const entry = (catalogs.en.errors as Record<string, Record<string, string>>)[code];
     en[`errors.${code}.title`] = entry?.title;
@@ -20,7 +20,7 @@ describe('accounts texts in every locale', () => {
 
   it.each(LOCALES.filter((l) => l !== 'en'))('%s has every key with the same placeholders, translated', (locale) => {
     const catalog = catalogs[locale] as Record<string, unknown>;
-    const all = { ...leaves(catalog.accounts, 'accounts'), ...leaves({ errors: catalog.errors }) };
+    const all = { ...leaves(catalog.accounts, 'accounts'), ...leaves(catalog.validation, 'validation'), ...leaves({ errors: catalog.errors }) };
     for (const [key, text] of Object.entries(en)) {
       expect(text, `en ${key}`).toBeTruthy();
       expect(all[key], `${locale} ${key}`).toBeTruthy();

@@ -50,19 +50,19 @@ function strip(value: string): string {
 export function passwordProblems(password: string, context: { email?: string | null; name?: string | null } = {}): FieldProblem[] {
   const field = 'body.password';
   const length = [...normalize(password)].length;
-  if (length < PASSWORD_MIN_LENGTH) return [{ field, code: 'too_short', message: `must be at least ${PASSWORD_MIN_LENGTH} characters` }];
-  if (length > PASSWORD_MAX_LENGTH) return [{ field, code: 'too_long', message: `must be at most ${PASSWORD_MAX_LENGTH} characters` }];
+  if (length < PASSWORD_MIN_LENGTH) return [{ field, code: 'too_short', message: 'validation.too_short_chars', params: { min: PASSWORD_MIN_LENGTH } }];
+  if (length > PASSWORD_MAX_LENGTH) return [{ field, code: 'too_long', message: 'validation.too_long_chars', params: { max: PASSWORD_MAX_LENGTH } }];
   const lower = normalize(password).toLowerCase();
   const base = strip(lower);
   if (COMMON.has(lower) || COMMON.has(base) || base.length === 0 || new Set(lower).size <= 2) {
-    return [{ field, code: 'common', message: 'is too common; choose a less guessable password' }];
+    return [{ field, code: 'common', message: 'validation.password_common' }];
   }
   const local = context.email?.split('@')[0]?.toLowerCase() ?? '';
   const name = context.name?.toLowerCase().replace(/\s+/g, '') ?? '';
   const personal = [local, strip(local), name, strip(name)].filter((v) => v.length >= 4);
   const email = context.email?.toLowerCase();
   if (personal.some((v) => lower === v || base === v) || (email && lower.includes(email))) {
-    return [{ field, code: 'personal', message: 'must not be your email address or name' }];
+    return [{ field, code: 'personal', message: 'validation.password_personal' }];
   }
   return [];
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isPrintableLine, PRINTABLE_LINE_MESSAGE } from '../platform/http/http.text.js';
+import { hasVisibleText, isPrintableLine, PRINTABLE_LINE_MESSAGE } from '../platform/http/http.text.js';
 import { LOCALES } from '../platform/i18n/i18n.service.js';
 import { PASSWORD_MAX_LENGTH } from './accounts.passwords.js';
 
@@ -11,7 +11,7 @@ const totpCode = z.string().regex(/^\d{6}$/, 'must be 6 digits');
 const recoveryCode = z.string().min(8).max(32);
 const locale = z.enum(LOCALES);
 /** A person's display name: one printable line (the same rule as a pet's name). */
-const name = z.string().trim().min(1).max(100).refine(isPrintableLine, { message: PRINTABLE_LINE_MESSAGE });
+const name = z.string().trim().min(1).max(100).refine(hasVisibleText, { message: 'validation.not_empty' }).refine(isPrintableLine, { message: PRINTABLE_LINE_MESSAGE });
 
 export const userSchema = z.object({
   id: z.uuid(),

@@ -273,7 +273,7 @@ export class AccountsService {
     const user = await accountsRepo.findById(this.deps.db, ctx.user.id);
     if (!user) throw accountsError('user_not_found');
     if (!(await verifyPassword(user.password_hash, currentPassword))) {
-      throw accountsError('current_password_invalid', {}, [{ field: 'body.currentPassword', code: 'wrong', message: 'is not your current password' }]);
+      throw accountsError('current_password_invalid', {}, [{ field: 'body.currentPassword', code: 'wrong', message: 'validation.current_password' }]);
     }
     const problems = passwordProblems(newPassword, { email: user.email, name: user.name }).map((p) => ({ ...p, field: 'body.newPassword' }));
     if (problems.length) throw passwordError(problems);

@@ -9,10 +9,10 @@ export const messageContent = z
   .transform((s) => s.trim())
   .superRefine((s, ctx) => {
     const length = [...s].length;
-    if (length === 0 || !hasVisibleText(s)) ctx.addIssue({ code: 'custom', message: 'must not be empty' });
-    else if (length > MAX_MESSAGE_CHARS) ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_MESSAGE_CHARS} characters` });
-    if (!isWellFormedText(s)) ctx.addIssue({ code: 'custom', message: 'must be valid Unicode text (no lone surrogates)' });
-    if (hasForbiddenControls(s)) ctx.addIssue({ code: 'custom', message: 'must not contain control characters other than newline and tab' });
+    if (length === 0 || !hasVisibleText(s)) ctx.addIssue({ code: 'custom', message: 'validation.not_empty' });
+    else if (length > MAX_MESSAGE_CHARS) ctx.addIssue({ code: 'custom', message: 'validation.too_long_chars', params: { max: MAX_MESSAGE_CHARS } });
+    if (!isWellFormedText(s)) ctx.addIssue({ code: 'custom', message: 'validation.well_formed' });
+    if (hasForbiddenControls(s)) ctx.addIssue({ code: 'custom', message: 'validation.no_controls' });
   });
 
 export const petIdParams = z.object({ petId: z.uuid() });

@@ -8,7 +8,7 @@ const petName = z
   .trim()
   .min(1)
   .max(40)
-  .refine(hasVisibleText, { message: 'must not be empty' })
+  .refine(hasVisibleText, { message: 'validation.not_empty' })
   .refine(isPrintableLine, { message: PRINTABLE_LINE_MESSAGE });
 
 export const petParams = z.object({ id: z.uuid() });

@@ -99,6 +99,7 @@ function toAppError(err: unknown): AppError {
       message: v.message ?? 'invalid',
       code: String(v.keyword ?? 'invalid'),
       issue: { ...(v.params as Record<string, unknown>), code: String(v.keyword ?? 'invalid') },
+      params: (v.params as { params?: Record<string, unknown> } | undefined)?.params,
     }));
     return httpError('validation_failed', { count: errors.length }, errors);
   }

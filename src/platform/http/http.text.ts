@@ -27,7 +27,7 @@ function nulField(path: string, value: unknown, depth = 0): string | null {
 export function registerNulGuard(app: FastifyInstance): void {
   app.addHook('preValidation', async (request) => {
     const field = nulField('body', request.body) ?? nulField('query', request.query) ?? nulField('params', request.params);
-    if (field) throw httpError('validation_failed', {}, [{ field, message: 'must not contain the NUL character (U+0000)', code: 'invalid_string' }]);
+    if (field) throw httpError('validation_failed', {}, [{ field, message: 'validation.no_nul', code: 'invalid_string' }]);
   });
 }
 
@@ -64,7 +64,7 @@ export function isPrintableLine(s: string): boolean {
 }
 
 /** The message of a name that is not a printable line. */
-export const PRINTABLE_LINE_MESSAGE = 'must be printable text on one line';
+export const PRINTABLE_LINE_MESSAGE = 'validation.printable_line';
 
 /** Makes JSON bodies in the calling plugin strict UTF-8: a broken byte sequence is a 422, not a silent U+FFFD. */
 export function strictUtf8Json(app: FastifyInstance): void {
@@ -76,7 +76,7 @@ export function strictUtf8Json(app: FastifyInstance): void {
     try {
       text = decoder.decode(body as Buffer);
     } catch {
-      done(httpError('validation_failed', { count: 1 }, [{ field: 'body', message: 'must be valid UTF-8', code: 'invalid_utf8' }]), undefined);
+      done(httpError('validation_failed', { count: 1 }, [{ field: 'body', message: 'validation.utf8', code: 'invalid_utf8' }]), undefined);
       return;
     }
     parse(request, text, done);
