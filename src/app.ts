@@ -55,6 +55,8 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);
   registerNulGuard(app);
+  // bodies are JSON (or multipart where a route registers it): text/plain is a 415 like any other type
+  app.removeContentTypeParser('text/plain');
 
   app.decorateRequest('locale', 'en');
   app.addHook('onRequest', async (request, reply) => {

@@ -85,6 +85,8 @@ describe('problem+json errors', () => {
     const res = await t.app.inject({ method: 'POST', url: '/api/v1/probe/echo', headers: { 'content-type': 'application/xml' }, payload: '<a/>' });
     expect(res.statusCode).toBe(415);
     expect(res.json().code).toBe('unsupported_media_type');
+    const text = await t.app.inject({ method: 'POST', url: '/api/v1/probe/echo', headers: { 'content-type': 'text/plain' }, payload: '{"name":"a","amount":"1"}' });
+    expect(text.statusCode).toBe(415);
   });
 
   it('answers at least 200 malformed requests to every route without a single 5xx', { timeout: 120_000 }, async () => {
