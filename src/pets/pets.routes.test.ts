@@ -71,7 +71,9 @@ describe('pets CRUD and ownership', () => {
     }
     expect((await api('GET', `/pets/${pet.id}`, admin)).statusCode).toBe(200);
     expect((await api('GET', `/pets?userId=${owner.id}`, admin)).json().pets.some((p: { id: string }) => p.id === pet.id)).toBe(true);
-    expect((await api('GET', `/pets?userId=${owner.id}`, other)).json().pets).toEqual([]);
+    const refused = await api('GET', `/pets?userId=${owner.id}`, other);
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().code).toBe('forbidden');
   });
 
   it('renames and soft-deletes, keeping the timeline', async () => {
