@@ -100,7 +100,8 @@ export class ProfileService {
   async listKyc(status: 'none' | 'pending' | 'verified' | 'rejected', limit: number, cursor: string | undefined) {
     const after = decodeCursor(cursor);
     const rows = await accountsRepo.listByKycStatus(this.deps.db, status, limit, after?.id ?? null);
-    const page = toPage(rows, limit, (r) => ({ k: r.id, id: r.id }));
+    // paged by id alone (the order of the list); k carries the row's time, as every cursor does
+    const page = toPage(rows, limit, (r) => ({ k: new Date(r.created_at).toISOString(), id: r.id }));
     return { ...page, items: page.items.map((r) => ({ user: userView(r), details: (r.kyc_details ?? null) as Record<string, unknown> | null })) };
   }
 
