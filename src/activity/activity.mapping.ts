@@ -2,8 +2,8 @@ import { uuidv7 } from 'uuidv7';
 import type { DomainEvent } from '../platform/events/events.bus.js';
 import type { ActivityCategory } from './activity.tables.js';
 
-/** Events that change nothing worth auditing. */
-const NOT_LOGGED = new Set(['chat.typing']);
+/** Events that change nothing worth auditing (reading a chat happens with every reply seen: it would flood the log). */
+const NOT_LOGGED = new Set(['chat.typing', 'chat.messages_read']);
 
 const CATEGORY_BY_PREFIX: Record<string, ActivityCategory> = {
   auth: 'auth',

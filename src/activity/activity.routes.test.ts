@@ -28,6 +28,7 @@ beforeAll(async () => {
   await record('pet.interacted', alice, { interaction: 'feed', xpGained: 5, stats: { hunger: 80 } }, { petId });
   await record('chat.message_created', alice, { messageId: uuidv7(), sender: 'user', content: 'secret diary text', createdAt: new Date().toISOString() }, { petId });
   await record('chat.typing', alice, { typing: true }, { petId });
+  await record('chat.messages_read', alice, { messageIds: 'all', updated: 3 }, { petId });
   await record('wallet.created', bob, { walletId: uuidv7(), address: '0x3333333333333333333333333333333333333333', kind: 'user' });
   await t.deps.events.drain();
 });
