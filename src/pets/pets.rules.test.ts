@@ -99,6 +99,10 @@ describe('streaks in the owner time zone', () => {
   it('measures the hours left in the local day', () => {
     expect(localDay(new Date('2026-03-02T23:30:00Z'), 'Asia/Tokyo')).toBe('2026-03-03');
     expect(hoursUntilLocalMidnight(new Date('2026-03-02T05:00:00Z'), 'America/Los_Angeles')).toBe(3);
+    // the days the clocks change are 23 and 25 hours long
+    expect(hoursUntilLocalMidnight(new Date('2026-03-08T05:00:00Z'), 'America/New_York')).toBe(23);
+    expect(hoursUntilLocalMidnight(new Date('2026-11-01T04:00:00Z'), 'America/New_York')).toBe(25);
+    expect(hoursUntilLocalMidnight(new Date('2026-10-25T00:30:00Z'), 'Europe/Berlin')).toBe(22.5);
     expect(safeTimeZone('Not/AZone')).toBe('UTC');
     expect(safeTimeZone('Asia/Kolkata')).toBe('Asia/Kolkata');
   });

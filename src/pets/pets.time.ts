@@ -62,15 +62,24 @@ export function hoursUntilLocalMidnight(at: Date, tz: string): number {
   return remembered(lastHoursLeft, at, tz, () => hoursLeftToday(at, tz));
 }
 
-function hoursLeftToday(at: Date, tz: string): number {
+/** The wall clock of an instant in tz, and how far that clock is ahead of UTC (its offset), in ms. */
+function wallClock(at: Date, tz: string): { elapsedHours: number; offsetMs: number } {
   let f = clockFormatters.get(tz);
   if (!f) {
-    f = new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+    f = new Intl.DateTimeFormat('en-GB', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
     clockFormatters.set(tz, f);
   }
-  const parts = Object.fromEntries(f.formatToParts(at).map((p) => [p.type, p.value]));
-  const elapsed = Number(parts.hour) + Number(parts.minute) / 60 + Number(parts.second) / 3600;
-  return 24 - elapsed;
+  const p = Object.fromEntries(f.formatToParts(at).map((x) => [x.type, Number(x.value)]));
+  const wall = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
+  return { elapsedHours: p.hour! + p.minute! / 60 + p.second! / 3600, offsetMs: wall - Math.floor(at.getTime() / 1000) * 1000 };
+}
+
+/** Real hours to the next local midnight: 23 or 25 on the days the clocks change, not always 24 minus the clock. */
+function hoursLeftToday(at: Date, tz: string): number {
+  const now = wallClock(at, tz);
+  const byClock = 24 - now.elapsedHours;
+  const shift = wallClock(new Date(at.getTime() + byClock * HOUR_MS), tz).offsetMs - now.offsetMs;
+  return byClock - shift / HOUR_MS;
 }
 
 export interface Interval {
