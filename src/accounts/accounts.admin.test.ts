@@ -72,6 +72,11 @@ describe('KYC', () => {
     const res = await post('/me/kyc', user.auth, { ...KYC, country: 'france', dateOfBirth: '01/04/1990' });
     expect(res.statusCode).toBe(422);
     expect(res.json().errors.map((e: { field: string }) => e.field).sort()).toEqual(['body.country', 'body.dateOfBirth']);
+    // names and numbers are one printable line, as account names are
+    const controls = await post('/me/kyc', user.auth, { ...KYC, fullName: 'Kim\u0007 Park', documentNumber: 'M123\n45678' });
+    expect(controls.statusCode).toBe(422);
+    expect(controls.json().errors.map((e: { field: string }) => e.field).sort()).toEqual(['body.documentNumber', 'body.fullName']);
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: user.auth })).json().kycStatus).toBe('none');
   });
 
   it.each([

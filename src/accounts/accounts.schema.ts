@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { hasVisibleText, isPrintableLine, PRINTABLE_LINE_MESSAGE } from '../platform/http/http.text.js';
+import { hasForbiddenControls, hasVisibleText, isPrintableLine, isWellFormedText, PRINTABLE_LINE_MESSAGE } from '../platform/http/http.text.js';
 import { LOCALES } from '../platform/i18n/i18n.service.js';
 import { PASSWORD_MAX_LENGTH } from './accounts.passwords.js';
 
@@ -130,7 +130,7 @@ function yearsAgo(years: number): Date {
 }
 
 export const kycBody = z.strictObject({
-  fullName: z.string().trim().min(2).max(200),
+  fullName: z.string().trim().min(2).max(200).refine(isPrintableLine, { message: PRINTABLE_LINE_MESSAGE }),
   dateOfBirth: z.iso
     .date({ abort: true })
     // the latest date anywhere on Earth (UTC+14) is not yet the future for someone born there
@@ -138,12 +138,12 @@ export const kycBody = z.strictObject({
     .refine((d) => d >= isoDate(yearsAgo(DATE_OF_BIRTH_MAX_YEARS)), `must be within the last ${DATE_OF_BIRTH_MAX_YEARS} years`),
   country: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code like FR'),
   documentType: z.enum(['passport', 'id_card', 'driving_licence']),
-  documentNumber: z.string().trim().min(3).max(64),
+  documentNumber: z.string().trim().min(3).max(64).refine(isPrintableLine, { message: PRINTABLE_LINE_MESSAGE }),
 });
 
 export const kycDecisionBody = z.strictObject({
   status: z.enum(['verified', 'rejected']),
-  reason: z.string().max(500).optional(),
+  reason: z.string().max(500).refine((s) => isWellFormedText(s) && !hasForbiddenControls(s), { message: 'validation.no_controls' }).optional(),
 });
 
 export const idParams = z.strictObject({ id: z.uuid() });
