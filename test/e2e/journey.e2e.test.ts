@@ -54,6 +54,21 @@ async function signUp(page: Page, who: { name: string; email: string }): Promise
   await page.getByRole('heading', { name: 'A new egg is waiting' }).waitFor({ timeout: 20_000 });
 }
 
+/** Calls the API as `who` (a password sign-in of its own, outside the browser). */
+async function apiAs(who: { email: string }): Promise<(path: string, body?: unknown) => Promise<unknown>> {
+  const call = async (path: string, body?: unknown, token?: string) => {
+    const res = await fetch(`${server.url}/api/v1${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+    return res.json();
+  };
+  const { accessToken } = (await call('/auth/login', { email: who.email, password: PASSWORD })) as { accessToken: string };
+  return (path, body) => call(path, body, accessToken);
+}
+
 async function bellCount(page: Page): Promise<number> {
   const badge = page.getByTestId('bell-count');
   return (await badge.count()) ? Number((await badge.innerText()).replace(/\D/g, '')) : 0;
@@ -133,6 +148,27 @@ describe('a new user plays StreakPets in the browser', () => {
     await a.getByRole('option', { name: /\/pay/ }).waitFor();
     await shot(a, 'e2e-04-chat');
     await input.fill('');
+  });
+
+  step('opens a long conversation at the newest message', async () => {
+    const as = await apiAs(alice);
+    const { pets } = (await as('/pets')) as { pets: { id: string }[] };
+    // seed away from the chat page, so it does not render 100 live messages first
+    await a.goto('about:blank');
+    for (let i = 1; i <= 50; i++) await as(`/pets/${pets[0]!.id}/messages`, { content: `Backlog message ${i}` });
+    for (const open of [() => a.goto(`${server.url}/chat`), () => a.reload()]) {
+      await open();
+      const newest = a.getByTestId('msg-user').filter({ hasText: 'Backlog message 50' });
+      await newest.waitFor();
+      await a.waitForTimeout(1_000);
+      await expect.poll(() => newest.evaluate((el) => {
+        const box = el.closest('.chat-scroll')!.getBoundingClientRect();
+        const row = el.getBoundingClientRect();
+        return row.top >= box.top && row.bottom <= box.bottom;
+      })).toBe(true);
+      expect(await a.getByText('This is the very beginning of your story').count()).toBe(0);
+      expect(await a.locator('.msg-text', { hasText: /^Backlog message 1$/ }).count()).toBe(0);
+    }
   });
 
   step('gets faucet funds on the embedded chain, and gives the pet a wallet of its own', async () => {

@@ -240,6 +240,8 @@ function ChatRoom({ pet }: { pet: Pet }) {
   const scroller = useRef<HTMLDivElement>(null);
   const topSentinel = useRef<HTMLDivElement>(null);
   const stickToBottom = useRef(true);
+  /** Set once the first scroll to the newest message has settled: until then the top sentinel loads nothing. */
+  const settled = useRef(false);
   const anchor = useRef<{ height: number; top: number } | null>(null);
   const unreadFrom = useRef<string | null | undefined>(undefined);
 
@@ -282,6 +284,39 @@ function ChatRoom({ pet }: { pet: Pet }) {
     } else if (stickToBottom.current) el.scrollTop = el.scrollHeight;
   }, [messages, streaming, typing]);
 
+  // Rows lay out lazily (content-visibility), so the history grows after the first scroll to the bottom:
+  // keep it pinned there until its height stops changing or the user scrolls, and only then let the top
+  // sentinel load older pages (it would otherwise see the top first and load every page).
+  const loaded = history.data !== undefined;
+  useEffect(() => {
+    const el = scroller.current;
+    if (!loaded || !el || settled.current) return;
+    let frame = 0;
+    let frames = 0;
+    let stable = 0;
+    let height = -1;
+    const settle = () => {
+      cancelAnimationFrame(frame);
+      settled.current = true;
+    };
+    const pin = () => {
+      el.scrollTop = el.scrollHeight;
+      stable = el.scrollHeight === height ? stable + 1 : 0;
+      height = el.scrollHeight;
+      if (stable >= 10 || ++frames >= 120) {
+        stickToBottom.current = true;
+        settle();
+      } else frame = requestAnimationFrame(pin);
+    };
+    const userScrolls = ['wheel', 'touchstart', 'keydown', 'pointerdown'] as const;
+    for (const type of userScrolls) el.addEventListener(type, settle, { passive: true });
+    frame = requestAnimationFrame(pin);
+    return () => {
+      cancelAnimationFrame(frame);
+      for (const type of userScrolls) el.removeEventListener(type, settle);
+    };
+  }, [loaded]);
+
   const loadOlder = useCallback(() => {
     const el = scroller.current;
     if (!el || !history.hasNextPage || history.isFetchingNextPage) return;
@@ -292,7 +327,7 @@ function ChatRoom({ pet }: { pet: Pet }) {
   useEffect(() => {
     const el = topSentinel.current;
     if (!el) return;
-    const io = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && loadOlder(), { root: scroller.current, rootMargin: '200px 0px 0px 0px' });
+    const io = new IntersectionObserver((entries) => settled.current && !stickToBottom.current && entries.some((e) => e.isIntersecting) && loadOlder(), { root: scroller.current, rootMargin: '200px 0px 0px 0px' });
     io.observe(el);
     return () => io.disconnect();
   }, [loadOlder]);
@@ -443,7 +478,7 @@ function ChatRoom({ pet }: { pet: Pet }) {
         tabIndex={0}
         onScroll={(e) => {
           const el = e.currentTarget;
-          stickToBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+          if (settled.current) stickToBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
         }}
       >
         <div ref={topSentinel} className="chat-top">
