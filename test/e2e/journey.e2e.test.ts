@@ -303,6 +303,8 @@ describe('a new user plays StreakPets in the browser', () => {
     await a.getByText('On', { exact: true }).waitFor();
     await a.getByRole('button', { name: 'Sign out' }).first().click();
     await a.getByRole('heading', { name: 'Welcome back!' }).waitFor();
+    // a ?next= naming another site is ignored: the app opens its home page
+    await a.goto(`${server.url}/signin?next=${encodeURIComponent('//evil.example/x')}`);
     await a.getByLabel('Email').fill(alice.email);
     await a.getByLabel('Password').fill(PASSWORD);
     await a.getByRole('button', { name: 'Sign in' }).click();
@@ -310,6 +312,7 @@ describe('a new user plays StreakPets in the browser', () => {
     await a.getByLabel('Verification code').fill(codes[0]);
     await a.getByRole('button', { name: 'Verify' }).click();
     await a.getByRole('heading', { name: /Mochi/ }).waitFor();
+    expect(a.url()).toBe(`${server.url}/`);
   });
 
   step('switches to Japanese and sees the UI in Japanese, kept after a reload', async () => {

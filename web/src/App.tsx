@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { useAuth } from './auth';
 import { Layout } from './components/Layout';
 import { Spinner } from './components/ui';
+import { safeNext } from './next';
 import { Redirect, useLocation } from './router';
 import { ForgotPassword, ResetPassword, SignIn, SignUp, VerifyEmail } from './screens/Auth';
 import { ChatScreen } from './screens/Chat';
@@ -51,7 +52,7 @@ export function App() {
     const next = path === '/' ? '' : `?next=${encodeURIComponent(path + (search.toString() ? `?${search}` : ''))}`;
     return <Redirect to={`/signin${next}`} />;
   }
-  if (PUBLIC.includes(path)) return <Redirect to={search.get('next') || '/'} />;
+  if (PUBLIC.includes(path)) return <Redirect to={safeNext(search.get('next'))} />;
   return (
     <Layout>
       <Suspense fallback={<Spinner />}>

@@ -6,6 +6,7 @@ import { useAuth } from '../auth';
 import { PetSvg } from '../components/PetSvg';
 import { Button, ErrorBox, Field, fieldErrors } from '../components/ui';
 import { currentLocale, LOCALES, NATIVE_NAMES, switchLocale, type Locale } from '../i18n';
+import { safeNext } from '../next';
 import { Link, navigate, useLocation } from '../router';
 
 function LanguagePicker() {
@@ -55,7 +56,7 @@ export function SignIn() {
   const [needTotp, setNeedTotp] = useState(false);
   const m = useMutation({
     mutationFn: () => signIn({ email, password, code: needTotp ? totpCode.replace(/\s/g, '') : undefined }),
-    onSuccess: () => navigate(search.get('next') || '/', { replace: true }),
+    onSuccess: () => navigate(safeNext(search.get('next')), { replace: true }),
     onError: (err) => {
       if (err instanceof ApiError && err.code === 'totp_required') setNeedTotp(true);
     },
