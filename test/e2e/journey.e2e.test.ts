@@ -84,7 +84,7 @@ beforeAll(async () => {
   // Both browsers share one IP, so the per-IP strict tier (sign-up, sign-in, refresh) gets headroom.
   server = await startServer({ RATE_LIMIT_STRICT: '60' });
   browser = await launchChromium();
-  aliceCtx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-US' });
+  aliceCtx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-US', timezoneId: 'Europe/Paris' });
   bobCtx = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'en-US' });
   a = await open(aliceCtx, 'alice');
   b = await open(bobCtx, 'bob');
@@ -111,6 +111,8 @@ describe('a new user plays StreakPets in the browser', () => {
     await a.getByRole('button', { name: 'Adopt this egg' }).click();
     await a.getByRole('heading', { name: /Mochi/ }).waitFor();
     await expect.poll(() => a.getByTestId('streak').isVisible()).toBe(true);
+    // streak days count in the browser's time zone, which sign-up saved on the profile
+    expect(await (await apiAs(alice))('/me')).toMatchObject({ timezone: 'Europe/Paris' });
     await shot(a, 'e2e-02-pet-home');
   });
 
@@ -290,6 +292,7 @@ describe('a new user plays StreakPets in the browser', () => {
 
   step('turns on two-step verification, signs out, and signs back in with a recovery code', async () => {
     await a.getByRole('link', { name: 'Settings', exact: true }).click();
+    expect(await a.getByLabel('Your time zone').inputValue()).toBe('Europe/Paris');
     await a.getByRole('button', { name: 'Set up' }).click();
     await a.getByRole('img', { name: 'QR code for your authenticator app' }).waitFor();
     await shot(a, 'e2e-08a-settings-2fa');

@@ -3,6 +3,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { api, hasRefreshToken, refreshSession, setTokens, REFRESH_KEY, type TokenPair } from './api';
 import { isLocale, switchLocale, currentLocale } from './i18n';
 import { normalizeUser, type User } from './model';
+import { browserTimeZone, timeZoneToAdopt } from './timezone';
 
 type Status = 'loading' | 'anonymous' | 'signed-in';
 
@@ -42,6 +43,17 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     return me;
   }, []);
 
+  /** Streak days are counted in the profile's zone: a new or never-set profile gets the browser's. */
+  const adoptTimeZone = useCallback(
+    async (me: User) => {
+      const timezone = timeZoneToAdopt(me, browserTimeZone());
+      if (!timezone) return;
+      await api('/me', { method: 'PATCH', body: { timezone } });
+      await reloadUser();
+    },
+    [reloadUser],
+  );
+
   useEffect(() => {
     if (!hasRefreshToken()) return;
     let cancelled = false;
@@ -53,7 +65,8 @@ export function AuthProvider({ children }: { children: ReactNode }) {
         return;
       }
       try {
-        await reloadUser();
+        const me = await reloadUser();
+        if (!cancelled) await adoptTimeZone(me).catch(() => undefined);
       } catch {
         if (!cancelled) setStatus(hasRefreshToken() ? 'signed-in' : 'anonymous');
       }
@@ -61,7 +74,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     return () => {
       cancelled = true;
     };
-  }, [reloadUser]);
+  }, [reloadUser, adoptTimeZone]);
 
   useEffect(() => {
     const onStorage = (e: StorageEvent) => {
@@ -84,9 +97,10 @@ export function AuthProvider({ children }: { children: ReactNode }) {
         setUser(normalizeUser(body.user));
         setStatus('signed-in');
       }
-      await reloadUser().catch(() => undefined);
+      const me = await reloadUser().catch(() => null);
+      if (me) await adoptTimeZone(me).catch(() => undefined);
     },
-    [queryClient, reloadUser],
+    [queryClient, reloadUser, adoptTimeZone],
   );
 
   const value = useMemo<AuthState>(

@@ -37,6 +37,8 @@ export interface User {
   emailVerified: boolean;
   twoFactorEnabled: boolean;
   timezone: string | null;
+  /** Whether the user picked the time zone in Settings (preferences.timezoneChosen), so sign-in leaves it. */
+  timezoneChosen: boolean;
   phone: string | null;
 }
 
@@ -51,6 +53,7 @@ export function normalizeUser(body: unknown): User {
     emailVerified: bool(o.emailVerified) || !!o.emailVerifiedAt,
     twoFactorEnabled: bool(o.twoFactorEnabled) || bool(o.totpEnabled) || bool(o.mfaEnabled) || !!o.totpEnabledAt,
     timezone: str(o.timezone) ?? str(o.timeZone),
+    timezoneChosen: obj(o.preferences).timezoneChosen === true,
     phone: str(o.phone),
   };
 }

@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import QRCode from 'qrcode';
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api';
 import { useAuth } from '../auth';
@@ -9,6 +9,7 @@ import { formatDateTime, formatRelative } from '../format';
 import { currentLocale, LOCALES, NATIVE_NAMES, switchLocale, type Locale } from '../i18n';
 import { listOf, obj, str } from '../model';
 import { navigate } from '../router';
+import { DEFAULT_TIME_ZONE, timeZoneChoices } from '../timezone';
 
 function Profile() {
   const { t } = useTranslation();
@@ -85,6 +86,39 @@ function Language() {
         ))}
       </div>
       {save.isPending ? <Spinner /> : null}
+      {save.error ? <ErrorBox error={save.error} /> : null}
+    </Card>
+  );
+}
+
+function TimeZone() {
+  const { t } = useTranslation();
+  const { user, reloadUser } = useAuth();
+  const toast = useToast();
+  const zones = useMemo(() => timeZoneChoices(user?.timezone ?? null), [user?.timezone]);
+  const save = useMutation({
+    mutationFn: async (timezone: string) => {
+      await api('/me', { method: 'PATCH', body: { timezone, preferences: { timezoneChosen: true } } });
+      await reloadUser();
+    },
+    onSuccess: () => toast({ title: t('settings.saved'), tone: 'good' }),
+  });
+  const value = (save.isPending ? save.variables : null) ?? user?.timezone ?? DEFAULT_TIME_ZONE;
+  return (
+    <Card title={t('settings.timezone')}>
+      <div className="field">
+        <label htmlFor="timezone">{t('settings.timezoneLabel')}</label>
+        <select id="timezone" value={value} disabled={save.isPending} onChange={(e) => save.mutate(e.target.value)} aria-describedby="timezone-hint">
+          {zones.map((zone) => (
+            <option key={zone} value={zone}>
+              {zone.replace(/_/g, ' ')}
+            </option>
+          ))}
+        </select>
+        <small id="timezone-hint" className="field-msg">
+          {t('settings.timezoneHint')}
+        </small>
+      </div>
       {save.error ? <ErrorBox error={save.error} /> : null}
     </Card>
   );
@@ -270,6 +304,7 @@ export function SettingsScreen() {
         <div>
           <Profile />
           <Language />
+          <TimeZone />
           <TwoFactor />
         </div>
         <div>
