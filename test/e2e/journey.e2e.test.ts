@@ -228,6 +228,9 @@ describe('a new user plays StreakPets in the browser', () => {
     await b.getByTestId('bell').click();
     await b.getByTestId('notification').first().waitFor();
     expect(await b.getByTestId('notification').allInnerTexts()).toEqual(expect.arrayContaining([expect.stringMatching(/1[.,]25/)]));
+    // the preferences list every type the server has, payment requests included
+    await b.getByRole('button', { name: 'Preferences' }).click();
+    expect(await b.getByRole('checkbox', { name: 'Payment request' }).isChecked()).toBe(true);
     await shot(b, 'e2e-06-notifications');
   });
 

@@ -8,30 +8,10 @@ import { formatRelative } from '../format';
 import { listOf, normalizeNotification, obj, type Notification } from '../model';
 import { Link } from '../router';
 
-export const NOTIFICATION_TYPES = [
-  'payment_received',
-  'payment_sent',
-  'transaction_pending',
-  'transaction_confirmed',
-  'transaction_failed',
-  'intent_funded',
-  'intent_executed',
-  'pet_evolved',
-  'pet_needs_care',
-  'streak_at_risk',
-  'streak_lost',
-  'friend_request',
-  'gift_received',
-  'order_completed',
-  'batch_progress',
-  'batch_complete',
-  'security_alert',
-  'system_announcement',
-] as const;
-
 const ICON: Record<string, IconName> = {
   payment_received: 'coin',
   payment_sent: 'send',
+  payment_request: 'wallet',
   transaction_pending: 'clock',
   transaction_confirmed: 'check',
   transaction_failed: 'alert',
@@ -44,52 +24,53 @@ const ICON: Record<string, IconName> = {
   gift_received: 'heart',
   security_alert: 'shield',
   system_announcement: 'megaphone',
+};
+
+interface TypePref {
+  type: string;
+  muted: boolean;
+  mutable: boolean;
 }
 
-/** Muted types from the preferences answer ({types: [{type, muted, mutable}]}). */
-function mutedOf(body: unknown): Set<string> {
+/** The preferences answer ({types: [{type, muted, mutable}]}): the server's list of types, in its order. */
+function prefsOf(body: unknown): TypePref[] {
   const o = obj(body);
-  const list = Array.isArray(o.types) ? o.types : [];
-  return new Set(list.filter((p) => obj(p).muted === true).map((p) => String(obj(p).type)));
+  const list = Array.isArray(o.types) ? o.types.map(obj) : [];
+  return list.filter((p) => typeof p.type === 'string').map((p) => ({ type: String(p.type), muted: p.muted === true, mutable: p.mutable !== false }));
 }
 
 function Preferences() {
   const { t } = useTranslation();
   const qc = useQueryClient();
-  const q = useQuery({ queryKey: ['notification-prefs'], queryFn: async () => mutedOf(await api('/notifications/preferences')) });
+  const q = useQuery({ queryKey: ['notification-prefs'], queryFn: async () => prefsOf(await api('/notifications/preferences')) });
   const save = useMutation({
-    mutationFn: (muted: Set<string>) =>
+    mutationFn: (prefs: TypePref[]) =>
       api('/notifications/preferences', {
         method: 'PUT',
-        body: { muted: Object.fromEntries(NOTIFICATION_TYPES.filter((type) => type !== 'security_alert').map((type) => [type, muted.has(type)])) },
+        body: { muted: Object.fromEntries(prefs.filter((p) => p.mutable).map((p) => [p.type, p.muted])) },
       }),
-    onSuccess: (body, muted) => qc.setQueryData(['notification-prefs'], body ? mutedOf(body) : muted),
+    onSuccess: (body, prefs) => qc.setQueryData(['notification-prefs'], body ? prefsOf(body) : prefs),
   });
   if (q.isPending) return <Spinner />;
   if (q.error) return <ErrorBox error={q.error} onRetry={() => void q.refetch()} />;
-  const muted = save.isPending && save.variables ? save.variables : q.data;
+  const prefs = save.isPending && save.variables ? save.variables : q.data;
   return (
     <Card title={t('notifications.prefsTitle')}>
       <p className="muted small">{t('notifications.prefsHint')}</p>
       {save.error ? <ErrorBox error={save.error} /> : null}
       <ul className="prefs">
-        {NOTIFICATION_TYPES.map((type) => {
-          const locked = type === 'security_alert';
+        {prefs.map(({ type, muted, mutable }) => {
+          const locked = !mutable;
           return (
             <li key={type}>
               <label className="switch">
                 <input
                   type="checkbox"
-                  checked={locked || !muted.has(type)}
+                  checked={locked || !muted}
                   disabled={locked}
-                  onChange={(e) => {
-                    const next = new Set(muted);
-                    if (e.target.checked) next.delete(type);
-                    else next.add(type);
-                    save.mutate(next);
-                  }}
+                  onChange={(e) => save.mutate(prefs.map((p) => (p.type === type ? { ...p, muted: !e.target.checked } : p)))}
                 />
-                <span>{t(`notificationTypes.${type}`)}</span>
+                <span>{t(`notificationTypes.${type}`, { defaultValue: type.replace(/_/g, ' ') })}</span>
                 {locked ? <small className="muted">{t('notifications.cannotMute')}</small> : null}
               </label>
             </li>
@@ -102,7 +83,7 @@ function Preferences() {
 
 /** Where a notification leads: the wallet for money, the requests tab for requests, the pet for pet news. */
 function targetOf(n: Notification): string | null {
-  if (n.type.startsWith('intent_')) return '/wallet?tab=requests';
+  if (n.type.startsWith('intent_') || n.type === 'payment_request') return '/wallet?tab=requests';
   if (n.type.startsWith('payment_') || n.type.startsWith('transaction_')) return '/wallet';
   if (n.type.startsWith('pet_') || n.type.startsWith('streak_')) return '/';
   if (n.type === 'security_alert') return '/settings';
