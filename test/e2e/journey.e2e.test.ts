@@ -146,6 +146,8 @@ describe('a new user plays StreakPets in the browser', () => {
     await otherTab.getByTestId('msg-user').filter({ hasText: 'Hello Mochi' }).waitFor({ timeout: 10_000 });
     await otherTab.getByTestId('msg-pet').first().waitFor({ timeout: 10_000 });
     await otherTab.close();
+    // the reply was read where it arrived: no unread count stays on the Chat tab
+    await expect.poll(() => a.getByRole('link', { name: /^Chat\s\d/ }).count(), { timeout: 10_000 }).toBe(0);
     await input.fill('/pa');
     await a.getByRole('option', { name: /\/pay/ }).waitFor();
     await shot(a, 'e2e-04-chat');

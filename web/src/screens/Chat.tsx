@@ -353,7 +353,10 @@ function ChatRoom({ pet }: { pet: Pet }) {
     addLive([m]);
     if (m.sender !== 'user') setTyping(false);
     if (m.sender !== 'user' && document.visibilityState === 'visible') {
-      void api(`/pets/${pet.id}/messages/read`, { body: { messageIds: [m.id] } }).catch(() => undefined);
+      // the event already refetched the unread count, before this read landed: count again after it
+      void api(`/pets/${pet.id}/messages/read`, { body: { messageIds: [m.id] } })
+        .then(() => qc.invalidateQueries({ queryKey: ['unread'] }))
+        .catch(() => undefined);
     }
   });
   useSocketEvent('chat:typing', (payload) => {
