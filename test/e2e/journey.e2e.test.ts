@@ -236,6 +236,18 @@ describe('a new user plays StreakPets in the browser', () => {
     await shot(b, 'e2e-06-notifications');
   });
 
+  step('keeps a phone page from scrolling sideways with a 40-letter pet name', async () => {
+    const long = 'B'.repeat(40);
+    await (await apiAs(bob))('/pets', { name: long });
+    await b.setViewportSize({ width: 390, height: 844 });
+    await b.goto(`${server.url}/`);
+    await b.getByRole('heading', { name: long }).waitFor();
+    expect(await b.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await b.getByRole('button', { name: 'Rename' }).click();
+    expect(await b.getByLabel('Pet name').inputValue()).toBe(long);
+    await b.setViewportSize({ width: 1280, height: 860 });
+  });
+
   step('pays from the chat with /pay and a confirmation card', async () => {
     await a.getByRole('link', { name: /^Chat($|\s\d)/ }).click();
     const input = a.getByTestId('chat-input');

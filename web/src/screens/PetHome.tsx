@@ -309,7 +309,7 @@ export function PetHome() {
     <>
       <div className="pet-switcher" role="tablist" aria-label={t('pet.yourPets')}>
         {pets.map((p) => (
-          <button key={p.id} role="tab" aria-selected={p.id === pet.id} className={p.id === pet.id ? 'chip active' : 'chip'} onClick={() => select(p.id)}>
+          <button key={p.id} role="tab" aria-selected={p.id === pet.id} className={p.id === pet.id ? 'chip active' : 'chip'} title={p.name} onClick={() => select(p.id)}>
             {p.name}
           </button>
         ))}
