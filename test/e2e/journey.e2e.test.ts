@@ -236,7 +236,7 @@ describe('a new user plays StreakPets in the browser', () => {
     await shot(b, 'e2e-06-notifications');
   });
 
-  step('keeps a phone page from scrolling sideways with a 40-letter pet name', async () => {
+  step('keeps a phone page from scrolling sideways with a 40-letter pet name, and the language picker in its card', async () => {
     const long = 'B'.repeat(40);
     await (await apiAs(bob))('/pets', { name: long });
     await b.setViewportSize({ width: 390, height: 844 });
@@ -245,6 +245,15 @@ describe('a new user plays StreakPets in the browser', () => {
     expect(await b.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await b.getByRole('button', { name: 'Rename' }).click();
     expect(await b.getByLabel('Pet name').inputValue()).toBe(long);
+    // at two-column width the language choices stay inside their card
+    await b.setViewportSize({ width: 800, height: 860 });
+    await b.goto(`${server.url}/settings`);
+    await b.getByTestId('locale-de').waitFor();
+    const overflow = await b.evaluate(() => {
+      const card = document.querySelector('.lang-grid')!.closest('.card')!.getBoundingClientRect();
+      return [...document.querySelectorAll('.lang-option')].filter((o) => o.getBoundingClientRect().right > card.right + 0.5).length;
+    });
+    expect(overflow).toBe(0);
     await b.setViewportSize({ width: 1280, height: 860 });
   });
 
