@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { LOGIN_METHODS, LOGIN_REASONS } from '../../web/src/logins.js';
 import { NOTIFICATION_TYPES } from '../notifications/notifications.types.js';
 import { LOCALES, loadCatalogs } from '../platform/i18n/i18n.service.js';
 
@@ -51,6 +52,9 @@ const DYNAMIC: Record<string, readonly string[]> = {
   'chat.sender': ['user', 'pet', 'system'],
   'wallet.nameReason': ['invalid', 'reserved', 'taken'],
   'pet.req': ['xp', 'ageDays', 'health', 'longestStreak'],
+  'settings.loginReason': LOGIN_REASONS,
+  'settings.loginMethod': LOGIN_METHODS,
+  settings: ['loginOk', 'loginCodeAsked', 'loginFailed'],
   actions: EVENT_TYPES.map((type) => type.replace(/\./g, '_')).filter((a) => a !== 'chat_typing'),
   titles: ['pet', 'chat', 'wallet', 'notifications', 'activity', 'settings', 'signin', 'signup', 'forgot-password', 'reset-password', 'verify-email'],
 };

@@ -347,6 +347,9 @@ describe('a new user plays StreakPets in the browser', () => {
   step('switches to Japanese and sees the UI in Japanese, kept after a reload', async () => {
     await a.getByRole('link', { name: 'Settings', exact: true }).click();
     await a.getByRole('heading', { name: 'Settings' }).waitFor();
+    // the sign-in history reads the two-step sign-in as it was: password accepted, then a recovery code
+    await a.getByTestId('login-entry').filter({ hasText: 'Password OK, code asked' }).first().waitFor();
+    await a.getByTestId('login-entry').filter({ hasText: 'Success with recovery code' }).first().waitFor();
     await a.getByTestId('locale-ja').check();
     await a.getByRole('heading', { name: '設定' }).waitFor();
     await a.getByRole('link', { name: 'ペット' }).first().waitFor();

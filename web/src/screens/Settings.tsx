@@ -7,6 +7,7 @@ import { useAuth } from '../auth';
 import { Badge, Button, Card, Empty, ErrorBox, Field, fieldErrors, Spinner, useToast } from '../components/ui';
 import { formatDateTime, formatRelative } from '../format';
 import { currentLocale, LOCALES, NATIVE_NAMES, switchLocale, type Locale } from '../i18n';
+import { loginOutcome } from '../logins';
 import { listOf, obj, str } from '../model';
 import { navigate } from '../router';
 import { DEFAULT_TIME_ZONE, timeZoneChoices } from '../timezone';
@@ -274,10 +275,11 @@ function Logins() {
       {q.data && !q.data.length ? <Empty icon="key" title={t('settings.noLogins')} /> : null}
       <ul className="plain-list">
         {q.data?.map((l, i) => {
-          const ok = l.success === true || l.succeeded === true || l.outcome === 'success';
+          const outcome = loginOutcome({ success: l.success === true || l.succeeded === true || l.outcome === 'success', reason: str(l.reason), method: str(l.method) });
           return (
-            <li key={str(l.id) ?? i}>
-              <Badge tone={ok ? 'good' : 'bad'}>{ok ? t('settings.loginOk') : t('settings.loginFailed')}</Badge> {formatDateTime(str(l.at ?? l.createdAt ?? l.timestamp))}
+            <li key={str(l.id) ?? i} data-testid="login-entry">
+              <Badge tone={outcome.tone}>{t(outcome.label)}</Badge> {outcome.detail ? `${t(outcome.detail)} · ` : ''}
+              {formatDateTime(str(l.at ?? l.createdAt ?? l.timestamp))}
               <p className="muted small">
                 {str(l.ip ?? l.ipAddress) ?? ''} · {str(l.userAgent) ?? ''}
               </p>
