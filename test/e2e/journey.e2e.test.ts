@@ -1,6 +1,6 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { generate } from 'otplib';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './browser.js';
 import { startServer, type RunningServer } from './server.js';
@@ -50,8 +50,14 @@ async function signUp(page: Page, who: { name: string; email: string }): Promise
   await page.getByLabel('Your name').fill(who.name);
   await page.getByLabel('Email').fill(who.email);
   await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Create my account' }).click();
+  // a double click creates one account: the form sends once while a sign-up is in flight
+  let registers = 0;
+  const count = (r: Request) => void (r.url().endsWith('/api/v1/auth/register') && registers++);
+  page.on('request', count);
+  await page.getByRole('button', { name: 'Create my account' }).dblclick();
   await page.getByRole('heading', { name: 'A new egg is waiting' }).waitFor({ timeout: 20_000 });
+  page.off('request', count);
+  expect(registers).toBe(1);
 }
 
 /** Calls the API as `who` (a password sign-in of its own, outside the browser). */

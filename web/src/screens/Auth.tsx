@@ -1,5 +1,5 @@
 import { useMutation } from '@tanstack/react-query';
-import { useState, type FormEvent, type ReactNode } from 'react';
+import { useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, ApiError } from '../api';
 import { useAuth } from '../auth';
@@ -23,6 +23,24 @@ function LanguagePicker() {
       </select>
     </label>
   );
+}
+
+/**
+ * The mutation's mutate, ignoring calls while one is in flight: isPending reaches the disabled button only
+ * on the next render, so a quick double click would otherwise send the form twice.
+ */
+function useMutateOnce(m: { mutateAsync(): Promise<unknown> }): () => void {
+  const inFlight = useRef(false);
+  return () => {
+    if (inFlight.current) return;
+    inFlight.current = true;
+    void m
+      .mutateAsync()
+      .catch(() => undefined)
+      .finally(() => {
+        inFlight.current = false;
+      });
+  };
 }
 
 function AuthFrame({ title, subtitle, children, footer }: { title: string; subtitle?: string; children: ReactNode; footer?: ReactNode }) {
@@ -61,9 +79,10 @@ export function SignIn() {
       if (err instanceof ApiError && err.code === 'totp_required') setNeedTotp(true);
     },
   });
+  const send = useMutateOnce(m);
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    m.mutate();
+    send();
   };
   const showError = m.error && !(m.error instanceof ApiError && m.error.code === 'totp_required' && !totpCode);
   return (
@@ -112,6 +131,7 @@ export function SignUp() {
     mutationFn: () => signUp({ name, email, password, locale: currentLocale() }),
     onSuccess: () => navigate('/', { replace: true }),
   });
+  const send = useMutateOnce(m);
   const errs = fieldErrors(m.error);
   const tooShort = password.length > 0 && password.length < 10;
   return (
@@ -129,7 +149,7 @@ export function SignUp() {
         noValidate
         onSubmit={(e) => {
           e.preventDefault();
-          m.mutate();
+          send();
         }}
       >
         <Field label={t('auth.name')} autoComplete="nickname" required value={name} onChange={(e) => setName(e.target.value)} name="name" error={errs.name} />
@@ -168,6 +188,7 @@ export function ForgotPassword() {
   const { t } = useTranslation();
   const [email, setEmail] = useState('');
   const m = useMutation({ mutationFn: () => api('/auth/password/forgot', { body: { email }, anonymous: true }) });
+  const send = useMutateOnce(m);
   return (
     <AuthFrame title={t('auth.forgotTitle')} subtitle={t('auth.forgotSubtitle')} footer={<Link to="/signin">{t('auth.backToSignIn')}</Link>}>
       {m.isSuccess ? (
@@ -180,7 +201,7 @@ export function ForgotPassword() {
           className="form"
           onSubmit={(e) => {
             e.preventDefault();
-            m.mutate();
+            send();
           }}
         >
           <Field label={t('auth.email')} type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
@@ -201,6 +222,7 @@ export function ResetPassword() {
   const token = search.get('token') ?? '';
   const [password, setPassword] = useState('');
   const m = useMutation({ mutationFn: () => api('/auth/password/reset', { body: { token, password }, anonymous: true }) });
+  const send = useMutateOnce(m);
   return (
     <AuthFrame title={t('auth.resetTitle')} footer={<Link to="/signin">{t('auth.backToSignIn')}</Link>}>
       {m.isSuccess ? (
@@ -219,7 +241,7 @@ export function ResetPassword() {
           className="form"
           onSubmit={(e) => {
             e.preventDefault();
-            m.mutate();
+            send();
           }}
         >
           <Field label={t('auth.newPassword')} type="password" autoComplete="new-password" minLength={10} required value={password} onChange={(e) => setPassword(e.target.value)} hint={t('auth.passwordHint')} />
@@ -238,6 +260,7 @@ export function VerifyEmail() {
   const { search } = useLocation();
   const token = search.get('token') ?? '';
   const m = useMutation({ mutationFn: () => api('/auth/verify-email', { body: { token }, anonymous: true }) });
+  const send = useMutateOnce(m);
   return (
     <AuthFrame title={t('auth.verifyTitle')} footer={<Link to="/">{t('auth.continue')}</Link>}>
       {m.isSuccess ? (
@@ -251,7 +274,7 @@ export function VerifyEmail() {
       ) : (
         <>
           {m.error ? <ErrorBox error={m.error} /> : null}
-          <Button busy={m.isPending} className="btn-block" onClick={() => m.mutate()}>
+          <Button busy={m.isPending} className="btn-block" onClick={send}>
             {t('auth.verifyButton')}
           </Button>
         </>
