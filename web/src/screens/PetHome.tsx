@@ -6,6 +6,7 @@ import { api } from '../api';
 import { PetSvg } from '../components/PetSvg';
 import { Badge, Button, Card, Empty, ErrorBox, Field, fieldErrors, Meter, Spinner, useErrorText, useNow } from '../components/ui';
 import { INTERACTIONS, normalizeEvolution, normalizePet, obj, STAGES, type Interaction, type Pet, type Stage } from '../model';
+import { canAdoptAnother, MAX_PETS } from '../petLimit';
 import { useSelectedPet } from '../pets';
 import { Link } from '../router';
 import { useSocketEvent } from '../socket';
@@ -313,9 +314,15 @@ export function PetHome() {
             {p.name}
           </button>
         ))}
-        <button className="chip chip-add" onClick={() => setAdding(true)} aria-label={t('pet.addPet')}>
-          <Icon name="plus" size={18} />
-        </button>
+        {canAdoptAnother(pets.length) ? (
+          <button className="chip chip-add" onClick={() => setAdding(true)} aria-label={t('pet.addPet')}>
+            <Icon name="plus" size={18} />
+          </button>
+        ) : (
+          <small className="muted pet-limit" data-testid="pet-limit">
+            {t('pet.limitReached', { max: MAX_PETS })}
+          </small>
+        )}
       </div>
       <PetView key={pet.id} pet={pet} />
     </>
