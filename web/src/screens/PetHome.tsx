@@ -3,6 +3,8 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api';
+import { formatWait } from '../duration';
+import { currentLocale } from '../i18n';
 import { PetSvg } from '../components/PetSvg';
 import { Badge, Button, Card, Empty, ErrorBox, Field, fieldErrors, Meter, Spinner, useErrorText, useNow } from '../components/ui';
 import { INTERACTIONS, normalizeEvolution, normalizePet, obj, STAGES, type Interaction, type Pet, type Stage } from '../model';
@@ -171,7 +173,7 @@ function Interactions({ pet }: { pet: Pet }) {
       {INTERACTIONS.map((type) => {
         const until = pet.cooldowns[type] ? new Date(pet.cooldowns[type]!).getTime() : 0;
         const left = Math.ceil((until - now) / 1000);
-        const note = left > 0 ? t('pet.cooldown', { time: left >= 60 ? `${Math.ceil(left / 60)}m` : `${left}s` }) : resting[type];
+        const note = left > 0 ? t('pet.cooldown', { time: formatWait(left, currentLocale()) }) : resting[type];
         return (
           <button
             key={type}
