@@ -125,6 +125,14 @@ describe('sessions and login history', () => {
     expect(list.filter((s: { current: boolean }) => s.current)).toHaveLength(1);
     const phone = list.find((s: { userAgent: string }) => s.userAgent === 'phone/2');
     expect(phone.current).toBe(false);
+    // a readable device name beside the raw user agent
+    const firefox = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0';
+    await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', headers: { 'user-agent': firefox }, payload: { email: user.email, password: PASSWORD } });
+    const named = (await get('/me/sessions', user.auth)).json().items.find((s: { userAgent: string }) => s.userAgent === firefox);
+    expect(named.device).toBe('Firefox on Linux');
+    const logins = (await get('/me/logins', user.auth)).json().items;
+    expect(logins.find((l: { userAgent: string }) => l.userAgent === firefox).device).toBe('Firefox on Linux');
+    await t.app.inject({ method: 'DELETE', url: `/api/v1/me/sessions/${named.id}`, headers: user.auth });
 
     await t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken: second.refreshToken } });
     const afterRefresh = (await get('/me/sessions', user.auth)).json().items;

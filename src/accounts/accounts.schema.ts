@@ -103,6 +103,8 @@ export const sessionSchema = z.object({
   current: z.boolean(),
   ip: z.string().nullable(),
   userAgent: z.string().nullable(),
+  /** A readable name of the device ("Firefox on Linux"), from the user agent. */
+  device: z.string().nullable(),
   createdAt: z.string(),
   lastUsedAt: z.string(),
   expiresAt: z.string(),
@@ -116,6 +118,7 @@ export const loginEntrySchema = z.object({
   reason: z.string().nullable(),
   ip: z.string().nullable(),
   userAgent: z.string().nullable(),
+  device: z.string().nullable(),
 });
 
 export const changePasswordBody = z.strictObject({ currentPassword: password, newPassword: password });

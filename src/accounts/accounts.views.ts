@@ -1,3 +1,4 @@
+import { deviceName } from '../platform/http/http.device.js';
 import type { LoginAttemptRow, SessionRow, UserRow } from './accounts.repo.js';
 
 /** What the API shows of a user (never the hash, the TOTP seed or KYC details). */
@@ -28,6 +29,7 @@ export function sessionView(row: SessionRow, currentSessionId: string | null, cu
     current: row.id === currentSessionId || row.family_id === currentFamilyId,
     ip: row.ip,
     userAgent: row.user_agent,
+    device: deviceName(row.user_agent),
     createdAt: row.created_at.toISOString(),
     lastUsedAt: row.last_used_at.toISOString(),
     expiresAt: row.expires_at.toISOString(),
@@ -44,5 +46,6 @@ export function loginView(row: LoginAttemptRow) {
     reason: row.reason,
     ip: row.ip,
     userAgent: row.user_agent,
+    device: deviceName(row.user_agent),
   };
 }

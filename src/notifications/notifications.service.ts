@@ -6,6 +6,7 @@ import type { DomainEvent } from '../platform/events/events.bus.js';
 import type { RequestContext } from '../platform/http/http.context.js';
 import { decodeCursor, toPage } from '../platform/http/http.pagination.js';
 import { translate } from '../platform/i18n/i18n.service.js';
+import { deviceName } from '../platform/http/http.device.js';
 import { userRoom } from '../platform/realtime/realtime.events.js';
 import { notificationErrors } from './notifications.errors.js';
 import type { Draft } from './notifications.producers.js';
@@ -87,15 +88,6 @@ export function toView(row: NotificationRow, locale?: string) {
 export type NotificationView = ReturnType<typeof toView>;
 
 const shortAddress = (a: string) => (/^0x[0-9a-fA-F]{40}$/.test(a) ? `${a.slice(0, 6)}…${a.slice(-4)}` : a);
-
-/** A readable device name from a user agent ("Firefox on Linux"), or null. */
-export function deviceName(userAgent: string | null): string | null {
-  if (!userAgent) return null;
-  const browser = /Edg\//.test(userAgent) ? 'Edge' : /Firefox\//.test(userAgent) ? 'Firefox' : /Chrome\//.test(userAgent) ? 'Chrome' : /Safari\//.test(userAgent) ? 'Safari' : null;
-  const os = /Android/.test(userAgent) ? 'Android' : /iPhone|iPad/.test(userAgent) ? 'iOS' : /Windows/.test(userAgent) ? 'Windows' : /Mac OS/.test(userAgent) ? 'macOS' : /Linux/.test(userAgent) ? 'Linux' : null;
-  if (browser && os) return `${browser} on ${os}`;
-  return browser ?? os ?? userAgent.slice(0, 60);
-}
 
 /** The notifications domain: stores rendered notifications, keeps counts right across tabs, honours mutes. */
 export class NotificationsService {

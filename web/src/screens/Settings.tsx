@@ -146,7 +146,7 @@ function Sessions() {
           return (
             <li key={id} className="session">
               <div>
-                <strong>{str(s.userAgent) ?? t('settings.unknownDevice')}</strong> {current ? <Badge tone="good">{t('settings.thisDevice')}</Badge> : null}
+                <strong title={str(s.userAgent) ?? undefined}>{str(s.device) ?? t('settings.unknownDevice')}</strong> {current ? <Badge tone="good">{t('settings.thisDevice')}</Badge> : null}
                 <p className="muted small">
                   {str(s.ip ?? s.ipAddress) ?? ''} · {t('settings.lastActive', { when: formatRelative(str(s.lastUsedAt ?? s.lastSeenAt ?? s.updatedAt ?? s.createdAt)) })}
                 </p>
@@ -281,7 +281,7 @@ function Logins() {
               <Badge tone={outcome.tone}>{t(outcome.label)}</Badge> {outcome.detail ? `${t(outcome.detail)} · ` : ''}
               {formatDateTime(str(l.at ?? l.createdAt ?? l.timestamp))}
               <p className="muted small">
-                {str(l.ip ?? l.ipAddress) ?? ''} · {str(l.userAgent) ?? ''}
+                {str(l.ip ?? l.ipAddress) ?? ''} · {str(l.device) ?? ''}
               </p>
             </li>
           );
