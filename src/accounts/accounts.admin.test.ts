@@ -93,6 +93,14 @@ describe('KYC', () => {
     expect(row).toEqual({ kyc_status: 'none', kyc_details: null });
   });
 
+  it('tells the date rules in the reader\'s language, with their numbers', async () => {
+    const user = await createUser(t.deps);
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/me/kyc', headers: { ...user.auth, 'accept-language': 'de' }, payload: { ...KYC, dateOfBirth: '1800-01-01', country: 'de' } });
+    expect(res.statusCode).toBe(422);
+    const byField = Object.fromEntries(res.json().errors.map((e: { field: string; message: string }) => [e.field, e.message]));
+    expect(byField).toEqual({ 'body.dateOfBirth': 'muss innerhalb der letzten 130 Jahre liegen', 'body.country': 'muss ein ISO-3166-1-Alpha-2-Code wie DE sein' });
+  });
+
   it('accepts a date of birth 100 years ago', async () => {
     const user = await createUser(t.deps);
     const dateOfBirth = `${new Date().getUTCFullYear() - 100}-06-15`;

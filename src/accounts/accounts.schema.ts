@@ -54,13 +54,13 @@ export const loginBody = z
     totpCode: totpCode.optional(),
     recoveryCode: recoveryCode.optional(),
   })
-  .refine((b) => (b.email === undefined) !== (b.phone === undefined), { message: 'give exactly one of email or phone', path: ['email'] });
+  .refine((b) => (b.email === undefined) !== (b.phone === undefined), { message: 'validation.email_or_phone', path: ['email'] });
 
 export const refreshBody = z.strictObject({ refreshToken: z.string().min(1).max(200) });
 export const codeBody = z.strictObject({ code: totpCode });
 export const disableBody = z
   .strictObject({ code: totpCode.optional(), recoveryCode: recoveryCode.optional() })
-  .refine((b) => (b.code === undefined) !== (b.recoveryCode === undefined), { message: 'give exactly one of code or recoveryCode', path: ['code'] });
+  .refine((b) => (b.code === undefined) !== (b.recoveryCode === undefined), { message: 'validation.code_or_recovery', path: ['code'] });
 export const tokenBody = z.strictObject({ token: z.string().min(1).max(200) });
 export const forgotBody = z.strictObject({ email });
 export const resetBody = z.strictObject({ token: z.string().min(1).max(200), password });
@@ -96,7 +96,7 @@ export const patchMeBody = z
       .refine((p) => preferencesBytes(p) <= PREFERENCES_MAX_BYTES, 'must be at most 4 KB of JSON')
       .optional(),
   })
-  .refine((b) => Object.values(b).some((v) => v !== undefined), { message: 'nothing to change' });
+  .refine((b) => Object.values(b).some((v) => v !== undefined), { message: 'validation.nothing_to_change' });
 
 export const sessionSchema = z.object({
   id: z.uuid(),
@@ -137,9 +137,9 @@ export const kycBody = z.strictObject({
   dateOfBirth: z.iso
     .date({ abort: true })
     // the latest date anywhere on Earth (UTC+14) is not yet the future for someone born there
-    .refine((d) => d <= isoDate(new Date(Date.now() + 14 * 3_600_000)), 'must not be in the future')
-    .refine((d) => d >= isoDate(yearsAgo(DATE_OF_BIRTH_MAX_YEARS)), `must be within the last ${DATE_OF_BIRTH_MAX_YEARS} years`),
-  country: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code like FR'),
+    .refine((d) => d <= isoDate(new Date(Date.now() + 14 * 3_600_000)), { message: 'validation.date_future' })
+    .refine((d) => d >= isoDate(yearsAgo(DATE_OF_BIRTH_MAX_YEARS)), { message: 'validation.date_within_years', params: { years: DATE_OF_BIRTH_MAX_YEARS } }),
+  country: z.string().regex(/^[A-Z]{2}$/, { message: 'validation.country_code' }),
   documentType: z.enum(['passport', 'id_card', 'driving_licence']),
   documentNumber: z.string().trim().min(3).max(64).refine(isPrintableLine, { message: PRINTABLE_LINE_MESSAGE }),
 });

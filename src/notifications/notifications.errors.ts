@@ -4,5 +4,5 @@ import { AppError } from '../platform/http/http.errors.js';
 export const notificationErrors = {
   notFound: (id: string) => new AppError(404, 'notification_not_found', { id }),
   notMutable: (type: string) =>
-    new AppError(422, 'notification_type_not_mutable', { type }, [{ field: `body.muted.${type}`, message: 'cannot be muted', code: 'not_mutable' }]),
+    new AppError(422, 'notification_type_not_mutable', { type }, [{ field: `body.muted.${type}`, message: 'validation.not_mutable', code: 'not_mutable' }]),
 };

@@ -289,7 +289,7 @@ export class PetsService {
     return this.mutate(actor, petId, (p, now) => {
       if (onVacation(p.row, now)) throw petError('pet_vacation_active', { until: p.row.vacation_until!.toISOString() });
       if (until.getTime() <= now.getTime() || until.getTime() - now.getTime() > VACATION_MAX_DAYS * DAY_MS) {
-        throw petError('pet_vacation_invalid', { maxDays: VACATION_MAX_DAYS }, [{ field: 'body.until', message: `must be within ${VACATION_MAX_DAYS} days from now`, code: 'out_of_range' }]);
+        throw petError('pet_vacation_invalid', { maxDays: VACATION_MAX_DAYS }, [{ field: 'body.until', message: 'validation.within_days', params: { days: VACATION_MAX_DAYS }, code: 'out_of_range' }]);
       }
       const last = p.row.vacation_start;
       if (last && now.getTime() - last.getTime() < VACATION_COOLDOWN_DAYS * DAY_MS) {

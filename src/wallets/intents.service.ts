@@ -90,7 +90,7 @@ export async function createIntent(core: WalletsCore, ctx: RequestContext, input
   const amount = parseAmount(input.amount, chain.token.decimals, 'body.amount');
   const expiresAt = input.expiresAt ? new Date(input.expiresAt) : new Date(Date.now() + DEFAULT_TTL_DAYS * 86_400_000);
   if (expiresAt.getTime() <= Date.now() + 60_000 || expiresAt.getTime() > Date.now() + MAX_TTL_DAYS * 86_400_000) {
-    throw httpError('validation_failed', {}, [{ field: 'body.expiresAt', message: `must be between one minute and ${MAX_TTL_DAYS} days from now`, code: 'out_of_range' }]);
+    throw httpError('validation_failed', {}, [{ field: 'body.expiresAt', message: 'validation.expiry_range', params: { days: MAX_TTL_DAYS }, code: 'out_of_range' }]);
   }
   return withTransaction(core.deps.db, async (trx) => {
     const payer = await resolveRecipient(core, trx, input.payer);

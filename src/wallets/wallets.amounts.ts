@@ -14,7 +14,7 @@ export function isValidAmount(value: string): boolean {
 export function parseAmount(value: unknown, decimals: number, field = 'amount'): bigint {
   if (typeof value !== 'string' || !isValidAmount(value)) {
     throw walletError('invalid_amount', { value: String(value).slice(0, 40) }, [
-      { field, message: 'must be a decimal string greater than 0 with at most 6 decimals', code: 'invalid_amount' },
+      { field, message: 'validation.amount', code: 'invalid_amount' },
     ]);
   }
   return parseUnits(value, decimals);
