@@ -135,6 +135,9 @@ describe('register', () => {
     expect(fields.statusCode).toBe(422);
     const byField = Object.fromEntries(fields.json().errors.map((e: { field: string; message: string }) => [e.field, e.message]));
     expect(byField['body.name']).toBe('no puede estar vacío');
+    // an empty name is one problem, not two
+    const empty = await t.app.inject({ method: 'POST', url: '/api/v1/auth/register', headers: { 'accept-language': 'fr' }, payload: { email: uniqueEmail(), password: PASSWORD, name: '' } });
+    expect(empty.json().errors).toEqual([{ field: 'body.name', code: 'too_small', message: 'Champ obligatoire.' }]);
     expect(byField['body.email']).toMatch(/correo/i);
     const weak = await t.app.inject({ method: 'POST', url: '/api/v1/auth/register', headers: { 'accept-language': 'es' }, payload: { email: uniqueEmail(), password: 'short', name: 'Ada' } });
     expect(weak.json().errors).toEqual([{ field: 'body.password', code: 'too_short', message: 'debe tener al menos 10 caracteres' }]);

@@ -11,7 +11,8 @@ const totpCode = z.string().regex(/^\d{6}$/, 'must be 6 digits');
 const recoveryCode = z.string().min(8).max(32);
 const locale = z.enum(LOCALES);
 /** A person's display name: one printable line (the same rule as a pet's name). */
-const name = z.string().trim().min(1).max(100).refine(hasVisibleText, { message: 'validation.not_empty' }).refine(isPrintableLine, { message: PRINTABLE_LINE_MESSAGE });
+// an empty name gets one problem ("required"), not also "must not be empty"
+const name = z.string().trim().min(1, { abort: true }).max(100).refine(hasVisibleText, { message: 'validation.not_empty' }).refine(isPrintableLine, { message: PRINTABLE_LINE_MESSAGE });
 
 export const userSchema = z.object({
   id: z.uuid(),

@@ -6,7 +6,8 @@ import { INTERACTIONS, MOODS, STAGES, TRAITS } from './pets.rules.js';
 const petName = z
   .string()
   .trim()
-  .min(1)
+  // an empty name gets one problem ("required"), not also "must not be empty"
+  .min(1, { abort: true })
   .max(40)
   .refine(hasVisibleText, { message: 'validation.not_empty' })
   .refine(isPrintableLine, { message: PRINTABLE_LINE_MESSAGE });
