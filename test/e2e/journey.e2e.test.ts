@@ -141,6 +141,10 @@ describe('a new user plays StreakPets in the browser', () => {
     await a.getByRole('link', { name: /^Chat($|\s\d)/ }).click();
     const input = a.getByTestId('chat-input');
     await input.waitFor();
+    // the Chat tab's unread count is not fetched while the chat is open (a burst of chat met the rate limit)
+    let unreadFetches = 0;
+    const countUnread = (r: Request) => void (r.url().includes('/api/v1/chats/unread') && unreadFetches++);
+    a.on('request', countUnread);
     const otherTab = await open(aliceCtx, 'alice tab 2');
     await otherTab.goto(`${server.url}/chat`);
     await otherTab.getByTestId('chat-input').waitFor();
@@ -154,6 +158,8 @@ describe('a new user plays StreakPets in the browser', () => {
     await otherTab.close();
     // the reply was read where it arrived: no unread count stays on the Chat tab
     await expect.poll(() => a.getByRole('link', { name: /^Chat\s\d/ }).count(), { timeout: 10_000 }).toBe(0);
+    a.off('request', countUnread);
+    expect(unreadFetches).toBe(0);
     await input.fill('/pa');
     await a.getByRole('option', { name: /\/pay/ }).waitFor();
     await shot(a, 'e2e-04-chat');
@@ -163,6 +169,16 @@ describe('a new user plays StreakPets in the browser', () => {
   step('opens a long conversation at the newest message', async () => {
     const as = await apiAs(alice);
     const { pets } = (await as('/pets')) as { pets: { id: string }[] };
+    // off the chat page a pet's reply puts a count on the Chat tab, fetched once for a burst of replies
+    await a.getByRole('link', { name: /^Pet$/ }).first().click();
+    await a.getByRole('heading', { name: /Mochi/ }).waitFor();
+    let unreadFetches = 0;
+    const countUnread = (r: Request) => void (r.url().includes('/api/v1/chats/unread') && unreadFetches++);
+    a.on('request', countUnread);
+    for (let i = 1; i <= 3; i++) await as(`/pets/${pets[0]!.id}/messages`, { content: `Are you there? ${i}` });
+    await a.getByRole('link', { name: /^Chat\s3/ }).first().waitFor({ timeout: 10_000 });
+    a.off('request', countUnread);
+    expect(unreadFetches).toBeLessThanOrEqual(2);
     // seed away from the chat page, so it does not render 100 live messages first
     await a.goto('about:blank');
     for (let i = 1; i <= 50; i++) await as(`/pets/${pets[0]!.id}/messages`, { content: `Backlog message ${i}` });

@@ -28,7 +28,6 @@ const SocketContext = createContext<SocketState | null>(null);
 
 /** Which cached lists go stale when an event arrives (the REST lists are the source of truth). */
 const INVALIDATES: Partial<Record<SocketEvent, string[][]>> = {
-  'chat:message': [['unread']],
   'pet:updated': [['pets'], ['pet'], ['evolution']],
   notification: [['notifications'], ['unread-count']],
   'notification:read': [['notifications'], ['unread-count']],

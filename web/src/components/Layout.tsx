@@ -1,9 +1,9 @@
 import { Icon, type IconName } from './Icon';
-import { useQuery } from '@tanstack/react-query';
-import { useEffect, useState, type ReactNode } from 'react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api';
-import { normalizeNotification, obj, unreadCountOf } from '../model';
+import { normalizeNotification, obj, str, unreadCountOf } from '../model';
 import { Link, useLocation } from '../router';
 import { useSocket, useSocketEvent } from '../socket';
 import { useToast } from './ui';
@@ -16,10 +16,24 @@ const NAV: { to: string; key: string; icon: IconName }[] = [
   { to: '/settings', key: 'nav.settings', icon: 'gear' },
 ];
 
-/** Unread chat messages across the user's pets (GET /chats/unread), kept fresh by chat:message events. */
-function useUnreadChats(): number {
-  const q = useQuery({ queryKey: ['unread'], queryFn: async () => Number(obj(await api('/chats/unread')).total ?? 0), retry: 1 });
-  return q.data ?? 0;
+/**
+ * Unread chat messages across the user's pets (GET /chats/unread) for the Chat tab's badge. Off the chat
+ * page only (the badge is hidden there, and a burst of chat would otherwise refetch it per message);
+ * messages from a pet or the system mark it stale at most once a second, the user's own do not.
+ */
+function useUnreadChats(onChat: boolean): number {
+  const qc = useQueryClient();
+  const q = useQuery({ queryKey: ['unread'], queryFn: async () => Number(obj(await api('/chats/unread')).total ?? 0), retry: 1, enabled: !onChat });
+  const pending = useRef<number | null>(null);
+  useSocketEvent('chat:message', (payload) => {
+    if (str(obj(payload.data).sender ?? payload.sender) === 'user' || pending.current !== null) return;
+    pending.current = window.setTimeout(() => {
+      pending.current = null;
+      void qc.invalidateQueries({ queryKey: ['unread'] });
+    }, 1_000);
+  });
+  useEffect(() => () => void (pending.current !== null && window.clearTimeout(pending.current)), []);
+  return onChat ? 0 : (q.data ?? 0);
 }
 
 export function useUnreadCount(): number | undefined {
@@ -77,9 +91,9 @@ export function Layout({ children }: { children: ReactNode }) {
     };
   }, []);
   const active = (to: string) => (to === '/' ? path === '/' : path.startsWith(to));
-  const unreadChats = useUnreadChats();
+  const unreadChats = useUnreadChats(path.startsWith('/chat'));
   const badge = (to: string) =>
-    to === '/chat' && unreadChats > 0 && !path.startsWith('/chat') ? (
+    to === '/chat' && unreadChats > 0 ? (
       <span className="nav-badge" aria-label={t('chat.unread', { count: unreadChats })}>
         {unreadChats > 99 ? '99+' : unreadChats}
       </span>

@@ -353,7 +353,7 @@ function ChatRoom({ pet }: { pet: Pet }) {
     addLive([m]);
     if (m.sender !== 'user') setTyping(false);
     if (m.sender !== 'user' && document.visibilityState === 'visible') {
-      // the event already refetched the unread count, before this read landed: count again after it
+      // the badge's count is stale once this read lands (it is fetched again off the chat page)
       void api(`/pets/${pet.id}/messages/read`, { body: { messageIds: [m.id] } })
         .then(() => qc.invalidateQueries({ queryKey: ['unread'] }))
         .catch(() => undefined);
