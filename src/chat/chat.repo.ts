@@ -1,6 +1,7 @@
 import { sql, type Selectable } from 'kysely';
 import type { Executor } from '../platform/db/db.transaction.js';
 import { compiledOnce } from '../platform/db/db.compiled.js';
+import type { SubstringGroup } from './chat.search.js';
 import type { ChatMessagesTable } from './chat.tables.js';
 
 export type MessageRow = Omit<Selectable<ChatMessagesTable>, 'search'>;
@@ -9,8 +10,11 @@ export interface MessageFilter {
   petId: string;
   unreadOnly?: boolean;
   since?: Date;
-  /** Full-text query and the regconfigs messages are stored with; each message is matched with q parsed in its own. */
-  search?: { q: string; configs: readonly string[] };
+  /**
+   * Full-text query and the regconfigs messages are stored with; each message is matched with q parsed in
+   * its own, and messages stored with 'simple' (Japanese, Chinese) by the query's substring groups.
+   */
+  search?: { q: string; configs: readonly string[]; substrings: SubstringGroup[] };
 }
 
 const columns = ['id', 'user_id', 'pet_id', 'sender', 'content', 'lang', 'metadata', 'created_at', 'read_at'] as const;
@@ -24,14 +28,17 @@ function filtered(ex: Executor, f: MessageFilter) {
   if (f.unreadOnly) q = q.where('read_at', 'is', null);
   if (f.since) q = q.where('created_at', '>=', f.since);
   if (f.search) {
-    const { q: text, configs } = f.search;
+    const { q: text, configs, substrings } = f.search;
     const parsed = sql.join(configs.map((c) => sql`when ${c}::regconfig then websearch_to_tsquery(${c}::regconfig, ${text})`), sql` `);
+    const contains = (term: string) => sql<boolean>`content ilike ${`%${escapeLike(term)}%`}`;
+    const groups = substrings.map(({ all, none }) =>
+      sql<boolean>`(${sql.join([...all.map(contains), ...none.map((t) => sql`not ${contains(t)}`)], sql` and `)})`);
     q = q.where((eb) =>
       eb.or([
         // one constant query per configuration (folded at planning), picked by the row's own lang
-        sql<boolean>`search @@ (case lang ${parsed} else websearch_to_tsquery('simple', ${text}) end)`,
-        // CJK has no word breaks for the 'simple' parser: fall back to a substring match there.
-        eb.and([eb('lang', '=', sql<string>`'simple'::regconfig`), eb('content', 'ilike', `%${escapeLike(text)}%`)]),
+        sql<boolean>`lang <> 'simple'::regconfig and search @@ (case lang ${parsed} else websearch_to_tsquery('simple', ${text}) end)`,
+        // CJK has no word breaks for the 'simple' parser: words are found (or left out) as substrings there
+        groups.length ? sql<boolean>`lang = 'simple'::regconfig and (${sql.join(groups, sql` or `)})` : sql<boolean>`false`,
       ]),
     );
   }

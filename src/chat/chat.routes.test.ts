@@ -314,6 +314,19 @@ describe('full-text search with negation', () => {
     expect(ids).not.toContain(later.message.id);
     expect(ids).toContain(later.reply.id);
   });
+
+  it('leaves out a negated word in Japanese and Chinese, which have no word breaks', async () => {
+    const ja = await createUser(t.deps, { locale: 'ja' });
+    const petId = await adopt(ja, 'ハナ');
+    const lines = ['今日は公園で走りました', '家で寝ました', '公園で寝ました'];
+    for (const line of lines) await say(petId, line, ja);
+    const mine = async (q: string) => ((await api('GET', `/pets/${petId}/messages?limit=100&q=${encodeURIComponent(q)}`, ja)).json()
+      .messages as { content: string; sender: string }[]).filter((m) => m.sender === 'user').map((m) => m.content).sort();
+    expect(await mine('-公園')).toEqual(['家で寝ました']);
+    expect(await mine('寝 -公園')).toEqual(['家で寝ました']);
+    expect(await mine('走り or 家')).toEqual(['今日は公園で走りました', '家で寝ました']);
+    expect(await mine('"公園で寝"')).toEqual(['公園で寝ました']);
+  });
 });
 
 describe('chat export', () => {

@@ -12,6 +12,7 @@ import { chatError } from './chat.errors.js';
 import { Batcher } from '../platform/batching/batching.batcher.js';
 import { chatRepo, type MessageFilter, type MessageRow } from './chat.repo.js';
 import { PersonaProvider, type ReplyContext, type ReplyProvider } from './chat.reply.js';
+import { substringGroups } from './chat.search.js';
 import type { Sender } from './chat.tables.js';
 
 export interface MessageView {
@@ -220,7 +221,7 @@ export class ChatService {
   async list(ctx: RequestContext, petId: string, query: ListQuery) {
     const pet = await this.pets.requirePet(this.deps.db, ctx, petId);
     const filter: MessageFilter = { petId: pet.id, unreadOnly: query.unreadOnly, since: query.since };
-    if (query.q) filter.search = { q: query.q, configs: SEARCH_CONFIGS };
+    if (query.q) filter.search = { q: query.q, configs: SEARCH_CONFIGS, substrings: substringGroups(query.q) };
     const position = cursorPosition(query.cursor);
     const plain = !query.unreadOnly && !query.since && !query.q;
     const [rows, total] = await Promise.all([
