@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { hasForbiddenControls, hasVisibleText, isPrintableLine, isWellFormedText, PRINTABLE_LINE_MESSAGE } from '../platform/http/http.text.js';
+import { hasVisibleText, isCleanText, isPrintableLine, PRINTABLE_LINE_MESSAGE } from '../platform/http/http.text.js';
 import { LOCALES } from '../platform/i18n/i18n.service.js';
 import { PASSWORD_MAX_LENGTH } from './accounts.passwords.js';
 
@@ -147,7 +147,7 @@ export const kycBody = z.strictObject({
 
 export const kycDecisionBody = z.strictObject({
   status: z.enum(['verified', 'rejected']),
-  reason: z.string().max(500).refine((s) => isWellFormedText(s) && !hasForbiddenControls(s), { message: 'validation.no_controls' }).optional(),
+  reason: z.string().max(500).refine(isCleanText, { message: 'validation.no_controls' }).optional(),
 });
 
 export const idParams = z.strictObject({ id: z.uuid() });

@@ -58,9 +58,14 @@ export function isSingleLine(s: string): boolean {
   return !/[\n\t]/.test(s);
 }
 
-/** What a name (of a pet, of a person) must be: well-formed Unicode on one line, without control characters. */
+/** Well-formed Unicode without control characters other than \n and \t: what free text we store must be. */
+export function isCleanText(s: string): boolean {
+  return isWellFormedText(s) && !hasForbiddenControls(s);
+}
+
+/** What a name (of a pet, of a person) must be: clean text on one line. */
 export function isPrintableLine(s: string): boolean {
-  return isWellFormedText(s) && !hasForbiddenControls(s) && isSingleLine(s);
+  return isCleanText(s) && isSingleLine(s);
 }
 
 /** The message of a name that is not a printable line. */
