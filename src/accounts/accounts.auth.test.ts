@@ -113,6 +113,8 @@ describe('register', () => {
     expect(res.statusCode).toBe(422);
     const fields = res.json().errors.map((e: { field: string }) => e.field).sort();
     expect(fields).toEqual(['body.email', 'body.phone']);
+    const es = await t.app.inject({ method: 'POST', url: '/api/v1/auth/register', headers: { 'accept-language': 'es' }, payload: { email: uniqueEmail(), password: PASSWORD, name: 'Ada', phone: '0612345678' } });
+    expect(es.json().errors).toEqual([{ field: 'body.phone', code: 'invalid_format', message: 'debe ser un número de teléfono E.164 como +34612345678' }]);
   });
 
   it('localizes problems', async () => {

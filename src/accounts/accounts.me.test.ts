@@ -54,6 +54,15 @@ describe('GET and PATCH /me', () => {
     expect((await get('/me', user.auth)).json()).toEqual(before);
   });
 
+  it('tells why a time zone or oversized preferences are refused in the reader\'s language', async () => {
+    const user = await createUser(t.deps);
+    const fr = { ...user.auth, 'accept-language': 'fr' };
+    const zone = await t.app.inject({ method: 'PATCH', url: '/api/v1/me', headers: fr, payload: { timezone: 'Mars/Olympus' } });
+    expect(zone.json().errors).toEqual([{ field: 'body.timezone', code: 'custom', message: 'doit être un fuseau horaire IANA comme Europe/Paris' }]);
+    const big = await t.app.inject({ method: 'PATCH', url: '/api/v1/me', headers: fr, payload: { preferences: { blob: 'x'.repeat(5000) } } });
+    expect(big.json().errors).toEqual([{ field: 'body.preferences', code: 'custom', message: 'ne doit pas dépasser 4 Ko de JSON' }]);
+  });
+
   const badNames = [['a bell', 'Mia\u0007'], ['a newline', 'Mia\nAdmin'], ['a tab', 'Mia\tX'], ['a right-to-left override', 'Mia\u202Egnp.exe'], ['a lone surrogate', 'Mia\uD800']];
   const invalidUtf8 = (json: string) => {
     const [before, after] = json.split('BAD');

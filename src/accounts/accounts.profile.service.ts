@@ -39,7 +39,7 @@ export class ProfileService {
       const { preferences, ...plain } = patch;
       if (preferences && preferencesBytes({ ...(row.preferences as Record<string, unknown>), ...preferences }) > PREFERENCES_MAX_BYTES) {
         throw httpError('validation_failed', { count: 1 }, [
-          { field: 'body.preferences', code: 'too_big', message: 'must be at most 4 KB of JSON once merged with the saved preferences' },
+          { field: 'body.preferences', code: 'too_big', message: 'validation.preferences_merged_size', params: { kb: PREFERENCES_MAX_BYTES / 1024 } },
         ]);
       }
       if (Object.values(plain).some((v) => v !== undefined)) await accountsRepo.updateUser(trx, row.id, plain);

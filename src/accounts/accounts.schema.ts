@@ -4,10 +4,10 @@ import { LOCALES } from '../platform/i18n/i18n.service.js';
 import { PASSWORD_MAX_LENGTH } from './accounts.passwords.js';
 
 export const email = z.email().max(254);
-export const phone = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number like +14155550123');
+export const phone = z.string().regex(/^\+[1-9]\d{6,14}$/, 'validation.phone');
 /** Length and commonness are checked by the service (to give one clear weak_password answer). */
 const password = z.string().min(1).max(PASSWORD_MAX_LENGTH * 4, `must be at most ${PASSWORD_MAX_LENGTH} characters`);
-const totpCode = z.string().regex(/^\d{6}$/, 'must be 6 digits');
+const totpCode = z.string().regex(/^\d{6}$/, 'validation.six_digits');
 const recoveryCode = z.string().min(8).max(32);
 const locale = z.enum(LOCALES);
 /** A person's display name: one printable line (the same rule as a pet's name). */
@@ -66,7 +66,7 @@ export const tokenBody = z.strictObject({ token: z.string().min(1).max(200) });
 export const forgotBody = z.strictObject({ email });
 export const resetBody = z.strictObject({ token: z.string().min(1).max(200), password });
 export const smsSendBody = z.strictObject({ phone });
-export const smsVerifyBody = z.strictObject({ phone, code: z.string().regex(/^\d{6}$/, 'must be 6 digits') });
+export const smsVerifyBody = z.strictObject({ phone, code: z.string().regex(/^\d{6}$/, 'validation.six_digits') });
 
 /** The most a user's preferences may weigh, as JSON: checked on the patch and again on the merged result. */
 export const PREFERENCES_MAX_BYTES = 4096;
@@ -90,11 +90,11 @@ export const patchMeBody = z
         } catch {
           return false;
         }
-      }, 'must be an IANA time zone like Europe/Paris')
+      }, 'validation.timezone')
       .optional(),
     preferences: z
       .record(z.string().max(64), z.unknown())
-      .refine((p) => preferencesBytes(p) <= PREFERENCES_MAX_BYTES, 'must be at most 4 KB of JSON')
+      .refine((p) => preferencesBytes(p) <= PREFERENCES_MAX_BYTES, { message: 'validation.preferences_size', params: { kb: PREFERENCES_MAX_BYTES / 1024 } })
       .optional(),
   })
   .refine((b) => Object.values(b).some((v) => v !== undefined), { message: 'validation.nothing_to_change' });

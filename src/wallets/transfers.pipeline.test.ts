@@ -60,6 +60,22 @@ describe('POST /transfers validation', () => {
     expect(keys).toHaveLength(0);
   });
 
+  it.each([
+    ['de', 'abc', 'muss eine Dezimalzahl unter einer Billion mit höchstens 6 Nachkommastellen sein (ohne Vorzeichen und Exponent)'],
+    ['fr', '0', 'doit être supérieur à 0'],
+    ['ja', '1.1234567', '1兆未満、小数点以下 6 桁までの10進数で指定してください(符号・指数表記なし)'],
+  ])('tells a %s reader why the amount %s is refused in their language', async (locale, amount, message) => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/transfers',
+      headers: { ...alice.auth, 'accept-language': locale, 'idempotency-key': `bad-${locale}` },
+      payload: { to: '0x000000000000000000000000000000000000dEaD', amount },
+    });
+    expect(res.statusCode).toBe(422);
+    const byField = Object.fromEntries(res.json().errors.map((e: { field: string; message: string }) => [e.field, e.message]));
+    expect(byField['body.amount']).toBe(message);
+  });
+
   it('rejects 1e400 sent as a raw JSON number', async () => {
     const res = await t.app.inject({
       method: 'POST',

@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { AMOUNT_PATTERN } from './wallets.amounts.js';
 
-const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x address');
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'validation.address');
 export const amountString = z
   .string()
   .max(40)
-  .regex(AMOUNT_PATTERN, 'must be a decimal string below one trillion with at most 6 decimals (no sign, no exponent)')
+  .regex(AMOUNT_PATTERN, 'validation.amount_format')
   // only said of a well-formed amount: "abc" is not also "not greater than 0"
-  .refine((v) => !AMOUNT_PATTERN.test(v) || /[1-9]/.test(v), 'must be greater than 0');
+  .refine((v) => !AMOUNT_PATTERN.test(v) || /[1-9]/.test(v), 'validation.amount_positive');
 
 export const chainInfoSchema = z.object({
   chainId: z.number(),
@@ -123,5 +123,5 @@ export const transactionsPage = z.object({
 });
 
 export const hashOrIdParams = z.object({ hashOrId: z.string().max(80) });
-export const hashParams = z.object({ hash: z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'must be a 0x transaction hash') });
-export const recordBody = z.object({ hash: z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'must be a 0x transaction hash'), petId: z.uuid().optional() }).strict();
+export const hashParams = z.object({ hash: z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'validation.tx_hash') });
+export const recordBody = z.object({ hash: z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'validation.tx_hash'), petId: z.uuid().optional() }).strict();

@@ -118,7 +118,7 @@ export async function faucet(core: WalletsCore, ctx: RequestContext, input: { wa
   if (!chain?.embedded) throw walletError('faucet_unavailable');
   const amount = parseAmount(input.amount ?? FAUCET_DEFAULT, chain.token.decimals);
   if (amount > FAUCET_MAX * 10n ** BigInt(chain.token.decimals)) {
-    throw walletError('invalid_amount', { value: input.amount }, [{ field: 'body.amount', message: `at most ${FAUCET_MAX}`, code: 'too_large' }]);
+    throw walletError('invalid_amount', { value: input.amount }, [{ field: 'body.amount', message: 'validation.at_most_amount', params: { max: String(FAUCET_MAX) }, code: 'too_large' }]);
   }
   const row = await withTransaction(core.deps.db, async (trx) => {
     const wallet = await ownWallet(core, trx, ctx, input.walletId);

@@ -31,7 +31,7 @@ export function decodeCursor(cursor: string | undefined): CursorPosition | null 
   } catch {
     // fall through to the problem below
   }
-  throw httpError('validation_failed', {}, [{ field: 'querystring.cursor', message: 'invalid cursor', code: 'invalid_cursor' }]);
+  throw httpError('validation_failed', {}, [{ field: 'querystring.cursor', message: 'validation.cursor', code: 'invalid_cursor' }]);
 }
 
 /** Turns limit+1 fetched rows into a page with hasMore and nextCursor. */
