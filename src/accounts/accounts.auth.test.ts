@@ -108,6 +108,18 @@ describe('register', () => {
     expect(res.json()).toMatchObject({ code: 'weak_password', errors: [{ code: 'personal' }] });
   });
 
+  it('takes the time zone streak days start in, and refuses one that is not an IANA zone without creating the account', async () => {
+    const res = await register({ timezone: 'America/Sao_Paulo' });
+    expect(res.statusCode).toBe(201);
+    expect(res.json().user.timezone).toBe('America/Sao_Paulo');
+    expect((await register()).json().user.timezone).toBe('UTC');
+    const email = uniqueEmail();
+    const bad = await register({ email, timezone: 'Mars/Olympus' });
+    expect(bad.statusCode).toBe(422);
+    expect(bad.json().errors).toEqual([{ field: 'body.timezone', code: 'custom', message: 'must be an IANA time zone like Europe/Paris' }]);
+    expect(await t.deps.db.selectFrom('users').select('id').where('email', '=', email).execute()).toEqual([]);
+  });
+
   it('validates email and E.164 phone with field errors', async () => {
     const res = await register({ email: 'not-an-email', phone: '0612345678' });
     expect(res.statusCode).toBe(422);

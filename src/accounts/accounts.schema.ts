@@ -39,12 +39,26 @@ const tokenFields = {
 export const tokensSchema = z.object(tokenFields);
 export const authResultSchema = z.object({ user: userSchema, ...tokenFields });
 
+/** An IANA time zone (Europe/Paris): the user's streak days start at its midnight. */
+const timezone = z
+  .string()
+  .max(64)
+  .refine((tz) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'validation.timezone');
+
 export const registerBody = z.strictObject({
   email,
   password,
   name,
   phone: phone.optional(),
   locale: locale.optional(),
+  timezone: timezone.optional(),
 });
 
 export const loginBody = z
@@ -80,18 +94,7 @@ export const patchMeBody = z
   .strictObject({
     name: name.optional(),
     locale: locale.optional(),
-    timezone: z
-      .string()
-      .max(64)
-      .refine((tz) => {
-        try {
-          new Intl.DateTimeFormat('en', { timeZone: tz });
-          return true;
-        } catch {
-          return false;
-        }
-      }, 'validation.timezone')
-      .optional(),
+    timezone: timezone.optional(),
     preferences: z
       .record(z.string().max(64), z.unknown())
       .refine((p) => preferencesBytes(p) <= PREFERENCES_MAX_BYTES, { message: 'validation.preferences_size', params: { kb: PREFERENCES_MAX_BYTES / 1024 } })

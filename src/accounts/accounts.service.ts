@@ -27,6 +27,7 @@ export interface RegisterInput {
   name: string;
   phone?: string;
   locale?: string;
+  timezone?: string;
 }
 
 export interface LoginInput {
@@ -93,6 +94,7 @@ export class AccountsService {
         phone: input.phone ?? null,
         password_hash: passwordHash,
         locale: input.locale && isLocale(input.locale) ? input.locale : isLocale(ctx.locale) ? ctx.locale : 'en',
+        ...(input.timezone ? { timezone: input.timezone } : {}),
         password_changed_at: new Date(),
       });
       const { tokens } = await issueSession(trx, this.deps.tokens, this.deps.config.REFRESH_TOKEN_TTL_DAYS, user, ctx);

@@ -1,6 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
-import { api, hasRefreshToken, refreshSession, setTokens, REFRESH_KEY, type TokenPair } from './api';
+import { api, ApiError, hasRefreshToken, refreshSession, setTokens, REFRESH_KEY, type TokenPair } from './api';
 import { isLocale, switchLocale, currentLocale } from './i18n';
 import { normalizeUser, type User } from './model';
 import { browserTimeZone, timeZoneToAdopt } from './timezone';
@@ -114,7 +114,17 @@ export function AuthProvider({ children }: { children: ReactNode }) {
         await accept(await api<AuthAnswer>('/auth/login', { body: payload, anonymous: true }));
       },
       async signUp(body) {
-        await accept(await api<AuthAnswer>('/auth/register', { body, anonymous: true }));
+        // streak days start at the user's own midnight from the first day; a zone the server does not
+        // know (a browser's newer zone data) must not stop the sign-up, which then goes without it
+        const timezone = browserTimeZone();
+        const register = (b: object) => api<AuthAnswer>('/auth/register', { body: b, anonymous: true });
+        const answer = timezone
+          ? await register({ ...body, timezone }).catch((err: unknown) => {
+              if (err instanceof ApiError && err.problem.errors?.some((e) => e.field === 'body.timezone')) return register(body);
+              throw err;
+            })
+          : await register(body);
+        await accept(answer);
       },
       async signOut() {
         const refreshToken = localStorage.getItem(REFRESH_KEY);
