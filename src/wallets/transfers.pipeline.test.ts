@@ -188,6 +188,29 @@ describe('paying another user', () => {
     expect(events[2].data).toMatchObject({ status: 'confirmed', amount: '7.25', blockNumber: done.blockNumber, gasUsed: done.gasUsed, gasFee: done.gasFee });
   });
 
+  it('runs a refused payment again under the same Idempotency-Key once the wallet can afford it, and pays it once', async () => {
+    const dave = await createUser(t.deps);
+    const bob = await createUser(t.deps);
+    const send = () => t.app.inject({
+      method: 'POST',
+      url: '/api/v1/transfers',
+      headers: { ...dave.auth, 'idempotency-key': 'pay-bob-once' },
+      payload: { to: bob.email, amount: '2.5' },
+    });
+    const broke = await send();
+    expect(broke.statusCode).toBe(422);
+    expect(broke.json().code).toBe('insufficient_balance');
+    await fund(dave, '10');
+    const paid = await send();
+    expect(paid.statusCode).toBe(202);
+    expect(paid.headers['idempotent-replayed']).toBeUndefined();
+    const again = await send();
+    expect(again.statusCode).toBe(202);
+    expect(again.json().id).toBe(paid.json().id);
+    expect((await waitFinal(t.deps, [paid.json().id]))[paid.json().id]).toBe('confirmed');
+    expect(await onChain((await walletOf(bob)).address)).toBe(2_500_000n);
+  });
+
   it('keeps subtracting sent transfers once they confirm, and lets money received since be spent', async () => {
     const alice = await createUser(t.deps);
     const bob = await createUser(t.deps);

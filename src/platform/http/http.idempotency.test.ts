@@ -88,18 +88,33 @@ describe('Idempotency-Key', () => {
     expect(replay.headers['content-type']).toBe(first.headers['content-type']);
     expect(await paidCount('121')).toBe(1);
 
-    // rolled back: nothing of the response written with it; the error answered is what the key replays
+    // rolled back: the refusal changed nothing, so the key is released and a retry runs again
     const failed = await payAtomic('key-atomic-fail', { amount: '122', fail: true });
     expect(failed.statusCode).toBe(409);
     expect(await paidCount('122')).toBe(0);
-    await vi.waitFor(async () => {
-      const row = await t.deps.db.selectFrom('idempotency_keys').selectAll().where('key', '=', 'key-atomic-fail').executeTakeFirstOrThrow();
-      expect(row.state).toBe('done');
-      expect(row.response_status).toBe(409);
-    });
+    await vi.waitFor(async () =>
+      expect(await t.deps.db.selectFrom('idempotency_keys').select('key').where('key', '=', 'key-atomic-fail').executeTakeFirst()).toBeUndefined());
     const again = await payAtomic('key-atomic-fail', { amount: '122', fail: true });
     expect(again.statusCode).toBe(409);
-    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.headers['idempotent-replayed']).toBeUndefined();
+  });
+
+  it('does not replay a refusal: once its cause is gone the same key and body run the action, once', async () => {
+    const refusedUntil = { open: false };
+    const payOrRefuse = (key: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/v1/probe/pay-atomic',
+        headers: { ...user.auth, 'content-type': 'application/json', 'idempotency-key': key },
+        payload: { amount: '123', refuse: !refusedUntil.open },
+      });
+    expect((await payOrRefuse('key-refused')).statusCode).toBe(403);
+    refusedUntil.open = true;
+    const paid = await payOrRefuse('key-refused');
+    expect(paid.statusCode).toBe(201);
+    expect(paid.headers['idempotent-replayed']).toBeUndefined();
+    expect((await payOrRefuse('key-refused')).headers['idempotent-replayed']).toBe('true');
+    expect(await paidCount('123')).toBe(1);
   });
 
   it('rejects the same key with a different body with 422', async () => {

@@ -45,9 +45,10 @@ function claimBatcher(db: Database, ttlHours: number): Batcher<IdempotencyClaim 
 }
 
 /**
- * Idempotency-Key with Stripe's semantics on routes that opt in (config.idempotent): the first
- * response is stored and replayed; a different body is 422; a duplicate while in flight is 409.
- * Runs after validation, so a rejected request stores nothing. Claims and stored responses of
+ * Idempotency-Key on routes that opt in (config.idempotent): the first successful response is
+ * stored and replayed; a different body is 422; a duplicate while in flight is 409. A refusal (4xx)
+ * or a server error changed nothing and is not stored: the key stays free, so the same request runs
+ * again once its cause is gone (a wallet topped up), instead of replaying a stale refusal for a day. Claims and stored responses of
  * concurrent requests are written together (one statement per batch). A response goes out while
  * it is being stored, not after (the store was a round trip on every answer's path): a repeat that
  * reaches this node meanwhile waits for the store; one on another node sees the key in flight
@@ -57,9 +58,9 @@ function claimBatcher(db: Database, ttlHours: number): Batcher<IdempotencyClaim 
  * A service can do better on its own transaction (request.idempotencyResponder, handed to it as
  * RequestContext.respondOnCommit): the response it is about to answer is serialized as the route
  * will send it and written with that transaction's COMMIT, so the key is done exactly when the
- * action is, with no write of its own; if the transaction rolls back, the response goes to the
- * store as usual. A route whose every effect goes through such a COMMIT can skip the claim too
- * (config.idempotent 'withCommit', see keysWithCommit): its key is written only with the action.
+ * action is, with no write of its own; if the transaction rolls back, nothing is stored. A route
+ * whose every effect goes through such a COMMIT can skip the claim too (config.idempotent
+ * 'withCommit', see keysWithCommit): its key is written only with the action.
  */
 export function registerIdempotency(app: FastifyInstance, db: Database, ttlHours: number): void {
   app.decorateRequest('idempotency', null);
@@ -117,7 +118,7 @@ export function registerIdempotency(app: FastifyInstance, db: Database, ttlHours
     request.idempotency = null;
     if (request.idempotencyWithCommit) return withCommit.finish(request, reply, claim, payload, (stored) => track(claim, stored));
     const status = reply.statusCode;
-    if (status >= 500) {
+    if (status >= 400) {
       await idempotencyRepo.release(db, claim);
       return payload;
     }

@@ -121,13 +121,14 @@ export function keysWithCommit(db: Database, ttlHours: number) {
 
     /**
      * The onSend part, for an answer no COMMIT stored: the stored answer of a request that took the
-     * key first goes out instead; else this answer is stored (not a server error: a retry may run it).
+     * key first goes out instead; else a success is stored (a refusal or a server error changed
+     * nothing, so a retry runs again).
      */
     async finish(request: FastifyRequest, reply: FastifyReply, claim: IdempotencyClaim, payload: unknown, track: (stored: Promise<void>) => void) {
       const hash = request.idempotencyWithCommit!.hash;
       const earlier = storedAnswer(await idempotencyRepo.find(db, claim), hash);
       if (earlier) return replaceResponse(request, reply, earlier);
-      if (reply.statusCode >= 500) return payload;
+      if (reply.statusCode >= 400) return payload;
       const body = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : '';
       const contentType = String(reply.getHeader('content-type') ?? 'application/json');
       track(
