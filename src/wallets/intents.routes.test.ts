@@ -21,6 +21,17 @@ const post = (url: string, user: TestUser, payload?: object, key?: string) =>
   t.app.inject({ method: 'POST', url, headers: { ...user.auth, ...(key ? { 'idempotency-key': key } : {}) }, payload });
 
 describe('payment requests', () => {
+  it('refuses a memo with a direction override or a control character, and creates nothing', async () => {
+    const count = async () => (await t.deps.db.selectFrom('payment_intents').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n;
+    const before = await count();
+    for (const memo of ['pay \u202Eevil', 'line\rbreak']) {
+      const res = await post('/api/v1/intents', requester, { payer: payer.email, amount: '1', memo });
+      expect(res.statusCode).toBe(422);
+      expect(res.json().errors).toEqual([{ field: 'body.memo', code: 'custom', message: 'must be printable text on one line' }]);
+    }
+    expect(await count()).toBe(before);
+  });
+
   it('created → funded → executed; the payer sees it and funding is idempotent', async () => {
     const created = await post('/api/v1/intents', requester, { payer: payer.email, amount: '4.5', memo: 'tickets' });
     expect(created.statusCode).toBe(201);

@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { amountString } from './wallets.schema.js';
+import { amountString, memoString } from './wallets.schema.js';
 
 export const createIntentBody = z
   .object({
     payer: z.string().trim().min(1).max(254),
     amount: amountString,
-    memo: z.string().max(280).optional(),
+    memo: memoString.optional(),
     expiresAt: z.iso.datetime({ offset: true }).optional(),
   })
   .strict();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isPrintableLine, PRINTABLE_LINE_MESSAGE } from '../platform/http/http.text.js';
 import { AMOUNT_PATTERN } from './wallets.amounts.js';
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'validation.address');
@@ -8,6 +9,12 @@ export const amountString = z
   .regex(AMOUNT_PATTERN, 'validation.amount_format')
   // only said of a well-formed amount: "abc" is not also "not greater than 0"
   .refine((v) => !AMOUNT_PATTERN.test(v) || /[1-9]/.test(v), 'validation.amount_positive');
+
+/** The longest memo of a transfer or payment request. */
+export const MEMO_MAX_CHARS = 280;
+
+/** A note for the other side: one printable line (no controls or direction overrides that reorder what is shown). */
+export const memoString = z.string().max(MEMO_MAX_CHARS).refine(isPrintableLine, { message: PRINTABLE_LINE_MESSAGE });
 
 export const chainInfoSchema = z.object({
   chainId: z.number(),
@@ -77,7 +84,7 @@ export const transferBody = z
     to: z.string().trim().min(1).max(254),
     amount: amountString,
     token: z.string().max(42).optional(),
-    memo: z.string().max(280).optional(),
+    memo: memoString.optional(),
   })
   .strict();
 export type TransferBody = z.infer<typeof transferBody>;
