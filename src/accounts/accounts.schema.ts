@@ -6,7 +6,8 @@ import { PASSWORD_MAX_LENGTH } from './accounts.passwords.js';
 export const email = z.email().max(254);
 export const phone = z.string().regex(/^\+[1-9]\d{6,14}$/, 'validation.phone');
 /** Length and commonness are checked by the service (to give one clear weak_password answer). */
-const password = z.string().min(1).max(PASSWORD_MAX_LENGTH * 4, `must be at most ${PASSWORD_MAX_LENGTH} characters`);
+// a cheap cap before hashing; the service answers 129 to 512 characters with password_too_long
+const password = z.string().min(1).refine((s) => s.length <= PASSWORD_MAX_LENGTH * 4, { message: 'validation.too_long_chars', params: { max: PASSWORD_MAX_LENGTH }, abort: true });
 const totpCode = z.string().regex(/^\d{6}$/, 'validation.six_digits');
 const recoveryCode = z.string().min(8).max(32);
 const locale = z.enum(LOCALES);

@@ -29,25 +29,32 @@ function zodError(locale: Locale): LocaleError {
 /** A value of the type zod named as received ("…, received number"): the issue reaches us without its input. */
 const RECEIVED: Record<string, unknown> = { number: 0, string: '', boolean: false, array: [], object: {}, null: null, undefined, bigint: 0n, nan: Number.NaN };
 
-function zodMessage(locale: Locale, issue: ValidationIssue, message: string): string | null {
-  if (issue.code === 'custom') return null;
+const told = (raw: ReturnType<LocaleError>) => (typeof raw === 'string' ? raw : (raw?.message ?? null));
+
+/** The issue with its input's type put back (from "…, received number"), which zod's wording needs. */
+function withInput(issue: ValidationIssue, message: string): ValidationIssue {
   const received = /received (\w+)$/.exec(message)?.[1];
-  const full = received && received in RECEIVED ? { ...issue, input: RECEIVED[received] } : issue;
-  const told = (raw: ReturnType<LocaleError>) => (typeof raw === 'string' ? raw : (raw?.message ?? null));
-  // only zod's own wording is re-told: a schema's custom message stays as written
-  if (told(zodError('en')(full as never)) !== message) return null;
-  return told(zodError(locale)(full as never));
+  return received && received in RECEIVED ? { ...issue, input: RECEIVED[received] } : issue;
+}
+
+/** Whether the message is zod's own English wording of the issue, not a schema's custom message (sent as written). */
+function isZodWording(issue: ValidationIssue, message: string): boolean {
+  return issue.code !== 'custom' && told(zodError('en')(withInput(issue, message) as never)) === message;
 }
 
 /**
  * A field problem in the reader's language: a message that is a catalog key (`validation.…`) is
- * translated with the problem's params; an empty required text gets the catalog's "required"; other
- * zod issues are told by zod's own locale; anything else is sent as written.
+ * translated with the problem's params; an empty required text gets the catalog's "required", a text
+ * too short or too long the catalog's length rule; other zod issues are told by zod's own locale;
+ * anything else is sent as written.
  */
 export function localizeField(locale: Locale, problem: FieldProblem): { field: string; message: string; code?: string } {
   const { issue, params, ...out } = problem;
   if (problem.message.startsWith('validation.') && hasTranslation(problem.message)) return { ...out, message: translate(locale, problem.message, params) };
-  if (!issue) return out;
-  if (issue.code === 'too_small' && issue.origin === 'string' && issue.minimum === 1) return { ...out, message: translate(locale, 'validation.required') };
-  return { ...out, message: zodMessage(locale, issue, problem.message) ?? problem.message };
+  if (!issue || !isZodWording(issue, problem.message)) return out;
+  if (issue.origin === 'string' && typeof issue.minimum === 'number' && issue.code === 'too_small') {
+    return { ...out, message: issue.minimum === 1 ? translate(locale, 'validation.required') : translate(locale, 'validation.too_short_chars', { min: issue.minimum }) };
+  }
+  if (issue.origin === 'string' && typeof issue.maximum === 'number' && issue.code === 'too_big') return { ...out, message: translate(locale, 'validation.too_long_chars', { max: issue.maximum }) };
+  return { ...out, message: told(zodError(locale)(withInput(issue, problem.message) as never)) ?? problem.message };
 }
