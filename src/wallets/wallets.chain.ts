@@ -21,6 +21,20 @@ export interface ChainContext {
   treasury: { walletId: string; address: Address };
 }
 
+/**
+ * Stops start-up when WALLET_MASTER_KEY is not the key that sealed the stored wallet keys (a node that
+ * fell back to the key generated in its own DATA_DIR): it would report ready and never sign anything.
+ */
+async function checkMasterKey(deps: AppDeps, vault: KeyVault): Promise<void> {
+  const sealed = await walletsRepo.oldestSealed(deps.db);
+  if (!sealed) return;
+  try {
+    vault.open(sealed.encrypted_key, sealed.address);
+  } catch {
+    throw new Error('WALLET_MASTER_KEY does not open the wallet keys stored in this database: every node must use the key that sealed them');
+  }
+}
+
 /** What an embedded treasury holds in gas: it is re-filled at every start. */
 const EMBEDDED_TREASURY_GAS = parseEther('1000000');
 
@@ -33,6 +47,7 @@ const EMBEDDED_TREASURY_GAS = parseEther('1000000');
  */
 export async function resolveChainContext(deps: AppDeps, vault: KeyVault): Promise<ChainContext | null> {
   const { chain, config } = deps;
+  await checkMasterKey(deps, vault);
   const chainId = await chain.chainId();
   const confirmations = config.CONFIRMATIONS ?? (chain.embedded ? 1 : 3);
   const base = { chainId, network: networkName(chainId, chain.embedded), embedded: chain.embedded, rpcUrl: chain.rpcUrl, confirmations };

@@ -124,6 +124,11 @@ export const walletsRepo = {
       order by w.id`.execute(db).then((r) => r.rows);
   },
 
+  /** The first wallet by id (v7: the oldest) with its sealed key, none on a new database: start-up opens it to check the master key. */
+  oldestSealed(db: Executor): Promise<(PublicWallet & { encrypted_key: string }) | undefined> {
+    return db.selectFrom('wallets').select([...publicColumns, 'encrypted_key']).orderBy('id').limit(1).executeTakeFirst();
+  },
+
   /** Wallets with their sealed keys, read only where a key is opened: the signing path and the treasury at start-up. */
   sealedWallets(db: Executor, ids: string[]): Promise<Array<PublicWallet & { encrypted_key: string }>> {
     return db.selectFrom('wallets').select([...publicColumns, 'encrypted_key']).where('id', '=', sql<string>`any(${ids}::uuid[])`).execute();
