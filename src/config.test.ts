@@ -25,6 +25,14 @@ describe('config', () => {
     }
   });
 
+  it('requires SMTP_URL and PUBLIC_URL in production, where mail must reach people and its links lead back', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' }, [])).toThrow(/^Invalid setting SMTP_URL: required when NODE_ENV=production \(/);
+    expect(() => loadConfig({ NODE_ENV: 'production', SMTP_URL: 'smtps://u:p@mail.example.com' }, [])).toThrow(/^Invalid setting PUBLIC_URL: required when NODE_ENV=production/);
+    const prod = { NODE_ENV: 'production', SMTP_URL: 'smtps://u:p@mail.example.com', PUBLIC_URL: 'https://pets.example.com' };
+    expect(loadConfig(prod, []).PUBLIC_URL).toBe('https://pets.example.com');
+    expect(loadConfig({}, []).SMTP_URL).toBeUndefined();
+  });
+
   it('takes the role from --role, either form', () => {
     expect(loadConfig({}, ['node', 'main', '--role', 'worker']).ROLE).toBe('worker');
     expect(loadConfig({}, ['node', 'main', '--role=api']).ROLE).toBe('api');

@@ -58,6 +58,13 @@ export const configSchema = z.object({
 
 export type Config = z.infer<typeof configSchema>;
 
+/** Settings production cannot do without: without them mail to users is lost or links lead nowhere. */
+const PRODUCTION_REQUIRED = ['SMTP_URL', 'PUBLIC_URL'] as const;
+const PRODUCTION_REASONS: Record<(typeof PRODUCTION_REQUIRED)[number], string> = {
+  SMTP_URL: 'without it verification and password-reset mail would go nowhere',
+  PUBLIC_URL: 'the links in mail are built from it',
+};
+
 export class ConfigError extends Error {}
 
 /** Parses the environment into a Config; throws ConfigError with a one-line message naming the variable. */
@@ -79,5 +86,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     const shown = name === 'ROLE' && roleArg >= 0 ? '--role' : name;
     throw new ConfigError(`Invalid setting ${shown}: ${issue.message}`);
   }
+  const missing = PRODUCTION_REQUIRED.find((name) => parsed.data.NODE_ENV === 'production' && !parsed.data[name]);
+  if (missing) throw new ConfigError(`Invalid setting ${missing}: required when NODE_ENV=production (${PRODUCTION_REASONS[missing]})`);
   return parsed.data;
 }

@@ -58,7 +58,7 @@ describe('dev outbox (no SMTP_URL)', () => {
   });
 
   it('is not served in production', async () => {
-    const prod = await createTestApp({ env: { NODE_ENV: 'production' } });
+    const prod = await createTestApp({ env: { NODE_ENV: 'production', SMTP_URL: 'smtp://127.0.0.1:1', PUBLIC_URL: 'https://streakpets.example' } });
     try {
       const res = await prod.app.inject({ method: 'GET', url: '/api/v1/dev/outbox' });
       expect(res.statusCode).toBe(404);
