@@ -7,19 +7,20 @@ export interface DeployedContracts {
   batchTransferAddress: Address;
 }
 
-async function deploy(chain: ChainHandle, account: Account, name: 'TestUSDC' | 'BatchTransfer', args: unknown[]): Promise<Address> {
+/** Deploys one of StreakPets' contracts from `account` and waits for it to be mined. */
+export async function deployContract(chain: ChainHandle, account: Account, name: 'TestUSDC' | 'BatchTransfer', args: unknown[]): Promise<Address> {
   const artifact = loadArtifact(name);
   const wallet = await chain.walletClient(account);
   const hash = await wallet.deployContract({ abi: artifact.abi as never, bytecode: artifact.bytecode as Hex, args: args as never, account, chain: wallet.chain });
-  const receipt = await chain.publicClient.waitForTransactionReceipt({ hash, pollingInterval: 50, timeout: 30_000 });
+  const receipt = await chain.publicClient.waitForTransactionReceipt({ hash, pollingInterval: 50, timeout: chain.embedded ? 30_000 : 300_000 });
   if (receipt.status !== 'success' || !receipt.contractAddress) throw new Error(`deploying ${name} failed`);
   return receipt.contractAddress;
 }
 
 /** Deploys the test USDC (owned by the treasury, which mints) and the batch-transfer contract. */
 export async function deployTestContracts(chain: ChainHandle, treasury: Account): Promise<DeployedContracts> {
-  const tokenAddress = await deploy(chain, treasury, 'TestUSDC', [treasury.address]);
-  const batchTransferAddress = await deploy(chain, treasury, 'BatchTransfer', []);
+  const tokenAddress = await deployContract(chain, treasury, 'TestUSDC', [treasury.address]);
+  const batchTransferAddress = await deployContract(chain, treasury, 'BatchTransfer', []);
   return { tokenAddress, batchTransferAddress };
 }
 
