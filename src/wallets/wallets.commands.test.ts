@@ -21,7 +21,7 @@ const run = (name: string, args: string[], c: ChatCommandContext) => t.deps.comm
 
 beforeAll(async () => {
   t = await createTestApp({ env: { RATE_LIMIT_STRICT: '1000' } });
-  alice = await createUser(t.deps);
+  alice = await createUser(t.deps, { name: 'Alice Adams' });
   bob = await createUser(t.deps, { name: 'Bob Builder' });
   const f = await t.app.inject({ method: 'POST', url: '/api/v1/wallets/faucet', headers: alice.auth, payload: { amount: '30' } });
   await waitFinal(t.deps, [f.json().id]);
@@ -81,6 +81,16 @@ describe('wallet chat commands', () => {
     expect((await run('history', ['0'], ctx(alice))).content.split('\n')).toHaveLength(1);
     const fr = await run('history', ['1'], ctx(alice, 'fr'));
     expect(fr.content).toBe(`${new Intl.DateTimeFormat('fr', { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date())} −2,5 USDC Bob Builder · confirmée`);
+  });
+
+  it('/pay to one of my pets\' wallets names the pet, as the web\'s review does, not me', async () => {
+    const petId = (await t.app.inject({ method: 'POST', url: '/api/v1/pets', headers: alice.auth, payload: { name: 'Mochi' } })).json().id;
+    const petWallet = (await t.app.inject({ method: 'POST', url: '/api/v1/wallets', headers: alice.auth, payload: { kind: 'pet', petId } })).json();
+    const short = `${petWallet.address.slice(0, 6)}…${petWallet.address.slice(-4)}`;
+    const preview = await run('pay', [petWallet.address, '1'], ctx(alice));
+    expect(preview.content).toContain(`to ${petWallet.address} (Mochi (pet of Alice Adams), ${short})? Network fee`);
+    expect((await run('pay', [petWallet.address, '1'], ctx(alice, 'fr'))).content).toContain(`à ${petWallet.address} (Mochi (animal appartenant à Alice Adams), ${short}) ?`);
+    expect((await run('pay', [petWallet.address, '1'], ctx(alice, 'ja'))).content).toContain(`${petWallet.address}（Mochi（Alice Adams のペット）, ${short}）に`);
   });
 
   it('/cancel spends a prepared payment\'s code so no later /confirm sends it; only its owner can', async () => {

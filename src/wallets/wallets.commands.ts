@@ -16,7 +16,7 @@ import { walletsRepo } from './wallets.repo.js';
 import { transactionsRepo } from './transactions.repo.js';
 import { payConfirmationsRepo } from './payconfirmations.repo.js';
 import { estimateTransferFee } from './transfers.broadcast.js';
-import { checkToken, queueTransfer, resolveRecipient, type Recipient } from './transfers.service.js';
+import { checkToken, previewRecipient, queueTransfer, resolveRecipient, type Recipient } from './transfers.service.js';
 import { createIntent, fundIntent, getIntent } from './intents.service.js';
 
 const CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
@@ -82,20 +82,21 @@ export function walletCommands(core: WalletsCore): ChatCommand[] {
       checkToken(core, token);
       const amount = amountArg(amountText, chain.token.decimals);
       const from = await ensureUserWallet(core, core.deps.db, ctx.user.id, ctx);
-      const recipient = await resolveRecipient(core, core.deps.db, to);
-      if (recipient.address === from.address) throw new ChatCommandUsageError('errors.self_transfer.detail', {}, false);
-      const [feeWei, names, held] = await Promise.all([
-        estimateTransferFee(core, from.address, recipient.address, amount),
-        core.deps.services.accounts.displayNames([recipient.userId]),
+      // who the payment reaches, as the web's review tells it (GET /transfers/recipient): a wallet of
+      // one of my pets is named after the pet, not after me; the wallet it comes from is refused
+      const [recipient, held] = await Promise.all([
+        previewRecipient(core, ctx, to, from.id),
         tokenBalance(core.deps.chain, chain.token.address, from.address as Address),
       ]);
       // no confirmation card for what the wallet plainly cannot pay (the accept still checks what is spendable)
       if (held < amount) {
         throw new ChatCommandUsageError('errors.insufficient_balance.detail', { available: formatAmount(held, chain.token.decimals), token: chain.token.symbol }, false);
       }
-      const fee = formatApprox(feeWei, 18);
+      const fee = formatApprox(await estimateTransferFee(core, from.address, recipient.address, amount), 18);
       // the payee's name beside the address, so the payer checks who they pay
-      const payee = recipient.userId ? names.get(recipient.userId) : undefined;
+      const payee = recipient.petName
+        ? recipient.name ? translate(ctx.locale, 'wallets.chat.petPayee', { pet: recipient.petName, name: recipient.name }) : recipient.petName
+        : recipient.name;
       const code = Array.from({ length: 6 }, () => CODE_ALPHABET[randomInt(CODE_ALPHABET.length)]).join('');
       await payConfirmationsRepo.insert(core.deps.db, {
         code,
