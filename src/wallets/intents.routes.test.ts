@@ -45,7 +45,11 @@ describe('payment requests', () => {
     expect(intent).toMatchObject({ to: requesterAddress, requesterName: 'Rita Requester', payerName: 'Paul Payer' });
     const stranger = await createUser(t.deps);
     expect((await t.app.inject({ method: 'GET', url: `/api/v1/intents/${intent.id}`, headers: stranger.auth })).statusCode).toBe(404);
-    expect((await post(`/api/v1/intents/${intent.id}/fund`, requester)).json().code).toBe('intent_not_found');
+    // the requester sees the request, so is told it is theirs rather than that it does not exist
+    const own = await post(`/api/v1/intents/${intent.id}/fund`, requester);
+    expect(own.statusCode).toBe(403);
+    expect(own.json()).toMatchObject({ code: 'intent_own_request', title: 'Your own request', detail: `This payment request is yours: only the payer, ${payer.email}, can pay it.` });
+    expect((await post(`/api/v1/intents/${intent.id}/fund`, stranger)).json().code).toBe('intent_not_found');
 
     const [a, b] = await Promise.all([post(`/api/v1/intents/${intent.id}/fund`, payer, undefined, 'fund-1'), post(`/api/v1/intents/${intent.id}/fund`, payer, undefined, 'fund-1')]);
     expect([a.statusCode, b.statusCode].sort()).toEqual(a.statusCode === b.statusCode ? [202, 202] : [202, 409]);

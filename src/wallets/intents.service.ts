@@ -136,12 +136,13 @@ export async function getIntent(core: WalletsCore, ctx: RequestContext, id: stri
   return withTransaction(core.deps.db, async (trx) => dto(core, trx, await visibleIntent(trx, ctx, id)));
 }
 
-/** The payer pays a request through the transfer pipeline: created → funded (executed when the payment confirms). */
+/** The payer pays a request through the transfer pipeline: created → funded (executed when the payment confirms); its requester is told only the payer can. */
 export async function fundIntent(core: WalletsCore, ctx: RequestContext | (ActorContext & { user: { id: string; role: string } }), id: string): Promise<IntentDto> {
   await expireDue(core, { id });
   return withTransaction(core.deps.db, async (trx) => {
     const intent = await visibleIntent(trx, ctx, id);
-    if (intent.payer_id !== ctx.user.id) throw walletError('intent_not_found');
+    // the requester sees their own request (GET, /status), so a 404 here would be untrue: only its payer pays it
+    if (intent.payer_id !== ctx.user.id) throw intent.requester_id === ctx.user.id ? walletError('intent_own_request', { payer: intent.payer_label }) : walletError('intent_not_found');
     // due since expireDue looked: refused now, written by the next look or the job
     if (intent.status === 'created' && new Date(intent.expires_at) <= new Date()) throw walletError('intent_not_open', { status: 'expired' });
     if (intent.status !== 'created') throw walletError('intent_not_open', { status: intent.status });

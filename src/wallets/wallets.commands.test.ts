@@ -127,6 +127,14 @@ describe('wallet chat commands', () => {
     expect(asked.content).toBe(`Asked ${alice.email} for 1.25 USDC. They can pay with /deposit ${intentId}.`);
     await expect(run('deposit', ['xyz'], ctx(alice))).rejects.toMatchObject({ messageKey: 'wallets.chat.notFound', params: { ref: 'xyz' } });
     await expect(run('deposit', [], ctx(alice))).rejects.toMatchObject({ messageKey: 'wallets.chat.missingArgs' });
+    // the requester sees the request (/status answers them), so is told it is theirs, not that it is invisible
+    const own = run('deposit', [intentId], ctx(bob));
+    await expect(own).rejects.toMatchObject({ messageKey: 'errors.intent_own_request.detail', params: { payer: alice.email }, withUsage: false });
+    const ownError = (await own.catch((err: unknown) => err)) as ChatCommandUsageError;
+    expect(translate('en', ownError.messageKey, ownError.params)).toBe(`This payment request is yours: only the payer, ${alice.email}, can pay it.`);
+    expect(translate('fr', ownError.messageKey, ownError.params)).toBe(`Cette demande de paiement est la vôtre : seul le payeur, ${alice.email}, peut la régler.`);
+    const stranger = await createUser(t.deps);
+    await expect(run('deposit', [intentId], ctx(stranger))).rejects.toMatchObject({ messageKey: 'errors.intent_not_found.detail', withUsage: false });
     const paid = await run('deposit', [intentId], ctx(alice));
     expect(paid.content).toBe(`Paying request ${intentId}: 1.25 USDC is on its way.`);
     await waitUntil(async () => (await run('status', [intentId], ctx(bob))).content.endsWith(', paid.'));

@@ -26,6 +26,7 @@ export const WALLET_ERRORS = {
   basename_not_yours: 404,
   intent_not_found: 404,
   intent_not_open: 409,
+  intent_own_request: 403,
   self_request: 422,
 } as const;
 
