@@ -121,6 +121,18 @@ describe('wallet chat commands', () => {
     expect(translate('de', 'wallets.chat.invalidAmount', { value: '1e5' })).toBe('„1e5“ ist kein Betrag: nutze eine Zahl wie 12.50 (höchstens 6 Nachkommastellen).');
   });
 
+  it('/request refuses a memo longer than the API keeps, rather than cutting it', async () => {
+    const long = ['a'.repeat(150), 'b'.repeat(150)];
+    await expect(run('request', [alice.email, '1', ...long], ctx(bob))).rejects.toMatchObject({ messageKey: 'wallets.chat.memoTooLong', params: { max: 280 }, withUsage: true });
+    expect(await t.deps.db.selectFrom('payment_intents').select('id').where('requester_id', '=', bob.id).where('memo', 'like', 'aaa%').execute()).toHaveLength(0);
+    expect(translate('en', 'wallets.chat.memoTooLong', { max: 280 })).toBe('The memo is too long: at most 280 characters.');
+    // at the limit it is kept whole, words joined by single spaces
+    const full = ['a'.repeat(140), 'b'.repeat(139)];
+    const asked = await run('request', [alice.email, '1', ...full], ctx(bob));
+    const kept = await t.deps.db.selectFrom('payment_intents').select('memo').where('id', '=', asked.metadata!.intentId as string).executeTakeFirstOrThrow();
+    expect(kept.memo).toBe(full.join(' '));
+  });
+
   it('/request and /deposit move a payment request through the pipeline; /status follows it', async () => {
     const asked = await run('request', [alice.email, '1,25', 'pizza', 'night'], ctx(bob));
     const intentId = asked.metadata!.intentId as string;

@@ -18,6 +18,7 @@ import { payConfirmationsRepo } from './payconfirmations.repo.js';
 import { estimateTransferFee } from './transfers.broadcast.js';
 import { checkToken, previewRecipient, queueTransfer, resolveRecipient, type Recipient } from './transfers.service.js';
 import { createIntent, fundIntent, getIntent } from './intents.service.js';
+import { MEMO_MAX_CHARS } from './wallets.schema.js';
 
 const CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 const CONFIRM_MINUTES = 5;
@@ -204,7 +205,10 @@ export function walletCommands(core: WalletsCore): ChatCommand[] {
       const [payer, amountText, ...memo] = args;
       if (!payer || !amountText) throw new ChatCommandUsageError('wallets.chat.missingArgs');
       const amount = formatAmount(amountArg(amountText, chain.token.decimals), chain.token.decimals);
-      const intent = await createIntent(core, ctx, { payer, amount, memo: memo.length ? memo.join(' ').slice(0, 280) : undefined });
+      const note = memo.length ? memo.join(' ') : undefined;
+      // refused as the API refuses it, never cut: the payer would read a memo the requester did not write
+      if (note && note.length > MEMO_MAX_CHARS) throw new ChatCommandUsageError('wallets.chat.memoTooLong', { max: MEMO_MAX_CHARS });
+      const intent = await createIntent(core, ctx, { payer, amount, memo: note });
       return { content: translate(ctx.locale, 'wallets.chat.requestCreated', { payer, amount: intent.amount, token: intent.token, id: intent.id }), sender: 'system', metadata: { intentId: intent.id } };
     }),
 
