@@ -77,8 +77,13 @@ describe('wallet chat commands', () => {
     const today = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date());
     expect(history.content.split('\n')[0]).toBe(`${today} −2.5 USDC Bob Builder · confirmed`);
     expect(history.content.split('\n')[1]).toBe(`${today} +30 USDC StreakPets · confirmed`);
-    // fewer than one is one, as more than twenty is twenty
-    expect((await run('history', ['0'], ctx(alice))).content.split('\n')).toHaveLength(1);
+    // a count that is not a whole number from 1 to 20 is answered with the range and the usage line, never guessed
+    for (const value of ['0', '-1', 'abc', '21', '2.5', '1e1', ' 3']) {
+      await expect(run('history', [value], ctx(alice)), value).rejects.toMatchObject({ messageKey: 'wallets.chat.historyCount', params: { value, min: 1, max: 20 }, withUsage: true });
+    }
+    expect(translate('en', 'wallets.chat.historyCount', { value: '0', min: 1, max: 20 })).toBe('“0” is not a number of transactions to show: give a whole number from 1 to 20.');
+    expect((await run('history', ['20'], ctx(alice))).content.split('\n').length).toBeGreaterThanOrEqual(2);
+    expect((await run('history', [], ctx(alice))).content.split('\n').length).toBeGreaterThanOrEqual(2);
     const fr = await run('history', ['1'], ctx(alice, 'fr'));
     expect(fr.content).toBe(`${new Intl.DateTimeFormat('fr', { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date())} −2,5 USDC Bob Builder · confirmée`);
   });

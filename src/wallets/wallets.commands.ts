@@ -50,6 +50,16 @@ function amountArg(raw: string | undefined, decimals: number): bigint {
   return parseAmount(value, decimals);
 }
 
+const HISTORY = { min: 1, max: 20, default: 5 };
+
+/** /history's count: a whole number from 1 to 20, 5 when left out; anything else is answered with the range and the usage line. */
+function historyCount(raw: string | undefined): number {
+  if (raw === undefined) return HISTORY.default;
+  const n = /^\d{1,3}$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(n >= HISTORY.min && n <= HISTORY.max)) throw new ChatCommandUsageError('wallets.chat.historyCount', { value: raw.slice(0, 40), min: HISTORY.min, max: HISTORY.max });
+  return n;
+}
+
 function statusWord(locale: string, status: string) {
   return translate(locale, `wallets.status.${status}`);
 }
@@ -145,8 +155,7 @@ export function walletCommands(core: WalletsCore): ChatCommand[] {
     }),
 
     cmd('history', async (args, ctx) => {
-      const asked = Number.parseInt(args[0] ?? '5', 10);
-      const n = Math.min(20, Math.max(1, Number.isNaN(asked) ? 5 : asked));
+      const n = historyCount(args[0]);
       const addresses = (await walletsRepo.listByUser(core.deps.db, ctx.user.id)).map((w) => w.address);
       const rows = await transactionsRepo.list(core.deps.db, { addresses, userIds: [ctx.user.id], includeGas: false }, n, null);
       if (!rows.length) return { content: translate(ctx.locale, 'wallets.chat.historyEmpty'), sender: 'system' };
