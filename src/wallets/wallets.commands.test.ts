@@ -116,14 +116,31 @@ describe('wallet chat commands', () => {
     await expect(run('pay', [bob.email, '1e5'], ctx(alice))).rejects.toMatchObject({ messageKey: 'wallets.chat.invalidAmount' });
     // a decimal comma is read as a point; a comma that may separate thousands is refused rather than guessed
     expect((await run('pay', [bob.email, '1,5'], ctx(alice, 'fr'))).content).toMatch(/^Envoyer 1,5 USDC à .*Frais de réseau ≈ 0,0*[1-9]\d{0,3} ETH/);
-    await expect(run('pay', [bob.email, '1,000'], ctx(alice))).rejects.toMatchObject({ messageKey: 'wallets.chat.invalidAmount', params: { value: '1,000' } });
+    for (const value of ['1,000', '12,345', '1,000,000', '1,000.50']) {
+      await expect(run('pay', [bob.email, value], ctx(alice)), value).rejects.toMatchObject({ messageKey: 'wallets.chat.ambiguousAmount', params: { value }, withUsage: true });
+    }
+    expect(translate('en', 'wallets.chat.ambiguousAmount', { value: '1,000' })).toBe('“1,000” is ambiguous: a comma before three digits may separate thousands or decimals. Type the amount without thousands separators, e.g. 1000 or 1.5.');
     // a refusal of well-formed input comes without the usage line; malformed input keeps it
     await expect(run('pay', ['nobody@example.test', '1'], ctx(alice))).rejects.toMatchObject({ messageKey: 'errors.recipient_not_found.detail', withUsage: false });
     await expect(run('pay', [alice.email, '1'], ctx(alice))).rejects.toMatchObject({ messageKey: 'errors.self_transfer.detail', withUsage: false });
     // no confirmation card for more than the wallet holds
     await expect(run('pay', [bob.email, '5000'], ctx(alice))).rejects.toMatchObject({ messageKey: 'errors.insufficient_balance.detail', params: { token: 'USDC' }, withUsage: false });
     await expect(run('pay', [bob.email], ctx(alice))).rejects.toMatchObject({ messageKey: 'wallets.chat.missingArgs' });
-    expect(translate('de', 'wallets.chat.invalidAmount', { value: '1e5' })).toBe('„1e5“ ist kein Betrag: nutze eine Zahl wie 12.50 (höchstens 6 Nachkommastellen).');
+    expect(translate('de', 'wallets.chat.invalidAmount', { value: '1e5' })).toBe('„1e5“ ist kein Betrag: nutze eine Zahl wie 12,50 (höchstens 6 Nachkommastellen, ohne Tausendertrennzeichen).');
+    expect(translate('fr', 'wallets.chat.invalidAmount', { value: '1e5' })).toBe('« 1e5 » n’est pas un montant : utilisez un nombre comme 12,50 (6 décimales au plus, sans séparateur de milliers).');
+  });
+
+  it('/pay accepts every amount its hints give as an example, in every locale', async () => {
+    for (const locale of ['en', 'fr', 'es', 'de', 'it', 'pt', 'ja', 'zh'] as const) {
+      const hints = ['wallets.chat.invalidAmount', 'wallets.chat.ambiguousAmount'].map((key) => translate(locale, key, { value: 'x' })).join(' ');
+      const examples = hints.match(/\d+[.,]\d+|\d{4}/g)!;
+      expect(examples.length, locale).toBeGreaterThanOrEqual(2);
+      for (const example of examples) {
+        // read as an amount: a preview, or a refusal of the amount itself (1000 is more than Alice holds)
+        const outcome = await run('pay', [bob.email, example], ctx(alice, locale)).catch((err: unknown) => err as ChatCommandUsageError);
+        expect('messageKey' in outcome ? outcome.messageKey : 'preview', `${locale} ${example}`).toMatch(/^(preview|errors\.insufficient_balance\.detail)$/);
+      }
+    }
   });
 
   it('/request refuses a memo longer than the API keeps, rather than cutting it', async () => {

@@ -36,11 +36,13 @@ async function guarded(fn: () => Promise<ChatCommandReply>): Promise<ChatCommand
 }
 
 /**
- * A decimal comma as most of our languages write it ("1,5") is read as a point. A comma followed by
- * exactly three digits ("1,000") stays invalid: it may be a thousands separator, and guessing could
- * send a thousand times less or more than meant.
+ * A decimal comma as most of our languages write it ("1,5") is read as a point; a point is always the
+ * decimal point. A comma followed by exactly three digits ("1,000", "1,000,000", "1,000.50") is refused
+ * as ambiguous: it may be a thousands separator or a decimal comma, and guessing could send a thousand
+ * times less or more than meant.
  */
 function decimalPoint(value: string): string {
+  if (/^[\d.,]+$/.test(value) && /,\d{3}(?!\d)/.test(value)) throw new ChatCommandUsageError('wallets.chat.ambiguousAmount', { value: value.slice(0, 40) });
   return /^\d+,(\d{1,2}|\d{4,6})$/.test(value) ? value.replace(',', '.') : value;
 }
 
