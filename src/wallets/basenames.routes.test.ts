@@ -86,7 +86,7 @@ describe('basenames API', () => {
     expect(alices.history.map((h: { action: string }) => h.action)).toEqual(['transferred', 'registered']);
   });
 
-  it('refuses to transfer a name the caller does not hold with 404 basename_not_yours, changing nothing', async () => {
+  it('refuses to transfer a name the caller does not hold (404 basename_not_yours) or to its own holder (422 basename_already_yours), changing nothing', async () => {
     const transfer = (user: TestUser, name: string) =>
       t.app.inject({ method: 'POST', url: `/api/v1/basenames/${name}/transfer`, headers: user.auth, payload: { to: alice.email } });
     const owner = () => t.deps.db.selectFrom('basenames').select(['user_id', 'expires_at']).where('name', '=', 'alice-pays').executeTakeFirstOrThrow();
@@ -103,6 +103,20 @@ describe('basenames API', () => {
     const invalid = await transfer(bob, 'a_b');
     expect(invalid.statusCode).toBe(422);
     expect(invalid.json().code).toBe('basename_invalid');
+
+    // handing a name to its own holder is a name's refusal, not a payment's ("Same wallet")
+    const bobWallet = await t.deps.services.wallets.ensureUserWallet(t.deps.db, bob.id);
+    for (const to of [bob.email, bobWallet.address]) {
+      const toSelf = await t.app.inject({ method: 'POST', url: '/api/v1/basenames/alice-pays/transfer', headers: bob.auth, payload: { to } });
+      expect(toSelf.statusCode, to).toBe(422);
+      expect(toSelf.json(), to).toMatchObject({
+        code: 'basename_already_yours',
+        title: 'Basename already yours',
+        detail: 'You already hold “alice-pays”: a transfer gives a name to someone else. To point it at another of your wallets, register it for that wallet (free).',
+      });
+    }
+    const german = await t.app.inject({ method: 'POST', url: '/api/v1/basenames/alice-pays/transfer?lang=de', headers: bob.auth, payload: { to: bob.email } });
+    expect(german.json()).toMatchObject({ code: 'basename_already_yours', title: 'Basename gehört dir schon' });
 
     await t.deps.db.updateTable('basenames').set({ expires_at: new Date(Date.now() - 1000) }).where('name', '=', 'alice-pays').execute();
     const lapsed = await transfer(bob, 'alice-pays');

@@ -109,7 +109,8 @@ export async function transferBasename(core: WalletsCore, ctx: RequestContext, r
     if (!existing || existing.user_id !== ctx.user.id || new Date(existing.expires_at) <= new Date()) throw walletError('basename_not_yours', { name });
     const recipient = await resolveRecipient(core, trx, to);
     if (!recipient.userId || !recipient.walletId) throw walletError('recipient_not_found', { to: to.slice(0, 80) });
-    if (recipient.userId === ctx.user.id) throw walletError('self_transfer');
+    // a name changes hands here, no money moves: not a self_transfer (re-pointing it is POST /basenames, free)
+    if (recipient.userId === ctx.user.id) throw walletError('basename_already_yours', { name });
     await basenamesRepo.update(trx, name, { walletId: recipient.walletId, userId: recipient.userId });
     for (const userId of [ctx.user.id, recipient.userId]) {
       await basenamesRepo.addHistory(trx, {

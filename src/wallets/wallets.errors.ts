@@ -24,6 +24,7 @@ export const WALLET_ERRORS = {
   basename_reserved: 422,
   basename_taken: 409,
   basename_not_yours: 404,
+  basename_already_yours: 422,
   intent_not_found: 404,
   intent_not_open: 409,
   intent_own_request: 403,
