@@ -316,8 +316,21 @@ describe('a new user plays StreakPets in the browser', () => {
     await a.getByRole('tab', { name: 'Requests' }).click();
     const request = a.locator('.intent', { hasText: '0.75' });
     await request.getByText('Bob asks you to pay').waitFor();
+    // a refused Pay (answered here by the test) leaves the next click a new attempt, under a new Idempotency-Key
+    const fundKeys: string[] = [];
+    const fund = '**/api/v1/intents/*/fund';
+    await a.route(fund, async (route) => {
+      fundKeys.push(route.request().headers()['idempotency-key'] ?? '');
+      if (fundKeys.length > 1) return route.continue();
+      return route.fulfill({ status: 422, contentType: 'application/problem+json', body: JSON.stringify({ status: 422, code: 'insufficient_balance', title: 'Not enough USDC' }) });
+    });
+    await request.getByRole('button', { name: 'Pay' }).click();
+    await a.getByRole('alert').filter({ hasText: 'Not enough USDC' }).waitFor();
     await request.getByRole('button', { name: 'Pay' }).click();
     await request.getByText(/Paid|Completed/).waitFor({ timeout: 60_000 });
+    await a.unroute(fund);
+    expect(fundKeys).toHaveLength(2);
+    expect(fundKeys[1]).not.toBe(fundKeys[0]);
     await shot(a, 'e2e-05c-requests');
   });
 

@@ -1,10 +1,11 @@
 import { Icon } from '../components/Icon';
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import QRCode from 'qrcode';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
 import { api, newIdempotencyKey } from '../api';
+import { AttemptKeys } from '../attempts';
 import { useAuth } from '../auth';
 import { usePets } from '../pets';
 import { Badge, Button, Card, Empty, ErrorBox, Field, fieldErrors, Spinner, useToast } from '../components/ui';
@@ -144,11 +145,11 @@ function PetWallets({ wallets }: { wallets: Wallet[] }) {
   );
 }
 
-/** A reviewed payment: who it reaches, the amount as the API takes it, and its idempotency key. */
+/** A reviewed payment: who it reaches, the amount as the API takes it, and its note. */
 interface Review {
-  key: string;
   recipient: Recipient;
   amount: string;
+  memo: string;
 }
 
 /** The amount field's message for what readAmount found wrong, if anything. */
@@ -183,15 +184,15 @@ function SendForm({ wallet }: { wallet: Wallet }) {
   const [amount, setAmount] = useState('');
   const [memo, setMemo] = useState('');
   const [review, setReview] = useState<Review | null>(null);
+  const [keys] = useState(() => new AttemptKeys(newIdempotencyKey));
   const lookup = useMutation({
-    mutationFn: async ({ to: value }: { to: string; amount: string }) => normalizeRecipient(await api('/transfers/recipient', { query: { to: value, fromWalletId: wallet.id } })),
-    onSuccess: (recipient, { amount: reviewed }) => setReview({ key: newIdempotencyKey(), recipient, amount: reviewed }),
+    mutationFn: async ({ to: value }: { to: string; amount: string; memo: string }) => normalizeRecipient(await api('/transfers/recipient', { query: { to: value, fromWalletId: wallet.id } })),
+    onSuccess: (recipient, { amount: reviewed, memo: note }) => setReview({ recipient, amount: reviewed, memo: note }),
   });
   // pays the reviewed address, as chat's /confirm does: a basename moved after the review cannot redirect the payment
   const send = useMutation({
-    mutationFn: ({ key, recipient, amount: value }: Review) =>
-      api('/transfers', { body: { fromWalletId: wallet.id, to: recipient.address, amount: value, ...(memo.trim() ? { memo: memo.trim() } : {}) }, idempotencyKey: key }),
-    onSuccess: (_body, sent) => {
+    mutationFn: ({ body, key }: { review: Review; body: object; key: string }) => api('/transfers', { body, idempotencyKey: key }),
+    onSuccess: (_body, { review: sent }) => {
       const who = sent.recipient.petName ?? sent.recipient.name ?? shortAddress(sent.recipient.address);
       toast({ title: t('wallet.sent'), body: t('wallet.sentBody', { amount: formatAmount(sent.amount), to: who }), tone: 'good' });
       setTo('');
@@ -202,6 +203,14 @@ function SendForm({ wallet }: { wallet: Wallet }) {
       void qc.invalidateQueries({ queryKey: ['wallets'] });
     },
   });
+  /** Sends the reviewed payment: again under the same key while the last try's outcome is open, under a new one after a refusal. */
+  const pay = (reviewed: Review) => {
+    const body = { fromWalletId: wallet.id, to: reviewed.recipient.address, amount: reviewed.amount, ...(reviewed.memo ? { memo: reviewed.memo } : {}) };
+    send.mutateAsync({ review: reviewed, body, key: keys.keyFor(body) }).then(
+      () => keys.done(),
+      (err: unknown) => keys.done(err),
+    );
+  };
   const errs = fieldErrors(send.error);
   const read = readAmount(amount);
   const over = read.amount !== null && compareAmounts(read.amount, wallet.balance) > 0;
@@ -212,7 +221,7 @@ function SendForm({ wallet }: { wallet: Wallet }) {
           className="form"
           onSubmit={(e) => {
             e.preventDefault();
-            if (to.trim() && read.amount !== null && !over) lookup.mutate({ to: to.trim(), amount: read.amount });
+            if (to.trim() && read.amount !== null && !over) lookup.mutate({ to: to.trim(), amount: read.amount, memo: memo.trim() });
           }}
         >
           <Field label={t('wallet.to')} value={to} onChange={(e) => (setTo(e.target.value), lookup.reset())} placeholder={t('wallet.toPlaceholder')} required name="to" hint={t('wallet.toHint')} error={errs.to} autoComplete="off" />
@@ -250,16 +259,16 @@ function SendForm({ wallet }: { wallet: Wallet }) {
             <dd>
               <strong>{formatAmount(review.amount)} USDC</strong>
             </dd>
-            {memo.trim() ? (
+            {review.memo ? (
               <>
                 <dt>{t('wallet.note')}</dt>
-                <dd data-testid="send-memo">{memo.trim()}</dd>
+                <dd data-testid="send-memo">{review.memo}</dd>
               </>
             ) : null}
           </dl>
           {send.error ? <ErrorBox error={send.error} /> : null}
           <div className="row">
-            <Button busy={send.isPending} onClick={() => send.mutate(review)} data-testid="send-confirm">
+            <Button busy={send.isPending} onClick={() => pay(review)} data-testid="send-confirm">
               {t('wallet.sendNow')}
             </Button>
             <Button variant="ghost" onClick={() => (setReview(null), send.reset())} disabled={send.isPending}>
@@ -432,13 +441,23 @@ function Requests() {
     },
   });
   const act = useMutation({
-    mutationFn: ({ intent, action }: { intent: Intent; action: 'fund' | 'cancel' }) =>
-      api(`/intents/${intent.id}/${action}`, { method: 'POST', body: {}, idempotencyKey: action === 'fund' ? `fund-${intent.id}` : undefined }),
+    mutationFn: ({ intent, action, key }: { intent: Intent; action: 'fund' | 'cancel'; key?: string }) =>
+      api(`/intents/${intent.id}/${action}`, { method: 'POST', body: {}, idempotencyKey: key }),
     onSettled: () => {
       void qc.invalidateQueries({ queryKey: ['intents'] });
       void qc.invalidateQueries({ queryKey: ['transactions'] });
     },
   });
+  // each Pay is an attempt of its own: after a refusal the next click must not send the refused attempt's key
+  const fundKeys = useRef(new Map<string, AttemptKeys>()).current;
+  const fund = (intent: Intent) => {
+    const keys = fundKeys.get(intent.id) ?? new AttemptKeys(newIdempotencyKey);
+    fundKeys.set(intent.id, keys);
+    act.mutateAsync({ intent, action: 'fund', key: keys.keyFor(intent.id) }).then(
+      () => keys.done(),
+      (err: unknown) => keys.done(err),
+    );
+  };
   const errs = fieldErrors(create.error);
   const read = readAmount(amount);
   return (
@@ -486,7 +505,7 @@ function Requests() {
                 {open ? (
                   <div className="row">
                     {iPay ? (
-                      <Button busy={act.isPending && act.variables?.intent.id === i.id} onClick={() => act.mutate({ intent: i, action: 'fund' })}>
+                      <Button busy={act.isPending && act.variables?.intent.id === i.id} onClick={() => fund(i)}>
                         {t('wallet.pay')}
                       </Button>
                     ) : (
