@@ -1,6 +1,6 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { generate } from 'otplib';
-import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
+import type { Browser, BrowserContext, Page, Request, Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './browser.js';
 import { startServer, type RunningServer } from './server.js';
@@ -58,6 +58,19 @@ async function signUp(page: Page, who: { name: string; email: string }): Promise
   await page.getByRole('heading', { name: 'A new egg is waiting' }).waitFor({ timeout: 20_000 });
   page.off('request', count);
   expect(registers).toBe(1);
+}
+
+/** Counts the POSTs `page` sends to the API path `path` while `fn` runs. */
+async function countPosts(page: Page, path: string, fn: () => Promise<void>): Promise<number> {
+  let n = 0;
+  const count = (r: Request) => void (r.method() === 'POST' && new URL(r.url()).pathname === `/api/v1${path}` && n++);
+  page.on('request', count);
+  try {
+    await fn();
+  } finally {
+    page.off('request', count);
+  }
+  return n;
 }
 
 /** Calls the API as `who` (a password sign-in of its own, outside the browser). */
@@ -231,10 +244,17 @@ describe('a new user plays StreakPets in the browser', () => {
     expect(reviewed).toMatch(/^Bob\s+0x[0-9a-f]{40}$/);
     expect(await a.getByTestId('send-memo').innerText()).toBe('Pizza on Friday');
     await shot(a, 'e2e-05a-send-review');
-    const [res] = await Promise.all([
-      a.waitForResponse((r) => r.url().endsWith('/api/v1/transfers') && r.request().method() === 'POST'),
-      a.getByTestId('send-confirm').click(),
-    ]);
+    // a double click on "Send now" pays once, with one "Payment sent"
+    let res!: Response;
+    const transfers = await countPosts(a, '/transfers', async () => {
+      [res] = await Promise.all([
+        a.waitForResponse((r) => r.url().endsWith('/api/v1/transfers') && r.request().method() === 'POST'),
+        a.getByTestId('send-confirm').dblclick(),
+      ]);
+      await a.locator('.toast', { hasText: 'Payment sent' }).first().waitFor();
+    });
+    expect(transfers).toBe(1);
+    expect(await a.locator('.toast', { hasText: 'Payment sent' }).count()).toBe(1);
     expect(res.status(), await res.text()).toBe(202);
     expect(res.request().headers()['idempotency-key']).toMatch(/^[0-9a-f-]{36}$/);
     // the payment goes to the address the review showed
@@ -310,8 +330,12 @@ describe('a new user plays StreakPets in the browser', () => {
     await b.goto(`${server.url}/wallet?tab=requests`);
     await b.getByLabel('From who').fill(alice.email);
     await b.getByLabel('Amount (USDC)').fill('0.75');
-    await b.getByRole('button', { name: 'Send request' }).click();
-    await b.locator('.intent', { hasText: '0.75' }).waitFor();
+    // a double click sends one request
+    const created = await countPosts(b, '/intents', async () => {
+      await b.getByRole('button', { name: 'Send request' }).dblclick();
+      await b.locator('.intent', { hasText: '0.75' }).waitFor();
+    });
+    expect(created).toBe(1);
     await a.getByRole('link', { name: 'Wallet', exact: true }).click();
     await a.getByRole('tab', { name: 'Requests' }).click();
     const request = a.locator('.intent', { hasText: '0.75' });
@@ -340,8 +364,11 @@ describe('a new user plays StreakPets in the browser', () => {
     await a.getByLabel('Find a name').fill(name);
     await a.getByRole('button', { name: 'Check' }).click();
     await a.getByText('is available').waitFor();
-    await a.getByRole('button', { name: 'Register' }).click();
-    await a.locator('.plain-list li', { hasText: name }).waitFor({ timeout: 60_000 });
+    const registered = await countPosts(a, '/basenames', async () => {
+      await a.getByRole('button', { name: 'Register' }).dblclick();
+      await a.locator('.plain-list li', { hasText: name }).waitFor({ timeout: 60_000 });
+    });
+    expect(registered).toBe(1);
     await shot(a, 'e2e-05d-names');
   });
 

@@ -15,7 +15,7 @@ export function Spinner({ label }: { label?: string }) {
 
 export function Button({ busy, variant = 'primary', children, className = '', ...rest }: ComponentProps<'button'> & { busy?: boolean; variant?: 'primary' | 'secondary' | 'ghost' | 'danger' }) {
   return (
-    <button className={`btn btn-${variant} ${className}`} aria-busy={busy || undefined} disabled={busy || rest.disabled} {...rest}>
+    <button {...rest} className={`btn btn-${variant} ${className}`} aria-busy={busy || undefined} disabled={busy || rest.disabled}>
       {busy ? <span className="btn-spinner" aria-hidden="true" /> : null}
       {children}
     </button>

@@ -25,6 +25,11 @@ const STATUS_TONE: Record<string, 'good' | 'warn' | 'bad' | 'info' | 'neutral'> 
   expired: 'neutral',
 };
 
+/** The attempts at one money action of this screen: one in flight at a time, each under its Idempotency-Key. */
+function useAttempts(): AttemptKeys {
+  return useState(() => new AttemptKeys(newIdempotencyKey))[0];
+}
+
 function useWallets() {
   return useQuery({ queryKey: ['wallets'], queryFn: async () => listOf(await api('/wallets'), 'wallets').items.map(normalizeWallet) });
 }
@@ -70,8 +75,9 @@ function BalanceCard({ wallet, embedded }: { wallet: Wallet; embedded: boolean }
   const qc = useQueryClient();
   const toast = useToast();
   const [showQr, setShowQr] = useState(false);
+  const attempts = useAttempts();
   const faucet = useMutation({
-    mutationFn: () => api('/wallets/faucet', { body: { walletId: wallet.id } }),
+    mutationFn: (key: string) => api('/wallets/faucet', { body: { walletId: wallet.id }, idempotencyKey: key }),
     onSuccess: (body) => {
       const amount = str(obj(body).amount);
       toast({ title: t('wallet.faucetDone'), body: amount ? t('wallet.faucetAmount', { amount: formatAmount(amount) }) : undefined, tone: 'good' });
@@ -96,7 +102,7 @@ function BalanceCard({ wallet, embedded }: { wallet: Wallet; embedded: boolean }
       {wallet.gasBalance ? <p className="muted small">{t('wallet.gasSponsored')}</p> : null}
       {embedded ? (
         <>
-          <Button variant="secondary" busy={faucet.isPending} onClick={() => faucet.mutate()} data-testid="faucet">
+          <Button variant="secondary" busy={faucet.isPending} onClick={() => attempts.run({ walletId: wallet.id }, (key) => faucet.mutateAsync(key))} data-testid="faucet">
             <Icon name="drop" size={18} /> {t('wallet.faucet')}
           </Button>
           <p className="muted small">{t('wallet.faucetHint')}</p>
@@ -112,6 +118,7 @@ function PetWallets({ wallets }: { wallets: Wallet[] }) {
   const { t } = useTranslation();
   const qc = useQueryClient();
   const pets = usePets();
+  const attempts = useAttempts();
   const create = useMutation({
     mutationFn: (petId: string) => api('/wallets', { body: { kind: 'pet', petId } }),
     onSuccess: () => void qc.invalidateQueries({ queryKey: ['wallets'] }),
@@ -132,7 +139,7 @@ function PetWallets({ wallets }: { wallets: Wallet[] }) {
                   <Copy text={w.address} label={t('wallet.copyAddress')} />
                 </span>
               ) : (
-                <Button variant="ghost" busy={create.isPending && create.variables === pet.id} onClick={() => create.mutate(pet.id)}>
+                <Button variant="ghost" busy={create.isPending && create.variables === pet.id} onClick={() => attempts.run(pet.id, () => create.mutateAsync(pet.id))}>
                   {t('wallet.petWalletCreate', { name: pet.name })}
                 </Button>
               )}
@@ -184,7 +191,8 @@ function SendForm({ wallet }: { wallet: Wallet }) {
   const [amount, setAmount] = useState('');
   const [memo, setMemo] = useState('');
   const [review, setReview] = useState<Review | null>(null);
-  const [keys] = useState(() => new AttemptKeys(newIdempotencyKey));
+  const keys = useAttempts();
+  const lookups = useAttempts();
   const lookup = useMutation({
     mutationFn: async ({ to: value }: { to: string; amount: string; memo: string }) => normalizeRecipient(await api('/transfers/recipient', { query: { to: value, fromWalletId: wallet.id } })),
     onSuccess: (recipient, { amount: reviewed, memo: note }) => setReview({ recipient, amount: reviewed, memo: note }),
@@ -203,13 +211,10 @@ function SendForm({ wallet }: { wallet: Wallet }) {
       void qc.invalidateQueries({ queryKey: ['wallets'] });
     },
   });
-  /** Sends the reviewed payment: again under the same key while the last try's outcome is open, under a new one after a refusal. */
+  /** Sends the reviewed payment once (a double click is one attempt): again under the same key while the last try's outcome is open, under a new one after a refusal. */
   const pay = (reviewed: Review) => {
     const body = { fromWalletId: wallet.id, to: reviewed.recipient.address, amount: reviewed.amount, ...(reviewed.memo ? { memo: reviewed.memo } : {}) };
-    send.mutateAsync({ review: reviewed, body, key: keys.keyFor(body) }).then(
-      () => keys.done(),
-      (err: unknown) => keys.done(err),
-    );
+    keys.run(body, (key) => send.mutateAsync({ review: reviewed, body, key }));
   };
   const errs = fieldErrors(send.error);
   const read = readAmount(amount);
@@ -221,7 +226,9 @@ function SendForm({ wallet }: { wallet: Wallet }) {
           className="form"
           onSubmit={(e) => {
             e.preventDefault();
-            if (to.trim() && read.amount !== null && !over) lookup.mutate({ to: to.trim(), amount: read.amount, memo: memo.trim() });
+            if (!to.trim() || read.amount === null || over) return;
+            const asked = { to: to.trim(), amount: read.amount, memo: memo.trim() };
+            lookups.run(asked, () => lookup.mutateAsync(asked));
           }}
         >
           <Field label={t('wallet.to')} value={to} onChange={(e) => (setTo(e.target.value), lookup.reset())} placeholder={t('wallet.toPlaceholder')} required name="to" hint={t('wallet.toHint')} error={errs.to} autoComplete="off" />
@@ -271,7 +278,15 @@ function SendForm({ wallet }: { wallet: Wallet }) {
             <Button busy={send.isPending} onClick={() => pay(review)} data-testid="send-confirm">
               {t('wallet.sendNow')}
             </Button>
-            <Button variant="ghost" onClick={() => (setReview(null), send.reset())} disabled={send.isPending}>
+            <Button
+              variant="ghost"
+              onClick={() => {
+                if (keys.inFlight) return;
+                setReview(null);
+                send.reset();
+              }}
+              disabled={send.isPending}
+            >
               {t('common.edit')}
             </Button>
           </div>
@@ -430,8 +445,9 @@ function Requests() {
     getNextPageParam: (last) => (last.hasMore ? last.nextCursor : null),
   });
   const intents = list.data?.pages.flatMap((p) => p.items);
+  const requests = useAttempts();
   const create = useMutation({
-    mutationFn: (value: string) => api('/intents', { body: { payer: payer.trim(), amount: value, memo: memo.trim() || undefined }, idempotencyKey: newIdempotencyKey() }),
+    mutationFn: ({ body, key }: { body: object; key: string }) => api('/intents', { body, idempotencyKey: key }),
     onSuccess: () => {
       setPayer('');
       setAmount('');
@@ -448,15 +464,13 @@ function Requests() {
       void qc.invalidateQueries({ queryKey: ['transactions'] });
     },
   });
-  // each Pay is an attempt of its own: after a refusal the next click must not send the refused attempt's key
-  const fundKeys = useRef(new Map<string, AttemptKeys>()).current;
-  const fund = (intent: Intent) => {
-    const keys = fundKeys.get(intent.id) ?? new AttemptKeys(newIdempotencyKey);
-    fundKeys.set(intent.id, keys);
-    act.mutateAsync({ intent, action: 'fund', key: keys.keyFor(intent.id) }).then(
-      () => keys.done(),
-      (err: unknown) => keys.done(err),
-    );
+  // each Pay is an attempt of its own (after a refusal the next click must not send the refused attempt's
+  // key), and a request takes one action at a time (a double click pays or cancels once)
+  const attempts = useRef(new Map<string, AttemptKeys>()).current;
+  const perform = (intent: Intent, action: 'fund' | 'cancel') => {
+    const keys = attempts.get(intent.id) ?? new AttemptKeys(newIdempotencyKey);
+    attempts.set(intent.id, keys);
+    keys.run(action, (key) => act.mutateAsync({ intent, action, key: action === 'fund' ? key : undefined }));
   };
   const errs = fieldErrors(create.error);
   const read = readAmount(amount);
@@ -467,7 +481,10 @@ function Requests() {
           className="form"
           onSubmit={(e) => {
             e.preventDefault();
-            if (read.amount !== null) create.mutate(read.amount);
+            if (read.amount === null) return;
+            // one request per attempt: a second Enter or click while it is in flight is ignored
+            const body = { payer: payer.trim(), amount: read.amount, memo: memo.trim() || undefined };
+            requests.run(body, (key) => create.mutateAsync({ body, key }));
           }}
         >
           <Field label={t('wallet.payer')} value={payer} onChange={(e) => setPayer(e.target.value)} placeholder={t('wallet.toPlaceholder')} required error={errs.payer} />
@@ -505,11 +522,11 @@ function Requests() {
                 {open ? (
                   <div className="row">
                     {iPay ? (
-                      <Button busy={act.isPending && act.variables?.intent.id === i.id} onClick={() => fund(i)}>
+                      <Button busy={act.isPending && act.variables?.intent.id === i.id} onClick={() => perform(i, 'fund')}>
                         {t('wallet.pay')}
                       </Button>
                     ) : (
-                      <Button variant="ghost" busy={act.isPending && act.variables?.intent.id === i.id} onClick={() => act.mutate({ intent: i, action: 'cancel' })}>
+                      <Button variant="ghost" busy={act.isPending && act.variables?.intent.id === i.id} onClick={() => perform(i, 'cancel')}>
                         {t('common.cancel')}
                       </Button>
                     )}
@@ -541,8 +558,9 @@ function Basenames({ wallet }: { wallet: Wallet }) {
     retry: false,
   });
   const mine = useQuery({ queryKey: ['basenames'], queryFn: async () => listOf(await api('/basenames'), 'basenames', 'names').items.map(obj) });
+  const registrations = useAttempts();
   const register = useMutation({
-    mutationFn: () => api('/basenames', { body: { name: str(check.data?.normalized ?? check.data?.name) ?? checked, walletId: wallet.id }, idempotencyKey: newIdempotencyKey() }),
+    mutationFn: ({ body, key }: { body: object; key: string }) => api('/basenames', { body, idempotencyKey: key }),
     onSuccess: () => {
       setChecked(null);
       setName('');
@@ -577,7 +595,13 @@ function Basenames({ wallet }: { wallet: Wallet }) {
             {available ? t('wallet.nameAvailable') : t(`wallet.nameReason.${str(check.data.reason) ?? 'taken'}`, { defaultValue: t('wallet.nameTaken') })}
             {available && price ? ` · ${t('wallet.namePrice', { price: formatAmount(price) })}` : ''}
             {available ? (
-              <Button busy={register.isPending} onClick={() => register.mutate()}>
+              <Button
+                busy={register.isPending}
+                onClick={() => {
+                  const body = { name: str(check.data?.normalized ?? check.data?.name) ?? checked, walletId: wallet.id };
+                  registrations.run(body, (key) => register.mutateAsync({ body, key }));
+                }}
+              >
                 {t('wallet.register')}
               </Button>
             ) : null}
