@@ -233,7 +233,8 @@ describe('a new user plays StreakPets in the browser', () => {
     await a.getByLabel('Amount (USDC)').fill('100000000');
     await a.getByText("That's more than your balance.").waitFor();
     expect(await a.getByRole('button', { name: 'Review' }).isDisabled()).toBe(true);
-    await a.getByLabel('Amount (USDC)').fill('1.25');
+    // a leading zero reads as the number it writes: the review and the payment say 1.25, which the server takes
+    await a.getByLabel('Amount (USDC)').fill('01.25');
     await a.getByLabel('Note (optional)').fill('Pizza on Friday');
     await a.getByRole('button', { name: 'Review' }).click();
     await a.getByRole('alert').filter({ hasText: /recipient|found/i }).waitFor();
@@ -258,7 +259,7 @@ describe('a new user plays StreakPets in the browser', () => {
     expect(res.status(), await res.text()).toBe(202);
     expect(res.request().headers()['idempotency-key']).toMatch(/^[0-9a-f-]{36}$/);
     // the payment goes to the address the review showed
-    expect(JSON.parse(res.request().postData() ?? '{}').to).toBe(reviewed.split(/\s+/)[1]);
+    expect(JSON.parse(res.request().postData() ?? '{}')).toMatchObject({ to: reviewed.split(/\s+/)[1], amount: '1.25' });
     const sent = a.locator('.tx', { hasText: '1.25' });
     await sent.getByTestId('tx-status').filter({ hasText: 'Confirmed' }).waitFor({ timeout: 60_000 });
     await sent.getByText(/^to Bob ·/).waitFor();

@@ -1,3 +1,4 @@
+import { readAmountIn, separatorsOf, type ReadAmount } from './amounts';
 import { currentLocale } from './i18n';
 
 /** Formats a decimal-string amount for display without ever turning it into a float. */
@@ -31,36 +32,14 @@ export function formatEth(wei: string | null | undefined): string {
   return `${formatAmount(`${digits.slice(0, -18)}.${digits.slice(-18)}`)} ETH`;
 }
 
-/** A valid positive decimal with at most 6 decimals (USDC). */
-export function isAmount(value: string): boolean {
-  return /^\d+(\.\d{1,6})?$/.test(value.trim()) && /[1-9]/.test(value);
-}
-
-/** The UI locale's decimal and grouping separators ("," and "." in German). */
-function separators(): { decimal: string; group: string } {
-  const parts = new Intl.NumberFormat(currentLocale()).formatToParts(1234567.5);
-  return { decimal: parts.find((p) => p.type === 'decimal')?.value ?? '.', group: parts.find((p) => p.type === 'group')?.value ?? ',' };
-}
-
 /** "0.00" written with the UI locale's decimal separator, for amount fields' placeholders. */
 export function amountPlaceholder(): string {
-  return `0${separators().decimal}00`;
+  return `0${separatorsOf(currentLocale()).decimal}00`;
 }
 
-/**
- * An amount as typed ("1,5", "1.5") read into the API's form ("1.5"), or why it cannot be:
- * `grouping` when it carries thousands separators ("1,000.50", "1 000", "1.500" in German),
- * `invalid` when it is not a positive decimal with at most 6 decimals.
- */
-export function readAmount(input: string): { amount: string; problem: null } | { amount: null; problem: 'invalid' | 'grouping' } {
-  const value = input.trim();
-  const { decimal, group } = separators();
-  const seps = value.replace(/\d/g, '');
-  if (/^[1-9]\d{0,2}(?:[,.'\s\u00a0\u202f]\d{3})+(?:[.,]\d+)?$/.test(value) && (seps.length > 1 || !/^[.,]$/.test(seps) || (seps === group && group !== decimal))) {
-    return { amount: null, problem: 'grouping' };
-  }
-  const amount = value.replace(/^(\d+),(\d+)$/, '$1.$2');
-  return isAmount(amount) ? { amount, problem: null } : { amount: null, problem: 'invalid' };
+/** An amount as typed in the UI locale, read into the API's canonical form ("01,5" → "1.5"), or why it cannot be (see readAmountIn). */
+export function readAmount(input: string): ReadAmount {
+  return readAmountIn(input, currentLocale());
 }
 
 export function formatDateTime(value: string | number | Date | null | undefined): string {

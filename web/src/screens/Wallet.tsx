@@ -5,6 +5,7 @@ import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
 import { api, newIdempotencyKey } from '../api';
+import type { AmountProblem } from '../amounts';
 import { AttemptKeys } from '../attempts';
 import { useAuth } from '../auth';
 import { usePets } from '../pets';
@@ -160,8 +161,9 @@ interface Review {
 }
 
 /** The amount field's message for what readAmount found wrong, if anything. */
-function amountProblem(t: TFunction, problem: 'invalid' | 'grouping' | null): string | undefined {
+function amountProblem(t: TFunction, problem: AmountProblem | null): string | undefined {
   if (problem === 'grouping') return t('wallet.amountGrouping');
+  if (problem === 'tooLarge') return t('wallet.amountTooLarge');
   return problem ? t('wallet.amountInvalid') : undefined;
 }
 
