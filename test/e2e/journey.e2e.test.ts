@@ -264,6 +264,9 @@ describe('a new user plays StreakPets in the browser', () => {
     await sent.getByTestId('tx-status').filter({ hasText: 'Confirmed' }).waitFor({ timeout: 60_000 });
     await sent.getByText(/^to Bob ·/).waitFor();
     await sent.getByText('“Pizza on Friday”').waitFor();
+    // user-written text is isolated, so bidi controls in a memo or a name cannot reorder the row
+    expect(await sent.locator('.tx-memo bdi').innerText()).toBe('Pizza on Friday');
+    expect(await sent.locator('.tx-main small bdi').first().innerText()).toBe('Bob');
     await sent.locator('.tx-row').click();
     expect(await sent.getByTestId('tx-memo').innerText()).toBe('Pizza on Friday');
     await expect.poll(() => sent.getByTestId('tx-gas-fee').innerText(), { timeout: 10_000 }).toMatch(/^0\.0*[1-9]\d{0,3} ETH$/);

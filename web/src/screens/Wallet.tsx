@@ -1,12 +1,13 @@
 import { Icon } from '../components/Icon';
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import QRCode from 'qrcode';
-import { useEffect, useRef, useState } from 'react';
+import { Fragment, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
 import { api, newIdempotencyKey } from '../api';
 import type { AmountProblem } from '../amounts';
 import { AttemptKeys } from '../attempts';
+import { isolatedPieces, isolatedString, withoutBidiControls } from '../bidi';
 import { useAuth } from '../auth';
 import { usePets } from '../pets';
 import { Badge, Button, Card, Empty, ErrorBox, Field, fieldErrors, Spinner, useToast } from '../components/ui';
@@ -29,6 +30,16 @@ const STATUS_TONE: Record<string, 'good' | 'warn' | 'bad' | 'info' | 'neutral'> 
 /** The attempts at one money action of this screen: one in flight at a time, each under its Idempotency-Key. */
 function useAttempts(): AttemptKeys {
   return useState(() => new AttemptKeys(newIdempotencyKey))[0];
+}
+
+/** User-written text (a memo, a name, a basename), isolated: its bidi controls cannot reorder the UI text around it. */
+function UserText({ text }: { text: string | null | undefined }) {
+  return <bdi>{withoutBidiControls(text ?? '')}</bdi>;
+}
+
+/** A translated line with user-written values ("to {{who}}"), each isolated in a <bdi> of its own. */
+function WithUserText({ line, values }: { line(values: Record<string, string>): string; values: Record<string, string> }) {
+  return <>{isolatedPieces(line, values).map((p, i) => (p.user ? <bdi key={i}>{p.text}</bdi> : <Fragment key={i}>{p.text}</Fragment>))}</>;
 }
 
 function useWallets() {
@@ -133,7 +144,9 @@ function PetWallets({ wallets }: { wallets: Wallet[] }) {
           const w = wallets.find((x) => x.kind === 'pet' && x.petId === pet.id);
           return (
             <li key={pet.id} className="pet-wallet" data-testid="pet-wallet">
-              <strong>{pet.name}</strong>
+              <strong>
+                <UserText text={pet.name} />
+              </strong>
               {w ? (
                 <span className="pet-wallet-line">
                   {formatAmount(w.balance)} {w.token} · <code title={w.address}>{shortAddress(w.address)}</code>
@@ -141,7 +154,7 @@ function PetWallets({ wallets }: { wallets: Wallet[] }) {
                 </span>
               ) : (
                 <Button variant="ghost" busy={create.isPending && create.variables === pet.id} onClick={() => attempts.run(pet.id, () => create.mutateAsync(pet.id))}>
-                  {t('wallet.petWalletCreate', { name: pet.name })}
+                  <WithUserText line={(v) => t('wallet.petWalletCreate', v)} values={{ name: pet.name }} />
                 </Button>
               )}
             </li>
@@ -204,7 +217,7 @@ function SendForm({ wallet }: { wallet: Wallet }) {
     mutationFn: ({ body, key }: { review: Review; body: object; key: string }) => api('/transfers', { body, idempotencyKey: key }),
     onSuccess: (_body, { review: sent }) => {
       const who = sent.recipient.petName ?? sent.recipient.name ?? shortAddress(sent.recipient.address);
-      toast({ title: t('wallet.sent'), body: t('wallet.sentBody', { amount: formatAmount(sent.amount), to: who }), tone: 'good' });
+      toast({ title: t('wallet.sent'), body: t('wallet.sentBody', { amount: formatAmount(sent.amount), to: isolatedString(who) }), tone: 'good' });
       setTo('');
       setAmount('');
       setMemo('');
@@ -248,13 +261,18 @@ function SendForm({ wallet }: { wallet: Wallet }) {
             <dd data-testid="send-recipient">
               {review.recipient.petName ? (
                 <>
-                  {review.recipient.petName}
-                  {review.recipient.name ? <span className="muted small"> {t('wallet.petOf', { name: review.recipient.name })}</span> : null}
+                  <UserText text={review.recipient.petName} />
+                  {review.recipient.name ? (
+                    <span className="muted small">
+                      {' '}
+                      <WithUserText line={(v) => t('wallet.petOf', v)} values={{ name: review.recipient.name }} />
+                    </span>
+                  ) : null}
                   <br />
                 </>
               ) : review.recipient.name ? (
                 <>
-                  {review.recipient.name}
+                  <UserText text={review.recipient.name} />
                   <br />
                 </>
               ) : null}
@@ -271,7 +289,9 @@ function SendForm({ wallet }: { wallet: Wallet }) {
             {review.memo ? (
               <>
                 <dt>{t('wallet.note')}</dt>
-                <dd data-testid="send-memo">{review.memo}</dd>
+                <dd data-testid="send-memo">
+                  <UserText text={review.memo} />
+                </dd>
               </>
             ) : null}
           </dl>
@@ -321,7 +341,9 @@ function TxDetails({ tx }: { tx: Transaction }) {
       {d.memo ? (
         <>
           <dt>{t('wallet.note')}</dt>
-          <dd data-testid="tx-memo">{d.memo}</dd>
+          <dd data-testid="tx-memo">
+            <UserText text={d.memo} />
+          </dd>
         </>
       ) : null}
       <dt>{t('wallet.block')}</dt>
@@ -401,9 +423,18 @@ function TxList({ mine, petWallets }: { mine: Set<string>; petWallets: PetWallet
                 <span className="tx-main">
                   <strong>{t(`txType.${tx.type}`, { defaultValue: tx.type })}</strong>
                   <small className="muted">
-                    {incoming ? t('wallet.fromWho', { who: tx.fromName ?? shortAddress(tx.from) }) : t('wallet.toWho', { who: toWho })} · {formatRelative(tx.at)}
+                    {incoming ? (
+                      <WithUserText line={(v) => t('wallet.fromWho', v)} values={{ who: tx.fromName ?? shortAddress(tx.from) }} />
+                    ) : (
+                      <WithUserText line={(v) => t('wallet.toWho', v)} values={{ who: toWho }} />
+                    )}{' '}
+                    · {formatRelative(tx.at)}
                   </small>
-                  {tx.memo ? <small className="muted tx-memo">{t('wallet.quoted', { text: tx.memo })}</small> : null}
+                  {tx.memo ? (
+                    <small className="muted tx-memo">
+                      <WithUserText line={(v) => t('wallet.quoted', v)} values={{ text: tx.memo }} />
+                    </small>
+                  ) : null}
                 </span>
                 <span className="tx-side">
                   <span className={incoming ? 'amount in' : 'amount out'}>
@@ -516,8 +547,17 @@ function Requests() {
                   </strong>{' '}
                   <Badge tone={STATUS_TONE[i.status] ?? 'neutral'}>{t(`intentStatus.${i.status}`, { defaultValue: i.status })}</Badge>
                   <p className="muted small">
-                    {iPay ? t(open ? 'wallet.requestedFromYou' : 'wallet.requestedFromYouDone', { who: requester }) : t('wallet.youRequested', { who: i.payerName ?? i.payer ?? '—' })}
-                    {i.memo ? ` · ${t('wallet.quoted', { text: i.memo })}` : ''}
+                    {iPay ? (
+                      <WithUserText line={(v) => t(open ? 'wallet.requestedFromYou' : 'wallet.requestedFromYouDone', v)} values={{ who: requester }} />
+                    ) : (
+                      <WithUserText line={(v) => t('wallet.youRequested', v)} values={{ who: i.payerName ?? i.payer ?? '—' }} />
+                    )}
+                    {i.memo ? (
+                      <>
+                        {' · '}
+                        <WithUserText line={(v) => t('wallet.quoted', v)} values={{ text: i.memo }} />
+                      </>
+                    ) : null}
                     {i.expiresAt && open ? ` · ${t('wallet.expires', { when: formatRelative(i.expiresAt) })}` : ''}
                   </p>
                 </div>
@@ -593,7 +633,9 @@ function Basenames({ wallet }: { wallet: Wallet }) {
         {check.error ? <ErrorBox error={check.error} /> : null}
         {check.data ? (
           <div className={`name-result ${available ? 'ok' : 'taken'}`} role="status">
-            <strong>{str(check.data.normalized ?? check.data.name) ?? checked}</strong>{' '}
+            <strong>
+              <UserText text={str(check.data.normalized ?? check.data.name) ?? checked} />
+            </strong>{' '}
             {available ? t('wallet.nameAvailable') : t(`wallet.nameReason.${str(check.data.reason) ?? 'taken'}`, { defaultValue: t('wallet.nameTaken') })}
             {available && price ? ` · ${t('wallet.namePrice', { price: formatAmount(price) })}` : ''}
             {available ? (
@@ -618,7 +660,9 @@ function Basenames({ wallet }: { wallet: Wallet }) {
         <ul className="plain-list">
           {mine.data?.map((b) => (
             <li key={str(b.id) ?? str(b.name) ?? ''}>
-              <strong>{str(b.name)}</strong>
+              <strong>
+                <UserText text={str(b.name)} />
+              </strong>
               <span className="muted small">
                 {' '}
                 {str(b.status ?? b.action) ?? ''} {b.expiresAt ? `· ${t('wallet.expires', { when: formatDateTime(str(b.expiresAt)) })}` : ''}
