@@ -360,6 +360,17 @@ describe('a new user plays StreakPets in the browser', () => {
     expect(fundKeys).toHaveLength(2);
     expect(fundKeys[1]).not.toBe(fundKeys[0]);
     await shot(a, 'e2e-05c-requests');
+    // a request past its time reads Expired, with no button, before the server's expiry job gets to it
+    await (await apiAs(bob))('/intents', { payer: alice.email, amount: '0.1', expiresAt: new Date(Date.now() + 75_000).toISOString() });
+    await bobCtx.clock.install();
+    await b.reload();
+    const soon = b.locator('.intent', { hasText: '0.10 USDC' });
+    await soon.getByText(/Waiting/).waitFor();
+    expect(await soon.getByRole('button', { name: 'Cancel' }).count()).toBe(1);
+    await bobCtx.clock.fastForward(90_000);
+    await soon.getByText('Expired').waitFor({ timeout: 5_000 });
+    expect(await soon.getByRole('button').count()).toBe(0);
+    expect(await soon.innerText()).not.toMatch(/expires/);
   });
 
   step('claims a basename', async () => {

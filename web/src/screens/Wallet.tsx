@@ -1,13 +1,14 @@
 import { Icon } from '../components/Icon';
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import QRCode from 'qrcode';
-import { Fragment, useEffect, useRef, useState } from 'react';
+import { Fragment, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
 import { api, newIdempotencyKey } from '../api';
 import type { AmountProblem } from '../amounts';
 import { AttemptKeys } from '../attempts';
 import { isolatedPieces, isolatedString, withoutBidiControls } from '../bidi';
+import { nextExpiryIn, REQUESTS_TICK_MS, statusAt } from '../intents';
 import { useAuth } from '../auth';
 import { usePets } from '../pets';
 import { Badge, Button, Card, Empty, ErrorBox, Field, fieldErrors, Spinner, useToast } from '../components/ui';
@@ -477,7 +478,20 @@ function Requests() {
     },
     getNextPageParam: (last) => (last.hasMore ? last.nextCursor : null),
   });
-  const intents = list.data?.pages.flatMap((p) => p.items);
+  const intents = useMemo(() => list.data?.pages.flatMap((p) => p.items), [list.data]);
+  // drawn again every few seconds while open, and at the moment a request expires: "expires in …" moves on,
+  // and a request past its time reads Expired without Pay before the server's expiry job gets to it
+  const [now, setNow] = useState(Date.now);
+  useEffect(() => {
+    const tick = () => setNow(Date.now());
+    const every = window.setInterval(tick, REQUESTS_TICK_MS);
+    const wait = nextExpiryIn(intents ?? [], Date.now());
+    const at = wait === null ? undefined : window.setTimeout(tick, Math.max(0, wait) + 50);
+    return () => {
+      window.clearInterval(every);
+      window.clearTimeout(at);
+    };
+  }, [intents, now]);
   const requests = useAttempts();
   const create = useMutation({
     mutationFn: ({ body, key }: { body: object; key: string }) => api('/intents', { body, idempotencyKey: key }),
@@ -501,6 +515,7 @@ function Requests() {
   // key), and a request takes one action at a time (a double click pays or cancels once)
   const attempts = useRef(new Map<string, AttemptKeys>()).current;
   const perform = (intent: Intent, action: 'fund' | 'cancel') => {
+    if (statusAt(intent, Date.now()) !== 'created') return setNow(Date.now());
     const keys = attempts.get(intent.id) ?? new AttemptKeys(newIdempotencyKey);
     attempts.set(intent.id, keys);
     keys.run(action, (key) => act.mutateAsync({ intent, action, key: action === 'fund' ? key : undefined }));
@@ -537,7 +552,8 @@ function Requests() {
         <ul className="plain-list">
           {intents?.map((i) => {
             const iPay = i.payerId ? i.payerId === user?.id : i.requesterId !== user?.id;
-            const open = i.status === 'created';
+            const status = statusAt(i, now);
+            const open = status === 'created';
             const requester = i.requesterName ?? shortAddress(i.requester);
             return (
               <li key={i.id} className="intent">
@@ -545,7 +561,7 @@ function Requests() {
                   <strong>
                     {formatAmount(i.amount)} {i.token}
                   </strong>{' '}
-                  <Badge tone={STATUS_TONE[i.status] ?? 'neutral'}>{t(`intentStatus.${i.status}`, { defaultValue: i.status })}</Badge>
+                  <Badge tone={STATUS_TONE[status] ?? 'neutral'}>{t(`intentStatus.${status}`, { defaultValue: status })}</Badge>
                   <p className="muted small">
                     {iPay ? (
                       <WithUserText line={(v) => t(open ? 'wallet.requestedFromYou' : 'wallet.requestedFromYouDone', v)} values={{ who: requester }} />
