@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { NAME_ACTIONS } from '../../web/src/basenames.js';
 import { LOGIN_METHODS, LOGIN_REASONS } from '../../web/src/logins.js';
 import { NOTIFICATION_TYPES } from '../notifications/notifications.types.js';
 import { LOCALES, loadCatalogs } from '../platform/i18n/i18n.service.js';
@@ -51,6 +52,7 @@ const DYNAMIC: Record<string, readonly string[]> = {
   'wallet.tabs': ['overview', 'requests', 'names'],
   'chat.sender': ['user', 'pet', 'system'],
   'wallet.nameReason': ['invalid', 'reserved', 'taken'],
+  'wallet.nameAction': NAME_ACTIONS,
   'pet.req': ['xp', 'ageDays', 'health', 'longestStreak'],
   'settings.loginReason': LOGIN_REASONS,
   'settings.loginMethod': LOGIN_METHODS,

@@ -381,10 +381,18 @@ describe('a new user plays StreakPets in the browser', () => {
     await a.getByText('is available').waitFor();
     const registered = await countPosts(a, '/basenames', async () => {
       await a.getByRole('button', { name: 'Register' }).dblclick();
-      await a.locator('.plain-list li', { hasText: name }).waitFor({ timeout: 60_000 });
+      await a.getByTestId('my-names').locator('li', { hasText: name }).waitFor({ timeout: 60_000 });
     });
     expect(registered).toBe(1);
+    const record = a.getByTestId('name-record').filter({ hasText: name });
+    await record.getByTestId('name-event').filter({ hasText: /^Registered · .* · fee 1\.00 USDC/ }).waitFor();
     await shot(a, 'e2e-05d-names');
+    // after giving her only name away, the tab says so and keeps its history
+    await (await apiAs(alice))(`/basenames/${name}/transfer`, { to: bob.email });
+    await a.reload();
+    await a.getByText('You hold no name right now').waitFor();
+    await record.getByText('no longer yours').waitFor();
+    expect(await record.getByTestId('name-event').allInnerTexts()).toEqual([expect.stringMatching(/^Given to another user · /), expect.stringMatching(/^Registered · /)]);
   });
 
   step('shows the activity feed and stats', async () => {

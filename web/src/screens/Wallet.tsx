@@ -7,6 +7,7 @@ import type { TFunction } from 'i18next';
 import { api, newIdempotencyKey } from '../api';
 import type { AmountProblem } from '../amounts';
 import { AttemptKeys } from '../attempts';
+import { readBasenames } from '../basenames';
 import { isolatedPieces, isolatedString, withoutBidiControls } from '../bidi';
 import { nextExpiryIn, REQUESTS_TICK_MS, statusAt } from '../intents';
 import { useAuth } from '../auth';
@@ -604,7 +605,7 @@ function Requests() {
   );
 }
 
-function Basenames({ wallet }: { wallet: Wallet }) {
+function Basenames({ wallet, wallets }: { wallet: Wallet; wallets: Wallet[] }) {
   const { t } = useTranslation();
   const qc = useQueryClient();
   const [name, setName] = useState('');
@@ -615,7 +616,9 @@ function Basenames({ wallet }: { wallet: Wallet }) {
     queryFn: async () => obj(await api('/basenames/check', { query: { name: checked! } })),
     retry: false,
   });
-  const mine = useQuery({ queryKey: ['basenames'], queryFn: async () => listOf(await api('/basenames'), 'basenames', 'names').items.map(obj) });
+  const mine = useQuery({ queryKey: ['basenames'], queryFn: () => api('/basenames') });
+  // the names held now, and every name of the history (also those given away since) with its entries
+  const names = mine.data === undefined ? null : readBasenames(mine.data, new Set(wallets.map((w) => w.id)));
   const registrations = useAttempts();
   const register = useMutation({
     mutationFn: ({ body, key }: { body: object; key: string }) => api('/basenames', { body, idempotencyKey: key }),
@@ -672,21 +675,48 @@ function Basenames({ wallet }: { wallet: Wallet }) {
       <Card title={t('wallet.myNames')}>
         {mine.isPending ? <Spinner /> : null}
         {mine.error ? <ErrorBox error={mine.error} onRetry={() => void mine.refetch()} /> : null}
-        {mine.data && !mine.data.length ? <Empty icon="tag" title={t('wallet.noNames')} /> : null}
-        <ul className="plain-list">
-          {mine.data?.map((b) => (
-            <li key={str(b.id) ?? str(b.name) ?? ''}>
+        {names && !names.names.length ? <Empty icon="tag" title={names.records.length ? t('wallet.noNamesNow') : t('wallet.noNames')} /> : null}
+        <ul className="plain-list" data-testid="my-names">
+          {names?.names.map((b) => (
+            <li key={b.name}>
               <strong>
-                <UserText text={str(b.name)} />
+                <UserText text={b.name} />
               </strong>
-              <span className="muted small">
-                {' '}
-                {str(b.status ?? b.action) ?? ''} {b.expiresAt ? `· ${t('wallet.expires', { when: formatDateTime(str(b.expiresAt)) })}` : ''}
-              </span>
+              {b.expiresAt ? <span className="muted small"> · {t('wallet.expires', { when: formatDateTime(b.expiresAt) })}</span> : null}
             </li>
           ))}
         </ul>
       </Card>
+      {names?.records.length ? (
+        <Card title={t('wallet.nameHistory')}>
+          <ul className="plain-list name-history" data-testid="name-history">
+            {names.records.map((r) => (
+              <li key={r.name} className="name-record" data-testid="name-record">
+                <strong>
+                  <UserText text={r.name} />
+                </strong>{' '}
+                {r.held ? null : <Badge tone="neutral">{t('wallet.nameNotYours')}</Badge>}
+                <ul className="name-events">
+                  {r.events.map((e) => (
+                    <li key={e.id} className="muted small" data-testid="name-event">
+                      {t(`wallet.nameAction.${e.action}`)} · {formatDateTime(e.at)}
+                      {e.cost ? ` · ${t('wallet.nameFee', { amount: formatAmount(e.cost) })}` : ''}
+                      {e.hash ? (
+                        <>
+                          {' · '}
+                          <code title={e.hash}>{shortAddress(e.hash)}</code>
+                        </>
+                      ) : null}
+                      {e.txStatus ? ` · ${t(`txStatus.${e.txStatus}`, { defaultValue: e.txStatus })}` : ''}
+                      {e.expiresAt && e.action !== 'transferredAway' ? ` · ${t('wallet.expires', { when: formatDateTime(e.expiresAt) })}` : ''}
+                    </li>
+                  ))}
+                </ul>
+              </li>
+            ))}
+          </ul>
+        </Card>
+      ) : null}
     </>
   );
 }
@@ -731,7 +761,7 @@ export function WalletScreen() {
         </div>
       ) : null}
       {wallet && tab === 'requests' ? <Requests /> : null}
-      {wallet && tab === 'names' ? <Basenames wallet={wallet} /> : null}
+      {wallet && tab === 'names' ? <Basenames wallet={wallet} wallets={wallets.data ?? []} /> : null}
     </div>
   );
 }
