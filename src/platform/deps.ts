@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import type { Config } from '../config.js';
 import { connectChain, type ChainHandle } from '../chain/chain.client.js';
@@ -11,6 +11,7 @@ import { EventBus } from './events/events.bus.js';
 import { AccessTokens } from './http/http.auth.js';
 import { JobQueue } from './jobs/jobs.queue.js';
 import { WorkerRing } from './jobs/jobs.ring.js';
+import { openRedis } from './redis/redis.client.js';
 import type { Services } from './modules.js';
 
 export interface Infrastructure {
@@ -53,8 +54,7 @@ export function createDeps(config: Config, infra: Infrastructure, logger: Logger
   const notify = new Notifier(infra.databaseUrl, logger.child({ component: 'notify' }));
   const workers = new WorkerRing(notify, db, logger.child({ component: 'workers' }));
   jobs.attach(workers);
-  const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, lazyConnect: false }) : null;
-  redis?.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
+  const redis = config.REDIS_URL ? openRedis(config.REDIS_URL, logger) : null;
   return {
     config,
     infra,

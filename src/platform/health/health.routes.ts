@@ -4,6 +4,8 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import type { AppDeps } from '../deps.js';
 
+const REDIS_PING_TIMEOUT_MS = 1000;
+
 async function timed(check: () => Promise<unknown>, timeoutMs = 2000): Promise<{ ok: boolean; ms: number; error?: string }> {
   const start = performance.now();
   try {
@@ -18,8 +20,12 @@ async function timed(check: () => Promise<unknown>, timeoutMs = 2000): Promise<{
 }
 
 const checkSchema = z.object({ ok: z.boolean(), ms: z.number(), error: z.string().optional() });
+const readySchema = z.object({ status: z.enum(['ready', 'degraded', 'unavailable']), checks: z.record(z.string(), checkSchema) });
 
-/** Liveness (the process answers) and readiness (database, job queue and chain all answer). */
+/**
+ * Liveness (the process answers) and readiness: the database, job queue and chain must answer; Redis,
+ * when configured, is reported but only degrades readiness, since requests go on without it (fail open).
+ */
 export function healthRoutes(app: FastifyInstance, deps: AppDeps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.get(
@@ -29,28 +35,22 @@ export function healthRoutes(app: FastifyInstance, deps: AppDeps): void {
   );
   r.get(
     '/health/ready',
-    {
-      config: { auth: 'none' },
-      schema: {
-        tags: ['health'],
-        response: {
-          200: z.object({ status: z.enum(['ready', 'unavailable']), checks: z.record(z.string(), checkSchema) }),
-          503: z.object({ status: z.enum(['ready', 'unavailable']), checks: z.record(z.string(), checkSchema) }),
-        },
-      },
-    },
+    { config: { auth: 'none' }, schema: { tags: ['health'], response: { 200: readySchema, 503: readySchema } } },
     async (_request, reply) => {
-      const [database, jobs, chain] = await Promise.all([
+      const { redis } = deps;
+      const [database, jobs, chain, redisCheck] = await Promise.all([
         timed(() => sql`select 1`.execute(deps.db)),
         timed(async () => {
           if (!deps.jobs.isStarted) throw new Error('job queue not started');
           await sql`select 1 from pgboss.version`.execute(deps.db);
         }),
         timed(() => deps.chain.publicClient.getBlockNumber()),
+        redis ? timed(() => redis.ping(), REDIS_PING_TIMEOUT_MS) : undefined,
       ]);
-      const checks = { database, jobs, chain };
+      const checks = { database, jobs, chain, ...(redisCheck && { redis: redisCheck }) };
       const ok = database.ok && jobs.ok && chain.ok;
-      return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'unavailable', checks });
+      const status = !ok ? 'unavailable' : redisCheck && !redisCheck.ok ? 'degraded' : 'ready';
+      return reply.status(ok ? 200 : 503).send({ status, checks });
     },
   );
 }

@@ -2,6 +2,7 @@ import type { Server as HttpServer } from 'node:http';
 import { Redis } from 'ioredis';
 import { Server, type Socket } from 'socket.io';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
+import { duplicateForAdapter } from '../redis/redis.client.js';
 import { resumeStreamReads } from './realtime.streams.js';
 import type { AppDeps } from '../deps.js';
 import { afterCommit, type Executor } from '../db/db.transaction.js';
@@ -116,7 +117,7 @@ export class RealtimeHub {
 
   private redisAdapter(redis: Redis) {
     const prefix = this.deps.config.REALTIME_REDIS_PREFIX;
-    const publisher = redis.duplicate();
+    const publisher = duplicateForAdapter(redis);
     publisher.on('error', () => undefined);
     this.redisClients.push(publisher);
     const clients = this.redisClients;
