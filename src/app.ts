@@ -102,7 +102,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   await registerRateLimits(app, config, deps.redis);
   registerIdempotency(app, deps.db, config.IDEMPOTENCY_TTL_HOURS);
   registerAuthConfirmation(app);
-  registerMetrics(app, createMetrics(deps.metrics, { pool: deps.pool, jobs: deps.jobs }));
+  if (config.METRICS_ENABLED) registerMetrics(app, createMetrics(deps.metrics, { pool: deps.pool, jobs: deps.jobs }));
 
   app.get(`${API_PREFIX}/openapi.json`, { config: { auth: 'none' }, schema: { hide: true } }, async () => app.swagger());
   healthRoutes(app, deps);

@@ -51,3 +51,19 @@ describe('readiness when a dependency is down', () => {
     expect(res.json().checks.database.ok).toBe(true);
   });
 });
+
+describe('metrics switched off', () => {
+  let off: TestApp;
+  beforeAll(async () => {
+    off = await createTestApp({ work: false, dispatch: false, env: { METRICS_ENABLED: 'false' } });
+  });
+  afterAll(async () => off?.close());
+
+  it('does not serve /metrics when METRICS_ENABLED=false', async () => {
+    await off.app.inject({ method: 'GET', url: '/health/live' });
+    const res = await off.app.inject({ method: 'GET', url: '/metrics' });
+    expect(res.statusCode).toBe(404);
+    expect(res.body).not.toContain('http_request_duration_seconds');
+    expect(await off.deps.metrics.getSingleMetric('http_request_duration_seconds')).toBeUndefined();
+  });
+});
