@@ -10,6 +10,7 @@ import type { AppDeps } from './platform/deps.js';
 import { healthRoutes } from './platform/health/health.routes.js';
 import { registerAuthConfirmation, registerAuthGuard, type AuthResolver } from './platform/http/http.auth.js';
 import { AppError, httpError, registerErrorHandling, sendProblem } from './platform/http/http.errors.js';
+import { corsOptions } from './platform/http/http.cors.js';
 import { registerNulGuard } from './platform/http/http.text.js';
 import { openApiExtras } from './platform/http/http.openapi.js';
 import { registerIdempotency } from './platform/http/http.idempotency.js';
@@ -71,8 +72,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   });
 
   await app.register(helmet, { contentSecurityPolicy: false, crossOriginEmbedderPolicy: false });
-  const origins = config.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
-  await app.register(cors, { origin: origins.length ? origins : false, credentials: true });
+  await app.register(cors, corsOptions(config.CORS_ORIGINS));
   await app.register(underPressure, {
     maxEventLoopDelay: config.MAX_EVENT_LOOP_DELAY_MS,
     maxHeapUsedBytes: config.MAX_HEAP_USED_BYTES || undefined,

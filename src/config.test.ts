@@ -33,6 +33,14 @@ describe('config', () => {
     expect(loadConfig({}, []).SMTP_URL).toBeUndefined();
   });
 
+  it('reads CORS_ORIGINS as a list of origins and stops start-up on an entry that is not one', () => {
+    expect(loadConfig({}, []).CORS_ORIGINS).toEqual([]);
+    expect(loadConfig({ CORS_ORIGINS: 'https://app.example.com, http://localhost:5173,' }, []).CORS_ORIGINS).toEqual(['https://app.example.com', 'http://localhost:5173']);
+    for (const wrong of ['https://app.example.com/', 'https://app.example.com/app', 'app.example.com', '*', 'https://App.example.com', 'https://app.example.com:443', 'ftp://files.example.com']) {
+      expect(() => loadConfig({ CORS_ORIGINS: `https://ok.example.com,${wrong}` }, [])).toThrow(`Invalid setting CORS_ORIGINS: "${wrong}" is not an origin`);
+    }
+  });
+
   it('takes the role from --role, either form', () => {
     expect(loadConfig({}, ['node', 'main', '--role', 'worker']).ROLE).toBe('worker');
     expect(loadConfig({}, ['node', 'main', '--role=api']).ROLE).toBe('api');

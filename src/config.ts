@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { originList } from './config.parse.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -26,7 +27,7 @@ export const configSchema = z.object({
     .optional(),
   TRUST_PROXY: bool.default(false),
   BODY_LIMIT_BYTES: int(1_048_576, 1024),
-  CORS_ORIGINS: z.string().default(''),
+  CORS_ORIGINS: originList,
   RATE_LIMIT_STRICT: int(10, 1),
   RATE_LIMIT_MODERATE: int(30, 1),
   RATE_LIMIT_LENIENT: int(100, 1),

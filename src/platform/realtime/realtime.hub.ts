@@ -42,7 +42,7 @@ export class RealtimeHub {
   private closed = false;
 
   constructor(private readonly deps: AppDeps) {
-    const origins = deps.config.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
+    const origins = deps.config.CORS_ORIGINS;
     this.io = new Server({
       path: '/socket.io',
       serveClient: false,
