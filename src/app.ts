@@ -11,6 +11,7 @@ import { healthRoutes } from './platform/health/health.routes.js';
 import { registerAuthConfirmation, registerAuthGuard, type AuthResolver } from './platform/http/http.auth.js';
 import { AppError, httpError, registerErrorHandling, sendProblem } from './platform/http/http.errors.js';
 import { corsOptions } from './platform/http/http.cors.js';
+import { trustProxyOption } from './platform/http/http.proxy.js';
 import { registerNulGuard } from './platform/http/http.text.js';
 import { openApiExtras } from './platform/http/http.openapi.js';
 import { registerIdempotency } from './platform/http/http.idempotency.js';
@@ -44,7 +45,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
       : loggerOptions(config.LOG_LEVEL),
     bodyLimit: config.BODY_LIMIT_BYTES,
     genReqId: () => randomUUID(),
-    trustProxy: config.TRUST_PROXY,
+    trustProxy: trustProxyOption(config.TRUST_PROXY),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     ajv: { customOptions: { coerceTypes: false } },

@@ -41,6 +41,19 @@ describe('config', () => {
     }
   });
 
+  it('reads TRUST_PROXY as off, a number of proxy hops (true is one) or a list of proxy addresses', () => {
+    const trust = (value: string) => loadConfig({ TRUST_PROXY: value }, []).TRUST_PROXY;
+    expect(loadConfig({}, []).TRUST_PROXY).toBe(false);
+    for (const off of ['false', '0', 'no']) expect(trust(off)).toBe(false);
+    for (const one of ['true', 'yes', '1']) expect(trust(one)).toBe(1);
+    expect(trust('2')).toBe(2);
+    expect(trust('10.0.0.5, 10.1.0.0/16,::1, fd00::/8,loopback')).toEqual(['10.0.0.5', '10.1.0.0/16', '::1', 'fd00::/8', 'loopback']);
+    for (const wrong of ['maybe', '10.0.0.0/33', '10.0.0', '10.0.0.1/8/8', 'nginx.internal', '::1/129']) {
+      expect(() => trust(`127.0.0.1,${wrong}`)).toThrow(`Invalid setting TRUST_PROXY: "${wrong}" is not false, true, a number of hops`);
+    }
+    expect(() => trust('11')).toThrow('Invalid setting TRUST_PROXY: must be at most 10 proxy hops');
+  });
+
   it('takes the role from --role, either form', () => {
     expect(loadConfig({}, ['node', 'main', '--role', 'worker']).ROLE).toBe('worker');
     expect(loadConfig({}, ['node', 'main', '--role=api']).ROLE).toBe('api');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { originList } from './config.parse.js';
+import { originList, trustProxy } from './config.parse.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -25,7 +25,7 @@ export const configSchema = z.object({
     .string()
     .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters (32 bytes)')
     .optional(),
-  TRUST_PROXY: bool.default(false),
+  TRUST_PROXY: trustProxy,
   BODY_LIMIT_BYTES: int(1_048_576, 1024),
   CORS_ORIGINS: originList,
   RATE_LIMIT_STRICT: int(10, 1),

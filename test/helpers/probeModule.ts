@@ -32,6 +32,7 @@ export const probeModule: DomainModule = {
     r.get('/probe/me', { config: { auth: 'user' } }, async (request) => ({ id: requestContext(request).user.id }));
     r.get('/probe/admin', { config: { auth: 'admin' } }, async () => ({ ok: true }));
     r.get('/probe/optional', { config: { auth: 'optional' } }, async (request) => ({ id: request.user?.id ?? null }));
+    r.get('/probe/ip', { config: { auth: 'none' } }, async (request) => ({ ip: request.ip }));
     r.post('/probe/strict', { config: { auth: 'none', rateTier: 'strict' } }, async () => ({ ok: true }));
     r.get('/probe/lenient', { config: { auth: 'optional', rateTier: 'lenient' } }, async () => ({ ok: true }));
     r.post(

@@ -66,3 +66,34 @@ describe('rate-limit tiers', () => {
     expect(codes).toEqual([200, 200, 200, 429]);
   });
 });
+
+describe('client address behind a proxy (TRUST_PROXY)', () => {
+  /** A request as an appending proxy (nginx) at `proxy` forwards it: the client's own X-Forwarded-For, then the address the proxy saw. */
+  const viaProxy = (t: TestApp, url: string, spoofed: string, proxy = '127.0.0.1') =>
+    t.app.inject({ method: url.endsWith('strict') ? 'POST' : 'GET', url, remoteAddress: proxy, headers: { 'x-forwarded-for': `${spoofed}, 10.9.9.9` } });
+
+  for (const setting of ['true', '1']) {
+    it(`with TRUST_PROXY=${setting}, takes the address the proxy appended: a spoofed leftmost entry changes neither the IP nor the rate-limit key`, async () => {
+      const t = await app({ TRUST_PROXY: setting });
+      expect((await viaProxy(t, '/api/v1/probe/ip', '6.6.6.6')).json()).toEqual({ ip: '10.9.9.9' });
+      const statuses = [];
+      for (let i = 0; i < 4; i++) statuses.push((await viaProxy(t, '/api/v1/probe/strict', `6.6.6.${i}`)).statusCode);
+      expect(statuses).toEqual([200, 200, 200, 429]);
+    });
+  }
+
+  it('with a list of proxy addresses, trusts only the listed hops', async () => {
+    const t = await app({ TRUST_PROXY: '127.0.0.1, 10.0.0.0/8' });
+    // both hops are listed proxies: the client is the entry before them
+    expect((await viaProxy(t, '/api/v1/probe/ip', '6.6.6.6')).json()).toEqual({ ip: '6.6.6.6' });
+    const loopbackOnly = await app({ TRUST_PROXY: '127.0.0.1' });
+    expect((await viaProxy(loopbackOnly, '/api/v1/probe/ip', '6.6.6.6')).json()).toEqual({ ip: '10.9.9.9' });
+    // a peer that is not a listed proxy is the client, whatever it forwards
+    expect((await viaProxy(loopbackOnly, '/api/v1/probe/ip', '6.6.6.6', '192.0.2.7')).json()).toEqual({ ip: '192.0.2.7' });
+  });
+
+  it('ignores X-Forwarded-For by default', async () => {
+    const t = await app();
+    expect((await viaProxy(t, '/api/v1/probe/ip', '6.6.6.6', '192.0.2.8')).json()).toEqual({ ip: '192.0.2.8' });
+  });
+});
