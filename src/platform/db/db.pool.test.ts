@@ -102,3 +102,24 @@ describe('quoteLiteral', () => {
     expect(rows.map((r) => r.v).sort()).toEqual([...values].sort());
   });
 });
+
+describe('closing a database handle', () => {
+  it('ends the pool even when Kysely never ran a query (the migration runner uses the pool alone)', async () => {
+    const other = openDatabase(await createTestDatabase(), 2);
+    await other.pool.query('select 1');
+    expect(other.pool.totalCount).toBe(1);
+    await other.close();
+    expect(other.pool.ended).toBe(true);
+    expect(other.pool.totalCount).toBe(0);
+    await other.close();
+  });
+
+  it('ends the pool once when Kysely did run queries, however often close is called', async () => {
+    const other = openDatabase(await createTestDatabase(), 2);
+    await sql`select 1`.execute(other.db);
+    await Promise.all([other.close(), other.close()]);
+    await other.close();
+    expect(other.pool.ended).toBe(true);
+    expect(other.pool.totalCount).toBe(0);
+  });
+});

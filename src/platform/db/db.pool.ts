@@ -8,6 +8,7 @@ export type Database = Kysely<DB>;
 export interface DatabaseHandle {
   pool: pg.Pool;
   db: Database;
+  /** Ends Kysely and the pg pool (once; later calls wait for the first), whether or not a query ever ran. */
   close(): Promise<void>;
 }
 
@@ -140,11 +141,17 @@ export function openDatabase(connectionString: string, max = 20): DatabaseHandle
     // an idle client lost its connection; the pool replaces it on next checkout
   });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  let closing: Promise<void> | null = null;
   return {
     pool,
     db,
-    async close() {
-      await db.destroy();
+    // Kysely ends the pool only if it ran a query; the migration runner uses the pool alone, and its idle client kept the process up
+    close() {
+      closing ??= (async () => {
+        await db.destroy();
+        if (!pool.ending) await pool.end();
+      })();
+      return closing;
     },
   };
 }
