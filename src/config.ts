@@ -6,6 +6,7 @@ const bool = z
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
 const url = z.string().url();
+const redisPrefix = z.string().regex(/^[\w:.-]{1,64}$/, 'must be 1-64 characters of letters, digits, _ : . -');
 
 /** Every setting StreakPets reads, validated once at start-up. README documents each one. */
 export const configSchema = z.object({
@@ -53,7 +54,8 @@ export const configSchema = z.object({
   TREASURY_PRIVATE_KEY: z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'must be a 0x-prefixed 32-byte hex key').optional(),
   UNVERIFIED_DAILY_LIMIT: z.string().regex(/^\d+(\.\d{1,6})?$/, 'must be a decimal amount').default('1000'),
   ACTIVITY_RETENTION_DAYS: int(90, 1),
-  REALTIME_REDIS_PREFIX: z.string().regex(/^[\w:.-]{1,64}$/, 'must be 1-64 characters of letters, digits, _ : . -').default('streakpets:sio'),
+  REDIS_PREFIX: redisPrefix.default('streakpets'),
+  REALTIME_REDIS_PREFIX: redisPrefix.optional(),
   NOTIFICATION_TTL_DAYS: int(90, 1),
 });
 

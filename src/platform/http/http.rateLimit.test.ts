@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createUser } from '../../../test/helpers/factories.js';
 import { probeModule } from '../../../test/helpers/probeModule.js';
 import { createTestApp, type TestApp } from '../../../test/helpers/testApp.js';
 import { platformModule } from '../platform.module.js';
 
+const REDIS_DB9 = 'redis://127.0.0.1:6379/9';
 const apps: TestApp[] = [];
 afterAll(async () => {
   for (const a of apps) await a.close();
@@ -64,6 +66,27 @@ describe('rate-limit tiers', () => {
       codes.push((await node.app.inject({ method: 'POST', url: '/api/v1/probe/strict', remoteAddress: ip })).statusCode);
     }
     expect(codes).toEqual([200, 200, 200, 429]);
+  });
+
+  it('keeps the counters of deployments with different REDIS_PREFIX apart on one Redis database', async () => {
+    const prefix = `sptest-${randomBytes(6).toString('hex')}`;
+    const redis = new Redis(REDIS_DB9);
+    try {
+      const blue = await app({ REDIS_URL: REDIS_DB9, REDIS_PREFIX: `${prefix}-blue` });
+      const green = await app({ REDIS_URL: REDIS_DB9, REDIS_PREFIX: `${prefix}-green` });
+      const codes = [];
+      for (const node of [blue, blue, blue, green]) {
+        codes.push((await node.app.inject({ method: 'POST', url: '/api/v1/probe/strict', remoteAddress: '10.8.0.1' })).statusCode);
+      }
+      expect(codes).toEqual([200, 200, 200, 200]);
+      const keys = await redis.keys(`${prefix}-*`);
+      expect(keys.filter((k) => k.startsWith(`${prefix}-blue-rl-`) && k.endsWith('ip:10.8.0.1'))).toHaveLength(1);
+      expect(keys.filter((k) => k.startsWith(`${prefix}-green-rl-`) && k.endsWith('ip:10.8.0.1'))).toHaveLength(1);
+    } finally {
+      const keys = await redis.keys(`${prefix}-*`);
+      if (keys.length) await redis.del(...keys);
+      redis.disconnect();
+    }
   });
 });
 

@@ -25,7 +25,7 @@ export async function registerRateLimits(app: FastifyInstance, config: Config, r
     hook: 'preValidation',
     enableDraftSpec: true,
     redis: redis ?? undefined,
-    nameSpace: 'streakpets-rl-',
+    nameSpace: `${config.REDIS_PREFIX}-rl-`,
     skipOnError: true,
     keyGenerator: (request) => (request.user ? `u:${request.user.id}` : `ip:${request.ip}`),
     errorResponseBuilder: (_request, context) =>

@@ -116,7 +116,7 @@ export class RealtimeHub {
   }
 
   private redisAdapter(redis: Redis) {
-    const prefix = this.deps.config.REALTIME_REDIS_PREFIX;
+    const prefix = this.deps.config.REALTIME_REDIS_PREFIX ?? `${this.deps.config.REDIS_PREFIX}:sio`;
     const publisher = duplicateForAdapter(redis);
     publisher.on('error', () => undefined);
     this.redisClients.push(publisher);

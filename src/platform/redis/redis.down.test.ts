@@ -60,7 +60,7 @@ async function appBehind(proxyUrl: string) {
     modules: [platformModule, realtimeModule, probeModule],
     work: false,
     dispatch: false,
-    env: { REDIS_URL: proxyUrl, REALTIME_REDIS_PREFIX: prefix, RATE_LIMIT_STRICT: '3' },
+    env: { REDIS_URL: proxyUrl, REDIS_PREFIX: prefix, RATE_LIMIT_STRICT: '3' },
   });
   apps.push(t);
   if (t.deps.redis!.status !== 'ready') await once(t.deps.redis!, 'ready');
