@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { DestinationStream } from 'pino';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
@@ -21,7 +22,7 @@ import { i18nRoutes } from './platform/i18n/i18n.routes.js';
 import { negotiateLocale } from './platform/i18n/i18n.service.js';
 import type { DomainModule } from './platform/modules.js';
 import { createMetrics, registerMetrics } from './platform/observability/metrics.js';
-import { loggerOptions } from './platform/observability/logger.js';
+import { configuredSecrets, logDestination, loggerOptions } from './platform/observability/logger.js';
 import { platformModule } from './platform/platform.module.js';
 import { domainModules } from './modules.js';
 
@@ -40,9 +41,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   const { config } = deps;
   const modules = options.modules ?? [platformModule, ...domainModules];
   const app = Fastify({
-    logger: options.logStream
-      ? { ...loggerOptions(config.LOG_LEVEL), stream: options.logStream }
-      : loggerOptions(config.LOG_LEVEL),
+    logger: { ...loggerOptions(config.LOG_LEVEL), stream: logDestination(configuredSecrets(config), options.logStream as DestinationStream | undefined) },
     bodyLimit: config.BODY_LIMIT_BYTES,
     genReqId: () => randomUUID(),
     trustProxy: trustProxyOption(config.TRUST_PROXY),

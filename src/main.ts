@@ -3,7 +3,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { runMigrations } from './platform/db/db.migrate.js';
 import { createDeps } from './platform/deps.js';
 import { startInfrastructure } from './platform/embedded/embedded.infrastructure.js';
-import { createLogger } from './platform/observability/logger.js';
+import { configuredSecrets, createLogger } from './platform/observability/logger.js';
 
 function readConfig(): Config {
   try {
@@ -21,7 +21,7 @@ function readConfig(): Config {
 async function main(): Promise<void> {
   const started = performance.now();
   const config = readConfig();
-  const logger = createLogger(config.LOG_LEVEL);
+  const logger = createLogger(config.LOG_LEVEL, undefined, configuredSecrets(config));
   const infra = await startInfrastructure(config, logger);
   let closing: Promise<void> | null = null;
   const deps = createDeps(config, infra, logger);

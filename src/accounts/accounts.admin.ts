@@ -3,7 +3,7 @@ import { runMigrations } from '../platform/db/db.migrate.js';
 import { createDeps } from '../platform/deps.js';
 import { startInfrastructure } from '../platform/embedded/embedded.infrastructure.js';
 import { AppError } from '../platform/http/http.errors.js';
-import { createLogger } from '../platform/observability/logger.js';
+import { configuredSecrets, createLogger } from '../platform/observability/logger.js';
 import { createAccountsServices } from './accounts.module.js';
 
 const USAGE = `usage: npm run admin -- create <email> [--name "Full Name"]
@@ -30,7 +30,7 @@ export async function runAdminCommand(argv: string[], env: NodeJS.ProcessEnv = p
     return 2;
   }
   const config = loadConfig(env, []);
-  const logger = createLogger(config.LOG_LEVEL === 'silent' ? 'silent' : 'warn');
+  const logger = createLogger(config.LOG_LEVEL === 'silent' ? 'silent' : 'warn', undefined, configuredSecrets(config));
   const infra = await startInfrastructure({ ...config, CHAIN_RPC_URL: config.CHAIN_RPC_URL ?? 'http://127.0.0.1:1' }, logger);
   const deps = createDeps(config, infra, logger);
   try {

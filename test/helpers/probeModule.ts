@@ -30,6 +30,7 @@ export const probeModule: DomainModule = {
       async (request) => ({ name: request.body.name, amount: request.body.amount }),
     );
     r.get('/probe/me', { config: { auth: 'user' } }, async (request) => ({ id: requestContext(request).user.id }));
+    r.get('/probe/chain', { config: { auth: 'none' } }, async () => ({ block: String(await deps.chain.publicClient.getBlockNumber({ cacheTime: 0 })) }));
     r.get('/probe/admin', { config: { auth: 'admin' } }, async () => ({ ok: true }));
     r.get('/probe/optional', { config: { auth: 'optional' } }, async (request) => ({ id: request.user?.id ?? null }));
     r.get('/probe/ip', { config: { auth: 'none' } }, async (request) => ({ ip: request.ip }));

@@ -6,7 +6,7 @@ import { inject } from 'vitest';
 import { buildApp, type BuildAppOptions } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createDeps, type AppDeps } from '../../src/platform/deps.js';
-import { createLogger } from '../../src/platform/observability/logger.js';
+import { configuredSecrets, createLogger } from '../../src/platform/observability/logger.js';
 
 function withDatabase(serverUrl: string, database: string): string {
   const url = new URL(serverUrl);
@@ -62,7 +62,7 @@ function secretsFor(databaseUrl: string, config: Config) {
 export async function createTestDeps(options: TestDepsOptions = {}): Promise<AppDeps> {
   const config = testConfig(options.env);
   const databaseUrl = options.databaseUrl ?? (await createTestDatabase());
-  const logger = createLogger(config.LOG_LEVEL, options.logStream as never);
+  const logger = createLogger(config.LOG_LEVEL, options.logStream as never, configuredSecrets(config));
   return createDeps(config, { databaseUrl, rpcUrl: options.rpcUrl ?? inject('rpcUrl'), embeddedChain: true, ...secretsFor(databaseUrl, config) }, logger);
 }
 

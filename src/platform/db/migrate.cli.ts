@@ -1,13 +1,13 @@
 import { ConfigError, loadConfig } from '../../config.js';
 import { startInfrastructure } from '../embedded/embedded.infrastructure.js';
-import { createLogger } from '../observability/logger.js';
+import { configuredSecrets, createLogger } from '../observability/logger.js';
 import { runMigrations } from './db.migrate.js';
 import { openDatabase } from './db.pool.js';
 
 /** `npm run migrate`: applies pending migrations to DATABASE_URL (or the embedded database) and exits. */
 async function migrate(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger(config.LOG_LEVEL);
+  const logger = createLogger(config.LOG_LEVEL, undefined, configuredSecrets(config));
   const infra = await startInfrastructure({ ...config, CHAIN_RPC_URL: config.CHAIN_RPC_URL ?? 'http://127.0.0.1:1' }, logger);
   const { pool, close } = openDatabase(infra.databaseUrl, 2);
   try {

@@ -1,5 +1,8 @@
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { probeModule } from '../../../test/helpers/probeModule.js';
 import { createTestApp, type TestApp } from '../../../test/helpers/testApp.js';
+import { platformModule } from '../platform.module.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -65,5 +68,39 @@ describe('metrics switched off', () => {
     expect(res.statusCode).toBe(404);
     expect(res.body).not.toContain('http_request_duration_seconds');
     expect(await off.deps.metrics.getSingleMetric('http_request_duration_seconds')).toBeUndefined();
+  });
+});
+
+describe('readiness when the chain is down', () => {
+  let down: TestApp;
+  // a hosted RPC's key rides in the path or the query; nothing listens on the port
+  let rpcUrl = '';
+  beforeAll(async () => {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as net.AddressInfo;
+    await new Promise((resolve) => server.close(resolve));
+    rpcUrl = `http://127.0.0.1:${port}/v2/PATHKEY123?apikey=QAKEY456`;
+    down = await createTestApp({ modules: [platformModule, probeModule], rpcUrl, env: { CHAIN_RPC_URL: rpcUrl }, captureLogs: true, work: false, dispatch: false });
+  });
+  afterAll(async () => down?.close());
+
+  it('answers 503 with a short reason, and neither the answer nor a log line shows the RPC URL', async () => {
+    const res = await down.app.inject({ method: 'GET', url: '/health/ready' });
+    expect(res.statusCode).toBe(503);
+    expect(res.json().checks.chain).toMatchObject({ ok: false, error: 'HTTP request failed.' });
+    const failed = await down.app.inject({ method: 'GET', url: '/api/v1/probe/chain' });
+    expect(failed.statusCode).toBeGreaterThanOrEqual(500);
+    // the start-up failure and job failure logs go through the process logger with the error itself
+    const err = await down.deps.chain.publicClient.getBlockNumber().catch((e: unknown) => e);
+    down.deps.logger.fatal({ err }, 'start-up failed');
+    down.deps.logger.child({ component: 'jobs' }).warn({ err, job: 'wallets.broadcast' }, 'job failed');
+    const logs = down.logs.join('\n');
+    expect(logs).toContain('request failed');
+    expect(logs).toContain('start-up failed');
+    expect(logs).toContain('[redacted CHAIN_RPC_URL]');
+    for (const text of [res.body, failed.body, logs]) {
+      for (const secret of ['QAKEY456', 'PATHKEY123']) expect(text).not.toContain(secret);
+    }
   });
 });

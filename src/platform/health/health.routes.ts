@@ -3,10 +3,21 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { AppDeps } from '../deps.js';
+import { configuredSecrets, hideSecrets, type HiddenValue } from '../observability/logger.js';
 
 const REDIS_PING_TIMEOUT_MS = 1000;
 
-async function timed(check: () => Promise<unknown>, timeoutMs = 2000): Promise<{ ok: boolean; ms: number; error?: string }> {
+/**
+ * Why a check failed, short and safe for an unauthenticated answer: viem's shortMessage ("HTTP
+ * request failed.") or the message's first line, never the URL and request viem adds below it.
+ */
+function reason(err: unknown, hidden: readonly HiddenValue[]): string {
+  const e = err as { shortMessage?: unknown; message?: unknown } | null;
+  const text = typeof e?.shortMessage === 'string' ? e.shortMessage : String(e?.message ?? err).split('\n')[0];
+  return hideSecrets(text, hidden);
+}
+
+async function timed(check: () => Promise<unknown>, hidden: readonly HiddenValue[], timeoutMs = 2000): Promise<{ ok: boolean; ms: number; error?: string }> {
   const start = performance.now();
   try {
     await Promise.race([
@@ -15,7 +26,7 @@ async function timed(check: () => Promise<unknown>, timeoutMs = 2000): Promise<{
     ]);
     return { ok: true, ms: Math.round(performance.now() - start) };
   } catch (err) {
-    return { ok: false, ms: Math.round(performance.now() - start), error: (err as Error).message };
+    return { ok: false, ms: Math.round(performance.now() - start), error: reason(err, hidden) };
   }
 }
 
@@ -28,6 +39,7 @@ const readySchema = z.object({ status: z.enum(['ready', 'degraded', 'unavailable
  */
 export function healthRoutes(app: FastifyInstance, deps: AppDeps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
+  const hidden = configuredSecrets(deps.config);
   r.get(
     '/health/live',
     { config: { auth: 'none' }, schema: { tags: ['health'], response: { 200: z.object({ status: z.literal('ok') }) } } },
@@ -39,13 +51,13 @@ export function healthRoutes(app: FastifyInstance, deps: AppDeps): void {
     async (_request, reply) => {
       const { redis } = deps;
       const [database, jobs, chain, redisCheck] = await Promise.all([
-        timed(() => sql`select 1`.execute(deps.db)),
+        timed(() => sql`select 1`.execute(deps.db), hidden),
         timed(async () => {
           if (!deps.jobs.isStarted) throw new Error('job queue not started');
           await sql`select 1 from pgboss.version`.execute(deps.db);
-        }),
-        timed(() => deps.chain.publicClient.getBlockNumber()),
-        redis ? timed(() => redis.ping(), REDIS_PING_TIMEOUT_MS) : undefined,
+        }, hidden),
+        timed(() => deps.chain.publicClient.getBlockNumber(), hidden),
+        redis ? timed(() => redis.ping(), hidden, REDIS_PING_TIMEOUT_MS) : undefined,
       ]);
       const checks = { database, jobs, chain, ...(redisCheck && { redis: redisCheck }) };
       const ok = database.ok && jobs.ok && chain.ok;

@@ -3,6 +3,7 @@ import { createUser } from '../../../test/helpers/factories.js';
 import { probeModule } from '../../../test/helpers/probeModule.js';
 import { createTestApp, type TestApp } from '../../../test/helpers/testApp.js';
 import { platformModule } from '../platform.module.js';
+import { configuredSecrets, hideSecrets } from './logger.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -35,5 +36,18 @@ describe('logging', () => {
     }
     expect(all).toContain('[redacted]');
     expect(all).toContain('logging a careless object');
+  });
+
+  it('hides a configured URL in every form an error quotes it: as written, normalized, without credentials', () => {
+    const hidden = configuredSecrets({ CHAIN_RPC_URL: 'https://user:pw-secret@rpc.example:8443?key=k-secret', DATABASE_URL: 'postgres://app:db-secret@db.internal/app' });
+    const text = [
+      'https://user:pw-secret@rpc.example:8443?key=k-secret',
+      'https://user:pw-secret@rpc.example:8443/?key=k-secret',
+      'URL: https://rpc.example:8443/?key=k-secret',
+      'postgres://app:db-secret@db.internal/app',
+    ].join('\n');
+    expect(hideSecrets(text, hidden)).toBe(
+      ['[redacted CHAIN_RPC_URL]', '[redacted CHAIN_RPC_URL]', 'URL: [redacted CHAIN_RPC_URL]', '[redacted DATABASE_URL]'].join('\n'),
+    );
   });
 });

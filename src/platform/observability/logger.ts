@@ -1,4 +1,5 @@
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import type { Config } from '../../config.js';
 
 /** Paths whose values never reach a log line. */
 export const REDACT_PATHS = [
@@ -39,6 +40,7 @@ export function redactSecrets(value: unknown): unknown {
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_KEYS.has(k.toLowerCase()) ? '[redacted]' : redactSecrets(v)]));
 }
 
+/** pino options shared by the process logger and Fastify's: level, redacted paths, the request serializer. */
 export function loggerOptions(level: string): LoggerOptions {
   return {
     level,
@@ -62,6 +64,56 @@ export function redactUrl(url: string): string {
   return url.replace(SECRET_QUERY, '$1[redacted]');
 }
 
-export function createLogger(level: string, destination?: DestinationStream): Logger {
-  return destination ? pino(loggerOptions(level), destination) : pino(loggerOptions(level));
+/** A text a setting holds that must never be shown, and what stands in its place. */
+export interface HiddenValue {
+  text: string;
+  label: string;
+}
+
+/** Settings whose URLs can carry a key or password (hosted RPCs put the key in the path or query). */
+const SECRET_URL_SETTINGS = ['CHAIN_RPC_URL', 'DATABASE_URL', 'REDIS_URL', 'SMTP_URL'] as const;
+
+/** The forms a URL takes in error messages: as configured, normalized, and without credentials or fragment. */
+function urlForms(raw: string): string[] {
+  const forms = [raw];
+  try {
+    const u = new URL(raw);
+    forms.push(u.href, `${u.protocol}//${u.host}${u.pathname}${u.search}${u.hash}`, `${u.protocol}//${u.host}${u.pathname}${u.search}`);
+  } catch {
+    // not a URL: only the text as written is hidden
+  }
+  return forms;
+}
+
+/** The configured URL settings (CHAIN_RPC_URL, DATABASE_URL, …) in every form an error may quote them, longest first. */
+export function configuredSecrets(config: Partial<Pick<Config, (typeof SECRET_URL_SETTINGS)[number]>>): HiddenValue[] {
+  const hidden = new Map<string, string>();
+  for (const name of SECRET_URL_SETTINGS) {
+    const value = config[name];
+    if (!value) continue;
+    for (const text of urlForms(value)) if (!hidden.has(text)) hidden.set(text, `[redacted ${name}]`);
+  }
+  return [...hidden].map(([text, label]) => ({ text, label })).sort((a, b) => b.text.length - a.text.length);
+}
+
+/** The text with every hidden value replaced by its label. */
+export function hideSecrets(text: string, hidden: readonly HiddenValue[]): string {
+  let out = text;
+  for (const { text: secret, label } of hidden) if (out.includes(secret)) out = out.split(secret).join(label);
+  return out;
+}
+
+/**
+ * Where log lines go (stdout unless given), each line written with the hidden values replaced: an
+ * error from viem quotes the RPC URL in its message, stack and fields, and so can a reason or detail
+ * logged under any name, so the finished line is what is checked.
+ */
+export function logDestination(hidden: readonly HiddenValue[], destination: DestinationStream = pino.destination(1)): DestinationStream {
+  if (!hidden.length) return destination;
+  return { write: (line: string) => destination.write(hideSecrets(line, hidden)) };
+}
+
+/** A pino logger with redaction; lines never show the given hidden values (see configuredSecrets). */
+export function createLogger(level: string, destination?: DestinationStream, hidden: readonly HiddenValue[] = []): Logger {
+  return pino(loggerOptions(level), logDestination(hidden, destination));
 }
