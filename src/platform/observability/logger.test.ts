@@ -50,4 +50,29 @@ describe('logging', () => {
       ['[redacted CHAIN_RPC_URL]', '[redacted CHAIN_RPC_URL]', 'URL: [redacted CHAIN_RPC_URL]', '[redacted DATABASE_URL]'].join('\n'),
     );
   });
+
+  it('redacts every query parameter whose name says it holds a secret, in any case or style', async () => {
+    const secrets = {
+      token: 'q-secret-1',
+      refreshToken: 'q-secret-2',
+      apiKey: 'q-secret-3',
+      password: 'q-secret-4',
+      sig: 'q-secret-5',
+      access_token: 'q-secret-6',
+      client_secret: 'q-secret-7',
+      'X-Amz-Signature': 'q-secret-8',
+      auth_code: 'q-secret-9',
+      OTP: 'q-secret-10',
+      new_passwd: 'q-secret-11',
+      'api%5Fkey': 'q-secret-12',
+    };
+    const query = Object.entries(secrets).map(([k, v]) => `${k}=${v}`).join('&');
+    const res = await t.app.inject({ method: 'GET', url: `/api/v1/chain?limit=5&${query}&lang=fr` });
+    const line = t.logs.find((l) => l.includes(`"reqId":"${res.headers['x-request-id']}"`) && l.includes('"url"'));
+    expect(line).toBeDefined();
+    for (const secret of Object.values(secrets)) expect(line).not.toContain(secret);
+    expect(line).toContain('refreshToken=[redacted]&apiKey=[redacted]&password=[redacted]&sig=[redacted]');
+    expect(line).toContain('?limit=5&');
+    expect(line).toContain('&lang=fr');
+  });
 });

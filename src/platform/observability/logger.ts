@@ -57,11 +57,21 @@ export function loggerOptions(level: string): LoggerOptions {
   };
 }
 
-const SECRET_QUERY = /([?&](?:token|access_token|refresh_token|code|key|secret)=)[^&]*/gi;
+const QUERY_PARAM = /([?&])([^=&#]*)=([^&#]*)/g;
+/** A query parameter whose name holds one of these (any case, camelCase or snake_case) carries a secret. */
+const SECRET_PARAM_NAME = /token|passw(?:or)?d|secret|key|sig|code|auth|otp/i;
 
-/** Strips secrets that a client put in a query string. */
+function paramName(raw: string): string {
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, ' '));
+  } catch {
+    return raw;
+  }
+}
+
+/** Strips secrets that a client put in a query string (token, refreshToken, api_key, password, sig, code, …). */
 export function redactUrl(url: string): string {
-  return url.replace(SECRET_QUERY, '$1[redacted]');
+  return url.replace(QUERY_PARAM, (param: string, sep: string, name: string) => (SECRET_PARAM_NAME.test(paramName(name)) ? `${sep}${name}=[redacted]` : param));
 }
 
 /** A text a setting holds that must never be shown, and what stands in its place. */
