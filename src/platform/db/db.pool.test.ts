@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { postgresTarget, tcpProxy, throughProxy } from '../../../test/helpers/tcpProxy.js';
 import { createTestDatabase } from '../../../test/helpers/testApp.js';
 import { openDatabase, quoteLiteral, type DatabaseHandle } from './db.pool.js';
 import { bufferUntilCommit, withTransaction } from './db.transaction.js';
@@ -121,5 +122,32 @@ describe('closing a database handle', () => {
     await other.close();
     expect(other.pool.ended).toBe(true);
     expect(other.pool.totalCount).toBe(0);
+  });
+});
+
+describe('pg pool: a connection lost under a query', () => {
+  it('rejects that query, keeps the process up (pg also emits the loss as an error event) and serves again once PostgreSQL is back', async () => {
+    const url = await createTestDatabase();
+    const proxy = await tcpProxy(postgresTarget(url));
+    const cut = openDatabase(throughProxy(url, proxy), 1);
+    const uncaught: unknown[] = [];
+    const onUncaught = (err: unknown) => uncaught.push(err);
+    process.on('uncaughtException', onUncaught);
+    try {
+      expect((await sql<{ n: number }>`select 1 as n`.execute(cut.db)).rows).toEqual([{ n: 1 }]);
+      const running = sql`select pg_sleep(10)`.execute(cut.db);
+      await new Promise((r) => setTimeout(r, 200));
+      await proxy.cut();
+      await expect(running).rejects.toThrow('Connection terminated unexpectedly');
+      await new Promise((r) => setTimeout(r, 100));
+      await proxy.restore();
+      expect((await sql<{ n: number }>`select 2 as n`.execute(cut.db)).rows).toEqual([{ n: 2 }]);
+      expect(uncaught).toEqual([]);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+      await proxy.restore();
+      await cut.close();
+      await proxy.close();
+    }
   });
 });

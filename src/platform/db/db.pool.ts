@@ -43,6 +43,14 @@ class PreparingClient extends pg.Client {
   /** A BEGIN answered here and not sent yet: it travels with the transaction's first statement. */
   private beginPending = false;
 
+  constructor(config?: string | pg.ClientConfig) {
+    super(config);
+    // A connection lost while the client is checked out is also emitted as 'error', which the pool
+    // listens to only while the client is idle: unheard, it would end the process. The query that
+    // was running rejects with it (any later one too), and the pool drops the client on release.
+    this.on('error', () => undefined);
+  }
+
   override query(config: unknown, values?: unknown, callback?: unknown): never {
     if (typeof config === 'string' && typeof callback !== 'function') {
       const params = Array.isArray(values) ? values : [];
