@@ -10,9 +10,10 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import type { AppDeps } from './platform/deps.js';
 import { healthRoutes } from './platform/health/health.routes.js';
 import { registerAuthConfirmation, registerAuthGuard, type AuthResolver } from './platform/http/http.auth.js';
-import { AppError, httpError, registerErrorHandling, sendProblem } from './platform/http/http.errors.js';
+import { AppError, registerErrorHandling, retryLater, sendProblem } from './platform/http/http.errors.js';
 import { corsOptions } from './platform/http/http.cors.js';
 import { trustProxyOption } from './platform/http/http.proxy.js';
+import { registerShutdownRefusal } from './platform/http/http.shutdown.js';
 import { registerNulGuard } from './platform/http/http.text.js';
 import { openApiExtras } from './platform/http/http.openapi.js';
 import { registerIdempotency } from './platform/http/http.idempotency.js';
@@ -45,7 +46,8 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     bodyLimit: config.BODY_LIMIT_BYTES,
     genReqId: () => randomUUID(),
     trustProxy: trustProxyOption(config.TRUST_PROXY),
-    return503OnClosing: true,
+    // refused as problem+json by registerShutdownRefusal instead of Fastify's fixed body
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     ajv: { customOptions: { coerceTypes: false } },
     frameworkErrors: (error, request, reply) => {
@@ -70,6 +72,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     reply.header('x-request-id', request.id);
     reply.header('content-language', request.locale);
   });
+  registerShutdownRefusal(app);
 
   await app.register(helmet, { contentSecurityPolicy: false, crossOriginEmbedderPolicy: false });
   await app.register(cors, corsOptions(config.CORS_ORIGINS));
@@ -79,9 +82,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     retryAfter: 10,
     pressureHandler: (request, reply, type, value) => {
       request.log.warn({ type, value }, 'shedding load');
-      const problem = httpError('overloaded', { seconds: 10 });
-      problem.headers['retry-after'] = '10';
-      void sendProblem(request, reply, problem);
+      void sendProblem(request, reply, retryLater('overloaded', 10));
     },
   });
   await app.register(swagger, {

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { sql } from 'kysely';
 import { z } from 'zod';
 import { withTransaction } from '../../src/platform/db/db.transaction.js';
 import type { AppDeps } from '../../src/platform/deps.js';
@@ -9,6 +10,8 @@ import type { DomainModule } from '../../src/platform/modules.js';
 
 /** Gates that a test opens to hold a request in flight. */
 export const gates = new Map<string, Promise<void>>();
+/** Gates a /probe/held request is waiting at. */
+export const held = new Set<string>();
 
 /**
  * A tiny module of probe routes that exercise the platform plumbing (validation, auth levels,
@@ -31,6 +34,16 @@ export const probeModule: DomainModule = {
     );
     r.get('/probe/me', { config: { auth: 'user' } }, async (request) => ({ id: requestContext(request).user.id }));
     r.get('/probe/chain', { config: { auth: 'none' } }, async () => ({ block: String(await deps.chain.publicClient.getBlockNumber({ cacheTime: 0 })) }));
+    r.get('/probe/sleep', { config: { auth: 'none' }, schema: { querystring: z.object({ seconds: z.coerce.number().max(30) }) } }, async (request) => {
+      await sql`select pg_sleep(${request.query.seconds})`.execute(deps.db);
+      return { ok: true };
+    });
+    r.get('/probe/held', { config: { auth: 'none' }, schema: { querystring: z.object({ gate: z.string() }) } }, async (request) => {
+      held.add(request.query.gate);
+      await gates.get(request.query.gate);
+      held.delete(request.query.gate);
+      return { ok: true };
+    });
     r.get('/probe/admin', { config: { auth: 'admin' } }, async () => ({ ok: true }));
     r.get('/probe/optional', { config: { auth: 'optional' } }, async (request) => ({ id: request.user?.id ?? null }));
     r.get('/probe/ip', { config: { auth: 'none' } }, async (request) => ({ ip: request.ip }));

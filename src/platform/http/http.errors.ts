@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { translate } from '../i18n/i18n.service.js';
 import { settleAuthCheck } from './http.authCheck.js';
+import { unreachableDependency } from './http.dependencies.js';
 import { localizeField, type ValidationIssue } from './http.validation.js';
 
 export interface FieldProblem {
@@ -50,6 +51,9 @@ export const ERROR_STATUS = {
   unavailable: 503,
   overloaded: 503,
   timeout: 503,
+  chain_unavailable: 503,
+  database_unavailable: 503,
+  shutting_down: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -57,6 +61,14 @@ export type ErrorCode = keyof typeof ERROR_STATUS;
 /** Builds an AppError for one of the platform's codes. */
 export function httpError(code: ErrorCode, params: Record<string, unknown> = {}, errors: FieldProblem[] = []): AppError {
   return new AppError(ERROR_STATUS[code], code, params, errors);
+}
+
+/** Seconds a client is told to wait (Retry-After) when a dependency is unreachable. */
+const DEPENDENCY_RETRY_SECONDS = 5;
+
+/** A 503 with Retry-After: the request may succeed unchanged a little later. */
+export function retryLater(code: ErrorCode, seconds: number): AppError {
+  return new AppError(ERROR_STATUS[code], code, { seconds }, [], { 'retry-after': String(seconds) });
 }
 
 const PG_CODES: Record<string, ErrorCode> = {
@@ -104,6 +116,8 @@ function toAppError(err: unknown): AppError {
     return httpError('validation_failed', { count: errors.length }, errors);
   }
   if (typeof e?.code === 'string' && PG_CODES[e.code]) return httpError(PG_CODES[e.code]);
+  const down = unreachableDependency(err);
+  if (down) return retryLater(down, DEPENDENCY_RETRY_SECONDS);
   return fromFastify(e) ?? httpError('internal');
 }
 
@@ -143,7 +157,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
         problem = toAppError(checkErr);
       }
     }
-    if (problem.status >= 500) request.log.error({ err }, 'request failed');
+    if (problem.status >= 500) request.log.error({ err, code: problem.code }, 'request failed');
     else request.log.info({ code: problem.code }, 'request rejected');
     return sendProblem(request, reply, problem);
   });
