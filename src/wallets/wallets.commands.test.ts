@@ -95,7 +95,7 @@ describe('wallet chat commands', () => {
     const preview = await run('pay', [petWallet.address, '1'], ctx(alice));
     expect(preview.content).toContain(`to ${petWallet.address} (Mochi (pet of Alice Adams), ${short})? Network fee`);
     expect((await run('pay', [petWallet.address, '1'], ctx(alice, 'fr'))).content).toContain(`à ${petWallet.address} (Mochi (animal appartenant à Alice Adams), ${short}) ?`);
-    expect((await run('pay', [petWallet.address, '1'], ctx(alice, 'ja'))).content).toContain(`${petWallet.address}（Mochi（Alice Adams のペット）, ${short}）に`);
+    expect((await run('pay', [petWallet.address, '1'], ctx(alice, 'ja'))).content).toContain(`${petWallet.address}（Mochi（Alice Adams のペット）、${short}）に`);
   });
 
   it('/cancel spends a prepared payment\'s code so no later /confirm sends it; only its owner can', async () => {

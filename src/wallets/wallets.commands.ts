@@ -119,7 +119,7 @@ export function walletCommands(core: WalletsCore): ChatCommand[] {
       });
       return {
         content: translate(ctx.locale, 'wallets.chat.payPreview', {
-          amount: formatAmount(amount, chain.token.decimals), token: chain.token.symbol, to, address: payee ? `${payee}, ${short(recipient.address)}` : short(recipient.address), fee, code, minutes: CONFIRM_MINUTES,
+          amount: formatAmount(amount, chain.token.decimals), token: chain.token.symbol, to, address: payee ? translate(ctx.locale, 'wallets.chat.payeeWithAddress', { name: payee, address: short(recipient.address) }) : short(recipient.address), fee, code, minutes: CONFIRM_MINUTES,
         }),
         sender: 'system',
         metadata: { confirmationCode: code },
