@@ -14,19 +14,23 @@ describe('npm run migrate', () => {
     await pool.query('drop schema public cascade; create schema public; drop schema if exists pgboss cascade');
     await pool.end();
 
-    const started = performance.now();
     const run = spawn(process.execPath, ['--import', 'tsx', 'src/platform/db/migrate.cli.ts'], {
       cwd: root,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', DATABASE_URL: url, LOG_LEVEL: 'silent' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const said: string[] = [];
-    run.stdout.on('data', (d) => said.push(String(d)));
+    let answered = 0;
+    run.stdout.on('data', (d) => {
+      said.push(String(d));
+      answered ||= performance.now();
+    });
     run.stderr.on('data', (d) => said.push(String(d)));
     const code = await new Promise((resolve) => run.once('exit', resolve));
     expect(code, said.join('')).toBe(0);
     expect(said.join('')).toMatch(/^applied: 0001_platform\.sql/);
-    // pg's idle clients are closed after 10 s: a process still holding one exits only then
-    expect(performance.now() - started).toBeLessThan(8000);
+    // pg's idle clients are closed after 10 s: a process still holding one exits only then (the
+    // time is taken from its answer, so slow start-up or migrations on a busy machine do not count)
+    expect(performance.now() - answered).toBeLessThan(5000);
   }, 30_000);
 });
