@@ -20,7 +20,8 @@ beforeAll(async () => {
     handle: async (event, trx) => {
       if (event.type === 'test.flaky' && failuresLeft > 0) {
         failuresLeft--;
-        throw new Error('subscriber down');
+        // as a viem error does, the message quotes the RPC URL (and its key) below its first line
+        throw new Error('subscriber down\n\nURL: https://rpc.example/v2/KEY123');
       }
       seen.push(event);
       afterCommit(trx, () => {
@@ -88,6 +89,7 @@ describe('event outbox', () => {
     await deps.events.drain();
     expect(count(event.id)).toBe(0);
     const failed = await deps.db.selectFrom('domain_events').select(['attempts', 'last_error']).where('id', '=', event.id).executeTakeFirstOrThrow();
+    // stored in one short line, without the URL
     expect(failed).toMatchObject({ attempts: 1, last_error: 'subscriber down' });
     await deps.events.drain();
     expect(count(event.id)).toBe(1);

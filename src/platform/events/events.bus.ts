@@ -7,6 +7,7 @@ import type { ActorContext } from '../http/http.context.js';
 import type { EventCatalog, EventType } from './events.catalog.js';
 import { compiledOnce } from '../db/db.compiled.js';
 import { afterCommit, bufferUntilCommit, withTransaction, type Executor, type Tx } from '../db/db.transaction.js';
+import { shortErrorText } from '../observability/logger.js';
 
 export interface DomainEvent<T = any> {
   id: string;
@@ -306,7 +307,7 @@ export class EventBus {
         this.logger.error({ err, eventId: event.id, type: event.type }, 'event subscriber failed');
         await trx
           .updateTable('domain_events')
-          .set({ attempts: sql`attempts + 1`, last_error: String((err as Error).message ?? err).slice(0, 500) })
+          .set({ attempts: sql`attempts + 1`, last_error: shortErrorText(err).slice(0, 500) })
           .where('id', '=', event.id)
           .execute();
       }

@@ -3,18 +3,13 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { AppDeps } from '../deps.js';
-import { configuredSecrets, hideSecrets, type HiddenValue } from '../observability/logger.js';
+import { configuredSecrets, hideSecrets, shortErrorText, type HiddenValue } from '../observability/logger.js';
 
 const REDIS_PING_TIMEOUT_MS = 1000;
 
-/**
- * Why a check failed, short and safe for an unauthenticated answer: viem's shortMessage ("HTTP
- * request failed.") or the message's first line, never the URL and request viem adds below it.
- */
+/** Why a check failed, short and safe for an unauthenticated answer (no URL, no configured secret). */
 function reason(err: unknown, hidden: readonly HiddenValue[]): string {
-  const e = err as { shortMessage?: unknown; message?: unknown } | null;
-  const text = typeof e?.shortMessage === 'string' ? e.shortMessage : String(e?.message ?? err).split('\n')[0];
-  return hideSecrets(text, hidden);
+  return hideSecrets(shortErrorText(err), hidden);
 }
 
 async function timed(check: () => Promise<unknown>, hidden: readonly HiddenValue[], timeoutMs = 2000): Promise<{ ok: boolean; ms: number; error?: string }> {

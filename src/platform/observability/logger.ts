@@ -106,6 +106,15 @@ export function configuredSecrets(config: Partial<Pick<Config, (typeof SECRET_UR
   return [...hidden].map(([text, label]) => ({ text, label })).sort((a, b) => b.text.length - a.text.length);
 }
 
+/**
+ * An error in one short line, safe to store or show: viem's shortMessage ("HTTP request failed.") or the
+ * message's first line, never the URL and request viem quotes below it.
+ */
+export function shortErrorText(err: unknown): string {
+  const e = err as { shortMessage?: unknown; message?: unknown } | null;
+  return typeof e?.shortMessage === 'string' ? e.shortMessage : String(e?.message ?? err).split('\n')[0];
+}
+
 /** The text with every hidden value replaced by its label. */
 export function hideSecrets(text: string, hidden: readonly HiddenValue[]): string {
   let out = text;
