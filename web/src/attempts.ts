@@ -1,7 +1,7 @@
 /**
  * Whether a failed attempt is over: the server answered and refused it (a 4xx other than 409
- * idempotency_in_flight), so sending the form again is a new attempt and needs a new Idempotency-Key —
- * the old key may hold that refusal, and the server would answer it again. A network error, a 5xx (the
+ * idempotency_in_flight; a refusal changed nothing and is not kept under its key), so sending the form
+ * again is a new attempt with a new Idempotency-Key. A network error, a 5xx (the
  * server keeps nothing under the key) or a repeat of a request still in flight leave the outcome open:
  * the payment may have gone through, so the next send repeats the attempt under its key, which the
  * server answers once and never pays twice.
@@ -19,7 +19,8 @@ export function attemptRefused(error: unknown): boolean {
  * sent the form twice (two payment requests, two basename registrations, two "Payment sent" toasts).
  * An attempt's key is kept while it sends the same thing and its outcome is open (the user's retry after
  * a network error); a success or a refusal ends the attempt, and the next submit is a new attempt with a
- * new key. A fixed key (`fund-<id>`) made a refused payment's answer come back for every later click.
+ * new key. A fixed key (`fund-<id>`) made a refused payment's answer come back for every later click
+ * while the server still kept refusals.
  */
 export class AttemptKeys {
   private current: { payload: string; key: string } | null = null;
