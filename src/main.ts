@@ -33,10 +33,6 @@ async function main(): Promise<void> {
     await deps.jobs.start({ work: config.ROLE !== 'api' });
     deps.events.start();
     await app.listen({ port: config.PORT, host: config.HOST });
-    logger.info(
-      { role: config.ROLE, url: `http://localhost:${config.PORT}`, readyMs: Math.round(performance.now() - started) },
-      'StreakPets is ready',
-    );
 
     const shutdown = (signal: string) => {
       if (closing) return;
@@ -55,8 +51,13 @@ async function main(): Promise<void> {
         process.exit(0);
       })();
     };
+    // before the ready line: whoever waits for it may signal at once, and a signal with no listener kills
     process.once('SIGINT', () => shutdown('SIGINT'));
     process.once('SIGTERM', () => shutdown('SIGTERM'));
+    logger.info(
+      { role: config.ROLE, url: `http://localhost:${config.PORT}`, readyMs: Math.round(performance.now() - started) },
+      'StreakPets is ready',
+    );
   } catch (err) {
     logger.fatal({ err }, 'start-up failed');
     await deps.close().catch(() => undefined);
