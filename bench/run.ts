@@ -1,6 +1,5 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { sql } from 'kysely';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
@@ -17,6 +16,7 @@ import { probeModule } from '../test/helpers/probeModule.js';
 import { dbCeiling, httpCeiling, load } from './bench.measure.js';
 import { readinessMs } from './bench.startup.js';
 import type { BenchHarness, BenchRow, BenchScenario } from './harness.js';
+import { tmpFolder } from '../test/helpers/tmpDir.js';
 
 const DURATION = Number(process.env.BENCH_DURATION_SEC ?? 5);
 const only = process.argv.slice(2);
@@ -42,7 +42,7 @@ async function settleDatabase(db: Database): Promise<void> {
 /** `npm run bench`: measures this machine's ceilings and StreakPets against them; writes bench/results/latest.{json,md}. */
 async function main(): Promise<void> {
   const rows: BenchRow[] = [];
-  const work = mkdtempSync(path.join(tmpdir(), 'sp-bench-'));
+  const work = tmpFolder('sp-bench-');
   const logger = createLogger('warn');
 
   const http = await httpCeiling(DURATION);

@@ -1,5 +1,4 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import PgBoss from 'pg-boss';
@@ -9,6 +8,7 @@ import { startAnvil } from '../src/platform/embedded/embedded.anvil.js';
 import { startEmbeddedPostgres } from '../src/platform/embedded/embedded.postgres.js';
 import { JOB_SCHEMA } from '../src/platform/jobs/jobs.queue.js';
 import { createLogger } from '../src/platform/observability/logger.js';
+import { tmpFolder } from './helpers/tmpDir.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -34,8 +34,7 @@ export default async function setup(project: TestProject) {
   let serverUrl = process.env.TEST_DATABASE_URL;
   let tmp: string | null = null;
   if (!serverUrl) {
-    tmp = mkdtempSync(path.join(tmpdir(), 'streakpets-test-'));
-    chmodSync(tmp, 0o755);
+    tmp = tmpFolder('streakpets-test-');
     const server = await startEmbeddedPostgres(path.join(tmp, 'pg'), 'test', logger);
     stops.push(() => server.stop());
     serverUrl = server.url('postgres');

@@ -5,15 +5,14 @@
  */
 import { fork } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { rmSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { sql } from 'kysely';
 import { configSchema } from '../../src/config.js';
 import { cpuMeter, percentile } from '../bench.measure.js';
 import type { BenchHarness, BenchRow, BenchScenario } from '../harness.js';
 import type { ChatLoadCommand } from './chat.load.js';
+import { tmpFolder } from '../../test/helpers/tmpDir.js';
 
 interface CannonResult {
   latency: { p50: number; p99: number; average: number };
@@ -180,7 +179,7 @@ async function standalone(): Promise<void> {
     import('../../test/helpers/factories.js'),
     import('fastify'),
   ]);
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'streakpets-bench-'));
+  const dataDir = tmpFolder('streakpets-bench-');
   const config = loadConfig({ ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn', RATE_LIMIT_LENIENT: '1000000', RATE_LIMIT_MODERATE: '1000000', MAX_EVENT_LOOP_DELAY_MS: '0' }, []);
   const logger = createLogger(config.LOG_LEVEL);
   const infra = await startInfrastructure(config, logger);

@@ -1,9 +1,8 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tmpFolder } from '../helpers/tmpDir.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -48,7 +47,7 @@ async function waitReady(url: string, child: ChildProcess, logs: string[], timeo
 export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
   if (process.env.E2E_BASE_URL) return { url: process.env.E2E_BASE_URL.replace(/\/$/, ''), logs: [], stop: async () => undefined };
   execFileSync('npm', ['run', '--silent', 'prestart'], { cwd: ROOT, stdio: 'inherit' });
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'sp-e2e-'));
+  const dataDir = tmpFolder('sp-e2e-');
   const port = await freePort();
   const logs: string[] = [];
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {

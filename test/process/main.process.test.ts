@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it, inject } from 'vitest';
 import { freePort, isProcessAlive, waitFor } from '../../src/platform/embedded/embedded.ports.js';
+import { tmpFolder } from '../helpers/tmpDir.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const dirs: string[] = [];
@@ -44,7 +44,7 @@ async function ready(r: Running, timeoutMs = 60_000): Promise<void> {
 }
 
 function tmpDataDir(): string {
-  const d = mkdtempSync(path.join(tmpdir(), 'sp-main-'));
+  const d = tmpFolder('sp-main-');
   dirs.push(d);
   return path.join(d, 'data');
 }
