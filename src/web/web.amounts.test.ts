@@ -1,8 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalAmount, MAX_DECIMALS, readAmountIn } from '../../web/src/amounts.js';
+import { canonicalAmount, MAX_DECIMALS, readAmountIn, separatorsOf } from '../../web/src/amounts.js';
 import { isValidAmount, MAX_DECIMALS as SERVER_MAX_DECIMALS } from '../wallets/wallets.amounts.js';
 
 const read = (input: string, locale = 'en') => readAmountIn(input, locale);
+
+describe('a locale\'s separators (how amounts are shown and read)', () => {
+  it('finds the grouping separator also where four-digit numbers are not grouped (Spanish showed 1,000,50)', () => {
+    expect(separatorsOf('es')).toEqual({ decimal: ',', group: '.' });
+    expect(separatorsOf('de')).toEqual({ decimal: ',', group: '.' });
+    expect(separatorsOf('en')).toEqual({ decimal: '.', group: ',' });
+  });
+});
 
 describe('an amount typed in the web app', () => {
   it('reads leading zeros as the number they write, in the form the server accepts', () => {

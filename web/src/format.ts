@@ -8,9 +8,7 @@ export function formatAmount(value: string | number | null | undefined): string 
   const m = /^(-?)(\d+)(?:\.(\d+))?$/.exec(s);
   if (!m) return s;
   const [, sign, whole, frac = ''] = m;
-  const groups = new Intl.NumberFormat(currentLocale()).formatToParts(1000.5);
-  const group = groups.find((p) => p.type === 'group')?.value ?? ',';
-  const decimal = groups.find((p) => p.type === 'decimal')?.value ?? '.';
+  const { group, decimal } = separatorsOf(currentLocale());
   const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, group);
   const shown = frac.replace(/0+$/, '').padEnd(2, '0');
   return `${sign}${grouped}${decimal}${shown}`;
