@@ -8,6 +8,7 @@ import { ChatCommandRegistry } from '../chat/chat.commands.js';
 import { openDatabase, type Database } from './db/db.pool.js';
 import { Notifier } from './db/db.notify.js';
 import { EventBus } from './events/events.bus.js';
+import { configuredSecrets } from './observability/logger.js';
 import { AccessTokens } from './http/http.auth.js';
 import { JobQueue } from './jobs/jobs.queue.js';
 import { WorkerRing } from './jobs/jobs.ring.js';
@@ -49,7 +50,7 @@ export interface AppDeps {
 /** Opens connections to PostgreSQL, the job queue, the chain and (when configured) Redis. */
 export function createDeps(config: Config, infra: Infrastructure, logger: Logger): AppDeps {
   const { db, pool, close: closeDb } = openDatabase(infra.databaseUrl, config.DB_POOL_MAX);
-  const jobs = new JobQueue(infra.databaseUrl, logger.child({ component: 'jobs' }));
+  const jobs = new JobQueue(infra.databaseUrl, logger.child({ component: 'jobs' }), configuredSecrets(config));
   const events = new EventBus(db, logger.child({ component: 'events' }));
   const notify = new Notifier(infra.databaseUrl, logger.child({ component: 'notify' }));
   const workers = new WorkerRing(notify, db, logger.child({ component: 'workers' }));

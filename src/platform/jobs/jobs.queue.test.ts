@@ -4,6 +4,8 @@ import { createTestDeps } from '../../../test/helpers/testApp.js';
 import { withTransaction } from '../db/db.transaction.js';
 import type { AppDeps } from '../deps.js';
 import { waitFor } from '../embedded/embedded.ports.js';
+import { configuredSecrets } from '../observability/logger.js';
+import { JobQueue } from './jobs.queue.js';
 
 let deps: AppDeps;
 const handled: Array<{ marker: string }> = [];
@@ -128,5 +130,34 @@ describe('job queue', () => {
 
   it('refuses to enqueue a job nobody registered', async () => {
     await expect(deps.jobs.enqueue('test.unknown', {})).rejects.toThrow('unknown job test.unknown');
+  });
+
+  it('a failed job keeps one short line as its output: no configured URL, none of the error\'s own fields', async () => {
+    const rpcUrl = 'https://rpc.example.net/v3/s3cret-project-key';
+    const queue = new JobQueue(deps.infra.databaseUrl, deps.logger, configuredSecrets({ CHAIN_RPC_URL: rpcUrl }));
+    queue.register({
+      name: 'test.failing',
+      retryLimit: 0,
+      pollingIntervalSeconds: 0.5,
+      handler: async () => {
+        throw Object.assign(new Error(`HTTP request failed.\n\nURL: ${rpcUrl}\nRequest body: {"method":"eth_chainId"}`), {
+          url: rpcUrl,
+          body: { method: 'eth_chainId' },
+        });
+      },
+    });
+    await queue.start({ work: true });
+    try {
+      const id = await queue.enqueue('test.failing', {});
+      const output = async () =>
+        (await sql<{ state: string; output: unknown }>`select state, output from pgboss.job where id = ${id}`.execute(deps.db)).rows[0];
+      expect(await waitFor(async () => (await output())?.state === 'failed', 10_000)).toBe(true);
+      const stored = JSON.stringify((await output()).output);
+      expect(stored).toContain('HTTP request failed.');
+      expect(stored).not.toContain('s3cret-project-key');
+      expect(stored).not.toContain('eth_chainId');
+    } finally {
+      await queue.stop();
+    }
   });
 });

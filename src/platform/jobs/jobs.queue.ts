@@ -2,6 +2,7 @@ import PgBoss from 'pg-boss';
 import { CompiledQuery } from 'kysely';
 import type { Logger } from 'pino';
 import { afterCommit, bufferUntilCommit, transactionStartedAt, type Executor, type Tx } from '../db/db.transaction.js';
+import { hideSecrets, shortErrorText, type HiddenValue } from '../observability/logger.js';
 
 export interface JobDefinition<T extends object = Record<string, unknown>> {
   name: string;
@@ -50,6 +51,7 @@ export class JobQueue {
   constructor(
     connectionString: string,
     private readonly logger: Logger,
+    private readonly hidden: readonly HiddenValue[] = [],
   ) {
     this.boss = new PgBoss({ connectionString, schema: JOB_SCHEMA, max: 4, application_name: 'streakpets-jobs' });
     this.boss.on('error', (err) => this.logger.error({ err }, 'job queue error'));
@@ -101,7 +103,7 @@ export class JobQueue {
               await def.handler(job.data, job);
             } catch (err) {
               this.logger.warn({ err, job: def.name, jobId: job.id }, 'job failed');
-              throw err;
+              throw this.storedFailure(err);
             }
           }
         },
@@ -110,6 +112,17 @@ export class JobQueue {
       if (def.cron) await this.boss.schedule(def.name, def.cron, {}, { tz: 'UTC' });
     }
     for (const part of this.parts) await part.start();
+  }
+
+  /**
+   * What pg-boss keeps as a failed job's output: one short line without the configured URLs. It
+   * stores a thrown error's own fields too, and viem's carry the RPC URL and request body; the log
+   * line above has the whole error.
+   */
+  private storedFailure(err: unknown): Error {
+    const failure = new Error(hideSecrets(shortErrorText(err), this.hidden).slice(0, 500));
+    failure.stack = `Error: ${failure.message}`;
+    return failure;
   }
 
   /** Creates a queue once; nodes starting together can deadlock inside pg-boss, so that is retried. */
