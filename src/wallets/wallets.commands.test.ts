@@ -119,6 +119,15 @@ describe('wallet chat commands', () => {
     for (const value of ['1,000', '12,345', '1,000,000', '1,000.50']) {
       await expect(run('pay', [bob.email, value], ctx(alice)), value).rejects.toMatchObject({ messageKey: 'wallets.chat.ambiguousAmount', params: { value }, withUsage: true });
     }
+    // where a point groups thousands (German, Spanish, Italian, Portuguese) a number grouped that way is refused too; elsewhere a point is the decimal point
+    for (const value of ['1.000', '12.345', '1.000.000', '1.000,50']) {
+      await expect(run('pay', [bob.email, value], ctx(alice, 'de')), value).rejects.toMatchObject({ messageKey: 'wallets.chat.ambiguousPointAmount', params: { value }, withUsage: true });
+    }
+    await expect(run('request', [bob.email, '1.500'], ctx(alice, 'es'))).rejects.toMatchObject({ messageKey: 'wallets.chat.ambiguousPointAmount' });
+    expect((await run('pay', [bob.email, '1.000'], ctx(alice))).content).toMatch(/^Send 1 USDC to /);
+    expect((await run('pay', [bob.email, '0.125'], ctx(alice, 'de'))).content).toMatch(/^0,125 USDC an /);
+    await expect(run('pay', [bob.email, '1234.567'], ctx(alice, 'it'))).rejects.toMatchObject({ messageKey: 'errors.insufficient_balance.detail' });
+    expect(translate('de', 'wallets.chat.ambiguousPointAmount', { value: '1.000' })).toBe('„1.000“ ist mehrdeutig: Ein Punkt vor drei Ziffern kann Tausender oder Nachkommastellen abtrennen. Gib den Betrag ohne Tausendertrennzeichen ein, z. B. 1000 oder 1,5.');
     expect(translate('en', 'wallets.chat.ambiguousAmount', { value: '1,000' })).toBe('“1,000” is ambiguous: a comma before three digits may separate thousands or decimals. Type the amount without thousands separators, e.g. 1000 or 1.5.');
     // a refusal of well-formed input comes without the usage line; malformed input keeps it
     await expect(run('pay', ['nobody@example.test', '1'], ctx(alice))).rejects.toMatchObject({ messageKey: 'errors.recipient_not_found.detail', withUsage: false });
@@ -132,7 +141,7 @@ describe('wallet chat commands', () => {
 
   it('/pay accepts every amount its hints give as an example, in every locale', async () => {
     for (const locale of ['en', 'fr', 'es', 'de', 'it', 'pt', 'ja', 'zh'] as const) {
-      const hints = ['wallets.chat.invalidAmount', 'wallets.chat.ambiguousAmount'].map((key) => translate(locale, key, { value: 'x' })).join(' ');
+      const hints = ['wallets.chat.invalidAmount', 'wallets.chat.ambiguousAmount', 'wallets.chat.ambiguousPointAmount'].map((key) => translate(locale, key, { value: 'x' })).join(' ');
       const examples = hints.match(/\d+[.,]\d+|\d{4}/g)!;
       expect(examples.length, locale).toBeGreaterThanOrEqual(2);
       for (const example of examples) {

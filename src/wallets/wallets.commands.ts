@@ -35,19 +35,34 @@ async function guarded(fn: () => Promise<ChatCommandReply>): Promise<ChatCommand
   }
 }
 
+/** Locales whose numbers group thousands with a point (1.000 is a thousand in German). */
+const groupsWithPoint = new Map<string, boolean>();
+function pointGroupsThousands(locale: string): boolean {
+  let known = groupsWithPoint.get(locale);
+  if (known === undefined) {
+    known = new Intl.NumberFormat(locale).formatToParts(1234567).some((p) => p.type === 'group' && p.value === '.');
+    groupsWithPoint.set(locale, known);
+  }
+  return known;
+}
+
 /**
- * A decimal comma as most of our languages write it ("1,5") is read as a point; a point is always the
- * decimal point. A comma followed by exactly three digits ("1,000", "1,000,000", "1,000.50") is refused
- * as ambiguous: it may be a thousands separator or a decimal comma, and guessing could send a thousand
- * times less or more than meant.
+ * A decimal comma as most of our languages write it ("1,5") is read as a point. A comma followed by
+ * exactly three digits ("1,000", "1,000,000", "1,000.50") is refused as ambiguous: it may be a
+ * thousands separator or a decimal comma, and guessing could send a thousand times less or more than
+ * meant. A point is the decimal point, except where the reader's language groups thousands with it
+ * (German, Spanish, Italian, Portuguese): there a number grouped that way ("1.000", "12.345.678",
+ * "1.000,50") is refused as ambiguous too.
  */
-function decimalPoint(value: string): string {
-  if (/^[\d.,]+$/.test(value) && /,\d{3}(?!\d)/.test(value)) throw new ChatCommandUsageError('wallets.chat.ambiguousAmount', { value: value.slice(0, 40) });
+function decimalPoint(value: string, locale: string): string {
+  const ambiguous = (key: string) => new ChatCommandUsageError(key, { value: value.slice(0, 40) });
+  if (/^[\d.,]+$/.test(value) && /,\d{3}(?!\d)/.test(value)) throw ambiguous('wallets.chat.ambiguousAmount');
+  if (pointGroupsThousands(locale) && /^[1-9]\d{0,2}(\.\d{3})+(,\d*)?$/.test(value)) throw ambiguous('wallets.chat.ambiguousPointAmount');
   return /^\d+,(\d{1,2}|\d{4,6})$/.test(value) ? value.replace(',', '.') : value;
 }
 
-function amountArg(raw: string | undefined, decimals: number): bigint {
-  const value = raw === undefined ? undefined : decimalPoint(raw);
+function amountArg(raw: string | undefined, decimals: number, locale: string): bigint {
+  const value = raw === undefined ? undefined : decimalPoint(raw, locale);
   if (!value || !isValidAmount(value)) throw new ChatCommandUsageError('wallets.chat.invalidAmount', { value: (raw ?? '').slice(0, 40) });
   return parseAmount(value, decimals);
 }
@@ -93,7 +108,7 @@ export function walletCommands(core: WalletsCore): ChatCommand[] {
       const [to, amountText, token] = args;
       if (!to || !amountText) throw new ChatCommandUsageError('wallets.chat.missingArgs');
       checkToken(core, token);
-      const amount = amountArg(amountText, chain.token.decimals);
+      const amount = amountArg(amountText, chain.token.decimals, ctx.locale);
       const from = await ensureUserWallet(core, core.deps.db, ctx.user.id, ctx);
       // who the payment reaches, as the web's review tells it (GET /transfers/recipient): a wallet of
       // one of my pets is named after the pet, not after me; the wallet it comes from is refused
@@ -215,7 +230,7 @@ export function walletCommands(core: WalletsCore): ChatCommand[] {
       const chain = requireChain(core.chain);
       const [payer, amountText, ...memo] = args;
       if (!payer || !amountText) throw new ChatCommandUsageError('wallets.chat.missingArgs');
-      const amount = formatAmount(amountArg(amountText, chain.token.decimals), chain.token.decimals);
+      const amount = formatAmount(amountArg(amountText, chain.token.decimals, ctx.locale), chain.token.decimals);
       const note = memo.length ? memo.join(' ') : undefined;
       // refused as the API refuses it, never cut: the payer would read a memo the requester did not write
       if (note && note.length > MEMO_MAX_CHARS) throw new ChatCommandUsageError('wallets.chat.memoTooLong', { max: MEMO_MAX_CHARS });
