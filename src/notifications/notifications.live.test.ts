@@ -66,7 +66,7 @@ describe('a payment, live in two tabs', () => {
       type: 'payment_received',
       priority: 'high',
       title: 'Payment received',
-      body: 'You received 25.00 USDC from Bob.',
+      body: 'You received 25.00 USDC from \u2068Bob\u2069.',
       unreadCount: 1,
       readAt: null,
     });
@@ -105,7 +105,7 @@ describe('a payment, live in two tabs', () => {
   it("renders the sender's copy in the sender's locale", async () => {
     const inbox = await t.app.inject({ method: 'GET', url: '/api/v1/notifications?type=payment_sent', headers: bob.auth });
     expect(inbox.json().items).toHaveLength(1);
-    expect(inbox.json().items[0]).toMatchObject({ title: 'Paiement envoyé', body: 'Vous avez envoyé 25,00 USDC à Alice.', priority: 'normal' });
+    expect(inbox.json().items[0]).toMatchObject({ title: 'Paiement envoyé', body: 'Vous avez envoyé 25,00 USDC à \u2068Alice\u2069.', priority: 'normal' });
   });
 
   it('read-all zeroes the badge in every tab', async () => {

@@ -218,7 +218,7 @@ describe('produced from wallet events', () => {
   it('names an outside sender by its shortened address', async () => {
     const receiver = await createUser(t.deps);
     await record('transfer.confirmed', [receiver.id], { ...tx(null, receiver.id, 'confirmed', { blockNumber: '9', gasUsed: '1', gasFee: '0' }), from: '0xAbCdEf0000000000000000000000000000001234' });
-    expect((await inbox(receiver)).items[0].body).toBe('You received 7.25 USDC from 0xAbCd…1234.');
+    expect((await inbox(receiver)).items[0].body).toBe('You received 7.25 USDC from \u20680xAbCd…1234\u2069.');
   });
 
   it('names the app as the sender of test funds from the faucet, in the user\'s language', async () => {
@@ -240,7 +240,7 @@ describe('produced from wallet events', () => {
     expect(requesterInbox[1].body).toBe('Your payment request for 3.00 USDC was funded.');
     const payerInbox = (await inbox(payer)).items;
     expect(payerInbox.map((n: any) => n.type)).toEqual(['intent_executed', 'payment_request']);
-    expect(payerInbox[1]).toMatchObject({ priority: 'high', title: 'Payment request', body: 'Requester asks you to pay 3.00 USDC.' });
+    expect(payerInbox[1]).toMatchObject({ priority: 'high', title: 'Payment request', body: '\u2068Requester\u2069 asks you to pay 3.00 USDC.' });
     expect(payerInbox[0].body).toBe('The payment request for 3.00 USDC was completed.');
   });
 
@@ -306,7 +306,7 @@ describe('security alerts', () => {
       type: 'security_alert',
       priority: 'high',
       title: 'New sign-in to your account',
-      body: 'Someone signed in from Chrome on Android (192.0.2.44). If this wasn’t you, change your password now.',
+      body: 'Someone signed in from \u2068Chrome on Android\u2069 (192.0.2.44). If this wasn’t you, change your password now.',
       data: { reason: 'new_login', ip: '192.0.2.44' },
     });
     await record('auth.2fa_enabled', [user.id], {}, phone, user.id);

@@ -5,6 +5,7 @@ import { withTransaction, type Executor, type Tx } from '../platform/db/db.trans
 import type { DomainEvent } from '../platform/events/events.bus.js';
 import type { RequestContext } from '../platform/http/http.context.js';
 import { decodeCursor, toPage } from '../platform/http/http.pagination.js';
+import { isolatedText } from '../platform/http/http.text.js';
 import { translate } from '../platform/i18n/i18n.service.js';
 import { deviceName } from '../platform/http/http.device.js';
 import { userRoom } from '../platform/realtime/realtime.events.js';
@@ -54,9 +55,13 @@ export interface ListQuery {
   includeArchived?: boolean;
 }
 
+/** Params that hold what people wrote or chose (a display name, a device string), shown isolated. */
+const USER_TEXT_PARAMS = ['counterparty', 'name', 'gift', 'reference', 'device'];
+
 /** Title and body of a notification's template in `locale`. */
 function tell(recipe: NotificationRender, locale: string): { title: string; body: string } {
   const params = { ...recipe.params };
+  for (const name of USER_TEXT_PARAMS) if (typeof params[name] === 'string') params[name] = isolatedText(params[name]);
   for (const [name, key] of Object.entries(recipe.localized ?? {})) params[name] = translate(locale, key, { defaultValue: String(recipe.params[name] ?? '') });
   return {
     title: translate(locale, `notifications.templates.${recipe.template}.title`, params),

@@ -51,7 +51,7 @@ describe('wallet chat commands', () => {
   it('/pay asks for confirmation with a fee preview; /confirm sends exactly once', async () => {
     const preview = await run('pay', [bob.email, '2.5'], ctx(alice));
     const code = preview.metadata!.confirmationCode as string;
-    expect(preview.content).toMatch(new RegExp(`^Send 2\\.5 USDC to ${bob.email.replace(/[.]/g, '\\.')} \\(Bob Builder, 0x[0-9a-f]{4}…[0-9a-f]{4}\\)\\? Network fee ≈ 0\\.0*[1-9]\\d{0,3} ETH, paid by StreakPets\\. Reply /confirm ${code} within 5 minutes\\.$`));
+    expect(preview.content).toMatch(new RegExp(`^Send 2\\.5 USDC to ${bob.email.replace(/[.]/g, '\\.')} \\(\u2068Bob Builder\u2069, 0x[0-9a-f]{4}…[0-9a-f]{4}\\)\\? Network fee ≈ 0\\.0*[1-9]\\d{0,3} ETH, paid by StreakPets\\. Reply /confirm ${code} within 5 minutes\\.$`));
     expect(await t.deps.db.selectFrom('transactions').select('id').where('user_id', '=', alice.id).where('type', '=', 'transfer').execute()).toHaveLength(0);
     await expect(run('confirm', [code], ctx(bob))).rejects.toBeInstanceOf(ChatCommandUsageError);
     const sent = await run('confirm', [code.toLowerCase()], ctx(alice));
@@ -75,8 +75,8 @@ describe('wallet chat commands', () => {
     const history = await run('history', ['2'], ctx(alice));
     expect(history.content.split('\n')).toHaveLength(2);
     const today = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date());
-    expect(history.content.split('\n')[0]).toBe(`${today} −2.5 USDC Bob Builder · confirmed`);
-    expect(history.content.split('\n')[1]).toBe(`${today} +30 USDC StreakPets · confirmed`);
+    expect(history.content.split('\n')[0]).toBe(`${today} −2.5 USDC \u2068Bob Builder\u2069 · confirmed`);
+    expect(history.content.split('\n')[1]).toBe(`${today} +30 USDC \u2068StreakPets\u2069 · confirmed`);
     // a count that is not a whole number from 1 to 20 is answered with the range and the usage line, never guessed
     for (const value of ['0', '-1', 'abc', '21', '2.5', '1e1', ' 3']) {
       await expect(run('history', [value], ctx(alice)), value).rejects.toMatchObject({ messageKey: 'wallets.chat.historyCount', params: { value, min: 1, max: 20 }, withUsage: true });
@@ -85,7 +85,7 @@ describe('wallet chat commands', () => {
     expect((await run('history', ['20'], ctx(alice))).content.split('\n').length).toBeGreaterThanOrEqual(2);
     expect((await run('history', [], ctx(alice))).content.split('\n').length).toBeGreaterThanOrEqual(2);
     const fr = await run('history', ['1'], ctx(alice, 'fr'));
-    expect(fr.content).toBe(`${new Intl.DateTimeFormat('fr', { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date())} −2,5 USDC Bob Builder · confirmée`);
+    expect(fr.content).toBe(`${new Intl.DateTimeFormat('fr', { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date())} −2,5 USDC \u2068Bob Builder\u2069 · confirmée`);
   });
 
   it('/pay to one of my pets\' wallets names the pet, as the web\'s review does, not me', async () => {
@@ -93,9 +93,9 @@ describe('wallet chat commands', () => {
     const petWallet = (await t.app.inject({ method: 'POST', url: '/api/v1/wallets', headers: alice.auth, payload: { kind: 'pet', petId } })).json();
     const short = `${petWallet.address.slice(0, 6)}…${petWallet.address.slice(-4)}`;
     const preview = await run('pay', [petWallet.address, '1'], ctx(alice));
-    expect(preview.content).toContain(`to ${petWallet.address} (Mochi (pet of Alice Adams), ${short})? Network fee`);
-    expect((await run('pay', [petWallet.address, '1'], ctx(alice, 'fr'))).content).toContain(`à ${petWallet.address} (Mochi (animal appartenant à Alice Adams), ${short}) ?`);
-    expect((await run('pay', [petWallet.address, '1'], ctx(alice, 'ja'))).content).toContain(`${petWallet.address}（Mochi（Alice Adams のペット）、${short}）に`);
+    expect(preview.content).toContain(`to ${petWallet.address} (\u2068Mochi\u2069 (pet of \u2068Alice Adams\u2069), ${short})? Network fee`);
+    expect((await run('pay', [petWallet.address, '1'], ctx(alice, 'fr'))).content).toContain(`à ${petWallet.address} (\u2068Mochi\u2069 (animal appartenant à \u2068Alice Adams\u2069), ${short}) ?`);
+    expect((await run('pay', [petWallet.address, '1'], ctx(alice, 'ja'))).content).toContain(`${petWallet.address}（\u2068Mochi\u2069（\u2068Alice Adams\u2069 のペット）、${short}）に`);
   });
 
   it('/cancel spends a prepared payment\'s code so no later /confirm sends it; only its owner can', async () => {

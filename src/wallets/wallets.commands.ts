@@ -5,6 +5,7 @@ import type { ChatCommand, ChatCommandContext, ChatCommandReply } from '../chat/
 import { ChatCommandUsageError } from '../chat/chat.commands.js';
 import { withTransaction } from '../platform/db/db.transaction.js';
 import { AppError } from '../platform/http/http.errors.js';
+import { isolatedText } from '../platform/http/http.text.js';
 import { translate } from '../platform/i18n/i18n.service.js';
 import { formatAmount, formatApprox, isValidAmount, parseAmount } from './wallets.amounts.js';
 import { requireChain } from './wallets.chain.js';
@@ -122,9 +123,10 @@ export function walletCommands(core: WalletsCore): ChatCommand[] {
       }
       const fee = formatApprox(await estimateTransferFee(core, from.address, recipient.address, amount), 18);
       // the payee's name beside the address, so the payer checks who they pay
-      const payee = recipient.petName
-        ? recipient.name ? translate(ctx.locale, 'wallets.chat.petPayee', { pet: recipient.petName, name: recipient.name }) : recipient.petName
-        : recipient.name;
+      // (names isolated: a right-to-left name cannot reorder the amount and address around it)
+      const petName = recipient.petName ? isolatedText(recipient.petName) : null;
+      const name = recipient.name ? isolatedText(recipient.name) : null;
+      const payee = petName ? (name ? translate(ctx.locale, 'wallets.chat.petPayee', { pet: petName, name }) : petName) : name;
       const code = Array.from({ length: 6 }, () => CODE_ALPHABET[randomInt(CODE_ALPHABET.length)]).join('');
       await payConfirmationsRepo.insert(core.deps.db, {
         code,
@@ -188,7 +190,7 @@ export function walletCommands(core: WalletsCore): ChatCommand[] {
           sign: outgoing ? '−' : '+',
           amount: d.amount,
           token: d.token,
-          counterparty: outgoing ? (d.toName ?? short(d.to)) : (d.fromName ?? short(d.from)),
+          counterparty: isolatedText(outgoing ? (d.toName ?? short(d.to)) : (d.fromName ?? short(d.from))),
           status: statusWord(ctx.locale, d.status),
         });
       });

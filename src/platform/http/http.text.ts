@@ -87,3 +87,14 @@ export function strictUtf8Json(app: FastifyInstance): void {
     parse(request, text, done);
   });
 }
+
+const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/g;
+
+/**
+ * User-written text (a name, a memo) for a line the server writes (a notification, a chat reply): its
+ * explicit bidi controls dropped and the rest wrapped in FIRST STRONG ISOLATE … POP DIRECTIONAL
+ * ISOLATE, so a right-to-left name cannot reorder the amounts and words around it.
+ */
+export function isolatedText(text: string): string {
+  return `\u2068${text.replace(BIDI_CONTROLS, '')}\u2069`;
+}
