@@ -24,6 +24,17 @@ describe('web app serving', () => {
     expect(res.body).toContain('fixture shell');
   });
 
+  it('sends the shell with a Content-Security-Policy that runs only this origin\'s scripts and cannot be framed', async () => {
+    for (const url of ['/', '/settings?tab=sessions']) {
+      const csp = String((await t.app.inject({ method: 'GET', url })).headers['content-security-policy'] ?? '');
+      const directives = new Map(csp.split('; ').map((d) => [d.split(' ')[0], d.split(' ').slice(1).join(' ')]));
+      expect(directives.get('script-src'), url).toBe("'self'");
+      expect(directives.get('object-src'), url).toBe("'none'");
+      expect(directives.get('frame-ancestors'), url).toBe("'none'");
+      expect(csp, url).not.toContain('unsafe-inline');
+    }
+  });
+
   it('falls back to the shell for client-side routes, with or without a query', async () => {
     for (const url of ['/wallet', '/chat/123', '/settings?tab=sessions', '/reset-password?token=abc']) {
       const res = await t.app.inject({ method: 'GET', url });

@@ -16,6 +16,24 @@ export function isServerPath(pathname: string): boolean {
   return SERVER_PREFIXES.some((p) => pathname === p || pathname.startsWith(`${p}/`));
 }
 
+/**
+ * The web app's Content-Security-Policy: scripts, styles, fonts and connections (the API, Socket.io)
+ * from this origin only, no plugins, no framing. The refresh token lives in localStorage, so script
+ * that got into a page must not run; React's style props go through the CSSOM, which 'self' allows.
+ */
+export const WEB_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data: blob:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
 /** The file under root that a URL path names, or null when it is not a regular file inside root. */
 function fileFor(root: string, pathname: string): string | null {
   let decoded: string;
@@ -53,6 +71,7 @@ export async function webRoutes(app: FastifyInstance, root: string = WEB_DIST): 
       return reply.sendFile(file, { maxAge: immutable ? 31_536_000_000 : 0, immutable, cacheControl: true });
     }
     reply.header('cache-control', 'no-cache');
+    reply.header('content-security-policy', WEB_CSP);
     return reply.sendFile('index.html', { cacheControl: false });
   };
   app.get('/*', { config: { auth: 'none' }, schema: { hide: true } }, handler);

@@ -42,6 +42,8 @@ async function open(ctx: BrowserContext, label: string): Promise<Page> {
   const page = await ctx.newPage();
   page.setDefaultTimeout(20_000);
   page.on('pageerror', (err) => pageErrors.push(`${label}: ${err.message}`));
+  // the shell's Content-Security-Policy must not block anything the app does
+  page.on('console', (msg) => void (msg.type() === 'error' && /Content.Security.Policy/i.test(msg.text()) && pageErrors.push(`${label}: ${msg.text()}`)));
   return page;
 }
 
