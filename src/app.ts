@@ -14,7 +14,7 @@ import { AppError, registerErrorHandling, retryLater, sendProblem } from './plat
 import { corsOptions } from './platform/http/http.cors.js';
 import { trustProxyOption } from './platform/http/http.proxy.js';
 import { registerShutdownRefusal } from './platform/http/http.shutdown.js';
-import { registerNulGuard } from './platform/http/http.text.js';
+import { registerNulGuard, strictUtf8Json } from './platform/http/http.text.js';
 import { openApiExtras } from './platform/http/http.openapi.js';
 import { registerIdempotency } from './platform/http/http.idempotency.js';
 import { registerRateLimits } from './platform/http/http.rateLimit.js';
@@ -60,6 +60,8 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   registerNulGuard(app);
   // bodies are JSON (or multipart where a route registers it): text/plain is a 415 like any other type
   app.removeContentTypeParser('text/plain');
+  // every JSON body: strict UTF-8, and prototype-polluting keys named as such (a 422, not "malformed")
+  strictUtf8Json(app);
 
   app.decorateRequest('locale', 'en');
   app.addHook('onRequest', async (request, reply) => {

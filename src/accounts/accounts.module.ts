@@ -1,5 +1,4 @@
 import type { AppDeps } from '../platform/deps.js';
-import { strictUtf8Json } from '../platform/http/http.text.js';
 import type { DomainModule } from '../platform/modules.js';
 import { SecretBox } from './accounts.crypto.js';
 import { devOutboxRoutes } from './accounts.dev.routes.js';
@@ -70,7 +69,6 @@ export const accountsModule: DomainModule = {
   },
   routes(app, deps) {
     const services = deps.services.accountsModule;
-    strictUtf8Json(app);
     authRoutes(app, services);
     meRoutes(app, services);
     if (devOutboxEnabled(deps.config)) devOutboxRoutes(app, services);

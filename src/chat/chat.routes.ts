@@ -10,7 +10,6 @@ import {
 } from './chat.schema.js';
 import { chatError } from './chat.errors.js';
 import { CHAT_CSV_COLUMNS, type ChatService } from './chat.service.js';
-import { strictUtf8Json } from '../platform/http/http.text.js';
 
 const sse = (stream: PassThrough, event: string, data: unknown) => stream.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
 
@@ -40,7 +39,6 @@ async function streamExchange(reply: FastifyReply, run: (hooks: Parameters<ChatS
 
 /** /pets/:petId/messages and /chats/unread: the conversation with a pet, replies (JSON or SSE) and read state. */
 export function chatRoutes(app: FastifyInstance, deps: AppDeps): void {
-  strictUtf8Json(app);
   const r = app.withTypeProvider<ZodTypeProvider>();
   const chat = () => deps.services.chat;
   const tags = ['chat'];

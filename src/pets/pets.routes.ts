@@ -2,7 +2,6 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppDeps } from '../platform/deps.js';
-import { strictUtf8Json } from '../platform/http/http.text.js';
 import { requestContext } from '../platform/http/http.context.js';
 import {
   createPetBody, evolutionView, evolveResult, historyPage, historyQuery, interactionBody, interactionResult, listPetsQuery,
@@ -11,7 +10,6 @@ import {
 
 /** /pets: CRUD, interactions, timeline, evolution and vacation; only the owner (or an admin) reaches a pet. */
 export function petsRoutes(app: FastifyInstance, deps: AppDeps): void {
-  strictUtf8Json(app);
   const r = app.withTypeProvider<ZodTypeProvider>();
   const pets = () => deps.services.pets;
   const tags = ['pets'];

@@ -33,6 +33,14 @@ describe('problem+json errors', () => {
     expect(res.json()).toMatchObject({ code: 'malformed_json', title: 'Malformed JSON' });
   });
 
+  it('valid JSON with a prototype-polluting key is a 422 naming the rule, not "malformed JSON"', async () => {
+    for (const payload of ['{"name":"x","amount":"1","__proto__":{"admin":true}}', '{"name":"x","amount":"1","constructor":{"prototype":{"admin":true}}}']) {
+      const res = await t.app.inject({ method: 'POST', url: '/api/v1/probe/echo', headers: { ...json, 'accept-language': 'de' }, payload });
+      expect(res.statusCode, payload).toBe(422);
+      expect(res.json(), payload).toMatchObject({ code: 'validation_failed', errors: [{ field: 'body', code: 'forbidden_key', message: 'darf die Schlüssel __proto__ und constructor.prototype nicht verwenden' }] });
+    }
+  });
+
   it('a body over the size limit is 413', async () => {
     const res = await t.app.inject({ method: 'POST', url: '/api/v1/probe/echo', headers: json, payload: JSON.stringify({ name: 'x'.repeat(5000), amount: '1' }) });
     expect(res.statusCode).toBe(413);

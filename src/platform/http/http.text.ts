@@ -71,6 +71,15 @@ export function isPrintableLine(s: string): boolean {
 /** The message of a name that is not a printable line. */
 export const PRINTABLE_LINE_MESSAGE = 'validation.printable_line';
 
+function isValidJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Makes JSON bodies in the calling plugin strict UTF-8: a broken byte sequence is a 422, not a silent U+FFFD. */
 export function strictUtf8Json(app: FastifyInstance): void {
   const parse = app.getDefaultJsonParser('error', 'error');
@@ -84,7 +93,15 @@ export function strictUtf8Json(app: FastifyInstance): void {
       done(httpError('validation_failed', { count: 1 }, [{ field: 'body', message: 'validation.utf8', code: 'invalid_utf8' }]), undefined);
       return;
     }
-    parse(request, text, done);
+    parse(request, text, (err, value) => {
+      // the parser refuses __proto__ and constructor.prototype keys with the same error as broken JSON;
+      // valid JSON refused for them is a field problem, so the client learns what to change
+      if (err && isValidJson(text)) {
+        done(httpError('validation_failed', { count: 1 }, [{ field: 'body', message: 'validation.forbidden_key', code: 'forbidden_key' }]), undefined);
+        return;
+      }
+      done(err, value);
+    });
   });
 }
 
