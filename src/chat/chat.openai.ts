@@ -56,6 +56,9 @@ export class OpenAIProvider implements ReplyProvider {
         onToken(delta);
       }
     }
+    // the SDK's iterator ends quietly when the request is aborted: text cut off by the timeout is not a reply
+    signal.throwIfAborted();
+    if (stream.controller.signal.aborted) throw new Error('the reply stream was aborted');
     if (!text.trim()) throw new Error('the model returned an empty reply');
     return text;
   }

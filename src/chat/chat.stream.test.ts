@@ -4,12 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser, type TestUser } from '../../test/helpers/factories.js';
 import { createTestApp, type TestApp } from '../../test/helpers/testApp.js';
 
-type Mode = 'stream' | 'json-error' | 'hang' | 'cut';
+type Mode = 'stream' | 'json-error' | 'hang' | 'cut' | 'slow';
 
 /** A local server speaking the OpenAI chat-completions wire format, including `stream: true` SSE chunks. */
 class FakeOpenAI {
   mode: Mode = 'stream';
   pieces = ['Hel', 'lo ', 'from ', 'the ', 'model!'];
+  /** In 'slow' mode, the wait before each piece after the first. */
+  slowMs = 4000;
   requests: Array<{ auth: string | undefined; body: any }> = [];
   private server!: Server;
   private open = new Set<ServerResponse>();
@@ -47,14 +49,18 @@ class FakeOpenAI {
     const chunk = (delta: object, finish: string | null = null) =>
       `data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1_700_000_000, model: body.model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
     res.write(chunk({ role: 'assistant', content: '' }));
+    this.open.add(res);
     for (const [i, piece] of this.pieces.entries()) {
       if (this.mode === 'cut' && i === 2) {
         res.destroy();
         return;
       }
+      if (this.mode === 'slow' && i > 0) await new Promise((r) => setTimeout(r, this.slowMs));
+      if (res.destroyed) return;
       res.write(chunk({ content: piece }));
       await new Promise((r) => setTimeout(r, 2));
     }
+    this.open.delete(res);
     res.write(chunk({}, 'stop'));
     res.end('data: [DONE]\n\n');
   }
@@ -179,6 +185,23 @@ describe('the OpenAI-compatible provider', () => {
     expect(res.json().reply.metadata).toMatchObject({ provider: 'persona', fallback: true });
     const list = (await api(t, user, `/pets/${petId}/messages?limit=2`)).json();
     expect(list.messages.map((m: { content: string }) => m.content)[1]).toBe('ci sei?');
+  });
+
+  it('falls back when the timeout cuts a reply mid-stream, instead of storing the partial text as the model reply', async () => {
+    fake.mode = 'slow';
+    const res = await api(t, user, `/pets/${petId}/messages`, { content: 'parlami' }, { accept: 'text/event-stream' });
+    const events = parseSse(res.body);
+    const names = events.map((e) => e.event);
+    expect(names.slice(0, 3)).toEqual(['message', 'token', 'reset']);
+    expect(events[1].data.token).toBe('Hel');
+    const done = events.at(-1)!;
+    expect(done.event).toBe('done');
+    expect(done.data.reply.metadata).toMatchObject({ provider: 'persona', fallback: true });
+    const afterReset = events.slice(3).filter((e) => e.event === 'token').map((e) => e.data.token).join('');
+    expect(afterReset).toBe(done.data.reply.content);
+    const stored = await t.deps.db.selectFrom('chat_messages').select(['content', 'metadata']).where('id', '=', done.data.reply.id).executeTakeFirstOrThrow();
+    expect(stored.content).toBe(done.data.reply.content);
+    expect(stored.metadata).toMatchObject({ provider: 'persona', fallback: true });
   });
 
   it('restarts the stream with the persona reply when the model dies mid-stream', async () => {
