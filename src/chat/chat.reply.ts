@@ -1,3 +1,4 @@
+import { cleanText } from '../platform/http/http.text.js';
 import type { Locale } from '../platform/i18n/i18n.service.js';
 import type { PetView } from '../pets/pets.service.js';
 import { personaReply, tokenize, type PersonaTurn } from './chat.persona.js';
@@ -27,4 +28,24 @@ export class PersonaProvider implements ReplyProvider {
     for (const token of tokenize(text)) onToken(token);
     return text;
   }
+}
+
+/**
+ * onToken for a reply streamed from elsewhere: each piece passed on cleaned (cleanText), a high
+ * surrogate that ends a piece held back for the next one, and pieces left empty dropped; so what the
+ * client is sent joins up to cleanText of the whole reply.
+ */
+export function cleanTokens(onToken: (token: string) => void): (token: string) => void {
+  let held = '';
+  return (token) => {
+    let text = held + token;
+    held = '';
+    const last = text.charCodeAt(text.length - 1);
+    if (last >= 0xd800 && last <= 0xdbff) {
+      held = text.slice(-1);
+      text = text.slice(0, -1);
+    }
+    const clean = cleanText(text);
+    if (clean) onToken(clean);
+  };
 }

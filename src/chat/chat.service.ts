@@ -2,6 +2,7 @@ import { uuidv7 } from 'uuidv7';
 import type { AppDeps } from '../platform/deps.js';
 import { withTransaction, type Executor, type Tx } from '../platform/db/db.transaction.js';
 import { AppError } from '../platform/http/http.errors.js';
+import { cleanText, hasVisibleText } from '../platform/http/http.text.js';
 import type { RequestContext } from '../platform/http/http.context.js';
 import { decodeCursor, encodeCursor } from '../platform/http/http.pagination.js';
 import { petError } from '../pets/pets.errors.js';
@@ -11,7 +12,7 @@ import { ChatCommandUsageError, type ChatCommandContext, type ChatCommandReply }
 import { chatError } from './chat.errors.js';
 import { Batcher } from '../platform/batching/batching.batcher.js';
 import { chatRepo, type MessageFilter, type MessageRow } from './chat.repo.js';
-import { PersonaProvider, type ReplyContext, type ReplyProvider } from './chat.reply.js';
+import { cleanTokens, PersonaProvider, type ReplyContext, type ReplyProvider } from './chat.reply.js';
 import { substringGroups } from './chat.search.js';
 import type { Sender } from './chat.tables.js';
 
@@ -40,6 +41,19 @@ interface ExchangeRequest {
 interface ExchangeResult {
   result: { message: MessageView; reply: MessageView };
   tokens: string[];
+}
+
+/** The owner's message once stored, with what its reply is written and stored with. */
+interface StoredMessage {
+  message: MessageView;
+  locale: Locale;
+  pet: PetView;
+  userId: string;
+}
+interface Reply {
+  sender: 'pet' | 'system';
+  content: string;
+  metadata: Record<string, unknown>;
 }
 
 export interface ListQuery {
@@ -113,22 +127,43 @@ export class ChatService {
     const first = await withTransaction(this.deps.db, (trx) => this.storeUserMessage(trx, ctx, petId, content, command?.name ?? null));
     hooks.onStored?.(first.message);
 
-    let reply: { sender: 'pet' | 'system'; content: string; metadata: Record<string, unknown> };
     if (command) {
-      reply = await this.runCommand(command.name, command.args, { ...ctx, locale: first.locale, petId });
+      const reply = await this.runCommand(command.name, command.args, { ...ctx, locale: first.locale, petId });
       hooks.onToken?.(reply.content);
-    } else {
-      const context = await this.replyContext(this.deps.db, first, petId, content);
-      reply = await this.generate(context, hooks);
+      return { message: first.message, reply: await this.storeReply(ctx, first, petId, reply, false) };
     }
+    try {
+      return { message: first.message, reply: await this.modelReply(ctx, first, petId, content, hooks) };
+    } catch (err) {
+      // typing started with the message: it must end even when no reply comes
+      await withTransaction(this.deps.db, (trx) => this.typing(trx, ctx, first.userId, petId, false))
+        .catch((e: unknown) => this.deps.logger.error({ err: e }, 'could not record the end of typing'));
+      throw err;
+    }
+  }
 
-    const stored = await withTransaction(this.deps.db, async (trx) => {
+  /** The model's reply stored with the end of typing; the persona engine's instead if the database refuses the model's (the stream is reset). */
+  private async modelReply(ctx: RequestContext, first: StoredMessage, petId: string, content: string, hooks: ExchangeHooks): Promise<MessageView> {
+    const context = await this.replyContext(this.deps.db, first, petId, content);
+    const reply = await this.generate(context, hooks);
+    try {
+      return await this.storeReply(ctx, first, petId, reply, true);
+    } catch (err) {
+      // a refusal of ours (the pet is gone) applies to any reply
+      if (reply.metadata.fallback || err instanceof AppError) throw err;
+      this.deps.logger.warn({ err: (err as Error).message }, 'model reply could not be stored; persona engine answers');
+      hooks.onReset?.();
+      return this.storeReply(ctx, first, petId, await this.personaReply(context, hooks), true);
+    }
+  }
+
+  private storeReply(ctx: RequestContext, first: StoredMessage, petId: string, reply: Reply, endTyping: boolean): Promise<MessageView> {
+    return withTransaction(this.deps.db, async (trx) => {
       await this.pets.requirePet(trx, ctx, petId, { lock: true });
       const view = await this.store(trx, first.userId, petId, reply.sender, reply.content, first.locale, reply.metadata, this.now(), ctx);
-      if (!command) await this.typing(trx, ctx, first.userId, petId, false);
+      if (endTyping) await this.typing(trx, ctx, first.userId, petId, false);
       return view;
     });
-    return { message: first.message, reply: stored };
   }
 
   /**
@@ -197,7 +232,7 @@ export class ChatService {
   }
 
   /** Locks the pet, credits the activity and stores the owner's message (typing starts unless it is a command). */
-  private async storeUserMessage(trx: Tx, ctx: RequestContext, petId: string, content: string, command: string | null) {
+  private async storeUserMessage(trx: Tx, ctx: RequestContext, petId: string, content: string, command: string | null): Promise<StoredMessage> {
     const activity = await this.pets.chatActivity(trx, ctx, petId, { credit: !command });
     const locale: Locale = isLocale(activity.row.owner_locale) ? activity.row.owner_locale : 'en';
     const metadata: Record<string, unknown> = command ? { command } : { mood: activity.pet.mood, xpGained: activity.xpGained };
@@ -206,7 +241,7 @@ export class ChatService {
     return { message, locale, pet: activity.pet, userId: activity.row.user_id };
   }
 
-  private async replyContext(ex: Executor, first: { pet: PetView; locale: Locale; message: MessageView }, petId: string, content: string): Promise<ReplyContext> {
+  private async replyContext(ex: Executor, first: StoredMessage, petId: string, content: string): Promise<ReplyContext> {
     const recent = ((await chatRepo.recentMany(ex, [petId], CONTEXT_MESSAGES + 1)).get(petId) ?? []).filter((m) => m.id !== first.message.id);
     return {
       pet: first.pet,
@@ -321,28 +356,34 @@ export class ChatService {
     await this.deps.events.record(trx, { type: 'chat.typing', actorId: ctx.user.id, userIds: [userId], petId, data: { typing }, context: ctx });
   }
 
-  /** The model's reply, or the persona engine's on timeout or error (tokens already streamed are reset). */
-  private async generate(context: ReplyContext, hooks: ExchangeHooks) {
-    const { pet } = context;
-    const onToken = (token: string) => hooks.onToken?.(token);
+  /**
+   * The model's reply, cleaned as user text must be (no controls but \n and \t, no bidi overrides)
+   * before it is streamed; or the persona engine's on timeout, error or nothing visible (tokens already streamed are reset).
+   */
+  private async generate(context: ReplyContext, hooks: ExchangeHooks): Promise<Reply> {
     const provider = this.provider!;
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(new Error('reply timed out')), this.deps.config.OPENAI_TIMEOUT_MS);
     let streamed = false;
     try {
-      const text = await provider.generate(context, (t) => {
+      const text = cleanText(await provider.generate(context, cleanTokens((t) => {
         streamed = true;
-        onToken(t);
-      }, abort.signal);
-      return { sender: 'pet' as const, content: clip(text), metadata: { mood: pet.mood, provider: provider.name } };
+        hooks.onToken?.(t);
+      }), abort.signal));
+      if (!hasVisibleText(text)) throw new Error('the model reply has no visible text');
+      return { sender: 'pet', content: clip(text), metadata: { mood: context.pet.mood, provider: provider.name } };
     } catch (err) {
       this.deps.logger.warn({ err: (err as Error).message, provider: provider.name }, 'reply provider failed; persona engine answers');
       if (streamed) hooks.onReset?.();
     } finally {
       clearTimeout(timer);
     }
-    const text = await this.persona.generate(context, onToken);
-    return { sender: 'pet' as const, content: text, metadata: { mood: pet.mood, provider: 'persona', fallback: true } };
+    return this.personaReply(context, hooks);
+  }
+
+  private async personaReply(context: ReplyContext, hooks: ExchangeHooks): Promise<Reply> {
+    const text = await this.persona.generate(context, (t) => hooks.onToken?.(t));
+    return { sender: 'pet', content: text, metadata: { mood: context.pet.mood, provider: 'persona', fallback: true } };
   }
 
   /** Runs a slash command; unknown commands and bad arguments become a helpful system message, never an error page. */

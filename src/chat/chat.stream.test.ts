@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser, type TestUser } from '../../test/helpers/factories.js';
 import { createTestApp, type TestApp } from '../../test/helpers/testApp.js';
@@ -202,6 +203,86 @@ describe('the OpenAI-compatible provider', () => {
     const stored = await t.deps.db.selectFrom('chat_messages').select(['content', 'metadata']).where('id', '=', done.data.reply.id).executeTakeFirstOrThrow();
     expect(stored.content).toBe(done.data.reply.content);
     expect(stored.metadata).toMatchObject({ provider: 'persona', fallback: true });
+  });
+
+  const typingOf = async (pet: string) =>
+    (await sql<{ typing: boolean }>`select (data->>'typing')::boolean as typing from domain_events where type = 'chat.typing' and pet_id = ${pet} order by created_at, id`.execute(t.deps.db)).rows.map((r) => r.typing);
+
+  describe('model output with control characters', () => {
+    const pieces = fake.pieces;
+    afterAll(() => {
+      fake.pieces = pieces;
+    });
+
+    it('is cleaned before it is streamed and stored (no NUL, no bidi override)', async () => {
+      fake.mode = 'stream';
+      fake.pieces = ['a\u0000b\u202e', 'c'];
+      const pet = (await api(t, user, '/pets', { name: 'Ctrl' })).json().id;
+      const json = await api(t, user, `/pets/${pet}/messages`, { content: 'ciao' });
+      expect(json.statusCode).toBe(200);
+      expect(json.json().reply).toMatchObject({ content: 'abc', metadata: { provider: 'openai' } });
+
+      const res = await api(t, user, `/pets/${pet}/messages`, { content: 'ancora' }, { accept: 'text/event-stream' });
+      expect(res.body).not.toContain('\u202e');
+      const events = parseSse(res.body);
+      expect(events.map((e) => e.event)).toEqual(['message', 'token', 'token', 'done']);
+      expect(events.filter((e) => e.event === 'token').map((e) => e.data.token)).toEqual(['ab', 'c']);
+      expect(events.at(-1)!.data.reply).toMatchObject({ content: 'abc', metadata: { provider: 'openai' } });
+      const stored = await t.deps.db.selectFrom('chat_messages').select('content').where('pet_id', '=', pet).where('sender', '=', 'pet').execute();
+      expect(stored.map((r) => r.content)).toEqual(['abc', 'abc']);
+      expect(await typingOf(pet)).toEqual([true, false, true, false]);
+    });
+
+    it('is answered by the persona engine when nothing visible is left of it', async () => {
+      fake.mode = 'stream';
+      fake.pieces = ['\u0000\u202e', '\u200b'];
+      const res = await api(t, user, `/pets/${petId}/messages`, { content: 'dimmi' });
+      expect(res.statusCode).toBe(200);
+      expect(res.json().reply.metadata).toMatchObject({ provider: 'persona', fallback: true });
+    });
+  });
+
+  describe('a model reply the database refuses', () => {
+    beforeAll(async () => {
+      await sql`create table test_refused_pets (pet_id uuid primary key)`.execute(t.deps.db);
+      await sql`create function test_refuse_reply() returns trigger language plpgsql as $$
+        begin
+          if new.sender = 'pet' and (new.content like '%REFUSED%' or new.pet_id in (select pet_id from test_refused_pets)) then
+            raise exception 'reply refused by the test';
+          end if;
+          return new;
+        end $$`.execute(t.deps.db);
+      await sql`create trigger test_refuse_reply before insert on chat_messages for each row execute function test_refuse_reply()`.execute(t.deps.db);
+    });
+    afterAll(async () => {
+      await sql`drop trigger test_refuse_reply on chat_messages`.execute(t.deps.db);
+      fake.pieces = ['Hel', 'lo ', 'from ', 'the ', 'model!'];
+    });
+
+    it('is replaced by the persona reply (reset first), and typing ends', async () => {
+      fake.mode = 'stream';
+      fake.pieces = ['REFUSED ', 'text'];
+      const pet = (await api(t, user, '/pets', { name: 'Refused' })).json().id;
+      const res = await api(t, user, `/pets/${pet}/messages`, { content: 'ciao' }, { accept: 'text/event-stream' });
+      const events = parseSse(res.body);
+      expect(events.map((e) => e.event).slice(0, 4)).toEqual(['message', 'token', 'token', 'reset']);
+      const done = events.at(-1)!;
+      expect(done.event).toBe('done');
+      expect(done.data.reply.metadata).toMatchObject({ provider: 'persona', fallback: true });
+      expect(await typingOf(pet)).toEqual([true, false]);
+    });
+
+    it('still ends typing when no reply can be stored at all', async () => {
+      fake.mode = 'stream';
+      fake.pieces = ['fine'];
+      const pet = (await api(t, user, '/pets', { name: 'Mute' })).json().id;
+      await sql`insert into test_refused_pets values (${pet})`.execute(t.deps.db);
+      const json = await api(t, user, `/pets/${pet}/messages`, { content: 'ciao' });
+      expect(json.statusCode).toBe(500);
+      const res = await api(t, user, `/pets/${pet}/messages`, { content: 'ancora' }, { accept: 'text/event-stream' });
+      expect(parseSse(res.body).at(-1)).toEqual({ event: 'error', data: { code: 'internal' } });
+      expect(await typingOf(pet)).toEqual([true, false, true, false]);
+    });
   });
 
   it('restarts the stream with the persona reply when the model dies mid-stream', async () => {

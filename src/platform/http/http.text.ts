@@ -45,6 +45,14 @@ export function hasForbiddenControls(s: string): boolean {
   return FORBIDDEN_CONTROL.test(s);
 }
 
+const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
+const FORBIDDEN_CONTROLS = new RegExp(FORBIDDEN_CONTROL.source, 'g');
+
+/** Text from elsewhere (a model's reply) made storable: lone surrogates and forbidden controls removed, so it passes isCleanText. */
+export function cleanText(s: string): string {
+  return s.replace(LONE_SURROGATES, '').replace(FORBIDDEN_CONTROLS, '');
+}
+
 /** Characters that show nothing on their own: controls, format characters (U+200B…), spaces and other default-ignorables (U+3164…). */
 const INVISIBLE = /[\p{Cc}\p{Cf}\p{White_Space}\p{Default_Ignorable_Code_Point}]/gu;
 
