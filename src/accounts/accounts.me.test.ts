@@ -63,7 +63,8 @@ describe('GET and PATCH /me', () => {
     expect(big.json().errors).toEqual([{ field: 'body.preferences', code: 'custom', message: 'ne doit pas dépasser 4 Ko de JSON' }]);
   });
 
-  const badNames = [['a bell', 'Mia\u0007'], ['a newline', 'Mia\nAdmin'], ['a tab', 'Mia\tX'], ['a right-to-left override', 'Mia\u202Egnp.exe'], ['a lone surrogate', 'Mia\uD800']];
+  const badNames = [['a bell', 'Mia\u0007'], ['a newline', 'Mia\nAdmin'], ['a tab', 'Mia\tX'], ['a right-to-left override', 'Mia\u202Egnp.exe'], ['a lone surrogate', 'Mia\uD800'],
+    ['a line separator', 'ab\u2028cd'], ['a paragraph separator', 'ab\u2029cd'], ['an Arabic letter mark', 'ab\u061Ccd'], ['a tag character', 'ab\u{E0041}cd']];
   const invalidUtf8 = (json: string) => {
     const [before, after] = json.split('BAD');
     return Buffer.concat([Buffer.from(before), Buffer.from([0xff]), Buffer.from(after)]);
@@ -82,6 +83,31 @@ describe('GET and PATCH /me', () => {
     expect(registered.statusCode).toBe(422);
     expect(registered.json().errors[0].field).toBe('body.name');
     expect(await t.deps.db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst()).toBeUndefined();
+  });
+
+  const invisibleNames = [['a Braille blank', '\u2800'], ['combining marks only', '\u0301\u0301'], ['Hangul fillers', '\u115F\u1160\u3164\uFFA0']];
+
+  it.each(invisibleNames)('refuses a name of %s as empty (sign-up and PATCH /me) and changes nothing', async (_what, name) => {
+    const user = await createUser(t.deps);
+    const before = (await get('/me', user.auth)).json();
+    const patched = await t.app.inject({ method: 'PATCH', url: '/api/v1/me', headers: user.auth, payload: { name } });
+    expect(patched.statusCode).toBe(422);
+    expect(patched.headers['content-type']).toContain('application/problem+json');
+    expect(patched.json()).toMatchObject({ code: 'validation_failed', errors: [{ field: 'body.name', message: 'must not be empty' }] });
+    expect((await get('/me', user.auth)).json()).toEqual(before);
+    const email = `blankname${++n}-${Date.now()}@example.test`;
+    const registered = await t.app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { email, password: PASSWORD, name } });
+    expect(registered.statusCode).toBe(422);
+    expect(await t.deps.db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst()).toBeUndefined();
+  });
+
+  it('accepts accents as combining marks and a subdivision flag (its tag characters) in a name', async () => {
+    const user = await createUser(t.deps);
+    for (const name of ['Zoe\u0308', 'Mia \u{1F3F4}\u{E0067}\u{E0062}\u{E0077}\u{E006C}\u{E0073}\u{E007F}']) {
+      const patched = await t.app.inject({ method: 'PATCH', url: '/api/v1/me', headers: user.auth, payload: { name } });
+      expect(patched.statusCode).toBe(200);
+      expect(patched.json().name).toBe(name);
+    }
   });
 
   it('refuses a body that is not valid UTF-8 (sign-up and PATCH /me) instead of storing U+FFFD', async () => {

@@ -109,9 +109,16 @@ describe('posting and storing messages', () => {
       [JSON.stringify({ content: '   \n\t ' }), 'must not be empty'],
       [JSON.stringify({ content: '\u200b' }), 'must not be empty'],
       [JSON.stringify({ content: ' \u200b\u200c\u200d\u2060 \u3164\u00ad ' }), 'must not be empty'],
+      // Braille blanks, Hangul fillers and combining marks with nothing to sit on show nothing either
+      [JSON.stringify({ content: '\u2800\u2800' }), 'must not be empty'],
+      [JSON.stringify({ content: '\u115f\u1160\uffa0' }), 'must not be empty'],
+      [JSON.stringify({ content: '\u0301\u0301' }), 'must not be empty'],
+      [JSON.stringify({ content: '\u2028' }), 'must not be empty'],
       [JSON.stringify({ content: 'x'.repeat(2001) }), 'must be at most 2000 characters'],
       ['{"content":"half a pair \\ud83d here"}', 'must be valid Unicode text (no lone surrogates)'],
       [JSON.stringify({ content: 'bell\u0007' }), 'must not contain control characters other than newline and tab'],
+      [JSON.stringify({ content: 'arabic\u061cmark' }), 'must not contain control characters other than newline and tab'],
+      [JSON.stringify({ content: 'tag\u{E0041}character' }), 'must not contain control characters other than newline and tab'],
       // refused for any route before validation (PostgreSQL text cannot hold it)
       [JSON.stringify({ content: 'null\u0000byte' }), 'must not contain the NUL character (U+0000)'],
       [Buffer.concat([Buffer.from('{"content":"bad '), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]), 'must be valid UTF-8'],
@@ -125,6 +132,11 @@ describe('posting and storing messages', () => {
     }
     expect(await messageCount(petId)).toBe(0);
     expect((await say(petId, 'family \u{1F468}\u200d\u{1F469}\u200d\u{1F467}')).message.content).toBe('family \u{1F468}\u200d\u{1F469}\u200d\u{1F467}');
+    // U+2028 / U+2029 are line breaks: stored as newlines; a subdivision flag keeps its tag characters
+    expect((await say(petId, 'one\u2028two\u2029three')).message.content).toBe('one\ntwo\nthree');
+    const scotland = '\u{1F3F4}\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}';
+    expect((await say(petId, `go ${scotland}`)).message.content).toBe(`go ${scotland}`);
+    expect((await say(petId, 'e\u0301')).message.content).toBe('e\u0301');
     const ok = await say(petId, `${'é'.repeat(1997)}\n\t!  `);
     expect([...ok.message.content].length).toBe(2000);
   });

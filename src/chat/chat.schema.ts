@@ -1,12 +1,15 @@
 import { z } from 'zod';
-import { hasForbiddenControls, hasVisibleText, isWellFormedText } from '../platform/http/http.text.js';
+import { hasForbiddenControls, hasVisibleText, isWellFormedText, normalizeLineBreaks } from '../platform/http/http.text.js';
 
 export const MAX_MESSAGE_CHARS = 2000;
 
-/** 1–2000 characters after trimming, not only invisible ones; well-formed Unicode; no control characters except \n and \t. */
+/**
+ * 1–2000 characters after trimming, not only invisible ones; well-formed Unicode; no control characters
+ * except \n and \t. U+2028 and U+2029 are line breaks: stored as \n.
+ */
 export const messageContent = z
   .string()
-  .transform((s) => s.trim())
+  .transform((s) => normalizeLineBreaks(s).trim())
   .superRefine((s, ctx) => {
     const length = [...s].length;
     if (length === 0 || !hasVisibleText(s)) ctx.addIssue({ code: 'custom', message: 'validation.not_empty' });

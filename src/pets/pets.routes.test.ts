@@ -54,7 +54,13 @@ describe('pets CRUD and ownership', () => {
     const broken = await t.app.inject({ method: 'POST', url: '/api/v1/pets', headers: { ...owner.auth, 'content-type': 'application/json' }, payload: raw });
     expect(broken.statusCode).toBe(422);
     expect(broken.json().errors).toEqual([{ field: 'body', message: 'must be valid UTF-8', code: 'invalid_utf8' }]);
-    for (const name of ['\u200b', '\u200b\u2060\ufeff', ' \u3164 ']) {
+    for (const name of ['ab\u2028cd', 'ab\u2029cd', 'ab\u061Ccd', 'ab\u{E0041}cd']) {
+      const res = await api('POST', '/pets', owner, { name });
+      expect(res.statusCode).toBe(422);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.json().errors).toEqual([expect.objectContaining({ field: 'body.name', message: 'must be printable text on one line' })]);
+    }
+    for (const name of ['\u200b', '\u200b\u2060\ufeff', ' \u3164 ', '\u2800', '\u0301\u0301', '\u115F\u1160\uFFA0']) {
       const invisible = await api('POST', '/pets', owner, { name });
       expect(invisible.statusCode).toBe(422);
       expect(invisible.json().errors).toContainEqual(expect.objectContaining({ field: 'body.name', message: 'must not be empty' }));
@@ -78,7 +84,8 @@ describe('pets CRUD and ownership', () => {
 
   it('renames and soft-deletes, keeping the timeline', async () => {
     const pet = await adopt();
-    expect((await api('PATCH', `/pets/${pet.id}`, owner, { name: '\u200b' })).statusCode).toBe(422);
+    for (const name of ['\u200b', '\u2800', 'ab\u2028cd']) expect((await api('PATCH', `/pets/${pet.id}`, owner, { name })).statusCode).toBe(422);
+    expect((await api('GET', `/pets/${pet.id}`, owner)).json().name).toBe(pet.name);
     const renamed = await api('PATCH', `/pets/${pet.id}`, owner, { name: 'Neko' });
     expect(renamed.json().name).toBe('Neko');
     expect((await api('DELETE', `/pets/${pet.id}`, owner)).statusCode).toBe(204);

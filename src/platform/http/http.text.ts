@@ -32,38 +32,57 @@ export function registerNulGuard(app: FastifyInstance): void {
 }
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-/** C0/C1 controls, DEL, and bidi/format controls, except newline and tab. */
-const FORBIDDEN_CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u200E\u200F\u202A-\u202E\u2066-\u2069\uFEFF]/;
+/** C0/C1 controls, DEL, and bidi/format controls (U+061C ARABIC LETTER MARK among them), except newline and tab. */
+const FORBIDDEN_CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069\uFEFF]/;
+/** Tag characters (invisible ASCII look-alikes), and the one place they belong: an emoji tag sequence (the flag of Scotland). */
+const TAG = /[\u{E0000}-\u{E007F}]/u;
+const EMOJI_TAG_SEQUENCES = /\u{1F3F4}[\u{E0020}-\u{E007E}]+\u{E007F}/gu;
+/** U+2028 LINE SEPARATOR and U+2029 PARAGRAPH SEPARATOR: line breaks, as \n is. */
+const LINE_SEPARATORS = /[\u2028\u2029]/g;
 
 /** No lone UTF-16 surrogates (what invalid UTF-8 or a bad \\u escape turns into). */
 export function isWellFormedText(s: string): boolean {
   return !LONE_SURROGATE.test(s);
 }
 
-/** Control characters other than \n and \t (and invisible direction overrides). */
+/** Control characters other than \n and \t, invisible direction marks and overrides, and tag characters outside an emoji tag sequence. */
 export function hasForbiddenControls(s: string): boolean {
-  return FORBIDDEN_CONTROL.test(s);
+  return FORBIDDEN_CONTROL.test(s) || (TAG.test(s) && TAG.test(s.replace(EMOJI_TAG_SEQUENCES, '')));
+}
+
+/** U+2028 and U+2029 written as \n: free text (a chat message) keeps its line breaks in the one form clients all show. */
+export function normalizeLineBreaks(s: string): string {
+  return s.replace(LINE_SEPARATORS, '\n');
 }
 
 const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
 const FORBIDDEN_CONTROLS = new RegExp(FORBIDDEN_CONTROL.source, 'g');
+const TAGS = new RegExp(TAG.source, 'gu');
 
-/** Text from elsewhere (a model's reply) made storable: lone surrogates and forbidden controls removed, so it passes isCleanText. */
+/**
+ * Text from elsewhere (a model's reply) made storable, character by character so that it can be
+ * applied to pieces of a stream: lone surrogates, forbidden controls and every tag character removed,
+ * U+2028 and U+2029 written as \n. The result passes isCleanText.
+ */
 export function cleanText(s: string): string {
-  return s.replace(LONE_SURROGATES, '').replace(FORBIDDEN_CONTROLS, '');
+  return normalizeLineBreaks(s.replace(LONE_SURROGATES, '').replace(FORBIDDEN_CONTROLS, '').replace(TAGS, ''));
 }
 
-/** Characters that show nothing on their own: controls, format characters (U+200B…), spaces and other default-ignorables (U+3164…). */
-const INVISIBLE = /[\p{Cc}\p{Cf}\p{White_Space}\p{Default_Ignorable_Code_Point}]/gu;
+/**
+ * Characters that show nothing on their own: controls, format characters (U+200B…), spaces, other
+ * default-ignorables (the Hangul fillers U+115F, U+1160, U+3164, U+FFA0…), the Braille blank U+2800,
+ * and combining marks (an accent with no letter to sit on).
+ */
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{White_Space}\p{Default_Ignorable_Code_Point}\u2800\p{M}]/gu;
 
 /** Something would be seen: text made only of invisible characters counts as empty. */
 export function hasVisibleText(s: string): boolean {
   return s.replace(INVISIBLE, '').length > 0;
 }
 
-/** Line breaks are fine in a message, not in a name. */
+/** Line breaks (\n, U+2028, U+2029) and tabs are fine in a message, not in a name. */
 export function isSingleLine(s: string): boolean {
-  return !/[\n\t]/.test(s);
+  return !/[\n\t\u2028\u2029]/.test(s);
 }
 
 /** Well-formed Unicode without control characters other than \n and \t: what free text we store must be. */
