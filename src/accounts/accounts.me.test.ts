@@ -110,6 +110,17 @@ describe('GET and PATCH /me', () => {
     }
   });
 
+  it('counts a name in user-perceived characters (at most 100)', async () => {
+    const user = await createUser(t.deps);
+    const patch = (name: string) => t.app.inject({ method: 'PATCH', url: '/api/v1/me', headers: user.auth, payload: { name } });
+    const accented = 'e\u0301'.repeat(100);
+    expect((await patch(accented)).json().name).toBe(accented);
+    const long = await patch(`${accented}e`);
+    expect(long.statusCode).toBe(422);
+    expect(long.json().errors).toEqual([expect.objectContaining({ field: 'body.name', message: 'must be at most 100 characters' })]);
+    expect((await get('/me', user.auth)).json().name).toBe(accented);
+  });
+
   it('refuses a body that is not valid UTF-8 (sign-up and PATCH /me) instead of storing U+FFFD', async () => {
     const user = await createUser(t.deps);
     const before = (await get('/me', user.auth)).json();

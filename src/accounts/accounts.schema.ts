@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { hasVisibleText, isCleanText, isPrintableLine, PRINTABLE_LINE_MESSAGE } from '../platform/http/http.text.js';
+import { fitsLength, hasVisibleText, isCleanText, isPrintableLine, NAME_UNITS_PER_CHARACTER, PRINTABLE_LINE_MESSAGE } from '../platform/http/http.text.js';
 import { LOCALES } from '../platform/i18n/i18n.service.js';
 import { PASSWORD_MAX_LENGTH } from './accounts.passwords.js';
 
@@ -11,9 +11,13 @@ const password = z.string().min(1).refine((s) => s.length <= PASSWORD_MAX_LENGTH
 const totpCode = z.string().regex(/^\d{6}$/, 'validation.six_digits');
 const recoveryCode = z.string().min(8).max(32);
 const locale = z.enum(LOCALES);
+const NAME_MAX = 100;
 /** A person's display name: one printable line (the same rule as a pet's name). */
 // an empty name gets one problem ("required"), not also "must not be empty"
-const name = z.string().trim().min(1, { abort: true }).max(100).refine(hasVisibleText, { message: 'validation.not_empty' }).refine(isPrintableLine, { message: PRINTABLE_LINE_MESSAGE });
+const name = z.string().trim().min(1, { abort: true })
+  .refine((s) => fitsLength(s, NAME_MAX), { message: 'validation.too_long_chars', params: { max: NAME_MAX } })
+  .refine(hasVisibleText, { message: 'validation.not_empty' }).refine(isPrintableLine, { message: PRINTABLE_LINE_MESSAGE })
+  .describe(`one printable line of 1–${NAME_MAX} user-perceived characters (graphemes), at most ${NAME_MAX * NAME_UNITS_PER_CHARACTER} UTF-16 code units`);
 
 export const userSchema = z.object({
   id: z.uuid(),

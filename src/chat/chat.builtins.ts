@@ -1,8 +1,8 @@
 import type { AppDeps } from '../platform/deps.js';
 import { translate } from '../platform/i18n/i18n.service.js';
-import { INTERACTIONS, type InteractionType } from '../pets/pets.rules.js';
+import { INTERACTIONS, PET_NAME_MAX, type InteractionType } from '../pets/pets.rules.js';
 import { ChatCommandUsageError, type ChatCommand, type ChatCommandContext } from './chat.commands.js';
-import { hasVisibleText, isPrintableLine } from '../platform/http/http.text.js';
+import { fitsLength, hasVisibleText, isPrintableLine } from '../platform/http/http.text.js';
 
 function noArgs(name: string, args: string[]): void {
   if (args.length) throw new ChatCommandUsageError('chat.commands.noArgs', { name });
@@ -94,7 +94,7 @@ export function builtinCommands(deps: AppDeps): ChatCommand[] {
     async run(args, ctx) {
       const name = args.join(' ').trim();
       if (!hasVisibleText(name)) throw new ChatCommandUsageError('chat.commands.rename.missing');
-      if ([...name].length > 40 || !isPrintableLine(name)) throw new ChatCommandUsageError('chat.commands.rename.invalid');
+      if (!fitsLength(name, PET_NAME_MAX) || !isPrintableLine(name)) throw new ChatCommandUsageError('chat.commands.rename.invalid');
       const pet = await pets().rename(ctx, ctx.petId, name);
       return { sender: 'pet', content: t(ctx, 'chat.commands.rename.done', { name: pet.name }) };
     },

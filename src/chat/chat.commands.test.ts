@@ -87,6 +87,8 @@ describe('slash commands', () => {
     expect(stats).toBe('Sir Biscuit · egg · level 2 (23 XP)\nMood: ecstatic\nHappiness 100 · Health 100 · Energy 70\nStreak: 1 (best 1)');
     const pet = (await api('GET', `/pets/${petId}`, owner)).json();
     expect(pet).toMatchObject({ name: 'Sir Biscuit', xp: 23 });
+    // names are counted in user-perceived characters: 40 letters with combining accents fit
+    expect((await command(petId, `/rename ${'e\u0301'.repeat(40)}`)).reply.content).toBe(`From now on I'm ${'e\u0301'.repeat(40)}!`);
   });
 
   it('lists the unmet requirements of /evolve the way the owner language joins a list', async () => {

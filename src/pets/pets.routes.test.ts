@@ -68,6 +68,21 @@ describe('pets CRUD and ownership', () => {
     expect((await api('GET', '/pets', owner)).json().pets.length).toBe(before.json().pets.length);
   });
 
+  it('counts a name in user-perceived characters, within a hard cap on its size', async () => {
+    const keeper = await createUser(t.deps);
+    const family = '\u{1F468}\u200D\u{1F469}\u200D\u{1F467}\u200D\u{1F466}';
+    for (const name of ['e\u0301'.repeat(40), family.repeat(10)]) expect((await adopt(keeper, name)).name).toBe(name);
+    const pet = await adopt(keeper);
+    expect((await api('PATCH', `/pets/${pet.id}`, keeper, { name: 'e\u0301'.repeat(40) })).json().name).toBe('e\u0301'.repeat(40));
+    // one character carrying 400 combining marks is past the hard cap (10 UTF-16 code units per character)
+    for (const name of ['e\u0301'.repeat(41), `e${'\u0301'.repeat(400)}`]) {
+      const res = await api('POST', '/pets', keeper, { name });
+      expect(res.statusCode).toBe(422);
+      expect(res.json().errors).toEqual([expect.objectContaining({ field: 'body.name', message: 'must be at most 40 characters' })]);
+    }
+    expect((await api('GET', '/pets', keeper)).json().pets.length).toBe(3);
+  });
+
   it('hides a pet from other users (404, same as missing) and shows it to an admin', async () => {
     const pet = await adopt();
     for (const [m, u, body] of [['GET', `/pets/${pet.id}`], ['PATCH', `/pets/${pet.id}`, { name: 'x' }], ['DELETE', `/pets/${pet.id}`], ['POST', `/pets/${pet.id}/interactions`, { type: 'feed' }], ['GET', `/pets/${pet.id}/history`]] as const) {

@@ -13,6 +13,8 @@ export const TRAITS = ['playful', 'curious', 'shy', 'cheerful', 'grumpy', 'lazy'
 export type Trait = (typeof TRAITS)[number];
 export const INTERACTIONS = ['feed', 'play', 'groom'] as const;
 export type InteractionType = (typeof INTERACTIONS)[number];
+/** A pet's name is at most this many user-perceived characters (graphemes). */
+export const PET_NAME_MAX = 40;
 
 /** One evolution requirement; a store can later add { kind: 'item', … } without changing the engine's shape. */
 export type Requirement =

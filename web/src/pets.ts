@@ -33,3 +33,10 @@ export function useSelectedPet(): { pets: Pet[] | undefined; pet: Pet | null; se
     },
   };
 }
+
+/**
+ * The name inputs' maxLength. It counts UTF-16 code units, while the API allows 40 user-perceived
+ * characters (an accented letter or a family emoji is one) within 400 code units; so typing is bounded
+ * at that cap and the API answers a name that is too long.
+ */
+export const PET_NAME_INPUT_MAX = 400;

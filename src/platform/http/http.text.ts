@@ -95,6 +95,23 @@ export function isPrintableLine(s: string): boolean {
   return isCleanText(s) && isSingleLine(s);
 }
 
+const GRAPHEMES = new Intl.Segmenter('en', { granularity: 'grapheme' });
+
+/** User-perceived characters (extended grapheme clusters): "e" + U+0301 is one, a family emoji joined with ZWJs is one. */
+export function graphemeLength(s: string): number {
+  let n = 0;
+  for (const _ of GRAPHEMES.segment(s)) n++;
+  return n;
+}
+
+/** UTF-16 code units a name may spend per character it is allowed: the hard cap that keeps a name's size bounded. */
+export const NAME_UNITS_PER_CHARACTER = 10;
+
+/** At most `max` user-perceived characters, and at most NAME_UNITS_PER_CHARACTER × max UTF-16 code units (a letter under 400 accents is one character). */
+export function fitsLength(s: string, max: number): boolean {
+  return s.length <= max * NAME_UNITS_PER_CHARACTER && graphemeLength(s) <= max;
+}
+
 /** The message of a name that is not a printable line. */
 export const PRINTABLE_LINE_MESSAGE = 'validation.printable_line';
 

@@ -9,7 +9,7 @@ import { PetSvg } from '../components/PetSvg';
 import { Badge, Button, Card, Empty, ErrorBox, Field, fieldErrors, Meter, Spinner, useErrorText, useNow } from '../components/ui';
 import { INTERACTIONS, normalizeEvolution, normalizePet, obj, STAGES, type Interaction, type Pet, type Stage } from '../model';
 import { canAdoptAnother, MAX_PETS } from '../petLimit';
-import { useSelectedPet } from '../pets';
+import { PET_NAME_INPUT_MAX, useSelectedPet } from '../pets';
 import { Link } from '../router';
 import { useSocketEvent } from '../socket';
 
@@ -40,7 +40,7 @@ function CreatePet({ onCreated }: { onCreated(pet: Pet): void }) {
           if (name.trim()) m.mutate();
         }}
       >
-        <Field label={t('pet.nameLabel')} value={name} maxLength={40} required onChange={(e) => setName(e.target.value)} placeholder={t('pet.namePlaceholder')} name="petName" error={fieldErrors(m.error).name} />
+        <Field label={t('pet.nameLabel')} value={name} maxLength={PET_NAME_INPUT_MAX} required onChange={(e) => setName(e.target.value)} placeholder={t('pet.namePlaceholder')} name="petName" error={fieldErrors(m.error).name} />
         {m.error ? <ErrorBox error={m.error} /> : null}
         <Button type="submit" busy={m.isPending} disabled={!name.trim()} className="btn-block">
           {t('pet.hatch')}
@@ -242,7 +242,7 @@ function PetView({ pet }: { pet: Pet }) {
               rename.mutate();
             }}
           >
-            <Field label={t('pet.nameLabel')} value={name} maxLength={40} onChange={(e) => setName(e.target.value)} autoFocus />
+            <Field label={t('pet.nameLabel')} value={name} maxLength={PET_NAME_INPUT_MAX} onChange={(e) => setName(e.target.value)} autoFocus />
             <Button type="submit" busy={rename.isPending}>
               {t('common.save')}
             </Button>

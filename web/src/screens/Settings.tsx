@@ -12,6 +12,9 @@ import { listOf, obj, str } from '../model';
 import { navigate } from '../router';
 import { DEFAULT_TIME_ZONE, timeZoneChoices } from '../timezone';
 
+/** maxLength counts UTF-16 code units; the API allows 100 user-perceived characters within 1000 code units and answers a longer name. */
+const NAME_INPUT_MAX = 1000;
+
 function Profile() {
   const { t } = useTranslation();
   const { user, reloadUser } = useAuth();
@@ -34,7 +37,7 @@ function Profile() {
           save.mutate();
         }}
       >
-        <Field label={t('auth.name')} value={name} onChange={(e) => setName(e.target.value)} maxLength={80} error={fieldErrors(save.error).name} />
+        <Field label={t('auth.name')} value={name} onChange={(e) => setName(e.target.value)} maxLength={NAME_INPUT_MAX} error={fieldErrors(save.error).name} />
         <p className="muted small">
           {t('auth.email')}: <strong>{user?.email}</strong> {user?.emailVerified ? <Badge tone="good">{t('settings.verified')}</Badge> : <Badge tone="warn">{t('settings.unverified')}</Badge>}
         </p>
