@@ -44,7 +44,7 @@ export async function runAdminCommand(argv: string[], env: NodeJS.ProcessEnv = p
     } else {
       const user = await accounts.promote(email);
       out(`promoted to admin: ${user.email} (${user.id})`);
-      if (!user.twoFactorEnabled) out('this account has no two-factor authentication yet; admin routes stay closed until it is enabled.');
+      if (!user.twoFactorEnabled) out('this account has no two-factor authentication yet; it has no admin powers (admin routes, other users\' data) until it is enabled.');
     }
     return 0;
   } catch (err) {

@@ -15,7 +15,6 @@ export const ACCOUNTS_ERRORS = {
   account_disabled: 403,
   refresh_invalid: 401,
   refresh_reused: 401,
-  admin_2fa_required: 403,
   totp_already_enabled: 409,
   totp_not_set_up: 409,
   totp_not_enabled: 409,

@@ -3,7 +3,7 @@ import { uuidv7 } from 'uuidv7';
 import type { AppDeps } from '../platform/deps.js';
 import { withTransaction, type Executor } from '../platform/db/db.transaction.js';
 import type { ActorContext, RequestContext } from '../platform/http/http.context.js';
-import { AppError } from '../platform/http/http.errors.js';
+import { AppError, httpError } from '../platform/http/http.errors.js';
 import type { AuthUser } from '../platform/http/http.types.js';
 import { isLocale } from '../platform/i18n/i18n.service.js';
 import { normalizeRecoveryCode, sha256, type SecretBox } from './accounts.crypto.js';
@@ -361,14 +361,17 @@ export class AccountsService {
 
   /**
    * The auth guard's resolver: the token's user and session must still be live (remembered by this
-   * node while nothing that decides it changes: see LiveSessions); admins need 2FA for admin routes.
+   * node while nothing that decides it changes: see LiveSessions). This is the one place admin
+   * powers are decided: an admin without 2FA is refused on admin routes and acts as a user elsewhere.
    */
   async resolve(claims: AuthUser, adminRoute: boolean): Promise<AuthUser | null> {
     // a malformed id must not fail the other requests of its batch
     if (!claims.sessionId || !UUID.test(claims.sessionId)) return null;
     const row = this.liveSessions.get(claims.sessionId) ?? (await this.readIdentity(claims.sessionId));
     if (!row || row.id !== claims.id) return null;
-    if (adminRoute && row.role === 'admin' && !row.totp_enabled_at) throw accountsError('admin_2fa_required');
-    return { id: row.id, role: row.role, sessionId: row.session_id, sessionFamilyId: row.family_id };
+    const user: AuthUser = { id: row.id, role: row.role, sessionId: row.session_id, sessionFamilyId: row.family_id };
+    if (row.role !== 'admin' || row.totp_enabled_at) return user;
+    if (adminRoute) throw httpError('admin_2fa_required');
+    return { ...user, role: 'user', adminWithout2fa: true };
   }
 }

@@ -9,7 +9,7 @@ import {
 } from 'viem';
 import { withTransaction } from '../platform/db/db.transaction.js';
 import { decodeCursor, encodeCursor } from '../platform/http/http.pagination.js';
-import type { RequestContext } from '../platform/http/http.context.js';
+import { mayActForOthers, type RequestContext } from '../platform/http/http.context.js';
 import { erc20Abi } from '../chain/chain.contracts.js';
 import { requireChain } from './wallets.chain.js';
 import type { WalletsCore } from './wallets.core.js';
@@ -43,7 +43,8 @@ async function namedDto(core: WalletsCore, row: TransactionRow): Promise<Transac
 
 /** The ledger, filtered and paginated, with counts by status and type and totals by token; users see only rows touching their wallets. */
 export async function listTransactions(core: WalletsCore, ctx: RequestContext, q: TransactionsQuery) {
-  const admin = ctx.user.role === 'admin';
+  // a user's userId is ignored (their own rows), an admin without 2FA naming someone else is refused
+  const admin = q.userId && q.userId !== ctx.user.id ? mayActForOthers(ctx.user) : ctx.user.role === 'admin';
   const subject = admin ? q.userId : ctx.user.id;
   const addresses = subject ? await myAddresses(core, subject) : null;
   const filter: TransactionFilter = {

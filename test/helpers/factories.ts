@@ -17,11 +17,12 @@ let counter = 0;
 
 /**
  * Creates a user with a live session and a signed access token, straight in the database:
- * for tests of other domains that need "a signed-in user" as a parent row.
+ * for tests of other domains that need "a signed-in user" as a parent row. Admins have 2FA on
+ * (as admin powers need) unless `twoFactor: false`.
  */
 export async function createUser(
   deps: AppDeps,
-  overrides: { email?: string; name?: string; role?: Role; locale?: string; timezone?: string; kycStatus?: 'none' | 'pending' | 'verified' | 'rejected' } = {},
+  overrides: { email?: string; name?: string; role?: Role; locale?: string; timezone?: string; kycStatus?: 'none' | 'pending' | 'verified' | 'rejected'; twoFactor?: boolean } = {},
 ): Promise<TestUser> {
   const id = uuidv7();
   const email = overrides.email ?? `user${++counter}-${randomBytes(4).toString('hex')}@example.test`;
@@ -41,7 +42,7 @@ export async function createUser(
       email_verified_at: new Date(),
       phone_verified_at: null,
       totp_secret: null,
-      totp_enabled_at: role === 'admin' ? new Date() : null,
+      totp_enabled_at: (overrides.twoFactor ?? role === 'admin') ? new Date() : null,
       kyc_status: overrides.kycStatus ?? 'none',
       kyc_details: null,
       disabled_at: null,

@@ -36,6 +36,17 @@ export function requestContext(request: FastifyRequest): RequestContext {
   };
 }
 
+/**
+ * Whether the caller may name another user's data (a `userId` parameter): an admin may (the
+ * resolver gives the role 'admin' only with 2FA on); an admin whose 2FA is off is told to turn it
+ * on (403 admin_2fa_required) rather than quietly treated as a user; anyone else: false.
+ */
+export function mayActForOthers(user: AuthUser): boolean {
+  if (user.role === 'admin') return true;
+  if (user.adminWithout2fa) throw httpError('admin_2fa_required');
+  return false;
+}
+
 export function actorContext(request: FastifyRequest): ActorContext {
   const ua = request.headers['user-agent'];
   return { ip: request.ip ?? null, userAgent: typeof ua === 'string' ? ua.slice(0, 512) : null };

@@ -35,6 +35,7 @@ export const ERROR_STATUS = {
   unauthorized: 401,
   token_invalid: 401,
   forbidden: 403,
+  admin_2fa_required: 403,
   not_found: 404,
   route_not_found: 404,
   method_not_allowed: 405,

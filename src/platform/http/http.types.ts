@@ -6,7 +6,13 @@ export type Role = 'user' | 'admin';
 
 export interface AuthUser {
   id: string;
+  /**
+   * Once the auth resolver has answered (before any handler runs), 'admin' means an admin whose 2FA
+   * is on: admin powers anywhere (admin routes, another user's data on user routes) follow from it.
+   */
   role: Role;
+  /** An admin account whose 2FA is off: it acts as a user until 2FA is on (see mayActForOthers). */
+  adminWithout2fa?: boolean;
   sessionId: string | null;
   /**
    * The sign-in the session belongs to (its refresh-token family): it stays the same across
