@@ -40,7 +40,7 @@ export async function runAdminCommand(argv: string[], env: NodeJS.ProcessEnv = p
       const { user, password } = await accounts.createAdmin(email, name ?? email.split('@')[0]);
       out(`admin created: ${user.email} (${user.id})`);
       out(`password (shown once, change it after signing in): ${password}`);
-      out('admin routes require two-factor authentication: sign in, then POST /api/v1/auth/2fa/setup and /auth/2fa/enable.');
+      out('admin powers require two-factor authentication: sign in, then POST /api/v1/auth/2fa/setup and /auth/2fa/enable {code, currentPassword}.');
     } else {
       const user = await accounts.promote(email);
       out(`promoted to admin: ${user.email} (${user.id})`);

@@ -46,10 +46,10 @@ describe('register → verify email → sign in → enable 2FA → sign out → 
     const { secret, otpauthUrl, qrDataUrl } = setup.json();
     expect(otpauthUrl).toMatch(/^otpauth:\/\/totp\/StreakPets:/);
     expect(qrDataUrl).toMatch(/^data:image\/png;base64,/);
-    const wrong = await post('/auth/2fa/enable', { code: '000000' }, session.accessToken);
+    const wrong = await post('/auth/2fa/enable', { code: '000000', currentPassword: PASSWORD }, session.accessToken);
     expect(wrong.json().code).toBe('code_invalid');
     const enableCode = await generate({ secret });
-    const enable = await post('/auth/2fa/enable', { code: enableCode }, session.accessToken);
+    const enable = await post('/auth/2fa/enable', { code: enableCode, currentPassword: PASSWORD }, session.accessToken);
     expect(enable.statusCode).toBe(200);
     const { recoveryCodes } = enable.json();
     expect(recoveryCodes).toHaveLength(10);
@@ -98,6 +98,45 @@ describe('register → verify email → sign in → enable 2FA → sign out → 
     for (const s of secrets) expect(logText).not.toContain(s);
     const stored = await t.deps.db.selectFrom('users').select('totp_secret').where('email', '=', email).executeTakeFirstOrThrow();
     expect(stored.totp_secret).toBeNull();
+  });
+});
+
+describe('turning 2FA on needs the current password', () => {
+  it('a stolen access token alone cannot turn it on and lock the owner out', async () => {
+    const email = `stolen-${Date.now()}@example.test`;
+    const stolen = (await post('/auth/register', { email, password: PASSWORD, name: 'Sto' })).json().accessToken;
+    const { secret } = (await post('/auth/2fa/setup', undefined, stolen)).json();
+    const code = await generate({ secret });
+    const missing = await post('/auth/2fa/enable', { code }, stolen);
+    expect(missing.statusCode).toBe(422);
+    expect(missing.json()).toMatchObject({ code: 'validation_failed', errors: [{ field: 'body.currentPassword' }] });
+    // refused as POST /me/password refuses a wrong current password
+    const guessed = await post('/auth/2fa/enable', { code, currentPassword: 'not the password' }, stolen);
+    expect(guessed.json()).toMatchObject({
+      status: 422,
+      code: 'current_password_invalid',
+      errors: [{ field: 'body.currentPassword', code: 'wrong', message: 'is not your current password' }],
+    });
+    const owner = await post('/auth/login', { email, password: PASSWORD });
+    expect(owner.statusCode).toBe(200);
+    expect(owner.json().user.twoFactorEnabled).toBe(false);
+    expect(t.logs.join('')).not.toContain('not the password');
+  });
+
+  it('a password reset by the emailed link leaves 2FA on; a recovery code signs in and can turn it off', async () => {
+    const email = `lost-${Date.now()}@example.test`;
+    const token = (await post('/auth/register', { email, password: PASSWORD, name: 'Los' })).json().accessToken;
+    const { secret } = (await post('/auth/2fa/setup', undefined, token)).json();
+    const { recoveryCodes } = (await post('/auth/2fa/enable', { code: await generate({ secret }), currentPassword: PASSWORD }, token)).json();
+    await post('/auth/password/forgot', { email });
+    const mail = await smtp.waitFor(email, (m) => m.subject.startsWith('Reset'));
+    expect((await post('/auth/password/reset', { token: tokenFrom(mail.links[0]), password: 'a brand new long secret' })).statusCode).toBe(204);
+    const password = 'a brand new long secret';
+    expect((await post('/auth/login', { email, password })).json().code).toBe('totp_required');
+    const signedIn = await post('/auth/login', { email, password, recoveryCode: recoveryCodes[0] });
+    expect(signedIn.statusCode).toBe(200);
+    expect((await post('/auth/2fa/disable', { recoveryCode: recoveryCodes[1] }, signedIn.json().accessToken)).statusCode).toBe(204);
+    expect((await post('/auth/login', { email, password })).statusCode).toBe(200);
   });
 });
 

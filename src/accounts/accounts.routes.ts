@@ -6,8 +6,8 @@ import type { AccountsModuleServices } from './accounts.module.js';
 import {
   acceptedSchema,
   authResultSchema,
-  codeBody,
   disableBody,
+  enableTwoFactorBody,
   forgotBody,
   loginBody,
   refreshBody,
@@ -52,8 +52,8 @@ export function authRoutes(app: FastifyInstance, s: AccountsModuleServices): voi
 
   r.post(
     '/auth/2fa/enable',
-    { config: userStrict, schema: { tags, body: codeBody, response: { 200: z.object({ recoveryCodes: z.array(z.string()) }) } } },
-    async (request) => s.twoFactor.enable(requestContext(request), request.body.code),
+    { config: userStrict, schema: { tags, body: enableTwoFactorBody, response: { 200: z.object({ recoveryCodes: z.array(z.string()) }) } } },
+    async (request) => s.twoFactor.enable(requestContext(request), request.body),
   );
 
   r.post('/auth/2fa/disable', { config: userStrict, schema: { tags, body: disableBody } }, async (request, reply) => {

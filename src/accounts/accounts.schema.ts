@@ -77,7 +77,7 @@ export const loginBody = z
   .refine((b) => (b.email === undefined) !== (b.phone === undefined), { message: 'validation.email_or_phone', path: ['email'] });
 
 export const refreshBody = z.strictObject({ refreshToken: z.string().min(1).max(200) });
-export const codeBody = z.strictObject({ code: totpCode });
+export const enableTwoFactorBody = z.strictObject({ code: totpCode, currentPassword: password });
 export const disableBody = z
   .strictObject({ code: totpCode.optional(), recoveryCode: recoveryCode.optional() })
   .refine((b) => (b.code === undefined) !== (b.recoveryCode === undefined), { message: 'validation.code_or_recovery', path: ['code'] });

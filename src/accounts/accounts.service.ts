@@ -270,13 +270,22 @@ export class AccountsService {
     });
   }
 
-  /** Changes the password of the signed-in user (current password required); every other device is signed out. */
-  async changePassword(ctx: RequestContext, currentPassword: string, newPassword: string): Promise<void> {
+  /**
+   * Re-authentication before a security change (password, turning 2FA on): an access token alone
+   * must not be enough, so the signed-in user's current password is asked for again (body.currentPassword).
+   */
+  async reauthenticate(ctx: RequestContext, currentPassword: string): Promise<UserRow> {
     const user = await accountsRepo.findById(this.deps.db, ctx.user.id);
     if (!user) throw accountsError('user_not_found');
     if (!(await verifyPassword(user.password_hash, currentPassword))) {
       throw accountsError('current_password_invalid', {}, [{ field: 'body.currentPassword', code: 'wrong', message: 'validation.current_password' }]);
     }
+    return user;
+  }
+
+  /** Changes the password of the signed-in user (current password required); every other device is signed out. */
+  async changePassword(ctx: RequestContext, currentPassword: string, newPassword: string): Promise<void> {
+    const user = await this.reauthenticate(ctx, currentPassword);
     const problems = passwordProblems(newPassword, { email: user.email, name: user.name }).map((p) => ({ ...p, field: 'body.newPassword' }));
     if (problems.length) throw passwordError(problems);
     const passwordHash = await hashPassword(newPassword);

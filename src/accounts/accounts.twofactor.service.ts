@@ -33,8 +33,13 @@ export class TwoFactorService {
     });
   }
 
-  /** Turns 2FA on once a code from the app matches the seed; returns 10 one-time recovery codes (shown once). */
-  async enable(ctx: RequestContext, code: string): Promise<{ recoveryCodes: string[] }> {
+  /**
+   * Turns 2FA on once a code from the app matches the seed and the current password is given again
+   * (a stolen access token alone must not lock the owner out); returns 10 one-time recovery codes (shown once).
+   */
+  async enable(ctx: RequestContext, input: { code: string; currentPassword: string }): Promise<{ recoveryCodes: string[] }> {
+    await this.accounts.reauthenticate(ctx, input.currentPassword);
+    const { code } = input;
     return withTransaction(this.deps.db, async (trx) => {
       const user = await accountsRepo.findByIdForUpdate(trx, ctx.user.id);
       if (!user) throw accountsError('user_not_found');

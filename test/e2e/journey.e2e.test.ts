@@ -411,6 +411,11 @@ describe('a new user plays StreakPets in the browser', () => {
     await shot(a, 'e2e-08a-settings-2fa');
     const secret = (await a.locator('.form code.wrap').innerText()).trim();
     await a.getByLabel('Verification code').fill(await generate({ secret }));
+    // turning it on asks for the password again: a signed-in session alone cannot lock the owner out
+    await a.getByLabel('Current password').fill('not my password');
+    await a.getByRole('button', { name: 'Turn on' }).click();
+    await a.getByText('is not your current password', { exact: true }).waitFor();
+    await a.getByLabel('Current password').fill(PASSWORD);
     await a.getByRole('button', { name: 'Turn on' }).click();
     await a.locator('.codes code').first().waitFor();
     const codes = await a.locator('.codes code').allInnerTexts();

@@ -173,6 +173,7 @@ function TwoFactor() {
   const [setup, setSetup] = useState<{ secret: string; url: string } | null>(null);
   const [qr, setQr] = useState<string | null>(null);
   const [code, setCode] = useState('');
+  const [password, setPassword] = useState('');
   const [recovery, setRecovery] = useState<string[] | null>(null);
   useEffect(() => {
     if (setup) void QRCode.toDataURL(setup.url, { margin: 1, width: 200 }).then(setQr);
@@ -182,12 +183,13 @@ function TwoFactor() {
     onSuccess: (o) => setSetup({ secret: str(o.secret) ?? '', url: str(o.otpauthUrl ?? o.otpauthUri ?? o.uri) ?? '' }),
   });
   const enable = useMutation({
-    mutationFn: async () => obj(await api('/auth/2fa/enable', { body: { code: code.replace(/\s/g, '') } })),
+    mutationFn: async () => obj(await api('/auth/2fa/enable', { body: { code: code.replace(/\s/g, ''), currentPassword: password } })),
     onSuccess: async (o) => {
       const codes = o.recoveryCodes ?? o.codes;
       setRecovery(Array.isArray(codes) ? codes.map(String) : []);
       setSetup(null);
       setCode('');
+      setPassword('');
       await reloadUser();
     },
   });
@@ -245,12 +247,28 @@ function TwoFactor() {
             {t('settings.orEnter')} <code className="wrap">{setup.secret}</code>
           </p>
           <Field label={t('auth.totpCode')} value={code} inputMode="numeric" autoComplete="one-time-code" onChange={(e) => setCode(e.target.value)} />
+          <Field
+            label={t('settings.currentPassword')}
+            hint={t('settings.currentPasswordHint')}
+            type="password"
+            autoComplete="current-password"
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            error={fieldErrors(enable.error).currentPassword}
+          />
           {enable.error ? <ErrorBox error={enable.error} /> : null}
           <div className="row">
-            <Button type="submit" busy={enable.isPending} disabled={code.replace(/\s/g, '').length < 6}>
+            <Button type="submit" busy={enable.isPending} disabled={code.replace(/\s/g, '').length < 6 || !password}>
               {t('settings.enable2fa')}
             </Button>
-            <Button type="button" variant="ghost" onClick={() => setSetup(null)}>
+            <Button
+              type="button"
+              variant="ghost"
+              onClick={() => {
+                setSetup(null);
+                setPassword('');
+              }}
+            >
               {t('common.cancel')}
             </Button>
           </div>
