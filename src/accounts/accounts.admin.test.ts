@@ -164,6 +164,21 @@ describe('npm run admin', () => {
     expect(await admin('frobnicate', 'x@example.test')).toMatchObject({ code: 2, stderr: expect.stringContaining('usage') });
   });
 
+  it('holds the email and name to the API\'s rules: exits 2 naming the argument, and creates nothing', async () => {
+    const count = async () => (await t.deps.db.selectFrom('users').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n;
+    const before = await count();
+    const evil = await admin('create', `evil-${Date.now()}@example.test`, '--name', 'evil\nname\u202e');
+    expect(evil).toEqual({ code: 2, stdout: '', stderr: 'streakpets: invalid --name: must be printable text on one line' });
+    expect(await admin('create', `blank-${Date.now()}@example.test`, '--name', '  ')).toMatchObject({ code: 2, stderr: 'streakpets: invalid --name: Required.' });
+    // an address the sign-in endpoint refuses (a one-letter top-level domain) would make an admin who can never sign in
+    const unusable = `root-${Date.now()}@example.c`;
+    const login = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: unusable, password: 'whatever it is' } });
+    expect(login.json()).toMatchObject({ status: 422, errors: [{ field: 'body.email', message: 'Invalid email address' }] });
+    expect(await admin('create', unusable)).toEqual({ code: 2, stdout: '', stderr: 'streakpets: invalid email: Invalid email address' });
+    expect(await admin('promote', 'line\nbreak@example.test')).toMatchObject({ code: 2, stderr: 'streakpets: invalid email: Invalid email address' });
+    expect(await count()).toBe(before);
+  });
+
   it('runs as the package script and promotes an existing user', async () => {
     const user = await createUser(t.deps);
     const run = promisify(execFile);

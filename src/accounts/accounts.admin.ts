@@ -1,10 +1,13 @@
+import { z } from 'zod';
 import { loadConfig } from '../config.js';
 import { runMigrations } from '../platform/db/db.migrate.js';
 import { createDeps } from '../platform/deps.js';
 import { startInfrastructure } from '../platform/embedded/embedded.infrastructure.js';
 import { AppError } from '../platform/http/http.errors.js';
+import { localizeField, type ValidationIssue } from '../platform/http/http.validation.js';
 import { configuredSecrets, createLogger } from '../platform/observability/logger.js';
 import { createAccountsServices } from './accounts.module.js';
+import { email as emailSchema, personName } from './accounts.schema.js';
 
 const USAGE = `usage: npm run admin -- create <email> [--name "Full Name"]
        npm run admin -- promote <email>`;
@@ -12,6 +15,18 @@ const USAGE = `usage: npm run admin -- create <email> [--name "Full Name"]
 export interface AdminIo {
   out(line: string): void;
   err(line: string): void;
+}
+
+/** The command's email and name, held to the rules sign-up and sign-in hold them to, so the admin it makes can sign in. */
+const adminInput = z.object({ email: emailSchema, name: personName.optional() });
+
+/** Each problem of the input as one line naming the argument, in the API's English wording. */
+function inputProblems(error: z.ZodError): string[] {
+  return error.issues.map(({ message, path, ...issue }) => {
+    const params = (issue as { params?: Record<string, unknown> }).params;
+    const told = localizeField('en', { field: path.join('.'), message, issue: issue as ValidationIssue, params });
+    return `streakpets: invalid ${told.field === 'name' ? '--name' : told.field}: ${told.message}`;
+  });
 }
 
 const stdio: AdminIo = {
@@ -22,13 +37,21 @@ const stdio: AdminIo = {
 /** `npm run admin`: creates the first admin account or promotes an existing one, on DATABASE_URL or the embedded database. */
 export async function runAdminCommand(argv: string[], env: NodeJS.ProcessEnv = process.env, io: AdminIo = stdio): Promise<number> {
   const { out } = io;
-  const [command, email] = argv;
+  const [command, rawEmail] = argv;
   const nameAt = argv.indexOf('--name');
-  const name = nameAt >= 0 ? argv[nameAt + 1] : undefined;
-  if (!['create', 'promote'].includes(command ?? '') || !email || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email) || (nameAt >= 0 && !name)) {
+  const rawName = nameAt >= 0 ? argv[nameAt + 1] : undefined;
+  if (!['create', 'promote'].includes(command ?? '') || !rawEmail || (nameAt >= 0 && rawName === undefined)) {
     io.err(USAGE);
     return 2;
   }
+  const input = adminInput.safeParse({ email: rawEmail, name: rawName });
+  if (!input.success) {
+    for (const line of inputProblems(input.error)) io.err(line);
+    return 2;
+  }
+  const { email } = input.data;
+  // an email's local part is plain ASCII (z.email), so the default name is one printable line
+  const name = input.data.name ?? email.split('@')[0].slice(0, 100);
   const config = loadConfig(env, []);
   const logger = createLogger(config.LOG_LEVEL === 'silent' ? 'silent' : 'warn', undefined, configuredSecrets(config));
   const infra = await startInfrastructure({ ...config, CHAIN_RPC_URL: config.CHAIN_RPC_URL ?? 'http://127.0.0.1:1' }, logger);
@@ -37,7 +60,7 @@ export async function runAdminCommand(argv: string[], env: NodeJS.ProcessEnv = p
     await runMigrations(deps.pool);
     const { accounts } = createAccountsServices(deps);
     if (command === 'create') {
-      const { user, password } = await accounts.createAdmin(email, name ?? email.split('@')[0]);
+      const { user, password } = await accounts.createAdmin(email, name);
       out(`admin created: ${user.email} (${user.id})`);
       out(`password (shown once, change it after signing in): ${password}`);
       out('admin powers require two-factor authentication: sign in, then POST /api/v1/auth/2fa/setup and /auth/2fa/enable {code, currentPassword}.');

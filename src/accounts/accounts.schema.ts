@@ -14,7 +14,7 @@ const locale = z.enum(LOCALES);
 const NAME_MAX = 100;
 /** A person's display name: one printable line (the same rule as a pet's name). */
 // an empty name gets one problem ("required"), not also "must not be empty"
-const name = z.string().trim().min(1, { abort: true })
+export const personName = z.string().trim().min(1, { abort: true })
   .refine((s) => fitsLength(s, NAME_MAX), { message: 'validation.too_long_chars', params: { max: NAME_MAX } })
   .refine(hasVisibleText, { message: 'validation.not_empty' }).refine(isPrintableLine, { message: PRINTABLE_LINE_MESSAGE })
   .describe(`one printable line of 1–${NAME_MAX} user-perceived characters (graphemes), at most ${NAME_MAX * NAME_UNITS_PER_CHARACTER} UTF-16 code units`);
@@ -60,7 +60,7 @@ const timezone = z
 export const registerBody = z.strictObject({
   email,
   password,
-  name,
+  name: personName,
   phone: phone.optional(),
   locale: locale.optional(),
   timezone: timezone.optional(),
@@ -97,7 +97,7 @@ export function preferencesBytes(preferences: Record<string, unknown>): number {
 
 export const patchMeBody = z
   .strictObject({
-    name: name.optional(),
+    name: personName.optional(),
     locale: locale.optional(),
     timezone: timezone.optional(),
     preferences: z
