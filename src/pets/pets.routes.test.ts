@@ -322,6 +322,25 @@ describe('the hourly streak sweep', () => {
     expect((await api('GET', `/pets/${laPet.id}`, la)).json().streak).toMatchObject({ current: 0, longest: 1 });
   });
 
+  it('warns at 20:05, not 19:05, where the clocks jump from 24:00 to 01:00, and shows the hours left as positive', async () => {
+    const santiago = await createUser(t.deps, { timezone: 'America/Santiago' });
+    clock().set('2026-09-04T16:00:00Z'); // 12:00 on 4 September in Santiago (−04)
+    const pet = await adopt(santiago, 'Jump');
+    await api('POST', `/pets/${pet.id}/interactions`, santiago, { type: 'feed' });
+
+    const sweep = (at: string) => t.deps.services.pets.sweepStreaks(new Date(at));
+    await sweep('2026-09-05T23:05:00Z'); // 19:05 on 5 September: the day ends at 04:00Z, 4.9 h away
+    expect(await events(pet.id, 'pet.streak_at_risk')).toEqual([]);
+    await sweep('2026-09-06T00:05:00Z'); // 20:05: 3.9 h left
+    expect((await events(pet.id, 'pet.streak_at_risk')).map((e) => e.data)).toEqual([{ streak: 1, hoursLeft: 3.9 }]);
+
+    clock().set('2026-09-06T03:30:00Z'); // 23:30 on 5 September
+    expect((await api('GET', `/pets/${pet.id}`, santiago)).json().streak).toMatchObject({ current: 1, atRisk: true, hoursLeft: 0.5 });
+    clock().advance(H / 4);
+    await api('POST', `/pets/${pet.id}/interactions`, santiago, { type: 'groom' }); // 23:45: still 5 September
+    expect((await api('GET', `/pets/${pet.id}`, santiago)).json().streak).toMatchObject({ current: 2, lastDay: '2026-09-05', atRisk: false });
+  });
+
   it('runs as a pg-boss job', async () => {
     expect(t.deps.jobs.names).toContain('pets.streak-sweep');
     const kyiv = await createUser(t.deps, { timezone: 'Europe/Kyiv' });

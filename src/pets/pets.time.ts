@@ -62,24 +62,46 @@ export function hoursUntilLocalMidnight(at: Date, tz: string): number {
   return remembered(lastHoursLeft, at, tz, () => hoursLeftToday(at, tz));
 }
 
-/** The wall clock of an instant in tz, and how far that clock is ahead of UTC (its offset), in ms. */
-function wallClock(at: Date, tz: string): { elapsedHours: number; offsetMs: number } {
+/** Milliseconds since local midnight of an instant's wall clock in tz (whole seconds). */
+function wallClockMs(at: Date, tz: string): number {
   let f = clockFormatters.get(tz);
   if (!f) {
-    f = new Intl.DateTimeFormat('en-GB', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+    f = new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
     clockFormatters.set(tz, f);
   }
   const p = Object.fromEntries(f.formatToParts(at).map((x) => [x.type, Number(x.value)]));
-  const wall = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
-  return { elapsedHours: p.hour! + p.minute! / 60 + p.second! / 3600, offsetMs: wall - Math.floor(at.getTime() / 1000) * 1000 };
+  return ((p.hour! * 60 + p.minute!) * 60 + p.second!) * 1000;
 }
 
-/** Real hours to the next local midnight: 23 or 25 on the days the clocks change, not always 24 minus the clock. */
+/**
+ * Real hours until the local day of `at` ends: the first instant whose local date is a later day.
+ * That is 24 h minus the clock on most days, 23 or 25 on the days the clocks change, and where
+ * midnight itself does not exist (Santiago, Beirut, Havana spring forward from 24:00 to 01:00) the
+ * day ends at what the clock shows as 01:00.
+ */
 function hoursLeftToday(at: Date, tz: string): number {
-  const now = wallClock(at, tz);
-  const byClock = 24 - now.elapsedHours;
-  const shift = wallClock(new Date(at.getTime() + byClock * HOUR_MS), tz).offsetMs - now.offsetMs;
-  return byClock - shift / HOUR_MS;
+  const today = localDay(at, tz);
+  const later = (ms: number) => dayFormatter(tz).format(new Date(ms)) > today;
+  const atMs = at.getTime();
+  const sameOffset = Math.floor(atMs / 1000) * 1000 + DAY_MS - wallClockMs(at, tz);
+  const clockThen = wallClockMs(new Date(sameOffset), tz);
+  const shifted = sameOffset - (clockThen > DAY_MS / 2 ? clockThen - DAY_MS : clockThen);
+  for (const end of [Math.min(sameOffset, shifted), Math.max(sameOffset, shifted)]) {
+    if (end > atMs && later(end) && !later(end - 1)) return (end - atMs) / HOUR_MS;
+  }
+  return (firstLaterInstant(atMs, later) - atMs) / HOUR_MS;
+}
+
+/** Bisects for the first millisecond after `from` that `later` accepts (a zone whose offset changed by hours). */
+function firstLaterInstant(from: number, later: (ms: number) => boolean): number {
+  let lo = from;
+  let hi = from + 2 * DAY_MS;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (later(mid)) hi = mid;
+    else lo = mid;
+  }
+  return hi;
 }
 
 export interface Interval {
