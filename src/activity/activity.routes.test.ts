@@ -148,6 +148,40 @@ describe('GET /activity/stats', () => {
   });
 });
 
+describe('query parameters', () => {
+  it('refuses malformed values of the declared parameters with a 422 problem naming the field', async () => {
+    const cases: [string, string][] = [
+      ['/api/v1/activity?since=2026-13-01T00:00:00Z', 'querystring.since'],
+      ['/api/v1/activity?since=2026-02-30T00:00:00Z', 'querystring.since'],
+      ['/api/v1/activity?since=2026-13-01', 'querystring.since'],
+      ['/api/v1/activity?since=yesterday', 'querystring.since'],
+      ['/api/v1/activity?days=abc', 'querystring.days'],
+      ['/api/v1/activity?days=0', 'querystring.days'],
+      ['/api/v1/activity?days=', 'querystring.days'],
+      ['/api/v1/activity?days=7&days=abc', 'querystring.days'],
+      ['/api/v1/activity?limit=abc', 'querystring.limit'],
+      ['/api/v1/activity?petId=abc', 'querystring.petId'],
+      ['/api/v1/activity?cursor=abc', 'querystring.cursor'],
+      ['/api/v1/activity?category=pet&category=auth', 'querystring.category'],
+      ['/api/v1/activity/stats?days=abc', 'querystring.days'],
+      ['/api/v1/activity/stats?days=367', 'querystring.days'],
+      ['/api/v1/activity/export?since=2026-13-01', 'querystring.since'],
+      ['/api/v1/activity/export?format=xml', 'querystring.format'],
+    ];
+    for (const [url, field] of cases) {
+      const res = await get(alice, url);
+      expect({ url, status: res.statusCode, type: res.headers['content-type'] }).toEqual({ url, status: 422, type: 'application/problem+json; charset=utf-8' });
+      expect({ url, code: res.json().code, fields: res.json().errors.map((e: any) => e.field) }).toEqual({ url, code: 'validation_failed', fields: [field] });
+    }
+  });
+
+  it('ignores parameters it does not declare, like every other GET list of the API', async () => {
+    for (const url of ['/api/v1/activity?period=abc&from=2026-13-01', '/api/v1/activity/stats?period=abc&from=2026-13-01']) {
+      expect((await get(alice, url)).statusCode).toBe(200);
+    }
+  });
+});
+
 describe('GET /activity/export', () => {
   let exporter: TestUser;
   beforeAll(async () => {
