@@ -87,21 +87,21 @@ export const activityRepo = {
     return filtered(db.selectFrom('activity_log').select(['category', sql<number>`count(*)::int`.as('count')]), f).groupBy('category').execute();
   },
 
-  async daily(db: Executor, f: ActivityFilter) {
-    const day = sql<string>`to_char(created_at at time zone 'UTC', 'YYYY-MM-DD')`;
-    return filtered(db.selectFrom('activity_log').select([day.as('date'), sql<number>`count(*)::int`.as('count')]), f)
-      .groupBy(day)
-      .orderBy(day)
-      .execute();
-  },
-
-  async topHours(db: Executor, f: ActivityFilter, n: number) {
-    const hour = sql<number>`extract(hour from created_at at time zone 'UTC')::int`;
-    return filtered(db.selectFrom('activity_log').select([hour.as('hour'), sql<number>`count(*)::int`.as('count')]), f)
-      .groupBy(hour)
-      .orderBy('count', 'desc')
-      .orderBy(hour)
-      .limit(n)
+  /**
+   * Rows per local date and hour in timeZone, in one scan. The rows are counted in 15-minute bins of UTC
+   * first and only the bins are converted (every offset in use is a multiple of 15 minutes, and clocks
+   * change on such a boundary): converting every row to a named zone doubled the cost of the scan.
+   */
+  async countsByLocalHour(db: Executor, f: ActivityFilter, timeZone: string) {
+    const bins = filtered(
+      db.selectFrom('activity_log').select([sql<Date>`date_bin('15 minutes', created_at, timestamptz '2000-01-01 00:00:00+00')`.as('bin'), sql<number>`count(*)`.as('n')]),
+      f,
+    ).groupBy(sql`1`);
+    const local = sql`bin at time zone ${timeZone}`;
+    return db
+      .selectFrom(bins.as('bins'))
+      .select([sql<string>`to_char(${local}, 'YYYY-MM-DD')`.as('date'), sql<number>`extract(hour from ${local})::int`.as('hour'), sql<number>`sum(n)::int`.as('count')])
+      .groupBy([sql`1`, sql`2`])
       .execute();
   },
 

@@ -148,6 +148,79 @@ describe('GET /activity/stats', () => {
   });
 });
 
+describe('GET /activity/stats in the user\'s time zone', () => {
+  const H = 3_600_000;
+  /** The latest instant at hh:mm UTC that is at least `hoursAgo` old. */
+  function lastUtc(hh: number, mm: number, hoursAgo: number): Date {
+    const at = new Date(Date.now() - hoursAgo * H);
+    const wanted = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate(), hh, mm));
+    return wanted > at ? new Date(wanted.getTime() - 24 * H) : wanted;
+  }
+  const localDate = (at: Date, timeZone: string) => new Intl.DateTimeFormat('en-CA', { timeZone }).format(at);
+
+  async function seed(user: TestUser, times: Date[]) {
+    await t.deps.db
+      .insertInto('activity_log')
+      .values(times.map((at) => ({ id: uuidv7(), event_id: null, user_id: user.id, pet_id: null, action: 'pet.interacted', category: 'pet' as const, source: 'server' as const, details: '{}', metadata: '{}', ip_address: null, user_agent: null, created_at: at })))
+      .execute();
+  }
+
+  it('groups days and busiest hours in the profile time zone and says which one it used', async () => {
+    const kiritimati = await createUser(t.deps, { timezone: 'Pacific/Kiritimati' }); // UTC+14
+    const evening = lastUtc(7, 15, 1); // 21:15 local
+    const lateNight = lastUtc(11, 0, 1); // 01:00 local, already the next local day
+    await seed(kiritimati, [evening, evening, lateNight, lateNight, lateNight]);
+
+    const stats = (await get(kiritimati, '/api/v1/activity/stats?days=7')).json();
+    expect(stats.timeZone).toBe('Pacific/Kiritimati');
+    expect(stats.topHours).toEqual([{ hour: 1, count: 3 }, { hour: 21, count: 2 }]);
+    const byDate = new Map<string, number>();
+    for (const [at, n] of [[evening, 2], [lateNight, 3]] as const) byDate.set(localDate(at, 'Pacific/Kiritimati'), (byDate.get(localDate(at, 'Pacific/Kiritimati')) ?? 0) + n);
+    expect(stats.daily).toEqual([...byDate].sort().map(([date, count]) => ({ date, count })));
+
+    const utc = (await get(kiritimati, '/api/v1/activity/stats?days=7&timeZone=UTC')).json();
+    expect(utc.timeZone).toBe('UTC');
+    expect(utc.topHours).toEqual([{ hour: 11, count: 3 }, { hour: 7, count: 2 }]);
+    const kathmandu = (await get(kiritimati, '/api/v1/activity/stats?days=7&timeZone=Asia/Kathmandu')).json(); // UTC+5:45
+    expect(kathmandu.topHours).toEqual([{ hour: 16, count: 3 }, { hour: 13, count: 2 }]);
+  });
+
+  it('counts each instant by its own clock across the daylight-saving changes of the last year, as Intl does', async () => {
+    const user = await createUser(t.deps, { timezone: 'Europe/Paris' });
+    const zone = 'America/Santiago'; // clocks jump from 24:00 to 01:00 and repeat 23:00–24:00
+    const offsets = new Intl.DateTimeFormat('en', { timeZone: zone, timeZoneName: 'longOffset' });
+    const offset = (ms: number) => offsets.formatToParts(new Date(ms)).find((p) => p.type === 'timeZoneName')?.value;
+    const changes: number[] = [];
+    for (let ms = Math.floor(Date.now() / H) * H - H; ms > Date.now() - 360 * 24 * H; ms -= H) if (offset(ms) !== offset(ms - H)) changes.push(ms);
+    expect(changes).toHaveLength(2);
+    const times = changes.flatMap((ms) => [new Date(ms - H / 2), new Date(ms + H / 2)]);
+    await seed(user, times);
+    const hourOf = (at: Date) => Number(new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', hourCycle: 'h23' }).format(at));
+    const expected = new Map<number, number>();
+    for (const at of times) expected.set(hourOf(at), (expected.get(hourOf(at)) ?? 0) + 1);
+    for (const asked of [zone, zone.toLowerCase()]) {
+      const res = await get(user, `/api/v1/activity/stats?days=366&timeZone=${asked}`);
+      expect(res.statusCode).toBe(200);
+      expect(res.json().timeZone).toBe(asked);
+      expect(new Map(res.json().topHours.map((h: any) => [h.hour, h.count]))).toEqual(expected);
+      expect(res.json().daily.map((d: any) => d.date)).toEqual([...new Set(times.map((at) => localDate(at, zone)))].sort());
+    }
+  });
+
+  it('refuses a time zone that is not an IANA name with a 422 naming the field, in the reader\'s language', async () => {
+    for (const zone of ['Mars/Olympus_Mons', '+05:00', 'UTC+5', '', 'x'.repeat(65)]) {
+      const res = await t.app.inject({ method: 'GET', url: `/api/v1/activity/stats?timeZone=${encodeURIComponent(zone)}`, headers: { ...alice.auth, 'accept-language': 'fr' } });
+      expect({ zone, status: res.statusCode, body: res.statusCode === 422 ? '' : res.body }).toEqual({ zone, status: 422, body: '' });
+      expect(res.json().errors.map((e: any) => e.field)).toEqual(['querystring.timeZone']);
+    }
+  });
+  it('answers 422 on the time zone, not 500, when PostgreSQL does not know a zone the request passed (an older tzdata than Intl)', async () => {
+    const ctx = { user: { id: alice.id, role: 'user' as const, sessionId: null }, locale: 'en' as const, ip: null, userAgent: null };
+    const err = await t.deps.services.activity.stats(ctx, { days: 30, timeZone: 'Etc/Unknown' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: 422, code: 'validation_failed', errors: [{ field: 'querystring.timeZone', message: 'validation.timezone' }] });
+  });
+});
+
 describe('query parameters', () => {
   it('refuses malformed values of the declared parameters with a 422 problem naming the field', async () => {
     const cases: [string, string][] = [

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { pageQuery } from '../platform/http/http.pagination.js';
+import { timeZoneName } from '../platform/http/http.timezone.js';
 import { ACTIVITY_CATEGORIES } from './activity.tables.js';
 
 /** Categories a client may log by itself; auth, wallet and purchase only come from the server. */
@@ -16,7 +17,11 @@ const filters = {
 
 export const listQuery = pageQuery(50, 100).extend(filters);
 export const exportQuery = z.object({ ...filters, format: z.enum(['csv', 'json']).default('csv') });
-export const statsQuery = z.object({ days: z.coerce.number().int().min(1).max(366).default(30), userId: z.uuid().optional() });
+export const statsQuery = z.object({
+  days: z.coerce.number().int().min(1).max(366).default(30),
+  userId: z.uuid().optional(),
+  timeZone: timeZoneName.optional().describe('IANA time zone the days and hours are counted in; default: the time zone of the user whose log it is'),
+});
 
 export const clientEventBody = z.object({
   action: z.string().regex(/^[a-z][a-z0-9_.-]{0,63}$/, 'lowercase letters, digits, _ . - (max 64)'),
@@ -45,6 +50,7 @@ export const statsView = z.object({
   total: z.number().int(),
   byCategory: z.record(z.string(), z.number().int()),
   recent: z.array(activityView),
+  timeZone: z.string().describe('the IANA time zone of `daily` dates and `topHours` hours'),
   daily: z.array(z.object({ date: z.string(), count: z.number().int() })),
   topHours: z.array(z.object({ hour: z.number().int(), count: z.number().int() })),
 });

@@ -3,6 +3,7 @@ import { withTransaction, type Executor } from '../platform/db/db.transaction.js
 import { mayActForOthers, type ActorContext, type RequestContext } from '../platform/http/http.context.js';
 import { AppError, httpError } from '../platform/http/http.errors.js';
 import { decodeCursor, toPage, type CursorPosition } from '../platform/http/http.pagination.js';
+import { isTimeZoneName } from '../platform/http/http.timezone.js';
 import { redactSecrets } from '../platform/observability/logger.js';
 import { sql } from 'kysely';
 import { activityRepo as repo, type ActivityFilter, type ActivityRow } from './activity.repo.js';
@@ -45,6 +46,31 @@ export const ACTIVITY_CSV_COLUMNS = ['timestamp', 'id', 'userId', 'petId', 'cate
 
 const utcDate = (d: Date) => d.toISOString().slice(0, 10);
 
+const TOP_HOURS = 5;
+
+/** Counts added up per key. */
+function sumBy<T extends { count: number }, K>(rows: T[], key: (row: T) => K): [K, number][] {
+  const sums = new Map<K, number>();
+  for (const row of rows) sums.set(key(row), (sums.get(key(row)) ?? 0) + row.count);
+  return [...sums];
+}
+
+/** The daily trend (oldest day first) and the busiest hours (ties: the earlier hour) from counts per local date and hour. */
+function trendAndBusiestHours(rows: { date: string; hour: number; count: number }[]) {
+  return {
+    daily: sumBy(rows, (r) => r.date)
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([date, count]) => ({ date, count })),
+    topHours: sumBy(rows, (r) => r.hour)
+      .sort(([a, x], [b, y]) => y - x || a - b)
+      .slice(0, TOP_HOURS)
+      .map(([hour, count]) => ({ hour, count })),
+  };
+}
+
+/** PostgreSQL's answer to a time zone Intl knows and its own tzdata does not (22023 "time zone … not recognized"). */
+const unknownToDatabase = (err: unknown) => (err as { code?: string }).code === '22023' && /time zone/.test((err as Error).message);
+
 /** The activity log: read side (lists, stats, export), client events, login history and retention. */
 export class ActivityService {
   constructor(private readonly deps: AppDeps) {}
@@ -69,23 +95,34 @@ export class ActivityService {
     return { items: page.items.map(toView), hasMore: page.hasMore, nextCursor: page.nextCursor };
   }
 
-  /** Counts by category, the last 10 entries, a daily trend and the 5 busiest hours (UTC) over the last `days`. */
-  async stats(ctx: RequestContext, q: { days: number; userId?: string }) {
+  /**
+   * Counts by category, the last 10 entries, a daily trend and the 5 busiest hours over the last `days`;
+   * days and hours are those of `timeZone`, by default the time zone of the user whose log it is.
+   */
+  async stats(ctx: RequestContext, q: { days: number; userId?: string; timeZone?: string }) {
     const f = this.filterFor(ctx, q);
-    const [byCategory, recent, daily, topHours] = await Promise.all([
+    const timeZone = q.timeZone ?? (await this.timeZoneOf(f.userId ?? ctx.user.id));
+    const [byCategory, recent, hours] = await Promise.all([
       repo.byCategory(this.deps.db, f),
       repo.page(this.deps.db, f, null, 10),
-      repo.daily(this.deps.db, f),
-      repo.topHours(this.deps.db, f, 5),
-    ]);
+      repo.countsByLocalHour(this.deps.db, f, timeZone),
+    ]).catch((err: unknown) => {
+      throw unknownToDatabase(err) ? httpError('validation_failed', { count: 1 }, [{ field: 'querystring.timeZone', message: 'validation.timezone', code: 'invalid_time_zone' }]) : err;
+    });
     return {
       days: q.days,
+      timeZone,
       total: byCategory.reduce((sum, r) => sum + r.count, 0),
       byCategory: Object.fromEntries(byCategory.map((r) => [r.category, r.count])),
       recent: recent.map(toView),
-      daily,
-      topHours,
+      ...trendAndBusiestHours(hours),
     };
+  }
+
+  /** The user's profile time zone, UTC when it is not an IANA name. */
+  private async timeZoneOf(userId: string): Promise<string> {
+    const user = await this.deps.services.accounts.findById(userId);
+    return user && isTimeZoneName(user.timezone) ? user.timezone : 'UTC';
   }
 
   /** Every matching entry, newest first, fetched a page at a time so an export never holds the table in memory. */

@@ -400,6 +400,11 @@ describe('a new user plays StreakPets in the browser', () => {
   step('shows the activity feed and stats', async () => {
     await a.getByRole('link', { name: 'Activity', exact: true }).click();
     await a.getByTestId('activity-feed').locator('li').first().waitFor({ timeout: 20_000 });
+    // the charts count in her profile's zone (Europe/Paris), not in UTC, and say so
+    expect(await a.getByTestId('stats-time-zone').innerText()).toBe('Days and hours in the Europe/Paris time zone');
+    const parisHour = (ms: number) => `${new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Paris', hour: '2-digit', hourCycle: 'h23' }).format(ms)}:00`;
+    const busiest = (await a.getByRole('img', { name: /^Your busiest hours: / }).getAttribute('aria-label')) ?? '';
+    expect([parisHour(Date.now()), parisHour(Date.now() - 120_000)].some((h) => busiest.includes(h))).toBe(true);
     await shot(a, 'e2e-07-activity');
   });
 

@@ -32,3 +32,18 @@ export function timeZoneChoices(current: string | null): string[] {
   if (current) all.add(current);
   return [...all].sort((a, b) => (a === DEFAULT_TIME_ZONE ? -1 : b === DEFAULT_TIME_ZONE ? 1 : a.localeCompare(b)));
 }
+
+/**
+ * The last `count` calendar days ('YYYY-MM-DD', oldest first) ending with today in `timeZone`, the zone
+ * the activity stats were counted in; an unknown zone counts in UTC.
+ */
+export function recentDays(count: number, timeZone: string, now: Date = new Date()): string[] {
+  let today: string;
+  try {
+    today = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  } catch {
+    today = now.toISOString().slice(0, 10);
+  }
+  const end = Date.parse(`${today}T00:00:00Z`);
+  return Array.from({ length: count }, (_, i) => new Date(end - (count - 1 - i) * 86_400_000).toISOString().slice(0, 10));
+}

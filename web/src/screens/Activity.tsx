@@ -7,7 +7,8 @@ import { api } from '../api';
 import { Card, Empty, ErrorBox, Spinner } from '../components/ui';
 import { formatRelative } from '../format';
 import { currentLocale } from '../i18n';
-import { countsOf, listOf, normalizeActivity, obj } from '../model';
+import { countsOf, listOf, normalizeActivity, obj, str } from '../model';
+import { DEFAULT_TIME_ZONE, recentDays } from '../timezone';
 
 const CATEGORIES = ['auth', 'pet', 'wallet', 'social', 'purchase', 'system'] as const;
 const COLORS: Record<string, string> = { auth: '#7c6cf2', pet: '#ff7a59', wallet: '#2bb673', social: '#3aa0ff', purchase: '#ffb400', system: '#8a7f99' };
@@ -19,65 +20,68 @@ function Stats({ days }: { days: number }) {
   if (q.isPending) return <Spinner />;
   if (q.error) return <ErrorBox error={q.error} onRetry={() => void q.refetch()} />;
   const byCategory = countsOf(q.data.byCategory, 'category').filter((c) => c.count > 0);
+  const timeZone = str(q.data.timeZone) || DEFAULT_TIME_ZONE;
   const counted = new Map(countsOf(q.data.daily, 'date').map((d) => [d.key.slice(0, 10), d.count]));
   const fmt = new Intl.DateTimeFormat(currentLocale(), { month: 'short', day: 'numeric', timeZone: 'UTC' });
-  const daily = Array.from({ length: Math.min(days, 90) }, (_, i) => {
-    const day = new Date(Date.now() - (Math.min(days, 90) - 1 - i) * 86_400_000).toISOString().slice(0, 10);
-    return { key: day, count: counted.get(day) ?? 0, label: fmt.format(new Date(`${day}T00:00:00Z`)) };
-  });
+  const daily = recentDays(Math.min(days, 90), timeZone).map((day) => ({ key: day, count: counted.get(day) ?? 0, label: fmt.format(new Date(`${day}T00:00:00Z`)) }));
   const hours = countsOf(q.data.topHours, 'hour').map((h) => ({ ...h, label: `${String(h.key).padStart(2, '0')}:00` }));
   const total = byCategory.reduce((s, c) => s + c.count, 0);
   if (!total) return <Empty icon="chart" title={t('activity.noStats')} />;
   return (
-    <div className="stats-grid">
-      <Card title={t('activity.byCategory')}>
-        <div className="chart" role="img" aria-label={t('activity.byCategoryAlt', { list: byCategory.map((c) => `${t(`categories.${c.key}`, { defaultValue: c.key })} ${c.count}`).join(', ') })}>
-          <ResponsiveContainer width="100%" height={200}>
-            <PieChart>
-              <Pie isAnimationActive={false} data={byCategory.map((c) => ({ name: t(`categories.${c.key}`, { defaultValue: c.key }), value: c.count, key: c.key }))} dataKey="value" innerRadius={50} outerRadius={80} paddingAngle={2}>
-                {byCategory.map((c) => (
-                  <Cell key={c.key} fill={COLORS[c.key] ?? '#999'} />
-                ))}
-              </Pie>
-              <Tooltip />
-            </PieChart>
-          </ResponsiveContainer>
-        </div>
-        <ul className="legend">
-          {byCategory.map((c) => (
-            <li key={c.key}>
-              <i style={{ background: COLORS[c.key] ?? '#999' }} /> {t(`categories.${c.key}`, { defaultValue: c.key })} <strong>{c.count}</strong>
-            </li>
-          ))}
-        </ul>
-      </Card>
-      <Card title={t('activity.dailyTrend')}>
-        <div className="chart" role="img" aria-label={t('activity.dailyTrendAlt', { days })}>
-          <ResponsiveContainer width="100%" height={200}>
-            <BarChart data={daily}>
-              <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="#eee3d8" />
-              <XAxis dataKey="label" tick={{ fontSize: 11 }} interval="preserveStartEnd" minTickGap={24} />
-              <YAxis allowDecimals={false} width={28} tick={{ fontSize: 11 }} />
-              <Tooltip />
-              <Bar dataKey="count" name={t('activity.events')} fill="#ff7a59" radius={[4, 4, 0, 0]} isAnimationActive={false} />
-            </BarChart>
-          </ResponsiveContainer>
-        </div>
-      </Card>
-      <Card title={t('activity.busiestHours')}>
-        <div className="chart" role="img" aria-label={t('activity.busiestHoursAlt', { list: hours.map((h) => h.label).join(', ') })}>
-          <ResponsiveContainer width="100%" height={200}>
-            <BarChart data={hours}>
-              <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="#eee3d8" />
-              <XAxis dataKey="label" tick={{ fontSize: 11 }} />
-              <YAxis allowDecimals={false} width={28} tick={{ fontSize: 11 }} />
-              <Tooltip />
-              <Bar dataKey="count" name={t('activity.events')} fill="#7c6cf2" radius={[6, 6, 0, 0]} isAnimationActive={false} />
-            </BarChart>
-          </ResponsiveContainer>
-        </div>
-      </Card>
-    </div>
+    <>
+      <p className="muted" data-testid="stats-time-zone">
+        {t('activity.inTimeZone', { timeZone })}
+      </p>
+      <div className="stats-grid">
+        <Card title={t('activity.byCategory')}>
+          <div className="chart" role="img" aria-label={t('activity.byCategoryAlt', { list: byCategory.map((c) => `${t(`categories.${c.key}`, { defaultValue: c.key })} ${c.count}`).join(', ') })}>
+            <ResponsiveContainer width="100%" height={200}>
+              <PieChart>
+                <Pie isAnimationActive={false} data={byCategory.map((c) => ({ name: t(`categories.${c.key}`, { defaultValue: c.key }), value: c.count, key: c.key }))} dataKey="value" innerRadius={50} outerRadius={80} paddingAngle={2}>
+                  {byCategory.map((c) => (
+                    <Cell key={c.key} fill={COLORS[c.key] ?? '#999'} />
+                  ))}
+                </Pie>
+                <Tooltip />
+              </PieChart>
+            </ResponsiveContainer>
+          </div>
+          <ul className="legend">
+            {byCategory.map((c) => (
+              <li key={c.key}>
+                <i style={{ background: COLORS[c.key] ?? '#999' }} /> {t(`categories.${c.key}`, { defaultValue: c.key })} <strong>{c.count}</strong>
+              </li>
+            ))}
+          </ul>
+        </Card>
+        <Card title={t('activity.dailyTrend')}>
+          <div className="chart" role="img" aria-label={t('activity.dailyTrendAlt', { days })}>
+            <ResponsiveContainer width="100%" height={200}>
+              <BarChart data={daily}>
+                <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="#eee3d8" />
+                <XAxis dataKey="label" tick={{ fontSize: 11 }} interval="preserveStartEnd" minTickGap={24} />
+                <YAxis allowDecimals={false} width={28} tick={{ fontSize: 11 }} />
+                <Tooltip />
+                <Bar dataKey="count" name={t('activity.events')} fill="#ff7a59" radius={[4, 4, 0, 0]} isAnimationActive={false} />
+              </BarChart>
+            </ResponsiveContainer>
+          </div>
+        </Card>
+        <Card title={t('activity.busiestHours')}>
+          <div className="chart" role="img" aria-label={t('activity.busiestHoursAlt', { list: hours.map((h) => h.label).join(', ') })}>
+            <ResponsiveContainer width="100%" height={200}>
+              <BarChart data={hours}>
+                <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="#eee3d8" />
+                <XAxis dataKey="label" tick={{ fontSize: 11 }} />
+                <YAxis allowDecimals={false} width={28} tick={{ fontSize: 11 }} />
+                <Tooltip />
+                <Bar dataKey="count" name={t('activity.events')} fill="#7c6cf2" radius={[6, 6, 0, 0]} isAnimationActive={false} />
+              </BarChart>
+            </ResponsiveContainer>
+          </div>
+        </Card>
+      </div>
+    </>
   );
 }
 
