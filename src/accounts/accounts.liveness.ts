@@ -40,12 +40,22 @@ export interface ReadMark {
 export class LiveSessions {
   private readonly entries = new LRUCache<string, { identity: LiveIdentity; epoch: number }>({ max: MAX_ENTRIES, ttl: TRUST_MS });
   private forgets = 0;
+  private readonly userWatchers: Array<(userIds: string[]) => void> = [];
 
   constructor(private readonly notifier: Notifier) {}
 
   /** Starts hearing the database's notices (retried in the background while it cannot). */
   async listen(): Promise<void> {
-    await this.notifier.listen(IDENTITY_CHANNEL, (items) => this.forget(items));
+    await this.notifier.listen(IDENTITY_CHANNEL, (items) => {
+      this.forget(items);
+      const userIds = items.filter((i) => i.startsWith('u:')).map((i) => i.slice(2));
+      if (userIds.length) for (const watcher of this.userWatchers) watcher(userIds);
+    });
+  }
+
+  /** Calls onChange with the users each notice names, after their sessions are forgotten (so a check it makes reads the database). */
+  watchUsers(onChange: (userIds: string[]) => void): void {
+    this.userWatchers.push(onChange);
   }
 
   /** The remembered live identity of a session, if it is still good. */

@@ -52,6 +52,7 @@ export const accountsModule: DomainModule = {
     deps.services.accounts = services.accounts;
     deps.services.accountsModule = services;
     deps.services.authResolver = (claims, request) => services.accounts.resolve(claims, request?.routeOptions?.config?.auth === 'admin');
+    deps.services.watchUsers = (onChange) => services.liveSessions.watchUsers(onChange);
     deps.jobs.register<{ messageId: string }>({
       name: DELIVER_MESSAGE_JOB,
       retryLimit: 8,

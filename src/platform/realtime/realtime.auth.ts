@@ -5,6 +5,7 @@ import type { AppDeps } from '../deps.js';
 import { AppError } from '../http/http.errors.js';
 import type { AuthUser } from '../http/http.types.js';
 import { negotiateLocale, translate } from '../i18n/i18n.service.js';
+import type { SocketData } from './realtime.events.js';
 
 export type HandshakeRefusal = 'unauthorized' | 'token_invalid' | 'token_expired' | 'unavailable';
 
@@ -39,6 +40,19 @@ function handshakeRequest(socket: Socket, deps: AppDeps, locale: string): Fastif
     log: deps.logger,
     user: null,
   } as unknown as FastifyRequest;
+}
+
+/** Whether a connected socket's user and session are still live, asked of the accounts resolver again (the user changed). */
+export async function socketStillLive(deps: AppDeps, socket: Socket): Promise<boolean> {
+  const resolve = deps.services.authResolver;
+  if (!resolve) return true;
+  const { userId, role, tokenSessionId } = socket.data as SocketData;
+  try {
+    return !!(await resolve({ id: userId, role, sessionId: tokenSessionId }, handshakeRequest(socket, deps, 'en')));
+  } catch (err) {
+    if (err instanceof AppError) return false;
+    throw err;
+  }
 }
 
 /** Verifies an access token for a socket: signature and expiry, then the accounts resolver (live user and session). */

@@ -49,6 +49,8 @@ export interface SocketData {
   role: 'user' | 'admin';
   /** The sign-in the socket's token belongs to (AuthUser.sessionFamilyId, or the session where there is none). */
   sessionId: string | null;
+  /** The session row the socket's token names (what the accounts resolver checks). */
+  tokenSessionId: string | null;
   expiresAt: number;
 }
 

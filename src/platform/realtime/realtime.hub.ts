@@ -6,7 +6,7 @@ import { duplicateForAdapter } from '../redis/redis.client.js';
 import { resumeStreamReads } from './realtime.streams.js';
 import type { AppDeps } from '../deps.js';
 import { afterCommit, type Executor } from '../db/db.transaction.js';
-import { HandshakeError, verifySocketToken } from './realtime.auth.js';
+import { HandshakeError, socketStillLive, verifySocketToken } from './realtime.auth.js';
 import {
   SYSTEM_ROOM,
   batchRoom,
@@ -98,6 +98,31 @@ export class RealtimeHub {
     });
   }
 
+  /**
+   * The database said these users changed: asks again whether each of their sockets on this node is
+   * live, and tells those of a disabled or deleted user why (`auth:revoked`) before disconnecting them.
+   * A socket whose check fails is disconnected without a reason: its reconnection's handshake decides.
+   */
+  async recheckUsers(userIds: string[]): Promise<void> {
+    if (this.closed) return;
+    const nsp = this.io.of('/');
+    const sockets = userIds
+      .flatMap((userId) => [...(nsp.adapter.rooms.get(userRoom(userId)) ?? [])])
+      .map((socketId) => nsp.sockets.get(socketId))
+      .filter((socket): socket is IoSocket => !!socket);
+    await Promise.all(
+      sockets.map(async (socket) => {
+        try {
+          if (await socketStillLive(this.deps, socket)) return;
+          socket.emit('auth:revoked', { id: socket.id, at: new Date().toISOString(), reason: 'account_inactive' });
+        } catch (err) {
+          this.deps.logger.warn({ err, userId: socket.data.userId }, 'socket liveness check failed; disconnecting it');
+        }
+        socket.disconnect(true);
+      }),
+    );
+  }
+
   /** Sockets connected to this node. */
   get localConnections(): number {
     return this.io.of('/').sockets.size;
@@ -147,7 +172,13 @@ export class RealtimeHub {
       this.deps.logger.error({ err }, 'socket handshake failed');
       throw new HandshakeError('unavailable', 'en');
     }
-    socket.data = { userId: user.id, role: user.role, sessionId: user.sessionFamilyId ?? user.sessionId, expiresAt: user.expiresAt.getTime() };
+    socket.data = {
+      userId: user.id,
+      role: user.role,
+      sessionId: user.sessionFamilyId ?? user.sessionId,
+      tokenSessionId: user.sessionId ?? null,
+      expiresAt: user.expiresAt.getTime(),
+    };
   }
 
   private onConnection(socket: IoSocket): void {
@@ -220,6 +251,7 @@ export class RealtimeHub {
         if (signIn) void socket.join(sessionRoom(signIn));
       }
       socket.data.sessionId = signIn;
+      socket.data.tokenSessionId = user.sessionId ?? null;
       this.scheduleExpiry(socket);
       reply(ack, { ok: true, expiresAt: user.expiresAt.toISOString() });
     } catch (err) {

@@ -18,6 +18,8 @@ export const realtimeModule: DomainModule = {
     const hub = new RealtimeHub(deps);
     deps.services.realtime = hub;
     deps.events.subscribe(realtimeSubscriber(hub));
+    // the database tells every node, so each one checks only the sockets it holds
+    deps.services.watchUsers?.((userIds) => void hub.recheckUsers(userIds));
     const closeDeps = deps.close.bind(deps);
     deps.close = async () => {
       await hub.close();

@@ -15,6 +15,7 @@ let nodeA: TestApp;
 let nodeB: TestApp;
 let alice: TestUser;
 let tab: TestSocket;
+let urlB: string;
 
 const payload = (userId: string, amount: string) => ({
   transactionId: uuidv7(),
@@ -34,7 +35,7 @@ beforeAll(async () => {
   // node B shares the database and Redis but never dispatches: whatever its socket hears came through A
   nodeB = await createTestApp({ env, databaseUrl: nodeA.deps.infra.databaseUrl, dispatch: false });
   await listen(nodeA.app);
-  const urlB = await listen(nodeB.app);
+  urlB = await listen(nodeB.app);
   alice = await createUser(nodeB.deps);
   tab = await openSocket(urlB, alice.token);
   await pause(300);
@@ -57,6 +58,18 @@ describe('fan-out through the Redis streams adapter', () => {
     expect(received).toMatchObject({ amount: '3.00', toUserId: alice.id, event: 'transfer.pending' });
     expect(nodeA.deps.services.realtime.localConnections).toBe(0);
     expect(nodeB.deps.services.realtime.localConnections).toBe(1);
+  });
+
+  it('disconnects the sockets a node holds of a user disabled through another node, telling them once', async () => {
+    const dave = await createUser(nodeB.deps);
+    const daveTab = await openSocket(urlB, dave.token);
+    const closed = new Promise<string>((resolve) => daveTab.once('disconnect', resolve));
+    await nodeA.deps.db.updateTable('users').set({ disabled_at: new Date() }).where('id', '=', dave.id).execute();
+    expect(await nextEvent(daveTab, 'auth:revoked')).toMatchObject({ reason: 'account_inactive' });
+    expect(await closed).toBe('io server disconnect');
+    await pause(150);
+    expect(daveTab.received.filter((r) => r.event === 'auth:revoked')).toHaveLength(1);
+    expect(tab.connected).toBe(true);
   });
 
   it('lets a worker-only node (no HTTP routes, no sockets) emit to sockets held by an API node', async () => {

@@ -178,6 +178,33 @@ describe('session revocation', () => {
   });
 });
 
+describe('accounts disabled or deleted', () => {
+  const closedBy = (s: TestSocket) => new Promise<string>((resolve) => s.once('disconnect', resolve));
+
+  it("disconnects every socket of a user who is disabled or deleted (told with auth:revoked), and keeps a user whose role changed", async () => {
+    const disabled = await createUser(t.deps);
+    const deleted = await createUser(t.deps);
+    const promoted = await createUser(t.deps);
+    const tabs = [await open(disabled.token), await open(disabled.token)];
+    const deletedTab = await open(deleted.token);
+    const promotedTab = await open(promoted.token);
+    const bystander = await open(alice.token);
+    const closed = Promise.all([...tabs, deletedTab].map(closedBy));
+    await t.deps.db.updateTable('users').set({ disabled_at: new Date() }).where('id', '=', disabled.id).execute();
+    await t.deps.db.updateTable('users').set({ role: 'admin' }).where('id', '=', promoted.id).execute();
+    await t.deps.db.deleteFrom('users').where('id', '=', deleted.id).execute();
+    expect(await nextEvent(tabs[0]!, 'auth:revoked')).toMatchObject({ reason: 'account_inactive' });
+    expect(await nextEvent(deletedTab, 'auth:revoked')).toMatchObject({ reason: 'account_inactive' });
+    expect(await closed).toEqual(['io server disconnect', 'io server disconnect', 'io server disconnect']);
+    await pause(150);
+    expect(promotedTab.connected).toBe(true);
+    expect(bystander.connected).toBe(true);
+    expect(bystander.received.filter((r) => r.event === 'auth:revoked')).toEqual([]);
+    const me = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: disabled.auth });
+    expect(me.statusCode).toBe(401);
+  });
+});
+
 describe('rooms and after-commit emits', () => {
   it("pushes a payment to both of the recipient's tabs and the sender, never to anyone else", async () => {
     const tab1 = await open(alice.token);
