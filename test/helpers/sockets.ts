@@ -14,11 +14,19 @@ export interface TestSocket extends Socket {
   received: Array<{ event: string; payload: any }>;
 }
 
+export interface SocketOptions {
+  /** The only transport to use (default websocket, as the web app does). */
+  transport?: 'websocket' | 'polling';
+  /** Headers of the handshake request, e.g. the Origin a browser page would send. */
+  headers?: Record<string, string>;
+}
+
 /** Opens a socket like a browser tab (websocket transport) and resolves once connected. */
-export async function openSocket(baseUrl: string, token: string | undefined): Promise<TestSocket> {
+export async function openSocket(baseUrl: string, token: string | undefined, options: SocketOptions = {}): Promise<TestSocket> {
   const socket = connect(baseUrl, {
     path: '/socket.io',
-    transports: ['websocket'],
+    transports: [options.transport ?? 'websocket'],
+    extraHeaders: options.headers,
     auth: token === undefined ? {} : { token },
     reconnection: false,
     forceNew: true,
@@ -33,9 +41,9 @@ export async function openSocket(baseUrl: string, token: string | undefined): Pr
 }
 
 /** The connect_error a refused handshake produces. */
-export async function refusal(baseUrl: string, token: string | undefined): Promise<{ message: string; data: any }> {
+export async function refusal(baseUrl: string, token: string | undefined, options: SocketOptions = {}): Promise<{ message: string; data: any }> {
   try {
-    const socket = await openSocket(baseUrl, token);
+    const socket = await openSocket(baseUrl, token, options);
     socket.disconnect();
   } catch (err) {
     return { message: (err as Error).message, data: (err as { data?: unknown }).data };

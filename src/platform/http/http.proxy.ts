@@ -1,3 +1,4 @@
+import proxyAddr from '@fastify/proxy-addr';
 import type { Config } from '../../config.js';
 
 type TrustProxy = false | string[] | ((address: string, hop: number) => boolean);
@@ -11,4 +12,16 @@ type TrustProxy = false | string[] | ((address: string, hop: number) => boolean)
 export function trustProxyOption(setting: Config['TRUST_PROXY']): TrustProxy {
   if (typeof setting !== 'number') return setting;
   return (_address, hop) => hop < setting;
+}
+
+/**
+ * Whether a request's peer is a proxy TRUST_PROXY trusts, so that its X-Forwarded-Proto and -Host count:
+ * the test Fastify applies for request.protocol and request.host, for requests Fastify never sees
+ * (Socket.io's handshakes).
+ */
+export function trustsPeer(setting: Config['TRUST_PROXY']): (address: string | undefined) => boolean {
+  const option = trustProxyOption(setting);
+  if (option === false) return () => false;
+  const trust = typeof option === 'function' ? option : proxyAddr.compile(option);
+  return (address) => address !== undefined && trust(address, 0);
 }

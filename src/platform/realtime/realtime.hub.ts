@@ -5,6 +5,8 @@ import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { duplicateForAdapter } from '../redis/redis.client.js';
 import { resumeStreamReads } from './realtime.streams.js';
 import type { AppDeps } from '../deps.js';
+import { originAllowed } from '../http/http.cors.js';
+import { trustsPeer } from '../http/http.proxy.js';
 import { afterCommit, type Executor } from '../db/db.transaction.js';
 import { HandshakeError, socketStillLive, verifySocketToken } from './realtime.auth.js';
 import {
@@ -43,10 +45,16 @@ export class RealtimeHub {
 
   constructor(private readonly deps: AppDeps) {
     const origins = deps.config.CORS_ORIGINS;
+    const trusted = trustsPeer(deps.config.TRUST_PROXY);
     this.io = new Server({
       path: '/socket.io',
       serveClient: false,
       cors: origins.length ? { origin: origins, credentials: true } : undefined,
+      // CORS headers do not hold back a WebSocket: a page of another origin is refused here, on both transports
+      allowRequest: (req, done) => {
+        const allowed = originAllowed(req, origins, trusted);
+        done(allowed ? null : 'origin_forbidden', allowed);
+      },
       pingInterval: 25_000,
       pingTimeout: 20_000,
     });
