@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { DestinationStream } from 'pino';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
@@ -10,7 +10,8 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import type { AppDeps } from './platform/deps.js';
 import { healthRoutes } from './platform/health/health.routes.js';
 import { registerAuthConfirmation, registerAuthGuard, type AuthResolver } from './platform/http/http.auth.js';
-import { AppError, registerErrorHandling, retryLater, sendProblem } from './platform/http/http.errors.js';
+import { badUrl, registerBadUrlRoute, rewriteBadUrl } from './platform/http/http.badUrl.js';
+import { httpError, registerErrorHandling, retryLater, sendProblem } from './platform/http/http.errors.js';
 import { corsOptions } from './platform/http/http.cors.js';
 import { trustProxyOption } from './platform/http/http.proxy.js';
 import { registerShutdownRefusal } from './platform/http/http.shutdown.js';
@@ -37,6 +38,14 @@ export interface BuildAppOptions {
 
 const API_PREFIX = '/api/v1';
 
+/** What every answer says about its request: the language it is in and the request id. */
+function describeAnswer(request: FastifyRequest, reply: FastifyReply): void {
+  const q = (request.query as Record<string, unknown> | null | undefined)?.lang;
+  request.locale = negotiateLocale(typeof q === 'string' ? q : undefined, request.headers['x-locale'] as string | undefined, request.headers['accept-language']);
+  reply.header('x-request-id', request.id);
+  reply.header('content-language', request.locale);
+}
+
 /** Builds the Fastify app: platform plugins first, then every domain module under /api/v1. */
 export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Promise<FastifyInstance> {
   const { config } = deps;
@@ -50,8 +59,11 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     return503OnClosing: false,
     forceCloseConnections: 'idle',
     ajv: { customOptions: { coerceTypes: false } },
+    rewriteUrl: rewriteBadUrl,
+    // what rewriteBadUrl leaves to the router (an over-long path parameter): answered before the onRequest hooks
     frameworkErrors: (error, request, reply) => {
-      void sendProblem(request, reply, new AppError(400, 'bad_request', {}, [{ field: 'url', message: error.message }]));
+      describeAnswer(request, reply);
+      void sendProblem(request, reply, error.code === 'FST_ERR_BAD_URL' ? badUrl() : httpError('bad_request'));
     },
   });
   app.setValidatorCompiler(validatorCompiler);
@@ -64,16 +76,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
   strictUtf8Json(app);
 
   app.decorateRequest('locale', 'en');
-  app.addHook('onRequest', async (request, reply) => {
-    const q = (request.query as Record<string, unknown> | undefined)?.lang;
-    request.locale = negotiateLocale(
-      typeof q === 'string' ? q : undefined,
-      request.headers['x-locale'] as string | undefined,
-      request.headers['accept-language'],
-    );
-    reply.header('x-request-id', request.id);
-    reply.header('content-language', request.locale);
-  });
+  app.addHook('onRequest', async (request, reply) => describeAnswer(request, reply));
   registerShutdownRefusal(app);
 
   await app.register(helmet, { contentSecurityPolicy: false, crossOriginEmbedderPolicy: false });
@@ -109,6 +112,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
 
   app.get(`${API_PREFIX}/openapi.json`, { config: { auth: 'none' }, schema: { hide: true } }, async () => app.swagger());
   healthRoutes(app, deps);
+  registerBadUrlRoute(app);
   await app.register(async (api) => i18nRoutes(api), { prefix: API_PREFIX });
 
   for (const module of modules) await module.setup?.(deps);

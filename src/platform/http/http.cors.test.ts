@@ -38,6 +38,12 @@ describe('CORS with CORS_ORIGINS set', () => {
     );
   });
 
+  it('lets a listed origin read the 400 a badly encoded URL gets', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/api/v1/i18n/translations/%E0%A4%A', headers: { origin: ORIGIN } });
+    expect(res.statusCode).toBe(400);
+    expect(res.headers['access-control-allow-origin']).toBe(ORIGIN);
+  });
+
   it('answers no CORS headers to an origin that is not listed', async () => {
     const res = await t.app.inject({ method: 'OPTIONS', url: '/api/v1/me', headers: { origin: 'https://evil.example.test', 'access-control-request-method': 'PATCH' } });
     expect(res.headers['access-control-allow-origin']).toBeUndefined();

@@ -89,6 +89,31 @@ describe('problem+json errors', () => {
     expect(res.json()).toMatchObject({ title: '不正なJSON', detail: 'リクエスト本文が有効なJSONではありません。', code: 'malformed_json' });
   });
 
+  it('a badly encoded URL is a localized 400 with the headers of any other answer (request id, language, security headers)', async () => {
+    for (const url of ['/api/v1/i18n/translations/%E0%A4%A', '/api/v1/nowhere/%E0%A4%A?lang=x']) {
+      const res = await t.app.inject({ method: 'GET', url, headers: { 'accept-language': 'de' } });
+      expect(res.statusCode, url).toBe(400);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      expect(res.headers['content-language']).toBe('de');
+      expect(res.headers['x-request-id']).toBe(res.json().requestId);
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['strict-transport-security']).toBeDefined();
+      expect(res.json()).toMatchObject({
+        code: 'bad_request',
+        title: 'Ungültige Anfrage',
+        detail: 'Die Anfrage konnte nicht verstanden werden.',
+        instance: url.split('?')[0],
+        errors: [{ field: 'url', message: 'muss gültiges prozentkodiertes UTF-8 sein' }],
+      });
+    }
+    // a path parameter over the router's limit is refused before the hooks run, but still in the reader's language
+    const long = await t.app.inject({ method: 'GET', url: `/api/v1/i18n/translations/${'x'.repeat(150)}`, headers: { 'accept-language': 'de' } });
+    expect(long.statusCode).toBe(400);
+    expect(long.headers['content-language']).toBe('de');
+    expect(long.json()).toMatchObject({ code: 'bad_request', title: 'Ungültige Anfrage', requestId: long.headers['x-request-id'] });
+    expect(long.json().errors).toBeUndefined();
+  });
+
   it('an unsupported content type is 415', async () => {
     const res = await t.app.inject({ method: 'POST', url: '/api/v1/probe/echo', headers: { 'content-type': 'application/xml' }, payload: '<a/>' });
     expect(res.statusCode).toBe(415);

@@ -133,7 +133,7 @@ export function problemBody(request: FastifyRequest, error: AppError): Record<st
     status: error.status,
     detail,
     code: error.code,
-    instance: request.url.split('?')[0],
+    instance: (request.originalUrl ?? request.url).split('?')[0],
     requestId: request.id,
   };
   if (error.errors.length) body.errors = error.errors.map((e) => localizeField(locale, e));
@@ -162,5 +162,19 @@ export function registerErrorHandling(app: FastifyInstance): void {
     else request.log.info({ code: problem.code }, 'request rejected');
     return sendProblem(request, reply, problem);
   });
-  app.setNotFoundHandler((request, reply) => sendProblem(request, reply, httpError('route_not_found', { method: request.method, path: request.url.split('?')[0] })));
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!;
+    if (!decodable(path)) return sendProblem(request, reply, httpError('bad_request', {}, [{ field: 'url', message: 'validation.url_encoding' }]));
+    return sendProblem(request, reply, httpError('route_not_found', { method: request.method, path }));
+  });
+}
+
+/** Whether a URL path's percent-escapes decode to UTF-8 (the router routes a path that does not nowhere). */
+function decodable(path: string): boolean {
+  try {
+    decodeURIComponent(path);
+    return true;
+  } catch {
+    return false;
+  }
 }

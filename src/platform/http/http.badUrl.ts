@@ -1,0 +1,41 @@
+import type { IncomingMessage } from 'node:http';
+import type { FastifyInstance } from 'fastify';
+import { httpError, type AppError } from './http.errors.js';
+
+/** Where a request whose path cannot be decoded is routed (see rewriteBadUrl); asked for directly, it is not found. */
+const BAD_URL_PATH = '/__bad-url';
+
+/** The 400 a URL that is not valid percent-encoded UTF-8 gets. */
+export function badUrl(): AppError {
+  return httpError('bad_request', {}, [{ field: 'url', message: 'validation.url_encoding' }]);
+}
+
+function decodable(path: string): boolean {
+  try {
+    decodeURIComponent(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Fastify's rewriteUrl: a path whose percent-escapes are not UTF-8 is sent to BAD_URL_PATH (query kept).
+ * The router would otherwise refuse it through frameworkErrors, before any onRequest hook, so the answer
+ * would lack the language, request id, security and CORS headers every other answer has.
+ */
+export function rewriteBadUrl(req: IncomingMessage): string {
+  const url = req.url ?? '/';
+  const queryAt = url.indexOf('?');
+  const path = queryAt === -1 ? url : url.slice(0, queryAt);
+  if (!path.includes('%') || decodable(path)) return url;
+  return BAD_URL_PATH + (queryAt === -1 ? '' : url.slice(queryAt));
+}
+
+/** Answers what rewriteBadUrl sent here with the localized 400 (request.originalUrl keeps the path asked for). */
+export function registerBadUrlRoute(app: FastifyInstance): void {
+  app.all(BAD_URL_PATH, { config: { auth: 'none' }, schema: { hide: true } }, async (request) => {
+    if (request.originalUrl === request.url) throw httpError('route_not_found', { method: request.method, path: BAD_URL_PATH });
+    throw badUrl();
+  });
+}
