@@ -11,6 +11,7 @@ import type { AppDeps } from './platform/deps.js';
 import { healthRoutes } from './platform/health/health.routes.js';
 import { registerAuthConfirmation, registerAuthGuard, type AuthResolver } from './platform/http/http.auth.js';
 import { badUrl, registerBadUrlRoute, rewriteBadUrl } from './platform/http/http.badUrl.js';
+import { answerClientError } from './platform/http/http.clientError.js';
 import { httpError, registerErrorHandling, retryLater, sendProblem } from './platform/http/http.errors.js';
 import { corsOptions } from './platform/http/http.cors.js';
 import { trustProxyOption } from './platform/http/http.proxy.js';
@@ -60,6 +61,7 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     forceCloseConnections: 'idle',
     ajv: { customOptions: { coerceTypes: false } },
     rewriteUrl: rewriteBadUrl,
+    clientErrorHandler: answerClientError,
     // what rewriteBadUrl leaves to the router (an over-long path parameter): answered before the onRequest hooks
     frameworkErrors: (error, request, reply) => {
       describeAnswer(request, reply);

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { translate } from '../i18n/i18n.service.js';
+import { translate, type Locale } from '../i18n/i18n.service.js';
 import { settleAuthCheck } from './http.authCheck.js';
 import { unreachableDependency } from './http.dependencies.js';
 import { localizeField, type ValidationIssue } from './http.validation.js';
@@ -39,6 +39,7 @@ export const ERROR_STATUS = {
   not_found: 404,
   route_not_found: 404,
   method_not_allowed: 405,
+  request_timeout: 408,
   conflict: 409,
   idempotency_in_flight: 409,
   payload_too_large: 413,
@@ -48,6 +49,7 @@ export const ERROR_STATUS = {
   idempotency_key_invalid: 422,
   locked: 423,
   rate_limited: 429,
+  headers_too_large: 431,
   internal: 500,
   unavailable: 503,
   overloaded: 503,
@@ -122,22 +124,23 @@ function toAppError(err: unknown): AppError {
   return fromFastify(e) ?? httpError('internal');
 }
 
-/** An AppError as a localized problem+json document (sendProblem sends it). */
-export function problemBody(request: FastifyRequest, error: AppError): Record<string, unknown> {
-  const locale = request.locale ?? 'en';
-  const title = translate(locale, `errors.${error.code}.title`, error.params);
-  const detail = translate(locale, `errors.${error.code}.detail`, error.params);
+/** An AppError as a problem+json document in locale; `about` names the request when there is one. */
+export function problemDocument(locale: Locale, error: AppError, about: { instance?: string; requestId?: string } = {}): Record<string, unknown> {
   const body: Record<string, unknown> = {
     type: `https://streakpets.dev/problems/${error.code.replace(/_/g, '-')}`,
-    title,
+    title: translate(locale, `errors.${error.code}.title`, error.params),
     status: error.status,
-    detail,
+    detail: translate(locale, `errors.${error.code}.detail`, error.params),
     code: error.code,
-    instance: (request.originalUrl ?? request.url).split('?')[0],
-    requestId: request.id,
+    ...about,
   };
   if (error.errors.length) body.errors = error.errors.map((e) => localizeField(locale, e));
   return body;
+}
+
+/** An AppError as a localized problem+json document for a request (sendProblem sends it). */
+export function problemBody(request: FastifyRequest, error: AppError): Record<string, unknown> {
+  return problemDocument(request.locale ?? 'en', error, { instance: (request.originalUrl ?? request.url).split('?')[0], requestId: request.id });
 }
 
 /** Sends an AppError as localized problem+json. */
