@@ -10,9 +10,9 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import type { AppDeps } from './platform/deps.js';
 import { healthRoutes } from './platform/health/health.routes.js';
 import { registerAuthConfirmation, registerAuthGuard, type AuthResolver } from './platform/http/http.auth.js';
-import { badUrl, registerBadUrlRoute, rewriteBadUrl } from './platform/http/http.badUrl.js';
+import { registerBadUrlRoute, rewriteBadUrl } from './platform/http/http.badUrl.js';
 import { answerClientError } from './platform/http/http.clientError.js';
-import { httpError, registerErrorHandling, retryLater, sendProblem } from './platform/http/http.errors.js';
+import { badUrl, httpError, registerErrorHandling, retryLater, sendProblem } from './platform/http/http.errors.js';
 import { corsOptions } from './platform/http/http.cors.js';
 import { trustProxyOption } from './platform/http/http.proxy.js';
 import { registerShutdownRefusal } from './platform/http/http.shutdown.js';

@@ -1,23 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance } from 'fastify';
-import { httpError, type AppError } from './http.errors.js';
+import { badUrl, decodable, httpError } from './http.errors.js';
 
 /** Where a request whose path cannot be decoded is routed (see rewriteBadUrl); asked for directly, it is not found. */
 const BAD_URL_PATH = '/__bad-url';
-
-/** The 400 a URL that is not valid percent-encoded UTF-8 gets. */
-export function badUrl(): AppError {
-  return httpError('bad_request', {}, [{ field: 'url', message: 'validation.url_encoding' }]);
-}
-
-function decodable(path: string): boolean {
-  try {
-    decodeURIComponent(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Fastify's rewriteUrl: a path whose percent-escapes are not UTF-8 is sent to BAD_URL_PATH (query kept).

@@ -167,13 +167,18 @@ export function registerErrorHandling(app: FastifyInstance): void {
   });
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0]!;
-    if (!decodable(path)) return sendProblem(request, reply, httpError('bad_request', {}, [{ field: 'url', message: 'validation.url_encoding' }]));
+    if (!decodable(path)) return sendProblem(request, reply, badUrl());
     return sendProblem(request, reply, httpError('route_not_found', { method: request.method, path }));
   });
 }
 
+/** The 400 a URL that is not valid percent-encoded UTF-8 gets. */
+export function badUrl(): AppError {
+  return httpError('bad_request', {}, [{ field: 'url', message: 'validation.url_encoding' }]);
+}
+
 /** Whether a URL path's percent-escapes decode to UTF-8 (the router routes a path that does not nowhere). */
-function decodable(path: string): boolean {
+export function decodable(path: string): boolean {
   try {
     decodeURIComponent(path);
     return true;
