@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { fitsLength, hasVisibleText, isCleanText, isPrintableLine, NAME_UNITS_PER_CHARACTER, PRINTABLE_LINE_MESSAGE } from '../platform/http/http.text.js';
 import { LOCALES } from '../platform/i18n/i18n.service.js';
 import { PASSWORD_MAX_LENGTH } from './accounts.passwords.js';
+import { timeZoneName } from '../platform/http/http.timezone.js';
 
 export const email = z.email().max(254);
 export const phone = z.string().regex(/^\+[1-9]\d{6,14}$/, 'validation.phone');
@@ -44,18 +45,8 @@ const tokenFields = {
 export const tokensSchema = z.object(tokenFields);
 export const authResultSchema = z.object({ user: userSchema, ...tokenFields });
 
-/** An IANA time zone (Europe/Paris): the user's streak days start at its midnight. */
-const timezone = z
-  .string()
-  .max(64)
-  .refine((tz) => {
-    try {
-      new Intl.DateTimeFormat('en', { timeZone: tz });
-      return true;
-    } catch {
-      return false;
-    }
-  }, 'validation.timezone');
+/** An IANA time zone (Europe/Paris), never a numeric offset: the user's streak days start at its midnight. */
+const timezone = timeZoneName;
 
 export const registerBody = z.strictObject({
   email,
