@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { sql } from 'kysely';
+import { uuidv7 } from 'uuidv7';
 import { inject } from 'vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../../test/helpers/factories.js';
@@ -177,6 +179,22 @@ describe('npm run admin', () => {
     expect(await admin('create', unusable)).toEqual({ code: 2, stdout: '', stderr: 'streakpets: invalid email: Invalid email address' });
     expect(await admin('promote', 'line\nbreak@example.test')).toMatchObject({ code: 2, stderr: 'streakpets: invalid email: Invalid email address' });
     expect(await count()).toBe(before);
+  });
+
+  it('reset-2fa turns off the 2FA of someone who lost the authenticator and the recovery codes, signs every session out and tells the owner', async () => {
+    const user = await createUser(t.deps, { twoFactor: true });
+    await t.deps.db.insertInto('recovery_codes').values({ id: uuidv7(), user_id: user.id, code_hash: 'f'.repeat(64) }).execute();
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: user.auth })).statusCode).toBe(200);
+    const reset = await admin('reset-2fa', user.email.toUpperCase());
+    expect(reset).toMatchObject({ code: 0, stdout: expect.stringContaining(`two-factor authentication turned off for ${user.email}`) });
+    const row = await t.deps.db.selectFrom('users').select(['totp_enabled_at', 'totp_secret']).where('id', '=', user.id).executeTakeFirstOrThrow();
+    expect(row).toEqual({ totp_enabled_at: null, totp_secret: null });
+    expect(await t.deps.db.selectFrom('recovery_codes').select('id').where('user_id', '=', user.id).execute()).toEqual([]);
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: user.auth })).statusCode).toBe(401);
+    const told = await t.deps.db.selectFrom('domain_events').select(['type', 'data']).where(sql<boolean>`${user.id} = any(user_ids)`).where('type', 'in', ['auth.2fa_disabled', 'auth.session_revoked']).execute();
+    expect(told.map((e) => e.type).sort()).toEqual(['auth.2fa_disabled', 'auth.session_revoked']);
+    expect(await admin('reset-2fa', user.email)).toMatchObject({ code: 1, stderr: expect.stringContaining('has no two-factor authentication') });
+    expect(await admin('reset-2fa', 'nobody@example.test')).toMatchObject({ code: 1, stderr: expect.stringContaining('no account') });
   });
 
   it('runs as the package script and promotes an existing user', async () => {

@@ -10,7 +10,8 @@ import { createAccountsServices } from './accounts.module.js';
 import { email as emailSchema, personName } from './accounts.schema.js';
 
 const USAGE = `usage: npm run admin -- create <email> [--name "Full Name"]
-       npm run admin -- promote <email>`;
+       npm run admin -- promote <email>
+       npm run admin -- reset-2fa <email>`;
 
 export interface AdminIo {
   out(line: string): void;
@@ -40,7 +41,7 @@ export async function runAdminCommand(argv: string[], env: NodeJS.ProcessEnv = p
   const [command, rawEmail] = argv;
   const nameAt = argv.indexOf('--name');
   const rawName = nameAt >= 0 ? argv[nameAt + 1] : undefined;
-  if (!['create', 'promote'].includes(command ?? '') || !rawEmail || (nameAt >= 0 && rawName === undefined)) {
+  if (!['create', 'promote', 'reset-2fa'].includes(command ?? '') || !rawEmail || (nameAt >= 0 && rawName === undefined)) {
     io.err(USAGE);
     return 2;
   }
@@ -58,8 +59,12 @@ export async function runAdminCommand(argv: string[], env: NodeJS.ProcessEnv = p
   const deps = createDeps(config, infra, logger);
   try {
     await runMigrations(deps.pool);
-    const { accounts } = createAccountsServices(deps);
-    if (command === 'create') {
+    const { accounts, twoFactor } = createAccountsServices(deps);
+    if (command === 'reset-2fa') {
+      const user = await twoFactor.resetByOperator(email);
+      out(`two-factor authentication turned off for ${user.email} (${user.id}); every session was signed out and the owner notified.`);
+      out('check who is asking before doing this again: it removes the second factor.');
+    } else if (command === 'create') {
       const { user, password } = await accounts.createAdmin(email, name);
       out(`admin created: ${user.email} (${user.id})`);
       out(`password (shown once, change it after signing in): ${password}`);
@@ -73,6 +78,7 @@ export async function runAdminCommand(argv: string[], env: NodeJS.ProcessEnv = p
   } catch (err) {
     if (err instanceof AppError && err.code === 'email_taken') io.err(`streakpets: ${email} already has an account; use "promote"`);
     else if (err instanceof AppError && err.code === 'user_not_found') io.err(`streakpets: no account with email ${email}`);
+    else if (err instanceof AppError && err.code === 'totp_not_enabled') io.err(`streakpets: ${email} has no two-factor authentication to reset`);
     else throw err;
     return 1;
   } finally {

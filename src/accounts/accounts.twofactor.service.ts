@@ -6,6 +6,7 @@ import { normalizeRecoveryCode, recoveryCode, sha256, type SecretBox } from './a
 import { codesRepo } from './accounts.codes.repo.js';
 import { accountsError } from './accounts.errors.js';
 import { accountsRepo } from './accounts.repo.js';
+import { normalizeEmail } from './accounts.service.js';
 import type { LiveSessions } from './accounts.liveness.js';
 import type { AccountsService } from './accounts.service.js';
 import { checkTotp, newTotpSecret } from './accounts.totp.js';
@@ -70,6 +71,30 @@ export class TwoFactorService {
       return true;
     });
     if (!ok) throw accountsError('code_invalid');
+  }
+
+  /**
+   * Operator recovery for someone who lost both the authenticator and the recovery codes (`npm run
+   * admin -- reset-2fa`): 2FA off without a code, every session signed out (a session that turned 2FA
+   * on may be the one that locked the owner out), and the owner told like any 2FA change.
+   */
+  async resetByOperator(email: string): Promise<{ id: string; email: string }> {
+    return withTransaction(this.deps.db, async (trx) => {
+      const found = await accountsRepo.findByEmail(trx, normalizeEmail(email));
+      const user = found && (await accountsRepo.findByIdForUpdate(trx, found.id));
+      if (!user) throw accountsError('user_not_found');
+      if (!user.totp_enabled_at) throw accountsError('totp_not_enabled');
+      await accountsRepo.updateUser(trx, user.id, { totp_secret: null, totp_enabled_at: null, totp_last_step: null });
+      await codesRepo.replaceRecoveryCodes(trx, user.id, []);
+      const families = await accountsRepo.revokeUserSessions(trx, user.id, '2fa_reset');
+      this.liveSessions.forgetUserOnCommit(trx, user.id);
+      const context = { ip: null, userAgent: null };
+      await this.deps.events.record(trx, { type: 'auth.2fa_disabled', actorId: null, userIds: [user.id], data: { by: 'operator' }, context });
+      for (const sessionId of families) {
+        await this.deps.events.record(trx, { type: 'auth.session_revoked', actorId: null, userIds: [user.id], data: { sessionId, reason: '2fa_reset' }, context });
+      }
+      return { id: user.id, email: user.email };
+    });
   }
 
   /** How many recovery codes are left. */
