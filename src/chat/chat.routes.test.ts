@@ -134,6 +134,8 @@ describe('posting and storing messages', () => {
     expect((await say(petId, 'family \u{1F468}\u200d\u{1F469}\u200d\u{1F467}')).message.content).toBe('family \u{1F468}\u200d\u{1F469}\u200d\u{1F467}');
     // U+2028 / U+2029 are line breaks: stored as newlines; a subdivision flag keeps its tag characters
     expect((await say(petId, 'one\u2028two\u2029three')).message.content).toBe('one\ntwo\nthree');
+    // so are a pasted text's Windows and old Mac line ends (\r is a control character on its own)
+    expect((await say(petId, 'one\r\ntwo\rthree')).message.content).toBe('one\ntwo\nthree');
     const scotland = '\u{1F3F4}\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}';
     expect((await say(petId, `go ${scotland}`)).message.content).toBe(`go ${scotland}`);
     expect((await say(petId, 'e\u0301')).message.content).toBe('e\u0301');

@@ -37,8 +37,8 @@ const FORBIDDEN_CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u061C\u200E\
 /** Tag characters (invisible ASCII look-alikes), and the one place they belong: an emoji tag sequence (the flag of Scotland). */
 const TAG = /[\u{E0000}-\u{E007F}]/u;
 const EMOJI_TAG_SEQUENCES = /\u{1F3F4}[\u{E0020}-\u{E007E}]+\u{E007F}/gu;
-/** U+2028 LINE SEPARATOR and U+2029 PARAGRAPH SEPARATOR: line breaks, as \n is. */
-const LINE_SEPARATORS = /[\u2028\u2029]/g;
+/** Windows (\r\n) and old Mac (\r) line ends, U+2028 LINE SEPARATOR and U+2029 PARAGRAPH SEPARATOR: line breaks, as \n is. */
+const LINE_SEPARATORS = /\r\n?|[\u2028\u2029]/g;
 
 /** No lone UTF-16 surrogates (what invalid UTF-8 or a bad \\u escape turns into). */
 export function isWellFormedText(s: string): boolean {
