@@ -45,6 +45,8 @@ export class RealtimeHub {
 
   constructor(private readonly deps: AppDeps) {
     const origins = deps.config.CORS_ORIGINS;
+    // the app's public address counts as its own origin even when a proxy in front rewrote the Host and sent no X-Forwarded-*
+    const pageOrigins = deps.config.PUBLIC_URL ? [...origins, new URL(deps.config.PUBLIC_URL).origin] : origins;
     const trusted = trustsPeer(deps.config.TRUST_PROXY);
     this.io = new Server({
       path: '/socket.io',
@@ -52,7 +54,7 @@ export class RealtimeHub {
       cors: origins.length ? { origin: origins, credentials: true } : undefined,
       // CORS headers do not hold back a WebSocket: a page of another origin is refused here, on both transports
       allowRequest: (req, done) => {
-        const allowed = originAllowed(req, origins, trusted);
+        const allowed = originAllowed(req, pageOrigins, trusted);
         done(allowed ? null : 'origin_forbidden', allowed);
       },
       pingInterval: 25_000,

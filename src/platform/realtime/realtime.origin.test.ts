@@ -4,6 +4,7 @@ import { listen, openSocket, refusal, type SocketOptions } from '../../../test/h
 import { createTestApp, type TestApp } from '../../../test/helpers/testApp.js';
 
 const LISTED = 'https://app.example.test';
+const PUBLIC = 'https://pets.public.test';
 const TRANSPORTS = ['websocket', 'polling'] as const;
 
 let sameOriginOnly: TestApp;
@@ -13,7 +14,7 @@ let proxiedUrl: string;
 let alice: TestUser;
 
 beforeAll(async () => {
-  sameOriginOnly = await createTestApp({ work: false, dispatch: false });
+  sameOriginOnly = await createTestApp({ work: false, dispatch: false, env: { PUBLIC_URL: `${PUBLIC}/` } });
   // the test client connects from loopback, so here it is the trusted proxy whose X-Forwarded-* count
   behindProxy = await createTestApp({
     work: false,
@@ -51,6 +52,11 @@ describe.each(TRANSPORTS)('socket handshake Origin check over %s', (transport) =
       const err = await refusal(plainUrl, alice.token, { transport, headers: { origin } });
       expect(err.message, origin).toMatch(/xhr poll error|websocket error/);
     }
+  });
+
+  it('accepts a page of PUBLIC_URL\'s origin, though a proxy in front rewrote the Host and sent no X-Forwarded-*', async () => {
+    expect(await connects(plainUrl, { transport, headers: { origin: PUBLIC } })).toBe(true);
+    expect(await connects(plainUrl, { transport, headers: { origin: PUBLIC.replace('https:', 'http:') } })).toBe(false);
   });
 
   it('ignores X-Forwarded-Proto and -Host from a peer TRUST_PROXY does not trust', async () => {
