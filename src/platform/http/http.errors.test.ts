@@ -41,6 +41,18 @@ describe('problem+json errors', () => {
     }
   });
 
+  it('a JSON body announced in a charset other than UTF-8 is 415; utf-8 in any spelling is read', async () => {
+    const payload = JSON.stringify({ name: 'x', amount: '1' });
+    for (const type of ['application/json; charset=latin1', 'application/json;charset="ISO-8859-1"', 'application/json; charset=utf-16']) {
+      const res = await t.app.inject({ method: 'POST', url: '/api/v1/probe/echo', headers: { 'content-type': type }, payload });
+      expect(res.statusCode, type).toBe(415);
+      expect(res.json().code, type).toBe('unsupported_media_type');
+    }
+    for (const type of ['application/json; charset=UTF-8', 'application/json;charset="utf8"']) {
+      expect((await t.app.inject({ method: 'POST', url: '/api/v1/probe/echo', headers: { 'content-type': type }, payload })).statusCode, type).toBe(200);
+    }
+  });
+
   it('a body over the size limit is 413', async () => {
     const res = await t.app.inject({ method: 'POST', url: '/api/v1/probe/echo', headers: json, payload: JSON.stringify({ name: 'x'.repeat(5000), amount: '1' }) });
     expect(res.statusCode).toBe(413);

@@ -130,6 +130,12 @@ export function strictUtf8Json(app: FastifyInstance): void {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    // JSON is UTF-8 (RFC 8259): a body announced in another charset would be read as something it is not
+    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(request.headers['content-type'] ?? '')?.[1]?.toLowerCase();
+    if (charset && charset !== 'utf-8' && charset !== 'utf8') {
+      done(httpError('unsupported_media_type'), undefined);
+      return;
+    }
     let text: string;
     try {
       text = decoder.decode(body as Buffer);
