@@ -127,6 +127,11 @@ describe('register', () => {
     expect(fields).toEqual(['body.email', 'body.phone']);
     const es = await t.app.inject({ method: 'POST', url: '/api/v1/auth/register', headers: { 'accept-language': 'es' }, payload: { email: uniqueEmail(), password: PASSWORD, name: 'Ada', phone: '0612345678' } });
     expect(es.json().errors).toEqual([{ field: 'body.phone', code: 'invalid_format', message: 'debe ser un número de teléfono E.164 como +34612345678' }]);
+    // an address's local part holds at most 64 characters (RFC 5321)
+    const long = await register({ email: `${'a'.repeat(65)}@example.test`, password: PASSWORD, name: 'Ada' });
+    expect(long.statusCode).toBe(422);
+    expect(long.json().errors).toMatchObject([{ field: 'body.email', message: 'Invalid email address' }]);
+    expect((await register({ email: `${'a'.repeat(64)}@example.test`, password: PASSWORD, name: 'Ada' })).statusCode).toBe(201);
   });
 
   it('localizes problems', async () => {

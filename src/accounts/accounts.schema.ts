@@ -4,7 +4,9 @@ import { LOCALES } from '../platform/i18n/i18n.service.js';
 import { PASSWORD_MAX_LENGTH } from './accounts.passwords.js';
 import { timeZoneName } from '../platform/http/http.timezone.js';
 
-export const email = z.email().max(254);
+/** zod's email rule with the local part held to RFC 5321's 64 characters (and the whole address to 254). */
+const EMAIL_PATTERN = new RegExp(`^(?=[^@]{1,64}@)${z.regexes.email.source.slice(1)}`, z.regexes.email.flags);
+export const email = z.email({ pattern: EMAIL_PATTERN }).max(254);
 export const phone = z.string().regex(/^\+[1-9]\d{6,14}$/, 'validation.phone');
 /** Length and commonness are checked by the service (to give one clear weak_password answer). */
 // a cheap cap before hashing; the service answers 129 to 512 characters with password_too_long
