@@ -23,7 +23,7 @@ export const statsQuery = z.object({
   timeZone: timeZoneName.optional().describe('IANA time zone the days and hours are counted in; default: the time zone of the user whose log it is'),
 });
 
-export const clientEventBody = z.object({
+export const clientEventBody = z.strictObject({
   action: z.string().regex(/^[a-z][a-z0-9_.-]{0,63}$/, 'lowercase letters, digits, _ . - (max 64)'),
   category: z.enum(CLIENT_CATEGORIES),
   petId: z.uuid().optional(),

@@ -30,10 +30,10 @@ export const listMessagesQuery = z.object({
   since: z.iso.datetime({ offset: true }).optional(),
   q: z.string().trim().min(1).max(200).optional(),
 });
-export const postMessageBody = z.object({ content: messageContent });
+export const postMessageBody = z.strictObject({ content: messageContent });
 export const readBody = z.union([
-  z.object({ messageIds: z.array(z.uuid()).min(1).max(500) }),
-  z.object({ all: z.literal(true) }),
+  z.strictObject({ messageIds: z.array(z.uuid()).min(1).max(500) }),
+  z.strictObject({ all: z.literal(true) }),
 ]);
 export const deleteAllQuery = z.object({ all: flag.optional() });
 

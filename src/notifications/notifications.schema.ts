@@ -35,11 +35,11 @@ export const seenView = z.object({ updated: z.number().int(), unseenCount: z.num
 export const preferencesView = z.object({
   types: z.array(z.object({ type: z.enum(NOTIFICATION_TYPES), muted: z.boolean(), mutable: z.boolean() })),
 });
-export const preferencesBody = z.object({
+export const preferencesBody = z.strictObject({
   muted: z.partialRecord(z.enum(NOTIFICATION_TYPES), z.boolean()),
 });
 
-export const announcementBody = z.object({
+export const announcementBody = z.strictObject({
   title: z.string().trim().min(1).max(200),
   body: z.string().trim().min(1).max(4000),
   priority: z.enum(PRIORITIES).default('normal'),

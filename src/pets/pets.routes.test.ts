@@ -65,6 +65,10 @@ describe('pets CRUD and ownership', () => {
       expect(invisible.statusCode).toBe(422);
       expect(invisible.json().errors).toContainEqual(expect.objectContaining({ field: 'body.name', message: 'must not be empty' }));
     }
+    // a field the API does not know is refused, as on the accounts and wallet routes, not silently dropped
+    const unknown = await api('POST', '/pets', owner, { name: 'Extra', species: 'dragon' });
+    expect(unknown.statusCode).toBe(422);
+    expect(unknown.json().errors).toEqual([expect.objectContaining({ field: 'body', code: 'unrecognized_keys' })]);
     expect((await api('GET', '/pets', owner)).json().pets.length).toBe(before.json().pets.length);
   });
 

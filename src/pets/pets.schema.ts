@@ -15,13 +15,13 @@ const petName = z
 
 export const petParams = z.object({ id: z.uuid() });
 export const listPetsQuery = z.object({ userId: z.uuid().optional() });
-export const createPetBody = z.object({
+export const createPetBody = z.strictObject({
   name: petName,
   personality: z.array(z.enum(TRAITS)).min(1).max(3).optional(),
 });
-export const renamePetBody = z.object({ name: petName });
-export const interactionBody = z.object({ type: z.enum(INTERACTIONS) });
-export const vacationBody = z.object({ until: z.iso.datetime({ offset: true }) });
+export const renamePetBody = z.strictObject({ name: petName });
+export const interactionBody = z.strictObject({ type: z.enum(INTERACTIONS) });
+export const vacationBody = z.strictObject({ until: z.iso.datetime({ offset: true }) });
 export const historyQuery = pageQuery(50, 100);
 
 export const petView = z.object({
