@@ -118,7 +118,9 @@ describe('POST /activity (client events)', () => {
     const wallet = await post({ action: 'transfer.sent', category: 'wallet' });
     expect(wallet.statusCode).toBe(422);
     expect(wallet.json().errors[0].field).toBe('body.category');
-    expect((await post({ action: 'Bad Action!', category: 'pet' })).statusCode).toBe(422);
+    const badAction = await t.app.inject({ method: 'POST', url: '/api/v1/activity', headers: { ...user.auth, 'accept-language': 'de' }, payload: { action: 'Bad Action!', category: 'pet' } });
+    expect(badAction.statusCode).toBe(422);
+    expect(badAction.json().errors).toEqual([expect.objectContaining({ field: 'body.action', message: 'muss mit einem Kleinbuchstaben beginnen und darf nur Kleinbuchstaben, Ziffern, _ . und - enthalten (höchstens 64)' })]);
     const big = await post({ action: 'page.viewed', category: 'system', details: { blob: 'x'.repeat(3000) } });
     expect(big.statusCode).toBe(413);
     expect(big.json()).toMatchObject({ code: 'activity_details_too_large', detail: 'The details of a client event may not exceed 2048 bytes.' });

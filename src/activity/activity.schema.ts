@@ -24,7 +24,7 @@ export const statsQuery = z.object({
 });
 
 export const clientEventBody = z.strictObject({
-  action: z.string().regex(/^[a-z][a-z0-9_.-]{0,63}$/, 'lowercase letters, digits, _ . - (max 64)'),
+  action: z.string().regex(/^[a-z][a-z0-9_.-]{0,63}$/, 'validation.action_name'),
   category: z.enum(CLIENT_CATEGORIES),
   petId: z.uuid().optional(),
   details: z.record(z.string(), z.unknown()).default({}),
