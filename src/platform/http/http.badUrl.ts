@@ -6,7 +6,8 @@ import { badUrl, decodable, httpError } from './http.errors.js';
 const BAD_URL_PATH = '/__bad-url';
 
 /**
- * Fastify's rewriteUrl: a path whose percent-escapes are not UTF-8 is sent to BAD_URL_PATH (query kept).
+ * Fastify's rewriteUrl: a URL whose path or query has percent-escapes that are not UTF-8 is sent to
+ * BAD_URL_PATH (query kept).
  * The router would otherwise refuse it through frameworkErrors, before any onRequest hook, so the answer
  * would lack the language, request id, security and CORS headers every other answer has.
  */
@@ -14,7 +15,10 @@ export function rewriteBadUrl(req: IncomingMessage): string {
   const url = req.url ?? '/';
   const queryAt = url.indexOf('?');
   const path = queryAt === -1 ? url : url.slice(0, queryAt);
-  if (!path.includes('%') || decodable(path)) return url;
+  const query = queryAt === -1 ? '' : url.slice(queryAt + 1);
+  // the query parser would keep a broken escape as literal text ("%FF" looked up as a name)
+  const broken = (part: string) => part.includes('%') && !decodable(part);
+  if (!broken(path) && !broken(query)) return url;
   return BAD_URL_PATH + (queryAt === -1 ? '' : url.slice(queryAt));
 }
 
