@@ -39,6 +39,16 @@ describe('GET and PATCH /me', () => {
     expect(events.map((e) => e.data)).toEqual([{ fields: ['name', 'locale', 'timezone', 'preferences'] }, { fields: ['preferences'] }]);
   });
 
+  it('stores a time zone typed in another letter case under its usual spelling, and keeps one written as usual', async () => {
+    const user = await createUser(t.deps);
+    const zoneAfter = async (timezone: string) => (await t.app.inject({ method: 'PATCH', url: '/api/v1/me', headers: user.auth, payload: { timezone } })).json().timezone;
+    expect(await zoneAfter('europe/paris')).toBe('Europe/Paris');
+    expect(await zoneAfter('utc')).toBe('UTC');
+    expect(await zoneAfter('ASIA/CALCUTTA')).toBe('Asia/Calcutta');
+    expect(await zoneAfter('Asia/Kolkata')).toBe('Asia/Kolkata');
+    expect(await zoneAfter('America/Port-au-Prince')).toBe('America/Port-au-Prince');
+  });
+
   it.each([
     [{ timezone: 'Mars/Olympus' }, 'body.timezone'],
     [{ locale: 'xx' }, 'body.locale'],

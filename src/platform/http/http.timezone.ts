@@ -14,5 +14,17 @@ export function isTimeZoneName(tz: string): boolean {
   }
 }
 
-/** A request field holding an IANA time zone (America/Santiago). */
-export const timeZoneName = z.string().refine(isTimeZoneName, 'validation.timezone');
+/**
+ * The zone in its usual spelling, so what is stored and shown back is a name people and PostgreSQL
+ * recognize: Intl's ("europe/paris" → Europe/Paris, "utc" → UTC). A name Intl answers with another
+ * one (Asia/Kolkata with the older Asia/Calcutta) is kept as written when each part starts with a
+ * capital, and otherwise given as Intl's ("asia/kolkata" → Asia/Calcutta).
+ */
+export function timeZoneSpelling(tz: string): string {
+  const resolved = new Intl.DateTimeFormat('en', { timeZone: tz }).resolvedOptions().timeZone;
+  if (resolved.toLowerCase() === tz.toLowerCase()) return resolved;
+  return tz.split('/').every((part) => /^[A-Z]/.test(part)) ? tz : resolved;
+}
+
+/** A request field holding an IANA time zone (America/Santiago), in its usual spelling. */
+export const timeZoneName = z.string().refine(isTimeZoneName, 'validation.timezone').transform(timeZoneSpelling);
