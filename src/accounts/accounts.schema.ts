@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { fitsLength, hasVisibleText, isCleanText, isPrintableLine, NAME_UNITS_PER_CHARACTER, PRINTABLE_LINE_MESSAGE } from '../platform/http/http.text.js';
+import { fitsLength, hasVisibleText, isCleanText, isPrintableLine, NAME_CODE_POINTS_PER_CHARACTER, PRINTABLE_LINE_MESSAGE } from '../platform/http/http.text.js';
 import { LOCALES } from '../platform/i18n/i18n.service.js';
 import { PASSWORD_MAX_LENGTH } from './accounts.passwords.js';
 import { timeZoneName } from '../platform/http/http.timezone.js';
@@ -20,7 +20,7 @@ const NAME_MAX = 100;
 export const personName = z.string().trim().min(1, { abort: true })
   .refine((s) => fitsLength(s, NAME_MAX), { message: 'validation.too_long_chars', params: { max: NAME_MAX } })
   .refine(hasVisibleText, { message: 'validation.not_empty' }).refine(isPrintableLine, { message: PRINTABLE_LINE_MESSAGE })
-  .describe(`one printable line of 1–${NAME_MAX} user-perceived characters (graphemes), at most ${NAME_MAX * NAME_UNITS_PER_CHARACTER} UTF-16 code units`);
+  .describe(`one printable line of 1–${NAME_MAX} user-perceived characters (graphemes), at most ${NAME_MAX * NAME_CODE_POINTS_PER_CHARACTER} code points`);
 
 export const userSchema = z.object({
   id: z.uuid(),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { fitsLength, hasVisibleText, isPrintableLine, NAME_UNITS_PER_CHARACTER, PRINTABLE_LINE_MESSAGE } from '../platform/http/http.text.js';
+import { fitsLength, hasVisibleText, isPrintableLine, NAME_CODE_POINTS_PER_CHARACTER, PRINTABLE_LINE_MESSAGE } from '../platform/http/http.text.js';
 import { pageQuery } from '../platform/http/http.pagination.js';
 import { INTERACTIONS, MOODS, PET_NAME_MAX, STAGES, TRAITS } from './pets.rules.js';
 
@@ -11,7 +11,7 @@ const petName = z
   .refine((s) => fitsLength(s, PET_NAME_MAX), { message: 'validation.too_long_chars', params: { max: PET_NAME_MAX } })
   .refine(hasVisibleText, { message: 'validation.not_empty' })
   .refine(isPrintableLine, { message: PRINTABLE_LINE_MESSAGE })
-  .describe(`one printable line of 1–${PET_NAME_MAX} user-perceived characters (graphemes), at most ${PET_NAME_MAX * NAME_UNITS_PER_CHARACTER} UTF-16 code units`);
+  .describe(`one printable line of 1–${PET_NAME_MAX} user-perceived characters (graphemes), at most ${PET_NAME_MAX * NAME_CODE_POINTS_PER_CHARACTER} code points`);
 
 export const petParams = z.object({ id: z.uuid() });
 export const listPetsQuery = z.object({ userId: z.uuid().optional() });

@@ -104,12 +104,15 @@ export function graphemeLength(s: string): number {
   return n;
 }
 
-/** UTF-16 code units a name may spend per character it is allowed: the hard cap that keeps a name's size bounded. */
-export const NAME_UNITS_PER_CHARACTER = 10;
+/**
+ * Code points a name may spend per character it is allowed: the hard cap that keeps a name's size
+ * bounded, counted as PostgreSQL's char_length counts (a family emoji is 7, a flag 2).
+ */
+export const NAME_CODE_POINTS_PER_CHARACTER = 10;
 
-/** At most `max` user-perceived characters, and at most NAME_UNITS_PER_CHARACTER × max UTF-16 code units (a letter under 400 accents is one character). */
+/** At most `max` user-perceived characters, and at most NAME_CODE_POINTS_PER_CHARACTER × max code points (a letter under 400 accents is one character). */
 export function fitsLength(s: string, max: number): boolean {
-  return s.length <= max * NAME_UNITS_PER_CHARACTER && graphemeLength(s) <= max;
+  return graphemeLength(s) <= max && [...s].length <= max * NAME_CODE_POINTS_PER_CHARACTER;
 }
 
 /** The message of a name that is not a printable line. */
