@@ -37,10 +37,14 @@ export function useErrorText(): (err: unknown) => { title: string; detail: strin
   );
 }
 
-export function ErrorBox({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
+/**
+ * A problem's title and detail, and the field problems no input shows: `shown` names the fields whose
+ * inputs already show their problem (fieldErrors), so it is not told twice.
+ */
+export function ErrorBox({ error, onRetry, shown = [] }: { error: unknown; onRetry?: () => void; shown?: string[] }) {
   const { t } = useTranslation();
   const text = useErrorText()(error);
-  const fields = error instanceof ApiError ? error.problem.errors ?? [] : [];
+  const fields = (error instanceof ApiError ? error.problem.errors ?? [] : []).filter((f) => !shown.includes(f.field.replace(/^body\./, '')));
   return (
     <div className="error-box" role="alert">
       <strong>{text.title}</strong>

@@ -166,7 +166,7 @@ export function SignUp() {
           error={errs.password}
           hint={tooShort ? t('auth.passwordShort', { count: 10 - password.length }) : t('auth.passwordHint')}
         />
-        {m.error ? <ErrorBox error={m.error} /> : null}
+        {m.error ? <ErrorBox error={m.error} shown={['name', 'email', 'password']} /> : null}
         <Button type="submit" busy={m.isPending} className="btn-block">
           {t('auth.createAccount')}
         </Button>

@@ -41,7 +41,7 @@ function CreatePet({ onCreated }: { onCreated(pet: Pet): void }) {
         }}
       >
         <Field label={t('pet.nameLabel')} value={name} maxLength={PET_NAME_INPUT_MAX} required onChange={(e) => setName(e.target.value)} placeholder={t('pet.namePlaceholder')} name="petName" error={fieldErrors(m.error).name} />
-        {m.error ? <ErrorBox error={m.error} /> : null}
+        {m.error ? <ErrorBox error={m.error} shown={['name']} /> : null}
         <Button type="submit" busy={m.isPending} disabled={!name.trim()} className="btn-block">
           {t('pet.hatch')}
         </Button>

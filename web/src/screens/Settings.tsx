@@ -41,7 +41,7 @@ function Profile() {
         <p className="muted small">
           {t('auth.email')}: <strong>{user?.email}</strong> {user?.emailVerified ? <Badge tone="good">{t('settings.verified')}</Badge> : <Badge tone="warn">{t('settings.unverified')}</Badge>}
         </p>
-        {save.error ? <ErrorBox error={save.error} /> : null}
+        {save.error ? <ErrorBox error={save.error} shown={['name']} /> : null}
         <div className="row">
           <Button type="submit" busy={save.isPending} disabled={!name.trim() || name.trim() === user?.name}>
             {t('common.save')}
@@ -256,7 +256,7 @@ function TwoFactor() {
             onChange={(e) => setPassword(e.target.value)}
             error={fieldErrors(enable.error).currentPassword}
           />
-          {enable.error ? <ErrorBox error={enable.error} /> : null}
+          {enable.error ? <ErrorBox error={enable.error} shown={['currentPassword']} /> : null}
           <div className="row">
             <Button type="submit" busy={enable.isPending} disabled={code.replace(/\s/g, '').length < 6 || !password}>
               {t('settings.enable2fa')}

@@ -214,7 +214,7 @@ function SendForm({ wallet }: { wallet: Wallet }) {
               </>
             ) : null}
           </dl>
-          {send.error ? <ErrorBox error={send.error} /> : null}
+          {send.error ? <ErrorBox error={send.error} shown={['to', 'amount']} /> : null}
           <div className="row">
             <Button busy={send.isPending} onClick={() => pay(review)} data-testid="send-confirm">
               {t('wallet.sendNow')}

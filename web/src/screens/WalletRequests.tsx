@@ -87,7 +87,7 @@ export function Requests() {
           <Field label={t('wallet.payer')} value={payer} onChange={(e) => setPayer(e.target.value)} placeholder={t('wallet.toPlaceholder')} required error={errs.payer} />
           <AmountField value={amount} onChange={setAmount} serverError={errs.amount} />
           <Field label={t('wallet.memo')} value={memo} maxLength={140} onChange={(e) => setMemo(e.target.value)} />
-          {create.error ? <ErrorBox error={create.error} /> : null}
+          {create.error ? <ErrorBox error={create.error} shown={['payer', 'amount']} /> : null}
           <Button type="submit" busy={create.isPending} disabled={!payer.trim() || read.amount === null}>
             {t('wallet.requestButton')}
           </Button>
