@@ -43,6 +43,15 @@ describe('web app serving', () => {
     }
   });
 
+  it('answers a missing file (a name with an extension) with a 404 problem, not the shell', async () => {
+    for (const url of ['/nonexistent.png', '/assets/app-old123.js', '/favicon.ico?v=2']) {
+      const res = await t.app.inject({ method: 'GET', url });
+      expect(res.statusCode, url).toBe(404);
+      expect(res.headers['content-type'], url).toContain('application/problem+json');
+      expect(res.json().code, url).toBe('route_not_found');
+    }
+  });
+
   it('serves real files, hashed assets as immutable', async () => {
     const asset = await t.app.inject({ method: 'GET', url: '/assets/app-abc123.js' });
     expect(asset.statusCode).toBe(200);

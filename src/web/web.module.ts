@@ -66,6 +66,11 @@ export async function webRoutes(app: FastifyInstance, root: string = WEB_DIST): 
       return sendProblem(request, reply, httpError('route_not_found', { method: request.method, path: pathname }));
     }
     const file = pathname === '/' ? null : fileFor(dir, pathname);
+    // a missing file (a name with an extension; page paths have none) is a 404, not the shell: a stale
+    // hashed asset answered with HTML would fail in the browser as a script of the wrong type
+    if (!file && path.posix.extname(pathname)) {
+      return sendProblem(request, reply, httpError('route_not_found', { method: request.method, path: pathname }));
+    }
     if (file && file !== 'index.html') {
       const immutable = file.startsWith(`assets${path.sep}`);
       return reply.sendFile(file, { maxAge: immutable ? 31_536_000_000 : 0, immutable, cacheControl: true });
