@@ -14,6 +14,24 @@ const CATEGORIES = ['auth', 'pet', 'wallet', 'social', 'purchase', 'system'] as 
 const COLORS: Record<string, string> = { auth: '#7c6cf2', pet: '#ff7a59', wallet: '#2bb673', social: '#3aa0ff', purchase: '#ffb400', system: '#8a7f99' };
 const ICON: Record<string, IconName> = { auth: 'key', pet: 'paw', wallet: 'wallet', social: 'users', purchase: 'bag', system: 'gear' };
 
+/** A bar chart of counts by label (days, hours), described for screen readers by `label`. */
+function CountChart({ data, label, color, corner, sparseTicks = false }: { data: Array<{ label: string; count: number }>; label: string; color: string; corner: number; sparseTicks?: boolean }) {
+  const { t } = useTranslation();
+  return (
+    <div className="chart" role="img" aria-label={label}>
+      <ResponsiveContainer width="100%" height={200}>
+        <BarChart data={data}>
+          <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="#eee3d8" />
+          <XAxis dataKey="label" tick={{ fontSize: 11 }} {...(sparseTicks ? { interval: 'preserveStartEnd' as const, minTickGap: 24 } : {})} />
+          <YAxis allowDecimals={false} width={28} tick={{ fontSize: 11 }} />
+          <Tooltip />
+          <Bar dataKey="count" name={t('activity.events')} fill={color} radius={[corner, corner, 0, 0]} isAnimationActive={false} />
+        </BarChart>
+      </ResponsiveContainer>
+    </div>
+  );
+}
+
 function Stats({ days }: { days: number }) {
   const { t } = useTranslation();
   const q = useQuery({ queryKey: ['activity', 'stats', days], queryFn: async () => obj(await api('/activity/stats', { query: { days } })) });
@@ -55,30 +73,10 @@ function Stats({ days }: { days: number }) {
           </ul>
         </Card>
         <Card title={t('activity.dailyTrend')}>
-          <div className="chart" role="img" aria-label={t('activity.dailyTrendAlt', { days })}>
-            <ResponsiveContainer width="100%" height={200}>
-              <BarChart data={daily}>
-                <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="#eee3d8" />
-                <XAxis dataKey="label" tick={{ fontSize: 11 }} interval="preserveStartEnd" minTickGap={24} />
-                <YAxis allowDecimals={false} width={28} tick={{ fontSize: 11 }} />
-                <Tooltip />
-                <Bar dataKey="count" name={t('activity.events')} fill="#ff7a59" radius={[4, 4, 0, 0]} isAnimationActive={false} />
-              </BarChart>
-            </ResponsiveContainer>
-          </div>
+          <CountChart data={daily} label={t('activity.dailyTrendAlt', { days })} color="#ff7a59" corner={4} sparseTicks />
         </Card>
         <Card title={t('activity.busiestHours')}>
-          <div className="chart" role="img" aria-label={t('activity.busiestHoursAlt', { list: hours.map((h) => h.label).join(', ') })}>
-            <ResponsiveContainer width="100%" height={200}>
-              <BarChart data={hours}>
-                <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="#eee3d8" />
-                <XAxis dataKey="label" tick={{ fontSize: 11 }} />
-                <YAxis allowDecimals={false} width={28} tick={{ fontSize: 11 }} />
-                <Tooltip />
-                <Bar dataKey="count" name={t('activity.events')} fill="#7c6cf2" radius={[6, 6, 0, 0]} isAnimationActive={false} />
-              </BarChart>
-            </ResponsiveContainer>
-          </div>
+          <CountChart data={hours} label={t('activity.busiestHoursAlt', { list: hours.map((h) => h.label).join(', ') })} color="#7c6cf2" corner={6} />
         </Card>
       </div>
     </>
