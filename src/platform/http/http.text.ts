@@ -50,7 +50,7 @@ export function hasForbiddenControls(s: string): boolean {
   return FORBIDDEN_CONTROL.test(s) || (TAG.test(s) && TAG.test(s.replace(EMOJI_TAG_SEQUENCES, '')));
 }
 
-/** U+2028 and U+2029 written as \n: free text (a chat message) keeps its line breaks in the one form clients all show. */
+/** \r\n, \r, U+2028 and U+2029 written as \n: free text (a chat message) keeps its line breaks in the one form clients all show. */
 export function normalizeLineBreaks(s: string): string {
   return s.replace(LINE_SEPARATORS, '\n');
 }
