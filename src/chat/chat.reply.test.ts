@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { cleanText } from '../platform/http/http.text.js';
 import { cleanTokens } from './chat.reply.js';
 
 describe('cleanTokens', () => {
@@ -14,5 +15,25 @@ describe('cleanTokens', () => {
     const push = cleanTokens((t) => sent.push(t));
     for (const piece of ['one\u2028two\u2029', 'a\u{E0041}\u061Cb']) push(piece);
     expect(sent).toEqual(['one\ntwo\n', 'ab']);
+  });
+
+  it('removes terminal colour codes and links whole, even split across pieces, and writes CR LF and NEXT LINE as one newline', () => {
+    const sent: string[] = [];
+    const push = cleanTokens((t) => sent.push(t));
+    for (const piece of ['\u001B[3', '1mred\u001B[0m and \u001B]8;;https://example.com', '\u0007link\u001B]8;;\u0007 a\r', '\nb\u0085c']) push(piece);
+    expect(sent.join('')).toBe('red and link a\nb\nc');
+    expect(cleanText('\u001B[1;31mbold red\u001B[0m\r\n\u009B2Jx')).toBe('bold red\nx');
+  });
+
+  it('streams, however the reply is cut into pieces, what cleaning the whole reply stores', () => {
+    const reply = 'Hi \u001B[32m\u{1F600}\u001B[0m!\r\n\u001B]8;;https://a.b/c?d=1\u0007x\u001B]8;;\u0007\r\u0000y\u202E\u{E0041}z\u0085\u001Bé stray escape';
+    const expected = cleanText(reply);
+    for (let size = 1; size <= 7; size++) {
+      const sent: string[] = [];
+      const push = cleanTokens((t) => sent.push(t));
+      for (let i = 0; i < reply.length; i += size) push(reply.slice(i, i + size));
+      expect(sent.join(''), `pieces of ${size}`).toBe(expected);
+    }
+    expect(expected).toBe('Hi \u{1F600}!\nx\nyz\né stray escape');
   });
 });

@@ -1,4 +1,4 @@
-import { cleanText } from '../platform/http/http.text.js';
+import { cleanText, openEscapeStart } from '../platform/http/http.text.js';
 import type { Locale } from '../platform/i18n/i18n.service.js';
 import type { PetView } from '../pets/pets.service.js';
 import { personaReply, tokenize, type PersonaTurn } from './chat.persona.js';
@@ -31,21 +31,29 @@ export class PersonaProvider implements ReplyProvider {
 }
 
 /**
- * onToken for a reply streamed from elsewhere: each piece passed on cleaned (cleanText), a high
- * surrogate that ends a piece held back for the next one, and pieces left empty dropped; so what the
- * client is sent joins up to cleanText of the whole reply.
+ * Where a piece's tail must wait for the next piece to be cleaned as the whole reply is: a high
+ * surrogate whose pair may follow, a \r whose \n may follow, or a terminal escape sequence not yet
+ * complete. The piece's length when nothing waits.
+ */
+function heldFrom(text: string): number {
+  const last = text.charCodeAt(text.length - 1);
+  if ((last >= 0xd800 && last <= 0xdbff) || last === 0x0d) return text.length - 1;
+  const escape = openEscapeStart(text);
+  return escape < 0 ? text.length : escape;
+}
+
+/**
+ * onToken for a reply streamed from elsewhere: each piece passed on cleaned (cleanText), what may join
+ * the next piece (heldFrom) held back for it, and pieces left empty dropped; so what the client is sent
+ * joins up to cleanText of the whole reply.
  */
 export function cleanTokens(onToken: (token: string) => void): (token: string) => void {
   let held = '';
   return (token) => {
-    let text = held + token;
-    held = '';
-    const last = text.charCodeAt(text.length - 1);
-    if (last >= 0xd800 && last <= 0xdbff) {
-      held = text.slice(-1);
-      text = text.slice(0, -1);
-    }
-    const clean = cleanText(text);
+    const text = held + token;
+    const cut = heldFrom(text);
+    held = text.slice(cut);
+    const clean = cleanText(text.slice(0, cut));
     if (clean) onToken(clean);
   };
 }

@@ -135,7 +135,7 @@ describe('posting and storing messages', () => {
     // U+2028 / U+2029 are line breaks: stored as newlines; a subdivision flag keeps its tag characters
     expect((await say(petId, 'one\u2028two\u2029three')).message.content).toBe('one\ntwo\nthree');
     // so are a pasted text's Windows and old Mac line ends (\r is a control character on its own)
-    expect((await say(petId, 'one\r\ntwo\rthree')).message.content).toBe('one\ntwo\nthree');
+    expect((await say(petId, 'one\r\ntwo\rthree\u0085four')).message.content).toBe('one\ntwo\nthree\nfour');
     const scotland = '\u{1F3F4}\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}';
     expect((await say(petId, `go ${scotland}`)).message.content).toBe(`go ${scotland}`);
     expect((await say(petId, 'e\u0301')).message.content).toBe('e\u0301');

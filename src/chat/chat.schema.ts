@@ -5,7 +5,7 @@ export const MAX_MESSAGE_CHARS = 2000;
 
 /**
  * 1–2000 characters after trimming, not only invisible ones; well-formed Unicode; no control characters
- * except \n and \t. \r\n, \r, U+2028 and U+2029 are line breaks: stored as \n.
+ * except \n and \t. \r\n, \r, U+0085, U+2028 and U+2029 are line breaks: stored as \n.
  */
 export const messageContent = z
   .string()

@@ -37,8 +37,8 @@ const FORBIDDEN_CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u061C\u200E\
 /** Tag characters (invisible ASCII look-alikes), and the one place they belong: an emoji tag sequence (the flag of Scotland). */
 const TAG = /[\u{E0000}-\u{E007F}]/u;
 const EMOJI_TAG_SEQUENCES = /\u{1F3F4}[\u{E0020}-\u{E007E}]+\u{E007F}/gu;
-/** Windows (\r\n) and old Mac (\r) line ends, U+2028 LINE SEPARATOR and U+2029 PARAGRAPH SEPARATOR: line breaks, as \n is. */
-const LINE_SEPARATORS = /\r\n?|[\u2028\u2029]/g;
+/** Windows (\r\n) and old Mac (\r) line ends, U+0085 NEXT LINE, U+2028 LINE SEPARATOR and U+2029 PARAGRAPH SEPARATOR: line breaks, as \n is. */
+const LINE_SEPARATORS = /\r\n?|[\u0085\u2028\u2029]/g;
 
 /** No lone UTF-16 surrogates (what invalid UTF-8 or a bad \\u escape turns into). */
 export function isWellFormedText(s: string): boolean {
@@ -50,7 +50,7 @@ export function hasForbiddenControls(s: string): boolean {
   return FORBIDDEN_CONTROL.test(s) || (TAG.test(s) && TAG.test(s.replace(EMOJI_TAG_SEQUENCES, '')));
 }
 
-/** \r\n, \r, U+2028 and U+2029 written as \n: free text (a chat message) keeps its line breaks in the one form clients all show. */
+/** \r\n, \r, U+0085, U+2028 and U+2029 written as \n: free text (a chat message) keeps its line breaks in the one form clients all show. */
 export function normalizeLineBreaks(s: string): string {
   return s.replace(LINE_SEPARATORS, '\n');
 }
@@ -59,13 +59,31 @@ const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
 const FORBIDDEN_CONTROLS = new RegExp(FORBIDDEN_CONTROL.source, 'g');
 const TAGS = new RegExp(TAG.source, 'gu');
 
+/** The longest control string (an OSC 8 link carries a URL) removed whole, or held back by openEscapeStart. */
+const MAX_CONTROL_STRING = 256;
 /**
- * Text from elsewhere (a model's reply) made storable, character by character so that it can be
- * applied to pieces of a stream: lone surrogates, forbidden controls and every tag character removed,
- * U+2028 and U+2029 written as \n. The result passes isCleanText.
+ * Terminal escape sequences as ECMA-48 writes them: a CSI sequence (ESC [ or U+009B, parameters,
+ * intermediates, one final byte), a control string (OSC, DCS, SOS, PM, APC up to BEL or ST), or
+ * ESC with intermediates and a final byte (ESC 7, ESC ( B).
+ */
+const CSI = String.raw`(?:\[|)[0-?]*[ -/]*`;
+const CONTROL_STRING = String.raw`(?:[\]PX^_]|[-])[^]{0,${MAX_CONTROL_STRING}}`;
+const ESCAPE_SEQUENCES = new RegExp(String.raw`${CSI}[@-~]|${CONTROL_STRING}(?:|\|)|[ -/]*[0-~]`, 'g');
+/** The start of an escape sequence that more characters could still complete, at the end of a text. */
+const OPEN_ESCAPE = new RegExp(String.raw`(?:${CSI}|${CONTROL_STRING}?|[ -/]*)$`);
+
+/** Where the escape sequence that a text ends in begins while it is still incomplete (a stream cut it), or -1. */
+export function openEscapeStart(s: string): number {
+  return s.search(OPEN_ESCAPE);
+}
+
+/**
+ * Text from elsewhere (a model's reply) made storable: line breaks written as \n (normalizeLineBreaks),
+ * terminal escape sequences (ANSI colours, OSC links) removed whole, then lone surrogates, the other
+ * forbidden controls and every tag character removed. The result passes isCleanText.
  */
 export function cleanText(s: string): string {
-  return normalizeLineBreaks(s.replace(LONE_SURROGATES, '').replace(FORBIDDEN_CONTROLS, '').replace(TAGS, ''));
+  return normalizeLineBreaks(s).replace(ESCAPE_SEQUENCES, '').replace(LONE_SURROGATES, '').replace(FORBIDDEN_CONTROLS, '').replace(TAGS, '');
 }
 
 /**
