@@ -61,8 +61,11 @@ export async function buildApp(deps: AppDeps, options: BuildAppOptions = {}): Pr
     forceCloseConnections: 'idle',
     ajv: { customOptions: { coerceTypes: false } },
     rewriteUrl: rewriteBadUrl,
+    // no path parameter is too long for the router (a whole URL fits in Node's 16 KiB of headers): the
+    // route's schema refuses it, after the hooks that give every answer its headers
+    routerOptions: { maxParamLength: 16 * 1024 },
     clientErrorHandler: answerClientError,
-    // what rewriteBadUrl leaves to the router (an over-long path parameter): answered before the onRequest hooks
+    // what rewriteBadUrl leaves to the router (none of our routes has a constraint that can fail): answered before the onRequest hooks
     frameworkErrors: (error, request, reply) => {
       describeAnswer(request, reply);
       void sendProblem(request, reply, error.code === 'FST_ERR_BAD_URL' ? badUrl() : httpError('bad_request'));
