@@ -75,4 +75,11 @@ describe('logging', () => {
     expect(line).toContain('?limit=5&');
     expect(line).toContain('&lang=fr');
   });
+
+  it('logs a badly encoded URL as it was asked for, its secrets redacted', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/api/v1/chain/%E0%A4%A?token=q-secret-13&name=%FF' });
+    expect(res.statusCode).toBe(400);
+    const line = t.logs.find((l) => l.includes(`"reqId":"${res.headers['x-request-id']}"`) && l.includes('"url"'));
+    expect(line).toContain('"url":"/api/v1/chain/%E0%A4%A?token=[redacted]&name=%FF"');
+  });
 });

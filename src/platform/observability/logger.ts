@@ -46,10 +46,11 @@ export function loggerOptions(level: string): LoggerOptions {
     level,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     serializers: {
-      req: (req: { id: string; method: string; url: string; headers: Record<string, unknown>; ip?: string }) => ({
+      // originalUrl: the URL as asked for, also when rewriteUrl routed it elsewhere (a badly encoded one)
+      req: (req: { id: string; method: string; url: string; originalUrl?: string; headers: Record<string, unknown>; ip?: string }) => ({
         id: req.id,
         method: req.method,
-        url: redactUrl(req.url),
+        url: redactUrl(req.originalUrl ?? req.url),
         headers: { ...req.headers },
         remoteAddress: req.ip,
       }),
