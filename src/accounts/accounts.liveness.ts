@@ -40,7 +40,7 @@ export interface ReadMark {
 export class LiveSessions {
   private readonly entries = new LRUCache<string, { identity: LiveIdentity; epoch: number }>({ max: MAX_ENTRIES, ttl: TRUST_MS });
   private forgets = 0;
-  private readonly userWatchers: Array<(userIds: string[]) => void> = [];
+  private readonly userWatchers: Array<(userIds: string[] | 'everyone') => void> = [];
 
   constructor(private readonly notifier: Notifier) {}
 
@@ -51,10 +51,17 @@ export class LiveSessions {
       const userIds = items.filter((i) => i.startsWith('u:')).map((i) => i.slice(2));
       if (userIds.length) for (const watcher of this.userWatchers) watcher(userIds);
     });
+    // notices missed while the connection was down could have named anyone
+    this.notifier.onResume(IDENTITY_CHANNEL, () => {
+      for (const watcher of this.userWatchers) watcher('everyone');
+    });
   }
 
-  /** Calls onChange with the users each notice names, after their sessions are forgotten (so a check it makes reads the database). */
-  watchUsers(onChange: (userIds: string[]) => void): void {
+  /**
+   * Calls onChange with the users each notice names, after their sessions are forgotten (so a check
+   * it makes reads the database), or with 'everyone' when listening resumed after a gap.
+   */
+  watchUsers(onChange: (userIds: string[] | 'everyone') => void): void {
     this.userWatchers.push(onChange);
   }
 

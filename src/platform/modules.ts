@@ -10,7 +10,7 @@ export interface Services {
    * Filled by the accounts domain: calls back, on every node, with the users the database says changed
    * (disabled, deleted, given another role or 2FA state), whoever changed them.
    */
-  watchUsers?: (onChange: (userIds: string[]) => void) => void;
+  watchUsers?: (onChange: (userIds: string[] | 'everyone') => void) => void;
 }
 
 /** What a domain plugs into the app: services, jobs and subscribers in setup; HTTP routes under /api/v1. */

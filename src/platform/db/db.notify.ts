@@ -5,6 +5,8 @@ import { bufferUntilCommit, type Executor } from './db.transaction.js';
 
 /** Gets the items of one notification (a sender's items may arrive together in one). */
 type Handler = (items: string[]) => void;
+/** Told that listening resumed after a gap in which notifications may have been lost. */
+type ResumeHandler = () => void;
 
 /** The notifications of one transaction, sent with its COMMIT. */
 const NOTIFICATIONS = Symbol('notifications');
@@ -21,6 +23,9 @@ const RECONNECT_MS = [100, 500, 1000, 2000, 5000];
  */
 export class Notifier {
   private readonly handlers = new Map<string, Handler[]>();
+  private readonly resumers = new Map<string, ResumeHandler[]>();
+  /** A listening connection was open before: the next one that opens ends a gap. */
+  private listenedBefore = false;
   private client: pg.Client | null = null;
   private connecting: Promise<void> | null = null;
   private closed = false;
@@ -55,6 +60,15 @@ export class Notifier {
       this.logger.warn({ reason: (err as Error).message }, 'LISTEN connection failed; trying again');
       this.reconnect();
     });
+  }
+
+  /**
+   * Calls onResume whenever this node listens on channel again after its listening connection
+   * dropped: what was notified meanwhile is lost, so whoever acts on notices re-checks what they
+   * cover.
+   */
+  onResume(channel: string, onResume: ResumeHandler): void {
+    this.resumers.set(channel, [...(this.resumers.get(channel) ?? []), onResume]);
   }
 
   /**
@@ -99,6 +113,8 @@ export class Notifier {
         this.client = client;
         for (const channel of this.handlers.keys()) this.heard.set(channel, ++this.epochs);
         this.failures = 0;
+        if (this.listenedBefore) this.resumed();
+        this.listenedBefore = true;
       } catch (err) {
         await client.end().catch(() => undefined);
         throw err;
@@ -107,6 +123,18 @@ export class Notifier {
       this.connecting = null;
     });
     return this.connecting;
+  }
+
+  private resumed(): void {
+    for (const channel of this.handlers.keys()) {
+      for (const onResume of this.resumers.get(channel) ?? []) {
+        try {
+          onResume();
+        } catch (err) {
+          this.logger.warn({ err, channel }, 'resume handler failed');
+        }
+      }
+    }
   }
 
   /** The listening connection dropped: connect again after a growing pause, until closed. */

@@ -109,17 +109,21 @@ export class RealtimeHub {
   }
 
   /**
-   * The database said these users changed: asks again whether each of their sockets on this node is
-   * live, and tells those of a disabled or deleted user why (`auth:revoked`) before disconnecting them.
-   * A socket whose check fails is disconnected without a reason: its reconnection's handshake decides.
+   * The database said these users changed (or, with 'everyone', that its notices may have been lost):
+   * asks again whether each of their sockets on this node is live, and tells those of a disabled or
+   * deleted user why (`auth:revoked`) before disconnecting them. A socket whose check fails is
+   * disconnected without a reason: its reconnection's handshake decides.
    */
-  async recheckUsers(userIds: string[]): Promise<void> {
+  async recheckUsers(userIds: string[] | 'everyone'): Promise<void> {
     if (this.closed) return;
     const nsp = this.io.of('/');
-    const sockets = userIds
-      .flatMap((userId) => [...(nsp.adapter.rooms.get(userRoom(userId)) ?? [])])
-      .map((socketId) => nsp.sockets.get(socketId))
-      .filter((socket): socket is IoSocket => !!socket);
+    const sockets =
+      userIds === 'everyone'
+        ? [...nsp.sockets.values()]
+        : userIds
+            .flatMap((userId) => [...(nsp.adapter.rooms.get(userRoom(userId)) ?? [])])
+            .map((socketId) => nsp.sockets.get(socketId))
+            .filter((socket): socket is IoSocket => !!socket);
     await Promise.all(
       sockets.map(async (socket) => {
         try {

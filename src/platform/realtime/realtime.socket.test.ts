@@ -1,4 +1,5 @@
 import { SignJWT } from 'jose';
+import { sql } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTransaction } from '../db/db.transaction.js';
@@ -202,6 +203,24 @@ describe('accounts disabled or deleted', () => {
     expect(bystander.received.filter((r) => r.event === 'auth:revoked')).toEqual([]);
     const me = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: disabled.auth });
     expect(me.statusCode).toBe(401);
+  });
+  it('checks every socket again when the database listener comes back, since a notice sent while it was down is lost', async () => {
+    const disabled = await createUser(t.deps);
+    const tab = await open(disabled.token);
+    const bystander = await open(alice.token);
+    // disabled without the trigger's notice: what a node whose listener is down misses
+    await withTransaction(t.deps.db, async (trx) => {
+      await sql`set local session_replication_role = replica`.execute(trx);
+      await trx.updateTable('users').set({ disabled_at: new Date() }).where('id', '=', disabled.id).execute();
+    });
+    await pause(200);
+    expect(tab.connected).toBe(true);
+    const closed = closedBy(tab);
+    await sql`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'streakpets-listen' and datname = current_database()`.execute(t.deps.db);
+    expect(await nextEvent(tab, 'auth:revoked')).toMatchObject({ reason: 'account_inactive' });
+    expect(await closed).toBe('io server disconnect');
+    await pause(150);
+    expect(bystander.connected).toBe(true);
   });
 });
 
