@@ -183,4 +183,23 @@ describe('transfers accepted together', () => {
       vi.restoreAllMocks();
     }
   });
+
+  it('answers retries of completed transfers arriving together, more than the pool has connections, each with its stored 202', async () => {
+    const [payer, bob] = await Promise.all([createUser(t.deps, { kycStatus: 'verified' }), createUser(t.deps)]);
+    await fund(payer, '1');
+    const first: Array<{ id: string }> = [];
+    for (let i = 0; i < 25; i++) first.push((await send(payer, { to: bob.email, amount: '0.01' }, `again-${i}`)).json());
+    // a client that lost its connection sends its whole queue again at once
+    const retries = Promise.all(first.map((_, i) => send(payer, { to: bob.email, amount: '0.01' }, `again-${i}`)));
+    const stuck = new Promise<'stuck'>((resolve) => setTimeout(() => resolve('stuck'), 20_000).unref());
+    const answers = await Promise.race([retries, stuck]);
+    expect(answers).not.toBe('stuck');
+    for (const [i, res] of (answers as Awaited<typeof retries>).entries()) {
+      expect(res.statusCode).toBe(202);
+      expect(res.headers['idempotent-replayed']).toBe('true');
+      expect(res.json().id).toBe(first[i]!.id);
+    }
+    const rows = await t.deps.db.selectFrom('transactions').select((eb) => eb.fn.countAll<string>().as('n')).where('user_id', '=', payer.id).where('type', '=', 'transfer').executeTakeFirstOrThrow();
+    expect(Number(rows.n)).toBe(25);
+  });
 });

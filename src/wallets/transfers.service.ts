@@ -148,15 +148,34 @@ async function acceptBatch(core: WalletsCore, items: TransferRequest[], lookUpKe
         const row = r instanceof Error ? r : 'replay' in r ? r.replay : queued[n++];
         return row instanceof Error ? row : transactionDto(core, row);
       });
-      // each accepted request's 202 is stored under its Idempotency-Key with this COMMIT
-      await Promise.all(items.map((item, i) => (answers[i] instanceof Error ? undefined : item.ctx.respondOnCommit?.(trx, 202, answers[i]))));
+      // each newly accepted request's 202 is stored under its Idempotency-Key with this COMMIT (a
+      // replay's key holds its answer already: the key store answers it as the response goes out)
+      const isNew = (i: number) => !(answers[i] instanceof Error) && !('replay' in resolved[i]!);
+      await Promise.all(items.map((item, i) => (isNew(i) ? item.ctx.respondOnCommit?.(trx, 202, answers[i]) : undefined)));
       return answers;
     });
   } catch (err) {
     if (!lookUpKeys && transactionsRepo.isRequestKeyTaken(err)) return acceptBatch(core, items, true);
     if (items.length === 1) throw err;
-    return Promise.all(items.map((item) => acceptBatch(core, [item], lookUpKeys).then((r) => r[0], (e: Error) => e)));
+    return retryAlone(core, items, lookUpKeys);
   }
+}
+
+/**
+ * A batch that failed as a whole: each request again on its own, one sender's requests one after
+ * another as the batcher keeps them. Side by side, they would each hold a connection waiting for the
+ * sender's row lock while the one holding it waits for a connection to look its recipient up.
+ */
+async function retryAlone(core: WalletsCore, items: TransferRequest[], lookUpKeys: boolean): Promise<Array<TransactionDto | Error>> {
+  const answers: Array<TransactionDto | Error> = [];
+  const bySender = new Map<string, number[]>();
+  items.forEach((item, i) => bySender.set(item.ctx.user.id, [...(bySender.get(item.ctx.user.id) ?? []), i]));
+  await Promise.all(
+    [...bySender.values()].map(async (indexes) => {
+      for (const i of indexes) answers[i] = await acceptBatch(core, [items[i]!], lookUpKeys).then((r) => r[0]!, (e: Error) => e);
+    }),
+  );
+  return answers;
 }
 
 type Resolved = QueueTransferInput | { replay: TransactionRow } | Error;
