@@ -31,6 +31,14 @@ describe('basename rules', () => {
     expect(checkBasename(input)).toMatchObject({ ok: false, reason: 'invalid' });
   });
   it('blocks reserved words', () => expect(checkBasename('Admin')).toEqual({ ok: false, name: 'admin', reason: 'reserved' }));
+  it('blocks reserved words with digits or hyphens in them, as a part that speaks for the service, and the brand anywhere', () => {
+    for (const name of ['admin1', 'tre-asury', 'a-d-m-i-n', 'streakpets-support', 'official-pay', 'pay-admin2', 'mystreakpets', 'base1']) {
+      expect(checkBasename(name), name).toMatchObject({ ok: false, reason: 'reserved' });
+    }
+    for (const name of ['alice', 'badminton', 'supporters-club', 'alice-wallet', 'help-desk-fan', 'rootbeer', 'model-3']) {
+      expect(checkBasename(name), name).toMatchObject({ ok: true });
+    }
+  });
 });
 
 describe('basenames API', () => {
