@@ -84,6 +84,9 @@ describe('problem+json errors', () => {
     });
     const ja = byField(await send('ja', { name: 'x'.repeat(30), amount: '1' }));
     expect(ja['body.name']).toBe('20文字以内で入力してください');
+    // a number read from a query string that is not one (zod says "received NaN")
+    const nan = await t.app.inject({ method: 'GET', url: '/api/v1/probe/sleep?seconds=abc', headers: { 'accept-language': 'de' } });
+    expect(byField(nan)).toEqual({ 'querystring.seconds': 'Ungültige Eingabe: erwartet Zahl, erhalten NaN' });
   });
 
   it('refuses U+0000 anywhere in a request with 422 naming the field (PostgreSQL text cannot hold it)', async () => {

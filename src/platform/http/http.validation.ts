@@ -27,7 +27,7 @@ function zodError(locale: Locale): LocaleError {
 }
 
 /** A value of the type zod named as received ("…, received number"): the issue reaches us without its input. */
-const RECEIVED: Record<string, unknown> = { number: 0, string: '', boolean: false, array: [], object: {}, null: null, undefined, bigint: 0n, nan: Number.NaN };
+const RECEIVED: Record<string, unknown> = { number: 0, string: '', boolean: false, array: [], object: {}, null: null, undefined, bigint: 0n, NaN: Number.NaN };
 
 const told = (raw: ReturnType<LocaleError>) => (typeof raw === 'string' ? raw : (raw?.message ?? null));
 
