@@ -4,6 +4,7 @@ import { Server, type Socket } from 'socket.io';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { duplicateForAdapter } from '../redis/redis.client.js';
 import { resumeStreamReads } from './realtime.streams.js';
+import { settlePubSub } from './realtime.pubsub.js';
 import type { AppDeps } from '../deps.js';
 import { originAllowed } from '../http/http.cors.js';
 import { trustsPeer } from '../http/http.proxy.js';
@@ -158,12 +159,15 @@ export class RealtimeHub {
     const prefix = this.deps.config.REALTIME_REDIS_PREFIX ?? `${this.deps.config.REDIS_PREFIX}:sio`;
     const publisher = duplicateForAdapter(redis);
     publisher.on('error', () => undefined);
+    settlePubSub(publisher);
     this.redisClients.push(publisher);
     const clients = this.redisClients;
-    // the adapter duplicates its client for blocking reads: keep those too so close() can end them, and make their reads resume
+    // the adapter duplicates its client for blocking reads and for its subscriptions: keep those too so close()
+    // can end them, make their reads resume, and their subscriptions survive a Redis that is not up yet
     publisher.duplicate = function duplicate(this: Redis, override?: Partial<Redis['options']>) {
       const copy = Redis.prototype.duplicate.call(this, override);
       resumeStreamReads(copy);
+      settlePubSub(copy);
       clients.push(copy);
       return copy;
     } as Redis['duplicate'];
