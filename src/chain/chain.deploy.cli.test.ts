@@ -24,6 +24,34 @@ describe('npm run chain:deploy', () => {
     expect(await chain.getCode({ address: batch })).toMatch(/^0x[0-9a-f]{100,}/);
   });
 
+  it('prints its usage for --help and refuses an unknown argument, deploying nothing either way', async () => {
+    const rpcUrl = inject('rpcUrl');
+    const key = generatePrivateKey();
+    const treasury = privateKeyToAccount(key).address;
+    await createTestClient({ mode: 'anvil', transport: http(rpcUrl) }).setBalance({ address: treasury, value: parseEther('10') });
+    const env = { CHAIN_RPC_URL: rpcUrl, TREASURY_PRIVATE_KEY: key };
+    const fail = (err: { code: number; stdout: string; stderr: string }) => err;
+    const refusals = [
+      [['--test-tokn'], "Unknown option '--test-tokn'"],
+      [['test-token'], "Unexpected argument 'test-token'"],
+      [['--test-token=yes'], "Option '--test-token' does not take an argument"],
+      [['--help', '--bogus'], "Unknown option '--bogus'"],
+    ] as const;
+    const [helps, refused] = await Promise.all([
+      Promise.all([cli(env, '--help'), cli(env, '-h'), cli({}, '--help')]),
+      Promise.all(refusals.map(([args]) => cli(env, ...args).catch(fail))),
+    ]);
+    for (const { stdout, stderr } of helps) {
+      expect(stdout).toMatch(/^usage: npm run chain:deploy \[-- --test-token\]\n/);
+      expect(stderr).toBe('');
+    }
+    refusals.forEach(([, problem], i) => {
+      expect(refused[i]).toMatchObject({ code: 2, stdout: '' });
+      expect(refused[i].stderr.startsWith(`streakpets: ${problem}\nusage: npm run chain:deploy`)).toBe(true);
+    });
+    expect(await createPublicClient({ transport: http(rpcUrl) }).getTransactionCount({ address: treasury })).toBe(0);
+  }, 90_000);
+
   it('refuses with one line naming the missing setting', async () => {
     const failed = await cli({ CHAIN_RPC_URL: inject('rpcUrl') }).catch((err: { code: number; stderr: string }) => err);
     expect(failed).toMatchObject({ code: 1, stderr: 'streakpets: Invalid setting TREASURY_PRIVATE_KEY: required to deploy (its account pays the gas)\n' });
