@@ -1,12 +1,22 @@
 import { ConfigError, loadConfig } from '../../config.js';
+import { readFlags } from '../cli/cli.args.js';
 import { startInfrastructure } from '../embedded/embedded.infrastructure.js';
 import { configuredSecrets, createLogger } from '../observability/logger.js';
 import { runMigrations } from './db.migrate.js';
 import { openDatabase } from './db.pool.js';
 
+const USAGE = `usage: npm run migrate
+  applies pending migrations to DATABASE_URL (or the embedded database under DATA_DIR) and exits
+  -h, --help  show this and apply nothing`;
+
 /** `npm run migrate`: applies pending migrations to DATABASE_URL (or the embedded database) and exits. */
-async function migrate(): Promise<void> {
-  const config = loadConfig();
+async function migrate(argv: string[]): Promise<void> {
+  const flags = readFlags(argv, {}, USAGE);
+  if (typeof flags === 'number') {
+    process.exitCode = flags;
+    return;
+  }
+  const config = loadConfig(process.env, []);
   const logger = createLogger(config.LOG_LEVEL, undefined, configuredSecrets(config));
   const infra = await startInfrastructure({ ...config, CHAIN_RPC_URL: config.CHAIN_RPC_URL ?? 'http://127.0.0.1:1' }, logger);
   const { pool, close } = openDatabase(infra.databaseUrl, 2);
@@ -19,7 +29,7 @@ async function migrate(): Promise<void> {
   }
 }
 
-migrate().catch((err) => {
+migrate(process.argv.slice(2)).catch((err) => {
   process.stderr.write(`streakpets: ${err instanceof ConfigError ? err.message : (err as Error).message}\n`);
   process.exit(1);
 });
