@@ -166,6 +166,17 @@ describe('npm run admin', () => {
     expect(await admin('frobnicate', 'x@example.test')).toMatchObject({ code: 2, stderr: expect.stringContaining('usage') });
   });
 
+  it('prints its usage on stdout when asked (exit 0), and on stderr after an argument it does not know (exit 2)', async () => {
+    for (const help of [['--help'], ['-h'], ['help'], ['create', 'x@example.test', '--help']]) {
+      expect(await admin(...help)).toEqual({ code: 0, stdout: expect.stringMatching(/^usage: npm run admin -- create <email>/), stderr: '' });
+    }
+    const email = `typo-${Date.now()}@example.test`;
+    expect(await admin('create', email, '--nmae', 'Root Admin')).toEqual({ code: 2, stdout: '', stderr: expect.stringMatching(/^streakpets: Unknown option '--nmae'\nusage: /) });
+    expect(await admin('create', email, '--name')).toEqual({ code: 2, stdout: '', stderr: expect.stringMatching(/^streakpets: Option '--name <value>' argument missing\nusage: /) });
+    expect(await admin('create', email, 'Root Admin')).toEqual({ code: 2, stdout: '', stderr: expect.stringMatching(/^usage: /) });
+    expect(await t.deps.db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst()).toBeUndefined();
+  });
+
   it('holds the email and name to the API\'s rules: exits 2 naming the argument, and creates nothing', async () => {
     const count = async () => (await t.deps.db.selectFrom('users').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n;
     const before = await count();

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { loadConfig } from '../config.js';
 import { runMigrations } from '../platform/db/db.migrate.js';
+import { readCommandLine, type CliOutput } from '../platform/cli/cli.args.js';
 import { createDeps } from '../platform/deps.js';
 import { startInfrastructure } from '../platform/embedded/embedded.infrastructure.js';
 import { AppError } from '../platform/http/http.errors.js';
@@ -11,12 +12,10 @@ import { email as emailSchema, personName } from './accounts.schema.js';
 
 const USAGE = `usage: npm run admin -- create <email> [--name "Full Name"]
        npm run admin -- promote <email>
-       npm run admin -- reset-2fa <email>`;
+       npm run admin -- reset-2fa <email>
+       npm run admin -- --help`;
 
-export interface AdminIo {
-  out(line: string): void;
-  err(line: string): void;
-}
+export type AdminIo = CliOutput;
 
 /** The command's email and name, held to the rules sign-up and sign-in hold them to, so the admin it makes can sign in. */
 const adminInput = z.object({ email: emailSchema, name: personName.optional() });
@@ -38,10 +37,15 @@ const stdio: AdminIo = {
 /** `npm run admin`: creates the first admin account or promotes an existing one, on DATABASE_URL or the embedded database. */
 export async function runAdminCommand(argv: string[], env: NodeJS.ProcessEnv = process.env, io: AdminIo = stdio): Promise<number> {
   const { out } = io;
-  const [command, rawEmail] = argv;
-  const nameAt = argv.indexOf('--name');
-  const rawName = nameAt >= 0 ? argv[nameAt + 1] : undefined;
-  if (!['create', 'promote', 'reset-2fa'].includes(command ?? '') || !rawEmail || (nameAt >= 0 && rawName === undefined)) {
+  if (argv[0] === 'help') {
+    out(USAGE);
+    return 0;
+  }
+  const read = readCommandLine(argv, { name: { type: 'string' } }, USAGE, io, true);
+  if (typeof read === 'number') return read;
+  const [command, rawEmail, ...extra] = read.positionals;
+  const rawName = read.values.name;
+  if (!['create', 'promote', 'reset-2fa'].includes(command ?? '') || !rawEmail || extra.length) {
     io.err(USAGE);
     return 2;
   }

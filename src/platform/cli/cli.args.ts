@@ -19,15 +19,22 @@ function complaint(err: unknown): string {
 }
 
 /**
- * A command's flags, read strictly with node:util parseArgs: the given options plus --help/-h, and no
- * other arguments. Returns the values when the command should run, or else the exit code to end with:
- * 0 after printing the usage on stdout for --help/-h, 2 after printing the problem and the usage on
- * stderr for an unknown flag, a stray argument or a flag given a value it does not take (or lacking one).
+ * A command line read strictly with node:util parseArgs: the given options plus --help/-h, and
+ * positional arguments only when allowed. Returns what was given when the command should run, or else
+ * the exit code to end with: 0 after printing the usage on stdout for --help/-h, 2 after printing the
+ * problem and the usage on stderr for an unknown flag, a stray argument or a flag given a value it does
+ * not take (or lacking one).
  */
-export function readFlags<O extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: O, usage: string, io: CliOutput = stdio) {
+export function readCommandLine<O extends NonNullable<ParseArgsConfig['options']>>(
+  argv: string[],
+  options: O,
+  usage: string,
+  io: CliOutput = stdio,
+  allowPositionals = false,
+) {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: { ...options, ...HELP }, strict: true, allowPositionals: false });
+    parsed = parseArgs({ args: argv, options: { ...options, ...HELP }, strict: true, allowPositionals });
   } catch (err) {
     io.err(`streakpets: ${complaint(err)}\n${usage}`);
     return 2;
@@ -36,5 +43,11 @@ export function readFlags<O extends NonNullable<ParseArgsConfig['options']>>(arg
     io.out(usage);
     return 0;
   }
-  return parsed.values;
+  return parsed;
+}
+
+/** A command's flags (no positional arguments), or the exit code to end with: see readCommandLine. */
+export function readFlags<O extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: O, usage: string, io: CliOutput = stdio) {
+  const read = readCommandLine(argv, options, usage, io);
+  return typeof read === 'number' ? read : read.values;
 }
