@@ -61,3 +61,31 @@ export const trustProxy = z
     }
     return entries;
   });
+
+/**
+ * A URL setting whose scheme must be one of the given ones (`redis`, `rediss`, …). The message names
+ * the schemes and never quotes the value, which may hold a password or an API key.
+ */
+export function urlWithScheme(schemes: readonly string[], note = '') {
+  const listed = schemes.map((s) => `${s}://`);
+  const message = `must be a URL starting with ${listed.length > 1 ? `${listed.slice(0, -1).join(', ')} or ${listed.at(-1)}` : listed[0]}${note}`;
+  return z.string().refine((value) => {
+    try {
+      return schemes.includes(new URL(value).protocol.slice(0, -1));
+    } catch {
+      return false;
+    }
+  }, message);
+}
+
+/**
+ * A whole number written in digits only: Number() would read " " as 0 (PORT 0 is a random port),
+ * "0x10" as 16, "1e3" as 1000, so those are refused rather than coerced. At least min.
+ */
+export function wholeNumber(min = 0, max = Number.MAX_SAFE_INTEGER) {
+  return z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number, digits only')
+    .transform(Number)
+    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+}

@@ -1,26 +1,26 @@
 import { z } from 'zod';
-import { originList, trustProxy } from './config.parse.js';
+import { originList, trustProxy, urlWithScheme, wholeNumber } from './config.parse.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
-const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
-const url = z.string().url();
+const int = (def: number, min = 0) => wholeNumber(min).default(def);
+const httpUrl = urlWithScheme(['http', 'https']);
 const redisPrefix = z.string().regex(/^[\w:.-]{1,64}$/, 'must be 1-64 characters of letters, digits, _ : . -');
 
 /** Every setting StreakPets reads, validated once at start-up. README documents each one. */
 export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PORT: wholeNumber(0, 65535).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
-  PUBLIC_URL: url.optional(),
+  PUBLIC_URL: httpUrl.optional(),
   DATA_DIR: z.string().min(1).default('./data'),
   ROLE: z.enum(['api', 'worker', 'all']).default('all'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  DATABASE_URL: url.optional(),
+  DATABASE_URL: urlWithScheme(['postgres', 'postgresql']).optional(),
   DB_POOL_MAX: int(20, 1),
-  CHAIN_RPC_URL: url.optional(),
-  REDIS_URL: url.optional(),
+  CHAIN_RPC_URL: urlWithScheme(['http', 'https'], ' (JSON-RPC over HTTP; WebSocket endpoints are not supported)').optional(),
+  REDIS_URL: urlWithScheme(['redis', 'rediss']).optional(),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   WALLET_MASTER_KEY: z
     .string()
@@ -40,13 +40,13 @@ export const configSchema = z.object({
   METRICS_ENABLED: bool.default(true),
   ACCESS_TOKEN_TTL_SECONDS: int(900, 60),
   REFRESH_TOKEN_TTL_DAYS: int(30, 1),
-  SMTP_URL: url.optional(),
+  SMTP_URL: urlWithScheme(['smtp', 'smtps']).optional(),
   MAIL_FROM: z.string().default('StreakPets <no-reply@streakpets.local>'),
   OPENAI_API_KEY: z.string().optional(),
-  OPENAI_BASE_URL: url.optional(),
+  OPENAI_BASE_URL: httpUrl.optional(),
   OPENAI_MODEL: z.string().default('gpt-4o-mini'),
   OPENAI_TIMEOUT_MS: int(15_000, 100),
-  CONFIRMATIONS: z.coerce.number().int().min(0).optional(),
+  CONFIRMATIONS: wholeNumber(0).optional(),
   REPLACE_STUCK_AFTER_SECONDS: int(180, 1),
   MAX_FEE_PER_GAS_GWEI: z.string().regex(/^\d{1,9}(\.\d{1,9})?$/, 'must be a decimal amount of gwei').refine((v) => Number(v) > 0, 'must be more than 0').default('100'),
   TOKEN_ADDRESS: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x address').optional(),
@@ -80,7 +80,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
   const roleArg = argv.findIndex((a) => a === '--role' || a.startsWith('--role='));
   if (roleArg >= 0) {
     const a = argv[roleArg];
-    input.ROLE = a.includes('=') ? a.split('=')[1] : argv[roleArg + 1];
+    const value = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[roleArg + 1];
+    if (value === undefined || value.startsWith('-')) throw new ConfigError('Invalid setting --role: needs a value (api, worker or all)');
+    input.ROLE = value;
   }
   const parsed = configSchema.safeParse(input);
   if (!parsed.success) {
