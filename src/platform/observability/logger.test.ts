@@ -65,15 +65,54 @@ describe('logging', () => {
       OTP: 'q-secret-10',
       new_passwd: 'q-secret-11',
       'api%5Fkey': 'q-secret-12',
+      pw: 'q-secret-14',
+      pwd: 'q-secret-15',
+      userPwd: 'q-secret-16',
+      passphrase: 'q-secret-17',
+      jwt: 'q-secret-18',
+      session: 'q-secret-19',
+      sessionId: 'q-secret-20',
+      sid: 'q-secret-21',
+      'connect.sid': 'q-secret-22',
+      credential: 'q-secret-23',
+      credentials: 'q-secret-24',
+      'X-Amz-Credential': 'q-secret-25',
+      private: 'q-secret-26',
+      private_key: 'q-secret-27',
+      pass: 'q-secret-28',
+      PIN: 'q-secret-29',
     };
     const query = Object.entries(secrets).map(([k, v]) => `${k}=${v}`).join('&');
-    const res = await t.app.inject({ method: 'GET', url: `/api/v1/chain?limit=5&${query}&lang=fr` });
+    const res = await t.app.inject({ method: 'GET', url: `/api/v1/chain?limit=5&${query}&lang=fr&upward=1&inside=2&spin=3` });
     const line = t.logs.find((l) => l.includes(`"reqId":"${res.headers['x-request-id']}"`) && l.includes('"url"'));
     expect(line).toBeDefined();
     for (const secret of Object.values(secrets)) expect(line).not.toContain(secret);
     expect(line).toContain('refreshToken=[redacted]&apiKey=[redacted]&password=[redacted]&sig=[redacted]');
     expect(line).toContain('?limit=5&');
-    expect(line).toContain('&lang=fr');
+    expect(line).toContain('&lang=fr&upward=1&inside=2&spin=3');
+  });
+
+  it('redacts request headers whose name says they carry a secret, custom auth headers included', async () => {
+    const secrets = {
+      authorization: 'Bearer h-secret-1',
+      'proxy-authorization': 'Basic h-secret-2',
+      'x-api-key': 'h-secret-3',
+      'x-auth-token': 'h-secret-4',
+      'x-refresh-token': 'h-secret-5',
+      'x-access-token': 'h-secret-6',
+      'idempotency-key': 'h-secret-7',
+      'x-session-id': 'h-secret-8',
+      'x-csrf-token': 'h-secret-9',
+      cookie: 'sid=h-secret-10',
+      'x-amz-security-token': 'h-secret-11',
+    };
+    const res = await t.app.inject({ method: 'GET', url: '/health/live', headers: { ...secrets, 'user-agent': 'probe/1.0', 'accept-language': 'fr' } });
+    const line = t.logs.find((l) => l.includes(`"reqId":"${res.headers['x-request-id']}"`) && l.includes('"headers"'));
+    expect(line).toBeDefined();
+    for (const secret of Object.values(secrets)) expect(line).not.toContain(secret);
+    expect(line).toContain('"x-refresh-token":"[redacted]"');
+    expect(line).toContain('"user-agent":"probe/1.0"');
+    expect(line).toContain('"accept-language":"fr"');
   });
 
   it('logs a badly encoded URL as it was asked for, its secrets redacted', async () => {

@@ -51,7 +51,7 @@ export function loggerOptions(level: string): LoggerOptions {
         id: req.id,
         method: req.method,
         url: redactUrl(req.originalUrl ?? req.url),
-        headers: { ...req.headers },
+        headers: redactHeaders(req.headers),
         remoteAddress: req.ip,
       }),
     },
@@ -59,8 +59,22 @@ export function loggerOptions(level: string): LoggerOptions {
 }
 
 const QUERY_PARAM = /([?&])([^=&#]*)=([^&#]*)/g;
-/** A query parameter whose name holds one of these (any case, camelCase or snake_case) carries a secret. */
-const SECRET_PARAM_NAME = /token|passw(?:or)?d|secret|key|sig|code|auth|otp/i;
+/** A query parameter or header whose name holds one of these (any case, camelCase, snake_case or kebab-case) carries a secret. */
+const SECRET_PARAM_NAME = /token|passw(?:or)?d|passphrase|secret|key|sig|code|auth|otp|jwt|session|credential|private|cookie|bearer/i;
+/** Words too short to look for inside other words ("upward" holds "pw", "inside" "sid"): secret only as a whole word of the name. */
+const SECRET_PARAM_WORDS = new Set(['pw', 'pwd', 'pass', 'sid', 'pin']);
+
+/** Whether a query parameter's or header's name says it carries a secret (`refreshToken`, `api_key`, `pwd`, `connect.sid`, `x-auth-token`). */
+export function isSecretName(name: string): boolean {
+  if (SECRET_PARAM_NAME.test(name)) return true;
+  const words = name.replace(/([a-z\d])([A-Z])/g, '$1 $2').toLowerCase().split(/[^a-z\d]+/);
+  return words.some((word) => SECRET_PARAM_WORDS.has(word));
+}
+
+/** A copy of request headers with the values of those whose name says they carry a secret replaced by "[redacted]". */
+function redactHeaders(headers: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, isSecretName(name) ? '[redacted]' : value]));
+}
 
 function paramName(raw: string): string {
   try {
@@ -70,9 +84,9 @@ function paramName(raw: string): string {
   }
 }
 
-/** Strips secrets that a client put in a query string (token, refreshToken, api_key, password, sig, code, …). */
+/** Strips secrets that a client put in a query string (token, refreshToken, api_key, password, pwd, sig, code, jwt, sid, …). */
 export function redactUrl(url: string): string {
-  return url.replace(QUERY_PARAM, (param: string, sep: string, name: string) => (SECRET_PARAM_NAME.test(paramName(name)) ? `${sep}${name}=[redacted]` : param));
+  return url.replace(QUERY_PARAM, (param: string, sep: string, name: string) => (isSecretName(paramName(name)) ? `${sep}${name}=[redacted]` : param));
 }
 
 /** A text a setting holds that must never be shown, and what stands in its place. */
