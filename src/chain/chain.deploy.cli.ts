@@ -1,6 +1,7 @@
 import { privateKeyToAccount } from 'viem/accounts';
 import { ConfigError, loadConfig } from '../config.js';
 import { readFlags } from '../platform/cli/cli.args.js';
+import { failureLine } from '../platform/cli/cli.failure.js';
 import { connectChain } from './chain.client.js';
 import { deployContract, hasCode, readTokenInfo } from './chain.deploy.js';
 
@@ -39,6 +40,6 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err) => {
-  process.stderr.write(`streakpets: ${(err as Error).message.split('\n')[0]}\n`);
+  process.stderr.write(`${failureLine(err)}\n`);
   process.exit(1);
 });

@@ -1,5 +1,6 @@
-import { ConfigError, loadConfig } from '../../config.js';
+import { loadConfig } from '../../config.js';
 import { readFlags } from '../cli/cli.args.js';
+import { failureLine } from '../cli/cli.failure.js';
 import { startInfrastructure } from '../embedded/embedded.infrastructure.js';
 import { configuredSecrets, createLogger } from '../observability/logger.js';
 import { runMigrations } from './db.migrate.js';
@@ -30,6 +31,6 @@ async function migrate(argv: string[]): Promise<void> {
 }
 
 migrate(process.argv.slice(2)).catch((err) => {
-  process.stderr.write(`streakpets: ${err instanceof ConfigError ? err.message : (err as Error).message}\n`);
+  process.stderr.write(`${failureLine(err)}\n`);
   process.exit(1);
 });
