@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { anvilOutputFilter } from './embedded.anvil.output.js';
 import { otherLiveOwner, removeOwner, writeOwner } from './embedded.owner.js';
 import { freePort, isProcessAlive, waitFor } from './embedded.ports.js';
 
@@ -78,7 +79,7 @@ export async function startAnvil(logger: Logger, stateDir?: string): Promise<Anv
     if (existsSync(pidFile)) {
       const pid = Number(readFileSync(pidFile, 'utf8'));
       if (pid > 0 && isProcessAlive(pid)) {
-        logger.warn({ pid }, 'stopping an orphaned anvil from a previous run');
+        logger.warn({ orphanPid: pid }, 'stopping an orphaned anvil from a previous run');
         process.kill(pid, 'SIGINT');
         await waitFor(async () => !isProcessAlive(pid), 10_000, 100);
       }
@@ -90,7 +91,10 @@ export async function startAnvil(logger: Logger, stateDir?: string): Promise<Anv
     args.push('--state', path.join(stateDir, 'state.json'), '--state-interval', '10');
   }
   const child: ChildProcess = spawn(anvilBinary(), args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout?.on('data', (d) => logger.trace({ anvil: String(d).trim() }, 'anvil'));
+  const output = anvilOutputFilter();
+  child.stdout?.on('data', (d) => {
+    for (const line of output(String(d))) logger.trace({ anvil: line }, 'anvil');
+  });
   child.stderr?.on('data', (d) => logger.debug({ anvil: String(d).trim() }, 'anvil'));
   if (pidFile && child.pid) writeFileSync(pidFile, String(child.pid));
   const ownerFile = stateDir ? path.join(stateDir, OWNER_FILE) : null;

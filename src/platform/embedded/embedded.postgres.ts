@@ -46,7 +46,7 @@ async function stopOrphan(dir: string, logger: Logger): Promise<void> {
   if (!existsSync(pidFile)) return;
   const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
   if (pid > 0 && isProcessAlive(pid)) {
-    logger.warn({ pid }, 'stopping an orphaned embedded PostgreSQL from a previous run');
+    logger.warn({ orphanPid: pid }, 'stopping an orphaned embedded PostgreSQL from a previous run');
     process.kill(pid, 'SIGINT');
     await waitFor(async () => !isProcessAlive(pid), 15_000, 100);
   }
