@@ -1,8 +1,10 @@
+import type { Logger } from 'pino';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { runMigrations } from './platform/db/db.migrate.js';
-import { createDeps } from './platform/deps.js';
-import { startInfrastructure } from './platform/embedded/embedded.infrastructure.js';
+import { createDeps, type AppDeps } from './platform/deps.js';
+import { startInfrastructure, type RunningInfrastructure } from './platform/embedded/embedded.infrastructure.js';
+import { StartupError } from './platform/lifecycle/lifecycle.errors.js';
 import { configuredSecrets, createLogger } from './platform/observability/logger.js';
 
 function readConfig(): Config {
@@ -17,15 +19,23 @@ function readConfig(): Config {
   }
 }
 
+/** One line for a failed start: the operator's `streakpets: …` for a StartupError, else a `start-up failed` log line. */
+function reportStartupFailure(err: unknown, logger: Logger): void {
+  if (err instanceof StartupError) process.stderr.write(`streakpets: ${err.message}\n`);
+  else logger.fatal({ err }, 'start-up failed');
+}
+
 /** Starts StreakPets: settings → embedded services if needed → migrations → app, jobs, events → listen. */
 async function main(): Promise<void> {
   const started = performance.now();
   const config = readConfig();
   const logger = createLogger(config.LOG_LEVEL, undefined, configuredSecrets(config));
-  const infra = await startInfrastructure(config, logger);
+  let infra: RunningInfrastructure | null = null;
+  let deps: AppDeps | null = null;
   let closing: Promise<void> | null = null;
-  const deps = createDeps(config, infra, logger);
   try {
+    infra = await startInfrastructure(config, logger);
+    deps = createDeps(config, infra, logger);
     const { applied } = await runMigrations(deps.pool);
     if (applied.length) logger.info({ applied }, 'migrations applied');
     const serveApi = config.ROLE !== 'worker';
@@ -33,6 +43,7 @@ async function main(): Promise<void> {
     await deps.jobs.start({ work: config.ROLE !== 'api' });
     deps.events.start();
     await app.listen({ port: config.PORT, host: config.HOST });
+    const services = { deps, infra };
 
     const shutdown = (signal: string) => {
       if (closing) return;
@@ -44,8 +55,8 @@ async function main(): Promise<void> {
       force.unref();
       closing = (async () => {
         await app.close();
-        await deps.close();
-        await infra.stop();
+        await services.deps.close();
+        await services.infra.stop();
         logger.info('stopped');
         clearTimeout(force);
         process.exit(0);
@@ -59,11 +70,14 @@ async function main(): Promise<void> {
       'StreakPets is ready',
     );
   } catch (err) {
-    logger.fatal({ err }, 'start-up failed');
-    await deps.close().catch(() => undefined);
-    await infra.stop();
+    reportStartupFailure(err, logger);
+    await deps?.close().catch(() => undefined);
+    await infra?.stop();
     process.exit(1);
   }
 }
 
-void main();
+main().catch((err: unknown) => {
+  process.stderr.write(`streakpets: start-up failed: ${(err as Error).message}\n`);
+  process.exit(1);
+});
