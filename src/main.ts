@@ -1,3 +1,4 @@
+import { isIP, isIPv6, type AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
@@ -17,6 +18,13 @@ function readConfig(): Config {
     }
     throw err;
   }
+}
+
+/** Where the server listens, as a URL to open: the port it got (PORT may be 0), and localhost when HOST is every interface. */
+function listeningUrl(address: AddressInfo | string | null, host: string): string {
+  if (!address || typeof address === 'string') return String(address);
+  const shown = ['0.0.0.0', '::'].includes(host) ? 'localhost' : isIP(host) ? address.address : host;
+  return `http://${isIPv6(shown) ? `[${shown}]` : shown}:${address.port}`;
 }
 
 /** One line for a failed start: the operator's `streakpets: …` for a StartupError, else a `start-up failed` log line. */
@@ -66,7 +74,7 @@ async function main(): Promise<void> {
     process.once('SIGINT', () => shutdown('SIGINT'));
     process.once('SIGTERM', () => shutdown('SIGTERM'));
     logger.info(
-      { role: config.ROLE, url: `http://localhost:${config.PORT}`, readyMs: Math.round(performance.now() - started) },
+      { role: config.ROLE, url: listeningUrl(app.server.address(), config.HOST), readyMs: Math.round(performance.now() - started) },
       'StreakPets is ready',
     );
   } catch (err) {

@@ -2,7 +2,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/platform/embedded/embedded.ports.js';
-import { logLines, startProcess, type Running } from '../helpers/appProcess.js';
+import { logLines, printed, startProcess, type Running } from '../helpers/appProcess.js';
 import { tmpFolder } from '../helpers/tmpDir.js';
 
 const dirs: string[] = [];
@@ -44,5 +44,18 @@ describe('the app process starting and stopping', { timeout: 120_000 }, () => {
     expect(await r.exit).toBe(1);
     expect(r.err.join('')).toBe(`streakpets: ${path.join(dataDir, 'secrets.json')} is not valid JSON; restore it from a backup (it holds the key of every wallet)\n`);
     expect(r.out.join('')).toBe('');
+  });
+});
+
+describe('the ready line', { timeout: 120_000 }, () => {
+  it('gives the URL the server listens at, with the port it got when PORT is 0', async () => {
+    const r = start({ DATA_DIR: tmpDataDir(), PORT: '0', HOST: '127.0.0.1' });
+    expect(await printed(r, 'StreakPets is ready')).toBe(true);
+    const url = String(logLines(r).find((l) => l.msg === 'StreakPets is ready')?.url);
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(url).not.toBe('http://127.0.0.1:0');
+    expect((await fetch(`${url}/health/live`)).status).toBe(200);
+    r.child.kill('SIGTERM');
+    expect(await r.exit).toBe(0);
   });
 });
