@@ -6,6 +6,7 @@ import { runMigrations } from './platform/db/db.migrate.js';
 import { createDeps, type AppDeps } from './platform/deps.js';
 import { startInfrastructure, type RunningInfrastructure } from './platform/embedded/embedded.infrastructure.js';
 import { StartupError } from './platform/lifecycle/lifecycle.errors.js';
+import { checkCanListen, listenError } from './platform/lifecycle/lifecycle.listen.js';
 import { configuredSecrets, createLogger } from './platform/observability/logger.js';
 
 function readConfig(): Config {
@@ -42,6 +43,7 @@ async function main(): Promise<void> {
   let deps: AppDeps | null = null;
   let closing: Promise<void> | null = null;
   try {
+    await checkCanListen(config.PORT, config.HOST);
     infra = await startInfrastructure(config, logger);
     deps = createDeps(config, infra, logger);
     const { applied } = await runMigrations(deps.pool);
@@ -50,7 +52,9 @@ async function main(): Promise<void> {
     const app = await buildApp(deps, { routes: serveApi });
     await deps.jobs.start({ work: config.ROLE !== 'api' });
     deps.events.start();
-    await app.listen({ port: config.PORT, host: config.HOST });
+    await app.listen({ port: config.PORT, host: config.HOST }).catch((err: unknown) => {
+      throw listenError(err, config.PORT, config.HOST);
+    });
     const services = { deps, infra };
 
     const shutdown = (signal: string) => {

@@ -1,4 +1,5 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/platform/embedded/embedded.ports.js';
@@ -57,5 +58,23 @@ describe('the ready line', { timeout: 120_000 }, () => {
     expect((await fetch(`${url}/health/live`)).status).toBe(200);
     r.child.kill('SIGTERM');
     expect(await r.exit).toBe(0);
+  });
+});
+
+describe('a port already in use', { timeout: 60_000 }, () => {
+  it('stops start-up with one line naming PORT, before starting any embedded service', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '0.0.0.0', resolve));
+    const { port } = taken.address() as net.AddressInfo;
+    try {
+      const dataDir = tmpDataDir();
+      const r = start({ DATA_DIR: dataDir, PORT: String(port) });
+      expect(await r.exit).toBe(1);
+      expect(r.err.join('')).toBe(`streakpets: port ${port} on 0.0.0.0 is already in use (PORT)\n`);
+      expect(r.out.join('')).toBe('');
+      expect(existsSync(dataDir)).toBe(false);
+    } finally {
+      taken.close();
+    }
   });
 });
