@@ -44,7 +44,7 @@ async function main(): Promise<void> {
   let closing: Promise<void> | null = null;
   try {
     await checkCanListen(config.PORT, config.HOST);
-    infra = await startInfrastructure(config, logger);
+    infra = await startInfrastructure(config, logger, { server: true });
     deps = createDeps(config, infra, logger);
     const { applied } = await runMigrations(deps.pool);
     if (applied.length) logger.info({ applied }, 'migrations applied');

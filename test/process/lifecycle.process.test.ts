@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../src/platform/embedded/embedded.ports.js';
+import { freePort, isProcessAlive } from '../../src/platform/embedded/embedded.ports.js';
 import { logLines, printed, startProcess, type Running } from '../helpers/appProcess.js';
 import { tmpFolder } from '../helpers/tmpDir.js';
 
@@ -10,6 +10,9 @@ const dirs: string[] = [];
 const started: Running[] = [];
 
 afterAll(async () => {
+  // a graceful stop first: a process killed hard would leave its embedded services behind
+  for (const r of started) if (r.child.exitCode === null) r.child.kill('SIGTERM');
+  await Promise.race([Promise.all(started.map((r) => r.exit)), new Promise((resolve) => setTimeout(resolve, 20_000))]);
   for (const r of started) if (r.child.exitCode === null) r.child.kill('SIGKILL');
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
@@ -20,8 +23,8 @@ function tmpDataDir(): string {
   return path.join(d, 'data');
 }
 
-function start(env: Record<string, string>): Running {
-  const r = startProcess(env);
+function start(env: Record<string, string>, script?: string): Running {
+  const r = startProcess(env, [], script);
   started.push(r);
   return r;
 }
@@ -76,5 +79,52 @@ describe('a port already in use', { timeout: 60_000 }, () => {
     } finally {
       taken.close();
     }
+  });
+});
+
+describe('one server per DATA_DIR', { timeout: 120_000 }, () => {
+  it('refuses a second server on the DATA_DIR of a running one with one line, touching nothing', async () => {
+    const dataDir = tmpDataDir();
+    const first = start({ DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1' });
+    expect(await printed(first, 'StreakPets is ready')).toBe(true);
+    const url = String(logLines(first).find((l) => l.msg === 'StreakPets is ready')?.url);
+    const pgPid = Number(readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const anvilPid = Number(readFileSync(path.join(dataDir, 'anvil', 'anvil.pid'), 'utf8'));
+
+    const second = start({ DATA_DIR: dataDir, PORT: '0' });
+    expect(await second.exit).toBe(1);
+    expect(second.err.join('')).toBe(
+      `streakpets: DATA_DIR ${realpathSync(dataDir)} is in use by another StreakPets server (pid ${first.child.pid}); stop it or use another DATA_DIR\n`,
+    );
+    expect(second.out.join('')).toBe('');
+    expect(isProcessAlive(pgPid) && isProcessAlive(anvilPid)).toBe(true);
+    expect((await fetch(`${url}/health/ready`)).status).toBe(200);
+
+    first.child.kill('SIGTERM');
+    expect(await first.exit).toBe(0);
+    expect(isProcessAlive(pgPid) || isProcessAlive(anvilPid)).toBe(false);
+    expect(existsSync(path.join(dataDir, 'server.owner'))).toBe(false);
+  });
+
+  it('waits for a command holding the embedded PostgreSQL to finish, then starts its own', async () => {
+    const dataDir = tmpDataDir();
+    const command = start({ DATA_DIR: dataDir }, 'test/process/fixtures/command.fixture.ts');
+    expect(await printed(command, 'holding')).toBe(true);
+    const commandPg = Number(readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
+
+    const app = start({ DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1' });
+    expect(await printed(app, 'waiting for the StreakPets command using the embedded PostgreSQL')).toBe(true);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(app.out.join('')).not.toContain('StreakPets is ready');
+    command.child.kill('SIGTERM');
+    expect(await command.exit).toBe(0);
+
+    expect(await printed(app, 'StreakPets is ready')).toBe(true);
+    expect(isProcessAlive(commandPg)).toBe(false);
+    expect(logLines(app).map((l) => l.msg)).toContain('embedded PostgreSQL started');
+    const url = String(logLines(app).find((l) => l.msg === 'StreakPets is ready')?.url);
+    expect((await fetch(`${url}/health/ready`)).status).toBe(200);
+    app.child.kill('SIGTERM');
+    expect(await app.exit).toBe(0);
   });
 });

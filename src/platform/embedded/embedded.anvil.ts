@@ -4,13 +4,15 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { anvilOutputFilter } from './embedded.anvil.output.js';
-import { otherLiveOwner, removeOwner, writeOwner } from './embedded.owner.js';
+import { otherLiveOwner, removeOwner, waitUntilReleased, writeOwner, type EmbeddedServiceOptions } from './embedded.owner.js';
 import { freePort, isProcessAlive, waitFor } from './embedded.ports.js';
 
 export interface AnvilHandle {
   url: string;
   port: number;
   chainId: number;
+  /** True when another StreakPets process owns the chain and this one only uses it. */
+  attached: boolean;
   stop(): Promise<void>;
 }
 
@@ -41,17 +43,20 @@ export function anvilBinary(): string {
 const OWNER_FILE = 'anvil.owner';
 
 /**
- * The chain as another live StreakPets process serves it from this state dir (a second `npm start`
- * on the same DATA_DIR): used where it is and never stopped from here; null when nobody else owns it.
+ * The chain as another live StreakPets process serves it from this state dir (the app, while a
+ * command runs on the same DATA_DIR): used where it is, once it answers, and never stopped from here;
+ * null when nobody else owns it.
  */
-function runningAnvil(stateDir: string, logger: Logger): AnvilHandle | null {
+async function runningAnvil(stateDir: string, logger: Logger): Promise<AnvilHandle | null> {
   const ownerFile = path.join(stateDir, OWNER_FILE);
-  const pidFile = path.join(stateDir, 'anvil.pid');
   const owner = otherLiveOwner(ownerFile);
-  if (!owner?.port || !existsSync(pidFile) || !isProcessAlive(Number(readFileSync(pidFile, 'utf8')))) return null;
+  if (!owner?.port) return null;
   const { port } = owner;
+  const url = `http://127.0.0.1:${port}`;
+  const up = await waitFor(async () => !otherLiveOwner(ownerFile) || (await rpcAnswers(url)), 20_000, 100);
+  if (!up || !otherLiveOwner(ownerFile)) return null;
   logger.info({ owner: owner.pid, port }, 'using the embedded anvil of the StreakPets process running on this data dir');
-  return { url: `http://127.0.0.1:${port}`, port, chainId: ANVIL_CHAIN_ID, async stop() {} };
+  return { url, port, chainId: ANVIL_CHAIN_ID, attached: true, async stop() {} };
 }
 
 async function rpcAnswers(url: string): Promise<boolean> {
@@ -67,9 +72,13 @@ async function rpcAnswers(url: string): Promise<boolean> {
  * Starts a real local EVM node (anvil) on a free port. With a state dir, the chain is
  * dumped there on exit and loaded on the next start, so deployed contracts and balances persist.
  */
-export async function startAnvil(logger: Logger, stateDir?: string): Promise<AnvilHandle> {
-  const running = stateDir ? runningAnvil(stateDir, logger) : null;
-  if (running) return running;
+export async function startAnvil(logger: Logger, stateDir?: string, { attach = true }: EmbeddedServiceOptions = {}): Promise<AnvilHandle> {
+  if (stateDir && attach) {
+    const running = await runningAnvil(stateDir, logger);
+    if (running) return running;
+  } else if (stateDir) {
+    await waitUntilReleased(path.join(stateDir, OWNER_FILE), 'anvil', logger);
+  }
   const port = await freePort();
   const args = ['--host', '127.0.0.1', '--port', String(port), '--chain-id', String(ANVIL_CHAIN_ID), '--accounts', '20', ...STEADY_MINING];
   let pidFile: string | null = null;
@@ -98,27 +107,24 @@ export async function startAnvil(logger: Logger, stateDir?: string): Promise<Anv
   child.stderr?.on('data', (d) => logger.debug({ anvil: String(d).trim() }, 'anvil'));
   if (pidFile && child.pid) writeFileSync(pidFile, String(child.pid));
   const ownerFile = stateDir ? path.join(stateDir, OWNER_FILE) : null;
+  // owned from now on: a command starting meanwhile waits for it instead of stopping it as an orphan
+  if (ownerFile) writeOwner(ownerFile, { port });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (ownerFile) removeOwner(ownerFile);
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGINT');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+    if (pidFile) rmSync(pidFile, { force: true });
+  };
   const url = `http://127.0.0.1:${port}`;
   const up = await waitFor(() => rpcAnswers(url), 20_000);
   if (!up) {
-    child.kill('SIGKILL');
+    await stop();
     throw new Error('anvil did not start within 20 s');
   }
-  if (ownerFile) writeOwner(ownerFile, { port });
-  return {
-    url,
-    port,
-    chainId: ANVIL_CHAIN_ID,
-    async stop() {
-      if (ownerFile) removeOwner(ownerFile);
-      if (child.exitCode === null) {
-        child.kill('SIGINT');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-        await exited;
-        clearTimeout(timer);
-      }
-      if (pidFile) rmSync(pidFile, { force: true });
-    },
-  };
+  return { url, port, chainId: ANVIL_CHAIN_ID, attached: false, stop };
 }

@@ -1,5 +1,7 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { isProcessAlive } from './embedded.ports.js';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import { StartupError } from '../lifecycle/lifecycle.errors.js';
+import { isProcessAlive, waitFor } from './embedded.ports.js';
 
 /**
  * Who started an embedded service (and will stop it), recorded beside the service's data: the
@@ -23,10 +25,24 @@ export function processStartTime(pid: number): string | null {
   }
 }
 
-/** Records this process as the owner of a service it just started. */
+export interface EmbeddedServiceOptions {
+  /**
+   * Use the service where another live StreakPets process runs it (a command next to the app; the
+   * default), or, for a server, wait until that process has stopped it and start it here.
+   */
+  attach?: boolean;
+}
+
+/** This process as an owner record. */
+export function thisProcess(extra: { port?: number } = {}): ServiceOwner {
+  return { pid: process.pid, started: processStartTime(process.pid), ...extra };
+}
+
+/** Records this process as the owner of a service it is starting; written aside and renamed, so a reader never sees half a file. */
 export function writeOwner(file: string, extra: { port?: number } = {}): void {
-  const owner: ServiceOwner = { pid: process.pid, started: processStartTime(process.pid), ...extra };
-  writeFileSync(file, JSON.stringify(owner));
+  const aside = `${file}.${process.pid}.tmp`;
+  writeFileSync(aside, JSON.stringify(thisProcess(extra)));
+  renameSync(aside, file);
 }
 
 /** Forgets the owner, when it stops the service. */
@@ -50,4 +66,23 @@ export function otherLiveOwner(file: string): ServiceOwner | null {
   if (!(pid > 0) || pid === process.pid || !isProcessAlive(pid)) return null;
   if (owner.started && processStartTime(pid) !== owner.started) return null;
   return { pid, started: owner.started ?? null, ...(Number(owner.port) > 0 ? { port: Number(owner.port) } : {}) };
+}
+
+/** How long a server waits for a command (`npm run migrate`, `npm run admin`) to finish with the embedded services it started. */
+export const COMMAND_WAIT_MS = 120_000;
+
+/**
+ * Waits until no other live process owns the service (a command started it and is still using it),
+ * so a server never depends on a command's lifetime: it then starts the service itself. Stops waiting
+ * when the signal aborts; refuses with a StartupError after COMMAND_WAIT_MS.
+ */
+export async function waitUntilReleased(file: string, service: string, logger: Logger, signal?: AbortSignal): Promise<void> {
+  const owner = otherLiveOwner(file);
+  if (!owner) return;
+  logger.info({ owner: owner.pid }, `waiting for the StreakPets command using the embedded ${service} of this data dir to finish`);
+  const released = await waitFor(async () => Boolean(signal?.aborted) || !otherLiveOwner(file), COMMAND_WAIT_MS, 100);
+  signal?.throwIfAborted();
+  if (!released) {
+    throw new StartupError(`the embedded ${service} of this DATA_DIR is still used by StreakPets process ${owner.pid} after ${COMMAND_WAIT_MS / 1000} s; stop it and start again`);
+  }
 }

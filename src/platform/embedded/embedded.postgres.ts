@@ -5,12 +5,14 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { otherLiveOwner, removeOwner, writeOwner } from './embedded.owner.js';
+import { otherLiveOwner, removeOwner, waitUntilReleased, writeOwner, type EmbeddedServiceOptions } from './embedded.owner.js';
 import { freePort, isProcessAlive, waitFor } from './embedded.ports.js';
 
 export interface EmbeddedPostgresHandle {
   url: (database: string) => string;
   port: number;
+  /** True when another StreakPets process owns the cluster and this one only uses it. */
+  attached: boolean;
   stop(): Promise<void>;
 }
 
@@ -24,20 +26,37 @@ const clusterUrl = (password: string, port: number) => (database: string) =>
 /** Beside the cluster: the StreakPets process that started its postmaster (and will stop it). */
 const ownerFile = (dir: string) => `${dir}.owner`;
 
-/**
- * The cluster as another live StreakPets process serves it (the app, while `npm run admin` or
- * `npm run migrate` runs on the same DATA_DIR): used where it is and never stopped from here. Null when
- * no other process owns a running postmaster.
- */
-function runningCluster(dir: string, password: string, logger: Logger): EmbeddedPostgresHandle | null {
+/** The port in the cluster's postmaster.pid when its postmaster is alive, else 0. */
+function postmasterPort(dir: string): number {
   const pidFile = path.join(dir, 'postmaster.pid');
-  const owner = otherLiveOwner(ownerFile(dir));
-  if (!owner || !existsSync(pidFile)) return null;
+  if (!existsSync(pidFile)) return 0;
   const lines = readFileSync(pidFile, 'utf8').split('\n');
   const [pid, port] = [Number(lines[0]), Number(lines[3])];
-  if (!(pid > 0 && isProcessAlive(pid) && port > 0)) return null;
+  return pid > 0 && isProcessAlive(pid) && port > 0 ? port : 0;
+}
+
+/**
+ * The cluster as another live StreakPets process serves it (the app, while `npm run admin` or
+ * `npm run migrate` runs on the same DATA_DIR): used where it is and never stopped from here, once it
+ * answers (its owner may be starting it). Null when no other process owns it.
+ */
+async function runningCluster(dir: string, password: string, logger: Logger): Promise<EmbeddedPostgresHandle | null> {
+  const owner = otherLiveOwner(ownerFile(dir));
+  if (!owner) return null;
+  const url = (port: number) => clusterUrl(password, port)('postgres');
+  let port = 0;
+  const up = await waitFor(async () => {
+    if (!otherLiveOwner(ownerFile(dir))) return true;
+    port = postmasterPort(dir);
+    if (!port) return false;
+    const c = new pg.Client({ connectionString: url(port) });
+    await c.connect();
+    await c.end();
+    return true;
+  }, 30_000, 100);
+  if (!up || !port || !otherLiveOwner(ownerFile(dir))) return null;
   logger.info({ owner: owner.pid, port }, 'using the embedded PostgreSQL of the StreakPets process running on this data dir');
-  return { url: clusterUrl(password, port), port, async stop() {} };
+  return { url: clusterUrl(password, port), port, attached: true, async stop() {} };
 }
 
 /** Stops a postmaster left running by a process that died without cleaning up. */
@@ -144,11 +163,16 @@ export async function startEmbeddedPostgres(
   password: string,
   logger: Logger,
   databases: string[] = [],
+  { attach = true }: EmbeddedServiceOptions = {},
 ): Promise<EmbeddedPostgresHandle> {
   mkdirSync(path.dirname(dir), { recursive: true });
   dir = resolveClusterDir(dir, logger);
-  const running = runningCluster(dir, password, logger);
-  if (running) return running;
+  if (attach) {
+    const running = await runningCluster(dir, password, logger);
+    if (running) return running;
+  } else {
+    await waitUntilReleased(ownerFile(dir), 'PostgreSQL', logger);
+  }
   await stopOrphan(dir, logger);
   await initialise(dir, password, logger);
   const port = await freePort();
@@ -161,7 +185,17 @@ export async function startEmbeddedPostgres(
     { ...runAs(), detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_MESSAGES: 'C' } },
   );
   child.stderr?.on('data', (d) => logger.debug({ pg: String(d).trim() }, 'embedded postgres'));
+  // owned from now on: a command starting meanwhile waits for it instead of stopping it as an orphan
+  writeOwner(ownerFile(dir));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    removeOwner(ownerFile(dir));
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGINT');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
   const url = clusterUrl(password, port);
   const ready = await waitFor(async () => {
     if (child.exitCode !== null) throw new Error('postgres exited');
@@ -170,11 +204,18 @@ export async function startEmbeddedPostgres(
     await c.end();
     return true;
   }, 30_000, 100);
-  if (!ready) {
-    child.kill('SIGKILL');
-    throw new Error('embedded PostgreSQL did not start within 30 s');
+  try {
+    if (!ready) throw new Error('embedded PostgreSQL did not start within 30 s');
+    await createDatabases(url('postgres'), databases);
+  } catch (err) {
+    await stop();
+    throw err;
   }
-  const admin = new pg.Client({ connectionString: url('postgres') });
+  return { url, port, attached: false, stop };
+}
+
+async function createDatabases(serverUrl: string, databases: string[]): Promise<void> {
+  const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   try {
     for (const name of databases) {
@@ -184,17 +225,4 @@ export async function startEmbeddedPostgres(
   } finally {
     await admin.end();
   }
-  writeOwner(ownerFile(dir));
-  return {
-    url,
-    port,
-    async stop() {
-      removeOwner(ownerFile(dir));
-      if (child.exitCode !== null) return;
-      child.kill('SIGINT');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
 }
