@@ -1,4 +1,5 @@
 import { isIP, isIPv6, type AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
@@ -7,6 +8,7 @@ import { createDeps, type AppDeps } from './platform/deps.js';
 import { startInfrastructure, type RunningInfrastructure } from './platform/embedded/embedded.infrastructure.js';
 import { StartupError } from './platform/lifecycle/lifecycle.errors.js';
 import { checkCanListen, listenError } from './platform/lifecycle/lifecycle.listen.js';
+import { abortOnSignals } from './platform/lifecycle/lifecycle.signals.js';
 import { configuredSecrets, createLogger } from './platform/observability/logger.js';
 
 function readConfig(): Config {
@@ -39,54 +41,56 @@ async function main(): Promise<void> {
   const started = performance.now();
   const config = readConfig();
   const logger = createLogger(config.LOG_LEVEL, undefined, configuredSecrets(config));
+  // before anything is started: a signal with no listener kills, leaving the embedded services running
+  const stopping = abortOnSignals();
+  const { signal } = stopping;
+  signal.addEventListener('abort', () => {
+    logger.info({ signal: stopping.received() }, 'shutting down');
+    setTimeout(() => {
+      logger.error('shutdown timed out; exiting');
+      process.exit(1);
+    }, config.SHUTDOWN_TIMEOUT_MS).unref();
+  });
   let infra: RunningInfrastructure | null = null;
   let deps: AppDeps | null = null;
-  let closing: Promise<void> | null = null;
+  let app: FastifyInstance | null = null;
   try {
     await checkCanListen(config.PORT, config.HOST);
-    infra = await startInfrastructure(config, logger, { server: true });
+    infra = await startInfrastructure(config, logger, { server: true, signal });
     deps = createDeps(config, infra, logger);
     const { applied } = await runMigrations(deps.pool);
     if (applied.length) logger.info({ applied }, 'migrations applied');
-    const serveApi = config.ROLE !== 'worker';
-    const app = await buildApp(deps, { routes: serveApi });
+    signal.throwIfAborted();
+    app = await buildApp(deps, { routes: config.ROLE !== 'worker' });
     await deps.jobs.start({ work: config.ROLE !== 'api' });
     deps.events.start();
+    signal.throwIfAborted();
     await app.listen({ port: config.PORT, host: config.HOST }).catch((err: unknown) => {
       throw listenError(err, config.PORT, config.HOST);
     });
-    const services = { deps, infra };
-
-    const shutdown = (signal: string) => {
-      if (closing) return;
-      logger.info({ signal }, 'shutting down');
-      const force = setTimeout(() => {
-        logger.error('shutdown timed out; exiting');
-        process.exit(1);
-      }, config.SHUTDOWN_TIMEOUT_MS);
-      force.unref();
-      closing = (async () => {
-        await app.close();
-        await services.deps.close();
-        await services.infra.stop();
-        logger.info('stopped');
-        clearTimeout(force);
-        process.exit(0);
-      })();
-    };
-    // before the ready line: whoever waits for it may signal at once, and a signal with no listener kills
-    process.once('SIGINT', () => shutdown('SIGINT'));
-    process.once('SIGTERM', () => shutdown('SIGTERM'));
-    logger.info(
-      { role: config.ROLE, url: listeningUrl(app.server.address(), config.HOST), readyMs: Math.round(performance.now() - started) },
-      'StreakPets is ready',
-    );
+    signal.throwIfAborted();
   } catch (err) {
-    reportStartupFailure(err, logger);
+    if (!signal.aborted) reportStartupFailure(err, logger);
+    await app?.close().catch(() => undefined);
     await deps?.close().catch(() => undefined);
     await infra?.stop();
-    process.exit(1);
+    if (signal.aborted) logger.info('stopped');
+    process.exit(signal.aborted ? 0 : 1);
   }
+  const running = { app, deps, infra };
+  signal.addEventListener('abort', () => {
+    void (async () => {
+      await running.app.close();
+      await running.deps.close();
+      await running.infra.stop();
+      logger.info('stopped');
+      process.exit(0);
+    })();
+  });
+  logger.info(
+    { role: config.ROLE, url: listeningUrl(app.server.address(), config.HOST), readyMs: Math.round(performance.now() - started) },
+    'StreakPets is ready',
+  );
 }
 
 main().catch((err: unknown) => {

@@ -34,8 +34,11 @@ const stdio: AdminIo = {
   err: (line) => process.stderr.write(`${line}\n`),
 };
 
-/** `npm run admin`: creates the first admin account or promotes an existing one, on DATABASE_URL or the embedded database. */
-export async function runAdminCommand(argv: string[], env: NodeJS.ProcessEnv = process.env, io: AdminIo = stdio): Promise<number> {
+/**
+ * `npm run admin`: creates the first admin account or promotes an existing one, on DATABASE_URL or the
+ * embedded database. A signal aborting start-up stops the embedded services it started and throws.
+ */
+export async function runAdminCommand(argv: string[], env: NodeJS.ProcessEnv = process.env, io: AdminIo = stdio, signal?: AbortSignal): Promise<number> {
   const { out } = io;
   if (argv[0] === 'help') {
     out(USAGE);
@@ -59,7 +62,7 @@ export async function runAdminCommand(argv: string[], env: NodeJS.ProcessEnv = p
   const name = input.data.name ?? email.split('@')[0].slice(0, 100);
   const config = loadConfig(env, []);
   const logger = createLogger(config.LOG_LEVEL === 'silent' ? 'silent' : 'warn', undefined, configuredSecrets(config));
-  const infra = await startInfrastructure({ ...config, CHAIN_RPC_URL: config.CHAIN_RPC_URL ?? 'http://127.0.0.1:1' }, logger);
+  const infra = await startInfrastructure({ ...config, CHAIN_RPC_URL: config.CHAIN_RPC_URL ?? 'http://127.0.0.1:1' }, logger, { signal });
   const deps = createDeps(config, infra, logger);
   try {
     await runMigrations(deps.pool);

@@ -1,10 +1,14 @@
 import { failureLine } from '../platform/cli/cli.failure.js';
+import { abortOnSignals, signalExitCode } from '../platform/lifecycle/lifecycle.signals.js';
 import { runAdminCommand } from './accounts.admin.js';
 
-runAdminCommand(process.argv.slice(2)).then(
+// a signal while the embedded services start stops them; once they run, the command finishes and stops them
+const stopping = abortOnSignals();
+runAdminCommand(process.argv.slice(2), process.env, undefined, stopping.signal).then(
   (code) => process.exit(code),
   (err) => {
-    process.stderr.write(`${failureLine(err)}\n`);
-    process.exit(1);
+    const signal = stopping.received();
+    process.stderr.write(signal ? 'streakpets: interrupted\n' : `${failureLine(err)}\n`);
+    process.exit(signal ? signalExitCode(signal) : 1);
   },
 );

@@ -1,8 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, isProcessAlive } from '../../src/platform/embedded/embedded.ports.js';
+import { freePort, isProcessAlive, waitFor } from '../../src/platform/embedded/embedded.ports.js';
 import { logLines, printed, startProcess, type Running } from '../helpers/appProcess.js';
 import { tmpFolder } from '../helpers/tmpDir.js';
 
@@ -21,6 +22,15 @@ function tmpDataDir(): string {
   const d = tmpFolder('sp-life-');
   dirs.push(d);
   return path.join(d, 'data');
+}
+
+/** The command lines of the processes still running from this data dir (PostgreSQL, anvil). */
+function runningFrom(dataDir: string): string[] {
+  try {
+    return execFileSync('pgrep', ['-af', dataDir]).toString().trim().split('\n');
+  } catch {
+    return [];
+  }
 }
 
 function start(env: Record<string, string>, script?: string): Running {
@@ -126,5 +136,30 @@ describe('one server per DATA_DIR', { timeout: 120_000 }, () => {
     expect((await fetch(`${url}/health/ready`)).status).toBe(200);
     app.child.kill('SIGTERM');
     expect(await app.exit).toBe(0);
+  });
+});
+
+describe('a signal during start-up', { timeout: 120_000 }, () => {
+  it('stops the embedded services the app had started and exits, leaving no owner files', async () => {
+    const dataDir = tmpDataDir();
+    const r = start({ DATA_DIR: dataDir, PORT: '0' });
+    expect(await printed(r, 'embedded PostgreSQL started')).toBe(true);
+    r.child.kill('SIGINT');
+    expect(await r.exit).toBe(0);
+    expect(logLines(r).map((l) => l.msg)).toEqual(expect.arrayContaining(['shutting down', 'stopped']));
+    expect(r.out.join('')).not.toContain('StreakPets is ready');
+    expect(runningFrom(dataDir)).toEqual([]);
+    for (const file of ['pg.owner', 'anvil/anvil.pid', 'anvil/anvil.owner', 'server.owner']) expect(existsSync(path.join(dataDir, file)), file).toBe(false);
+  });
+
+  it('stops the embedded PostgreSQL npm run migrate had started and exits with 130', async () => {
+    const dataDir = tmpDataDir();
+    const r = start({ DATA_DIR: dataDir }, 'src/platform/db/migrate.cli.ts');
+    expect(await waitFor(async () => existsSync(path.join(dataDir, 'pg.owner')) || r.child.exitCode !== null, 60_000, 10)).toBe(true);
+    r.child.kill('SIGINT');
+    expect(await r.exit).toBe(130);
+    expect(r.err.join('')).toBe('streakpets: interrupted\n');
+    expect(runningFrom(dataDir)).toEqual([]);
+    expect(existsSync(path.join(dataDir, 'pg.owner'))).toBe(false);
   });
 });

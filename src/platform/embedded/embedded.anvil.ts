@@ -72,12 +72,12 @@ async function rpcAnswers(url: string): Promise<boolean> {
  * Starts a real local EVM node (anvil) on a free port. With a state dir, the chain is
  * dumped there on exit and loaded on the next start, so deployed contracts and balances persist.
  */
-export async function startAnvil(logger: Logger, stateDir?: string, { attach = true }: EmbeddedServiceOptions = {}): Promise<AnvilHandle> {
+export async function startAnvil(logger: Logger, stateDir?: string, { attach = true, signal }: EmbeddedServiceOptions = {}): Promise<AnvilHandle> {
   if (stateDir && attach) {
     const running = await runningAnvil(stateDir, logger);
     if (running) return running;
   } else if (stateDir) {
-    await waitUntilReleased(path.join(stateDir, OWNER_FILE), 'anvil', logger);
+    await waitUntilReleased(path.join(stateDir, OWNER_FILE), 'anvil', logger, signal);
   }
   const port = await freePort();
   const args = ['--host', '127.0.0.1', '--port', String(port), '--chain-id', String(ANVIL_CHAIN_ID), '--accounts', '20', ...STEADY_MINING];
@@ -121,7 +121,11 @@ export async function startAnvil(logger: Logger, stateDir?: string, { attach = t
     if (pidFile) rmSync(pidFile, { force: true });
   };
   const url = `http://127.0.0.1:${port}`;
-  const up = await waitFor(() => rpcAnswers(url), 20_000);
+  const up = await waitFor(async () => Boolean(signal?.aborted) || (await rpcAnswers(url)), 20_000);
+  if (signal?.aborted) {
+    await stop();
+    signal.throwIfAborted();
+  }
   if (!up) {
     await stop();
     throw new Error('anvil did not start within 20 s');

@@ -21,13 +21,15 @@ export interface InfrastructureOptions {
    * command uses the services the running app started.
    */
   server?: boolean;
+  /** Aborted by a signal during start-up: what was started is stopped and the call throws. */
+  signal?: AbortSignal;
 }
 
 /**
  * Resolves where the database and chain are: the configured URLs, or an embedded PostgreSQL
  * and anvil started on free ports with their data under DATA_DIR.
  */
-export async function startInfrastructure(config: Config, logger: Logger, { server = false }: InfrastructureOptions = {}): Promise<RunningInfrastructure> {
+export async function startInfrastructure(config: Config, logger: Logger, { server = false, signal }: InfrastructureOptions = {}): Promise<RunningInfrastructure> {
   let dataDir = path.resolve(config.DATA_DIR);
   const embedded = !config.DATABASE_URL || !config.CHAIN_RPC_URL;
   const needsSecrets = embedded || !config.JWT_SECRET || !config.WALLET_MASTER_KEY;
@@ -42,18 +44,20 @@ export async function startInfrastructure(config: Config, logger: Logger, { serv
     const secrets = needsSecrets ? loadOrCreateSecrets(dataDir) : null;
     let databaseUrl = config.DATABASE_URL;
     if (!databaseUrl) {
-      const pg = await startEmbeddedPostgres(path.join(dataDir, 'pg'), secrets!.pgPassword, logger, [DATABASE_NAME], { attach: !server });
+      const pg = await startEmbeddedPostgres(path.join(dataDir, 'pg'), secrets!.pgPassword, logger, [DATABASE_NAME], { attach: !server, signal });
       stops.push(() => pg.stop());
       databaseUrl = pg.url(DATABASE_NAME);
       if (!pg.attached) logger.info({ port: pg.port }, 'embedded PostgreSQL started');
     }
+    signal?.throwIfAborted();
     let rpcUrl = config.CHAIN_RPC_URL;
     if (!rpcUrl) {
-      const anvil = await startAnvil(logger, path.join(dataDir, 'anvil'), { attach: !server });
+      const anvil = await startAnvil(logger, path.join(dataDir, 'anvil'), { attach: !server, signal });
       stops.push(() => anvil.stop());
       rpcUrl = anvil.url;
       if (!anvil.attached) logger.info({ port: anvil.port }, 'embedded anvil chain started');
     }
+    signal?.throwIfAborted();
     return {
       databaseUrl,
       rpcUrl,

@@ -31,6 +31,8 @@ export interface EmbeddedServiceOptions {
    * default), or, for a server, wait until that process has stopped it and start it here.
    */
   attach?: boolean;
+  /** Aborted by a signal during start-up: stop waiting, stop what was started and throw. */
+  signal?: AbortSignal;
 }
 
 /** This process as an owner record. */

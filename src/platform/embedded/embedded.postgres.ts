@@ -163,7 +163,7 @@ export async function startEmbeddedPostgres(
   password: string,
   logger: Logger,
   databases: string[] = [],
-  { attach = true }: EmbeddedServiceOptions = {},
+  { attach = true, signal }: EmbeddedServiceOptions = {},
 ): Promise<EmbeddedPostgresHandle> {
   mkdirSync(path.dirname(dir), { recursive: true });
   dir = resolveClusterDir(dir, logger);
@@ -171,10 +171,11 @@ export async function startEmbeddedPostgres(
     const running = await runningCluster(dir, password, logger);
     if (running) return running;
   } else {
-    await waitUntilReleased(ownerFile(dir), 'PostgreSQL', logger);
+    await waitUntilReleased(ownerFile(dir), 'PostgreSQL', logger, signal);
   }
   await stopOrphan(dir, logger);
   await initialise(dir, password, logger);
+  signal?.throwIfAborted();
   const port = await freePort();
   // random_page_cost 1.1 (the usual setting for SSDs and cached data): with the default 4, the
   // generic plans of our prepared `id = any($1)` lookups, which assume ten keys, chose sequential
@@ -198,6 +199,7 @@ export async function startEmbeddedPostgres(
   };
   const url = clusterUrl(password, port);
   const ready = await waitFor(async () => {
+    if (signal?.aborted) return true;
     if (child.exitCode !== null) throw new Error('postgres exited');
     const c = new pg.Client({ connectionString: url('postgres') });
     await c.connect();
@@ -205,6 +207,7 @@ export async function startEmbeddedPostgres(
     return true;
   }, 30_000, 100);
   try {
+    signal?.throwIfAborted();
     if (!ready) throw new Error('embedded PostgreSQL did not start within 30 s');
     await createDatabases(url('postgres'), databases);
   } catch (err) {
