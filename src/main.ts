@@ -11,6 +11,9 @@ import { checkCanListen, listenError } from './platform/lifecycle/lifecycle.list
 import { abortOnSignals } from './platform/lifecycle/lifecycle.signals.js';
 import { configuredSecrets, createLogger } from './platform/observability/logger.js';
 
+/** How long the embedded services get to stop after a shutdown timed out. */
+const STOP_SERVICES_MS = 10_000;
+
 function readConfig(): Config {
   try {
     return loadConfig();
@@ -44,16 +47,18 @@ async function main(): Promise<void> {
   // before anything is started: a signal with no listener kills, leaving the embedded services running
   const stopping = abortOnSignals();
   const { signal } = stopping;
-  signal.addEventListener('abort', () => {
-    logger.info({ signal: stopping.received() }, 'shutting down');
-    setTimeout(() => {
-      logger.error('shutdown timed out; exiting');
-      process.exit(1);
-    }, config.SHUTDOWN_TIMEOUT_MS).unref();
-  });
   let infra: RunningInfrastructure | null = null;
   let deps: AppDeps | null = null;
   let app: FastifyInstance | null = null;
+  signal.addEventListener('abort', () => {
+    logger.info({ signal: stopping.received() }, 'shutting down');
+    setTimeout(() => {
+      // requests that do not finish must not leave the embedded PostgreSQL and anvil running
+      logger.error('shutdown timed out; stopping the embedded services and exiting');
+      setTimeout(() => process.exit(1), STOP_SERVICES_MS).unref();
+      void (infra?.stop() ?? Promise.resolve()).finally(() => process.exit(1));
+    }, config.SHUTDOWN_TIMEOUT_MS).unref();
+  });
   try {
     await checkCanListen(config.PORT, config.HOST);
     infra = await startInfrastructure(config, logger, { server: true, signal });

@@ -74,6 +74,26 @@ describe('the ready line', { timeout: 120_000 }, () => {
   });
 });
 
+describe('a shutdown that times out', { timeout: 120_000 }, () => {
+  it('still stops the embedded services before it exits', async () => {
+    const dataDir = tmpDataDir();
+    const port = await freePort();
+    const r = start({ DATA_DIR: dataDir, PORT: String(port), SHUTDOWN_TIMEOUT_MS: '1000' });
+    expect(await printed(r, 'StreakPets is ready')).toBe(true);
+    // a request whose body never finishes keeps the server from closing
+    const hung = net.connect(port, '127.0.0.1');
+    await new Promise<void>((resolve) => hung.once('connect', resolve));
+    hung.write('POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"email"');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    r.child.kill('SIGINT');
+    expect(await r.exit).toBe(1);
+    hung.destroy();
+    expect(logLines(r).map((l) => l.msg)).toContain('shutdown timed out; stopping the embedded services and exiting');
+    expect(runningFrom(dataDir)).toEqual([]);
+    expect(existsSync(path.join(dataDir, 'pg.owner'))).toBe(false);
+  });
+});
+
 describe('a port already in use', { timeout: 60_000 }, () => {
   it('stops start-up with one line naming PORT, before starting any embedded service', async () => {
     const taken = net.createServer();

@@ -34,6 +34,7 @@ export async function startInfrastructure(config: Config, logger: Logger, { serv
   const embedded = !config.DATABASE_URL || !config.CHAIN_RPC_URL;
   const needsSecrets = embedded || !config.JWT_SECRET || !config.WALLET_MASTER_KEY;
   const stops: Array<() => Promise<void>> = [];
+  let stopping: Promise<void> | null = null;
   if (server && embedded) {
     mkdirSync(dataDir, { recursive: true });
     dataDir = realpathSync(dataDir);
@@ -64,8 +65,12 @@ export async function startInfrastructure(config: Config, logger: Logger, { serv
       embeddedChain: !config.CHAIN_RPC_URL,
       jwtSecret: config.JWT_SECRET ?? secrets!.jwtSecret,
       walletMasterKey: config.WALLET_MASTER_KEY ?? secrets!.walletMasterKey,
-      async stop() {
-        for (const stop of stops.reverse()) await stop().catch((err) => logger.error({ err }, 'stopping embedded service failed'));
+      // once, whoever asks first (a shutdown, or its timeout while the shutdown hangs)
+      stop() {
+        stopping ??= (async () => {
+          for (const stop of [...stops].reverse()) await stop().catch((err) => logger.error({ err }, 'stopping embedded service failed'));
+        })();
+        return stopping;
       },
     };
   } catch (err) {
