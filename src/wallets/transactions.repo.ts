@@ -149,6 +149,11 @@ export const transactionsRepo = {
     return db.insertInto('transactions').values(rowValues(t)).returning(columns).executeTakeFirstOrThrow();
   },
 
+  /** Inserts a row carrying a hash unless the ledger already holds that hash; answers the new row, or undefined when one was there. */
+  insertNewHash(db: Executor, t: NewTransaction) {
+    return db.insertInto('transactions').values(rowValues(t)).onConflict((oc) => oc.column('hash').doNothing()).returning(columns).executeTakeFirst();
+  },
+
   /**
    * Inserts several ledger rows with one statement whose text never changes (the rows travel as one
    * JSON parameter), created_at from the database; answers the rows in input order. The same

@@ -141,6 +141,20 @@ describe('POST /transactions records an external transaction from what the chain
   });
 });
 
+describe('POST /transactions recorded by several requests at once', () => {
+  it('answers every request with the one row: 201 to the request that created it, 200 to the others', async () => {
+    const wallet = createWalletClient({ account: outsider, transport: http(t.deps.chain.rpcUrl), chain: await t.deps.chain.chain() });
+    const hash = await wallet.writeContract({ address: t.deps.services.wallets.chain!.token.address, abi: erc20Abi, functionName: 'transfer', args: [aliceWallet.address, 10_000n] });
+    await t.deps.chain.publicClient.waitForTransactionReceipt({ hash, pollingInterval: 50 });
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () => t.app.inject({ method: 'POST', url: '/api/v1/transactions', headers: alice.auth, payload: { hash } })),
+    );
+    expect(answers.map((r) => r.statusCode).sort()).toEqual([200, 200, 200, 200, 200, 201]);
+    expect(new Set(answers.map((r) => r.json().id)).size).toBe(1);
+    expect(answers[0].json()).toMatchObject({ transactionHash: hash, amount: '0.01', to: aliceWallet.address });
+  });
+});
+
 describe('POST /transactions for a transaction paying two users', () => {
   it('records it for the first party, and tells the second it is already in the ledger (409)', async () => {
     const wallet = createWalletClient({ account: outsider, transport: http(t.deps.chain.rpcUrl), chain: await t.deps.chain.chain() });

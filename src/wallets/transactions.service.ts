@@ -140,7 +140,8 @@ function movement(core: WalletsCore, tx: Transaction, receipt: TransactionReceip
 
 /**
  * Records a transaction sent outside StreakPets by its hash: everything stored (parties, amount,
- * status, block, gas) is read from the chain, never taken from the client. Answers the existing row when the hash is known.
+ * status, block, gas) is read from the chain, never taken from the client. Answers the existing row when the hash is known,
+ * also to requests racing to record it (every one of them gets the row one of them created).
  */
 export async function recordTransaction(core: WalletsCore, ctx: RequestContext, input: { hash: string; petId?: string }): Promise<{ created: boolean; transaction: TransactionDto }> {
   const chain = requireChain(core.chain);
@@ -149,13 +150,17 @@ export async function recordTransaction(core: WalletsCore, ctx: RequestContext, 
   if (input.petId) await core.deps.services.pets.requirePet(core.deps.db, ctx, input.petId, { includeDeleted: true });
   const admin = ctx.user.role === 'admin';
   const [known, mine] = await Promise.all([transactionsRepo.byHash(core.deps.db, hash), myAddresses(core, ctx.user.id)]);
-  if (known && (admin || visible(known, ctx.user.id, mine))) return { created: false, transaction: await namedDto(core, known) };
+  const existing = async (row: TransactionRow) => {
+    if (admin || visible(row, ctx.user.id, mine)) return { created: false, transaction: await namedDto(core, row) };
+    // one row per hash (the seeds' unique transactionHash): another party's side of it is already the ledger's
+    throw walletError('tx_recorded_by_other', { hash });
+  };
+  if (known && (admin || visible(known, ctx.user.id, mine))) return existing(known);
   const found = await chainTransaction(core, hash);
   if (!found) throw walletError('tx_not_on_chain', { hash });
   const moved = movement(core, found.tx, found.receipt, admin ? null : mine);
   if (!admin && !mine.includes(moved.from) && !mine.includes(moved.to)) throw walletError('tx_not_yours');
-  // one row per hash (the seeds' unique transactionHash): another party's side of it is already the ledger's
-  if (known) throw walletError('tx_recorded_by_other', { hash });
+  if (known) return existing(known);
   const [fromWallet, toWallet] = await walletsRepo.byAddresses(core.deps.db, [moved.from, moved.to]).then((ws) => [
     ws.find((w) => w.address === moved.from),
     ws.find((w) => w.address === moved.to),
@@ -164,7 +169,7 @@ export async function recordTransaction(core: WalletsCore, ctx: RequestContext, 
   // a mined transaction is dated by its block, not by when someone recorded it
   const minedAt = receipt ? new Date(Number((await core.deps.chain.publicClient.getBlock({ blockNumber: receipt.blockNumber })).timestamp) * 1000) : undefined;
   const row = await withTransaction(core.deps.db, async (trx) => {
-    const inserted = await transactionsRepo.insert(trx, {
+    const inserted = await transactionsRepo.insertNewHash(trx, {
       id: uuidv7(),
       type: 'transfer',
       status: receipt ? (receipt.status === 'success' ? 'confirmed' : 'failed') : 'pending',
@@ -193,6 +198,8 @@ export async function recordTransaction(core: WalletsCore, ctx: RequestContext, 
     });
     return inserted;
   });
+  // recorded meanwhile by a request that raced this one: answered as if it had come first
+  if (!row) return existing((await transactionsRepo.byHash(core.deps.db, hash))!);
   return { created: true, transaction: await namedDto(core, row) };
 }
 
