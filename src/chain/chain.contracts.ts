@@ -10,6 +10,7 @@ export const erc20Abi = parseAbi([
   'function decimals() view returns (uint8)',
   'function balanceOf(address) view returns (uint256)',
   'function transfer(address to, uint256 amount) returns (bool)',
+  'function transferFrom(address from, address to, uint256 amount) returns (bool)',
   'function approve(address spender, uint256 amount) returns (bool)',
   'function mint(address to, uint256 amount)',
   'event Transfer(address indexed from, address indexed to, uint256 value)',

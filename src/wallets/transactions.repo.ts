@@ -70,6 +70,18 @@ export interface Finalization {
   minedHash?: string | null;
 }
 
+/** What the receipt of a transaction recorded from outside StreakPets says it moved (replacing what was read while it was pending). */
+export interface Settlement {
+  fromAddress: string;
+  toAddress: string;
+  amount: bigint;
+  token: string;
+  tokenAddress: string | null;
+  userId: string | null;
+  toUserId: string | null;
+  toWalletId: string | null;
+}
+
 function scope(eb: ExpressionBuilder<DB, 'transactions'>, f: TransactionFilter) {
   const parts = [];
   if (f.addresses !== null || f.userIds !== null) {
@@ -209,6 +221,10 @@ export const transactionsRepo = {
       .executeTakeFirst();
   },
 
+  byIds(db: Executor, ids: string[]) {
+    return db.selectFrom('transactions').select(columns).where('id', '=', sql<string>`any(${ids}::uuid[])`).execute();
+  },
+
   lock(db: Executor, id: string) {
     return db.selectFrom('transactions').select([...columns, 'raw_tx']).where('id', '=', id).forNoKeyUpdate().executeTakeFirst();
   },
@@ -317,6 +333,22 @@ export const transactionsRepo = {
       where t.id = v.id and t.status = 'pending'
       returning ${returning}`.execute(db);
     await transactionsRepo.giveBackSpend(db, result.rows.filter((r) => r.status === 'failed' && r.call === 'erc20_transfer' && r.user_id));
+    return result.rows;
+  },
+
+  /** Stores the settlements of just-finalized external rows (parties, amount and token as their receipts say); answers the changed rows. */
+  async settleExternal(db: Executor, items: Array<{ id: string } & Settlement>): Promise<TransactionRow[]> {
+    if (!items.length) return [];
+    const result = await sql<TransactionRow>`
+      update transactions t
+      set from_address = v.from_address, to_address = v.to_address, amount = v.amount, token = v.token, token_address = v.token_address,
+          user_id = v.user_id, to_user_id = v.to_user_id, to_wallet_id = v.to_wallet_id
+      from unnest(${items.map((i) => i.id)}::uuid[], ${items.map((i) => i.fromAddress.toLowerCase())}::text[], ${items.map((i) => i.toAddress.toLowerCase())}::text[],
+                  ${items.map((i) => i.amount.toString())}::numeric[], ${items.map((i) => i.token)}::text[], ${items.map((i) => i.tokenAddress?.toLowerCase() ?? null)}::text[],
+                  ${items.map((i) => i.userId)}::uuid[], ${items.map((i) => i.toUserId)}::uuid[], ${items.map((i) => i.toWalletId)}::uuid[])
+                  as v(id, from_address, to_address, amount, token, token_address, user_id, to_user_id, to_wallet_id)
+      where t.id = v.id and t.call = 'external'
+      returning ${returning}`.execute(db);
     return result.rows;
   },
 

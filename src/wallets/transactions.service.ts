@@ -1,6 +1,5 @@
 import { uuidv7 } from 'uuidv7';
 import {
-  decodeEventLog,
   TransactionNotFoundError,
   TransactionReceiptNotFoundError,
   type Hex,
@@ -10,7 +9,6 @@ import {
 import { withTransaction } from '../platform/db/db.transaction.js';
 import { decodeCursor, encodeCursor } from '../platform/http/http.pagination.js';
 import { mayActForOthers, type RequestContext } from '../platform/http/http.context.js';
-import { erc20Abi } from '../chain/chain.contracts.js';
 import { requireChain } from './wallets.chain.js';
 import type { WalletsCore } from './wallets.core.js';
 import { transactionDto } from './wallets.dto.js';
@@ -19,6 +17,7 @@ import { walletsRepo } from './wallets.repo.js';
 import { transactionsRepo, type TransactionFilter, type TransactionRow } from './transactions.repo.js';
 import { confirmWallet, finalizeRow } from './transfers.confirm.js';
 import { formatAmount } from './wallets.amounts.js';
+import { movement, partiesOf, settlementOf } from './transactions.external.js';
 import type { TransactionDto, TransactionsQuery } from './wallets.schema.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -120,24 +119,6 @@ async function chainTransaction(core: WalletsCore, hash: Hex): Promise<{ tx: Tra
   }
 }
 
-/** What a chain transaction moved: the configured token's Transfer log touching `mine` (or the first), else the native value. */
-function movement(core: WalletsCore, tx: Transaction, receipt: TransactionReceipt | null, mine: string[] | null) {
-  const chain = requireChain(core.chain);
-  const transfers = (receipt?.logs ?? [])
-    .filter((l) => l.address.toLowerCase() === chain.token.address)
-    .flatMap((l) => {
-      try {
-        const d = decodeEventLog({ abi: erc20Abi, data: l.data, topics: l.topics });
-        return d.eventName === 'Transfer' ? [{ from: d.args.from.toLowerCase(), to: d.args.to.toLowerCase(), value: d.args.value }] : [];
-      } catch {
-        return [];
-      }
-    });
-  const pick = transfers.find((t) => !mine || mine.includes(t.from) || mine.includes(t.to)) ?? null;
-  if (pick) return { from: pick.from, to: pick.to, amount: pick.value, token: chain.token.symbol, tokenAddress: chain.token.address as string | null };
-  return { from: tx.from.toLowerCase(), to: (tx.to ?? '0x0000000000000000000000000000000000000000').toLowerCase(), amount: tx.value, token: 'ETH', tokenAddress: null };
-}
-
 /**
  * Records a transaction sent outside StreakPets by its hash: everything stored (parties, amount,
  * status, block, gas) is read from the chain, never taken from the client. Answers the existing row when the hash is known,
@@ -161,10 +142,7 @@ export async function recordTransaction(core: WalletsCore, ctx: RequestContext, 
   const moved = movement(core, found.tx, found.receipt, admin ? null : mine);
   if (!admin && !mine.includes(moved.from) && !mine.includes(moved.to)) throw walletError('tx_not_yours');
   if (known) return existing(known);
-  const [fromWallet, toWallet] = await walletsRepo.byAddresses(core.deps.db, [moved.from, moved.to]).then((ws) => [
-    ws.find((w) => w.address === moved.from),
-    ws.find((w) => w.address === moved.to),
-  ]);
+  const { fromWallet, toWallet, userId, toUserId, toWalletId } = await partiesOf(core, moved);
   const receipt = found.receipt;
   // a mined transaction is dated by its block, not by when someone recorded it
   const minedAt = receipt ? new Date(Number((await core.deps.chain.publicClient.getBlock({ blockNumber: receipt.blockNumber })).timestamp) * 1000) : undefined;
@@ -179,9 +157,9 @@ export async function recordTransaction(core: WalletsCore, ctx: RequestContext, 
       fromAddress: moved.from,
       toAddress: moved.to,
       fromWalletId: null,
-      toWalletId: toWallet?.id ?? null,
-      userId: fromWallet?.user_id ?? null,
-      toUserId: toWallet?.user_id ?? null,
+      toWalletId,
+      userId,
+      toUserId,
       petId: input.petId ?? fromWallet?.pet_id ?? toWallet?.pet_id ?? null,
       amount: moved.amount,
       token: moved.token,
@@ -212,7 +190,7 @@ export async function refreshTransaction(core: WalletsCore, ctx: RequestContext,
   const receipt = found?.receipt ?? null;
   const latest = await core.deps.chain.publicClient.getBlockNumber({ cacheTime: 0 });
   if (receipt && latest - receipt.blockNumber + 1n >= BigInt(chain.confirmations)) {
-    await finalizeRow(core, row.id, { receipt });
+    await finalizeRow(core, row.id, { receipt, settled: row.call === 'external' ? await settlementOf(core, row, receipt) : undefined });
   } else if (row.from_wallet_id && row.call !== 'external') {
     await confirmWallet(core, row.from_wallet_id);
   }

@@ -11,7 +11,8 @@ import { requireChain } from './wallets.chain.js';
 import { JOBS, type WalletsCore } from './wallets.core.js';
 import { decimalsOf, recordTransferEvent } from './wallets.events.js';
 import { formatAmount } from './wallets.amounts.js';
-import { transactionsRepo, type Finalization, type TransactionRow } from './transactions.repo.js';
+import { transactionsRepo, type Finalization, type Settlement, type TransactionRow } from './transactions.repo.js';
+import { withSettlements } from './transactions.external.js';
 import { sendSigned } from './transfers.send.js';
 import { forgetSnapshot } from './transfers.accept.js';
 import { isStuck, replaceStuck, type SentRow } from './transfers.replace.js';
@@ -23,7 +24,7 @@ const SHORT_WAIT_MS = 150;
 const WATCH_LIMIT = 500;
 
 /** How a row ends: its receipt (with the hash mined, when a version the row replaced was), or why it failed. */
-type Outcome = { receipt: TransactionReceipt; minedHash?: string } | { error: string };
+type Outcome = { receipt: TransactionReceipt; minedHash?: string; settled?: Settlement } | { error: string };
 type PendingRow = SentRow & { replaced_hashes: string[] };
 
 /**
@@ -73,7 +74,8 @@ export async function finalizeMany(core: WalletsCore, items: Array<{ id: string 
     const lockedIds = new Set(await transactionsRepo.lockPending(trx, items.map((i) => i.id), opts.skipLocked));
     const still = items.filter((i) => lockedIds.has(i.id));
     if (!still.length) return [];
-    const updated = await transactionsRepo.finalizeMany(trx, still.map((i) => ({ id: i.id, ...finalization(i) })));
+    const finalized = await transactionsRepo.finalizeMany(trx, still.map((i) => ({ id: i.id, ...finalization(i) })));
+    const updated = await settle(trx, finalized, still);
     for (const row of updated) {
       const ok = row.status === 'confirmed';
       // money reached the wallet: its next spend reads the chain again (a gas top-up moves no tokens)
@@ -93,6 +95,15 @@ export async function finalizeMany(core: WalletsCore, items: Array<{ id: string 
     }
     return updated;
   });
+}
+
+/** Finalized rows recorded from outside StreakPets, with what their receipts say they moved stored (the chain's word wins). */
+async function settle(trx: Tx, finalized: TransactionRow[], items: Array<{ id: string } & Outcome>): Promise<TransactionRow[]> {
+  const done = new Set(finalized.map((r) => r.id));
+  const settlements = items.flatMap((i) => ('settled' in i && i.settled && done.has(i.id) ? [{ id: i.id, ...i.settled }] : []));
+  if (!settlements.length) return finalized;
+  const settled = new Map((await transactionsRepo.settleExternal(trx, settlements)).map((r) => [r.id, r]));
+  return finalized.map((r) => settled.get(r.id) ?? r);
 }
 
 /** A wallet whose gas top-up just confirmed may have transfers waiting for it: broadcast them once this commits. */
@@ -122,7 +133,7 @@ export async function confirmPending(core: WalletsCore): Promise<{ finalized: Tr
   const rows = (await transactionsRepo.pendingRows(core.deps.db, WATCH_LIMIT)).filter((r) => workers.owns(r.from_wallet_id ?? r.id));
   if (!rows.length) return { finalized: [], waiting: 0 };
   const { ready } = await readReceipts(core, rows);
-  const finalized = await finalizeMany(core, ready, { skipLocked: true });
+  const finalized = await finalizeMany(core, await withSettlements(core, rows, ready), { skipLocked: true });
   return { finalized, waiting: rows.length - ready.length };
 }
 

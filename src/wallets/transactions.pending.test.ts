@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createWalletClient, http, parseEther, type Hex } from 'viem';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { onPrivateChain } from '../../test/helpers/privateChain.js';
+import { erc20Abi } from '../chain/chain.contracts.js';
+import { confirmPending } from './transfers.confirm.js';
+import { settle } from './wallets.testing.js';
+
+/** Someone outside StreakPets paying alice in USDC, on a chain whose mining the test controls. */
+let c: Awaited<ReturnType<typeof onPrivateChain>>;
+const outsider = privateKeyToAccount(generatePrivateKey());
+const spender = privateKeyToAccount(generatePrivateKey());
+
+beforeAll(async () => {
+  c = await onPrivateChain();
+  for (const a of [outsider, spender]) await c.t.deps.chain.setBalance(a.address, parseEther('1'));
+  const paid = await c.t.app.inject({ method: 'POST', url: '/api/v1/transfers', headers: c.alice.auth, payload: { to: outsider.address, amount: '3' } });
+  expect(paid.statusCode).toBe(202);
+  await settle(c.t.deps, c.core);
+});
+afterAll(async () => c?.close());
+
+const clientOf = async (account: typeof outsider) =>
+  createWalletClient({ account, transport: http(c.t.deps.chain.rpcUrl), chain: await c.t.deps.chain.chain() });
+const record = (hash: Hex) => c.t.app.inject({ method: 'POST', url: '/api/v1/transactions', headers: c.alice.auth, payload: { hash } });
+const ledgerRow = (hash: Hex) => c.t.deps.db.selectFrom('transactions').selectAll().where('hash', '=', hash.toLowerCase()).executeTakeFirstOrThrow();
+
+describe('POST /transactions for a USDC transfer the chain has not mined yet', () => {
+  it('records it pending from its calldata, then confirms it with what its Transfer log says', async () => {
+    const token = c.core.chain!.token.address;
+    await c.anvil.setAutomine(false);
+    const hash = await (await clientOf(outsider)).writeContract({ address: token, abi: erc20Abi, functionName: 'transfer', args: [c.wallet.address, 1_500_000n], gas: 100_000n });
+    const res = await record(hash);
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json()).toMatchObject({
+      transactionHash: hash,
+      status: 'pending',
+      from: outsider.address.toLowerCase(),
+      to: c.wallet.address.toLowerCase(),
+      amount: '1.5',
+      token: 'USDC',
+      tokenAddress: token.toLowerCase(),
+      toUserId: c.alice.id,
+      blockNumber: null,
+    });
+    // the chain's word wins over what was read while it was pending
+    await c.t.deps.db.updateTable('transactions').set({ amount: '1' }).where('hash', '=', hash.toLowerCase()).execute();
+    await c.anvil.mine({ blocks: 1 });
+    const refreshed = await c.t.app.inject({ method: 'POST', url: `/api/v1/transactions/${hash}/refresh`, headers: c.alice.auth });
+    expect(refreshed.statusCode).toBe(200);
+    expect(refreshed.json()).toMatchObject({ status: 'confirmed', amount: '1.5', to: c.wallet.address.toLowerCase(), toUserId: c.alice.id });
+    expect(refreshed.json().blockNumber).not.toBeNull();
+  });
+
+  it('decodes transferFrom (the tokens\' owner, not the caller, pays) and the watcher confirms it', async () => {
+    const token = c.core.chain!.token.address;
+    await c.anvil.setAutomine(true);
+    const approve = await (await clientOf(outsider)).writeContract({ address: token, abi: erc20Abi, functionName: 'approve', args: [spender.address, 250_000n] });
+    await c.t.deps.chain.publicClient.waitForTransactionReceipt({ hash: approve, pollingInterval: 50 });
+    await c.anvil.setAutomine(false);
+    const hash = await (await clientOf(spender)).writeContract({
+      address: token, abi: erc20Abi, functionName: 'transferFrom', args: [outsider.address, c.wallet.address, 250_000n], gas: 100_000n,
+    });
+    const res = await record(hash);
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json()).toMatchObject({ status: 'pending', from: outsider.address.toLowerCase(), to: c.wallet.address.toLowerCase(), amount: '0.25', token: 'USDC' });
+    expect(res.json().metadata).toMatchObject({ chainFrom: spender.address.toLowerCase(), chainTo: token.toLowerCase() });
+    await c.anvil.mine({ blocks: 1 });
+    await confirmPending(c.core);
+    expect(await ledgerRow(hash)).toMatchObject({ status: 'confirmed', amount: '250000', token: 'USDC', to_user_id: c.alice.id });
+  });
+
+  it('records a transfer that will revert as pending, and fails it when it is mined', async () => {
+    const token = c.core.chain!.token.address;
+    await c.anvil.setAutomine(false);
+    // more than the outsider holds: it is mined, and reverts
+    const hash = await (await clientOf(outsider)).writeContract({ address: token, abi: erc20Abi, functionName: 'transfer', args: [c.wallet.address, 100_000_000n], gas: 100_000n });
+    const res = await record(hash);
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json()).toMatchObject({ status: 'pending', amount: '100', token: 'USDC', to: c.wallet.address.toLowerCase() });
+    await c.anvil.mine({ blocks: 1 });
+    await confirmPending(c.core);
+    expect(await ledgerRow(hash)).toMatchObject({ status: 'failed', error: 'reverted', token: 'USDC' });
+    await c.anvil.setAutomine(true);
+  });
+});
