@@ -72,27 +72,36 @@ export async function partiesOf(core: WalletsCore, moved: Movement) {
   return { fromWallet, toWallet, userId: fromWallet?.user_id ?? null, toUserId: toWallet?.user_id ?? null, toWalletId: toWallet?.id ?? null };
 }
 
+/** When a block was mined (its timestamp), as a date. */
+export async function minedAt(core: WalletsCore, blockNumber: bigint): Promise<Date> {
+  return new Date(Number((await core.deps.chain.publicClient.getBlock({ blockNumber })).timestamp) * 1000);
+}
+
 /**
- * How an externally recorded row is settled by its receipt: the chain's word wins, so the token
- * Transfer log between the row's parties (else one touching either of them) replaces what was read
- * from the calldata while it was pending. Undefined when the receipt logs no such transfer (a native
- * transfer, or a reverted call: the row keeps what it holds).
+ * How an externally recorded row is settled by its receipt: it is dated by its block (`minedAt`), and
+ * the chain's word wins, so the token Transfer log between the row's parties (else one touching either
+ * of them) replaces what was read from the calldata while it was pending. `movement` is null when the
+ * receipt logs no such transfer (a native transfer, or a reverted call: the row keeps what it holds).
  */
-export async function settlementOf(core: WalletsCore, row: TransactionRow, receipt: TransactionReceipt): Promise<Settlement | undefined> {
+export async function settlementOf(core: WalletsCore, row: TransactionRow, receipt: TransactionReceipt, blockTime = minedAt(core, receipt.blockNumber)): Promise<Settlement> {
   const chain = requireChain(core.chain);
   const logged = loggedTransfers(chain, receipt);
+  const parties = [row.from_address, row.to_address];
   const pick =
-    logged.find((t) => t.from === row.from_address && t.to === row.to_address) ??
-    logged.find((t) => [row.from_address, row.to_address].includes(t.from) || [row.from_address, row.to_address].includes(t.to));
-  if (!pick) return undefined;
+    logged.find((t) => t.from === row.from_address && t.to === row.to_address) ?? logged.find((t) => parties.includes(t.from) || parties.includes(t.to));
+  if (!pick) return { minedAt: await blockTime, movement: null };
   const moved = tokenMovement(chain, pick);
   const { userId, toUserId, toWalletId } = await partiesOf(core, moved);
-  return { fromAddress: moved.from, toAddress: moved.to, amount: moved.amount, token: moved.token, tokenAddress: moved.tokenAddress, userId, toUserId, toWalletId };
+  return {
+    minedAt: await blockTime,
+    movement: { fromAddress: moved.from, toAddress: moved.to, amount: moved.amount, token: moved.token, tokenAddress: moved.tokenAddress, userId, toUserId, toWalletId },
+  };
 }
 
 /**
  * The receipts of rows about to be finalized, each with its settlement when the row was recorded
- * from outside StreakPets (such rows have no sending wallet of ours; only they are read again).
+ * from outside StreakPets (such rows have no sending wallet of ours; only they are read again, and
+ * each block's time is read once).
  */
 export async function withSettlements<I extends { id: string; receipt: TransactionReceipt }>(
   core: WalletsCore,
@@ -103,10 +112,12 @@ export async function withSettlements<I extends { id: string; receipt: Transacti
   const candidates = ready.filter((i) => outside.has(i.id));
   if (!candidates.length) return ready;
   const external = new Map((await transactionsRepo.byIds(core.deps.db, candidates.map((i) => i.id))).filter((r) => r.call === 'external').map((r) => [r.id, r]));
+  const blocks = new Map<bigint, Promise<Date>>();
+  const blockTime = (n: bigint) => blocks.get(n) ?? blocks.set(n, minedAt(core, n)).get(n)!;
   return Promise.all(
     ready.map(async (i) => {
       const row = external.get(i.id);
-      return row ? { ...i, settled: await settlementOf(core, row, i.receipt) } : i;
+      return row ? { ...i, settled: await settlementOf(core, row, i.receipt, blockTime(i.receipt.blockNumber)) } : i;
     }),
   );
 }

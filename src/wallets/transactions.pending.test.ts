@@ -65,9 +65,30 @@ describe('POST /transactions for a USDC transfer the chain has not mined yet', (
     expect(res.statusCode, res.body).toBe(201);
     expect(res.json()).toMatchObject({ status: 'pending', from: outsider.address.toLowerCase(), to: c.wallet.address.toLowerCase(), amount: '0.25', token: 'USDC' });
     expect(res.json().metadata).toMatchObject({ chainFrom: spender.address.toLowerCase(), chainTo: token.toLowerCase() });
+    await c.anvil.setNextBlockTimestamp({ timestamp: BigInt(Math.floor(Date.now() / 1000) + 600) });
     await c.anvil.mine({ blocks: 1 });
     await confirmPending(c.core);
-    expect(await ledgerRow(hash)).toMatchObject({ status: 'confirmed', amount: '250000', token: 'USDC', to_user_id: c.alice.id });
+    const row = await ledgerRow(hash);
+    expect(row).toMatchObject({ status: 'confirmed', amount: '250000', token: 'USDC', to_user_id: c.alice.id });
+    // dated by its block by the watcher too
+    const block = await c.t.deps.chain.publicClient.getBlock({ blockNumber: BigInt(row.block_number!) });
+    expect([row.created_at, row.finalized_at].map((d) => new Date(d!).getTime())).toEqual([Number(block.timestamp) * 1000, Number(block.timestamp) * 1000]);
+  });
+
+  it('dates a row recorded while pending by its block once it is mined, not by when it was recorded', async () => {
+    await c.anvil.setAutomine(false);
+    const hash = await (await clientOf(outsider)).sendTransaction({ to: c.wallet.address, value: parseEther('0.001') });
+    const res = await record(hash);
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json()).toMatchObject({ status: 'pending', token: 'ETH', amount: '0.001', finalizedAt: null });
+    await c.anvil.setNextBlockTimestamp({ timestamp: BigInt(Math.floor(Date.now() / 1000) + 1200) });
+    await c.anvil.mine({ blocks: 1 });
+    const refreshed = (await c.t.app.inject({ method: 'POST', url: `/api/v1/transactions/${hash}/refresh`, headers: c.alice.auth })).json();
+    expect(refreshed.status).toBe('confirmed');
+    const block = await c.t.deps.chain.publicClient.getBlock({ blockNumber: BigInt(refreshed.blockNumber) });
+    const at = new Date(Number(block.timestamp) * 1000).toISOString();
+    expect(refreshed).toMatchObject({ timestamp: at, finalizedAt: at });
+    await c.anvil.setAutomine(true);
   });
 
   it('records a transfer that will revert as pending, and fails it when it is mined', async () => {

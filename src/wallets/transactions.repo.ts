@@ -70,16 +70,23 @@ export interface Finalization {
   minedHash?: string | null;
 }
 
-/** What the receipt of a transaction recorded from outside StreakPets says it moved (replacing what was read while it was pending). */
+/**
+ * What the receipt of a transaction recorded from outside StreakPets says: when its block was mined
+ * (the row's date), and what it moved when a token Transfer log says so (replacing what was read
+ * while it was pending).
+ */
 export interface Settlement {
-  fromAddress: string;
-  toAddress: string;
-  amount: bigint;
-  token: string;
-  tokenAddress: string | null;
-  userId: string | null;
-  toUserId: string | null;
-  toWalletId: string | null;
+  minedAt: Date;
+  movement: {
+    fromAddress: string;
+    toAddress: string;
+    amount: bigint;
+    token: string;
+    tokenAddress: string | null;
+    userId: string | null;
+    toUserId: string | null;
+    toWalletId: string | null;
+  } | null;
 }
 
 function scope(eb: ExpressionBuilder<DB, 'transactions'>, f: TransactionFilter) {
@@ -336,17 +343,29 @@ export const transactionsRepo = {
     return result.rows;
   },
 
-  /** Stores the settlements of just-finalized external rows (parties, amount and token as their receipts say); answers the changed rows. */
+  /**
+   * Stores the settlements of just-finalized external rows: dated (created and finalized) by their
+   * block, and with the parties, amount and token their receipts say when they say so; answers the changed rows.
+   */
   async settleExternal(db: Executor, items: Array<{ id: string } & Settlement>): Promise<TransactionRow[]> {
     if (!items.length) return [];
+    const m = (f: (mv: NonNullable<Settlement['movement']>) => string | null) => items.map((i) => (i.movement ? f(i.movement) : null));
     const result = await sql<TransactionRow>`
       update transactions t
-      set from_address = v.from_address, to_address = v.to_address, amount = v.amount, token = v.token, token_address = v.token_address,
-          user_id = v.user_id, to_user_id = v.to_user_id, to_wallet_id = v.to_wallet_id
-      from unnest(${items.map((i) => i.id)}::uuid[], ${items.map((i) => i.fromAddress.toLowerCase())}::text[], ${items.map((i) => i.toAddress.toLowerCase())}::text[],
-                  ${items.map((i) => i.amount.toString())}::numeric[], ${items.map((i) => i.token)}::text[], ${items.map((i) => i.tokenAddress?.toLowerCase() ?? null)}::text[],
-                  ${items.map((i) => i.userId)}::uuid[], ${items.map((i) => i.toUserId)}::uuid[], ${items.map((i) => i.toWalletId)}::uuid[])
-                  as v(id, from_address, to_address, amount, token, token_address, user_id, to_user_id, to_wallet_id)
+      set created_at = v.mined_at, finalized_at = v.mined_at,
+          from_address = case when v.moved then v.from_address else t.from_address end,
+          to_address = case when v.moved then v.to_address else t.to_address end,
+          amount = case when v.moved then v.amount else t.amount end,
+          token = case when v.moved then v.token else t.token end,
+          token_address = case when v.moved then v.token_address else t.token_address end,
+          user_id = case when v.moved then v.user_id else t.user_id end,
+          to_user_id = case when v.moved then v.to_user_id else t.to_user_id end,
+          to_wallet_id = case when v.moved then v.to_wallet_id else t.to_wallet_id end
+      from unnest(${items.map((i) => i.id)}::uuid[], ${items.map((i) => i.minedAt.toISOString())}::timestamptz[], ${items.map((i) => i.movement !== null)}::boolean[],
+                  ${m((v) => v.fromAddress.toLowerCase())}::text[], ${m((v) => v.toAddress.toLowerCase())}::text[], ${m((v) => v.amount.toString())}::numeric[],
+                  ${m((v) => v.token)}::text[], ${m((v) => v.tokenAddress?.toLowerCase() ?? null)}::text[],
+                  ${m((v) => v.userId)}::uuid[], ${m((v) => v.toUserId)}::uuid[], ${m((v) => v.toWalletId)}::uuid[])
+                  as v(id, mined_at, moved, from_address, to_address, amount, token, token_address, user_id, to_user_id, to_wallet_id)
       where t.id = v.id and t.call = 'external'
       returning ${returning}`.execute(db);
     return result.rows;

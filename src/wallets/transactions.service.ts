@@ -17,7 +17,7 @@ import { walletsRepo } from './wallets.repo.js';
 import { transactionsRepo, type TransactionFilter, type TransactionRow } from './transactions.repo.js';
 import { confirmWallet, finalizeRow } from './transfers.confirm.js';
 import { formatAmount } from './wallets.amounts.js';
-import { movement, partiesOf, settlementOf } from './transactions.external.js';
+import { minedAt, movement, partiesOf, settlementOf } from './transactions.external.js';
 import type { TransactionDto, TransactionsQuery } from './wallets.schema.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -145,7 +145,7 @@ export async function recordTransaction(core: WalletsCore, ctx: RequestContext, 
   const { fromWallet, toWallet, userId, toUserId, toWalletId } = await partiesOf(core, moved);
   const receipt = found.receipt;
   // a mined transaction is dated by its block, not by when someone recorded it
-  const minedAt = receipt ? new Date(Number((await core.deps.chain.publicClient.getBlock({ blockNumber: receipt.blockNumber })).timestamp) * 1000) : undefined;
+  const mined = receipt ? await minedAt(core, receipt.blockNumber) : undefined;
   const row = await withTransaction(core.deps.db, async (trx) => {
     const inserted = await transactionsRepo.insertNewHash(trx, {
       id: uuidv7(),
@@ -171,8 +171,8 @@ export async function recordTransaction(core: WalletsCore, ctx: RequestContext, 
       gasUsed: receipt?.gasUsed ?? null,
       gasFee: receipt ? receipt.gasUsed * receipt.effectiveGasPrice : null,
       error: receipt && receipt.status !== 'success' ? 'reverted' : null,
-      createdAt: minedAt,
-      finalizedAt: minedAt,
+      createdAt: mined,
+      finalizedAt: mined,
     });
     return inserted;
   });
