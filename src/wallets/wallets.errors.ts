@@ -7,6 +7,7 @@ export const WALLET_ERRORS = {
   pet_wallet_exists: 409,
   faucet_unavailable: 404,
   faucet_cooldown: 429,
+  faucet_limit_exceeded: 422,
   chain_not_configured: 503,
   invalid_amount: 422,
   unsupported_token: 422,

@@ -102,6 +102,19 @@ describe('wallets', () => {
     expect(Number(again.headers['retry-after'])).toBeGreaterThan(0);
   });
 
+  it('refuses more than the faucet gives with a detail that says its limit, in the reader\'s language', async () => {
+    const over = await t.app.inject({ method: 'POST', url: '/api/v1/wallets/faucet', headers: alice.auth, payload: { amount: '1000.000001' } });
+    expect(over.statusCode).toBe(422);
+    expect(over.json()).toMatchObject({
+      code: 'faucet_limit_exceeded',
+      title: 'Over the faucet\'s limit',
+      detail: 'The faucet gives at most 1000 USDC at a time.',
+      errors: [{ field: 'body.amount', code: 'too_large', message: 'must be at most 1000' }],
+    });
+    const pt = await t.app.inject({ method: 'POST', url: '/api/v1/wallets/faucet', headers: { ...alice.auth, 'accept-language': 'pt' }, payload: { amount: '1001' } });
+    expect(pt.json()).toMatchObject({ code: 'faucet_limit_exceeded', detail: 'O faucet dá no máximo 1000 USDC por vez.' });
+  });
+
   it('never shows or logs key material', async () => {
     const keys = await t.deps.db.selectFrom('wallets').select(['encrypted_key', 'address']).execute();
     const { KeyVault } = await import('./wallets.crypto.js');

@@ -111,14 +111,17 @@ export function spendableBy(row: WalletRow | undefined, userId: string): WalletR
 
 /**
  * Faucet (embedded chain only): the treasury mints test USDC to one of the caller's wallets and
- * tops its gas up; one grant per wallet per FAUCET_COOLDOWN_SECONDS.
+ * tops its gas up; one grant per wallet per FAUCET_COOLDOWN_SECONDS, at most FAUCET_MAX tokens
+ * (422 faucet_limit_exceeded above it).
  */
 export async function faucet(core: WalletsCore, ctx: RequestContext, input: { walletId?: string; amount?: string }): Promise<TransactionDto> {
   const chain = core.chain;
   if (!chain?.embedded) throw walletError('faucet_unavailable');
   const amount = parseAmount(input.amount ?? FAUCET_DEFAULT, chain.token.decimals);
   if (amount > FAUCET_MAX * 10n ** BigInt(chain.token.decimals)) {
-    throw walletError('invalid_amount', { value: input.amount }, [{ field: 'body.amount', message: 'validation.at_most_amount', params: { max: String(FAUCET_MAX) }, code: 'too_large' }]);
+    throw walletError('faucet_limit_exceeded', { max: String(FAUCET_MAX), token: chain.token.symbol }, [
+      { field: 'body.amount', message: 'validation.at_most_amount', params: { max: String(FAUCET_MAX) }, code: 'too_large' },
+    ]);
   }
   const row = await withTransaction(core.deps.db, async (trx) => {
     const wallet = await ownWallet(core, trx, ctx, input.walletId);
