@@ -1,8 +1,11 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { uuidv7 } from 'uuidv7';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../test/helpers/testApp.js';
 import { openDatabase, type DatabaseHandle } from '../platform/db/db.pool.js';
+import { MIGRATIONS_DIR } from '../platform/db/db.migrate.js';
 import { withTransaction } from '../platform/db/db.transaction.js';
 import { transactionsRepo, type NewTransaction } from './transactions.repo.js';
 
@@ -72,5 +75,17 @@ describe('ledger pages', () => {
       after = { k: new Date(row.created_at).toISOString(), id: row.id };
     }
     expect(seen.sort()).toEqual(rows.map((r) => r.id).sort());
+  });
+});
+
+describe('faucet grants written before mints were recorded from the zero address', () => {
+  it('are restated by migration 0305 as the chain shows them, the treasury kept as the minter', async () => {
+    const treasury = `0x${'e'.repeat(40)}`;
+    const mint = { ...queued(`k-${uuidv7()}`), type: 'faucet' as const, call: 'mint' as const, fromAddress: treasury, metadata: {}, requestKey: null };
+    const transfer = { ...queued(`k-${uuidv7()}`), fromAddress: treasury, requestKey: null };
+    for (const row of [mint, transfer]) await transactionsRepo.insert(handle.db, row);
+    await sql.raw(await readFile(path.join(MIGRATIONS_DIR, '0305_wallets_mints_from_zero.sql'), 'utf8')).execute(handle.db);
+    expect(await stored(mint.id)).toMatchObject({ from_address: `0x${'0'.repeat(40)}`, metadata: { minter: treasury } });
+    expect(await stored(transfer.id)).toMatchObject({ from_address: treasury, metadata: transfer.metadata });
   });
 });

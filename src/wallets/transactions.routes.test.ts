@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWalletClient, http, parseEther, type Address } from 'viem';
+import { createWalletClient, http, parseEther, parseEventLogs, parseUnits, zeroAddress, type Address } from 'viem';
+import { tokenBalance } from '../chain/chain.deploy.js';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { createTestApp, type TestApp } from '../../test/helpers/testApp.js';
 import { createUser, type TestUser } from '../../test/helpers/factories.js';
@@ -83,6 +84,24 @@ describe('GET /transactions', () => {
     const bobAddress = (await t.deps.services.wallets.ensureUserWallet(t.deps.db, bob.id)).address;
     const byAddress = (await get(`/api/v1/transactions?address=${bobAddress}`, admin)).json();
     expect(byAddress.summary.totals).toEqual([{ token: 'USDC', sent: '0', received: '3' }]);
+  });
+});
+
+describe('faucet grants in the ledger', () => {
+  it('are mints as the chain shows them: from the zero address, the treasury named as minter, never counted as the treasury\'s', async () => {
+    const admin = await createUser(t.deps, { role: 'admin' });
+    const { treasury, token } = t.deps.services.wallets.chain!;
+    const grant = (await get('/api/v1/transactions?type=faucet', alice)).json().transactions[0];
+    expect(grant).toMatchObject({ from: zeroAddress, to: aliceWallet.address, amount: '50', fromName: 'StreakPets', metadata: { minter: treasury.address.toLowerCase() } });
+    const receipt = await t.deps.chain.publicClient.getTransactionReceipt({ hash: grant.transactionHash });
+    const logged = parseEventLogs({ abi: erc20Abi, logs: receipt.logs, eventName: 'Transfer' });
+    expect(logged.map((l) => [l.args.from, l.args.to.toLowerCase(), l.args.value])).toEqual([[zeroAddress, aliceWallet.address, 50_000_000n]]);
+    // the treasury's ledger agrees with its balance on chain
+    const ledger = (await get(`/api/v1/transactions?address=${treasury.address}`, admin)).json();
+    expect(ledger.transactions.filter((r: { type: string }) => r.type === 'faucet')).toEqual([]);
+    const usdc = ledger.summary.totals.find((x: { token: string }) => x.token === 'USDC') ?? { sent: '0', received: '0' };
+    const onChain = await tokenBalance(t.deps.chain, token.address, treasury.address);
+    expect(parseUnits(usdc.received, 6) - parseUnits(usdc.sent, 6)).toBe(onChain);
   });
 });
 

@@ -198,7 +198,9 @@ async function confirmRows(core: WalletsCore, walletId: string, rows: PendingRow
         unmined.push(row);
         return;
       }
-      chainNonce ??= client.getTransactionCount({ address: row.from_address as Address, blockNumber: latest });
+      // a mint's ledger sender is the zero address; the treasury signed it
+      const signer = row.call === 'mint' ? requireChain(core.chain).treasury.address : (row.from_address as Address);
+      chainNonce ??= client.getTransactionCount({ address: signer, blockNumber: latest });
       if (BigInt(row.nonce!) < BigInt(await chainNonce)) {
         if (await receiptOf(client, hash)) {
           waiting.push(row);
