@@ -8,6 +8,10 @@ import { deployTestContracts, hasCode, readTokenInfo } from '../chain/chain.depl
 import type { KeyVault } from './wallets.crypto.js';
 import { walletsRepo } from './wallets.repo.js';
 import { walletError } from './wallets.errors.js';
+import type { WalletsCore } from './wallets.core.js';
+import { unreachableDependency } from '../platform/http/http.dependencies.js';
+import { dependencyUnavailable } from '../platform/http/http.errors.js';
+import { shortErrorText } from '../platform/observability/logger.js';
 
 /** Where money lives on the connected chain; what GET /chain tells clients. */
 export interface ChainContext {
@@ -151,8 +155,45 @@ export async function resolveChainContext(deps: AppDeps, vault: KeyVault): Promi
   });
 }
 
-/** The context, or a 503 when the chain is not configured for money. */
-export function requireChain(ctx: ChainContext | null): ChainContext {
+/** The context, or a 503: chain_unavailable while the chain could not be reached yet, chain_not_configured when it lacks the settings for money. */
+export function requireChain(ctx: ChainContext | null | undefined): ChainContext {
+  if (ctx === undefined) throw dependencyUnavailable('chain_unavailable');
   if (!ctx) throw walletError('chain_not_configured');
   return ctx;
+}
+
+/** Pauses between attempts to reach an external chain that did not answer at start. */
+const RETRY_MS = [1000, 2000, 5000, 10_000, 30_000];
+
+/**
+ * Resolves core.chain at start (resolveChainContext). An external chain that cannot be reached (its
+ * RPC down) does not stop the node: core.chain stays undefined, so money routes answer 503
+ * chain_unavailable while everything else works, and the context is resolved again in the
+ * background until the chain answers. The embedded chain, just started, must answer.
+ */
+export async function resolveChainAtStart(core: WalletsCore, vault: KeyVault): Promise<void> {
+  const { deps } = core;
+  let failures = 0;
+  let timer: NodeJS.Timeout | null = null;
+  let closed = false;
+  const attempt = async (): Promise<void> => {
+    try {
+      core.chain = await resolveChainContext(deps, vault);
+      if (failures) deps.logger.info('the chain answers: wallets can move money');
+    } catch (err) {
+      if (deps.chain.embedded || unreachableDependency(err) !== 'chain_unavailable') throw err;
+      const pause = RETRY_MS[Math.min(failures++, RETRY_MS.length - 1)];
+      deps.logger.warn({ reason: shortErrorText(err), retryInMs: pause }, 'the chain cannot be reached: money routes answer 503 until it can');
+      if (closed) return;
+      timer = setTimeout(() => void attempt().catch((e: unknown) => deps.logger.error({ err: e }, 'resolving the chain failed')), pause);
+      timer.unref();
+    }
+  };
+  const close = deps.close.bind(deps);
+  deps.close = async () => {
+    closed = true;
+    if (timer) clearTimeout(timer);
+    await close();
+  };
+  await attempt();
 }

@@ -23,7 +23,8 @@ export interface PipelineDriver {
 export interface WalletsCore {
   deps: AppDeps;
   vault: KeyVault;
-  chain: ChainContext | null;
+  /** The resolved chain; null when an external chain lacks the settings for money, undefined while it cannot be reached yet. */
+  chain: ChainContext | null | undefined;
   finalizeHooks: FinalizeHook[];
   driver: PipelineDriver;
 }

@@ -12,6 +12,7 @@ import { createUser } from '../../test/helpers/factories.js';
 import { erc20Abi } from '../chain/chain.contracts.js';
 import { tokenBalance } from '../chain/chain.deploy.js';
 import { waitUntil } from './wallets.testing.js';
+import { tcpProxy } from '../../test/helpers/tcpProxy.js';
 
 /** A StreakPets on "someone else's" chain: the run's anvil treated as external, with the token from settings. */
 let embedded: TestApp;
@@ -93,5 +94,40 @@ describe('on a chain StreakPets did not start', () => {
       return r?.status === 'confirmed' ? r : null;
     });
     expect(BigInt(done.block_number!)).toBe(receipt.blockNumber);
+  });
+});
+
+describe('an external chain that cannot be reached at start', () => {
+  it('starts the node anyway: money routes answer 503 chain_unavailable until the chain answers, then work', async () => {
+    const rpc = new URL(inject('rpcUrl'));
+    const proxy = await tcpProxy({ host: rpc.hostname, port: Number(rpc.port) });
+    await proxy.cut();
+    const token = embedded.deps.services.wallets.chain!.token.address;
+    const late = createDeps(
+      testConfig({ TOKEN_ADDRESS: token, TREASURY_PRIVATE_KEY: treasuryKey }),
+      { databaseUrl: await createTestDatabase(), rpcUrl: `http://127.0.0.1:${proxy.port}`, embeddedChain: false, jwtSecret: randomBytes(32).toString('hex'), walletMasterKey: randomBytes(32).toString('hex') },
+      createLogger('silent'),
+    );
+    const lateApp = await buildApp(late);
+    try {
+      await lateApp.ready();
+      const user = await createUser(late);
+      expect((await lateApp.inject({ method: 'GET', url: '/api/v1/me', headers: user.auth })).statusCode).toBe(200);
+      const refused = await lateApp.inject({ method: 'POST', url: '/api/v1/transfers', headers: { ...user.auth, 'idempotency-key': 'late-1' }, payload: { to: treasury.address, amount: '1' } });
+      expect(refused.statusCode).toBe(503);
+      expect(refused.json().code).toBe('chain_unavailable');
+      expect(refused.headers['retry-after']).toBeDefined();
+      await proxy.restore();
+      const info = await waitUntil(async () => {
+        const res = await lateApp.inject({ method: 'GET', url: '/api/v1/chain' });
+        return res.statusCode === 200 && res.json().token ? (res.json() as { token: { address: string } }) : null;
+      }, 15_000);
+      expect(info.token.address).toBe(token);
+      expect((await lateApp.inject({ method: 'GET', url: '/api/v1/wallets', headers: user.auth })).statusCode).toBe(200);
+    } finally {
+      await lateApp.close();
+      await late.close();
+      await proxy.close();
+    }
   });
 });

@@ -3,7 +3,7 @@ import type { DomainModule } from '../platform/modules.js';
 import type { Executor, Tx } from '../platform/db/db.transaction.js';
 import type { RequestContext } from '../platform/http/http.context.js';
 import { KeyVault } from './wallets.crypto.js';
-import { resolveChainContext, type ChainContext } from './wallets.chain.js';
+import { resolveChainAtStart, type ChainContext } from './wallets.chain.js';
 import { BROADCAST_CHANNEL, JOBS, type WalletsCore } from './wallets.core.js';
 import { reconcile, topUpGas } from './transfers.broadcast.js';
 import { confirmWallet } from './transfers.confirm.js';
@@ -26,8 +26,8 @@ import { registerTreasuryMetrics } from './wallets.metrics.js';
 /** The wallets domain's service: what routes, chat commands and other domains (bulk, store) call. */
 export interface WalletsService {
   core: WalletsCore;
-  /** The resolved chain (token, treasury, confirmations), or null on an external chain without settings. */
-  chain: ChainContext | null;
+  /** The resolved chain (token, treasury, confirmations): null on an external chain without settings, undefined while it cannot be reached. */
+  chain: ChainContext | null | undefined;
   chainInfo(): Promise<{
     chainId: number; network: string; embedded: boolean; token: ChainContext['token'] | null; batchTransferAddress: string | null;
     treasuryAddress: string | null; confirmations: number; rpcUrl: string | null; blockNumber: string;
@@ -165,9 +165,9 @@ export const walletsModule: DomainModule = {
   name: 'wallets',
   async setup(deps: AppDeps) {
     const vault = new KeyVault(deps.infra.walletMasterKey);
-    const core: WalletsCore = { deps, vault, chain: null, finalizeHooks: [], driver: new TransferDriver(deps, () => core) };
+    const core: WalletsCore = { deps, vault, chain: undefined, finalizeHooks: [], driver: new TransferDriver(deps, () => core) };
     core.finalizeHooks.push(onBasenamePaymentFinal, onIntentPaymentFinal(core));
-    core.chain = await resolveChainContext(deps, vault);
+    await resolveChainAtStart(core, vault);
     registerJobs(core);
     registerTreasuryMetrics(core);
     if (deps.config.ROLE !== 'api') await listenForBroadcasts(core);

@@ -2,7 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { translate, type Locale } from '../i18n/i18n.service.js';
 import { settleAuthCheck } from './http.authCheck.js';
-import { unreachableDependency } from './http.dependencies.js';
+import { unreachableDependency, type DependencyDown } from './http.dependencies.js';
 import { localizeField, type ValidationIssue } from './http.validation.js';
 
 export interface FieldProblem {
@@ -74,6 +74,11 @@ export function retryLater(code: ErrorCode, seconds: number): AppError {
   return new AppError(ERROR_STATUS[code], code, { seconds }, [], { 'retry-after': String(seconds) });
 }
 
+/** The 503 of a dependency (the chain, the database) that cannot be reached now, with when to try again. */
+export function dependencyUnavailable(down: DependencyDown): AppError {
+  return retryLater(down, DEPENDENCY_RETRY_SECONDS);
+}
+
 const PG_CODES: Record<string, ErrorCode> = {
   '23505': 'conflict',
   '23503': 'conflict',
@@ -120,7 +125,7 @@ function toAppError(err: unknown): AppError {
   }
   if (typeof e?.code === 'string' && PG_CODES[e.code]) return httpError(PG_CODES[e.code]);
   const down = unreachableDependency(err);
-  if (down) return retryLater(down, DEPENDENCY_RETRY_SECONDS);
+  if (down) return dependencyUnavailable(down);
   return fromFastify(e) ?? httpError('internal');
 }
 
