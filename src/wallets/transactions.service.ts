@@ -143,9 +143,12 @@ export async function recordTransaction(core: WalletsCore, ctx: RequestContext, 
   if (!admin && !mine.includes(moved.from) && !mine.includes(moved.to)) throw walletError('tx_not_yours');
   if (known) return existing(known);
   const { fromWallet, toWallet, userId, toUserId, toWalletId } = await partiesOf(core, moved);
-  const receipt = found.receipt;
+  const mined = found.receipt;
+  // final once CONFIRMATIONS blocks hold it, as the app's own transfers are; until then pending, for refresh and the watcher
+  const latest = mined ? await core.deps.chain.publicClient.getBlockNumber({ cacheTime: 0 }) : 0n;
+  const receipt = mined && latest - mined.blockNumber + 1n >= BigInt(chain.confirmations) ? mined : null;
   // a mined transaction is dated by its block, not by when someone recorded it
-  const mined = receipt ? await minedAt(core, receipt.blockNumber) : undefined;
+  const minedAtTime = mined ? await minedAt(core, mined.blockNumber) : undefined;
   const row = await withTransaction(core.deps.db, async (trx) => {
     const inserted = await transactionsRepo.insertNewHash(trx, {
       id: uuidv7(),
@@ -171,13 +174,14 @@ export async function recordTransaction(core: WalletsCore, ctx: RequestContext, 
       gasUsed: receipt?.gasUsed ?? null,
       gasFee: receipt ? receipt.gasUsed * receipt.effectiveGasPrice : null,
       error: receipt && receipt.status !== 'success' ? 'reverted' : null,
-      createdAt: mined,
-      finalizedAt: mined,
+      createdAt: minedAtTime,
+      finalizedAt: receipt ? minedAtTime : undefined,
     });
     return inserted;
   });
   // recorded meanwhile by a request that raced this one: answered as if it had come first
   if (!row) return existing((await transactionsRepo.byHash(core.deps.db, hash))!);
+  if (row.status === 'pending' && core.driver.active) core.driver.watch();
   return { created: true, transaction: await namedDto(core, row) };
 }
 

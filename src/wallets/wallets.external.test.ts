@@ -95,6 +95,24 @@ describe('on a chain StreakPets did not start', () => {
     });
     expect(BigInt(done.block_number!)).toBe(receipt.blockNumber);
   });
+
+  it('records a mined outside transaction as pending until CONFIRMATIONS blocks hold it', async () => {
+    const user = await createUser(deps);
+    const wallet = await deps.services.wallets.ensureUserWallet(deps.db, user.id);
+    const outsider = privateKeyToAccount(generatePrivateKey());
+    await embedded.deps.chain.setBalance(outsider.address, parseEther('1'));
+    const sender = await deps.chain.walletClient(outsider);
+    const hash = await sender.sendTransaction({ to: wallet.address as Address, value: parseEther('0.01'), account: outsider, chain: sender.chain });
+    const mined = await deps.chain.publicClient.waitForTransactionReceipt({ hash, pollingInterval: 50 });
+    const res = await app.inject({ method: 'POST', url: '/api/v1/transactions', headers: user.auth, payload: { hash } });
+    expect(res.statusCode, res.body).toBe(201);
+    // other test files mine blocks on the same chain: only when fewer than 3 hold it yet must it still be pending
+    const head = await deps.chain.publicClient.getBlockNumber({ cacheTime: 0 });
+    if (head - mined.blockNumber + 1n < 3n) expect(res.json()).toMatchObject({ status: 'pending', blockNumber: null, finalizedAt: null });
+    await createTestClient({ mode: 'anvil', transport: http(deps.chain.rpcUrl) }).mine({ blocks: 3 });
+    const refreshed = (await app.inject({ method: 'POST', url: `/api/v1/transactions/${hash}/refresh`, headers: user.auth })).json();
+    expect(refreshed).toMatchObject({ status: 'confirmed', blockNumber: String(mined.blockNumber), amount: '0.01', token: 'ETH' });
+  });
 });
 
 describe('an external chain that cannot be reached at start', () => {
