@@ -4,6 +4,7 @@ import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { onPrivateChain } from '../../test/helpers/privateChain.js';
 import { erc20Abi } from '../chain/chain.contracts.js';
 import { confirmPending } from './transfers.confirm.js';
+import { failDroppedExternal } from './transactions.service.js';
 import { settle } from './wallets.testing.js';
 
 /** Someone outside StreakPets paying alice in USDC, on a chain whose mining the test controls. */
@@ -103,5 +104,28 @@ describe('POST /transactions for a USDC transfer the chain has not mined yet', (
     await confirmPending(c.core);
     expect(await ledgerRow(hash)).toMatchObject({ status: 'failed', error: 'reverted', token: 'USDC' });
     await c.anvil.setAutomine(true);
+  });
+
+  it('fails one the chain dropped for good, its sender having used the nonce for another: on refresh, and by the reconcile job', async () => {
+    await c.anvil.setAutomine(false);
+    const client = await clientOf(outsider);
+    const fees = await c.t.deps.chain.publicClient.estimateFeesPerGas();
+    const bumped = { maxFeePerGas: fees.maxFeePerGas * 3n, maxPriorityFeePerGas: fees.maxPriorityFeePerGas * 3n };
+    const dropped: Hex[] = [];
+    for (let i = 0; i < 2; i++) {
+      const nonce = await c.t.deps.chain.publicClient.getTransactionCount({ address: outsider.address, blockTag: 'pending' });
+      const hash = await client.sendTransaction({ to: c.wallet.address, value: parseEther('0.001'), nonce, ...fees });
+      expect((await record(hash)).json()).toMatchObject({ status: 'pending' });
+      // the same nonce, paid more, to someone else: it takes the first one's place
+      await client.sendTransaction({ to: spender.address, value: parseEther('0.001'), nonce, ...bumped });
+      await c.anvil.mine({ blocks: 1 });
+      dropped.push(hash);
+    }
+    await c.anvil.setAutomine(true);
+    const refreshed = (await c.t.app.inject({ method: 'POST', url: `/api/v1/transactions/${dropped[0]}/refresh`, headers: c.alice.auth })).json();
+    expect(refreshed).toMatchObject({ status: 'failed', error: 'nonce_consumed' });
+    expect(await failDroppedExternal(c.core, 0)).toBe(1);
+    expect(await ledgerRow(dropped[1]!)).toMatchObject({ status: 'failed', error: 'nonce_consumed' });
+    expect(await failDroppedExternal(c.core, 0)).toBe(0);
   });
 });

@@ -486,6 +486,19 @@ export const transactionsRepo = {
   },
 
   /** Wallets with rows stuck queued or pending for longer than the given seconds (the reconciler re-drives them). */
+  /** Rows recorded from outside StreakPets still pending, untouched for olderThanSeconds: those the chain may have dropped. */
+  async staleExternalPending(db: Executor, olderThanSeconds: number, limit = 100): Promise<TransactionRow[]> {
+    return db
+      .selectFrom('transactions')
+      .selectAll()
+      .where('status', '=', 'pending')
+      .where('call', '=', 'external')
+      .where('updated_at', '<', sql<Date>`now() - make_interval(secs => ${olderThanSeconds})`)
+      .orderBy('updated_at')
+      .limit(limit)
+      .execute() as Promise<TransactionRow[]>;
+  },
+
   async staleWallets(db: Executor, olderThanSeconds: number) {
     return db
       .selectFrom('transactions')

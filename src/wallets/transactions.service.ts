@@ -168,7 +168,7 @@ export async function recordTransaction(core: WalletsCore, ctx: RequestContext, 
       token: moved.token,
       tokenAddress: moved.tokenAddress,
       memo: null,
-      metadata: { recordedBy: ctx.user.id, chainFrom: found.tx.from.toLowerCase(), chainTo: found.tx.to?.toLowerCase() ?? null },
+      metadata: { recordedBy: ctx.user.id, chainFrom: found.tx.from.toLowerCase(), chainTo: found.tx.to?.toLowerCase() ?? null, nonce: found.tx.nonce },
       hash,
       blockNumber: receipt?.blockNumber ?? null,
       gasUsed: receipt?.gasUsed ?? null,
@@ -195,10 +195,32 @@ export async function refreshTransaction(core: WalletsCore, ctx: RequestContext,
   const latest = await core.deps.chain.publicClient.getBlockNumber({ cacheTime: 0 });
   if (receipt && latest - receipt.blockNumber + 1n >= BigInt(chain.confirmations)) {
     await finalizeRow(core, row.id, { receipt, settled: row.call === 'external' ? await settlementOf(core, row, receipt) : undefined });
+  } else if (!found && row.call === 'external') {
+    await failIfDropped(core, row);
   } else if (row.from_wallet_id && row.call !== 'external') {
     await confirmWallet(core, row.from_wallet_id);
   }
   return namedDto(core, (await transactionsRepo.byId(core.deps.db, row.id))!);
+}
+
+/**
+ * Fails an outside transaction recorded pending that can never be mined: the chain does not know it
+ * and its signer has used its nonce for another. The nonce is read first, so a transaction mined
+ * meanwhile is found by the lookup after it. Rows recorded before the nonce was kept stay pending.
+ */
+async function failIfDropped(core: WalletsCore, row: TransactionRow): Promise<boolean> {
+  const { chainFrom, nonce } = (row.metadata ?? {}) as { chainFrom?: string; nonce?: unknown };
+  if (!chainFrom || typeof nonce !== 'number') return false;
+  const used = await core.deps.chain.publicClient.getTransactionCount({ address: chainFrom as Hex, blockTag: 'latest' });
+  if (used <= nonce || (await chainTransaction(core, row.hash as Hex))) return false;
+  return !!(await finalizeRow(core, row.id, { error: 'nonce_consumed' }));
+}
+
+/** Fails outside transactions recorded pending that the chain dropped for good (failIfDropped), once untouched for olderThanSeconds (run by the reconcile job); answers how many. */
+export async function failDroppedExternal(core: WalletsCore, olderThanSeconds = 600): Promise<number> {
+  let failed = 0;
+  for (const row of await transactionsRepo.staleExternalPending(core.deps.db, olderThanSeconds)) if (await failIfDropped(core, row)) failed++;
+  return failed;
 }
 
 /** Drops the hourly spend buckets no daily-limit check reads any more (run hourly by a job); answers how many. */

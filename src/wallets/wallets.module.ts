@@ -10,7 +10,7 @@ import { confirmWallet } from './transfers.confirm.js';
 import { TransferDriver } from './transfers.driver.js';
 import { previewRecipient, queueTransfer, resolveRecipient, sendTransfer, type QueueTransferInput, type Recipient } from './transfers.service.js';
 import { createPetWallet, ensureUserWallet, faucet, getWallet, listMyWallets } from './wallets.service.js';
-import { getTransaction, listTransactions, pruneSpendBuckets, recordTransaction, refreshTransaction } from './transactions.service.js';
+import { failDroppedExternal, getTransaction, listTransactions, pruneSpendBuckets, recordTransaction, refreshTransaction } from './transactions.service.js';
 import { walletsRoutes } from './wallets.routes.js';
 import type { WalletRow } from './wallets.repo.js';
 import type { TransactionRow } from './transactions.repo.js';
@@ -143,6 +143,7 @@ function registerJobs(core: WalletsCore): void {
     cron: '* * * * *',
     handler: async () => {
       await reconcile(core);
+      await failDroppedExternal(core);
     },
   });
 }
