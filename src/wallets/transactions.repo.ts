@@ -485,7 +485,6 @@ export const transactionsRepo = {
     return { byStatusType, totals };
   },
 
-  /** Wallets with rows stuck queued or pending for longer than the given seconds (the reconciler re-drives them). */
   /** Rows recorded from outside StreakPets still pending, untouched for olderThanSeconds: those the chain may have dropped. */
   async staleExternalPending(db: Executor, olderThanSeconds: number, limit = 100): Promise<TransactionRow[]> {
     return db
@@ -499,6 +498,7 @@ export const transactionsRepo = {
       .execute() as Promise<TransactionRow[]>;
   },
 
+  /** Wallets with rows stuck queued or pending for longer than the given seconds (the reconciler re-drives them). */
   async staleWallets(db: Executor, olderThanSeconds: number) {
     return db
       .selectFrom('transactions')

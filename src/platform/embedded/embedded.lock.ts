@@ -1,6 +1,7 @@
-import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { StartupError } from '../lifecycle/lifecycle.errors.js';
+import { writeAside } from './embedded.files.js';
 import { otherLiveOwner, thisProcess } from './embedded.owner.js';
 
 /** In DATA_DIR: the StreakPets server whose embedded services these are. */
@@ -27,9 +28,7 @@ function releaseIfOurs(file: string): void {
  */
 export function claimDataDir(dataDir: string): () => void {
   const file = path.join(dataDir, LOCK_FILE);
-  const aside = `${file}.${process.pid}.tmp`;
-  writeFileSync(aside, JSON.stringify(thisProcess()));
-  try {
+  return writeAside(file, JSON.stringify(thisProcess()), (aside) => {
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         linkSync(aside, file);
@@ -59,7 +58,5 @@ export function claimDataDir(dataDir: string): () => void {
       rmSync(stale, { force: true });
     }
     throw new StartupError(`DATA_DIR ${dataDir} is being claimed by several StreakPets servers at once; start one`);
-  } finally {
-    rmSync(aside, { force: true });
-  }
+  });
 }

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { writeAside } from './embedded.files.js';
 import type { Logger } from 'pino';
 import { StartupError } from '../lifecycle/lifecycle.errors.js';
 import { isProcessAlive, waitFor } from './embedded.ports.js';
@@ -42,9 +43,7 @@ export function thisProcess(extra: { port?: number } = {}): ServiceOwner {
 
 /** Records this process as the owner of a service it is starting; written aside and renamed, so a reader never sees half a file. */
 export function writeOwner(file: string, extra: { port?: number } = {}): void {
-  const aside = `${file}.${process.pid}.tmp`;
-  writeFileSync(aside, JSON.stringify(thisProcess(extra)));
-  renameSync(aside, file);
+  writeAside(file, JSON.stringify(thisProcess(extra)), (aside) => renameSync(aside, file));
 }
 
 /** Forgets the owner, when it stops the service. */

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { StartupError } from '../lifecycle/lifecycle.errors.js';
+import { writeAside } from './embedded.files.js';
 
 export interface EmbeddedSecrets {
   pgPassword: string;
@@ -15,17 +16,6 @@ function readSecrets(file: string): Partial<EmbeddedSecrets> | null {
     return JSON.parse(readFileSync(file, 'utf8')) as Partial<EmbeddedSecrets>;
   } catch {
     throw new StartupError(`${file} is not valid JSON; restore it from a backup (it holds the key of every wallet)`);
-  }
-}
-
-/** Writes the file whole and flushes it to disk, so a crash never leaves it half-written where it is linked or renamed to. */
-function writeDurably(file: string, text: string): void {
-  const fd = openSync(file, 'w', 0o600);
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
   }
 }
 
@@ -47,17 +37,16 @@ export function loadOrCreateSecrets(dataDir: string): EmbeddedSecrets {
     chmodSync(file, 0o600);
     return secrets;
   }
-  const aside = `${file}.${process.pid}.tmp`;
-  writeDurably(aside, JSON.stringify(secrets, null, 2));
-  try {
-    // a file an older version wrote without some key is completed in place; a new one must not replace a racing winner's
-    if (existing) renameSync(aside, file);
-    else linkSync(aside, file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return loadOrCreateSecrets(dataDir);
-    throw err;
-  } finally {
-    rmSync(aside, { force: true });
-  }
-  return secrets;
+  const placed = writeAside(file, JSON.stringify(secrets, null, 2), (aside) => {
+    try {
+      // a file an older version wrote without some key is completed in place; a new one must not replace a racing winner's
+      if (existing) renameSync(aside, file);
+      else linkSync(aside, file);
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw err;
+    }
+  });
+  return placed ? secrets : loadOrCreateSecrets(dataDir);
 }
