@@ -9,7 +9,7 @@ import {
 import { withTransaction } from '../platform/db/db.transaction.js';
 import { decodeCursor, encodeCursor } from '../platform/http/http.pagination.js';
 import { mayActForOthers, type RequestContext } from '../platform/http/http.context.js';
-import { requireChain } from './wallets.chain.js';
+import { isFinal, requireChain } from './wallets.chain.js';
 import type { WalletsCore } from './wallets.core.js';
 import { transactionDto } from './wallets.dto.js';
 import { walletError } from './wallets.errors.js';
@@ -146,7 +146,7 @@ export async function recordTransaction(core: WalletsCore, ctx: RequestContext, 
   const mined = found.receipt;
   // final once CONFIRMATIONS blocks hold it, as the app's own transfers are; until then pending, for refresh and the watcher
   const latest = mined ? await core.deps.chain.publicClient.getBlockNumber({ cacheTime: 0 }) : 0n;
-  const receipt = mined && latest - mined.blockNumber + 1n >= BigInt(chain.confirmations) ? mined : null;
+  const receipt = mined && isFinal(chain, mined.blockNumber, latest) ? mined : null;
   // a mined transaction is dated by its block, not by when someone recorded it
   const minedAtTime = mined ? await minedAt(core, mined.blockNumber) : undefined;
   const row = await withTransaction(core.deps.db, async (trx) => {
@@ -193,7 +193,7 @@ export async function refreshTransaction(core: WalletsCore, ctx: RequestContext,
   const found = await chainTransaction(core, row.hash as Hex);
   const receipt = found?.receipt ?? null;
   const latest = await core.deps.chain.publicClient.getBlockNumber({ cacheTime: 0 });
-  if (receipt && latest - receipt.blockNumber + 1n >= BigInt(chain.confirmations)) {
+  if (receipt && isFinal(chain, receipt.blockNumber, latest)) {
     await finalizeRow(core, row.id, { receipt, settled: row.call === 'external' ? await settlementOf(core, row, receipt) : undefined });
   } else if (!found && row.call === 'external') {
     await failIfDropped(core, row);

@@ -7,7 +7,7 @@ import {
   type TransactionReceipt,
 } from 'viem';
 import { afterCommit, withTransaction, type Tx } from '../platform/db/db.transaction.js';
-import { requireChain } from './wallets.chain.js';
+import { isFinal, requireChain } from './wallets.chain.js';
 import { JOBS, type WalletsCore } from './wallets.core.js';
 import { decimalsOf, recordTransferEvent } from './wallets.events.js';
 import { formatAmount } from './wallets.amounts.js';
@@ -152,7 +152,7 @@ async function readReceipts<R extends { id: string; hash: string | null }>(core:
   rows.forEach((row, i) => {
     const receipt = receipts[i];
     if (!receipt) missing.push(row);
-    else if (latest - receipt.blockNumber + 1n >= BigInt(chain.confirmations)) ready.push({ id: row.id, receipt });
+    else if (isFinal(chain, receipt.blockNumber, latest)) ready.push({ id: row.id, receipt });
     else young.push(row);
   });
   return { latest, ready, young, missing };
@@ -207,7 +207,7 @@ async function confirmRows(core: WalletsCore, walletId: string, rows: PendingRow
           return;
         }
         const replaced = await minedReplaced(client, row);
-        if (replaced && latest - replaced.receipt.blockNumber + 1n < BigInt(requireChain(core.chain).confirmations)) {
+        if (replaced && !isFinal(requireChain(core.chain), replaced.receipt.blockNumber, latest)) {
           waiting.push(row);
           return;
         }

@@ -162,6 +162,11 @@ export function requireChain(ctx: ChainContext | null | undefined): ChainContext
   return ctx;
 }
 
+/** Whether a transaction mined in block `minedIn` is final at block `latest`: CONFIRMATIONS blocks hold it, its own block counting. */
+export function isFinal(chain: ChainContext, minedIn: bigint, latest: bigint): boolean {
+  return latest - minedIn + 1n >= BigInt(chain.confirmations);
+}
+
 /** Pauses between attempts to reach an external chain that did not answer at start. */
 const RETRY_MS = [1000, 2000, 5000, 10_000, 30_000];
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { anvilOutputFilter } from './embedded.anvil.output.js';
 import { otherLiveOwner, removeOwner, waitUntilReleased, writeOwner, type EmbeddedServiceOptions } from './embedded.owner.js';
-import { freePort, isProcessAlive, waitFor } from './embedded.ports.js';
+import { freePort, isProcessAlive, stopChild, waitFor } from './embedded.ports.js';
 
 export interface AnvilHandle {
   url: string;
@@ -112,12 +112,7 @@ export async function startAnvil(logger: Logger, stateDir?: string, { attach = t
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async () => {
     if (ownerFile) removeOwner(ownerFile);
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGINT');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await stopChild(child, exited, 5000);
     if (pidFile) rmSync(pidFile, { force: true });
   };
   const url = `http://127.0.0.1:${port}`;

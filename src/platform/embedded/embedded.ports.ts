@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import net from 'node:net';
 
 const RESERVED = new Set([5432, 6379, 8545, 3000]);
@@ -35,4 +36,13 @@ export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, 
     await new Promise((r) => setTimeout(r, intervalMs));
   }
   return false;
+}
+
+/** Stops a child process with SIGINT (SIGKILL if it has not exited after killAfterMs); resolves once it has exited. */
+export async function stopChild(child: ChildProcess, exited: Promise<void>, killAfterMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGINT');
+  const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+  await exited;
+  clearTimeout(timer);
 }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { otherLiveOwner, removeOwner, waitUntilReleased, writeOwner, type EmbeddedServiceOptions } from './embedded.owner.js';
-import { freePort, isProcessAlive, waitFor } from './embedded.ports.js';
+import { freePort, isProcessAlive, stopChild, waitFor } from './embedded.ports.js';
 
 export interface EmbeddedPostgresHandle {
   url: (database: string) => string;
@@ -191,11 +191,7 @@ export async function startEmbeddedPostgres(
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async () => {
     removeOwner(ownerFile(dir));
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGINT');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
+    await stopChild(child, exited, 10_000);
   };
   const url = clusterUrl(password, port);
   const ready = await waitFor(async () => {
