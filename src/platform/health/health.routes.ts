@@ -30,7 +30,7 @@ const readySchema = z.object({ status: z.enum(['ready', 'degraded', 'unavailable
 
 /**
  * Liveness (the process answers) and readiness: the database, job queue and chain must answer; Redis,
- * when configured, is reported but only degrades readiness, since requests go on without it (fail open).
+ * when configured, is reported but only degrades readiness, since requests go on without it (rate limits counted per node).
  */
 export function healthRoutes(app: FastifyInstance, deps: AppDeps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();

@@ -3,9 +3,10 @@ import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../config.js';
 import { AppError } from './http.errors.js';
+import { sharedOrLocalStore } from './http.rateLimitStore.js';
 import type { RateTier } from './http.types.js';
 
-/** Rate-limit tiers as one-word route options; per user when signed in, per IP otherwise; Redis-backed when configured. */
+/** Rate-limit tiers as one-word route options; per user when signed in, per IP otherwise; Redis-backed when configured (per node while Redis fails). */
 export async function registerRateLimits(app: FastifyInstance, config: Config, redis: Redis | null): Promise<void> {
   const max: Record<RateTier, number> = {
     strict: config.RATE_LIMIT_STRICT,
@@ -24,9 +25,7 @@ export async function registerRateLimits(app: FastifyInstance, config: Config, r
     global: false,
     hook: 'preValidation',
     enableDraftSpec: true,
-    redis: redis ?? undefined,
-    nameSpace: `${config.REDIS_PREFIX}-rl-`,
-    skipOnError: true,
+    store: redis ? sharedOrLocalStore(redis, `${config.REDIS_PREFIX}-rl-`) : undefined,
     keyGenerator: (request) => (request.user ? `u:${request.user.id}` : `ip:${request.ip}`),
     errorResponseBuilder: (_request, context) =>
       new AppError(429, 'rate_limited', { seconds: Math.max(1, Math.ceil(context.ttl / 1000)) }),

@@ -8,7 +8,7 @@ export const REDIS_COMMAND_TIMEOUT_MS = 500;
  * The request path's client (rate-limit counters, cache) fails fast: while Redis is unreachable a
  * command is refused at once instead of waiting in the offline queue through reconnect attempts,
  * and one on a connection that stopped answering gives up after REDIS_COMMAND_TIMEOUT_MS. Callers
- * fail open (the rate limiter's skipOnError), so requests go on without Redis.
+ * fall back (the rate limiter counts in the node's memory), so requests go on without Redis.
  */
 const requestPathOptions: RedisOptions = {
   enableOfflineQueue: false,
