@@ -159,6 +159,47 @@ describe('one server per DATA_DIR', { timeout: 120_000 }, () => {
   });
 });
 
+describe('commands sharing an embedded PostgreSQL', { timeout: 120_000 }, () => {
+  it('the first to finish leaves the embedded PostgreSQL to the other, which stops it when it finishes', async () => {
+    const dataDir = tmpDataDir();
+    const first = start({ DATA_DIR: dataDir }, 'test/process/fixtures/command.fixture.ts');
+    expect(await printed(first, 'holding')).toBe(true);
+    const pgPid = Number(readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const second = start({ DATA_DIR: dataDir }, 'test/process/fixtures/command.fixture.ts');
+    expect(await printed(second, 'holding')).toBe(true);
+
+    first.child.kill('SIGTERM');
+    expect(await first.exit).toBe(0);
+    expect(isProcessAlive(pgPid)).toBe(true);
+    expect(JSON.parse(readFileSync(path.join(dataDir, 'pg.owner'), 'utf8')).pid).toBe(second.child.pid);
+
+    second.child.kill('SIGTERM');
+    expect(await second.exit).toBe(0);
+    expect(isProcessAlive(pgPid)).toBe(false);
+    expect(existsSync(path.join(dataDir, 'pg.owner'))).toBe(false);
+    expect(runningFrom(dataDir)).toEqual([]);
+  });
+
+  it('a server stopping while a command uses its PostgreSQL leaves it to the command, which stops it when it finishes', async () => {
+    const dataDir = tmpDataDir();
+    const app = start({ DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1' });
+    expect(await printed(app, 'StreakPets is ready')).toBe(true);
+    const pgPid = Number(readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const command = start({ DATA_DIR: dataDir }, 'test/process/fixtures/command.fixture.ts');
+    expect(await printed(command, 'holding')).toBe(true);
+
+    app.child.kill('SIGTERM');
+    expect(await app.exit).toBe(0);
+    expect(logLines(app).map((l) => l.msg)).toContain('leaving the embedded PostgreSQL running for the StreakPets command still using it');
+    expect(isProcessAlive(pgPid)).toBe(true);
+
+    command.child.kill('SIGTERM');
+    expect(await command.exit).toBe(0);
+    expect(isProcessAlive(pgPid)).toBe(false);
+    expect(runningFrom(dataDir)).toEqual([]);
+  });
+});
+
 describe('a signal during start-up', { timeout: 120_000 }, () => {
   it('stops the embedded services the app had started and exits, leaving no owner files', async () => {
     const dataDir = tmpDataDir();

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { anvilOutputFilter } from './embedded.anvil.output.js';
-import { otherLiveOwner, removeOwner, waitUntilReleased, writeOwner, type EmbeddedServiceOptions } from './embedded.owner.js';
+import { otherLiveOwner, removeOwner, thisProcess, waitUntilReleased, writeOwner, type EmbeddedServiceOptions } from './embedded.owner.js';
 import { freePort, isProcessAlive, stopChild, waitFor } from './embedded.ports.js';
 
 export interface AnvilHandle {
@@ -108,7 +108,7 @@ export async function startAnvil(logger: Logger, stateDir?: string, { attach = t
   if (pidFile && child.pid) writeFileSync(pidFile, String(child.pid));
   const ownerFile = stateDir ? path.join(stateDir, OWNER_FILE) : null;
   // owned from now on: a command starting meanwhile waits for it instead of stopping it as an orphan
-  if (ownerFile) writeOwner(ownerFile, { port });
+  if (ownerFile) writeOwner(ownerFile, thisProcess({ port }));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async () => {
     if (ownerFile) removeOwner(ownerFile);

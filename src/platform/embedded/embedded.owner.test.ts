@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { otherLiveOwner, processStartTime, writeOwner } from './embedded.owner.js';
+import { otherLiveOwner, processStartTime, thisProcess, writeOwner } from './embedded.owner.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'owner-'));
 const file = path.join(dir, 'service.owner');
@@ -12,7 +12,7 @@ afterAll(() => other.kill('SIGKILL'));
 
 describe('embedded service owner files', () => {
   it('records this process with its start time and port, and never counts it as another owner', () => {
-    writeOwner(file, { port: 4321 });
+    writeOwner(file, thisProcess({ port: 4321 }));
     const recorded = JSON.parse(readFileSync(file, 'utf8'));
     expect(recorded).toEqual({ pid: process.pid, started: processStartTime(process.pid), port: 4321 });
     expect(recorded.started).toMatch(/^\d+$/);

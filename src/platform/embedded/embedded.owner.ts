@@ -1,6 +1,7 @@
-import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { writeAside } from './embedded.files.js';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import type { Logger } from 'pino';
+import { writeAside } from './embedded.files.js';
 import { StartupError } from '../lifecycle/lifecycle.errors.js';
 import { isProcessAlive, waitFor } from './embedded.ports.js';
 
@@ -41,9 +42,46 @@ export function thisProcess(extra: { port?: number } = {}): ServiceOwner {
   return { pid: process.pid, started: processStartTime(process.pid), ...extra };
 }
 
-/** Records this process as the owner of a service it is starting; written aside and renamed, so a reader never sees half a file. */
-export function writeOwner(file: string, extra: { port?: number } = {}): void {
-  writeAside(file, JSON.stringify(thisProcess(extra)), (aside) => renameSync(aside, file));
+/** Records a process (by default this one) as the owner of a service; written aside and renamed, so a reader never sees half a file. */
+export function writeOwner(file: string, owner: ServiceOwner = thisProcess()): void {
+  writeAside(file, JSON.stringify(owner), (aside) => renameSync(aside, file));
+}
+
+/** Beside an owner file: one record per process that uses the service without owning it (a command next to another). */
+const usersDir = (ownerFile: string) => `${ownerFile}.users`;
+
+/** Records this process as a user of a service another process owns; returns the release. */
+export function addUser(ownerFile: string): () => void {
+  const dir = usersDir(ownerFile);
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, String(process.pid));
+  writeOwner(file);
+  return () => rmSync(file, { force: true });
+}
+
+/** A live process other than this one that still uses the service, else null (records of dead ones are ignored). */
+export function otherLiveUser(ownerFile: string): ServiceOwner | null {
+  let names: string[];
+  try {
+    names = readdirSync(usersDir(ownerFile));
+  } catch {
+    return null;
+  }
+  for (const name of names.filter((n) => /^\d+$/.test(n))) {
+    const user = otherLiveOwner(path.join(usersDir(ownerFile), name));
+    if (user) return user;
+  }
+  return null;
+}
+
+/** Whether the owner file names this process (it started the service, or was handed it). */
+export function ownedHere(file: string): boolean {
+  try {
+    const owner = JSON.parse(readFileSync(file, 'utf8')) as Partial<ServiceOwner>;
+    return owner.pid === process.pid && owner.started === processStartTime(process.pid);
+  } catch {
+    return false;
+  }
 }
 
 /** Forgets the owner, when it stops the service. */

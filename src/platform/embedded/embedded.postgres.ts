@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { otherLiveOwner, removeOwner, waitUntilReleased, writeOwner, type EmbeddedServiceOptions } from './embedded.owner.js';
+import { addUser, otherLiveOwner, otherLiveUser, ownedHere, removeOwner, waitUntilReleased, writeOwner, type EmbeddedServiceOptions } from './embedded.owner.js';
 import { freePort, isProcessAlive, stopChild, waitFor } from './embedded.ports.js';
 
 export interface EmbeddedPostgresHandle {
@@ -36,9 +36,10 @@ function postmasterPort(dir: string): number {
 }
 
 /**
- * The cluster as another live StreakPets process serves it (the app, while `npm run admin` or
- * `npm run migrate` runs on the same DATA_DIR): used where it is and never stopped from here, once it
- * answers (its owner may be starting it). Null when no other process owns it.
+ * The cluster as another live StreakPets process serves it (the app, or another command, while
+ * `npm run admin` or `npm run migrate` runs on the same DATA_DIR): used where it is once it answers
+ * (its owner may be starting it), with this process recorded as a user, so an owner that finishes
+ * first hands the cluster over instead of stopping it. Null when no other process owns it.
  */
 async function runningCluster(dir: string, password: string, logger: Logger): Promise<EmbeddedPostgresHandle | null> {
   const owner = otherLiveOwner(ownerFile(dir));
@@ -54,18 +55,42 @@ async function runningCluster(dir: string, password: string, logger: Logger): Pr
     await c.end();
     return true;
   }, 30_000, 100);
-  if (!up || !port || !otherLiveOwner(ownerFile(dir))) return null;
+  if (!up || !port) return null;
+  const release = addUser(ownerFile(dir));
+  if (!otherLiveOwner(ownerFile(dir))) {
+    release();
+    return null;
+  }
   logger.info({ owner: owner.pid, port }, 'using the embedded PostgreSQL of the StreakPets process running on this data dir');
-  return { url: clusterUrl(password, port), port, attached: true, async stop() {} };
+  const stop = async () => {
+    release();
+    if (ownedHere(ownerFile(dir))) await finishWith(dir, logger, () => stopPostmaster(dir));
+  };
+  return { url: clusterUrl(password, port), port, attached: true, stop };
 }
 
-/** Stops a postmaster left running by a process that died without cleaning up. */
-async function stopOrphan(dir: string, logger: Logger): Promise<void> {
+/**
+ * What the cluster's owner does when it is done with it: hands it to a live command still using it
+ * (which then stops it when it finishes), else forgets the ownership and stops it.
+ */
+async function finishWith(dir: string, logger: Logger, stop: () => Promise<void>): Promise<void> {
+  const user = otherLiveUser(ownerFile(dir));
+  if (user) {
+    writeOwner(ownerFile(dir), user);
+    logger.info({ to: user.pid }, 'leaving the embedded PostgreSQL running for the StreakPets command still using it');
+    return;
+  }
+  removeOwner(ownerFile(dir));
+  await stop();
+}
+
+/** Stops the cluster's postmaster by the pid in its postmaster.pid, if it is alive. */
+async function stopPostmaster(dir: string, logger?: Logger): Promise<void> {
   const pidFile = path.join(dir, 'postmaster.pid');
   if (!existsSync(pidFile)) return;
   const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
   if (pid > 0 && isProcessAlive(pid)) {
-    logger.warn({ orphanPid: pid }, 'stopping an orphaned embedded PostgreSQL from a previous run');
+    logger?.warn({ orphanPid: pid }, 'stopping an orphaned embedded PostgreSQL from a previous run');
     process.kill(pid, 'SIGINT');
     await waitFor(async () => !isProcessAlive(pid), 15_000, 100);
   }
@@ -173,7 +198,7 @@ export async function startEmbeddedPostgres(
   } else {
     await waitUntilReleased(ownerFile(dir), 'PostgreSQL', logger, signal);
   }
-  await stopOrphan(dir, logger);
+  await stopPostmaster(dir, logger);
   await initialise(dir, password, logger);
   signal?.throwIfAborted();
   const port = await freePort();
@@ -189,10 +214,12 @@ export async function startEmbeddedPostgres(
   // owned from now on: a command starting meanwhile waits for it instead of stopping it as an orphan
   writeOwner(ownerFile(dir));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async () => {
-    removeOwner(ownerFile(dir));
-    await stopChild(child, exited, 10_000);
-  };
+  const stop = () =>
+    finishWith(dir, logger, () => stopChild(child, exited, 10_000)).then(() => {
+      // handed over: the postmaster outlives this process
+      child.stderr?.destroy();
+      child.unref();
+    });
   const url = clusterUrl(password, port);
   const ready = await waitFor(async () => {
     if (signal?.aborted) return true;
