@@ -50,11 +50,19 @@ describe('auth guard', () => {
       const { AccessTokens } = await import('./http.auth.js');
       return new AccessTokens(t.deps.infra.jwtSecret, -10).sign({ id: user.id, role: 'user', sessionId: user.sessionId });
     });
-    for (const token of [forgedSig, none, otherKey, expired, 'garbage', `${h}.${p}`]) {
+    for (const token of [forgedSig, none, otherKey, 'garbage', `${h}.${p}`]) {
       const res = await get('/api/v1/probe/me', `Bearer ${token}`);
       expect(res.statusCode, token.slice(0, 20)).toBe(401);
       expect(res.json().code).toBe('token_invalid');
     }
+    // ours and past its expiry: told apart, so a client knows refreshing will help
+    const late = await get('/api/v1/probe/me', `Bearer ${expired}`);
+    expect(late.statusCode).toBe(401);
+    expect(late.json()).toMatchObject({ code: 'token_expired', title: 'Session expired' });
+    // a forged signature over a past expiry is not called expired
+    const [eh, ep] = expired.split('.');
+    const forgedExpired = await get('/api/v1/probe/me', `Bearer ${eh}.${ep}.${base64url.encode('y'.repeat(32))}`);
+    expect(forgedExpired.json().code).toBe('token_invalid');
     // a valid token followed by anything is not "Bearer <token>"
     const valid = await t.deps.tokens.sign({ id: user.id, role: 'user', sessionId: user.sessionId });
     expect((await get('/api/v1/probe/me', `Bearer ${valid}`)).statusCode).toBe(200);
@@ -70,7 +78,7 @@ describe('auth guard', () => {
     try {
       const res = await get('/api/v1/probe/me', `Bearer ${token}`);
       expect(res.statusCode).toBe(401);
-      expect(res.json().code).toBe('token_invalid');
+      expect(res.json().code).toBe('token_expired');
     } finally {
       vi.useRealTimers();
     }

@@ -46,13 +46,13 @@ export class AccessTokens {
       .sign(await this.key);
   }
 
-  /** Verifies signature, algorithm, issuer, audience and expiry; throws token_invalid otherwise. */
+  /** Verifies signature, algorithm, issuer, audience and expiry; throws token_expired for a genuine token past its expiry, token_invalid otherwise. */
   async verify(token: string): Promise<VerifiedToken> {
     const known = this.verified.get(token);
     if (known) {
       if (!expired(known)) return { ...known, expiresAt: new Date(known.expiresAt) };
       this.verified.delete(token);
-      throw httpError('token_invalid');
+      throw httpError('token_expired');
     }
     const claims = await this.verifySignature(token);
     this.verified.set(token, claims);
@@ -71,6 +71,8 @@ export class AccessTokens {
         expiresAt: new Date(payload.exp! * 1000),
       };
     } catch (err) {
+      // jose checks the claims only once the signature holds: an expired token here is one we issued
+      if (err instanceof joseErrors.JWTExpired) throw httpError('token_expired');
       if (err instanceof joseErrors.JOSEError || err instanceof TypeError) throw httpError('token_invalid');
       throw err;
     }

@@ -34,6 +34,7 @@ export const ERROR_STATUS = {
   malformed_json: 400,
   unauthorized: 401,
   token_invalid: 401,
+  token_expired: 401,
   forbidden: 403,
   admin_2fa_required: 403,
   not_found: 404,

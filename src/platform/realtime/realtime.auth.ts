@@ -1,5 +1,4 @@
 import type { FastifyRequest } from 'fastify';
-import { decodeJwt } from 'jose';
 import type { Socket } from 'socket.io';
 import type { AppDeps } from '../deps.js';
 import { AppError } from '../http/http.errors.js';
@@ -16,15 +15,6 @@ export class HandshakeError extends Error {
   constructor(code: HandshakeRefusal, locale: string) {
     super(code);
     this.data = { code, title: translate(locale, `errors.${code}.title`), detail: translate(locale, `errors.${code}.detail`) };
-  }
-}
-
-function isExpired(token: string): boolean {
-  try {
-    const { exp } = decodeJwt(token);
-    return typeof exp === 'number' && exp * 1000 <= Date.now();
-  } catch {
-    return false;
   }
 }
 
@@ -68,7 +58,7 @@ export async function verifySocketToken(
   try {
     claims = await deps.tokens.verify(token);
   } catch (err) {
-    if (err instanceof AppError) throw new HandshakeError(isExpired(token) ? 'token_expired' : 'token_invalid', locale);
+    if (err instanceof AppError) throw new HandshakeError(err.code === 'token_expired' ? 'token_expired' : 'token_invalid', locale);
     throw err;
   }
   const resolve = deps.services.authResolver;
