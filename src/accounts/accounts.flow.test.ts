@@ -147,7 +147,8 @@ describe('password reset', () => {
     const forgot = await post('/auth/password/forgot', { email: email.toUpperCase() });
     expect(forgot.statusCode).toBe(202);
     const mail = await smtp.waitFor(email, (m) => m.subject.startsWith('Reset'));
-    expect(mail.text).toContain('Hi Rey');
+    expect(mail.text).toMatch(/^Hi,\r?\n/);
+    expect(mail.text).not.toContain('Rey');
     const token = tokenFrom(mail.links[0]);
 
     const weak = await post('/auth/password/reset', { token, password: 'password2024!' });
@@ -160,6 +161,19 @@ describe('password reset', () => {
     expect((await post('/auth/refresh', { refreshToken: reg.refreshToken })).json().code).toBe('refresh_invalid');
     expect((await post('/auth/login', { email, password: PASSWORD })).json().code).toBe('invalid_credentials');
     expect((await post('/auth/login', { email, password: 'a brand new long secret' })).statusCode).toBe(200);
+  });
+
+  it('never puts the display name a sign-up chose into the mail it sends to that address', async () => {
+    const email = `lure-${Date.now()}@example.test`;
+    const name = 'Urgent: your account is locked, visit evil.example/unlock';
+    expect((await post('/auth/register', { email, password: PASSWORD, name })).statusCode).toBe(201);
+    expect((await post('/auth/password/forgot', { email })).statusCode).toBe(202);
+    const verify = await smtp.waitFor(email, (m) => m.subject.startsWith('Confirm'));
+    const reset = await smtp.waitFor(email, (m) => m.subject.startsWith('Reset'));
+    for (const mail of [verify, reset]) {
+      expect(mail.text).not.toContain('evil.example');
+      expect(mail.text).toMatch(/^Hi,\r?\n/);
+    }
   });
 
   it('answers an unknown address the same way and sends nothing', async () => {

@@ -42,12 +42,13 @@ export class VerificationService {
       used_at: null,
     });
     const path = purpose === 'verify_email' ? 'verify-email' : 'reset-password';
+    // no display name in these mails: whoever signs up chooses it, and the address may be someone else's
     await this.messages.queue(trx, {
       channel: 'email',
       to: user.email,
       template: purpose,
       locale: user.locale,
-      params: { name: user.name, link: `${publicBaseUrl(this.deps.config)}/${path}?token=${token}`, hours: purpose === 'verify_email' ? 24 : 1 },
+      params: { link: `${publicBaseUrl(this.deps.config)}/${path}?token=${token}`, hours: purpose === 'verify_email' ? 24 : 1 },
     });
   }
 
