@@ -69,6 +69,34 @@ describe('KYC', () => {
     expect((await post('/me/kyc', user.auth, KYC)).statusCode).toBe(202);
   });
 
+  it('an admin cannot decide their own KYC (403 kyc_self_review, nothing changed); another admin can', async () => {
+    const admin = await createUser(t.deps, { role: 'admin' });
+    const other = await createUser(t.deps, { role: 'admin' });
+    expect((await post('/me/kyc', admin.auth, KYC)).statusCode).toBe(202);
+    for (const status of ['verified', 'rejected']) {
+      const self = await post(`/admin/users/${admin.id}/kyc`, admin.auth, { status });
+      expect(self.statusCode).toBe(403);
+      expect(self.headers['content-type']).toContain('application/problem+json');
+      expect(self.json()).toMatchObject({ status: 403, code: 'kyc_self_review', title: 'You cannot review your own identity' });
+    }
+    const row = await t.deps.db.selectFrom('users').select(['kyc_status', 'kyc_details']).where('id', '=', admin.id).executeTakeFirstOrThrow();
+    expect(row.kyc_status).toBe('pending');
+    expect(row.kyc_details).not.toHaveProperty('decidedBy');
+    await t.deps.events.drain();
+    const decided = await t.deps.db.selectFrom('domain_events').select('id').where('type', '=', 'auth.kyc_decided').where('actor_id', '=', admin.id).execute();
+    expect(decided).toEqual([]);
+    const byOther = await post(`/admin/users/${admin.id}/kyc`, other.auth, { status: 'verified' });
+    expect(byOther.statusCode).toBe(200);
+    expect(byOther.json()).toMatchObject({ id: admin.id, kycStatus: 'verified' });
+  });
+
+  it('tells kyc_self_review in the reader\'s language', async () => {
+    const admin = await createUser(t.deps, { role: 'admin' });
+    await post('/me/kyc', admin.auth, KYC);
+    const res = await post(`/admin/users/${admin.id}/kyc`, { ...admin.auth, 'accept-language': 'fr' }, { status: 'verified' });
+    expect(res.json()).toMatchObject({ status: 403, code: 'kyc_self_review', title: 'Vous ne pouvez pas examiner votre propre identité' });
+  });
+
   it('validates the submission', async () => {
     const user = await createUser(t.deps);
     const res = await post('/me/kyc', user.auth, { ...KYC, country: 'france', dateOfBirth: '01/04/1990' });

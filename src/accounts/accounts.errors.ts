@@ -28,6 +28,7 @@ export const ACCOUNTS_ERRORS = {
   kyc_already_verified: 409,
   kyc_already_pending: 409,
   kyc_not_pending: 409,
+  kyc_self_review: 403,
 } as const;
 
 export type AccountsErrorCode = keyof typeof ACCOUNTS_ERRORS;

@@ -105,8 +105,12 @@ export class ProfileService {
     return { ...page, items: page.items.map((r) => ({ user: userView(r), details: (r.kyc_details ?? null) as Record<string, unknown> | null })) };
   }
 
-  /** An admin verifies or rejects a pending KYC submission. */
+  /**
+   * An admin verifies or rejects a pending KYC submission. Never their own (403 kyc_self_review):
+   * verifying lifts the unverified spending limit, so another admin must review it.
+   */
   async decideKyc(ctx: RequestContext, userId: string, status: 'verified' | 'rejected', reason?: string): Promise<UserView> {
+    if (userId === ctx.user.id) throw accountsError('kyc_self_review');
     return withTransaction(this.deps.db, async (trx) => {
       const row = await accountsRepo.findByIdForUpdate(trx, userId);
       if (!row) throw accountsError('user_not_found');
