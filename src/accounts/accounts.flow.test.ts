@@ -81,6 +81,7 @@ describe('register → verify email → sign in → enable 2FA → sign out → 
       [false, 'bad_totp'],
       [false, 'totp_required'],
       [true, 'password'],
+      [true, 'sign_up'],
     ]);
 
     expect((await post('/auth/2fa/disable', { recoveryCode: recoveryCodes[1] }, me)).statusCode).toBe(204);

@@ -101,8 +101,9 @@ describe('lockout policy', () => {
     const email = await registered();
     await login(email, 'bad password one');
     const user = await t.deps.db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirstOrThrow();
-    const rows = await t.deps.db.selectFrom('login_attempts').selectAll().where('user_id', '=', user.id).execute();
-    expect(rows).toMatchObject([{ success: false, reason: 'bad_credentials', ip: '10.0.0.1' }]);
+    const rows = await t.deps.db.selectFrom('login_attempts').selectAll().where('user_id', '=', user.id).orderBy('created_at').execute();
+    // the sign-up's own session first, then the failure
+    expect(rows).toMatchObject([{ success: true, method: 'sign_up' }, { success: false, reason: 'bad_credentials', ip: '10.0.0.1' }]);
     const events = await t.deps.db.selectFrom('domain_events').select(['data', 'context']).where('type', '=', 'auth.login_failed').where(sql<boolean>`${user.id}::uuid = any(user_ids)`).execute();
     expect(events).toMatchObject([{ data: { reason: 'bad_credentials' }, context: { ip: '10.0.0.1' } }]);
   });

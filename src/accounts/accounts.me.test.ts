@@ -202,6 +202,26 @@ describe('sessions and login history', () => {
     expect(again.json()).toMatchObject({ status: 404, code: 'session_not_found' });
   });
 
+  it('records the session a sign-up opens in the login history, as a login is recorded', async () => {
+    const email = `me${++n}-${Date.now()}@example.test`;
+    const firefox = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0';
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/auth/register', remoteAddress: '198.51.100.7', headers: { 'user-agent': firefox }, payload: { email, password: PASSWORD, name: 'Mia' } });
+    expect(res.statusCode).toBe(201);
+    const auth = { authorization: `Bearer ${res.json().accessToken}` };
+    const sessions = (await get('/me/sessions', auth)).json().items;
+    expect(sessions).toHaveLength(1);
+    const logins = (await get('/me/logins', auth)).json();
+    expect(logins).toMatchObject({ hasMore: false, nextCursor: null });
+    expect(logins.items).toEqual([
+      { id: expect.any(String), at: expect.any(String), success: true, method: 'sign_up', reason: null, ip: '198.51.100.7', userAgent: firefox, device: 'Firefox on Linux' },
+    ]);
+    expect(Math.abs(Date.parse(logins.items[0].at) - Date.parse(sessions[0].createdAt))).toBeLessThan(5_000);
+    // a refused sign-up records nothing
+    const again = await t.app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { email, password: PASSWORD, name: 'Mia' } });
+    expect(again.json().code).toBe('email_taken');
+    expect((await get('/me/logins', auth)).json().items).toHaveLength(1);
+  });
+
   it('paginates the login history with a cursor', async () => {
     const user = await signUp();
     for (let i = 0; i < 3; i++) await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: user.email, password: i === 1 ? 'wrong password!!' : PASSWORD } });
@@ -209,9 +229,15 @@ describe('sessions and login history', () => {
     expect(first.items).toHaveLength(2);
     expect(first.hasMore).toBe(true);
     const second = (await get(`/me/logins?limit=2&cursor=${first.nextCursor}`, user.auth)).json();
-    expect(second.items).toHaveLength(1);
+    expect(second.items).toHaveLength(2);
     expect(second.hasMore).toBe(false);
-    expect([...first.items, ...second.items].map((l: { success: boolean }) => l.success)).toEqual([true, false, true]);
+    // newest first: the three sign-ins, then the sign-up's own session
+    expect([...first.items, ...second.items].map((l: { success: boolean; method: string }) => [l.success, l.method])).toEqual([
+      [true, 'password'],
+      [false, 'password'],
+      [true, 'password'],
+      [true, 'sign_up'],
+    ]);
     expect((await get('/me/logins?cursor=garbage', user.auth)).statusCode).toBe(422);
 
     // two attempts within one millisecond, the later id first in time: paging by cursor still finds both

@@ -39,6 +39,8 @@ export interface LoginInput {
 }
 
 type LoginFailure = 'bad_credentials' | 'totp_required' | 'bad_totp' | 'locked' | 'disabled';
+/** How a session was opened, as the login history (GET /me/logins) tells it: a sign-in's factor, or the sign-up itself. */
+type SignInMethod = 'password' | 'totp' | 'recovery_code' | 'sign_up';
 
 /** Emails are compared trimmed and lower-cased (the column is citext as well). */
 export function normalizeEmail(email: string): string {
@@ -97,6 +99,8 @@ export class AccountsService {
         ...(input.timezone ? { timezone: input.timezone } : {}),
         password_changed_at: new Date(),
       });
+      // the sign-up opens a session: it is the account's first entry in the login history
+      await this.recordSignIn(trx, user.id, identifierHash('email', email), 'sign_up', ctx);
       const { tokens } = await issueSession(trx, this.deps.tokens, this.deps.config.REFRESH_TOKEN_TTL_DAYS, user, ctx);
       await this.deps.events.record(trx, { type: 'auth.registered', actorId: user.id, userIds: [user.id], data: { email }, context: ctx });
       await this.verification.sendVerificationLink(trx, user);
@@ -145,7 +149,7 @@ export class AccountsService {
         await this.recordFailure(trx, user, idHash, 'disabled', false, ctx);
         return accountsError('account_disabled');
       }
-      let method: 'password' | 'totp' | 'recovery_code' = 'password';
+      let method: Exclude<SignInMethod, 'sign_up'> = 'password';
       if (user.totp_enabled_at) {
         if (!input.totpCode && !input.recoveryCode) {
           await this.recordFailure(trx, user, idHash, 'totp_required', false, ctx);
@@ -159,17 +163,7 @@ export class AccountsService {
         }
       }
       await accountsRepo.clearLockout(trx, [idHash, ...userIdentifierHashes(user)]);
-      await accountsRepo.insertLoginAttempt(trx, {
-        id: uuidv7(),
-        user_id: user.id,
-        identifier_hash: idHash,
-        success: true,
-        reason: null,
-        method,
-        ip: ctx.ip,
-        user_agent: ctx.userAgent,
-        created_at: new Date(),
-      });
+      await this.recordSignIn(trx, user.id, idHash, method, ctx);
       const { tokens } = await issueSession(trx, this.deps.tokens, this.deps.config.REFRESH_TOKEN_TTL_DAYS, user, ctx);
       await this.deps.events.record(trx, { type: 'auth.login_succeeded', actorId: user.id, userIds: [user.id], data: { method }, context: ctx });
       return { user: userView(user), ...tokens };
@@ -199,6 +193,21 @@ export class AccountsService {
     }
     if (input.recoveryCode) return codesRepo.useRecoveryCode(trx, user.id, sha256(normalizeRecoveryCode(input.recoveryCode)));
     return false;
+  }
+
+  /** A session opened (sign-in or sign-up), as an entry of the user's login history. */
+  private async recordSignIn(trx: Executor, userId: string, idHash: string, method: SignInMethod, ctx: ActorContext): Promise<void> {
+    await accountsRepo.insertLoginAttempt(trx, {
+      id: uuidv7(),
+      user_id: userId,
+      identifier_hash: idHash,
+      success: true,
+      reason: null,
+      method,
+      ip: ctx.ip,
+      user_agent: ctx.userAgent,
+      created_at: new Date(),
+    });
   }
 
   private async recordFailure(db: Executor, user: UserRow | null, idHash: string, reason: LoginFailure, counts: boolean, ctx: ActorContext): Promise<void> {
