@@ -8,6 +8,7 @@ export const ACCOUNTS_ERRORS = {
   weak_password: 422,
   password_too_long: 422,
   current_password_invalid: 422,
+  password_unchanged: 422,
   invalid_credentials: 401,
   totp_required: 401,
   totp_invalid: 401,

@@ -321,6 +321,42 @@ describe('POST /me/password', () => {
   });
 });
 
+describe('POST /me/password with the current password as the new one', () => {
+  it.each([
+    ['the same string', PASSWORD],
+    ['the same password in another Unicode form (NFKC)', '\uff43\uff4f\uff52\uff52\uff45\uff43\uff54 horse battery staple'],
+  ])('is 422 password_unchanged on body.newPassword (%s) and changes nothing', async (_what, newPassword) => {
+    const user = await signUp();
+    const other = (await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: user.email, password: PASSWORD } })).json();
+    const before = await t.deps.db.selectFrom('users').select(['password_hash', 'password_changed_at']).where('id', '=', user.id).executeTakeFirstOrThrow();
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/me/password', headers: user.auth, payload: { currentPassword: PASSWORD, newPassword } });
+    expect(res.statusCode).toBe(422);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.json()).toMatchObject({
+      status: 422,
+      code: 'password_unchanged',
+      title: 'New password is the same as the current one',
+      errors: [{ field: 'body.newPassword', code: 'same', message: 'must differ from your current password' }],
+    });
+    // nothing changed: same hash, the other device still signed in, no event
+    const after = await t.deps.db.selectFrom('users').select(['password_hash', 'password_changed_at']).where('id', '=', user.id).executeTakeFirstOrThrow();
+    expect(after).toEqual(before);
+    expect((await get('/me', { authorization: `Bearer ${other.accessToken}` })).statusCode).toBe(200);
+    await t.deps.events.drain();
+    const changed = await t.deps.db.selectFrom('domain_events').select('id').where('type', '=', 'auth.password_changed').where(sql<boolean>`${user.id}::uuid = any(user_ids)`).execute();
+    expect(changed).toEqual([]);
+  });
+
+  it('tells it in the reader\'s language', async () => {
+    const user = await signUp();
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/me/password', headers: { ...user.auth, 'accept-language': 'de' }, payload: { currentPassword: PASSWORD, newPassword: PASSWORD } });
+    expect(res.json()).toMatchObject({
+      code: 'password_unchanged',
+      errors: [{ field: 'body.newPassword', code: 'same', message: 'muss sich von deinem aktuellen Passwort unterscheiden' }],
+    });
+  });
+});
+
 describe('security headers and CORS', () => {
   it('sends helmet headers and allows only listed origins', async () => {
     const cors = await createTestApp({ env: { CORS_ORIGINS: 'https://app.example.test' } });

@@ -24,6 +24,11 @@ export function hashPassword(password: string): Promise<string> {
   return hash(normalize(password), ARGON2_OPTIONS);
 }
 
+/** Whether two passwords are the same password once normalized (as hashing sees them). */
+export function samePassword(a: string, b: string): boolean {
+  return normalize(a) === normalize(b);
+}
+
 let dummyHash: Promise<string> | null = null;
 
 /**

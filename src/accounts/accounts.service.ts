@@ -10,7 +10,7 @@ import { normalizeRecoveryCode, sha256, type SecretBox } from './accounts.crypto
 import { codesRepo } from './accounts.codes.repo.js';
 import { accountsError, passwordError } from './accounts.errors.js';
 import { LOCKOUT_WINDOW_MS, lockedUntil } from './accounts.lockout.js';
-import { hashPassword, passwordProblems, verifyPassword } from './accounts.passwords.js';
+import { hashPassword, passwordProblems, samePassword, verifyPassword } from './accounts.passwords.js';
 import { accountsRepo, type UserRow } from './accounts.repo.js';
 import { Batcher } from '../platform/batching/batching.batcher.js';
 import type { LiveIdentity, LiveSessions } from './accounts.liveness.js';
@@ -292,9 +292,16 @@ export class AccountsService {
     return user;
   }
 
-  /** Changes the password of the signed-in user (current password required); every other device is signed out. */
+  /**
+   * Changes the password of the signed-in user (current password required); every other device is signed out.
+   * A new password equal to the current one is 422 password_unchanged: it would sign devices out and change nothing.
+   */
   async changePassword(ctx: RequestContext, currentPassword: string, newPassword: string): Promise<void> {
     const user = await this.reauthenticate(ctx, currentPassword);
+    // currentPassword was just checked against the stored hash, so comparing the two as hashing sees them is enough
+    if (samePassword(currentPassword, newPassword)) {
+      throw accountsError('password_unchanged', {}, [{ field: 'body.newPassword', code: 'same', message: 'validation.password_same' }]);
+    }
     const problems = passwordProblems(newPassword, { email: user.email, name: user.name }).map((p) => ({ ...p, field: 'body.newPassword' }));
     if (problems.length) throw passwordError(problems);
     const passwordHash = await hashPassword(newPassword);
