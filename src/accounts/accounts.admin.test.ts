@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../../test/helpers/factories.js';
 import { createTestApp, type TestApp } from '../../test/helpers/testApp.js';
 import { runAdminCommand } from './accounts.admin.js';
+import { COUNTRY_CODES, isCountryCode } from './accounts.country.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -129,6 +130,37 @@ describe('KYC', () => {
     expect(res.statusCode).toBe(422);
     const byField = Object.fromEntries(res.json().errors.map((e: { field: string; message: string }) => [e.field, e.message]));
     expect(byField).toEqual({ 'body.dateOfBirth': 'muss innerhalb der letzten 130 Jahre liegen', 'body.country': 'muss ein ISO-3166-1-Alpha-2-Code wie DE sein' });
+  });
+
+  it.each(['ZZ', 'AA', 'QM', 'QZ', 'XA', 'XX', 'EU', 'UN', 'AC', 'UK', 'SU'])('refuses %s, which is no ISO 3166-1 country, and changes nothing', async (country) => {
+    const user = await createUser(t.deps);
+    const res = await post('/me/kyc', user.auth, { ...KYC, country });
+    expect(res.statusCode).toBe(422);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.json()).toMatchObject({
+      code: 'validation_failed',
+      errors: [{ field: 'body.country', message: 'is not an assigned ISO 3166-1 alpha-2 country code; use one like FR' }],
+    });
+    const row = await t.deps.db.selectFrom('users').select(['kyc_status', 'kyc_details']).where('id', '=', user.id).executeTakeFirstOrThrow();
+    expect(row).toEqual({ kyc_status: 'none', kyc_details: null });
+  });
+
+  it.each(['FR', 'GB', 'US', 'JP', 'AX', 'XK'])('accepts the country %s', async (country) => {
+    const user = await createUser(t.deps);
+    expect((await post('/me/kyc', user.auth, { ...KYC, country })).statusCode).toBe(202);
+  });
+
+  it('knows the 249 assigned ISO 3166-1 codes and XK, from the runtime\'s CLDR data', () => {
+    // a runtime whose CLDR adds a region that is no country (as EU, UN or AC are) shows up here
+    expect(COUNTRY_CODES.size).toBe(250);
+    for (const code of ['AD', 'BQ', 'CW', 'SS', 'SX', 'TL', 'ZW', 'XK']) expect(isCountryCode(code), code).toBe(true);
+    for (const code of ['ZZ', 'QO', 'XB', 'EZ', 'CQ', 'TA', 'DD', 'YU', 'fr']) expect(isCountryCode(code), code).toBe(false);
+  });
+
+  it('tells an unknown country in the reader\'s language', async () => {
+    const user = await createUser(t.deps);
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/me/kyc', headers: { ...user.auth, 'accept-language': 'ja' }, payload: { ...KYC, country: 'ZZ' } });
+    expect(res.json().errors).toMatchObject([{ field: 'body.country', message: '割り当て済みの ISO 3166-1 alpha-2 国コードではありません。JP のようなコードにしてください' }]);
   });
 
   it('accepts a date of birth 100 years ago', async () => {

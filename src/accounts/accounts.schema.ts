@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { fitsLength, hasVisibleText, isCleanText, isPrintableLine, NAME_CODE_POINTS_PER_CHARACTER, PRINTABLE_LINE_MESSAGE } from '../platform/http/http.text.js';
 import { LOCALES } from '../platform/i18n/i18n.service.js';
+import { isCountryCode } from './accounts.country.js';
 import { PASSWORD_MAX_LENGTH } from './accounts.passwords.js';
 import { timeZoneName } from '../platform/http/http.timezone.js';
 
@@ -141,7 +142,11 @@ export const kycBody = z.strictObject({
     // the latest date anywhere on Earth (UTC+14) is not yet the future for someone born there
     .refine((d) => d <= isoDate(new Date(Date.now() + 14 * 3_600_000)), { message: 'validation.date_future' })
     .refine((d) => d >= isoDate(yearsAgo(DATE_OF_BIRTH_MAX_YEARS)), { message: 'validation.date_within_years', params: { years: DATE_OF_BIRTH_MAX_YEARS } }),
-  country: z.string().regex(/^[A-Z]{2}$/, { message: 'validation.country_code' }),
+  country: z
+    .string()
+    .regex(/^[A-Z]{2}$/, { message: 'validation.country_code', abort: true })
+    .refine(isCountryCode, { message: 'validation.country_unknown' })
+    .describe('ISO 3166-1 alpha-2 code of a country (assigned codes, and XK for Kosovo)'),
   documentType: z.enum(['passport', 'id_card', 'driving_licence']),
   documentNumber: z.string().trim().min(3).max(64).refine(isPrintableLine, { message: PRINTABLE_LINE_MESSAGE }),
 });
