@@ -14,6 +14,7 @@ describe('a sign-in history entry in Settings', () => {
 
   it('shows how a sign-in succeeded', () => {
     expect(loginOutcome({ success: true, reason: null, method: 'recovery_code' })).toEqual({ tone: 'good', label: 'settings.loginOk', detail: 'settings.loginMethod.recovery_code' });
+    expect(loginOutcome({ success: true, reason: null, method: 'sign_up' }).detail).toBe('settings.loginMethod.sign_up');
     expect(loginOutcome({ success: true, reason: null, method: null }).detail).toBeNull();
   });
 });

@@ -1,7 +1,7 @@
 /** Why the server refused a sign-in (the reason GET /me/logins records), each with a label. */
 export const LOGIN_REASONS = ['bad_credentials', 'bad_totp', 'locked', 'disabled'] as const;
 /** How a sign-in was completed (the method GET /me/logins records), each with a label. */
-export const LOGIN_METHODS = ['password', 'totp', 'recovery_code'] as const;
+export const LOGIN_METHODS = ['password', 'totp', 'recovery_code', 'sign_up'] as const;
 
 export interface LoginOutcome {
   tone: 'good' | 'info' | 'bad';
