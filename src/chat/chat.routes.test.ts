@@ -270,6 +270,17 @@ describe('cursor pagination', () => {
     expect((await api('GET', `/pets/${petId}/messages?cursor=${forged}`, owner)).statusCode).toBe(422);
     expect((await api('GET', `/pets/${petId}/messages?limit=101`, owner)).statusCode).toBe(422);
   });
+
+  it('names a query parameter holding U+0000 querystring.<name>, as every other query error does', async () => {
+    const petId = await adopt();
+    for (const name of ['q', 'since', 'type']) {
+      const res = await api('GET', `/pets/${petId}/messages?${name}=a%00b`, owner);
+      expect(res.statusCode, name).toBe(422);
+      expect(res.json().errors, name).toEqual([expect.objectContaining({ field: `querystring.${name}`, code: 'invalid_string' })]);
+    }
+    const bad = await api('GET', `/pets/${petId}/messages?limit=abc`, owner);
+    expect(bad.json().errors[0].field).toBe('querystring.limit');
+  });
 });
 
 describe('full-text search', () => {

@@ -7,7 +7,10 @@ import { httpError } from './http.errors.js';
 
 const MAX_DEPTH = 64;
 
-/** The first field (as body.memo, query.to) whose name or value holds U+0000, or null. */
+/**
+ * The first field whose name or value holds U+0000, or null; named as schema validation errors name
+ * fields (body.memo, querystring.to, params.id), so a client reads one convention.
+ */
 function nulField(path: string, value: unknown, depth = 0): string | null {
   if (typeof value === 'string') return value.includes('\u0000') ? path : null;
   if (value === null || typeof value !== 'object' || depth > MAX_DEPTH) return null;
@@ -26,7 +29,7 @@ function nulField(path: string, value: unknown, depth = 0): string | null {
  */
 export function registerNulGuard(app: FastifyInstance): void {
   app.addHook('preValidation', async (request) => {
-    const field = nulField('body', request.body) ?? nulField('query', request.query) ?? nulField('params', request.params);
+    const field = nulField('body', request.body) ?? nulField('querystring', request.query) ?? nulField('params', request.params);
     if (field) throw httpError('validation_failed', {}, [{ field, message: 'validation.no_nul', code: 'invalid_string' }]);
   });
 }
