@@ -36,4 +36,18 @@ describe('cleanTokens', () => {
     }
     expect(expected).toBe('Hi \u{1F600}!\nx\nyz\né stray escape');
   });
+
+  it('streams what is stored when an escape sequence sits between the halves of a surrogate pair or ends in one', () => {
+    for (const reply of ['a\uD83D\u001B[31m\uDE00b', '\u001B]8;;https://a.b/\uD83D\uDE00\u0007c', '\u001Bb\uD83D\uD83D\u001B[31m\uDE00a', '\u001B\uD800[31m']) {
+      for (let size = 1; size <= 7; size++) {
+        const sent: string[] = [];
+        const push = cleanTokens((t) => sent.push(t));
+        for (let i = 0; i < reply.length; i += size) push(reply.slice(i, i + size));
+        expect(sent.join(''), `${JSON.stringify(reply)} in pieces of ${size}`).toBe(cleanText(reply));
+      }
+    }
+    // halves parted by a sequence are not a pair: both are dropped, as any lone half is
+    expect(cleanText('a\uD83D\u001B[31m\uDE00b')).toBe('ab');
+    expect(cleanText('\u001B]8;;https://a.b/\uD83D\uDE00\u0007c')).toBe('c');
+  });
 });

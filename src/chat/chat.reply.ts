@@ -37,9 +37,10 @@ export class PersonaProvider implements ReplyProvider {
  */
 function heldFrom(text: string): number {
   const last = text.charCodeAt(text.length - 1);
-  if ((last >= 0xd800 && last <= 0xdbff) || last === 0x0d) return text.length - 1;
+  const tail = (last >= 0xd800 && last <= 0xdbff) || last === 0x0d ? text.length - 1 : text.length;
+  // an open sequence (an OSC link) may itself end in a high surrogate or \r: it waits from its start
   const escape = openEscapeStart(text);
-  return escape < 0 ? text.length : escape;
+  return escape < 0 ? tail : Math.min(escape, tail);
 }
 
 /**

@@ -58,7 +58,6 @@ export function normalizeLineBreaks(s: string): string {
   return s.replace(LINE_SEPARATORS, '\n');
 }
 
-const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
 const FORBIDDEN_CONTROLS = new RegExp(FORBIDDEN_CONTROL.source, 'g');
 const TAGS = new RegExp(TAG.source, 'gu');
 
@@ -72,6 +71,11 @@ const MAX_CONTROL_STRING = 256;
 const CSI = String.raw`(?:\[|)[0-?]*[ -/]*`;
 const CONTROL_STRING = String.raw`(?:[\]PX^_]|[-])[^]{0,${MAX_CONTROL_STRING}}`;
 const ESCAPE_SEQUENCES = new RegExp(String.raw`${CSI}[@-~]|${CONTROL_STRING}(?:|\|)|[ -/]*[0-~]`, 'g');
+/**
+ * Escape sequences and lone surrogates in one pass, both read in the text as it came: halves parted by a
+ * sequence are not a pair once it is gone (a stream cleaned piece by piece could not pair them either).
+ */
+const ESCAPES_AND_LONE_SURROGATES = new RegExp(`${ESCAPE_SEQUENCES.source}|${LONE_SURROGATE.source}`, 'g');
 /** The start of an escape sequence that more characters could still complete, at the end of a text. */
 const OPEN_ESCAPE = new RegExp(String.raw`(?:${CSI}|${CONTROL_STRING}?|[ -/]*)$`);
 
@@ -82,11 +86,11 @@ export function openEscapeStart(s: string): number {
 
 /**
  * Text from elsewhere (a model's reply) made storable: line breaks written as \n (normalizeLineBreaks),
- * terminal escape sequences (ANSI colours, OSC links) removed whole, then lone surrogates, the other
- * forbidden controls and every tag character removed. The result passes isCleanText.
+ * terminal escape sequences (ANSI colours, OSC links) and lone surrogates removed, then the other
+ * forbidden controls and every tag character. The result passes isCleanText.
  */
 export function cleanText(s: string): string {
-  return normalizeLineBreaks(s).replace(ESCAPE_SEQUENCES, '').replace(LONE_SURROGATES, '').replace(FORBIDDEN_CONTROLS, '').replace(TAGS, '');
+  return normalizeLineBreaks(s).replace(ESCAPES_AND_LONE_SURROGATES, '').replace(FORBIDDEN_CONTROLS, '').replace(TAGS, '');
 }
 
 /**
