@@ -34,7 +34,7 @@ export class OpenAIProvider implements ReplyProvider {
     this.client = new OpenAI({ apiKey: options.apiKey, baseURL: options.baseURL, timeout: options.timeoutMs, maxRetries: 0 });
   }
 
-  async generate(ctx: ReplyContext, onToken: (token: string) => void, signal: AbortSignal): Promise<string> {
+  async generate(ctx: ReplyContext, onToken: (token: string) => boolean | void, signal: AbortSignal): Promise<string> {
     const history = ctx.history
       .filter((m) => m.sender !== 'system')
       .slice(-MAX_HISTORY)
@@ -49,16 +49,22 @@ export class OpenAIProvider implements ReplyProvider {
       { signal },
     );
     let text = '';
+    let complete = false;
     for await (const chunk of stream) {
       const delta = chunk.choices[0]?.delta?.content;
-      if (delta) {
-        text += delta;
-        onToken(delta);
+      if (!delta) continue;
+      text += delta;
+      // the reply is as long as it may be (an upstream ignoring max_tokens): leaving the loop aborts the request
+      if (onToken(delta) === false) {
+        complete = true;
+        break;
       }
     }
     // the SDK's iterator ends quietly when the request is aborted: text cut off by the timeout is not a reply
-    signal.throwIfAborted();
-    if (stream.controller.signal.aborted) throw new Error('the reply stream was aborted');
+    if (!complete) {
+      signal.throwIfAborted();
+      if (stream.controller.signal.aborted) throw new Error('the reply stream was aborted');
+    }
     if (!text.trim()) throw new Error('the model returned an empty reply');
     return text;
   }

@@ -2,7 +2,7 @@ import { uuidv7 } from 'uuidv7';
 import type { AppDeps } from '../platform/deps.js';
 import { withTransaction, type Executor, type Tx } from '../platform/db/db.transaction.js';
 import { AppError } from '../platform/http/http.errors.js';
-import { cleanText, hasVisibleText } from '../platform/http/http.text.js';
+import { hasVisibleText } from '../platform/http/http.text.js';
 import type { RequestContext } from '../platform/http/http.context.js';
 import { decodeCursor, encodeCursor } from '../platform/http/http.pagination.js';
 import { petError } from '../pets/pets.errors.js';
@@ -12,7 +12,7 @@ import { ChatCommandUsageError, type ChatCommandContext, type ChatCommandReply }
 import { chatError } from './chat.errors.js';
 import { Batcher } from '../platform/batching/batching.batcher.js';
 import { chatRepo, type MessageFilter, type MessageRow } from './chat.repo.js';
-import { cleanTokens, PersonaProvider, type ReplyContext, type ReplyProvider } from './chat.reply.js';
+import { clipText, PersonaProvider, StreamedReply, type ReplyContext, type ReplyProvider } from './chat.reply.js';
 import { substringGroups } from './chat.search.js';
 import type { Sender } from './chat.tables.js';
 
@@ -357,21 +357,24 @@ export class ChatService {
   }
 
   /**
-   * The model's reply, cleaned as user text must be (no controls but \n and \t, no bidi overrides)
-   * before it is streamed; or the persona engine's on timeout, error or nothing visible (tokens already streamed are reset).
+   * The model's reply, cleaned as user text must be (no controls but \n and \t, no bidi overrides) and
+   * cut at the message size limit before it is streamed (StreamedReply: the stream is what is stored,
+   * and the model is hung up on at the limit); or the persona engine's on timeout, error or nothing
+   * visible (tokens already streamed are reset).
    */
   private async generate(context: ReplyContext, hooks: ExchangeHooks): Promise<Reply> {
     const provider = this.provider!;
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(new Error('reply timed out')), this.deps.config.OPENAI_TIMEOUT_MS);
     let streamed = false;
+    const reply = new StreamedReply((t) => {
+      streamed = true;
+      hooks.onToken?.(t);
+    }, MAX_CONTENT);
     try {
-      const text = cleanText(await provider.generate(context, cleanTokens((t) => {
-        streamed = true;
-        hooks.onToken?.(t);
-      }), abort.signal));
+      const text = reply.finish(await provider.generate(context, (t) => reply.push(t), abort.signal));
       if (!hasVisibleText(text)) throw new Error('the model reply has no visible text');
-      return { sender: 'pet', content: clip(text), metadata: { mood: context.pet.mood, provider: provider.name } };
+      return { sender: 'pet', content: text, metadata: { mood: context.pet.mood, provider: provider.name } };
     } catch (err) {
       this.deps.logger.warn({ err: (err as Error).message, provider: provider.name }, 'reply provider failed; persona engine answers');
       if (streamed) hooks.onReset?.();
@@ -423,10 +426,9 @@ function newMessage(userId: string, petId: string, sender: Sender, content: stri
   };
 }
 
+/** A command's answer as a message can hold it: trimmed, cut at the size limit (clipText), never empty. */
 function clip(text: string): string {
-  const trimmed = text.trim();
-  const chars = [...trimmed];
-  return chars.length > MAX_CONTENT ? chars.slice(0, MAX_CONTENT).join('') : trimmed || '…';
+  return clipText(text, MAX_CONTENT) || '…';
 }
 
 /** The (created_at, id) position a cursor names; a tampered one is a 422. */

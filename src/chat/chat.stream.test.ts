@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser, type TestUser } from '../../test/helpers/factories.js';
 import { createTestApp, type TestApp } from '../../test/helpers/testApp.js';
 
-type Mode = 'stream' | 'json-error' | 'hang' | 'cut' | 'slow';
+type Mode = 'stream' | 'json-error' | 'hang' | 'cut' | 'slow' | 'flood';
 
 /** A local server speaking the OpenAI chat-completions wire format, including `stream: true` SSE chunks. */
 class FakeOpenAI {
@@ -13,6 +13,11 @@ class FakeOpenAI {
   pieces = ['Hel', 'lo ', 'from ', 'the ', 'model!'];
   /** In 'slow' mode, the wait before each piece after the first. */
   slowMs = 4000;
+  /** In 'flood' mode, an upstream ignoring max_tokens: `floodPiece` sent `floodCount` times, as fast as the client reads. */
+  floodPiece = 'Purr \u{1F43E} ';
+  floodCount = 25_000;
+  /** What the last 'flood' answer saw: pieces written, and whether the client hung up before its end. */
+  flood = { written: 0, closedEarly: false };
   requests: Array<{ auth: string | undefined; body: any }> = [];
   private server!: Server;
   private open = new Set<ServerResponse>();
@@ -51,6 +56,20 @@ class FakeOpenAI {
       `data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1_700_000_000, model: body.model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
     res.write(chunk({ role: 'assistant', content: '' }));
     this.open.add(res);
+    if (this.mode === 'flood') {
+      this.flood = { written: 0, closedEarly: false };
+      res.on('close', () => {
+        if (!res.writableEnded) this.flood.closedEarly = true;
+      });
+      for (let i = 0; i < this.floodCount && !res.destroyed; i++) {
+        this.flood.written++;
+        if (!res.write(chunk({ content: this.floodPiece }))) await new Promise((r) => (res.once('drain', r), res.once('close', r)));
+        else if (i % 64 === 0) await new Promise((r) => setImmediate(r));
+      }
+      this.open.delete(res);
+      if (!res.destroyed) res.end('data: [DONE]\n\n');
+      return;
+    }
     for (const [i, piece] of this.pieces.entries()) {
       if (this.mode === 'cut' && i === 2) {
         res.destroy();
@@ -149,7 +168,9 @@ describe('the OpenAI-compatible provider', () => {
     expect(first.json().reply).toMatchObject({ sender: 'pet', content: 'Hello from the model!', metadata: { provider: 'openai' } });
     const res = await api(t, user, `/pets/${petId}/messages`, { content: 'come stai?' }, { accept: 'text/event-stream' });
     const events = parseSse(res.body);
-    expect(events.filter((e) => e.event === 'token').map((e) => e.data.token)).toEqual(fake.pieces);
+    // a piece's last character waits for the next piece (an accent may still join it), trailing spaces for
+    // the text after them (the reply is trimmed), the rest once the model is done: the stream is what is stored
+    expect(events.filter((e) => e.event === 'token').map((e) => e.data.token)).toEqual(['He', 'llo', ' from', ' the', ' model', '!']);
     expect(events.at(-1)!.data.reply.content).toBe('Hello from the model!');
 
     const request = fake.requests.at(-1)!;
@@ -194,7 +215,7 @@ describe('the OpenAI-compatible provider', () => {
     const events = parseSse(res.body);
     const names = events.map((e) => e.event);
     expect(names.slice(0, 3)).toEqual(['message', 'token', 'reset']);
-    expect(events[1].data.token).toBe('Hel');
+    expect(events[1].data.token).toBe('He');
     const done = events.at(-1)!;
     expect(done.event).toBe('done');
     expect(done.data.reply.metadata).toMatchObject({ provider: 'persona', fallback: true });
@@ -203,6 +224,28 @@ describe('the OpenAI-compatible provider', () => {
     const stored = await t.deps.db.selectFrom('chat_messages').select(['content', 'metadata']).where('id', '=', done.data.reply.id).executeTakeFirstOrThrow();
     expect(stored.content).toBe(done.data.reply.content);
     expect(stored.metadata).toMatchObject({ provider: 'persona', fallback: true });
+  });
+
+  it('streams no more of a reply than is stored: an upstream ignoring max_tokens is cut at the size limit and hung up on', async () => {
+    fake.mode = 'flood';
+    const pet = (await api(t, user, '/pets', { name: 'Flood' })).json().id;
+    const res = await api(t, user, `/pets/${pet}/messages`, { content: 'raccontami tutto' }, { accept: 'text/event-stream' });
+    const events = parseSse(res.body);
+    expect(events.map((e) => e.event).filter((e) => e !== 'token')).toEqual(['message', 'done']);
+    const streamed = events.filter((e) => e.event === 'token').map((e) => e.data.token).join('');
+    const done = events.at(-1)!;
+    expect(done.data.reply.metadata).toMatchObject({ provider: 'openai' });
+    // 2000 code points (the 🐾 are two UTF-16 units each), cut before the 🐾 that would be the 2001st, trailing space trimmed
+    const expected = [...fake.floodPiece.repeat(300)].slice(0, 2000).join('').trimEnd();
+    expect([...expected]).toHaveLength(1999);
+    expect(streamed).toBe(expected);
+    expect(done.data.reply.content).toBe(expected);
+    const stored = await t.deps.db.selectFrom('chat_messages').select('content').where('id', '=', done.data.reply.id).executeTakeFirstOrThrow();
+    expect(stored.content).toBe(expected);
+    // the upstream was hung up on long before it finished
+    expect(fake.flood.closedEarly).toBe(true);
+    expect(fake.flood.written).toBeLessThan(fake.floodCount / 2);
+    expect(res.body.length).toBeLessThan(100_000);
   });
 
   const typingOf = async (pet: string) =>
@@ -225,12 +268,21 @@ describe('the OpenAI-compatible provider', () => {
       const res = await api(t, user, `/pets/${pet}/messages`, { content: 'ancora' }, { accept: 'text/event-stream' });
       expect(res.body).not.toContain('\u202e');
       const events = parseSse(res.body);
-      expect(events.map((e) => e.event)).toEqual(['message', 'token', 'token', 'done']);
-      expect(events.filter((e) => e.event === 'token').map((e) => e.data.token)).toEqual(['ab', 'c']);
+      expect(events.map((e) => e.event)).toEqual(['message', 'token', 'token', 'token', 'done']);
+      expect(events.filter((e) => e.event === 'token').map((e) => e.data.token)).toEqual(['a', 'b', 'c']);
       expect(events.at(-1)!.data.reply).toMatchObject({ content: 'abc', metadata: { provider: 'openai' } });
       const stored = await t.deps.db.selectFrom('chat_messages').select('content').where('pet_id', '=', pet).where('sender', '=', 'pet').execute();
       expect(stored.map((r) => r.content)).toEqual(['abc', 'abc']);
       expect(await typingOf(pet)).toEqual([true, false, true, false]);
+    });
+
+    it('is streamed trimmed, as it is stored: no leading line break, no trailing spaces', async () => {
+      fake.mode = 'stream';
+      fake.pieces = ['\n  Ciao', ' ', 'amico!  ', '\n'];
+      const res = await api(t, user, `/pets/${petId}/messages`, { content: 'ehi' }, { accept: 'text/event-stream' });
+      const events = parseSse(res.body);
+      expect(events.filter((e) => e.event === 'token').map((e) => e.data.token).join('')).toBe('Ciao amico!');
+      expect(events.at(-1)!.data.reply).toMatchObject({ content: 'Ciao amico!', metadata: { provider: 'openai' } });
     });
 
     it('is answered by the persona engine when nothing visible is left of it', async () => {
@@ -265,7 +317,8 @@ describe('the OpenAI-compatible provider', () => {
       const pet = (await api(t, user, '/pets', { name: 'Refused' })).json().id;
       const res = await api(t, user, `/pets/${pet}/messages`, { content: 'ciao' }, { accept: 'text/event-stream' });
       const events = parseSse(res.body);
-      expect(events.map((e) => e.event).slice(0, 4)).toEqual(['message', 'token', 'token', 'reset']);
+      expect(events.map((e) => e.event).slice(0, 5)).toEqual(['message', 'token', 'token', 'token', 'reset']);
+      expect(events.slice(1, 4).map((e) => e.data.token).join('')).toBe('REFUSED text');
       const done = events.at(-1)!;
       expect(done.event).toBe('done');
       expect(done.data.reply.metadata).toMatchObject({ provider: 'persona', fallback: true });
