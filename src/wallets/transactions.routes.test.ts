@@ -66,8 +66,15 @@ describe('GET /transactions', () => {
     expect((await get('/api/v1/transactions?cursor=garbage', alice)).statusCode).toBe(422);
   });
 
-  it('shows the recipient only what touched them, and ignores a non-admin userId', async () => {
-    const body = (await get(`/api/v1/transactions?userId=${alice.id}`, bob)).json();
+  it('shows the recipient only what touched them, and refuses a non-admin naming another user (403 forbidden, as /activity)', async () => {
+    const other = await get(`/api/v1/transactions?userId=${alice.id}`, bob);
+    expect(other.statusCode).toBe(403);
+    expect(other.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(other.json()).toMatchObject({ status: 403, code: 'forbidden' });
+    const activity = await get(`/api/v1/activity?userId=${alice.id}`, bob);
+    expect(activity.json().code).toBe(other.json().code);
+    // naming themselves is still their own ledger
+    const body = (await get(`/api/v1/transactions?userId=${bob.id}`, bob)).json();
     expect(body.transactions.map((r: { amount: string }) => r.amount)).toEqual(['2', '1']);
     expect(body.summary.totals).toEqual([{ token: 'USDC', sent: '0', received: '3' }]);
     const one = body.transactions[0];

@@ -9,6 +9,7 @@ import {
 import { withTransaction } from '../platform/db/db.transaction.js';
 import { decodeCursor, encodeCursor } from '../platform/http/http.pagination.js';
 import { mayActForOthers, type RequestContext } from '../platform/http/http.context.js';
+import { httpError } from '../platform/http/http.errors.js';
 import { isFinal, requireChain } from './wallets.chain.js';
 import type { WalletsCore } from './wallets.core.js';
 import { transactionDto } from './wallets.dto.js';
@@ -40,10 +41,15 @@ async function namedDto(core: WalletsCore, row: TransactionRow): Promise<Transac
   return transactionDto(core, row, await partyNames(core, [row]));
 }
 
-/** The ledger, filtered and paginated, with counts by status and type and totals by token; users see only rows touching their wallets. */
+/**
+ * The ledger, filtered and paginated, with counts by status and type and totals by token; users see only rows
+ * touching their wallets, and naming another user with `userId` is 403 forbidden for anyone but an admin.
+ */
 export async function listTransactions(core: WalletsCore, ctx: RequestContext, q: TransactionsQuery) {
-  // a user's userId is ignored (their own rows), an admin without 2FA naming someone else is refused
-  const admin = q.userId && q.userId !== ctx.user.id ? mayActForOthers(ctx.user) : ctx.user.role === 'admin';
+  // naming another user is for admins (as on /activity and /pets): anyone else is refused, an admin without 2FA told to turn it on
+  const other = !!q.userId && q.userId !== ctx.user.id;
+  if (other && !mayActForOthers(ctx.user)) throw httpError('forbidden');
+  const admin = ctx.user.role === 'admin';
   const subject = admin ? q.userId : ctx.user.id;
   const addresses = subject ? await myAddresses(core, subject) : null;
   const filter: TransactionFilter = {
