@@ -83,6 +83,19 @@ describe('GET /transactions', () => {
     expect((await get(`/api/v1/transactions/${one.id}`, stranger)).json().code).toBe('transaction_not_found');
   });
 
+  it('refuses a date range that ends before it starts with one localized 422 on `to`, comparing instants', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/api/v1/transactions?from=2026-12-01T00:00:00Z&to=2026-01-01T00:00:00Z', headers: { ...alice.auth, 'accept-language': 'fr' } });
+    expect(res.statusCode).toBe(422);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.json()).toMatchObject({ code: 'validation_failed', errors: [{ field: 'querystring.to', message: "ne doit pas être antérieur à from" }] });
+    expect(res.json().errors).toHaveLength(1);
+    // the same instant, or a later one written with another offset, is a valid (possibly empty) range
+    expect((await get('/api/v1/transactions?from=2026-01-01T00:00:00Z&to=2026-01-01T00:00:00Z', alice)).statusCode).toBe(200);
+    expect((await get(`/api/v1/transactions?from=${encodeURIComponent('2026-01-01T01:00:00+02:00')}&to=2026-01-01T00:00:00Z`, alice)).statusCode).toBe(200);
+    const open = (await get('/api/v1/transactions?from=2000-01-01T00:00:00Z&to=2999-01-01T00:00:00Z', alice)).json();
+    expect(open.summary.count).toBe(4);
+  });
+
   it('lets an admin read anyone\'s ledger by userId', async () => {
     const admin = await createUser(t.deps, { role: 'admin' });
     const body = (await get(`/api/v1/transactions?userId=${bob.id}`, admin)).json();

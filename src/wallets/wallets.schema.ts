@@ -114,7 +114,9 @@ export const transactionsQuery = z.object({
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
   userId: z.uuid().optional(),
-});
+})
+  // a range that ends before it starts is a mistake to tell, not an empty page (compared as instants: offsets differ)
+  .refine((q) => !q.from || !q.to || Date.parse(q.from) <= Date.parse(q.to), { message: 'validation.range_end', params: { start: 'from' }, path: ['to'] });
 export type TransactionsQuery = z.infer<typeof transactionsQuery>;
 
 export const transactionsPage = z.object({
