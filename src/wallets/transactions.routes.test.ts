@@ -64,6 +64,13 @@ describe('GET /transactions', () => {
     expect(byAddress.transactions).toHaveLength(1);
     expect((await get('/api/v1/transactions?status=pending', alice)).json().transactions).toHaveLength(0);
     expect((await get('/api/v1/transactions?cursor=garbage', alice)).statusCode).toBe(422);
+    // a time Date.parse reads but the server never writes (this one sorted after every row: the first page again)
+    const lastId = page1.transactions[1].id;
+    for (const k of ['+275760-09-13T00:00:00.000Z', '1', '2024-02-30T00:00:00.000Z']) {
+      const tampered = await get(`/api/v1/transactions?cursor=${Buffer.from(JSON.stringify({ k, id: lastId })).toString('base64url')}`, alice);
+      expect(tampered.statusCode, k).toBe(422);
+      expect(tampered.json().errors).toEqual([expect.objectContaining({ field: 'querystring.cursor', code: 'invalid_cursor' })]);
+    }
   });
 
   it('shows the recipient only what touched them, and refuses a non-admin naming another user (403 forbidden, as /activity)', async () => {

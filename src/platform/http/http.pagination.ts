@@ -18,16 +18,30 @@ export interface CursorPosition {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** The one form of time a cursor carries: what Date#toISOString writes for a row (UTC, milliseconds, `Z`). */
+const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** Whether k is a real instant written exactly as toISOString writes it (so not "1", "2024-02-30…" or "+275760-…"). */
+function isCursorTime(k: unknown): k is string {
+  if (typeof k !== 'string' || !ISO_MS.test(k)) return false;
+  const at = new Date(k);
+  return !Number.isNaN(at.getTime()) && at.toISOString() === k;
+}
+
+/** A cursor for the row at `position`; `k` must be a row time from Date#toISOString, the only form decodeCursor accepts. */
 export function encodeCursor(position: CursorPosition): string {
   return Buffer.from(JSON.stringify(position)).toString('base64url');
 }
 
-/** Decodes a cursor from a client; a tampered one (not a time and a UUID) is a 422, never a 500. */
+/**
+ * Decodes a cursor from a client; a tampered one (its time not in the exact form encodeCursor is given,
+ * or not a real date; its id not a UUID) is a 422 invalid_cursor, never a 500 nor a first page again.
+ */
 export function decodeCursor(cursor: string | undefined): CursorPosition | null {
   if (!cursor) return null;
   try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as CursorPosition;
-    if (typeof value?.k === 'string' && !Number.isNaN(Date.parse(value.k)) && typeof value?.id === 'string' && UUID.test(value.id)) return value;
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Partial<CursorPosition> | null;
+    if (value && isCursorTime(value.k) && typeof value.id === 'string' && UUID.test(value.id)) return { k: value.k, id: value.id };
   } catch {
     // fall through to the problem below
   }
