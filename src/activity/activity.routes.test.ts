@@ -250,6 +250,28 @@ describe('query parameters', () => {
     }
   });
 
+  it('tells one error per field for a number past the safe integers: the domain\'s own bound, not also zod\'s', async () => {
+    const huge = '100000000000000000000';
+    const cases: [string, string, string][] = [
+      [`/api/v1/activity?days=${huge}`, 'querystring.days', '366'],
+      [`/api/v1/activity?days=-${huge}`, 'querystring.days', '1'],
+      [`/api/v1/activity?limit=${huge}`, 'querystring.limit', '100'],
+      [`/api/v1/activity?limit=-${huge}`, 'querystring.limit', '1'],
+      [`/api/v1/activity/stats?days=${huge}`, 'querystring.days', '366'],
+      [`/api/v1/activity/export?days=${huge}`, 'querystring.days', '366'],
+    ];
+    for (const [url, field, bound] of cases) {
+      const res = await get(alice, url);
+      expect(res.statusCode, url).toBe(422);
+      const errors = res.json().errors as { field: string; message: string }[];
+      expect(errors.map((e) => e.field), url).toEqual([field]);
+      expect(errors[0].message, url).toContain(bound);
+      expect(errors[0].message, url).not.toContain('9007199254740991');
+    }
+    // a fraction in range is still told it must be a whole number
+    expect((await get(alice, '/api/v1/activity?days=1.5')).json().errors.map((e: { field: string }) => e.field)).toEqual(['querystring.days']);
+  });
+
   it('ignores parameters it does not declare, like every other GET list of the API', async () => {
     for (const url of ['/api/v1/activity?period=abc&from=2026-13-01', '/api/v1/activity/stats?period=abc&from=2026-13-01']) {
       expect((await get(alice, url)).statusCode).toBe(200);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { pageQuery } from '../platform/http/http.pagination.js';
+import { pageQuery, queryInt } from '../platform/http/http.pagination.js';
 import { timeZoneName } from '../platform/http/http.timezone.js';
 import { ACTIVITY_CATEGORIES } from './activity.tables.js';
 
@@ -10,7 +10,7 @@ const filters = {
   category: z.enum(ACTIVITY_CATEGORIES).optional(),
   action: z.string().min(1).max(80).optional(),
   petId: z.uuid().optional(),
-  days: z.coerce.number().int().min(1).max(366).optional(),
+  days: queryInt(1, 366).optional(),
   since: z.iso.datetime({ offset: true }).transform((v) => new Date(v)).optional(),
   userId: z.uuid().optional(),
 };
@@ -18,7 +18,7 @@ const filters = {
 export const listQuery = pageQuery(50, 100).extend(filters);
 export const exportQuery = z.object({ ...filters, format: z.enum(['csv', 'json']).default('csv') });
 export const statsQuery = z.object({
-  days: z.coerce.number().int().min(1).max(366).default(30),
+  days: queryInt(1, 366).default(30),
   userId: z.uuid().optional(),
   timeZone: timeZoneName.optional().describe('IANA time zone the days and hours are counted in; default: the time zone of the user whose log it is'),
 });

@@ -103,6 +103,14 @@ describe('GET /transactions', () => {
     expect(open.summary.count).toBe(4);
   });
 
+  it('tells one error for a limit past the safe integers: its own bound (1–100) only', async () => {
+    for (const [limit, bound] of [['100000000000000000000', '100'], ['-100000000000000000000', '1']]) {
+      const res = await get(`/api/v1/transactions?limit=${limit}`, alice);
+      expect(res.statusCode).toBe(422);
+      expect(res.json().errors).toEqual([expect.objectContaining({ field: 'querystring.limit', message: expect.stringContaining(bound) })]);
+    }
+  });
+
   it('lets an admin read anyone\'s ledger by userId', async () => {
     const admin = await createUser(t.deps, { role: 'admin' });
     const body = (await get(`/api/v1/transactions?userId=${bob.id}`, admin)).json();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { queryInt } from '../platform/http/http.pagination.js';
 import { isPrintableLine, PRINTABLE_LINE_MESSAGE } from '../platform/http/http.text.js';
 import { AMOUNT_PATTERN } from './wallets.amounts.js';
 
@@ -105,7 +106,7 @@ export type RecipientDto = z.infer<typeof recipientSchema>;
 const txType = z.enum(['purchase', 'transfer', 'evolution', 'gift', 'basename', 'bulk', 'faucet', 'gas']);
 const txStatus = z.enum(['queued', 'pending', 'confirmed', 'failed']);
 export const transactionsQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(50),
+  limit: queryInt(1, 100).default(50),
   cursor: z.string().max(500).optional(),
   type: txType.optional(),
   status: txStatus.optional(),
