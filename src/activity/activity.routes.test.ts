@@ -121,18 +121,37 @@ describe('POST /activity (client events)', () => {
     const badAction = await t.app.inject({ method: 'POST', url: '/api/v1/activity', headers: { ...user.auth, 'accept-language': 'de' }, payload: { action: 'Bad Action!', category: 'pet' } });
     expect(badAction.statusCode).toBe(422);
     expect(badAction.json().errors).toEqual([expect.objectContaining({ field: 'body.action', message: 'muss mit einem Kleinbuchstaben beginnen und darf nur Kleinbuchstaben, Ziffern, _ . und - enthalten (höchstens 64)' })]);
-    const big = await post({ action: 'page.viewed', category: 'system', details: { blob: 'x'.repeat(3000) } });
+    const big = await post({ action: 'page.viewed', category: 'social', details: { blob: 'x'.repeat(3000) } });
     expect(big.statusCode).toBe(413);
     expect(big.json()).toMatchObject({ code: 'activity_details_too_large', detail: 'The details of a client event may not exceed 2048 bytes.' });
     await t.deps.events.drain();
     expect((await get(user, '/api/v1/activity')).json().items).toEqual([]);
   });
 
+  it('files client events only under pet or social: the server\'s own categories (system, auth, wallet, purchase) are a localized 422, nothing written', async () => {
+    const user = await createUser(t.deps);
+    const other = await createUser(t.deps); // the moderate tier allows 5 posts a user here
+    const post = (payload: object, by = user) => t.app.inject({ method: 'POST', url: '/api/v1/activity', headers: { ...by.auth, 'accept-language': 'fr' }, payload });
+    for (const category of ['system', 'auth', 'wallet', 'purchase', 'security']) {
+      const res = await post({ action: 'auth.password_changed', category });
+      expect(res.statusCode, category).toBe(422);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.json().errors, category).toEqual([expect.objectContaining({ field: 'body.category', message: expect.stringMatching(/^Option invalide/) })]);
+    }
+    await t.deps.events.drain();
+    expect((await get(user, '/api/v1/activity')).json().items).toEqual([]);
+    // what a client logs about its pets and friends still goes in, marked as the client's
+    for (const category of ['pet', 'social']) expect((await post({ action: 'page.viewed', category }, other)).statusCode).toBe(202);
+    await t.deps.events.drain();
+    const items = (await get(other, '/api/v1/activity')).json().items as { action: string; category: string; source: string }[];
+    expect(items.map((i) => [i.action, i.category, i.source]).sort()).toEqual([['client.page.viewed', 'pet', 'client'], ['client.page.viewed', 'social', 'client']]);
+  });
+
   it('is rate-limited per user', async () => {
     const user = await createUser(t.deps);
     const codes: number[] = [];
     for (let i = 0; i < 6; i++) {
-      const res = await t.app.inject({ method: 'POST', url: '/api/v1/activity', headers: user.auth, payload: { action: 'tap', category: 'system' } });
+      const res = await t.app.inject({ method: 'POST', url: '/api/v1/activity', headers: user.auth, payload: { action: 'tap', category: 'social' } });
       codes.push(res.statusCode);
     }
     expect(codes).toEqual([202, 202, 202, 202, 202, 429]);

@@ -3,8 +3,13 @@ import { pageQuery, queryInt } from '../platform/http/http.pagination.js';
 import { timeZoneName } from '../platform/http/http.timezone.js';
 import { ACTIVITY_CATEGORIES } from './activity.tables.js';
 
-/** Categories a client may log by itself; auth, wallet and purchase only come from the server. */
-export const CLIENT_CATEGORIES = ['pet', 'social', 'system'] as const;
+/**
+ * Categories a client may file its own events under. auth, wallet, purchase and system hold what only the
+ * server records (sign-ins, password and 2FA changes, money, notifications and announcements): a client
+ * event there (`client.auth.password_changed` under System) would read like a security or money event.
+ */
+export const CLIENT_CATEGORIES = ['pet', 'social'] as const;
+export type ClientCategory = (typeof CLIENT_CATEGORIES)[number];
 
 const filters = {
   category: z.enum(ACTIVITY_CATEGORIES).optional(),

@@ -7,6 +7,7 @@ import { isTimeZoneName } from '../platform/http/http.timezone.js';
 import { redactSecrets } from '../platform/observability/logger.js';
 import { sql } from 'kysely';
 import { activityRepo as repo, type ActivityFilter, type ActivityRow } from './activity.repo.js';
+import type { ClientCategory } from './activity.schema.js';
 import type { ActivityCategory } from './activity.tables.js';
 
 const DAY_MS = 86_400_000;
@@ -138,8 +139,8 @@ export class ActivityService {
     }
   }
 
-  /** Logs a client-side event through the outbox (the same mechanism as every server action). */
-  async recordClientEvent(ctx: RequestContext, input: { action: string; category: ActivityCategory; petId?: string; details: Record<string, unknown> }) {
+  /** Logs a client-side event through the outbox (the same mechanism as every server action), only under a client category (pet, social). */
+  async recordClientEvent(ctx: RequestContext, input: { action: string; category: ClientCategory; petId?: string; details: Record<string, unknown> }) {
     const size = Buffer.byteLength(JSON.stringify(input.details));
     if (size > CLIENT_DETAILS_MAX_BYTES) throw new AppError(413, 'activity_details_too_large', { max: CLIENT_DETAILS_MAX_BYTES });
     const event = await withTransaction(this.deps.db, async (trx) => {
