@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { httpError } from '../platform/http/http.errors.js';
+import { queryInt } from '../platform/http/http.pagination.js';
 import type { AccountsModuleServices } from './accounts.module.js';
 
 const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
@@ -29,7 +30,7 @@ export function devOutboxRoutes(app: FastifyInstance, s: AccountsModuleServices)
       config: { auth: 'none', rateTier: 'lenient' },
       schema: {
         tags: ['dev'],
-        querystring: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }),
+        querystring: z.object({ limit: queryInt(1, 200).default(50) }),
         response: { 200: z.object({ items: z.array(messageSchema) }) },
       },
     },

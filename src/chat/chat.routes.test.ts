@@ -269,6 +269,8 @@ describe('cursor pagination', () => {
     const forged = Buffer.from(JSON.stringify({ k: 'not a date', id: 'x' })).toString('base64url');
     expect((await api('GET', `/pets/${petId}/messages?cursor=${forged}`, owner)).statusCode).toBe(422);
     expect((await api('GET', `/pets/${petId}/messages?limit=101`, owner)).statusCode).toBe(422);
+    const huge = await api('GET', `/pets/${petId}/messages?limit=100000000000000000000`, owner);
+    expect(huge.json().errors).toEqual([expect.objectContaining({ field: 'querystring.limit', message: expect.stringContaining('100') })]);
   });
 
   it('names a query parameter holding U+0000 querystring.<name>, as every other query error does', async () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pageQuery } from '../platform/http/http.pagination.js';
 import { hasForbiddenControls, hasVisibleText, isWellFormedText, normalizeLineBreaks } from '../platform/http/http.text.js';
 
 export const MAX_MESSAGE_CHARS = 2000;
@@ -24,8 +25,7 @@ export const messageParams = z.object({ petId: z.uuid(), id: z.uuid() });
 const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
 
 export const listMessagesQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(50),
-  cursor: z.string().max(500).optional(),
+  ...pageQuery().shape,
   unreadOnly: flag.optional(),
   since: z.iso.datetime({ offset: true }).optional(),
   q: z.string().trim().min(1).max(200).optional(),

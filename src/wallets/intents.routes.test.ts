@@ -143,6 +143,8 @@ describe('payment requests', () => {
     expect(second.intents.map((i: { id: string }) => i.id)).toEqual([ids[0]]);
     const tampered = await list('cursor=not-a-cursor');
     expect(tampered.statusCode).toBe(422);
+    const huge = await list('limit=100000000000000000000');
+    expect(huge.json().errors).toEqual([expect.objectContaining({ field: 'querystring.limit', message: expect.stringContaining('100') })]);
     expect(tampered.json().errors[0].field).toBe('querystring.cursor');
   });
 

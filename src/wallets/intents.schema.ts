@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pageQuery } from '../platform/http/http.pagination.js';
 import { amountString, memoString } from './wallets.schema.js';
 
 export const createIntentBody = z
@@ -13,8 +14,7 @@ export const intentParams = z.object({ id: z.uuid() });
 export const intentsQuery = z.object({
   status: z.enum(['created', 'funded', 'executed', 'cancelled', 'expired']).optional(),
   role: z.enum(['requester', 'payer']).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(50),
-  cursor: z.string().max(500).optional(),
+  ...pageQuery().shape,
 });
 export const intentSchema = z.object({
   id: z.string(),
