@@ -95,6 +95,20 @@ async function bellCount(page: Page): Promise<number> {
   return (await badge.count()) ? Number((await badge.innerText()).replace(/\D/g, '')) : 0;
 }
 
+/** The texts among `selector` (shown ones; one must be) that do not sit on one line in full (wrapped, or cut with an ellipsis). */
+async function brokenLabels(page: Page, selector: string): Promise<string[]> {
+  return page.evaluate((sel) => {
+    const shown = [...document.querySelectorAll<HTMLElement>(sel)].filter((el) => el.getClientRects().length > 0);
+    if (!shown.length) return [`nothing shown matches ${sel}`];
+    return shown
+      .filter((el) => {
+        const line = parseFloat(getComputedStyle(el).lineHeight) || parseFloat(getComputedStyle(el).fontSize) * 1.5;
+        return el.getBoundingClientRect().height > line * 1.5 || el.scrollWidth > el.clientWidth + 0.5;
+      })
+      .map((el) => el.textContent ?? '');
+  }, selector);
+}
+
 async function balanceOf(page: Page): Promise<string> {
   return (await page.getByTestId('balance').innerText()).replace(/[^\d.,]/g, '');
 }
@@ -302,7 +316,12 @@ describe('a new user plays StreakPets in the browser', () => {
       return [...document.querySelectorAll('.lang-option')].filter((o) => o.getBoundingClientRect().right > card.right + 0.5).length;
     });
     expect(overflow).toBe(0);
+    // a language name never wraps or is cut, in a phone's single card or a desktop's three columns ("Portuguê" / "s")
+    expect(await brokenLabels(b, '.lang-option span')).toEqual([]);
+    await b.setViewportSize({ width: 390, height: 844 });
+    expect(await brokenLabels(b, '.lang-option span')).toEqual([]);
     await b.setViewportSize({ width: 1280, height: 860 });
+    expect(await brokenLabels(b, '.lang-option span')).toEqual([]);
   });
 
   step('pays from the chat with /pay and a confirmation card', async () => {
