@@ -417,6 +417,8 @@ describe('a new user plays StreakPets in the browser', () => {
   });
 
   step('shows the activity feed and stats', async () => {
+    // the phone's tab labels stay on one line, whole
+    expect(await brokenLabels(a, '.tabbar .tab-label')).toEqual([]);
     await a.getByRole('link', { name: 'Activity', exact: true }).click();
     await a.getByTestId('activity-feed').locator('li').first().waitFor({ timeout: 20_000 });
     // the charts count in her profile's zone (Europe/Paris), not in UTC, and say so
@@ -471,6 +473,8 @@ describe('a new user plays StreakPets in the browser', () => {
     await a.getByTestId('locale-ja').check();
     await a.getByRole('heading', { name: '設定' }).waitFor();
     await a.getByRole('link', { name: 'ペット' }).first().waitFor();
+    // "アクティビティ" fits its phone tab whole (it broke before its last kana)
+    expect(await brokenLabels(a, '.tabbar .tab-label')).toEqual([]);
     await shot(a, 'e2e-08-settings-ja');
     await a.reload();
     await a.getByRole('heading', { name: '設定' }).waitFor({ timeout: 15_000 });

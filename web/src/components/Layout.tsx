@@ -1,6 +1,6 @@
 import { Icon, type IconName } from './Icon';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState, type ReactNode, type RefObject } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api';
 import { normalizeNotification, obj, str, unreadCountOf } from '../model';
@@ -75,8 +75,40 @@ function NotificationToasts() {
   return null;
 }
 
+/** The smallest size (in rem) the tab bar's labels shrink to; a label still too long for its tab ends in an ellipsis. */
+const TAB_LABEL_MIN_REM = 0.55;
+
+/**
+ * Fits the phone tab bar's labels ("Einstellungen", "アクティビティ") into their equal-width tabs: labels never
+ * wrap, and when one is wider than its tab every label gets the largest smaller size (the `--tab-font` of the
+ * bar, at least TAB_LABEL_MIN_REM) at which the widest fits, so the five stay alike. Measured again when the
+ * language or the bar's width changes (the bar is hidden on wide screens, where there is nothing to fit).
+ */
+function useFittedTabLabels(bar: RefObject<HTMLElement | null>, language: string): void {
+  useLayoutEffect(() => {
+    const el = bar.current;
+    if (!el) return;
+    const fit = () => {
+      el.style.removeProperty('--tab-font');
+      const labels = [...el.querySelectorAll<HTMLElement>('.tab-label')];
+      const scale = Math.min(1, ...labels.map((l) => (l.scrollWidth > l.clientWidth && l.scrollWidth > 0 ? l.clientWidth / l.scrollWidth : 1)));
+      if (scale >= 1 || !labels.length) return;
+      const base = parseFloat(getComputedStyle(labels[0]).fontSize);
+      const min = TAB_LABEL_MIN_REM * parseFloat(getComputedStyle(document.documentElement).fontSize);
+      el.style.setProperty('--tab-font', `${Math.max(min, Math.floor(base * scale * 10) / 10)}px`);
+    };
+    fit();
+    const observer = new ResizeObserver(fit);
+    observer.observe(el);
+    void document.fonts?.ready.then(fit);
+    return () => observer.disconnect();
+  }, [bar, language]);
+}
+
 export function Layout({ children }: { children: ReactNode }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
+  const tabbar = useRef<HTMLElement>(null);
+  useFittedTabLabels(tabbar, i18n.language);
   const { path } = useLocation();
   const { connected } = useSocket();
   const [online, setOnline] = useState(navigator.onLine);
@@ -129,11 +161,11 @@ export function Layout({ children }: { children: ReactNode }) {
       <main id="main" className="main" tabIndex={-1}>
         {children}
       </main>
-      <nav className="tabbar" aria-label={t('nav.label')}>
+      <nav className="tabbar" aria-label={t('nav.label')} ref={tabbar}>
         {NAV.map((n) => (
           <Link key={n.to} to={n.to} className={active(n.to) ? 'active' : ''} aria-current={active(n.to) ? 'page' : undefined}>
             <Icon name={n.icon} />
-            <span>{t(n.key)}</span>
+            <span className="tab-label">{t(n.key)}</span>
             {badge(n.to)}
           </Link>
         ))}
