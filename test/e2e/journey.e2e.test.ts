@@ -417,10 +417,16 @@ describe('a new user plays StreakPets in the browser', () => {
   });
 
   step('shows the activity feed and stats', async () => {
+    // an event the client logged itself reads as a custom event under the name it was given, not as `client.csvtest`
+    await (await apiAs(alice))('/activity', { action: 'csvtest', category: 'system', details: {} });
     // the phone's tab labels stay on one line, whole
     expect(await brokenLabels(a, '.tabbar .tab-label')).toEqual([]);
     await a.getByRole('link', { name: 'Activity', exact: true }).click();
     await a.getByTestId('activity-feed').locator('li').first().waitFor({ timeout: 20_000 });
+    const custom = a.getByTestId('activity-feed').locator('strong', { hasText: 'Custom event: csvtest' });
+    await custom.waitFor();
+    expect(await custom.locator('bdi').innerText()).toBe('csvtest');
+    expect(await a.getByTestId('activity-feed').innerText()).not.toContain('client.');
     // the charts count in her profile's zone (Europe/Paris), not in UTC, and say so
     expect(await a.getByTestId('stats-time-zone').innerText()).toBe('Days and hours in the Europe/Paris time zone');
     const parisHour = (ms: number) => `${new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Paris', hour: '2-digit', hourCycle: 'h23' }).format(ms)}:00`;

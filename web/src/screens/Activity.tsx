@@ -3,12 +3,14 @@ import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Bar, BarChart, CartesianGrid, Cell, Pie, PieChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { actionLabel } from '../actions';
 import { api } from '../api';
 import { Card, Empty, ErrorBox, Spinner } from '../components/ui';
 import { formatRelative } from '../format';
 import { currentLocale } from '../i18n';
 import { countsOf, listOf, normalizeActivity, obj, str } from '../model';
 import { DEFAULT_TIME_ZONE, recentDays } from '../timezone';
+import { WithUserText } from './WalletParts';
 
 const CATEGORIES = ['auth', 'pet', 'wallet', 'social', 'purchase', 'system'] as const;
 const COLORS: Record<string, string> = { auth: '#7c6cf2', pet: '#ff7a59', wallet: '#2bb673', social: '#3aa0ff', purchase: '#ffb400', system: '#8a7f99' };
@@ -83,6 +85,14 @@ function Stats({ days }: { days: number }) {
   );
 }
 
+/** An entry's action: its label, or a generic one with the name the client (or a newer server) gave it, isolated. */
+function ActionName({ action }: { action: string }) {
+  const { t, i18n } = useTranslation();
+  const label = actionLabel(action, (key) => i18n.exists(key));
+  if (label.name === undefined) return <>{t(label.key)}</>;
+  return <WithUserText line={(values) => t(label.key, values)} values={{ name: label.name }} />;
+}
+
 export function ActivityScreen() {
   const { t } = useTranslation();
   const [category, setCategory] = useState('');
@@ -137,7 +147,9 @@ export function ActivityScreen() {
                 <Icon name={ICON[a.category] ?? 'gear'} size={20} />
               </span>
               <div>
-                <strong>{t(`actions.${a.action.replace(/\./g, '_')}`, { defaultValue: a.action })}</strong>
+                <strong>
+                  <ActionName action={a.action} />
+                </strong>
                 <small className="muted">
                   {t(`categories.${a.category}`, { defaultValue: a.category })} · {formatRelative(a.at)}
                 </small>
