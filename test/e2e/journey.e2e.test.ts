@@ -76,10 +76,10 @@ async function countPosts(page: Page, path: string, fn: () => Promise<void>): Pr
 }
 
 /** Calls the API as `who` (a password sign-in of its own, outside the browser). */
-async function apiAs(who: { email: string }): Promise<(path: string, body?: unknown) => Promise<unknown>> {
-  const call = async (path: string, body?: unknown, token?: string) => {
+async function apiAs(who: { email: string }): Promise<(path: string, body?: unknown, method?: string) => Promise<unknown>> {
+  const call = async (path: string, body?: unknown, token?: string, method = body === undefined ? 'GET' : 'POST') => {
     const res = await fetch(`${server.url}/api/v1${path}`, {
-      method: body === undefined ? 'GET' : 'POST',
+      method,
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
@@ -87,7 +87,7 @@ async function apiAs(who: { email: string }): Promise<(path: string, body?: unkn
     return res.json();
   };
   const { accessToken } = (await call('/auth/login', { email: who.email, password: PASSWORD })) as { accessToken: string };
-  return (path, body) => call(path, body, accessToken);
+  return (path, body, method) => call(path, body, accessToken, method);
 }
 
 async function bellCount(page: Page): Promise<number> {
@@ -322,6 +322,16 @@ describe('a new user plays StreakPets in the browser', () => {
     expect(await brokenLabels(b, '.lang-option span')).toEqual([]);
     await b.setViewportSize({ width: 1280, height: 860 });
     expect(await brokenLabels(b, '.lang-option span')).toEqual([]);
+    // Settings opened first in a browser whose language differs from the profile's ticks the profile's
+    const bobApi = await apiAs(bob);
+    await bobApi('/me', { locale: 'fr' }, 'PATCH');
+    await b.goto(`${server.url}/settings`);
+    await b.getByRole('heading', { name: 'Langue' }).waitFor();
+    expect(await b.getByTestId('locale-fr').isChecked()).toBe(true);
+    expect(await b.getByTestId('locale-en').isChecked()).toBe(false);
+    await bobApi('/me', { locale: 'en' }, 'PATCH');
+    await b.goto(`${server.url}/settings`);
+    await b.getByRole('heading', { name: 'Language' }).waitFor();
   });
 
   step('pays from the chat with /pay and a confirmation card', async () => {
@@ -418,7 +428,7 @@ describe('a new user plays StreakPets in the browser', () => {
 
   step('shows the activity feed and stats', async () => {
     // an event the client logged itself reads as a custom event under the name it was given, not as `client.csvtest`
-    await (await apiAs(alice))('/activity', { action: 'csvtest', category: 'system', details: {} });
+    await (await apiAs(alice))('/activity', { action: 'csvtest', category: 'pet', details: {} });
     // the phone's tab labels stay on one line, whole
     expect(await brokenLabels(a, '.tabbar .tab-label')).toEqual([]);
     await a.getByRole('link', { name: 'Activity', exact: true }).click();

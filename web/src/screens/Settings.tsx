@@ -61,13 +61,17 @@ function Profile() {
 function Language() {
   const { t } = useTranslation();
   const { reloadUser } = useAuth();
-  const [value, setValue] = useState<Locale>(currentLocale());
+  // the app's language as it is now (it switches to the profile's after sign-in, after this mounted),
+  // or the choice being saved
+  const [picked, setPicked] = useState<Locale | null>(null);
+  const value = picked ?? currentLocale();
   const save = useMutation({
     mutationFn: async (locale: Locale) => {
       await switchLocale(locale);
       await api('/me', { method: 'PATCH', body: { locale } });
       await reloadUser();
     },
+    onSettled: () => setPicked(null),
   });
   return (
     <Card title={t('settings.language')}>
@@ -80,7 +84,7 @@ function Language() {
               value={l}
               checked={value === l}
               onChange={() => {
-                setValue(l);
+                setPicked(l);
                 save.mutate(l);
               }}
               data-testid={`locale-${l}`}
