@@ -110,7 +110,11 @@ export const PRODUCERS: Record<string, Producer> = {
     const d = e.data as { from: string; to: string };
     return { from: `pets.stages.${d.from}`, to: `pets.stages.${d.to}` };
   }),
-  'pet.needs_care': forUsers('pet_needs_care', (e) => ({ stat: String((e.data as { stat?: string }).stat ?? '') })),
+  // context picks the sentence written for the stat (body_happiness, …); the stat's name is told in the reader's words
+  'pet.needs_care': forUsers('pet_needs_care', (e) => {
+    const d = e.data as { stat?: string; value?: number };
+    return { stat: String(d.stat ?? ''), value: num(d.value), context: String(d.stat ?? '') };
+  }, (e) => ({ stat: `pets.stats.${String((e.data as { stat?: string }).stat ?? '')}` })),
   'pet.streak_at_risk': forUsers('streak_at_risk', (e) => {
     const d = e.data as { streak: number; hoursLeft: number };
     return { streak: d.streak, hoursLeft: d.hoursLeft };

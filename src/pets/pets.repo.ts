@@ -91,6 +91,13 @@ export const petsRepo = {
     return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
   },
 
+  /** Live pets whose owner has not been told they need care, a page at a time by id (the hourly care sweep). */
+  async careUnalerted(ex: Executor, afterId: string | null, limit: number): Promise<OwnedPetRow[]> {
+    let q = withOwner(ex).where('pets.deleted_at', 'is', null).where('pets.care_alerted_at', 'is', null);
+    if (afterId) q = q.where('pets.id', '>', afterId);
+    return q.orderBy('pets.id').limit(limit).execute();
+  },
+
   /** Live pets with a running streak, a page at a time by id (the hourly streak sweep). */
   async withStreak(ex: Executor, afterId: string | null, limit: number): Promise<OwnedPetRow[]> {
     let q = withOwner(ex).where('pets.deleted_at', 'is', null).where('pets.streak', '>', 0);

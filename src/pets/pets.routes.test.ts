@@ -363,3 +363,76 @@ describe('the hourly streak sweep', () => {
     expect(risk[0].user_ids).toEqual([kyiv.id]);
   });
 });
+
+describe('needing care', () => {
+  const notes = async (user: TestUser, type = 'pet_needs_care') =>
+    t.deps.db.selectFrom('notifications').selectAll().where('user_id', '=', user.id).where('type', '=', type).orderBy('created_at').execute();
+  const sweep = async () => {
+    await t.deps.services.pets.sweepStreaks(clock().now());
+    await t.deps.events.drain();
+  };
+
+  it('tells the owner once when a pet left alone starts needing care, and again only after it was cared for and fell back', async () => {
+    const keeper = await createUser(t.deps);
+    const pet = await adopt(keeper, 'Lonely');
+    clock().advance(20 * H); // happiness 40, energy 60: no need yet
+    await sweep();
+    expect(await events(pet.id, 'pet.needs_care')).toEqual([]);
+    clock().advance(6 * H); // happiness 28 < 30: sad
+    await sweep();
+    await sweep();
+    expect((await events(pet.id, 'pet.needs_care')).map((e) => e.data)).toMatchObject([{ stat: 'happiness', value: 28 }]);
+    clock().advance(6 * 24 * H); // a week away: hungry, sad, tired; still one notification
+    await sweep();
+    expect(await api('GET', `/pets/${pet.id}`, keeper)).toSatisfy((r: { json(): { feelings: string[] } }) => r.json().feelings.includes('sad'));
+    expect(await events(pet.id, 'pet.needs_care')).toHaveLength(1);
+    const [note] = await notes(keeper);
+    expect(note).toMatchObject({ priority: 'normal', title: 'Your pet needs care', body: 'Your pet is sad and lonely (happiness 28). Come back and spend some time with it.' });
+
+    // cared for: fed, played and groomed until no stat is below its level, then left again
+    for (let i = 0; i < 3; i++) {
+      for (const type of ['feed', 'groom', 'play']) await api('POST', `/pets/${pet.id}/interactions`, keeper, { type });
+      clock().advance(H);
+    }
+    const cared = (await api('GET', `/pets/${pet.id}`, keeper)).json();
+    expect(cared.stats.happiness).toBeGreaterThanOrEqual(30);
+    expect(cared.stats.energy).toBeGreaterThanOrEqual(20);
+    await sweep();
+    expect(await events(pet.id, 'pet.needs_care')).toHaveLength(1);
+    clock().advance(3 * 24 * H);
+    await sweep();
+    expect(await events(pet.id, 'pet.needs_care')).toHaveLength(2);
+    expect(await notes(keeper)).toHaveLength(2);
+  });
+
+  it('records nothing for a muted owner beyond the event, and nothing while the pet is on vacation', async () => {
+    const muted = await createUser(t.deps);
+    const put = await t.app.inject({ method: 'PUT', url: '/api/v1/notifications/preferences', headers: muted.auth, payload: { muted: { pet_needs_care: true } } });
+    expect(put.statusCode).toBe(200);
+    const pet = await adopt(muted, 'Quiet');
+    clock().advance(30 * H);
+    await sweep();
+    expect(await events(pet.id, 'pet.needs_care')).toHaveLength(1);
+    expect(await notes(muted)).toEqual([]);
+
+    const away = await createUser(t.deps);
+    const resting = await adopt(away, 'Resting');
+    expect((await api('POST', `/pets/${resting.id}/vacation`, away, { until: new Date(clock().now().getTime() + 10 * 24 * H).toISOString() })).statusCode).toBe(200);
+    clock().advance(5 * 24 * H);
+    await sweep();
+    expect(await events(resting.id, 'pet.needs_care')).toEqual([]);
+  });
+
+  it('runs in the hourly job', async () => {
+    const owner2 = await createUser(t.deps);
+    const pet = await adopt(owner2, 'Jobbed');
+    clock().advance(30 * H);
+    await t.deps.jobs.enqueue('pets.streak-sweep', {});
+    let found: Awaited<ReturnType<typeof events>> = [];
+    for (let i = 0; i < 100 && !found.length; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      found = await events(pet.id, 'pet.needs_care');
+    }
+    expect(found).toHaveLength(1);
+  });
+});

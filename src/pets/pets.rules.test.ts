@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { conditionAt, dueEvolutions, grantXp, streakAfterActivity, streakAt, DAILY_XP_CAP } from './pets.rules.js';
+import { careNeed, conditionAt, dueEvolutions, grantXp, streakAfterActivity, streakAt, DAILY_XP_CAP } from './pets.rules.js';
 import type { PetsTable } from './pets.tables.js';
 import { hoursUntilLocalMidnight, localDay, safeTimeZone } from './pets.time.js';
 
@@ -12,7 +12,7 @@ function pet(over: Partial<PetsTable> = {}): PetsTable {
     happiness: 80, health: 100, energy: 80, stats_at: t0, mood: 'happy',
     last_interaction_at: t0, last_fed_at: t0, last_played_at: null, last_groomed_at: null,
     streak: 0, longest_streak: 0, streak_day: null, xp_day: null, xp_today: 0,
-    vacation_start: null, vacation_until: null, streak_risk_day: null,
+    vacation_start: null, vacation_until: null, streak_risk_day: null, care_alerted_at: null,
     created_at: t0, updated_at: t0, deleted_at: null, ...over,
   };
 }
@@ -134,5 +134,17 @@ describe('xp and evolution', () => {
     expect(dueEvolutions('baby', { xp: 600, ageDays: 3, health: 90, longestStreak: 3 })).toEqual([]);
     expect(dueEvolutions('teen', { xp: 9000, ageDays: 90, health: 90, longestStreak: 30 })).toEqual(['adult']);
     expect(dueEvolutions('baby', { xp: 600, ageDays: 7, health: 20, longestStreak: 7 })).toEqual([]);
+  });
+});
+
+describe('needing care', () => {
+  it('needs care once a stat is below the level at which the pet feels sick, sad or tired, the most urgent first', () => {
+    expect(careNeed({ happiness: 30, health: 30, energy: 20 })).toBeNull();
+    expect(careNeed({ happiness: 29.6, health: 90, energy: 80 })).toEqual({ stat: 'happiness', value: 30 });
+    expect(careNeed({ happiness: 10, health: 90, energy: 5 })).toEqual({ stat: 'happiness', value: 10 });
+    expect(careNeed({ happiness: 10, health: 29, energy: 5 })).toEqual({ stat: 'health', value: 29 });
+    expect(careNeed({ happiness: 50, health: 90, energy: 19 })).toEqual({ stat: 'energy', value: 19 });
+    // a week alone: the pet reads sad and tired, and needs care for its happiness first
+    expect(careNeed(conditionAt(pet(), new Date(t0.getTime() + 7 * 24 * H)).stats)).toEqual({ stat: 'happiness', value: 0 });
   });
 });

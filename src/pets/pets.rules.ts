@@ -53,6 +53,17 @@ export const LONELY_AFTER_HOURS = 24;
 export const DAILY_XP_CAP = 150;
 export const CHAT_XP = 2;
 export const SICK_BELOW = 30;
+export const SAD_BELOW = 30;
+export const TIRED_BELOW = 20;
+/**
+ * A pet needs care while one of its stats is below the level at which it feels it (sick, sad, tired),
+ * checked in this order: the first one found is the one the owner is told about.
+ */
+export const CARE_BELOW: ReadonlyArray<{ stat: keyof Stats; below: number }> = [
+  { stat: 'health', below: SICK_BELOW },
+  { stat: 'happiness', below: SAD_BELOW },
+  { stat: 'energy', below: TIRED_BELOW },
+];
 export const MAX_PETS_PER_USER = 10;
 export const VACATION_MAX_DAYS = 14;
 export const VACATION_COOLDOWN_DAYS = 30;
@@ -126,8 +137,8 @@ export function feelings(stats: Stats, hunger: number, lonelyHours: number): Fee
   const out: Feeling[] = [];
   if (stats.health < SICK_BELOW) out.push('sick');
   if (hunger >= HUNGRY_AFTER_HOURS) out.push('hungry');
-  if (stats.happiness < 30 || lonelyHours >= LONELY_AFTER_HOURS) out.push('sad');
-  if (stats.energy < 20) out.push('tired');
+  if (stats.happiness < SAD_BELOW || lonelyHours >= LONELY_AFTER_HOURS) out.push('sad');
+  if (stats.energy < TIRED_BELOW) out.push('tired');
   return out;
 }
 
@@ -137,6 +148,16 @@ export function moodOf(stats: Stats, needs: Feeling[]): Mood {
   if (stats.happiness >= 90 && stats.health >= 80 && stats.energy >= 50) return 'ecstatic';
   if (stats.happiness >= 65) return 'happy';
   return 'content';
+}
+
+/**
+ * The stat that makes the pet need care now (the most urgent of CARE_BELOW), or null. Hunger and
+ * loneliness alone are not enough: a pet fed once a day is hungry every evening, and the owner is
+ * only told when neglect shows in a stat.
+ */
+export function careNeed(stats: Stats): { stat: keyof Stats; value: number } | null {
+  const found = CARE_BELOW.find((c) => stats[c.stat] < c.below);
+  return found ? { stat: found.stat, value: Math.round(stats[found.stat]) } : null;
 }
 
 export interface Condition {

@@ -12,7 +12,7 @@ import { Clock } from './pets.clock.js';
 import { petError } from './pets.errors.js';
 import { petsRepo, type OwnedPetRow, type PetHistoryRow } from './pets.repo.js';
 import {
-  CHAT_XP, DAILY_XP_CAP, INITIAL_STATS, INTERACTION_RULES, MAX_PETS_PER_USER, STREAK_RISK_HOURS, TRAITS,
+  CHAT_XP, DAILY_XP_CAP, careNeed, INITIAL_STATS, INTERACTION_RULES, MAX_PETS_PER_USER, STREAK_RISK_HOURS, TRAITS,
   VACATION_COOLDOWN_DAYS, VACATION_MAX_DAYS, clamp, conditionAt, dueEvolutions, factsOf, grantXp, level, nextStage,
   onVacation, petDay, requirementStatus, streakAfterActivity, streakAt, type InteractionType, type Mood, type RequirementStatus,
   type Stage, type Trait,
@@ -65,6 +65,14 @@ export interface ChatActivity {
 }
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+/** The hourly jobs act as this admin-like actor (no user of that id exists; the events name no actor). */
+const SYSTEM_ACTOR: PetActor = { user: { id: '00000000-0000-0000-0000-000000000000', role: 'admin', sessionId: null }, ip: null, userAgent: null };
+
+/** How a write settles a pet. alertCare: the sweep may tell the owner the pet needs care (reads and the owner's own actions never do). */
+interface SettleOptions {
+  alertCare?: boolean;
+}
 
 /** Pets: ownership, stats decay, interactions, streaks, evolution and vacations. Time comes from `clock`. */
 export class PetsService {
@@ -312,14 +320,15 @@ export class PetsService {
   }
 
   /**
-   * The hourly sweep: records pet.streak_lost where a missed day broke a streak, and
-   * pet.streak_at_risk (once per local day) where the owner has STREAK_RISK_HOURS or fewer left.
+   * The hourly sweep: records pet.streak_lost where a missed day broke a streak,
+   * pet.streak_at_risk (once per local day) where the owner has STREAK_RISK_HOURS or fewer left,
+   * and pet.needs_care where a pet has started needing care since its owner was last told (sweepCare).
    */
-  async sweepStreaks(now = this.clock.now()): Promise<{ atRisk: number; lost: number }> {
+  async sweepStreaks(now = this.clock.now()): Promise<{ atRisk: number; lost: number; needsCare: number }> {
     let atRisk = 0;
     let lost = 0;
     let after: string | null = null;
-    const system: PetActor = { user: { id: '00000000-0000-0000-0000-000000000000', role: 'admin', sessionId: null }, ip: null, userAgent: null };
+    const system = SYSTEM_ACTOR;
     for (;;) {
       const rows: OwnedPetRow[] = await petsRepo.withStreak(this.deps.db, after, 500);
       if (!rows.length) break;
@@ -349,7 +358,27 @@ export class PetsService {
         }
       }
     }
-    return { atRisk, lost };
+    return { atRisk, lost, needsCare: await this.sweepCare(now) };
+  }
+
+  /**
+   * Records pet.needs_care for every live pet that needs care now (careNeed: a stat below the level at
+   * which it feels sick, sad or tired) and whose owner has not been told since it was last cared for;
+   * the event and the pet's care_alerted_at commit together. Not while the pet is on vacation.
+   */
+  async sweepCare(now = this.clock.now()): Promise<number> {
+    let told = 0;
+    let after: string | null = null;
+    for (;;) {
+      const rows: OwnedPetRow[] = await petsRepo.careUnalerted(this.deps.db, after, 500);
+      if (!rows.length) return told;
+      after = rows[rows.length - 1].id;
+      for (const row of rows) {
+        if (onVacation(row, now) || !careNeed(conditionAt(row, now).stats)) continue;
+        const settled = await withTransaction(this.deps.db, (trx) => this.mutateOn(trx, SYSTEM_ACTOR, row.id, () => undefined, now, null, { alertCare: true }));
+        if (settled.row.care_alerted_at?.getTime() === now.getTime()) told++;
+      }
+    }
   }
 
   private needsSettling(row: OwnedPetRow, now: Date): boolean {
@@ -390,8 +419,9 @@ export class PetsService {
     change: (p: Pending, now: Date) => void,
     now = this.clock.now(),
     actorId: string | null = actor.user.id,
+    opts: SettleOptions = {},
   ): Promise<PetView> {
-    return withTransaction(this.deps.db, async (trx) => (await this.mutateOn(trx, actor, petId, change, now, actorId)).view);
+    return withTransaction(this.deps.db, async (trx) => (await this.mutateOn(trx, actor, petId, change, now, actorId, opts)).view);
   }
 
   /**
@@ -405,16 +435,17 @@ export class PetsService {
     change: (p: Pending, now: Date) => void,
     now = this.clock.now(),
     actorId: string | null = actor.user.id,
+    opts: SettleOptions = {},
   ): Promise<{ view: PetView; row: OwnedPetRow }> {
     const locked = await this.requirePet(trx, actor, petId, { lock: true });
-    const p = this.settle(locked, change, now);
+    const p = this.settle(locked, change, now, opts);
     await petsRepo.update(trx, locked.id, p.patch);
     await this.writeSideEffects(trx, [{ p, actor, actorId }]);
     return { view: this.view(p.row, now), row: p.row };
   }
 
   /** The rules applied to a locked row in memory: catch-up to `now`, the change, evolutions, mood. No I/O. */
-  private settle(locked: OwnedPetRow, change: (p: Pending, now: Date) => void, now: Date): Pending {
+  private settle(locked: OwnedPetRow, change: (p: Pending, now: Date) => void, now: Date, opts: SettleOptions = {}): Pending {
     const p: Pending = { row: { ...locked }, moodBefore: locked.mood, patch: {}, history: [], events: [] };
     const tz = safeTimeZone(locked.owner_timezone);
     const cond = conditionAt(locked, now);
@@ -432,8 +463,24 @@ export class PetsService {
       set(p, { mood: after.mood });
       p.history.push(historyRow(locked.id, 'mood', { from: p.moodBefore, to: after.mood }, now));
     }
+    this.noteCare(p, careNeed(after.stats), now, opts);
     set(p, { updated_at: now });
     return p;
+  }
+
+  /**
+   * Care alerts: once no stat is below its level the pet counts as cared for (care_alerted_at cleared,
+   * so the next time it needs care is told again); the sweep (alertCare) records pet.needs_care once
+   * when a pet needs care and its owner has not been told yet.
+   */
+  private noteCare(p: Pending, need: ReturnType<typeof careNeed>, now: Date, opts: SettleOptions): void {
+    if (!need) {
+      if (p.row.care_alerted_at) set(p, { care_alerted_at: null });
+      return;
+    }
+    if (!opts.alertCare || p.row.care_alerted_at || onVacation(p.row, now)) return;
+    set(p, { care_alerted_at: now });
+    p.events.push({ type: 'pet.needs_care', data: { stat: need.stat, value: need.value } });
   }
 
   /** History rows in one insert, then each change's events (written with the transaction's other outbox rows). */

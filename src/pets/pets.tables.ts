@@ -27,6 +27,8 @@ export interface PetsTable {
   vacation_start: Date | null;
   vacation_until: Date | null;
   streak_risk_day: DayColumn;
+  /** When the owner was told the pet needs care; null once no stat is below its level again. */
+  care_alerted_at: Date | null;
   created_at: Date;
   updated_at: Date;
   deleted_at: Date | null;
