@@ -114,6 +114,32 @@ describe('inbox', () => {
     expect((await inbox(ja, '?type=pet_evolved&unreadOnly=true')).items).toHaveLength(2);
   });
 
+  it('lists the notifications one dispatch stored together in the order of their events, and keeps their ids on a second dispatch', async () => {
+    const user = await createUser(t.deps);
+    const stages = ['egg', 'baby', 'child', 'teen', 'adult', 'unicorn'];
+    const recorded: string[] = [];
+    // eight events in one millisecond and one transaction, as when a pet catches up several stages
+    await withTransaction(t.deps.db, async (trx) => {
+      for (let i = 0; i < 8; i++) {
+        const e = await t.deps.events.record(trx, { type: 'pet.evolved', userIds: [user.id], data: { from: stages[i % 5], to: stages[(i % 5) + 1], level: i + 1 }, actorId: null });
+        recorded.push(e.id);
+      }
+    });
+    await t.deps.events.drain();
+    const items = (await inbox(user, '?type=pet_evolved')).items;
+    expect(new Set(items.map((n: any) => n.createdAt)).size).toBe(1);
+    expect(items.map((n: any) => n.data.level)).toEqual([8, 7, 6, 5, 4, 3, 2, 1]);
+    // paging through them with a cursor keeps that order
+    const first = (await inbox(user, '?type=pet_evolved&limit=3')).items.map((n: any) => n.data.level);
+    expect(first).toEqual([8, 7, 6]);
+
+    // a second dispatch of the same events stores nothing new: the ids are the same
+    await t.deps.db.updateTable('domain_events').set({ dispatched_at: null }).where('id', 'in', recorded).execute();
+    await t.deps.events.drain();
+    const again = (await inbox(user, '?type=pet_evolved')).items;
+    expect(again.map((n: any) => n.id)).toEqual(items.map((n: any) => n.id));
+  });
+
   it("never shows or changes another user's notification", async () => {
     const [mine] = (await inbox(alice)).items;
     for (const [method, url] of [

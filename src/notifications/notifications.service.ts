@@ -1,4 +1,4 @@
-import { parse as parseUuid, v5 as uuidv5, v7 as uuidv7At } from 'uuid';
+import { parse as parseUuid, stringify as uuidStringify, v5 as uuidv5, v7 as uuidv7At } from 'uuid';
 import { uuidv7 } from 'uuidv7';
 import type { AppDeps } from '../platform/deps.js';
 import { withTransaction, type Executor, type Tx } from '../platform/db/db.transaction.js';
@@ -25,13 +25,23 @@ const FAN_OUT_CHUNK = 5000;
 const NOTIFICATION_ID_NAMESPACE = '0b6f4c1e-8d0a-4e44-9f6b-6a2f0e5c7d21';
 
 /**
- * A UUIDv7 carrying the event's time, its other bits a UUIDv5 of event, user and type: the same on
- * every dispatch of the event, and ordered by when the events happened. Notifications stored by one
- * statement share their created_at, and lists break that tie by id, so a transfer's "confirmed" sorts
- * above its "pending" when both were stored together.
+ * A UUIDv7 derived from the event, the user and the type: the same on every dispatch of the event, and
+ * ordered as the events are. Notifications stored by one statement share their created_at and lists
+ * break that tie by id, so the id's leading bits are those of the event's own UUIDv7 (its millisecond and
+ * the counter that keeps the ids of one millisecond in creation order) and only the last 32 bits come
+ * from a UUIDv5 of event, user and type (which sets apart the notifications of one event). Four
+ * evolutions of one settle thus list in the order they happened, and a transfer's "confirmed" sorts above
+ * its "pending" when both were stored together. An event id that is not a UUIDv7 (none is recorded so)
+ * falls back to the event's time and the hash alone.
  */
-function notificationId(event: DomainEvent, userId: string, type: string): string {
-  return uuidv7At({ msecs: event.createdAt.getTime(), random: parseUuid(uuidv5(`${event.id}/${userId}/${type}`, NOTIFICATION_ID_NAMESPACE)) });
+function notificationId(event: Pick<DomainEvent, 'id' | 'createdAt'>, userId: string, type: string): string {
+  const hash = parseUuid(uuidv5(`${event.id}/${userId}/${type}`, NOTIFICATION_ID_NAMESPACE));
+  const source = parseUuid(event.id);
+  if (source[6] >> 4 !== 7) return uuidv7At({ msecs: event.createdAt.getTime(), random: hash });
+  const bytes = new Uint8Array(16);
+  bytes.set(source.subarray(0, 12), 0);
+  bytes.set(hash.subarray(12, 16), 12);
+  return uuidStringify(bytes);
 }
 export const ANNOUNCE_JOB = 'notifications.announce';
 
