@@ -7,6 +7,8 @@ export const PET_ERRORS = {
   pet_interaction_cooldown: 409,
   pet_too_tired: 409,
   pet_evolution_not_ready: 409,
+  /** The pet is at the last stage: there is nothing to evolve into (not the same as requirements unmet). */
+  pet_final_stage: 409,
   pet_vacation_active: 409,
   pet_vacation_not_active: 409,
   pet_vacation_too_soon: 409,

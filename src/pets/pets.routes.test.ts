@@ -235,6 +235,21 @@ describe('time away', () => {
     expect(manual.json().errors.map((e: { field: string }) => e.field)).toContain('xp');
   });
 
+  it('answers 409 pet_final_stage, not "not ready", when a unicorn is asked to evolve', async () => {
+    const keeper = await createUser(t.deps, { locale: 'de' });
+    const pet = await adopt(keeper, 'Sparkle');
+    await t.deps.db.updateTable('pets').set({ stage: 'unicorn', xp: 5000 }).where('id', '=', pet.id).execute();
+    const res = await api('POST', `/pets/${pet.id}/evolve`, keeper);
+    expect(res.statusCode).toBe(409);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.json()).toMatchObject({ code: 'pet_final_stage', title: 'Final stage reached', detail: 'Your pet has reached its final stage and cannot evolve any further.' });
+    expect(res.json().errors ?? []).toEqual([]);
+    const de = await api('POST', `/pets/${pet.id}/evolve`, keeper, undefined, { 'accept-language': 'de' });
+    expect(de.json()).toMatchObject({ code: 'pet_final_stage', title: 'Letzte Stufe erreicht', detail: 'Dein Haustier hat seine letzte Stufe erreicht und kann sich nicht weiter entwickeln.' });
+    expect((await api('GET', `/pets/${pet.id}/evolution`, keeper)).json()).toMatchObject({ stage: 'unicorn', next: null });
+    expect(await events(pet.id, 'pet.evolved')).toEqual([]);
+  });
+
   it('pages the timeline without duplicates', async () => {
     const pet = await adopt();
     for (let i = 0; i < 5; i++) {

@@ -256,13 +256,13 @@ export class PetsService {
     };
   }
 
-  /** Evolves to the next stage by hand when every requirement is met (the only way to some stages). */
+  /** Evolves to the next stage by hand when every requirement is met (the only way to some stages); 409 pet_final_stage at the last stage. */
   async evolve(actor: PetActor, petId: string): Promise<{ pet: PetView; from: string; to: string }> {
     let from = '';
     let to = '';
     const pet = await this.mutate(actor, petId, (p, now) => {
       const next = nextStage(p.row.stage);
-      if (!next) throw petError('pet_evolution_not_ready', { stage: p.row.stage });
+      if (!next) throw petError('pet_final_stage', { stage: p.row.stage });
       const unmet = requirementStatus(next, factsOf(p.row, conditionAt(p.row, now).stats, now)).filter((r) => !r.met);
       if (unmet.length) {
         throw petError(
