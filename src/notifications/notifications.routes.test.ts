@@ -81,9 +81,9 @@ describe('inbox', () => {
       return (await inbox(user)).items.map((n: { body: string }) => n.body);
     };
     expect(await bodies('fr')).toEqual([
-      'Votre série de 12 jours se termine dans 3 heures. Revenez maintenant pour la garder !',
-      'Votre série de 1 jour se termine dans 1 heure. Revenez maintenant pour la garder !',
-      'Votre série de 1 jour est terminée. Commencez-en une nouvelle aujourd’hui.',
+      'Ta série de 12 jours se termine dans 3 heures. Reviens maintenant pour la garder !',
+      'Ta série de 1 jour se termine dans 1 heure. Reviens maintenant pour la garder !',
+      'Ta série de 1 jour est terminée. Commences-en une nouvelle aujourd’hui.',
     ]);
     expect(await bodies('de')).toEqual([
       'Deine Serie von 12 Tagen endet in 3 Stunden. Schau jetzt vorbei, um sie zu halten!',
@@ -91,6 +91,30 @@ describe('inbox', () => {
       'Deine Serie von 1 Tag ist beendet. Starte heute eine neue.',
     ]);
     expect((await bodies('en'))[1]).toBe('Your 1-day streak ends in 1 hour. Check in now to keep it!');
+  });
+
+  it('writes the hours left with the reader\'s decimal separator, the plural chosen from the number', async () => {
+    const body = async (locale: string) => {
+      const user = await createUser(t.deps, { locale });
+      await record('pet.streak_at_risk', [user.id], { streak: 1200, hoursLeft: 1.9 });
+      return (await inbox(user)).items[0].body;
+    };
+    expect(await body('de')).toBe('Deine Serie von 1.200 Tagen endet in 1,9 Stunden. Schau jetzt vorbei, um sie zu halten!');
+    // French and Portuguese (CLDR) keep the singular below 2
+    expect(await body('fr')).toBe('Ta série de 1\u202f200 jours se termine dans 1,9 heure. Reviens maintenant pour la garder !');
+    expect(await body('es')).toBe('Tu racha de 1200 días termina en 1,9 horas. ¡Entra ahora para mantenerla!');
+    expect(await body('en')).toBe('Your 1200-day streak ends in 1.9 hours. Check in now to keep it!');
+    expect(await body('ja')).toBe('1,200 日の連続記録はあと 1.9 時間で終わります。今すぐチェックインしましょう！');
+  });
+
+  it('writes the French evolution without a "de" before a vowel', async () => {
+    const user = await createUser(t.deps, { locale: 'fr' });
+    await record('pet.evolved', [user.id], { from: 'egg', to: 'baby', level: 2 });
+    await record('pet.evolved', [user.id], { from: 'teen', to: 'adult', level: 9 });
+    expect((await inbox(user)).items.map((n: { body: string }) => n.body)).toEqual([
+      'Ton animal est passé du stade ado au stade adulte et a atteint le niveau 9.',
+      'Ton animal est passé du stade œuf au stade bébé et a atteint le niveau 2.',
+    ]);
   });
 
   it('delivers the events of one dispatch batch together: each to its user, in their locale, with unread counts', async () => {

@@ -124,7 +124,8 @@ describe('interactions, cooldowns and the daily XP cap', () => {
     expect(fed.json()).toMatchObject({ xpGained: 10, pet: { xp: 10, stats: { happiness: 85, health: 100, energy: 100 }, streak: { current: 1, longest: 1 } } });
     const again = await api('POST', `/pets/${pet.id}/interactions`, owner, { type: 'feed' }, { 'accept-language': 'fr' });
     expect(again.statusCode).toBe(409);
-    expect(again.json()).toMatchObject({ code: 'pet_interaction_cooldown', detail: 'Votre animal a besoin d\'une pause avant que vous le nourrissiez de nouveau : réessayez dans 1800 secondes.' });
+    // French pet texts speak to the owner with "tu", as the pet does in the chat where these details also appear
+    expect(again.json()).toMatchObject({ code: 'pet_interaction_cooldown', detail: 'Ton animal a besoin d\'une pause avant que tu le nourrisses de nouveau : réessaie dans 1800 secondes.' });
     const [event] = await events(pet.id, 'pet.interacted');
     expect(event.data).toMatchObject({ interaction: 'feed', xpGained: 10 });
   });
@@ -189,7 +190,7 @@ describe('interactions, cooldowns and the daily XP cap', () => {
     expect(res.statusCode).toBe(409);
     expect(res.json()).toMatchObject({ code: 'pet_too_tired', detail: 'Your pet is too tired to play. Feed it or let it rest first.' });
     const fr = await api('POST', `/pets/${pet.id}/interactions`, owner, { type: 'play' }, { 'accept-language': 'fr' });
-    expect(fr.json().detail).toBe('Votre animal est trop fatigué pour jouer. Nourrissez-le ou laissez-le se reposer.');
+    expect(fr.json().detail).toBe('Ton animal est trop fatigué pour jouer. Nourris-le ou laisse-le se reposer.');
   });
 });
 
@@ -279,7 +280,13 @@ describe('vacation', () => {
     const res = await api('POST', `/pets/${pet.id}/vacation`, owner, { until: '2026-03-12T09:00:00Z' });
     expect(res.statusCode).toBe(200);
     expect(res.json().vacation).toMatchObject({ active: true, until: '2026-03-12T09:00:00.000Z' });
-    expect((await api('POST', `/pets/${pet.id}/vacation`, owner, { until: '2026-03-13T09:00:00Z' })).json().code).toBe('pet_vacation_active');
+    const active = (await api('POST', `/pets/${pet.id}/vacation`, owner, { until: '2026-03-13T09:00:00Z' })).json();
+    // the owner is in Paris: the end is told in their time zone and the reader's language, never as an ISO timestamp
+    expect(active).toMatchObject({ code: 'pet_vacation_active', detail: 'Your pet is on vacation until March 12, 2026 at 10:00 AM.' });
+    const de = await api('POST', `/pets/${pet.id}/vacation`, owner, { until: '2026-03-13T09:00:00Z' }, { 'accept-language': 'de' });
+    expect(de.json().detail).toBe('Dein Haustier ist bis 12. März 2026 um 10:00 im Urlaub.');
+    const fr = await api('POST', `/pets/${pet.id}/vacation`, owner, { until: '2026-03-13T09:00:00Z' }, { 'accept-language': 'fr' });
+    expect(fr.json().detail).toBe('Ton animal est en vacances jusqu\'au 12 mars 2026 à 10:00.');
 
     clock().set('2026-03-12T10:00:00Z');
     const back = (await api('GET', `/pets/${pet.id}`, owner)).json();
@@ -290,7 +297,9 @@ describe('vacation', () => {
 
     const soon = await api('POST', `/pets/${pet.id}/vacation`, owner, { until: '2026-03-14T09:00:00Z' });
     expect(soon.statusCode).toBe(409);
-    expect(soon.json()).toMatchObject({ code: 'pet_vacation_too_soon', detail: 'Vacation mode can be used once a month; the next one is possible from 2026-04-01.' });
+    expect(soon.json()).toMatchObject({ code: 'pet_vacation_too_soon', detail: 'Vacation mode can be used once a month; the next one is possible from April 1, 2026.' });
+    expect((await api('POST', `/pets/${pet.id}/vacation`, owner, { until: '2026-03-14T09:00:00Z' }, { 'accept-language': 'es' })).json().detail)
+      .toBe('El modo vacaciones se puede usar una vez al mes; las próximas serán posibles desde el 1 de abril de 2026.');
     expect((await events(pet.id, 'pet.vacation_started')).length).toBe(1);
   });
 });

@@ -295,13 +295,14 @@ export class PetsService {
   /** Vacation: decay and streak loss pause until `until` (at most VACATION_MAX_DAYS, once per VACATION_COOLDOWN_DAYS). */
   async startVacation(actor: PetActor, petId: string, until: Date): Promise<PetView> {
     return this.mutate(actor, petId, (p, now) => {
-      if (onVacation(p.row, now)) throw petError('pet_vacation_active', { until: p.row.vacation_until!.toISOString() });
+      const tz = safeTimeZone(p.row.owner_timezone);
+      if (onVacation(p.row, now)) throw petError('pet_vacation_active', localDate('until', p.row.vacation_until!, tz, true));
       if (until.getTime() <= now.getTime() || until.getTime() - now.getTime() > VACATION_MAX_DAYS * DAY_MS) {
         throw petError('pet_vacation_invalid', { maxDays: VACATION_MAX_DAYS }, [{ field: 'body.until', message: 'validation.within_days', params: { days: VACATION_MAX_DAYS }, code: 'out_of_range' }]);
       }
       const last = p.row.vacation_start;
       if (last && now.getTime() - last.getTime() < VACATION_COOLDOWN_DAYS * DAY_MS) {
-        throw petError('pet_vacation_too_soon', { date: new Date(last.getTime() + VACATION_COOLDOWN_DAYS * DAY_MS).toISOString().slice(0, 10) });
+        throw petError('pet_vacation_too_soon', localDate('date', new Date(last.getTime() + VACATION_COOLDOWN_DAYS * DAY_MS), tz, false));
       }
       set(p, { vacation_start: now, vacation_until: until });
       p.history.push(historyRow(p.row.id, 'vacation', { from: now.toISOString(), until: until.toISOString() }, now));
@@ -519,6 +520,14 @@ export class PetsService {
     await this.writeSideEffects(trx, changes);
     return results;
   }
+}
+
+/**
+ * An instant as an error parameter told in the reader's language (i18next's datetime formatter, `{{name, datetime}}`
+ * in the catalogs) and in the owner's time zone: a day, or a day and a time.
+ */
+function localDate(name: string, at: Date, timeZone: string, withTime: boolean): Record<string, unknown> {
+  return { [name]: at, formatParams: { [name]: { timeZone, dateStyle: 'long', ...(withTime ? { timeStyle: 'short' } : {}) } } };
 }
 
 function set(p: Pending, patch: Updateable<PetsTable>): void {
