@@ -188,9 +188,15 @@ describe('interactions, cooldowns and the daily XP cap', () => {
     clock().advance(70 * H);
     const res = await api('POST', `/pets/${pet.id}/interactions`, owner, { type: 'play' });
     expect(res.statusCode).toBe(409);
-    expect(res.json()).toMatchObject({ code: 'pet_too_tired', detail: 'Your pet is too tired to play. Feed it or let it rest first.' });
+    // energy only decays with time (docs/pets.md): the advice names what restores it (feed +20, groom +5), never rest
+    expect(res.json()).toMatchObject({ code: 'pet_too_tired', detail: 'Your pet is too tired to play. Feed or groom it first: only care restores its energy.' });
     const fr = await api('POST', `/pets/${pet.id}/interactions`, owner, { type: 'play' }, { 'accept-language': 'fr' });
-    expect(fr.json().detail).toBe('Ton animal est trop fatigué pour jouer. Nourris-le ou laisse-le se reposer.');
+    expect(fr.json().detail).toBe("Ton animal est trop fatigué pour jouer. Nourris-le ou fais-lui sa toilette d'abord : seuls les soins lui rendent de l'énergie.");
+    const de = await api('POST', `/pets/${pet.id}/interactions`, owner, { type: 'play' }, { 'accept-language': 'de' });
+    expect(de.json().detail).toBe('Dein Haustier ist zu müde zum Spielen. Füttere oder bürste es zuerst: Nur Pflege gibt ihm wieder Energie.');
+    // and the advice works: fed, it has the energy to play
+    expect((await api('POST', `/pets/${pet.id}/interactions`, owner, { type: 'feed' })).statusCode).toBe(200);
+    expect((await api('POST', `/pets/${pet.id}/interactions`, owner, { type: 'play' })).statusCode).toBe(200);
   });
 });
 
