@@ -283,6 +283,12 @@ describe('vacation', () => {
     const tooLong = await api('POST', `/pets/${pet.id}/vacation`, owner, { until: '2026-03-20T09:00:00Z' });
     expect(tooLong.statusCode).toBe(422);
     expect(tooLong.json().code).toBe('pet_vacation_invalid');
+    expect(tooLong.json().errors).toEqual([{ field: 'body.until', message: 'must be within 14 days from now', code: 'out_of_range' }]);
+    const past = await api('POST', `/pets/${pet.id}/vacation`, owner, { until: '2026-03-01T09:00:00Z' });
+    expect(past.statusCode).toBe(422);
+    expect(past.json()).toMatchObject({ code: 'pet_vacation_invalid', errors: [{ field: 'body.until', message: 'must be in the future', code: 'out_of_range' }] });
+    const pastDe = await api('POST', `/pets/${pet.id}/vacation`, owner, { until: '2026-03-02T09:00:00Z' }, { 'accept-language': 'de' });
+    expect(pastDe.json().errors).toEqual([{ field: 'body.until', message: 'muss in der Zukunft liegen', code: 'out_of_range' }]);
     const res = await api('POST', `/pets/${pet.id}/vacation`, owner, { until: '2026-03-12T09:00:00Z' });
     expect(res.statusCode).toBe(200);
     expect(res.json().vacation).toMatchObject({ active: true, until: '2026-03-12T09:00:00.000Z' });

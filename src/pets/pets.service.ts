@@ -297,7 +297,11 @@ export class PetsService {
     return this.mutate(actor, petId, (p, now) => {
       const tz = safeTimeZone(p.row.owner_timezone);
       if (onVacation(p.row, now)) throw petError('pet_vacation_active', localDate('until', p.row.vacation_until!, tz, true));
-      if (until.getTime() <= now.getTime() || until.getTime() - now.getTime() > VACATION_MAX_DAYS * DAY_MS) {
+      // the field problem says which bound was missed: an end in the past is not "too far away"
+      if (until.getTime() <= now.getTime()) {
+        throw petError('pet_vacation_invalid', { maxDays: VACATION_MAX_DAYS }, [{ field: 'body.until', message: 'validation.in_future', code: 'out_of_range' }]);
+      }
+      if (until.getTime() - now.getTime() > VACATION_MAX_DAYS * DAY_MS) {
         throw petError('pet_vacation_invalid', { maxDays: VACATION_MAX_DAYS }, [{ field: 'body.until', message: 'validation.within_days', params: { days: VACATION_MAX_DAYS }, code: 'out_of_range' }]);
       }
       const last = p.row.vacation_start;
