@@ -111,12 +111,12 @@ describe('a payment, live in two tabs', () => {
   it('read-all zeroes the badge in every tab', async () => {
     const [tab1, tab2] = [await tab(alice), await tab(alice)];
     await withTransaction(t.deps.db, async (trx) => {
-      await t.deps.events.record(trx, { type: 'pet.streak_at_risk', userIds: [alice.id], petId: uuidv7(), data: { streak: 12, hoursLeft: 3 } });
+      await t.deps.events.record(trx, { type: 'pet.streak_at_risk', userIds: [alice.id], petId: uuidv7(), data: { streak: 12, hoursLeft: 3, name: 'Pip' } });
       await t.deps.events.record(trx, { type: 'pet.streak_lost', userIds: [alice.id], petId: uuidv7(), data: { streak: 4 } });
     });
     await t.deps.events.drain();
     const atRisk = await nextEvent(tab1, 'notification', (p) => p.type === 'streak_at_risk');
-    expect(atRisk).toMatchObject({ title: 'Your streak is at risk', body: 'Your 12-day streak ends in 3 hours. Check in now to keep it!', priority: 'high' });
+    expect(atRisk).toMatchObject({ title: 'Your streak with \u2068Pip\u2069 is at risk', body: 'Your 12-day streak with \u2068Pip\u2069 ends in 3 hours. Check in now to keep it!', priority: 'high' });
     await nextEvent(tab2, 'notification', (p) => p.type === 'streak_lost' && p.unreadCount === 2);
 
     const res = await t.app.inject({ method: 'POST', url: '/api/v1/notifications/read-all', headers: alice.auth });

@@ -95,6 +95,11 @@ const security = (template: string, priority: NotificationPriority = 'high', new
   }));
 
 const num = (v: unknown) => (typeof v === 'number' ? v : Number(v ?? 0));
+/** The pet's name from a pet event (isolated when told, as a name people chose); absent on events older than it. */
+const petName = (e: DomainEvent): { name?: string } => {
+  const name = (e.data as { name?: unknown }).name;
+  return typeof name === 'string' && name ? { name } : {};
+};
 
 /** Which notifications each domain event produces. Unlisted events produce none. */
 export const PRODUCERS: Record<string, Producer> = {
@@ -105,7 +110,7 @@ export const PRODUCERS: Record<string, Producer> = {
   'intent.updated': onIntent,
   'pet.evolved': forUsers('pet_evolved', (e) => {
     const d = e.data as { from: string; to: string; level: number };
-    return { from: d.from, to: d.to, level: d.level };
+    return { from: d.from, to: d.to, level: d.level, ...petName(e) };
   }, (e) => {
     const d = e.data as { from: string; to: string };
     return { from: `pets.stages.${d.from}`, to: `pets.stages.${d.to}` };
@@ -113,13 +118,13 @@ export const PRODUCERS: Record<string, Producer> = {
   // context picks the sentence written for the stat (body_happiness, …); the stat's name is told in the reader's words
   'pet.needs_care': forUsers('pet_needs_care', (e) => {
     const d = e.data as { stat?: string; value?: number };
-    return { stat: String(d.stat ?? ''), value: num(d.value), context: String(d.stat ?? '') };
+    return { stat: String(d.stat ?? ''), value: num(d.value), context: String(d.stat ?? ''), ...petName(e) };
   }, (e) => ({ stat: `pets.stats.${String((e.data as { stat?: string }).stat ?? '')}` })),
   'pet.streak_at_risk': forUsers('streak_at_risk', (e) => {
     const d = e.data as { streak: number; hoursLeft: number };
-    return { streak: d.streak, hoursLeft: d.hoursLeft };
+    return { streak: d.streak, hoursLeft: d.hoursLeft, ...petName(e) };
   }),
-  'pet.streak_lost': forUsers('streak_lost', (e) => ({ streak: num((e.data as { streak: number }).streak) })),
+  'pet.streak_lost': forUsers('streak_lost', (e) => ({ streak: num((e.data as { streak: number }).streak), ...petName(e) })),
   'friend.requested': forUsers('friend_request', (e) => ({ name: String((e.data as { fromName?: string }).fromName ?? '') })),
   'gift.sent': forUsers('gift_received', (e) => {
     const d = e.data as { fromName?: string; gift?: string };

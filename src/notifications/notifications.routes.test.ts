@@ -62,12 +62,12 @@ describe('inbox', () => {
   it('tells stored notifications in the language the user switched to since', async () => {
     const user = await createUser(t.deps, { locale: 'en' });
     await evolve(user, 3);
-    expect((await inbox(user)).items[0].title).toBe(translate('en', 'notifications.templates.pet_evolved.title'));
+    // an event without the pet's name (recorded before events carried it) says "your pet"
+    expect((await inbox(user)).items[0].title).toBe('Your pet evolved!');
     const switched = await t.app.inject({ method: 'PATCH', url: '/api/v1/me', headers: user.auth, payload: { locale: 'de' } });
     expect(switched.statusCode).toBe(200);
     const [n] = (await inbox(user)).items;
-    expect(n.title).toBe(translate('de', 'notifications.templates.pet_evolved.title'));
-    expect(n.title).not.toBe(translate('en', 'notifications.templates.pet_evolved.title'));
+    expect(n.title).toBe('Dein Haustier hat sich entwickelt!');
     const read = await t.app.inject({ method: 'POST', url: `/api/v1/notifications/${n.id}/read`, headers: user.auth });
     expect(read.json().title).toBe(n.title);
   });
@@ -75,45 +75,45 @@ describe('inbox', () => {
   it('writes streak days and hours in the singular or plural the reader\'s language needs', async () => {
     const bodies = async (locale: string) => {
       const user = await createUser(t.deps, { locale });
-      await record('pet.streak_lost', [user.id], { streak: 1 });
-      await record('pet.streak_at_risk', [user.id], { streak: 1, hoursLeft: 1 });
-      await record('pet.streak_at_risk', [user.id], { streak: 12, hoursLeft: 3 });
+      await record('pet.streak_lost', [user.id], { streak: 1, name: 'Pip' });
+      await record('pet.streak_at_risk', [user.id], { streak: 1, hoursLeft: 1, name: 'Pip' });
+      await record('pet.streak_at_risk', [user.id], { streak: 12, hoursLeft: 3, name: 'Pip' });
       return (await inbox(user)).items.map((n: { body: string }) => n.body);
     };
     expect(await bodies('fr')).toEqual([
-      'Ta série de 12 jours se termine dans 3 heures. Reviens maintenant pour la garder !',
-      'Ta série de 1 jour se termine dans 1 heure. Reviens maintenant pour la garder !',
-      'Ta série de 1 jour est terminée. Commences-en une nouvelle aujourd’hui.',
+      'Ta série de 12 jours avec \u2068Pip\u2069 se termine dans 3 heures. Reviens maintenant pour la garder !',
+      'Ta série de 1 jour avec \u2068Pip\u2069 se termine dans 1 heure. Reviens maintenant pour la garder !',
+      'Ta série de 1 jour avec \u2068Pip\u2069 est terminée. Commences-en une nouvelle aujourd’hui.',
     ]);
     expect(await bodies('de')).toEqual([
-      'Deine Serie von 12 Tagen endet in 3 Stunden. Schau jetzt vorbei, um sie zu halten!',
-      'Deine Serie von 1 Tag endet in 1 Stunde. Schau jetzt vorbei, um sie zu halten!',
-      'Deine Serie von 1 Tag ist beendet. Starte heute eine neue.',
+      'Deine Serie von 12 Tagen mit \u2068Pip\u2069 endet in 3 Stunden. Schau jetzt vorbei, um sie zu halten!',
+      'Deine Serie von 1 Tag mit \u2068Pip\u2069 endet in 1 Stunde. Schau jetzt vorbei, um sie zu halten!',
+      'Deine Serie von 1 Tag mit \u2068Pip\u2069 ist beendet. Starte heute eine neue.',
     ]);
-    expect((await bodies('en'))[1]).toBe('Your 1-day streak ends in 1 hour. Check in now to keep it!');
+    expect((await bodies('en'))[1]).toBe('Your 1-day streak with \u2068Pip\u2069 ends in 1 hour. Check in now to keep it!');
   });
 
   it('writes the hours left with the reader\'s decimal separator, the plural chosen from the number', async () => {
     const body = async (locale: string) => {
       const user = await createUser(t.deps, { locale });
-      await record('pet.streak_at_risk', [user.id], { streak: 1200, hoursLeft: 1.9 });
+      await record('pet.streak_at_risk', [user.id], { streak: 1200, hoursLeft: 1.9, name: 'Pip' });
       return (await inbox(user)).items[0].body;
     };
-    expect(await body('de')).toBe('Deine Serie von 1.200 Tagen endet in 1,9 Stunden. Schau jetzt vorbei, um sie zu halten!');
+    expect(await body('de')).toBe('Deine Serie von 1.200 Tagen mit \u2068Pip\u2069 endet in 1,9 Stunden. Schau jetzt vorbei, um sie zu halten!');
     // French and Portuguese (CLDR) keep the singular below 2
-    expect(await body('fr')).toBe('Ta série de 1\u202f200 jours se termine dans 1,9 heure. Reviens maintenant pour la garder !');
-    expect(await body('es')).toBe('Tu racha de 1200 días termina en 1,9 horas. ¡Entra ahora para mantenerla!');
-    expect(await body('en')).toBe('Your 1200-day streak ends in 1.9 hours. Check in now to keep it!');
-    expect(await body('ja')).toBe('1,200 日の連続記録はあと 1.9 時間で終わります。今すぐチェックインしましょう！');
+    expect(await body('fr')).toBe('Ta série de 1\u202f200 jours avec \u2068Pip\u2069 se termine dans 1,9 heure. Reviens maintenant pour la garder !');
+    expect(await body('es')).toBe('Tu racha de 1200 días con \u2068Pip\u2069 termina en 1,9 horas. ¡Entra ahora para mantenerla!');
+    expect(await body('en')).toBe('Your 1200-day streak with \u2068Pip\u2069 ends in 1.9 hours. Check in now to keep it!');
+    expect(await body('ja')).toBe('\u2068Pip\u2069との1,200 日の連続記録はあと 1.9 時間で終わります。今すぐチェックインしましょう！');
   });
 
   it('writes the French evolution without a "de" before a vowel', async () => {
     const user = await createUser(t.deps, { locale: 'fr' });
-    await record('pet.evolved', [user.id], { from: 'egg', to: 'baby', level: 2 });
-    await record('pet.evolved', [user.id], { from: 'teen', to: 'adult', level: 9 });
+    await record('pet.evolved', [user.id], { from: 'egg', to: 'baby', level: 2, name: 'Pip' });
+    await record('pet.evolved', [user.id], { from: 'teen', to: 'adult', level: 9, name: 'Pip' });
     expect((await inbox(user)).items.map((n: { body: string }) => n.body)).toEqual([
-      'Ton animal est passé du stade ado au stade adulte et a atteint le niveau 9.',
-      'Ton animal est passé du stade œuf au stade bébé et a atteint le niveau 2.',
+      '\u2068Pip\u2069 a évolué du stade ado au stade adulte et a atteint le niveau 9.',
+      '\u2068Pip\u2069 a évolué du stade œuf au stade bébé et a atteint le niveau 2.',
     ]);
   });
 

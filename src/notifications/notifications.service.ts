@@ -68,15 +68,21 @@ export interface ListQuery {
 /** Params that hold what people wrote or chose (a display name, a device string), shown isolated. */
 const USER_TEXT_PARAMS = ['counterparty', 'name', 'gift', 'reference', 'device'];
 
+/** Templates that name the pet ({{name}}); a notification stored before pet events carried the name says "your pet". */
+const PET_NAMED_TEMPLATES = new Set(['pet_evolved', 'pet_needs_care', 'streak_at_risk', 'streak_lost']);
+
+const capitalized = (text: string) => text.charAt(0).toLocaleUpperCase() + text.slice(1);
+
 /** Title and body of a notification's template in `locale`. */
 function tell(recipe: NotificationRender, locale: string): { title: string; body: string } {
   const params = { ...recipe.params };
   for (const name of USER_TEXT_PARAMS) if (typeof params[name] === 'string') params[name] = isolatedText(params[name]);
   for (const [name, key] of Object.entries(recipe.localized ?? {})) params[name] = translate(locale, key, { defaultValue: String(recipe.params[name] ?? '') });
-  return {
-    title: translate(locale, `notifications.templates.${recipe.template}.title`, params),
-    body: translate(locale, `notifications.templates.${recipe.template}.body`, params),
-  };
+  const unnamed = PET_NAMED_TEMPLATES.has(recipe.template) && typeof params.name !== 'string';
+  if (unnamed) params.name = translate(locale, 'notifications.petFallback');
+  const title = translate(locale, `notifications.templates.${recipe.template}.title`, params);
+  const body = translate(locale, `notifications.templates.${recipe.template}.body`, params);
+  return unnamed ? { title: capitalized(title), body: capitalized(body) } : { title, body };
 }
 
 /** Title and body in `locale` from what the row was rendered from; the stored text where there is none. */

@@ -230,9 +230,9 @@ describe('time away', () => {
     expect(back.stage).toBe('teen');
     const evolved = await events(pet.id, 'pet.evolved');
     expect(evolved.map((e) => e.data)).toEqual([
-      { from: 'egg', to: 'baby', level: 2 },
-      { from: 'baby', to: 'child', level: 6 },
-      { from: 'child', to: 'teen', level: 6 },
+      { from: 'egg', to: 'baby', level: 2, name: 'Mochi' },
+      { from: 'baby', to: 'child', level: 6, name: 'Mochi' },
+      { from: 'child', to: 'teen', level: 6, name: 'Mochi' },
     ]);
     const history = (await api('GET', `/pets/${pet.id}/history?limit=100`, owner)).json();
     expect(history.items.filter((i: { kind: string }) => i.kind === 'evolution').map((i: { data: { to: string } }) => i.data.to)).toEqual(['teen', 'child', 'baby']);
@@ -351,12 +351,12 @@ describe('the hourly streak sweep', () => {
     await sweep('2026-03-04T05:00:00Z'); // 21:00 on 3 March in LA (3 h left); 14:00 on 4 March in Tokyo
     await sweep('2026-03-04T06:00:00Z');
     const risk = await events(laPet.id, 'pet.streak_at_risk');
-    expect(risk.map((e) => e.data)).toEqual([{ streak: 1, hoursLeft: 3 }]);
+    expect(risk.map((e) => e.data)).toEqual([{ streak: 1, hoursLeft: 3, name: 'West' }]);
     expect(await events(tokyoPet.id, 'pet.streak_at_risk')).toEqual([]);
 
     await sweep('2026-03-04T16:00:00Z'); // 08:00 on 4 March in LA: broken; 01:00 on 5 March in Tokyo: broken
-    expect((await events(laPet.id, 'pet.streak_lost')).map((e) => e.data)).toEqual([{ streak: 1 }]);
-    expect((await events(tokyoPet.id, 'pet.streak_lost')).map((e) => e.data)).toEqual([{ streak: 1 }]);
+    expect((await events(laPet.id, 'pet.streak_lost')).map((e) => e.data)).toEqual([{ streak: 1, name: 'West' }]);
+    expect((await events(tokyoPet.id, 'pet.streak_lost')).map((e) => e.data)).toEqual([{ streak: 1, name: 'East' }]);
     await sweep('2026-03-04T17:00:00Z');
     expect((await events(laPet.id, 'pet.streak_lost')).length).toBe(1);
     clock().set('2026-03-04T17:00:00Z');
@@ -373,7 +373,7 @@ describe('the hourly streak sweep', () => {
     await sweep('2026-09-05T23:05:00Z'); // 19:05 on 5 September: the day ends at 04:00Z, 4.9 h away
     expect(await events(pet.id, 'pet.streak_at_risk')).toEqual([]);
     await sweep('2026-09-06T00:05:00Z'); // 20:05: 3.9 h left
-    expect((await events(pet.id, 'pet.streak_at_risk')).map((e) => e.data)).toEqual([{ streak: 1, hoursLeft: 3.9 }]);
+    expect((await events(pet.id, 'pet.streak_at_risk')).map((e) => e.data)).toEqual([{ streak: 1, hoursLeft: 3.9, name: 'Jump' }]);
 
     clock().set('2026-09-06T03:30:00Z'); // 23:30 on 5 September
     expect((await api('GET', `/pets/${pet.id}`, santiago)).json().streak).toMatchObject({ current: 1, atRisk: true, hoursLeft: 0.5 });
@@ -395,7 +395,7 @@ describe('the hourly streak sweep', () => {
       await new Promise((r) => setTimeout(r, 100));
       risk = await events(pet.id, 'pet.streak_at_risk');
     }
-    expect(risk.map((e) => e.data)).toEqual([{ streak: 1, hoursLeft: 2.5 }]);
+    expect(risk.map((e) => e.data)).toEqual([{ streak: 1, hoursLeft: 2.5, name: 'Job' }]);
     expect(risk[0].user_ids).toEqual([kyiv.id]);
   });
 });
@@ -417,13 +417,13 @@ describe('needing care', () => {
     clock().advance(6 * H); // happiness 28 < 30: sad
     await sweep();
     await sweep();
-    expect((await events(pet.id, 'pet.needs_care')).map((e) => e.data)).toMatchObject([{ stat: 'happiness', value: 28 }]);
+    expect((await events(pet.id, 'pet.needs_care')).map((e) => e.data)).toMatchObject([{ stat: 'happiness', value: 28, name: 'Lonely' }]);
     clock().advance(6 * 24 * H); // a week away: hungry, sad, tired; still one notification
     await sweep();
     expect(await api('GET', `/pets/${pet.id}`, keeper)).toSatisfy((r: { json(): { feelings: string[] } }) => r.json().feelings.includes('sad'));
     expect(await events(pet.id, 'pet.needs_care')).toHaveLength(1);
     const [note] = await notes(keeper);
-    expect(note).toMatchObject({ priority: 'normal', title: 'Your pet needs care', body: 'Your pet is sad and lonely (happiness 28). Come back and spend some time with it.' });
+    expect(note).toMatchObject({ priority: 'normal', title: '\u2068Lonely\u2069 needs care', body: '\u2068Lonely\u2069 is sad and lonely (happiness 28). Come back and spend some time with it.' });
 
     // cared for: fed, played and groomed until no stat is below its level, then left again
     for (let i = 0; i < 3; i++) {
@@ -472,3 +472,31 @@ describe('needing care', () => {
     expect(found).toHaveLength(1);
   });
 });
+
+describe('pet notifications name the pet', () => {
+  it('names the pet, isolated, in the title and body of evolved, streak, and care notifications', async () => {
+    const keeper = await createUser(t.deps, { timezone: 'UTC' });
+    const inbox = async () => (await t.app.inject({ method: 'GET', url: '/api/v1/notifications?limit=50', headers: keeper.auth })).json().items as Array<{ type: string; title: string; body: string }>;
+    const a = await adopt(keeper, 'Mochi');
+    await adopt(keeper, '\u05e9\u05dc\u05d5\u05dd'); // a right-to-left name for a second pet
+    for (const type of ['feed', 'play', 'groom']) await api('POST', `/pets/${a.id}/interactions`, keeper, { type }); // 33 XP
+    clock().advance(H);
+    await api('POST', `/pets/${a.id}/interactions`, keeper, { type: 'play' }); // 48
+    clock().advance(H);
+    await api('POST', `/pets/${a.id}/interactions`, keeper, { type: 'feed' }); // 58: baby
+    await t.deps.events.drain();
+    const mochi = '\u2068Mochi\u2069';
+    expect((await inbox()).find((n) => n.type === 'pet_evolved')).toMatchObject({ title: `${mochi} evolved!`, body: `${mochi} grew from egg to baby and reached level 2.` });
+
+    await t.deps.services.pets.sweepStreaks(new Date('2026-03-03T21:00:00Z')); // no activity on 3 March, 3 h before midnight UTC
+    clock().set('2026-03-04T12:00:00Z');
+    await t.deps.services.pets.sweepStreaks(clock().now()); // the streak broke; both pets need care by now
+    await t.deps.events.drain();
+    const items = await inbox();
+    expect(items.find((n) => n.type === 'streak_at_risk')).toMatchObject({ title: `Your streak with ${mochi} is at risk`, body: `Your 1-day streak with ${mochi} ends in 3 hours. Check in now to keep it!` });
+    expect(items.find((n) => n.type === 'streak_lost')).toMatchObject({ title: `Streak with ${mochi} lost`, body: `Your 1-day streak with ${mochi} has ended. Start a new one today.` });
+    const care = items.filter((n) => n.type === 'pet_needs_care').map((n) => n.title).sort();
+    expect(care).toEqual([`${mochi} needs care`, '\u2068\u05e9\u05dc\u05d5\u05dd\u2069 needs care'].sort());
+  });
+});
+

@@ -355,7 +355,7 @@ export class PetsService {
               actorId: null,
               userIds: [row.user_id],
               petId: row.id,
-              data: { streak: locked.streak, hoursLeft: Math.max(0, Math.round(state.hoursLeft * 10) / 10) },
+              data: { streak: locked.streak, hoursLeft: Math.max(0, Math.round(state.hoursLeft * 10) / 10), name: locked.name },
             });
             return true;
           });
@@ -415,7 +415,7 @@ export class PetsService {
     set(p, { stage: to });
     const lvl = level(p.row.xp);
     p.history.push(historyRow(p.row.id, 'evolution', { from, to, level: lvl, xp: p.row.xp, automatic }, now));
-    p.events.push({ type: 'pet.evolved', data: { from, to, level: lvl } });
+    p.events.push({ type: 'pet.evolved', data: { from, to, level: lvl, name: p.row.name } });
   }
 
   private async mutate(
@@ -459,7 +459,7 @@ export class PetsService {
     if (streak.broken) {
       set(p, { streak: 0 });
       p.history.push(historyRow(locked.id, 'streak_lost', { streak: locked.streak, lastDay: locked.streak_day }, now));
-      p.events.push({ type: 'pet.streak_lost', data: { streak: locked.streak } });
+      p.events.push({ type: 'pet.streak_lost', data: { streak: locked.streak, name: locked.name } });
     }
     change(p, now);
     const after = conditionAt(p.row, now);
@@ -485,7 +485,7 @@ export class PetsService {
     }
     if (!opts.alertCare || p.row.care_alerted_at || onVacation(p.row, now)) return;
     set(p, { care_alerted_at: now });
-    p.events.push({ type: 'pet.needs_care', data: { stat: need.stat, value: need.value } });
+    p.events.push({ type: 'pet.needs_care', data: { stat: need.stat, value: need.value, name: p.row.name } });
   }
 
   /** History rows in one insert, then each change's events (written with the transaction's other outbox rows). */

@@ -2,7 +2,8 @@
  * The domain events every domain records (type → data). This is the contract between the
  * domains that change state and the subscribers that react after commit: realtime emits,
  * notifications, the activity log and analytics. Add fields freely; never rename or remove.
- * Every event also carries actorId, userIds (who should hear about it), petId and context.
+ * Every event also carries actorId, userIds (who should hear about it), petId and context. A pet event's
+ * `name` is the pet's name when it happened, so a notification can tell an owner's pets apart.
  */
 export interface EventCatalog {
   // accounts
@@ -24,10 +25,10 @@ export interface EventCatalog {
   'pet.updated': { fields: string[] };
   'pet.deleted': Record<string, never>;
   'pet.interacted': { interaction: 'feed' | 'play' | 'groom'; xpGained: number; stats: Record<string, number> };
-  'pet.evolved': { from: string; to: string; level: number };
+  'pet.evolved': { from: string; to: string; level: number; name?: string };
   'pet.vacation_started': { until: string };
-  'pet.streak_at_risk': { streak: number; hoursLeft: number };
-  'pet.streak_lost': { streak: number };
+  'pet.streak_at_risk': { streak: number; hoursLeft: number; name?: string };
+  'pet.streak_lost': { streak: number; name?: string };
   // chat
   'chat.message_created': { messageId: string; sender: 'user' | 'pet' | 'system'; content: string; createdAt: string };
   'chat.messages_read': { messageIds: string[] | 'all'; updated: number };
@@ -49,7 +50,7 @@ export interface EventCatalog {
   'system.announcement': { announcementId: string; title: string; body: string; priority: string; expiresAt?: string | null };
   // realtime, notifications and activity: contracts for domains still to come (bulk, friends, store)
   'activity.client': { action: string; category: 'pet' | 'social' | 'system'; details: Record<string, unknown> };
-  'pet.needs_care': { stat: string; value: number };
+  'pet.needs_care': { stat: string; value: number; name?: string };
   'batch.progress': { batchId: string; processed: number; total: number; succeeded: number; failed: number; milestone?: boolean };
   'batch.completed': { batchId: string; total: number; succeeded: number; failed: number };
   'friend.requested': { requestId: string; fromUserId: string; fromName: string };
