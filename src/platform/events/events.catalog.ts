@@ -49,7 +49,7 @@ export interface EventCatalog {
   'notification.read': { notificationIds: string[] | 'all'; unreadCount: number };
   'system.announcement': { announcementId: string; title: string; body: string; priority: string; expiresAt?: string | null };
   // realtime, notifications and activity: contracts for domains still to come (bulk, friends, store)
-  'activity.client': { action: string; category: 'pet' | 'social' | 'system'; details: Record<string, unknown> };
+  'activity.client': { action: string; category: 'pet' | 'social'; details: Record<string, unknown> };
   'pet.needs_care': { stat: string; value: number; name?: string };
   'batch.progress': { batchId: string; processed: number; total: number; succeeded: number; failed: number; milestone?: boolean };
   'batch.completed': { batchId: string; total: number; succeeded: number; failed: number };
