@@ -81,9 +81,9 @@ describe('inbox', () => {
       return (await inbox(user)).items.map((n: { body: string }) => n.body);
     };
     expect(await bodies('fr')).toEqual([
-      'Ta série de 12 jours avec \u2068Pip\u2069 se termine dans 3 heures. Reviens maintenant pour la garder !',
-      'Ta série de 1 jour avec \u2068Pip\u2069 se termine dans 1 heure. Reviens maintenant pour la garder !',
-      'Ta série de 1 jour avec \u2068Pip\u2069 est terminée. Commences-en une nouvelle aujourd’hui.',
+      'Votre série de 12 jours avec \u2068Pip\u2069 se termine dans 3 heures. Revenez maintenant pour la garder !',
+      'Votre série de 1 jour avec \u2068Pip\u2069 se termine dans 1 heure. Revenez maintenant pour la garder !',
+      'Votre série de 1 jour avec \u2068Pip\u2069 est terminée. Commencez-en une nouvelle aujourd’hui.',
     ]);
     expect(await bodies('de')).toEqual([
       'Deine Serie von 12 Tagen mit \u2068Pip\u2069 endet in 3 Stunden. Schau jetzt vorbei, um sie zu halten!',
@@ -101,7 +101,7 @@ describe('inbox', () => {
     };
     expect(await body('de')).toBe('Deine Serie von 1.200 Tagen mit \u2068Pip\u2069 endet in 1,9 Stunden. Schau jetzt vorbei, um sie zu halten!');
     // French and Portuguese (CLDR) keep the singular below 2
-    expect(await body('fr')).toBe('Ta série de 1\u202f200 jours avec \u2068Pip\u2069 se termine dans 1,9 heure. Reviens maintenant pour la garder !');
+    expect(await body('fr')).toBe('Votre série de 1\u202f200 jours avec \u2068Pip\u2069 se termine dans 1,9 heure. Revenez maintenant pour la garder !');
     expect(await body('es')).toBe('Tu racha de 1200 días con \u2068Pip\u2069 termina en 1,9 horas. ¡Entra ahora para mantenerla!');
     expect(await body('en')).toBe('Your 1200-day streak with \u2068Pip\u2069 ends in 1.9 hours. Check in now to keep it!');
     expect(await body('ja')).toBe('\u2068Pip\u2069との1,200 日の連続記録はあと 1.9 時間で終わります。今すぐチェックインしましょう！');

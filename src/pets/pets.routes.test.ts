@@ -125,7 +125,7 @@ describe('interactions, cooldowns and the daily XP cap', () => {
     const again = await api('POST', `/pets/${pet.id}/interactions`, owner, { type: 'feed' }, { 'accept-language': 'fr' });
     expect(again.statusCode).toBe(409);
     // French pet texts speak to the owner with "tu", as the pet does in the chat where these details also appear
-    expect(again.json()).toMatchObject({ code: 'pet_interaction_cooldown', detail: 'Ton animal a besoin d\'une pause avant que tu le nourrisses de nouveau : réessaie dans 1800 secondes.' });
+    expect(again.json()).toMatchObject({ code: 'pet_interaction_cooldown', detail: 'Votre animal a besoin d\'une pause avant que vous le nourrissiez de nouveau : réessayez dans 1800 secondes.' });
     const [event] = await events(pet.id, 'pet.interacted');
     expect(event.data).toMatchObject({ interaction: 'feed', xpGained: 10 });
   });
@@ -191,7 +191,7 @@ describe('interactions, cooldowns and the daily XP cap', () => {
     // energy only decays with time (docs/pets.md): the advice names what restores it (feed +20, groom +5), never rest
     expect(res.json()).toMatchObject({ code: 'pet_too_tired', detail: 'Your pet is too tired to play. Feed or groom it first: only care restores its energy.' });
     const fr = await api('POST', `/pets/${pet.id}/interactions`, owner, { type: 'play' }, { 'accept-language': 'fr' });
-    expect(fr.json().detail).toBe("Ton animal est trop fatigué pour jouer. Nourris-le ou fais-lui sa toilette d'abord : seuls les soins lui rendent de l'énergie.");
+    expect(fr.json().detail).toBe("Votre animal est trop fatigué pour jouer. Nourrissez-le ou faites-lui sa toilette d'abord : seuls les soins lui rendent de l'énergie.");
     const de = await api('POST', `/pets/${pet.id}/interactions`, owner, { type: 'play' }, { 'accept-language': 'de' });
     expect(de.json().detail).toBe('Dein Haustier ist zu müde zum Spielen. Füttere oder bürste es zuerst: Nur Pflege gibt ihm wieder Energie.');
     // and the advice works: fed, it has the energy to play
@@ -298,7 +298,7 @@ describe('vacation', () => {
     const de = await api('POST', `/pets/${pet.id}/vacation`, owner, { until: '2026-03-13T09:00:00Z' }, { 'accept-language': 'de' });
     expect(de.json().detail).toBe('Dein Haustier ist bis 12. März 2026 um 10:00 im Urlaub.');
     const fr = await api('POST', `/pets/${pet.id}/vacation`, owner, { until: '2026-03-13T09:00:00Z' }, { 'accept-language': 'fr' });
-    expect(fr.json().detail).toBe('Ton animal est en vacances jusqu\'au 12 mars 2026 à 10:00.');
+    expect(fr.json().detail).toBe('Votre animal est en vacances jusqu\'au 12 mars 2026 à 10:00.');
 
     clock().set('2026-03-12T10:00:00Z');
     const back = (await api('GET', `/pets/${pet.id}`, owner)).json();
