@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import net from 'node:net';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { REDIS_RETRY_AFTER_MS } from '../http/http.rateLimitStore.js';
 import { probeModule } from '../../../test/helpers/probeModule.js';
 import { createTestApp, type TestApp } from '../../../test/helpers/testApp.js';
 import { platformModule } from '../platform.module.js';
@@ -34,6 +35,11 @@ async function redisProxy() {
   return {
     url: `redis://127.0.0.1:${port}/9`,
     mute: () => (muted = true),
+    /** Listens again on the same port after close(). */
+    reopen: async () => {
+      server.listen(port, '127.0.0.1');
+      await once(server, 'listening');
+    },
     close: async () => {
       const closed = new Promise((resolve) => server.close(resolve));
       for (const s of sockets) s.destroy();
@@ -67,15 +73,16 @@ async function appBehind(proxyUrl: string) {
   return t;
 }
 
-/** Sends a few rate-limited requests and the readiness check; answers their statuses and how long they all took. */
+/** Sends a few rate-limited requests and the readiness check; answers their statuses and how long they and it took. */
 async function requestsWhileDown(t: TestApp) {
   const started = performance.now();
   const statuses: number[] = [];
   for (let i = 0; i < 5; i++) {
     statuses.push((await t.app.inject({ method: 'POST', url: '/api/v1/probe/strict', remoteAddress: '10.77.0.1' })).statusCode);
   }
+  const limitedMs = performance.now() - started;
   const ready = await t.app.inject({ method: 'GET', url: '/health/ready' });
-  return { statuses, ready, ms: performance.now() - started };
+  return { statuses, ready, ms: performance.now() - started, limitedMs };
 }
 
 describe('requests while Redis is unreachable', () => {
@@ -104,6 +111,19 @@ describe('requests while Redis is unreachable', () => {
     expect(ready.json().checks.redis.ok).toBe(false);
     expect(ready.json().checks.database.ok).toBe(true);
     expect(ms).toBeLessThan(2000);
+
+    // Redis is back: once the retry delay has passed, the count is Redis's again (its 2nd for this client)
+    await proxy.reopen();
+    await once(t.deps.redis!, 'ready');
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + REDIS_RETRY_AFTER_MS });
+    try {
+      const back = await t.app.inject({ method: 'POST', url: '/api/v1/probe/strict', remoteAddress: '10.77.0.1' });
+      expect(back.statusCode).toBe(200);
+      expect(back.headers['ratelimit-remaining']).toBe('1');
+    } finally {
+      vi.useRealTimers();
+    }
+    await proxy.close();
   });
 
   it('go through after the command timeout, limited per node, when a connected Redis stops answering', async () => {
@@ -111,10 +131,12 @@ describe('requests while Redis is unreachable', () => {
     const t = await appBehind(proxy.url);
     proxy.mute();
 
-    const { statuses, ready, ms } = await requestsWhileDown(t);
+    const { statuses, ready, ms, limitedMs } = await requestsWhileDown(t);
     expect(statuses).toEqual([200, 200, 200, 429, 429]);
     expect(ready.json()).toMatchObject({ status: 'degraded', checks: { redis: { ok: false } } });
     expect(ms).toBeLessThan(6 * REDIS_COMMAND_TIMEOUT_MS + 2000);
+    // only the first request waited for the command timeout: the others counted locally at once
+    expect(limitedMs).toBeLessThan(2 * REDIS_COMMAND_TIMEOUT_MS);
     await proxy.close();
   });
 });
