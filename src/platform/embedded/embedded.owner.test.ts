@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { otherLiveOwner, processStartTime, thisProcess, writeOwner } from './embedded.owner.js';
+import { otherLiveOwner, otherLiveUser, processStartTime, thisProcess, writeOwner } from './embedded.owner.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'owner-'));
 const file = path.join(dir, 'service.owner');
@@ -36,5 +36,19 @@ describe('embedded service owner files', () => {
     expect(otherLiveOwner(path.join(dir, 'none.owner'))).toBeNull();
     writeFileSync(file, `${other.pid} 4321`);
     expect(otherLiveOwner(file)).toBeNull();
+  });
+});
+
+describe('records of processes using a service they do not own', () => {
+  it('names a live user, and removes the records of users that died', () => {
+    const owner = path.join(dir, 'used.owner');
+    const users = `${owner}.users`;
+    mkdirSync(users, { recursive: true });
+    writeFileSync(path.join(users, String(2 ** 22 + 1)), JSON.stringify({ pid: 2 ** 22 + 1, started: '1' }));
+    expect(otherLiveUser(owner)).toBeNull();
+    expect(readdirSync(users)).toEqual([]);
+    writeFileSync(path.join(users, String(other.pid)), JSON.stringify({ pid: other.pid, started: processStartTime(other.pid!) }));
+    expect(otherLiveUser(owner)).toMatchObject({ pid: other.pid });
+    expect(readdirSync(users)).toEqual([String(other.pid)]);
   });
 });

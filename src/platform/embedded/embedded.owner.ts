@@ -59,7 +59,10 @@ export function addUser(ownerFile: string): () => void {
   return () => rmSync(file, { force: true });
 }
 
-/** A live process other than this one that still uses the service, else null (records of dead ones are ignored). */
+/**
+ * A live process other than this one that still uses the service, else null. Records left by
+ * processes that died (killed before they could remove theirs) are removed on the way.
+ */
 export function otherLiveUser(ownerFile: string): ServiceOwner | null {
   let names: string[];
   try {
@@ -68,8 +71,10 @@ export function otherLiveUser(ownerFile: string): ServiceOwner | null {
     return null;
   }
   for (const name of names.filter((n) => /^\d+$/.test(n))) {
-    const user = otherLiveOwner(path.join(usersDir(ownerFile), name));
+    const file = path.join(usersDir(ownerFile), name);
+    const user = otherLiveOwner(file);
     if (user) return user;
+    if (Number(name) !== process.pid) rmSync(file, { force: true });
   }
   return null;
 }
