@@ -1,7 +1,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { io, type Socket } from 'socket.io-client';
-import { getAccessToken, onAccessToken, refreshSession } from './api';
+import { getAccessToken, hasRefreshToken, onAccessToken, refreshSession } from './api';
 import { useAuth } from './auth';
 
 export const SOCKET_EVENTS = [
@@ -57,9 +57,18 @@ export function SocketProvider({ children }: { children: ReactNode }) {
       setConnected(true);
       void queryClient.invalidateQueries();
     });
+    // the server ended this socket's session (token expired or revoked): a new token reconnects it
+    // (onAccessToken below); while the server cannot be reached the refresh is tried again, backing off,
+    // and given up only once the session is gone (no refresh token left)
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    let stopped = false;
+    const resume = async (delayMs: number) => {
+      if ((await refreshSession()) || stopped || !hasRefreshToken() || socket.connected) return;
+      retry = setTimeout(() => void resume(Math.min(delayMs * 2, 10_000)), delayMs);
+    };
     socket.on('disconnect', (reason) => {
       setConnected(false);
-      if (reason === 'io server disconnect') void refreshSession().then((ok) => ok && socket.connect());
+      if (reason === 'io server disconnect') void resume(1000);
     });
     socket.on('connect_error', (err) => {
       setConnected(false);
@@ -80,6 +89,8 @@ export function SocketProvider({ children }: { children: ReactNode }) {
     });
     return () => {
       off();
+      stopped = true;
+      clearTimeout(retry);
       socket.removeAllListeners();
       socket.disconnect();
       setConnected(false);

@@ -143,13 +143,18 @@ export class RealtimeHub {
     return this.io.of('/').sockets.size;
   }
 
-  /** Disconnects this node's sockets and closes the adapter; the HTTP server itself is Fastify's to close. */
+  /**
+   * Drops this node's connections and closes the adapter; the HTTP server itself is Fastify's to close.
+   * The connections are closed under the sockets (clients see 'transport close' and reconnect by
+   * themselves, to another node or to this one restarted), never with a server disconnect, which tells
+   * a client its session ended and must not be retried.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     for (const timer of this.expiryTimers.values()) clearTimeout(timer);
     this.expiryTimers.clear();
-    this.io.local.disconnectSockets(true);
+    for (const socket of this.io.of('/').sockets.values()) socket.conn.close();
     if (this.attached) this.io.engine.close();
     await Promise.allSettled([...this.io._nsps.values()].map((nsp) => nsp.adapter.close()));
     for (const client of this.redisClients) client.disconnect();

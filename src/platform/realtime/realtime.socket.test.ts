@@ -113,6 +113,20 @@ describe('socket handshake', () => {
     }
   });
 
+  it('drops its sockets on shutdown as a lost connection, which clients retry, not as a server disconnect', async () => {
+    const node = await createTestApp();
+    try {
+      const carol = await createUser(node.deps);
+      const socket = await openSocket(await listen(node.app), carol.token);
+      sockets.push(socket);
+      const reason = new Promise<string>((resolve) => socket.once('disconnect', resolve));
+      await node.app.close();
+      expect(await reason).toBe('transport close');
+    } finally {
+      await node.close();
+    }
+  });
+
   it('disconnects a socket when its token expires, telling it why', async () => {
     const shortLived = await new AccessTokens(t.deps.infra.jwtSecret, 2).sign({ id: alice.id, role: 'user', sessionId: alice.sessionId });
     const socket = await open(shortLived);
