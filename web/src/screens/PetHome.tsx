@@ -310,14 +310,16 @@ export function PetHome() {
   if (!pet) return <Empty title={t('pet.none')} />;
   return (
     <>
-      <div className="pet-switcher" role="tablist" aria-label={t('pet.yourPets')}>
+      {/* a group of buttons, not a tablist: the "+" button and the limit hint sit among the pets, and a click
+          switches the pet the whole page shows (no tab panel); the shown pet's chip is aria-current */}
+      <div className="pet-switcher" role="group" aria-label={t('pet.yourPets')}>
         {pets.map((p) => (
-          <button key={p.id} role="tab" aria-selected={p.id === pet.id} className={p.id === pet.id ? 'chip active' : 'chip'} title={p.name} onClick={() => select(p.id)}>
+          <button key={p.id} type="button" aria-current={p.id === pet.id ? 'true' : undefined} className={p.id === pet.id ? 'chip active' : 'chip'} title={p.name} onClick={() => select(p.id)}>
             {p.name}
           </button>
         ))}
         {canAdoptAnother(pets.length) ? (
-          <button className="chip chip-add" onClick={() => setAdding(true)} aria-label={t('pet.addPet')}>
+          <button type="button" className="chip chip-add" onClick={() => setAdding(true)} aria-label={t('pet.addPet')}>
             <Icon name="plus" size={18} />
           </button>
         ) : (
