@@ -95,8 +95,13 @@ function Extras({ mood }: { mood: Mood }) {
   return null;
 }
 
-/** The pet, drawn per stage; CSS animates it by mood (bounce, breathe, droop, shiver). */
-export function PetSvg({ stage, mood, label, size = 220 }: { stage: Stage; mood: Mood; label: string; size?: number }) {
+/**
+ * The pet, drawn per stage; CSS animates it by mood (bounce, breathe, droop, shiver).
+ * With a `label` it is an image of that name (role=img); without one it is decoration (the pet's name and
+ * mood are written next to it, as in the chat header and the message avatars) and hidden from assistive
+ * technology: a role=img without a name is an unnamed image to a screen reader (axe svg-img-alt).
+ */
+export function PetSvg({ stage, mood, label, size = 220 }: { stage: Stage; mood: Mood; label?: string; size?: number }) {
   const p = PALETTE[stage];
   const r = SIZE[stage];
   const cy = 112;
@@ -104,7 +109,7 @@ export function PetSvg({ stage, mood, label, size = 220 }: { stage: Stage; mood:
   const sick = mood === 'sick';
   const body = sick ? '#cfe3b5' : p.body;
   return (
-    <svg className={`pet pet-${stage} mood-${mood}`} viewBox="0 0 200 200" width={size} height={size} role="img" aria-label={label}>
+    <svg className={`pet pet-${stage} mood-${mood}`} viewBox="0 0 200 200" width={size} height={size} {...(label ? { role: 'img', 'aria-label': label } : { 'aria-hidden': true })}>
       <ellipse className="pet-shadow" cx="100" cy="178" rx={r * 0.9} ry="8" fill="rgba(59,42,74,.14)" />
       <g className="pet-body">
         {stage === 'egg' ? (

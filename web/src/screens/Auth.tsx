@@ -53,7 +53,7 @@ function AuthFrame({ title, subtitle, children, footer }: { title: string; subti
       </div>
       <main className="auth-card" id="main">
         <div className="auth-hero" aria-hidden="true">
-          <PetSvg stage="baby" mood="happy" label="" size={120} />
+          <PetSvg stage="baby" mood="happy" size={120} />
         </div>
         <h1>{title}</h1>
         {subtitle ? <p className="muted">{subtitle}</p> : null}

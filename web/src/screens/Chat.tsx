@@ -186,7 +186,7 @@ function Bubble({ m, pet, unreadStart, onSend, cards }: { m: ChatMessage; pet: P
       <div className={`msg msg-${m.sender}${m.pending ? ' pending' : ''}`} data-testid={`msg-${m.sender}`}>
         {m.sender === 'pet' ? (
           <div className="msg-avatar" aria-hidden="true">
-            <PetSvg stage={pet.stage} mood={(str(m.metadata.mood) as Pet['mood']) ?? pet.mood} label="" size={36} />
+            <PetSvg stage={pet.stage} mood={(str(m.metadata.mood) as Pet['mood']) ?? pet.mood} size={36} />
           </div>
         ) : null}
         <div className="msg-bubble">
@@ -461,7 +461,7 @@ function ChatRoom({ pet }: { pet: Pet }) {
   return (
     <div className="chat">
       <header className="chat-head">
-        <PetSvg stage={pet.stage} mood={pet.mood} label="" size={44} />
+        <PetSvg stage={pet.stage} mood={pet.mood} size={44} />
         <div>
           <h1>{pet.name}</h1>
           <small className="muted" aria-live="polite">
