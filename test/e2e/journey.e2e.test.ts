@@ -1,4 +1,5 @@
 import { mkdirSync, rmSync } from 'node:fs';
+import { AxeBuilder } from '@axe-core/playwright';
 import { generate } from 'otplib';
 import type { Browser, BrowserContext, Page, Request, Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -109,6 +110,23 @@ async function brokenLabels(page: Page, selector: string): Promise<string[]> {
   }, selector);
 }
 
+/**
+ * axe-core's serious and critical violations on the page as it stands (one line each, naming the rule and
+ * the elements), so a screen the journey visits fails on them. Animations and transitions are settled first
+ * (reduced motion, just for the scan): a toast fading in would read as low contrast.
+ */
+async function axeViolations(page: Page, screen: string): Promise<string[]> {
+  await page.emulateMedia({ reducedMotion: 'reduce' });
+  try {
+    const { violations } = await new AxeBuilder({ page }).analyze();
+    return violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${screen}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(' ; ')}`);
+  } finally {
+    await page.emulateMedia({ reducedMotion: null });
+  }
+}
+
 async function balanceOf(page: Page): Promise<string> {
   return (await page.getByTestId('balance').innerText()).replace(/[^\d.,]/g, '');
 }
@@ -149,6 +167,7 @@ describe('a new user plays StreakPets in the browser', () => {
     // streak days count in the browser's time zone, which sign-up saved on the profile
     expect(await (await apiAs(alice))('/me')).toMatchObject({ timezone: 'Europe/Paris' });
     await shot(a, 'e2e-02-pet-home');
+    expect(await axeViolations(a, 'home')).toEqual([]);
   });
 
   step('keeps the session across a reload (silent refresh)', async () => {
@@ -189,6 +208,8 @@ describe('a new user plays StreakPets in the browser', () => {
     await expect.poll(() => a.getByRole('link', { name: /^Chat\s\d/ }).count(), { timeout: 10_000 }).toBe(0);
     a.off('request', countUnread);
     expect(unreadFetches).toBe(0);
+    // with her message and the pet's reply on screen
+    expect(await axeViolations(a, 'chat')).toEqual([]);
     await input.fill('/pa');
     await a.getByRole('option', { name: /\/pay/ }).waitFor();
     await shot(a, 'e2e-04-chat');
@@ -287,6 +308,7 @@ describe('a new user plays StreakPets in the browser', () => {
     expect(await sent.getByTestId('tx-memo').innerText()).toBe('Pizza on Friday');
     await expect.poll(() => sent.getByTestId('tx-gas-fee').innerText(), { timeout: 10_000 }).toMatch(/^0\.0*[1-9]\d{0,3} ETH$/);
     await shot(a, 'e2e-05-wallet');
+    expect(await axeViolations(a, 'wallet')).toEqual([]);
 
     await expect.poll(() => bellCount(b), { timeout: 30_000, interval: 250 }).toBeGreaterThan(before);
     await b.getByTestId('bell').click();
@@ -296,6 +318,7 @@ describe('a new user plays StreakPets in the browser', () => {
     await b.getByRole('button', { name: 'Preferences' }).click();
     expect(await b.getByRole('checkbox', { name: 'Payment request' }).isChecked()).toBe(true);
     await shot(b, 'e2e-06-notifications');
+    expect(await axeViolations(b, 'notifications (desktop)')).toEqual([]);
   });
 
   step('keeps a phone page from scrolling sideways with a 40-letter pet name, and the language picker in its card', async () => {
@@ -443,11 +466,15 @@ describe('a new user plays StreakPets in the browser', () => {
     const busiest = (await a.getByRole('img', { name: /^Your busiest hours: / }).getAttribute('aria-label')) ?? '';
     expect([parisHour(Date.now()), parisHour(Date.now() - 120_000)].some((h) => busiest.includes(h))).toBe(true);
     await shot(a, 'e2e-07-activity');
+    expect(await axeViolations(a, 'activity')).toEqual([]);
   });
 
   step('turns on two-step verification, signs out, and signs back in with a recovery code', async () => {
     await a.getByRole('link', { name: 'Settings', exact: true }).click();
     expect(await a.getByLabel('Your time zone').inputValue()).toBe('Europe/Paris');
+    // with her API sign-ins listed as other sessions, each with its (danger) "Sign this device out" button
+    await a.getByRole('button', { name: 'Sign this device out' }).first().waitFor();
+    expect(await axeViolations(a, 'settings')).toEqual([]);
     await a.getByRole('button', { name: 'Set up' }).click();
     await a.getByRole('img', { name: 'QR code for your authenticator app' }).waitFor();
     await shot(a, 'e2e-08a-settings-2fa');
@@ -497,6 +524,7 @@ describe('a new user plays StreakPets in the browser', () => {
     await a.getByRole('link', { name: 'ペット' }).first().click();
     await a.getByRole('button', { name: /ごはん/ }).waitFor();
     await shot(a, 'e2e-09-pet-home-ja');
+    expect(await axeViolations(a, 'home (ja)')).toEqual([]);
   });
 
   step('raised no uncaught errors in either browser', () => {
