@@ -50,6 +50,9 @@ describe('basenames API', () => {
     const body = res.json();
     expect(body).toMatchObject({ action: 'registered', basename: { name: 'alice-pays', walletId: aliceWallet.id, address: aliceWallet.address } });
     expect(body.transaction).toMatchObject({ type: 'basename', amount: '1', status: 'queued', to: t.deps.services.wallets.chain!.treasury.address });
+    // the fee's payee reads as the app, as the faucet's sender does, not as the treasury's address
+    const fee = (await t.app.inject({ method: 'GET', url: `/api/v1/transactions/${body.transaction.id}`, headers: alice.auth })).json();
+    expect(fee).toMatchObject({ type: 'basename', toName: 'StreakPets' });
     expect((await waitFinal(t.deps, [body.transaction.id]))[body.transaction.id]).toBe('confirmed');
     expect(await tokenBalance(t.deps.chain, t.deps.services.wallets.chain!.token.address, aliceWallet.address)).toBe(9_000_000n);
 

@@ -6,9 +6,10 @@ import type { TransactionRow } from './transactions.repo.js';
 import type { WalletRow } from './wallets.repo.js';
 
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
-/** The sender users see on the treasury's rows (test funds, gas top-ups): the app, not an address they never met. */
+/** The party users see on the treasury's side of a row (test funds, gas top-ups, name fees): the app, not an address they never met. */
 const APP_NAME = 'StreakPets';
 const fromTreasury = (r: TransactionRow) => !r.user_id && (r.type === 'faucet' || r.type === 'gas');
+const toTreasury = (r: TransactionRow) => !r.to_user_id && r.type === 'basename';
 
 /** A wallet as the API shows it: never its key. */
 export function walletDto(w: WalletRow, balances?: WalletDto['balances']): WalletDto {
@@ -48,7 +49,7 @@ export function transactionDto(core: WalletsCore, r: TransactionRow, names?: Map
     timestamp: new Date(r.created_at).toISOString(),
     userId: r.user_id,
     toUserId: r.to_user_id,
-    ...(names ? { fromName: fromTreasury(r) ? APP_NAME : (r.user_id && names.get(r.user_id)) || null, toName: (r.to_user_id && names.get(r.to_user_id)) || null } : {}),
+    ...(names ? { fromName: fromTreasury(r) ? APP_NAME : (r.user_id && names.get(r.user_id)) || null, toName: toTreasury(r) ? APP_NAME : (r.to_user_id && names.get(r.to_user_id)) || null } : {}),
     petId: r.pet_id,
     memo: r.memo,
     metadata: (r.metadata ?? {}) as Record<string, unknown>,
