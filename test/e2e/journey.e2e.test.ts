@@ -276,8 +276,10 @@ describe('a new user plays StreakPets in the browser', () => {
     await a.getByRole('button', { name: 'Review' }).click();
     await a.getByRole('alert').filter({ hasText: /recipient|found/i }).waitFor();
     await a.getByLabel('To', { exact: true }).fill(bob.email);
-    await a.getByRole('button', { name: 'Review' }).click();
+    // from the keyboard: Enter reviews, and the keyboard lands on the review, not on the page body
+    await a.getByLabel('To', { exact: true }).press('Enter');
     await a.getByTestId('send-review').waitFor();
+    expect(await a.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('send-review');
     const reviewed = await a.getByTestId('send-recipient').innerText();
     expect(reviewed).toMatch(/^Bob\s+0x[0-9a-f]{40}$/);
     expect(await a.getByTestId('send-memo').innerText()).toBe('Pizza on Friday');
@@ -297,6 +299,13 @@ describe('a new user plays StreakPets in the browser', () => {
     expect(res.request().headers()['idempotency-key']).toMatch(/^[0-9a-f-]{36}$/);
     // the payment goes to the address the review showed
     expect(JSON.parse(res.request().postData() ?? '{}')).toMatchObject({ to: reviewed.split(/\s+/)[1], amount: '1.25' });
+    // after sending, the keyboard is back in the form's first field
+    expect(await a.evaluate(() => document.activeElement?.getAttribute('name'))).toBe('to');
+    // Escape closes the QR code
+    await a.getByRole('button', { name: 'Show QR code' }).click();
+    await a.locator('img.qr').waitFor();
+    await a.keyboard.press('Escape');
+    await a.locator('img.qr').waitFor({ state: 'detached' });
     const sent = a.locator('.tx', { hasText: '1.25' });
     await sent.getByTestId('tx-status').filter({ hasText: 'Confirmed' }).waitFor({ timeout: 60_000 });
     await sent.getByText(/^to Bob ·/).waitFor();
@@ -307,6 +316,8 @@ describe('a new user plays StreakPets in the browser', () => {
     await sent.locator('.tx-row').click();
     expect(await sent.getByTestId('tx-memo').innerText()).toBe('Pizza on Friday');
     await expect.poll(() => sent.getByTestId('tx-gas-fee').innerText(), { timeout: 10_000 }).toMatch(/^0\.0*[1-9]\d{0,3} ETH$/);
+    // gas used is a count grouped the locale's way (51,555), not the raw digits
+    expect(await sent.getByTestId('tx-gas-used').innerText()).toMatch(/^\d{1,3}(,\d{3})+$/);
     await shot(a, 'e2e-05-wallet');
     expect(await axeViolations(a, 'wallet')).toEqual([]);
 

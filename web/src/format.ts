@@ -30,6 +30,12 @@ export function formatEth(wei: string | null | undefined): string {
   return `${formatAmount(`${digits.slice(0, -18)}.${digits.slice(-18)}`)} ETH`;
 }
 
+/** A whole count given as a digit string (gas used, a block number) grouped the UI locale's way, without a float. */
+export function formatCount(value: string | null | undefined): string {
+  if (!value || !/^\d+$/.test(value)) return '—';
+  return new Intl.NumberFormat(currentLocale()).format(BigInt(value));
+}
+
 /** "0.00" written with the UI locale's decimal separator, for amount fields' placeholders. */
 export function amountPlaceholder(): string {
   return `0${separatorsOf(currentLocale()).decimal}00`;

@@ -1,7 +1,7 @@
 import { Icon } from '../components/Icon';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import QRCode from 'qrcode';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api';
 import { isolatedString } from '../bidi';
@@ -29,6 +29,13 @@ function BalanceCard({ wallet, embedded }: { wallet: Wallet; embedded: boolean }
   const qc = useQueryClient();
   const toast = useToast();
   const [showQr, setShowQr] = useState(false);
+  // Escape closes the QR code, as it closes the app's other pop-ups
+  useEffect(() => {
+    if (!showQr) return;
+    const close = (e: KeyboardEvent) => e.key === 'Escape' && setShowQr(false);
+    window.addEventListener('keydown', close);
+    return () => window.removeEventListener('keydown', close);
+  }, [showQr]);
   const attempts = useAttempts();
   const faucet = useMutation({
     mutationFn: (key: string) => api('/wallets/faucet', { body: { walletId: wallet.id }, idempotencyKey: key }),
@@ -125,6 +132,17 @@ function SendForm({ wallet }: { wallet: Wallet }) {
   const [amount, setAmount] = useState('');
   const [memo, setMemo] = useState('');
   const [review, setReview] = useState<Review | null>(null);
+  // the form and the review replace each other: keep the keyboard where the user is (the review to read
+  // and confirm, then the form again), never on the page body; nothing moves when the screen opens
+  const formRef = useRef<HTMLFormElement>(null);
+  const reviewRef = useRef<HTMLDivElement>(null);
+  const reviewed = useRef(review);
+  useEffect(() => {
+    if (reviewed.current === review) return;
+    reviewed.current = review;
+    if (review) reviewRef.current?.focus();
+    else formRef.current?.querySelector<HTMLInputElement>('input[name="to"]')?.focus();
+  }, [review]);
   const keys = useAttempts();
   const lookups = useAttempts();
   const lookup = useMutation({
@@ -157,6 +175,7 @@ function SendForm({ wallet }: { wallet: Wallet }) {
     <Card title={t('wallet.sendTitle')}>
       {!review ? (
         <form
+          ref={formRef}
           className="form"
           onSubmit={(e) => {
             e.preventDefault();
@@ -174,7 +193,7 @@ function SendForm({ wallet }: { wallet: Wallet }) {
           </Button>
         </form>
       ) : (
-        <div className="review" data-testid="send-review">
+        <div className="review" data-testid="send-review" ref={reviewRef} tabIndex={-1} role="group" aria-label={t('wallet.review')}>
           <dl>
             <dt>{t('wallet.to')}</dt>
             <dd data-testid="send-recipient">

@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api';
 import { Badge, Button, Card, Empty, ErrorBox, Spinner } from '../components/ui';
-import { formatAmount, formatDateTime, formatEth, formatRelative, shortAddress } from '../format';
+import { formatAmount, formatCount, formatDateTime, formatEth, formatRelative, shortAddress } from '../format';
 import { listOf, normalizeTx, type Transaction } from '../model';
 import { STATUS_TONE, UserText, WithUserText } from './WalletParts';
 
@@ -39,7 +39,7 @@ function TxDetails({ tx }: { tx: Transaction }) {
       <dt>{t('wallet.block')}</dt>
       <dd>{d.blockNumber ?? '—'}</dd>
       <dt>{t('wallet.gasUsed')}</dt>
-      <dd>{d.gasUsed ?? '—'}</dd>
+      <dd data-testid="tx-gas-used">{formatCount(d.gasUsed)}</dd>
       <dt>{t('wallet.gasFee')}</dt>
       <dd data-testid="tx-gas-fee">{d.gasFee ? formatEth(d.gasFee) : '—'}</dd>
       <dt>{t('wallet.time')}</dt>
