@@ -44,11 +44,37 @@ export function hasRefreshToken(): boolean {
   return !!localStorage.getItem(REFRESH_KEY);
 }
 
+/** Seconds until an access token's exp, read from its payload only to time the next refresh (the server verifies it). */
+export function secondsLeft(token: string, nowMs = Date.now()): number | null {
+  try {
+    const payload = JSON.parse(atob(token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/'))) as { exp?: unknown };
+    return typeof payload.exp === 'number' ? payload.exp - nowMs / 1000 : null;
+  } catch {
+    return null;
+  }
+}
+
+let renewal: ReturnType<typeof setTimeout> | undefined;
+
+/**
+ * Refreshes the session shortly before the access token expires (a fifth of its life, at most a minute,
+ * and a few random seconds so two tabs rarely refresh together), so requests never meet a 401 and the
+ * socket gets its new token by auth:refresh instead of being dropped at expiry.
+ */
+function renewBeforeExpiry(token: string | null): void {
+  clearTimeout(renewal);
+  const left = token ? secondsLeft(token) : null;
+  if (left === null) return;
+  const lead = Math.min(60, left / 5) + Math.random() * 5;
+  renewal = setTimeout(() => void refreshSession(), Math.max(1, left - lead) * 1000);
+}
+
 /** Stores a fresh token pair (or clears both) and tells subscribers (the socket) about the new access token. */
 export function setTokens(pair: TokenPair | null): void {
   accessToken = pair?.accessToken ?? null;
   if (pair) localStorage.setItem(REFRESH_KEY, pair.refreshToken);
   else localStorage.removeItem(REFRESH_KEY);
+  renewBeforeExpiry(accessToken);
   for (const l of listeners) l(accessToken);
 }
 
