@@ -451,6 +451,8 @@ describe('a new user plays StreakPets in the browser', () => {
     expect(registered).toBe(1);
     const record = a.getByTestId('name-record').filter({ hasText: name });
     await record.getByTestId('name-event').filter({ hasText: /^Registered · .* · fee 1\.00 USDC/ }).waitFor();
+    // its expiry reads as a date ("expires on Nov 25, 2027"), not a time slotted into "expires in …"
+    await record.getByTestId('name-event').filter({ hasText: / · expires on [A-Z][a-z]{2} \d{1,2}, \d{4}$/ }).waitFor();
     await shot(a, 'e2e-05d-names');
     // after giving her only name away, the tab says so and keeps its history
     await (await apiAs(alice))(`/basenames/${name}/transfer`, { to: bob.email });

@@ -46,11 +46,11 @@ export function readAmount(input: string): ReadAmount {
   return readAmountIn(input, currentLocale());
 }
 
-export function formatDateTime(value: string | number | Date | null | undefined): string {
+export function formatDateTime(value: string | number | Date | null | undefined, style: 'date' | 'dateTime' = 'dateTime'): string {
   if (!value) return '—';
   const d = new Date(value);
   if (Number.isNaN(d.getTime())) return '—';
-  return new Intl.DateTimeFormat(currentLocale(), { dateStyle: 'medium', timeStyle: 'short' }).format(d);
+  return new Intl.DateTimeFormat(currentLocale(), style === 'date' ? { dateStyle: 'medium' } : { dateStyle: 'medium', timeStyle: 'short' }).format(d);
 }
 
 export function formatTime(value: string | Date): string {

@@ -85,7 +85,7 @@ export function Basenames({ wallet, wallets }: { wallet: Wallet; wallets: Wallet
               <strong>
                 <UserText text={b.name} />
               </strong>
-              {b.expiresAt ? <span className="muted small"> · {t('wallet.expires', { when: formatDateTime(b.expiresAt) })}</span> : null}
+              {b.expiresAt ? <span className="muted small"> · {t('wallet.expiresOn', { date: formatDateTime(b.expiresAt, 'date') })}</span> : null}
             </li>
           ))}
         </ul>
@@ -111,7 +111,7 @@ export function Basenames({ wallet, wallets }: { wallet: Wallet; wallets: Wallet
                         </>
                       ) : null}
                       {e.txStatus ? ` · ${t(`txStatus.${e.txStatus}`, { defaultValue: e.txStatus })}` : ''}
-                      {e.expiresAt && e.action !== 'transferredAway' ? ` · ${t('wallet.expires', { when: formatDateTime(e.expiresAt) })}` : ''}
+                      {e.expiresAt && e.action !== 'transferredAway' ? ` · ${t('wallet.expiresOn', { date: formatDateTime(e.expiresAt, 'date') })}` : ''}
                     </li>
                   ))}
                 </ul>
