@@ -1,6 +1,6 @@
 import type { AppDeps } from '../platform/deps.js';
 import { withTransaction, type Executor } from '../platform/db/db.transaction.js';
-import { mayActForOthers, type ActorContext, type RequestContext } from '../platform/http/http.context.js';
+import { assertMayName, type ActorContext, type RequestContext } from '../platform/http/http.context.js';
 import { AppError, httpError } from '../platform/http/http.errors.js';
 import { decodeCursor, toPage, type CursorPosition } from '../platform/http/http.pagination.js';
 import { isTimeZoneName } from '../platform/http/http.timezone.js';
@@ -78,7 +78,7 @@ export class ActivityService {
 
   /** Whose log a caller may read: their own; an admin may name any user (or everyone). */
   filterFor(ctx: RequestContext, q: ActivityQuery): ActivityFilter {
-    if (q.userId && q.userId !== ctx.user.id && !mayActForOthers(ctx.user)) throw httpError('forbidden');
+    assertMayName(ctx.user, q.userId);
     return {
       userId: q.userId ?? ctx.user.id,
       category: q.category,

@@ -4,8 +4,7 @@ import { uuidv7 } from 'uuidv7';
 import type { AppDeps } from '../platform/deps.js';
 import { withTransaction, type Executor, type Tx } from '../platform/db/db.transaction.js';
 import type { EventCatalog } from '../platform/events/events.catalog.js';
-import { mayActForOthers, type ActorContext } from '../platform/http/http.context.js';
-import { httpError } from '../platform/http/http.errors.js';
+import { assertMayName, type ActorContext } from '../platform/http/http.context.js';
 import { decodeCursor, toPage } from '../platform/http/http.pagination.js';
 import type { AuthUser } from '../platform/http/http.types.js';
 import { Clock } from './pets.clock.js';
@@ -128,7 +127,7 @@ export class PetsService {
   /** Lists the caller's pets (an admin may name another user). */
   async list(actor: PetActor, userId?: string): Promise<PetView[]> {
     // another user's pets are for admins only, as with the activity log: a 403, never a silent swap
-    if (userId && userId !== actor.user.id && !mayActForOthers(actor.user)) throw httpError('forbidden');
+    assertMayName(actor.user, userId);
     const owner = userId ?? actor.user.id;
     const now = this.clock.now();
     const rows = await petsRepo.listByUser(this.deps.db, owner);

@@ -8,8 +8,7 @@ import {
 } from 'viem';
 import { withTransaction } from '../platform/db/db.transaction.js';
 import { decodeCursor, encodeCursor } from '../platform/http/http.pagination.js';
-import { mayActForOthers, type RequestContext } from '../platform/http/http.context.js';
-import { httpError } from '../platform/http/http.errors.js';
+import { assertMayName, type RequestContext } from '../platform/http/http.context.js';
 import { isFinal, requireChain } from './wallets.chain.js';
 import type { WalletsCore } from './wallets.core.js';
 import { transactionDto } from './wallets.dto.js';
@@ -47,8 +46,7 @@ async function namedDto(core: WalletsCore, row: TransactionRow): Promise<Transac
  */
 export async function listTransactions(core: WalletsCore, ctx: RequestContext, q: TransactionsQuery) {
   // naming another user is for admins (as on /activity and /pets): anyone else is refused, an admin without 2FA told to turn it on
-  const other = !!q.userId && q.userId !== ctx.user.id;
-  if (other && !mayActForOthers(ctx.user)) throw httpError('forbidden');
+  assertMayName(ctx.user, q.userId);
   const admin = ctx.user.role === 'admin';
   const subject = admin ? q.userId : ctx.user.id;
   const addresses = subject ? await myAddresses(core, subject) : null;

@@ -47,6 +47,11 @@ export function mayActForOthers(user: AuthUser): boolean {
   return false;
 }
 
+/** Refuses a `userId` parameter naming someone else (403 forbidden) unless mayActForOthers allows it; the caller's own id is fine. */
+export function assertMayName(user: AuthUser, userId: string | undefined): void {
+  if (userId && userId !== user.id && !mayActForOthers(user)) throw httpError('forbidden');
+}
+
 export function actorContext(request: FastifyRequest): ActorContext {
   const ua = request.headers['user-agent'];
   return { ip: request.ip ?? null, userAgent: typeof ua === 'string' ? ua.slice(0, 512) : null };
