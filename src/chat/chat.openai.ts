@@ -10,6 +10,34 @@ export interface OpenAIProviderOptions {
 }
 
 const MAX_HISTORY = 12;
+/** The longest line an upstream may send: the SDK holds a line whole before parsing it, and a chunk's line is a few hundred bytes. */
+export const MAX_UPSTREAM_LINE_BYTES = 64 * 1024;
+
+/**
+ * fetch whose response bodies fail once a line runs past maxLineBytes, hanging up on the upstream:
+ * without it an upstream sending one endless line would be buffered until the timeout.
+ */
+export function lineCappedFetch(maxLineBytes: number): typeof fetch {
+  return async (input, init) => {
+    const res = await fetch(input, init);
+    if (!res.body) return res;
+    let open = 0;
+    const capped = res.body.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          const first = chunk.indexOf(10);
+          if (open + (first === -1 ? chunk.length : first) > maxLineBytes) {
+            controller.error(new Error(`the upstream sent a line longer than ${maxLineBytes} bytes`));
+            return;
+          }
+          open = first === -1 ? open + chunk.length : chunk.length - chunk.lastIndexOf(10) - 1;
+          controller.enqueue(chunk);
+        },
+      }),
+    );
+    return new Response(capped, { status: res.status, statusText: res.statusText, headers: res.headers });
+  };
+}
 
 /** The system prompt: who the pet is right now and how it must answer. */
 export function systemPrompt(ctx: ReplyContext): string {
@@ -31,7 +59,13 @@ export class OpenAIProvider implements ReplyProvider {
   private readonly client: OpenAI;
 
   constructor(private readonly options: OpenAIProviderOptions) {
-    this.client = new OpenAI({ apiKey: options.apiKey, baseURL: options.baseURL, timeout: options.timeoutMs, maxRetries: 0 });
+    this.client = new OpenAI({
+      apiKey: options.apiKey,
+      baseURL: options.baseURL,
+      timeout: options.timeoutMs,
+      maxRetries: 0,
+      fetch: lineCappedFetch(MAX_UPSTREAM_LINE_BYTES),
+    });
   }
 
   async generate(ctx: ReplyContext, onToken: (token: string) => boolean | void, signal: AbortSignal): Promise<string> {

@@ -5,7 +5,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser, type TestUser } from '../../test/helpers/factories.js';
 import { createTestApp, type TestApp } from '../../test/helpers/testApp.js';
 
-type Mode = 'stream' | 'json-error' | 'hang' | 'cut' | 'slow' | 'flood';
+type Mode = 'stream' | 'json-error' | 'hang' | 'cut' | 'slow' | 'flood' | 'longline';
+
+/** Resolves once a response can take more writes, or is closed. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done).off('close', done);
+      resolve();
+    };
+    res.on('drain', done).on('close', done);
+  });
+}
 
 /** A local server speaking the OpenAI chat-completions wire format, including `stream: true` SSE chunks. */
 class FakeOpenAI {
@@ -18,6 +29,8 @@ class FakeOpenAI {
   floodCount = 25_000;
   /** What the last 'flood' answer saw: pieces written, and whether the client hung up before its end. */
   flood = { written: 0, closedEarly: false };
+  /** What the last 'longline' answer wrote of its one endless line (16 KiB every 10 ms, up to 64 MB), and whether the client hung up. */
+  longLine = { bytes: 0, closedEarly: false };
   requests: Array<{ auth: string | undefined; body: any }> = [];
   private server!: Server;
   private open = new Set<ServerResponse>();
@@ -63,11 +76,27 @@ class FakeOpenAI {
       });
       for (let i = 0; i < this.floodCount && !res.destroyed; i++) {
         this.flood.written++;
-        if (!res.write(chunk({ content: this.floodPiece }))) await new Promise((r) => (res.once('drain', r), res.once('close', r)));
+        if (!res.write(chunk({ content: this.floodPiece }))) await drained(res);
         else if (i % 64 === 0) await new Promise((r) => setImmediate(r));
       }
       this.open.delete(res);
       if (!res.destroyed) res.end('data: [DONE]\n\n');
+      return;
+    }
+    if (this.mode === 'longline') {
+      this.longLine = { bytes: 0, closedEarly: false };
+      res.on('close', () => {
+        if (!res.writableEnded) this.longLine.closedEarly = true;
+      });
+      const piece = 'a'.repeat(16 * 1024);
+      res.write('data: {"id":"chatcmpl-1","choices":[{"index":0,"delta":{"content":"');
+      while (!res.destroyed && this.longLine.bytes < 64 * 1024 * 1024) {
+        this.longLine.bytes += piece.length;
+        if (!res.write(piece)) await drained(res);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      this.open.delete(res);
+      if (!res.destroyed) res.end('"}}]}\n\n');
       return;
     }
     for (const [i, piece] of this.pieces.entries()) {
@@ -246,6 +275,16 @@ describe('the OpenAI-compatible provider', () => {
     expect(fake.flood.closedEarly).toBe(true);
     expect(fake.flood.written).toBeLessThan(fake.floodCount / 2);
     expect(res.body.length).toBeLessThan(100_000);
+  });
+
+  it('hangs up on an upstream sending one endless line instead of buffering it, and answers with the persona', async () => {
+    fake.mode = 'longline';
+    const res = await api(t, user, `/pets/${petId}/messages`, { content: 'una riga sola' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().reply.metadata).toMatchObject({ provider: 'persona', fallback: true });
+    expect(fake.longLine.closedEarly).toBe(true);
+    // the line is cut at 64 KiB, well before the 2.5 s timeout would end it (at about 4 MB)
+    expect(fake.longLine.bytes).toBeLessThan(1024 * 1024);
   });
 
   const typingOf = async (pet: string) =>
