@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it, inject } from 'vitest';
@@ -23,13 +23,14 @@ interface Running {
   exit: Promise<number | null>;
 }
 
-function start(env: Record<string, string>, args: string[] = []): Running {
+function start(env: Record<string, string>, args: string[] = [], as?: { uid: number; gid: number }): Running {
   const out: string[] = [];
   const err: string[] = [];
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...as,
   });
   children.push(child);
   child.stdout!.on('data', (d) => out.push(String(d)));
@@ -77,6 +78,22 @@ describe('npm start (the real process)', { timeout: 120_000 }, () => {
     expect((await fetch(`http://127.0.0.1:${port}/health/ready`)).status).toBe(200);
     second.child.kill('SIGINT');
     expect(await second.exit).toBe(0);
+  });
+
+  // as root the suite also checks a user who is not (the container image's): PostgreSQL then runs as that user
+  it.runIf(process.getuid?.() === 0)('starts for a user who is not root, running PostgreSQL as that user', async () => {
+    const nobody = { uid: 65534, gid: 65534 };
+    const dataDir = tmpDataDir();
+    chownSync(path.dirname(dataDir), nobody.uid, nobody.gid);
+    const port = await freePort();
+    const app = start({ DATA_DIR: dataDir, PORT: String(port), HOME: path.dirname(dataDir) }, [], nobody);
+    await ready(app);
+    expect((await fetch(`http://127.0.0.1:${port}/health/ready`)).status).toBe(200);
+    const pgPid = Number(readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    expect(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pgPid}/status`, 'utf8'))![1]).toBe(String(nobody.uid));
+    app.child.kill('SIGTERM');
+    expect(await app.exit).toBe(0);
+    expect(isProcessAlive(pgPid)).toBe(false);
   });
 
   it('cleans up services orphaned by a killed process on the next start', async () => {

@@ -120,7 +120,8 @@ async function initialise(dir: string, password: string, logger: Logger): Promis
     user: 'postgres',
     password,
     persistent: true,
-    createPostgresUser: true,
+    // only root needs (and may create) a postgres user to run as; anyone else runs PostgreSQL as themselves
+    createPostgresUser: process.getuid?.() === 0,
     onLog: (message) => logger.debug({ pg: String(message).trim() }, 'initdb'),
     onError: (message) => logger.warn({ pg: String(message) }, 'initdb'),
   });
