@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { otherLiveOwner, otherLiveUser, processStartTime, thisProcess, writeOwner } from './embedded.owner.js';
+import { addUser, otherLiveOwner, otherLiveUser, processStartTime, removeOwner, thisProcess, writeOwner } from './embedded.owner.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'owner-'));
 const file = path.join(dir, 'service.owner');
@@ -50,5 +50,29 @@ describe('records of processes using a service they do not own', () => {
     writeFileSync(path.join(users, String(other.pid)), JSON.stringify({ pid: other.pid, started: processStartTime(other.pid!) }));
     expect(otherLiveUser(owner)).toMatchObject({ pid: other.pid });
     expect(readdirSync(users)).toEqual([String(other.pid)]);
+  });
+});
+
+describe('a clean stop', () => {
+  it('removes the folder of user records once the last user has left, and keeps it while a live user is recorded', () => {
+    const owner = path.join(dir, 'stopped.owner');
+    const users = `${owner}.users`;
+    writeOwner(owner);
+    const release = addUser(owner);
+    expect(readdirSync(users)).toEqual([String(process.pid)]);
+    release();
+    removeOwner(owner);
+    expect(existsSync(owner)).toBe(false);
+    expect(existsSync(users)).toBe(false);
+
+    writeOwner(owner);
+    mkdirSync(users, { recursive: true });
+    writeFileSync(path.join(users, String(other.pid)), JSON.stringify({ pid: other.pid, started: processStartTime(other.pid!) }));
+    removeOwner(owner);
+    expect(readdirSync(users)).toEqual([String(other.pid)]);
+    // a user arriving after the folder was removed makes it again
+    const again = addUser(path.join(dir, 'fresh.owner'));
+    expect(readdirSync(`${path.join(dir, 'fresh.owner')}.users`)).toEqual([String(process.pid)]);
+    again();
   });
 });

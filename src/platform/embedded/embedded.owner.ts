@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { writeAside } from './embedded.files.js';
@@ -50,12 +50,22 @@ export function writeOwner(file: string, owner: ServiceOwner = thisProcess()): v
 /** Beside an owner file: one record per process that uses the service without owning it (a command next to another). */
 const usersDir = (ownerFile: string) => `${ownerFile}.users`;
 
-/** Records this process as a user of a service another process owns; returns the release. */
+/**
+ * Records this process as a user of a service another process owns; returns the release. The folder
+ * is made again when an owner stopping at that moment removed it as empty (removeOwner).
+ */
 export function addUser(ownerFile: string): () => void {
   const dir = usersDir(ownerFile);
-  mkdirSync(dir, { recursive: true });
   const file = path.join(dir, String(process.pid));
-  writeOwner(file);
+  for (let attempt = 1; ; attempt++) {
+    mkdirSync(dir, { recursive: true });
+    try {
+      writeOwner(file);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 3) throw err;
+    }
+  }
   return () => rmSync(file, { force: true });
 }
 
@@ -89,9 +99,14 @@ export function ownedHere(file: string): boolean {
   }
 }
 
-/** Forgets the owner, when it stops the service. */
+/** Forgets the owner, when it stops the service, and the folder of user records when none is left in it. */
 export function removeOwner(file: string): void {
   rmSync(file, { force: true });
+  try {
+    rmdirSync(usersDir(file));
+  } catch {
+    // absent, or still holding a record: a user that died (cleared by the next owner) or one arriving now
+  }
 }
 
 /**
