@@ -1,4 +1,6 @@
 import type { DomainModule } from '../platform/modules.js';
+import { notificationEmailRoutes } from './notifications.email.routes.js';
+import { EMAIL_JOB } from './notifications.email.service.js';
 import { notificationsRoutes } from './notifications.routes.js';
 import { ANNOUNCE_JOB, NotificationsService, type AnnouncementFanOut } from './notifications.service.js';
 import { notificationsSubscriber } from './notifications.subscriber.js';
@@ -9,7 +11,7 @@ declare module '../platform/modules.js' {
   }
 }
 
-/** Notifications: produced from domain events, stored per user in their locale, pushed live, purged when expired. */
+/** Notifications: produced from domain events, stored per user in their locale, pushed live, mailed where chosen, purged when expired. */
 export const notificationsModule: DomainModule = {
   name: 'notifications',
   setup(deps) {
@@ -25,6 +27,12 @@ export const notificationsModule: DomainModule = {
         deps.logger.info({ announcementId: data.announcementId, stored }, 'announcement stored for every user');
       },
     });
+    deps.jobs.register<{ notificationId: string }>({
+      name: EMAIL_JOB,
+      retryLimit: 8,
+      retryDelaySeconds: 30,
+      handler: async ({ notificationId }) => service.emails.send(notificationId),
+    });
     deps.jobs.register({
       name: 'notifications.purge-expired',
       cron: '41 * * * *',
@@ -34,5 +42,8 @@ export const notificationsModule: DomainModule = {
       },
     });
   },
-  routes: notificationsRoutes,
+  routes(app, deps) {
+    notificationsRoutes(app, deps);
+    notificationEmailRoutes(app, deps);
+  },
 };

@@ -9,6 +9,7 @@ import { isolatedText } from '../platform/http/http.text.js';
 import { translate } from '../platform/i18n/i18n.service.js';
 import { deviceName } from '../platform/http/http.device.js';
 import { userRoom } from '../platform/realtime/realtime.events.js';
+import { NotificationEmails } from './notifications.email.service.js';
 import { notificationErrors } from './notifications.errors.js';
 import type { Draft } from './notifications.producers.js';
 import { notificationsRepo as repo, type NewNotification, type NotificationRender, type NotificationRow } from './notifications.repo.js';
@@ -74,7 +75,7 @@ const PET_NAMED_TEMPLATES = new Set(['pet_evolved', 'pet_needs_care', 'streak_at
 const capitalized = (text: string) => text.charAt(0).toLocaleUpperCase() + text.slice(1);
 
 /** Title and body of a notification's template in `locale`. */
-function tell(recipe: NotificationRender, locale: string): { title: string; body: string } {
+export function tell(recipe: NotificationRender, locale: string): { title: string; body: string } {
   const params = { ...recipe.params };
   for (const name of USER_TEXT_PARAMS) if (typeof params[name] === 'string') params[name] = isolatedText(params[name]);
   for (const [name, key] of Object.entries(recipe.localized ?? {})) params[name] = translate(locale, key, { defaultValue: String(recipe.params[name] ?? '') });
@@ -112,7 +113,12 @@ const shortAddress = (a: string) => (/^0x[0-9a-fA-F]{40}$/.test(a) ? `${a.slice(
 
 /** The notifications domain: stores rendered notifications, keeps counts right across tabs, honours mutes. */
 export class NotificationsService {
-  constructor(private readonly deps: AppDeps) {}
+  /** Notifications by mail: the user's choices and the mail job. */
+  readonly emails: NotificationEmails;
+
+  constructor(private readonly deps: AppDeps) {
+    this.emails = new NotificationEmails(deps, tell);
+  }
 
   /** Renders drafts in each recipient's locale, skips muted types, stores them and pushes each live after commit. */
   async deliver(trx: Tx, event: DomainEvent, drafts: Draft[]): Promise<NotificationView[]> {
@@ -137,6 +143,7 @@ export class NotificationsService {
     // the unread count rides on the live push only: it is counted for the users a push can reach
     const hub = this.deps.services.realtime;
     const inserted = await repo.insert(trx, rows, hub ? rows.map((r) => r.user_id).filter((id) => hub.reaches(userRoom(id))) : []);
+    await this.emails.queue(trx, inserted);
     return inserted.map((row) => {
       const view = toView(row);
       if (row.unread !== null) hub?.emitAfterCommit(trx, userRoom(row.user_id), 'notification', { ...view, at: view.createdAt, unreadCount: row.unread });
@@ -147,7 +154,8 @@ export class NotificationsService {
   /**
    * Stores an announcement for every active user who has not muted announcements, a chunk of users per
    * statement (run by a job, so a million users never hold up the dispatcher). Idempotent: a retried job
-   * skips the users it already served. The socket push itself goes to the system room at dispatch time.
+   * skips the users it already served. The socket push itself goes to the system room at dispatch time; each
+   * chunk queues, on its own transaction, the mails of its users who chose announcements by mail.
    */
   async fanOutAnnouncement(a: AnnouncementFanOut, chunk = FAN_OUT_CHUNK): Promise<number> {
     const row = {
@@ -163,7 +171,11 @@ export class NotificationsService {
     let after: string | null = null;
     for (;;) {
       const upTo = await repo.userChunkEnd(this.deps.db, after, chunk);
-      total += await repo.insertForUsers(this.deps.db, row, after, upTo);
+      total += await withTransaction(this.deps.db, async (trx) => {
+        const stored = await repo.insertForUsers(trx, row, after, upTo);
+        await this.emails.queueAnnouncement(trx, a.eventId, after, upTo);
+        return stored;
+      });
       if (upTo === null) return total;
       after = upTo;
     }

@@ -38,8 +38,34 @@ export interface AnnouncementsTable {
   expires_at: Timestamp | null;
 }
 
+export interface NotificationEmailPreferencesTable {
+  user_id: string;
+  category: string;
+  enabled: boolean;
+  updated_at: Generated<Date>;
+}
+
+export interface NotificationEmailWindowsTable {
+  user_id: string;
+  category: string;
+  mailed_at: Date;
+}
+
+export interface NotificationEmailsTable {
+  notification_id: string;
+  user_id: string;
+  category: string;
+  created_at: Generated<Date>;
+  sent_at: Date | null;
+  skipped: string | null;
+  last_error: string | null;
+}
+
 export interface NotificationsTables {
   notifications: NotificationsTable;
+  notification_email_preferences: NotificationEmailPreferencesTable;
+  notification_email_windows: NotificationEmailWindowsTable;
+  notification_emails: NotificationEmailsTable;
   notification_preferences: NotificationPreferencesTable;
   announcements: AnnouncementsTable;
 }

@@ -1,0 +1,146 @@
+import { uuidv7 } from 'uuidv7';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withTransaction } from '../platform/db/db.transaction.js';
+import { createUser, type TestUser } from '../../test/helpers/factories.js';
+import { startSmtpServer, type TestSmtpServer } from '../../test/helpers/smtp.js';
+import { createTestApp, type TestApp } from '../../test/helpers/testApp.js';
+
+const APP = 'https://pets.example.test';
+let smtp: TestSmtpServer;
+let t: TestApp;
+let alice: TestUser;
+
+beforeAll(async () => {
+  smtp = await startSmtpServer();
+  t = await createTestApp({ env: { SMTP_URL: smtp.url, PUBLIC_URL: APP } });
+  alice = await createUser(t.deps, { name: 'Alice' });
+});
+afterAll(async () => {
+  await t?.close();
+  await smtp?.close();
+});
+
+/** A confirmed payment of 7.25 USDC from Alice to the user, as the wallets domain records it; dispatched. */
+async function paid(to: TestUser): Promise<void> {
+  const hash = `0x${'ab'.repeat(32)}`;
+  await withTransaction(t.deps.db, (trx) =>
+    t.deps.events.record(trx, {
+      type: 'transfer.confirmed',
+      actorId: alice.id,
+      userIds: [alice.id, to.id],
+      data: {
+        transactionId: uuidv7(), hash, fromUserId: alice.id, toUserId: to.id, from: `0x${'1'.repeat(40)}`, to: `0x${'2'.repeat(40)}`,
+        amount: '7.25', token: 'USDC', type: 'transfer', status: 'confirmed', blockNumber: '9', gasUsed: '1', gasFee: '0',
+      },
+    }),
+  );
+  await t.deps.events.drain();
+}
+
+const queued = async (user: TestUser) => t.deps.db.selectFrom('notification_emails').select(['category', 'sent_at']).where('user_id', '=', user.id).execute();
+const mailsTo = (user: TestUser) => smtp.mails.filter((m) => m.to.includes(user.email));
+const api = (user: TestUser, method: 'GET' | 'PUT', payload?: object) =>
+  t.app.inject({ method, url: '/api/v1/notifications/email-preferences', headers: user.auth, payload });
+
+/** Waits until a mail to `witness` (queued after the others) has arrived, so the jobs of the others have run too. */
+async function afterAllMails(witness: TestUser): Promise<void> {
+  await paid(witness);
+  await smtp.waitFor(witness.email);
+  await new Promise((r) => setTimeout(r, 300));
+}
+
+describe('notifications by email', () => {
+  it('mails a payment received to a verified user once, in their language, with plain links and no secrets; a second one within the window waits in the app', async () => {
+    const bob = await createUser(t.deps, { name: 'Bob', locale: 'fr' });
+    await paid(bob);
+    const mail = await smtp.waitFor(bob.email);
+    expect(mail.subject).toBe('StreakPets : Paiement reçu');
+    expect(mail.text).toContain('Bonjour Bob,');
+    expect(mail.text).toContain('Vous avez reçu 7,25 USDC de \u2068Alice\u2069.');
+    expect(mail.text).toContain('« Argent reçu »');
+    expect(mail.links).toEqual([`${APP}/notifications`, `${APP}/settings`]);
+    expect(mail.raw).not.toContain('abababab');
+    expect(mail.raw).not.toContain('token=');
+
+    await paid(bob);
+    await afterAllMails(await createUser(t.deps));
+    expect(mailsTo(bob)).toHaveLength(1);
+    expect(await queued(bob)).toEqual([{ category: 'money_received', sent_at: expect.any(Date) }]);
+    const inbox = await t.app.inject({ method: 'GET', url: '/api/v1/notifications?type=payment_received', headers: bob.auth });
+    expect(inbox.json().items).toHaveLength(2);
+    // the sender's own payment_sent notification is no mail category
+    expect(mailsTo(alice)).toEqual([]);
+  });
+
+  it('sends nothing when the user turned the category off', async () => {
+    const carol = await createUser(t.deps);
+    const off = await api(carol, 'PUT', { email: { moneyReceived: false } });
+    expect(off.statusCode).toBe(200);
+    expect(off.json().email.moneyReceived).toBe(false);
+    await paid(carol);
+    await afterAllMails(await createUser(t.deps));
+    expect(mailsTo(carol)).toEqual([]);
+    expect(await queued(carol)).toEqual([]);
+  });
+
+  it('sends nothing to a user whose email is not verified, nor to a disabled one', async () => {
+    const dan = await createUser(t.deps);
+    const eve = await createUser(t.deps);
+    await t.deps.db.updateTable('users').set({ email_verified_at: null }).where('id', '=', dan.id).execute();
+    await t.deps.db.updateTable('users').set({ disabled_at: new Date() }).where('id', '=', eve.id).execute();
+    expect((await api(dan, 'GET')).json()).toMatchObject({ emailVerified: false });
+    await paid(dan);
+    await paid(eve);
+    await afterAllMails(await createUser(t.deps));
+    expect([...mailsTo(dan), ...mailsTo(eve)]).toEqual([]);
+    expect([...(await queued(dan)), ...(await queued(eve))]).toEqual([]);
+  });
+
+  it('mails pet care alerts only once the user turned them on, in German with du', async () => {
+    const fritz = await createUser(t.deps, { name: 'Fritz', locale: 'de' });
+    const atRisk = async () => {
+      await withTransaction(t.deps.db, (trx) => t.deps.events.record(trx, { type: 'pet.streak_at_risk', userIds: [fritz.id], petId: uuidv7(), data: { streak: 12, hoursLeft: 3, name: 'Pip' } }));
+      await t.deps.events.drain();
+    };
+    await atRisk();
+    expect(await queued(fritz)).toEqual([]);
+    expect((await api(fritz, 'PUT', { email: { petCare: true } })).json().email).toEqual({ moneyReceived: true, paymentRequests: true, petCare: true, announcements: false });
+    await atRisk();
+    const mail = await smtp.waitFor(fritz.email);
+    expect(mail.subject).toBe('StreakPets: Deine Serie mit \u2068Pip\u2069 ist in Gefahr');
+    expect(mail.text).toContain('Du bekommst diese Mail, weil Mails für „Pflegehinweise für dein Haustier“ eingeschaltet sind.');
+  });
+
+  it('mails an announcement to the users who chose announcements by mail, and to nobody else', async () => {
+    const admin = await createUser(t.deps, { role: 'admin' });
+    const fan = await createUser(t.deps, { locale: 'ja' });
+    const quiet = await createUser(t.deps);
+    await api(fan, 'PUT', { email: { announcements: true } });
+    const sent = await t.app.inject({ method: 'POST', url: '/api/v1/admin/announcements', headers: admin.auth, payload: { title: 'Maintenance tonight', body: 'Back at 02:00 UTC.' } });
+    expect(sent.statusCode).toBe(201);
+    const mail = await smtp.waitFor(fan.email, undefined, 20_000);
+    expect(mail.subject).toBe('StreakPets: Maintenance tonight');
+    expect(mail.text).toContain('「お知らせ」のメールがオンになっているため');
+    expect(await queued(quiet)).toEqual([]);
+  });
+});
+
+describe('GET/PUT /notifications/email-preferences', () => {
+  it('answers the defaults (money on, pet care and announcements off), changes only what is sent, and refuses anything else with 422', async () => {
+    const user = await createUser(t.deps);
+    expect((await api(user, 'GET')).json()).toEqual({
+      email: { moneyReceived: true, paymentRequests: true, petCare: false, announcements: false },
+      emailVerified: true,
+    });
+    const bad = await api(user, 'PUT', { email: { moneyReceived: false, securityAlerts: false } });
+    expect(bad.statusCode).toBe(422);
+    expect(bad.headers['content-type']).toContain('application/problem+json');
+    expect(bad.json()).toMatchObject({ code: 'validation_failed' });
+    expect((await api(user, 'PUT', { email: { petCare: 'yes' } })).statusCode).toBe(422);
+    expect((await api(user, 'PUT', { email: { petCare: true }, userId: alice.id })).statusCode).toBe(422);
+    expect((await api(user, 'GET')).json().email.moneyReceived).toBe(true);
+    expect((await api(user, 'PUT', { email: { paymentRequests: false } })).json().email).toEqual({ moneyReceived: true, paymentRequests: false, petCare: false, announcements: false });
+    expect((await api(alice, 'GET')).json().email.paymentRequests).toBe(true);
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/notifications/email-preferences' })).statusCode).toBe(401);
+  });
+});
