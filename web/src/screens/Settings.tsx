@@ -11,6 +11,7 @@ import { loginOutcome } from '../logins';
 import { listOf, obj, str } from '../model';
 import { navigate } from '../router';
 import { DEFAULT_TIME_ZONE, timeZoneChoices } from '../timezone';
+import { SettingsNotifications } from './SettingsNotifications';
 
 /** maxLength counts UTF-16 code units; the API allows 100 user-perceived characters within 1000 code units and answers a longer name. */
 const NAME_INPUT_MAX = 1000;
@@ -335,6 +336,7 @@ export function SettingsScreen() {
           <TwoFactor />
         </div>
         <div>
+          <SettingsNotifications />
           <Sessions />
           <Logins />
         </div>
