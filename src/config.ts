@@ -57,7 +57,7 @@ export const configSchema = z.object({
   REDIS_PREFIX: redisPrefix.default('streakpets'),
   REALTIME_REDIS_PREFIX: redisPrefix.optional(),
   NOTIFICATION_TTL_DAYS: int(90, 1),
-  NOTIFICATION_EMAIL_WINDOW_MINUTES: int(60),
+  NOTIFICATION_EMAIL_WINDOW_MINUTES: int(60, 1),
 });
 
 export type Config = z.infer<typeof configSchema>;
