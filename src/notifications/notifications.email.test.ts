@@ -66,11 +66,25 @@ describe('notifications by email', () => {
     await afterAllMails(await createUser(t.deps));
     expect(mailsTo(bob)).toHaveLength(1);
     expect(await queued(bob)).toEqual([{ category: 'money_received', sent_at: expect.any(Date) }]);
+    // a retried job (the SMTP server took the mail, the job's completion was lost) sends nothing again
+    const { notification_id } = await t.deps.db.selectFrom('notification_emails').select('notification_id').where('user_id', '=', bob.id).executeTakeFirstOrThrow();
+    await t.deps.services.notifications.emails.send(notification_id);
+    expect(mailsTo(bob)).toHaveLength(1);
     const inbox = await t.app.inject({ method: 'GET', url: '/api/v1/notifications?type=payment_received', headers: bob.auth });
     expect(inbox.json().items).toHaveLength(2);
     // the sender's own payment_sent notification is no mail category
     expect(mailsTo(alice)).toEqual([]);
   });
+
+  it('mails money received on the chain: test funds from the faucet, in Spanish', async () => {
+    const lucia = await createUser(t.deps, { name: 'Lucía', locale: 'es' });
+    const grant = await t.app.inject({ method: 'POST', url: '/api/v1/wallets/faucet', headers: { ...lucia.auth, 'idempotency-key': uuidv7() }, payload: { amount: '5' } });
+    expect(grant.statusCode).toBe(202);
+    const mail = await smtp.waitFor(lucia.email, undefined, 30_000);
+    expect(mail.subject).toBe('StreakPets: Pago recibido');
+    expect(mail.text).toContain('Hola, Lucía:');
+    expect(mail.text).toMatch(/Has recibido 5(,0+)? USDC de StreakPets\./);
+  }, 40_000);
 
   it('sends nothing when the user turned the category off', async () => {
     const carol = await createUser(t.deps);
