@@ -12,7 +12,14 @@ import type { NotificationType } from './notifications.types.js';
 export const EMAIL_JOB = 'notifications.email';
 
 /** Title and body of a notification in a locale (the notifications service's renderer). */
-export type Teller = (recipe: NotificationRender, locale: string) => { title: string; body: string };
+export type Teller = (recipe: NotificationRender, locale: string, bodyKey?: string) => { title: string; body: string };
+
+/**
+ * Templates whose app text names the other user (their display name, which they write themselves): a
+ * mail tells them without it, so nobody can put words of their choosing into a genuine StreakPets mail
+ * to someone else by paying them or asking them to pay. The app shows who it was.
+ */
+const MAIL_BODIES = new Set(['payment_received', 'payment_request']);
 
 const DEFAULT_ON = EMAIL_CATEGORIES.filter((c) => EMAIL_DEFAULTS[c]).map((c) => CATEGORY_COLUMN[c]);
 
@@ -109,7 +116,8 @@ export class NotificationEmails {
   /** Subject and plain-text body: the notification as the app tells it, a link to it and one to these choices. No tokens, no amounts beyond the text. */
   private compose(mail: QueuedMail): { subject: string; text: string } {
     const { locale } = mail;
-    const told = mail.render?.template ? this.tell(mail.render, locale) : { title: mail.title, body: mail.body };
+    const template = mail.render?.template;
+    const told = template ? this.tell(mail.render!, locale, MAIL_BODIES.has(template) ? `notificationPrefs.mail.bodies.${template}` : undefined) : { title: mail.title, body: mail.body };
     const base = publicBaseUrl(this.deps.config);
     const category = translate(locale, `notificationPrefs.categories.${categoryFromColumn(mail.category)}`);
     const params = { name: mail.name, title: told.title, body: told.body, category, link: `${base}/notifications`, settingsLink: `${base}/settings` };

@@ -56,7 +56,9 @@ describe('notifications by email', () => {
     const mail = await smtp.waitFor(bob.email);
     expect(mail.subject).toBe('StreakPets : Paiement reçu');
     expect(mail.text).toContain('Bonjour Bob,');
-    expect(mail.text).toContain('Vous avez reçu 7,25 USDC de \u2068Alice\u2069.');
+    expect(mail.text).toContain('Vous avez reçu 7,25 USDC.');
+    // the payer's display name (their own words) stays in the app, out of the mail
+    expect(mail.raw).not.toContain('Alice');
     expect(mail.text).toContain('« Argent reçu »');
     expect(mail.links).toEqual([`${APP}/notifications`, `${APP}/settings`]);
     expect(mail.raw).not.toContain('abababab');
@@ -76,6 +78,21 @@ describe('notifications by email', () => {
     expect(mailsTo(alice)).toEqual([]);
   });
 
+  it('mails a payment request without the words of the one asking: their display name and memo stay in the app', async () => {
+    const lure = 'StreakPets security: your wallet is frozen, visit wallet-unfreeze.example';
+    const asker = await createUser(t.deps, { name: lure });
+    const carol = await createUser(t.deps, { name: 'Carol', locale: 'de' });
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/intents', headers: asker.auth, payload: { payer: carol.email, amount: '3.5', memo: 'Pay now at wallet-unfreeze.example' } });
+    expect(res.statusCode).toBe(201);
+    await t.deps.events.drain();
+    const mail = await smtp.waitFor(carol.email);
+    expect(mail.text).toContain('Du hast eine neue Zahlungsanforderung über 3,5 USDC.');
+    expect(mail.raw).not.toContain('unfreeze');
+    expect(mail.raw).not.toContain('frozen');
+    const inbox = (await t.app.inject({ method: 'GET', url: '/api/v1/notifications?type=payment_request', headers: carol.auth })).json();
+    expect(inbox.items[0].body).toContain('frozen');
+  });
+
   it('mails money received on the chain: test funds from the faucet, in Spanish', async () => {
     const lucia = await createUser(t.deps, { name: 'Lucía', locale: 'es' });
     const grant = await t.app.inject({ method: 'POST', url: '/api/v1/wallets/faucet', headers: { ...lucia.auth, 'idempotency-key': uuidv7() }, payload: { amount: '5' } });
@@ -83,7 +100,7 @@ describe('notifications by email', () => {
     const mail = await smtp.waitFor(lucia.email, undefined, 30_000);
     expect(mail.subject).toBe('StreakPets: Pago recibido');
     expect(mail.text).toContain('Hola, Lucía:');
-    expect(mail.text).toMatch(/Has recibido 5(,0+)? USDC de StreakPets\./);
+    expect(mail.text).toMatch(/Has recibido 5(,0+)? USDC\./);
   }, 40_000);
 
   it('sends nothing when the user turned the category off', async () => {

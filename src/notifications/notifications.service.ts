@@ -74,15 +74,15 @@ const PET_NAMED_TEMPLATES = new Set(['pet_evolved', 'pet_needs_care', 'streak_at
 
 const capitalized = (text: string) => text.charAt(0).toLocaleUpperCase() + text.slice(1);
 
-/** Title and body of a notification's template in `locale`. */
-export function tell(recipe: NotificationRender, locale: string): { title: string; body: string } {
+/** Title and body of a notification's template in `locale` (the body from `bodyKey` where given). */
+export function tell(recipe: NotificationRender, locale: string, bodyKey = `notifications.templates.${recipe.template}.body`): { title: string; body: string } {
   const params = { ...recipe.params };
   for (const name of USER_TEXT_PARAMS) if (typeof params[name] === 'string') params[name] = isolatedText(params[name]);
   for (const [name, key] of Object.entries(recipe.localized ?? {})) params[name] = translate(locale, key, { defaultValue: String(recipe.params[name] ?? '') });
   const unnamed = PET_NAMED_TEMPLATES.has(recipe.template) && typeof params.name !== 'string';
   if (unnamed) params.name = translate(locale, 'notifications.petFallback');
   const title = translate(locale, `notifications.templates.${recipe.template}.title`, params);
-  const body = translate(locale, `notifications.templates.${recipe.template}.body`, params);
+  const body = translate(locale, bodyKey, params);
   return unnamed ? { title: capitalized(title), body: capitalized(body) } : { title, body };
 }
 
