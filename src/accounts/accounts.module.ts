@@ -1,5 +1,7 @@
 import type { AppDeps } from '../platform/deps.js';
 import type { DomainModule } from '../platform/modules.js';
+import { adminUsersRoutes } from './accounts.adminusers.routes.js';
+import { AdminUsersService } from './accounts.adminusers.service.js';
 import { SecretBox } from './accounts.crypto.js';
 import { devOutboxRoutes } from './accounts.dev.routes.js';
 import { PURGE_JOB, purgeExpired } from './accounts.housekeeping.js';
@@ -20,6 +22,7 @@ export interface AccountsModuleServices {
   messages: Messages;
   mailer: Mailer;
   liveSessions: LiveSessions;
+  adminUsers: AdminUsersService;
 }
 
 declare module '../platform/modules.js' {
@@ -40,7 +43,8 @@ export function createAccountsServices(deps: AppDeps, sms: SmsProvider = new Dev
   const accounts = new AccountsService(deps, totpBox, verification, liveSessions);
   const twoFactor = new TwoFactorService(deps, totpBox, accounts, liveSessions);
   const profile = new ProfileService(deps, liveSessions);
-  return { accounts, twoFactor, verification, profile, messages, mailer, liveSessions };
+  const adminUsers = new AdminUsersService(deps, liveSessions);
+  return { accounts, twoFactor, verification, profile, messages, mailer, liveSessions, adminUsers };
 }
 
 /** Accounts and security: identity, sessions, 2FA, verification, roles, KYC. */
@@ -72,6 +76,7 @@ export const accountsModule: DomainModule = {
     const services = deps.services.accountsModule;
     authRoutes(app, services);
     meRoutes(app, services);
+    adminUsersRoutes(app, services.adminUsers);
     if (devOutboxEnabled(deps.config)) devOutboxRoutes(app, services);
   },
 };

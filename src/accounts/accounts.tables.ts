@@ -24,6 +24,8 @@ export interface UsersTable {
   disabled_at: Date | null;
   totp_last_step: ColumnType<string | null, number | null | undefined, number | null>;
   password_changed_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  disabled_reason: ColumnType<string | null, string | null | undefined, string | null>;
+  disabled_by: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface SessionsTable {

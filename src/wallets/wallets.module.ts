@@ -9,7 +9,7 @@ import { reconcile, topUpGas } from './transfers.broadcast.js';
 import { confirmWallet } from './transfers.confirm.js';
 import { TransferDriver } from './transfers.driver.js';
 import { previewRecipient, queueTransfer, resolveRecipient, sendTransfer, type QueueTransferInput, type Recipient } from './transfers.service.js';
-import { createPetWallet, ensureUserWallet, faucet, getWallet, listMyWallets } from './wallets.service.js';
+import { createPetWallet, ensureUserWallet, faucet, getWallet, listMyWallets, walletsOfUser } from './wallets.service.js';
 import { failDroppedExternal, getTransaction, listTransactions, pruneSpendBuckets, recordTransaction, refreshTransaction } from './transactions.service.js';
 import { walletsRoutes } from './wallets.routes.js';
 import type { WalletRow } from './wallets.repo.js';
@@ -34,6 +34,8 @@ export interface WalletsService {
   }>;
   ensureUserWallet(db: Executor, userId: string): Promise<WalletRow>;
   listMine(ctx: RequestContext): Promise<WalletDto[]>;
+  /** Any user's wallets (addresses, no balances, none created): what an admin's view of an account lists. */
+  walletsOf(db: Executor, userId: string): Promise<WalletDto[]>;
   getWallet(ctx: RequestContext, address: string): Promise<WalletDto>;
   createPetWallet(ctx: RequestContext, petId: string): Promise<WalletDto>;
   faucet(ctx: RequestContext, input: { walletId?: string; amount?: string }): Promise<TransactionDto>;
@@ -78,6 +80,7 @@ function createWalletsService(core: WalletsCore): WalletsService {
     },
     ensureUserWallet: (db, userId) => ensureUserWallet(core, db, userId),
     listMine: (ctx) => listMyWallets(core, ctx),
+    walletsOf: (db, userId) => walletsOfUser(db, userId),
     getWallet: (ctx, address) => getWallet(core, ctx, address),
     createPetWallet: (ctx, petId) => createPetWallet(core, ctx, petId),
     faucet: (ctx, input) => faucet(core, ctx, input),

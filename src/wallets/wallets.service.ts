@@ -90,6 +90,11 @@ export async function listMyWallets(core: WalletsCore, ctx: RequestContext): Pro
   return withBalances(core, await walletsRepo.listByUser(core.deps.db, ctx.user.id));
 }
 
+/** A user's wallets as stored (no balances read, none created): for an admin's view of the account. */
+export async function walletsOfUser(db: Executor, userId: string): Promise<WalletDto[]> {
+  return (await walletsRepo.listByUser(db, userId)).map((w) => walletDto(w));
+}
+
 /** One wallet by address: the owner's (or an admin's) view; others get 404. */
 export async function getWallet(core: WalletsCore, ctx: RequestContext, address: string): Promise<WalletDto> {
   const row = await walletsRepo.byAddress(core.deps.db, address);

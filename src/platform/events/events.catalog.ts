@@ -20,6 +20,9 @@ export interface EventCatalog {
   'auth.profile_updated': { fields: string[] };
   'auth.kyc_submitted': Record<string, never>;
   'auth.kyc_decided': { status: 'verified' | 'rejected' };
+  'auth.user_disabled': { reason: string; sessionsRevoked: number };
+  'auth.user_enabled': Record<string, never>;
+  'auth.role_changed': { from: 'user' | 'admin'; to: 'user' | 'admin' };
   // pets
   'pet.created': { name: string; stage: string };
   'pet.updated': { fields: string[] };
