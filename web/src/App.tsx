@@ -6,6 +6,7 @@ import { Spinner } from './components/ui';
 import { safeNext } from './next';
 import { Redirect, useLocation } from './router';
 import { ForgotPassword, ResetPassword, SignIn, SignUp, VerifyEmail } from './screens/Auth';
+import { AdminScreen } from './screens/Admin';
 import { ChatScreen } from './screens/Chat';
 import { NotificationsScreen } from './screens/Notifications';
 import { PetHome } from './screens/PetHome';
@@ -24,6 +25,7 @@ function Screen({ path }: { path: string }) {
   if (path.startsWith('/notifications')) return <NotificationsScreen />;
   if (path.startsWith('/activity')) return <ActivityScreen />;
   if (path.startsWith('/settings')) return <SettingsScreen />;
+  if (path === '/admin') return <AdminScreen />;
   return <Redirect to="/" />;
 }
 

@@ -3,6 +3,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useLayoutEffect, useRef, useState, type ReactNode, type RefObject } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api';
+import { useAuth } from '../auth';
 import { normalizeNotification, obj, str, unreadCountOf } from '../model';
 import { Link, useLocation } from '../router';
 import { useSocket, useSocketEvent } from '../socket';
@@ -15,6 +16,8 @@ const NAV: { to: string; key: string; icon: IconName }[] = [
   { to: '/activity', key: 'nav.activity', icon: 'chart' },
   { to: '/settings', key: 'nav.settings', icon: 'gear' },
 ];
+/** Only admins see this tab (the screen itself refuses anyone else). */
+const ADMIN_NAV: (typeof NAV)[number] = { to: '/admin', key: 'admin.tab', icon: 'shield' };
 
 /**
  * Unread chat messages across the user's pets (GET /chats/unread) for the Chat tab's badge. Off the chat
@@ -110,6 +113,8 @@ export function Layout({ children }: { children: ReactNode }) {
   const tabbar = useRef<HTMLElement>(null);
   useFittedTabLabels(tabbar, i18n.language);
   const { path } = useLocation();
+  const { user } = useAuth();
+  const nav = user?.role === 'admin' ? [...NAV, ADMIN_NAV] : NAV;
   const { connected } = useSocket();
   const [online, setOnline] = useState(navigator.onLine);
   useEffect(() => {
@@ -143,7 +148,7 @@ export function Layout({ children }: { children: ReactNode }) {
           <span className="brand-name">{t('app.name')}</span>
         </Link>
         <nav className="topnav" aria-label={t('nav.label')}>
-          {NAV.map((n) => (
+          {nav.map((n) => (
             <Link key={n.to} to={n.to} className={active(n.to) ? 'active' : ''} aria-current={active(n.to) ? 'page' : undefined}>
               {t(n.key)}
               {badge(n.to)}
@@ -162,7 +167,7 @@ export function Layout({ children }: { children: ReactNode }) {
         {children}
       </main>
       <nav className="tabbar" aria-label={t('nav.label')} ref={tabbar}>
-        {NAV.map((n) => (
+        {nav.map((n) => (
           <Link key={n.to} to={n.to} className={active(n.to) ? 'active' : ''} aria-current={active(n.to) ? 'page' : undefined}>
             <Icon name={n.icon} />
             <span className="tab-label">{t(n.key)}</span>

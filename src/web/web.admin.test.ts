@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { actionRequest, actionsFor, adminAccess, adminTab, kycRows, normalizeAdminUser, searchQuery } from '../../web/src/admin.js';
+
+const user = (over: Record<string, unknown> = {}) => normalizeAdminUser({ id: 'u1', email: 'a@x.test', name: 'Ann', role: 'user', disabled: false, twoFactorEnabled: false, kycStatus: 'none', ...over });
+
+describe('the admin screen', () => {
+  it('offers disable or enable and a role change, never disabling or demoting oneself', () => {
+    expect(actionsFor(user(), 'me')).toEqual(['disable', 'makeAdmin']);
+    expect(actionsFor(user({ disabled: true }), 'me')).toEqual(['enable', 'makeAdmin']);
+    expect(actionsFor(user({ role: 'admin' }), 'me')).toEqual(['disable', 'makeUser']);
+    expect(actionsFor(user({ id: 'me', role: 'admin' }), 'me')).toEqual([]);
+  });
+
+  it('sends each action to its route, the reason trimmed and the new role named', () => {
+    expect(actionRequest('u1', 'disable', '  spam  ')).toEqual({ path: '/admin/users/u1/disable', body: { reason: 'spam' } });
+    expect(actionRequest('u1', 'enable')).toEqual({ path: '/admin/users/u1/enable', body: {} });
+    expect(actionRequest('u1', 'makeAdmin')).toEqual({ path: '/admin/users/u1/role', body: { role: 'admin' } });
+    expect(actionRequest('u1', 'makeUser')).toEqual({ path: '/admin/users/u1/role', body: { role: 'user' } });
+  });
+
+  it('builds the search query from the filters, leaving out the empty ones', () => {
+    expect(searchQuery({ q: '  ann ', role: '', status: '', kycStatus: '' })).toEqual({ q: 'ann', role: undefined, disabled: undefined, kycStatus: undefined });
+    expect(searchQuery({ q: ' ', role: 'admin', status: 'disabled', kycStatus: 'pending' })).toEqual({ q: undefined, role: 'admin', disabled: 'true', kycStatus: 'pending' });
+    expect(searchQuery({ q: '', role: '', status: 'active', kycStatus: '' }).disabled).toBe('false');
+  });
+
+  it('is for admins, and asks an admin without two-step verification to turn it on', () => {
+    expect(adminAccess(null)).toBe('none');
+    expect(adminAccess({ role: 'user', twoFactorEnabled: true })).toBe('none');
+    expect(adminAccess({ role: 'admin', twoFactorEnabled: false })).toBe('needs2fa');
+    expect(adminAccess({ role: 'admin', twoFactorEnabled: true })).toBe('ok');
+  });
+
+  it('reads its tab from the address and the submitted KYC details in a fixed order', () => {
+    expect(adminTab('kyc')).toBe('kyc');
+    expect(adminTab('nope')).toBe('users');
+    expect(adminTab(null)).toBe('users');
+    expect(kycRows({ documentNumber: 'M1', fullName: 'Kim', submittedAt: '2026-01-01', country: '' })).toEqual([['fullName', 'Kim'], ['documentNumber', 'M1']]);
+    expect(kycRows(null)).toEqual([]);
+    expect(normalizeAdminUser({ role: 'root' }).role).toBe('user');
+  });
+});

@@ -1,0 +1,93 @@
+/** The admin screen's reading of the admin API: accounts, what may be done to them, and the requests that do it. */
+
+type Obj = Record<string, unknown>;
+const obj = (v: unknown): Obj => (v && typeof v === 'object' ? (v as Obj) : {});
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+
+export interface AdminUser {
+  id: string;
+  email: string;
+  name: string;
+  role: 'user' | 'admin';
+  disabled: boolean;
+  disabledReason: string | null;
+  twoFactorEnabled: boolean;
+  kycStatus: string;
+}
+
+/** An account of GET /admin/users. */
+export function normalizeAdminUser(v: unknown): AdminUser {
+  const o = obj(v);
+  return {
+    id: str(o.id) ?? '',
+    email: str(o.email) ?? '',
+    name: str(o.name) ?? '',
+    role: o.role === 'admin' ? 'admin' : 'user',
+    disabled: o.disabled === true,
+    disabledReason: str(o.disabledReason),
+    twoFactorEnabled: o.twoFactorEnabled === true,
+    kycStatus: str(o.kycStatus) ?? 'none',
+  };
+}
+
+export const ADMIN_ACTIONS = ['disable', 'enable', 'makeAdmin', 'makeUser'] as const;
+export type AdminAction = (typeof ADMIN_ACTIONS)[number];
+
+/** What an admin may do to an account: never disable or demote themselves (the server refuses both). */
+export function actionsFor(target: AdminUser, myId: string): AdminAction[] {
+  const self = target.id === myId;
+  const actions: AdminAction[] = [];
+  if (target.disabled) actions.push('enable');
+  else if (!self) actions.push('disable');
+  if (target.role === 'user') actions.push('makeAdmin');
+  else if (!self) actions.push('makeUser');
+  return actions;
+}
+
+/** The request an action sends: disabling carries its reason (trimmed), a role change the new role. */
+export function actionRequest(userId: string, action: AdminAction, reason = ''): { path: string; body: Obj } {
+  const base = `/admin/users/${encodeURIComponent(userId)}`;
+  if (action === 'disable') return { path: `${base}/disable`, body: { reason: reason.trim() } };
+  if (action === 'enable') return { path: `${base}/enable`, body: {} };
+  return { path: `${base}/role`, body: { role: action === 'makeAdmin' ? 'admin' : 'user' } };
+}
+
+export interface UserFilters {
+  q: string;
+  role: '' | 'user' | 'admin';
+  status: '' | 'active' | 'disabled';
+  kycStatus: '' | 'none' | 'pending' | 'verified' | 'rejected';
+}
+
+/** The query of GET /admin/users for the filters: empty ones are left out, the search trimmed. */
+export function searchQuery(f: UserFilters): Record<string, string | undefined> {
+  const q = f.q.trim();
+  return {
+    q: q || undefined,
+    role: f.role || undefined,
+    disabled: f.status ? String(f.status === 'disabled') : undefined,
+    kycStatus: f.kycStatus || undefined,
+  };
+}
+
+export const ADMIN_TABS = ['users', 'kyc', 'announce'] as const;
+export type AdminTab = (typeof ADMIN_TABS)[number];
+
+/** The tab of `?tab=`, users when absent or unknown. */
+export function adminTab(value: string | null): AdminTab {
+  return (ADMIN_TABS as readonly string[]).includes(value ?? '') ? (value as AdminTab) : 'users';
+}
+
+/** Whether the signed-in user may use the admin screen: not an admin, an admin still without 2FA, or yes. */
+export function adminAccess(user: { role: string; twoFactorEnabled: boolean } | null): 'none' | 'needs2fa' | 'ok' {
+  if (user?.role !== 'admin') return 'none';
+  return user.twoFactorEnabled ? 'ok' : 'needs2fa';
+}
+
+export const KYC_FIELDS = ['fullName', 'dateOfBirth', 'country', 'documentType', 'documentNumber'] as const;
+
+/** The submitted KYC details an admin reviews, in a fixed order; fields missing from the submission are left out. */
+export function kycRows(details: unknown): Array<[(typeof KYC_FIELDS)[number], string]> {
+  const d = obj(details);
+  return KYC_FIELDS.flatMap((f) => (typeof d[f] === 'string' && d[f] ? [[f, d[f] as string] as [(typeof KYC_FIELDS)[number], string]] : []));
+}

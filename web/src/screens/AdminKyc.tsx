@@ -1,0 +1,101 @@
+import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { kycRows, normalizeAdminUser, type AdminUser } from '../admin';
+import { api } from '../api';
+import { Button, Card, Empty, ErrorBox, Field, Spinner, useToast } from '../components/ui';
+import { listOf, obj } from '../model';
+
+interface Submission {
+  user: AdminUser;
+  details: unknown;
+}
+
+/** One pending submission: its details, Approve, or Reject with a reason. */
+function Review({ item, onDone }: { item: Submission; onDone(): void }) {
+  const { t } = useTranslation();
+  const toast = useToast();
+  const [rejecting, setRejecting] = useState(false);
+  const [reason, setReason] = useState('');
+  const decide = useMutation({
+    mutationFn: (status: 'verified' | 'rejected') =>
+      api(`/admin/users/${encodeURIComponent(item.user.id)}/kyc`, { method: 'POST', body: status === 'rejected' ? { status, reason: reason.trim() } : { status } }),
+    onSuccess: (_body, status) => {
+      toast({ title: t(`admin.kycDone.${status}`, { name: item.user.name }), tone: 'good' });
+      onDone();
+    },
+  });
+  const reject = (e: FormEvent) => {
+    e.preventDefault();
+    if (!decide.isPending) decide.mutate('rejected');
+  };
+  return (
+    <li data-testid="admin-kyc-item">
+      <strong>{item.user.name}</strong> <span className="muted">{item.user.email}</span>
+      <dl className="admin-kyc">
+        {kycRows(item.details).map(([field, value]) => (
+          <div key={field}>
+            <dt>{t(`admin.kycField.${field}`)}</dt>
+            <dd>{field === 'documentType' ? t(`admin.documentTypes.${value}`, { defaultValue: value }) : value}</dd>
+          </div>
+        ))}
+      </dl>
+      {decide.error ? <ErrorBox error={decide.error} /> : null}
+      {rejecting ? (
+        <form onSubmit={reject}>
+          <Field label={t('admin.rejectReason')} value={reason} maxLength={500} required onChange={(e) => setReason(e.target.value)} />
+          <div className="row">
+            <Button type="submit" variant="danger" busy={decide.isPending} disabled={!reason.trim()}>
+              {t('admin.reject')}
+            </Button>
+            <Button type="button" variant="ghost" onClick={() => setRejecting(false)}>
+              {t('common.cancel')}
+            </Button>
+          </div>
+        </form>
+      ) : (
+        <div className="row">
+          <Button busy={decide.isPending} onClick={() => decide.mutate('verified')} data-testid="admin-kyc-approve">
+            {t('admin.approve')}
+          </Button>
+          <Button variant="secondary" onClick={() => setRejecting(true)} disabled={decide.isPending}>
+            {t('admin.reject')}
+          </Button>
+        </div>
+      )}
+    </li>
+  );
+}
+
+/** The identity checks waiting for a decision (GET /admin/kyc), oldest first. */
+export function AdminKyc() {
+  const { t } = useTranslation();
+  const qc = useQueryClient();
+  const q = useInfiniteQuery({
+    queryKey: ['admin-kyc'],
+    initialPageParam: null as string | null,
+    queryFn: async ({ pageParam }) => {
+      const page = listOf(await api('/admin/kyc', { query: { status: 'pending', limit: 20, cursor: pageParam ?? undefined } }));
+      return { ...page, items: page.items.map((i): Submission => ({ user: normalizeAdminUser(obj(i).user), details: obj(i).details })) };
+    },
+    getNextPageParam: (last) => (last.hasMore ? last.nextCursor : null),
+  });
+  const items = q.data?.pages.flatMap((p) => p.items) ?? [];
+  return (
+    <Card title={t('admin.kycTitle')}>
+      {q.isPending ? <Spinner /> : null}
+      {q.error ? <ErrorBox error={q.error} onRetry={() => void q.refetch()} /> : null}
+      {q.data && !items.length ? <Empty icon="check" title={t('admin.kycEmpty')} /> : null}
+      <ul className="plain-list">
+        {items.map((i) => (
+          <Review key={i.user.id} item={i} onDone={() => void qc.invalidateQueries({ queryKey: ['admin-kyc'] })} />
+        ))}
+      </ul>
+      {q.hasNextPage ? (
+        <Button variant="ghost" busy={q.isFetchingNextPage} onClick={() => void q.fetchNextPage()}>
+          {t('common.loadMore')}
+        </Button>
+      ) : null}
+    </Card>
+  );
+}
