@@ -8,6 +8,8 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 export interface RunningServer {
   url: string;
+  /** The server's DATA_DIR (null for a server at E2E_BASE_URL): `npm run admin` reaches its database through it. */
+  dataDir: string | null;
   logs: string[];
   stop(): Promise<void>;
 }
@@ -45,7 +47,7 @@ async function waitReady(url: string, child: ChildProcess, logs: string[], timeo
  * that is already running instead.
  */
 export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
-  if (process.env.E2E_BASE_URL) return { url: process.env.E2E_BASE_URL.replace(/\/$/, ''), logs: [], stop: async () => undefined };
+  if (process.env.E2E_BASE_URL) return { url: process.env.E2E_BASE_URL.replace(/\/$/, ''), dataDir: null, logs: [], stop: async () => undefined };
   execFileSync('npm', ['run', '--silent', 'prestart'], { cwd: ROOT, stdio: 'inherit' });
   const dataDir = tmpFolder('sp-e2e-');
   const port = await freePort();
@@ -67,6 +69,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
   }
   return {
     url,
+    dataDir,
     logs,
     async stop() {
       if (child.exitCode === null) {

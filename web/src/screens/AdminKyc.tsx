@@ -3,6 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { kycRows, normalizeAdminUser, type AdminUser } from '../admin';
 import { api } from '../api';
+import { isolatedString } from '../bidi';
 import { Button, Card, Empty, ErrorBox, Field, Spinner, useToast } from '../components/ui';
 import { listOf, obj } from '../model';
 
@@ -21,7 +22,7 @@ function Review({ item, onDone }: { item: Submission; onDone(): void }) {
     mutationFn: (status: 'verified' | 'rejected') =>
       api(`/admin/users/${encodeURIComponent(item.user.id)}/kyc`, { method: 'POST', body: status === 'rejected' ? { status, reason: reason.trim() } : { status } }),
     onSuccess: (_body, status) => {
-      toast({ title: t(`admin.kycDone.${status}`, { name: item.user.name }), tone: 'good' });
+      toast({ title: t(`admin.kycDone.${status}`, { name: isolatedString(item.user.name) }), tone: 'good' });
       onDone();
     },
   });

@@ -3,6 +3,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { actionRequest, actionsFor, normalizeAdminUser, searchQuery, type AdminAction, type AdminUser, type UserFilters } from '../admin';
 import { api } from '../api';
+import { isolatedString } from '../bidi';
 import { Badge, Button, Card, Empty, ErrorBox, Field, fieldErrors, Spinner, useToast } from '../components/ui';
 import { listOf } from '../model';
 
@@ -19,7 +20,7 @@ function Confirm({ user, action, onDone, onCancel }: { user: AdminUser; action: 
       return api(path, { method: 'POST', body });
     },
     onSuccess: () => {
-      toast({ title: t(`admin.done.${action}`, { name: user.name }), tone: 'good' });
+      toast({ title: t(`admin.done.${action}`, { name: isolatedString(user.name) }), tone: 'good' });
       onDone();
     },
   });
@@ -29,7 +30,7 @@ function Confirm({ user, action, onDone, onCancel }: { user: AdminUser; action: 
   };
   return (
     <form className="admin-confirm" onSubmit={submit} data-testid="admin-confirm">
-      <p>{t(`admin.confirm.${action}`, { name: user.name })}</p>
+      <p>{t(`admin.confirm.${action}`, { name: isolatedString(user.name) })}</p>
       {action === 'disable' ? (
         <Field label={t('admin.reason')} hint={t('admin.reasonHint')} value={reason} maxLength={500} required onChange={(e) => setReason(e.target.value)} error={fieldErrors(run.error).reason} />
       ) : null}
@@ -61,7 +62,7 @@ function UserRow({ user, myId, onChanged }: { user: AdminUser; myId: string; onC
             {user.twoFactorEnabled ? <Badge tone="good">{t('admin.twoFactor')}</Badge> : null}
             <Badge>{t(`admin.kyc.${user.kycStatus}`, { defaultValue: user.kycStatus })}</Badge>
           </div>
-          {user.disabled && user.disabledReason ? <p className="small muted">{t('admin.disabledBecause', { reason: user.disabledReason })}</p> : null}
+          {user.disabled && user.disabledReason ? <p className="small muted">{t('admin.disabledBecause', { reason: isolatedString(user.disabledReason) })}</p> : null}
         </div>
         <div className="row">
           {actionsFor(user, myId).map((a) => (

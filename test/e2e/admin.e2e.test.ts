@@ -1,0 +1,149 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from './browser.js';
+import { startServer, type RunningServer } from './server.js';
+
+// The admin screen in Chromium: the 2FA hint, user search with disable/enable and role change, the KYC queue,
+// an announcement, and a user who neither sees the tab nor gets the page. Needs its own server's DATA_DIR
+// (to promote the admin with `npm run admin`), so it does not run against E2E_BASE_URL.
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const SHOTS = new URL('../../test-results/', import.meta.url).pathname;
+const PASSWORD = 'correct horse battery staple';
+const run = Date.now().toString(36);
+const ada = { name: 'Ada Admin', email: `ada-${run}@example.com` };
+const bob = { name: 'Bob Member', email: `bob-${run}@example.com` };
+const carol = { name: 'Carol Checked', email: `carol-${run}@example.com` };
+
+let server: RunningServer;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+const pageErrors: string[] = [];
+
+async function call(path: string, body?: unknown, token?: string): Promise<{ status: number; json: Record<string, any> }> {
+  const res = await fetch(`${server.url}/api/v1${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, json: (await res.json().catch(() => ({}))) as Record<string, any> };
+}
+
+async function register(who: { name: string; email: string }) {
+  const res = await call('/auth/register', { ...who, password: PASSWORD });
+  expect(res.status).toBe(201);
+  return res.json as { accessToken: string; refreshToken: string };
+}
+
+/** A page signed in with a refresh token, as a restored session (the web app keeps it in localStorage). */
+async function signedInPage(refreshToken: string, label: string): Promise<Page> {
+  const ctx = await browser.newContext({ viewport: { width: 1100, height: 900 }, locale: 'en-US' });
+  contexts.push(ctx);
+  await ctx.addInitScript((token) => {
+    if (!sessionStorage.getItem('e2e-seeded')) {
+      localStorage.setItem('streakpets.refreshToken', token);
+      sessionStorage.setItem('e2e-seeded', '1');
+    }
+  }, refreshToken);
+  const page = await ctx.newPage();
+  page.setDefaultTimeout(20_000);
+  page.on('pageerror', (err) => pageErrors.push(`${label}: ${err.message}`));
+  return page;
+}
+
+describe.skipIf(!!process.env.E2E_BASE_URL)('the admin screen', () => {
+  let adaTokens: { accessToken: string; refreshToken: string };
+  let bobTokens: { accessToken: string; refreshToken: string };
+  let carolTokens: { accessToken: string; refreshToken: string };
+
+  beforeAll(async () => {
+    server = await startServer({ RATE_LIMIT_STRICT: '60' });
+    browser = await launchChromium();
+    adaTokens = await register(ada);
+    bobTokens = await register(bob);
+    carolTokens = await register(carol);
+    execFileSync(process.execPath, ['--import', 'tsx', 'src/accounts/accounts.cli.ts', 'promote', ada.email], { cwd: ROOT, env: { ...process.env, DATA_DIR: server.dataDir!, LOG_LEVEL: 'silent' } });
+    const kyc = await call('/me/kyc', { fullName: 'Carol Checked', dateOfBirth: '1991-02-03', country: 'PT', documentType: 'passport', documentNumber: 'P7654321' }, carolTokens.accessToken);
+    expect(kyc.status).toBe(202);
+  });
+
+  afterAll(async () => {
+    for (const ctx of contexts) await ctx.close().catch(() => undefined);
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('tells an admin without two-step verification to turn it on, with a link to Settings', async () => {
+    const page = await signedInPage(adaTokens.refreshToken, 'ada-no-2fa');
+    await page.goto(`${server.url}/admin`);
+    await page.getByTestId('admin-needs-2fa').waitFor();
+    await expect(page.getByRole('heading', { name: 'Turn on two-step verification first' }).count()).resolves.toBe(1);
+    await page.getByRole('link', { name: 'Open Settings' }).click();
+    await page.waitForURL(/\/settings$/);
+  });
+
+  it('lets an admin with 2FA disable and enable a user and change a role, each after a confirmation', async () => {
+    const { generate } = await import('otplib');
+    const setup = await call('/auth/2fa/setup', {}, adaTokens.accessToken);
+    const enable = await call('/auth/2fa/enable', { code: await generate({ secret: setup.json.secret }), currentPassword: PASSWORD }, adaTokens.accessToken);
+    expect(enable.status).toBe(200);
+    const login = await call('/auth/login', { email: ada.email, password: PASSWORD, recoveryCode: enable.json.recoveryCodes[0] });
+    expect(login.status).toBe(200);
+    const page = await signedInPage(login.json.refreshToken, 'ada');
+    await page.goto(`${server.url}/`);
+    await page.getByRole('navigation', { name: 'Main' }).first().getByRole('link', { name: 'Admin' }).click();
+    await page.getByRole('heading', { name: 'Administration' }).waitFor();
+
+    await page.getByTestId('admin-search').fill(`bob-${run}`);
+    const row = page.getByTestId('admin-user').filter({ hasText: bob.email });
+    await row.waitFor();
+    // the search applies a moment after typing stops: only Bob is left
+    await expect.poll(() => page.getByTestId('admin-user').count()).toBe(1);
+    await row.getByTestId('admin-disable').click();
+    await row.getByLabel('Reason').fill('Spam reports');
+    await row.getByRole('button', { name: 'Confirm' }).click();
+    await row.getByText('Spam reports').waitFor();
+    expect((await call('/auth/refresh', { refreshToken: bobTokens.refreshToken })).json.code).toBe('refresh_invalid');
+    await page.screenshot({ path: `${SHOTS}e2e-admin-01-users.png`, fullPage: true });
+
+    await row.getByTestId('admin-enable').click();
+    await row.getByRole('button', { name: 'Confirm' }).click();
+    await row.getByTestId('admin-disable').waitFor();
+    await row.getByTestId('admin-makeAdmin').click();
+    await row.getByRole('button', { name: 'Confirm' }).click();
+    await row.getByTestId('admin-makeUser').waitFor();
+    expect((await call('/auth/login', { email: bob.email, password: PASSWORD })).json.user.role).toBe('admin');
+
+    // the KYC queue: Carol's submission, approved
+    await page.getByRole('tab', { name: 'Identity checks' }).click();
+    const item = page.getByTestId('admin-kyc-item').filter({ hasText: carol.email });
+    await item.getByText('P7654321').waitFor();
+    await item.getByText('Passport').waitFor();
+    await item.getByTestId('admin-kyc-approve').click();
+    await page.getByText('No identity checks are waiting.').waitFor();
+    expect((await call('/me', undefined, carolTokens.accessToken)).json.kycStatus).toBe('verified');
+
+    // an announcement, sent after a confirmation
+    await page.getByRole('tab', { name: 'Announcement' }).click();
+    await page.getByLabel('Title').fill('Maintenance tonight');
+    await page.getByLabel('Message').fill('The app pauses at 22:00 UTC for ten minutes.');
+    await page.getByTestId('admin-announce-send').click();
+    await page.getByText('Send this announcement to every user now?').waitFor();
+    await page.getByTestId('admin-announce-send').click();
+    await page.getByText('Announcement sent').first().waitFor();
+    // every user's copy is stored by a job a moment later
+    await expect.poll(async () => JSON.stringify((await call('/notifications', undefined, carolTokens.accessToken)).json), { timeout: 15_000 }).toContain('Maintenance tonight');
+  });
+
+  it('shows a user no Admin tab and refuses them the page', async () => {
+    const page = await signedInPage(carolTokens.refreshToken, 'carol');
+    await page.goto(`${server.url}/`);
+    await page.getByRole('link', { name: 'Settings' }).first().waitFor();
+    await expect(page.getByRole('link', { name: 'Admin' }).count()).resolves.toBe(0);
+    await page.goto(`${server.url}/admin`);
+    await page.getByText('This page is for administrators').waitFor();
+    await expect(page.getByTestId('admin-user').count()).resolves.toBe(0);
+    expect(pageErrors).toEqual([]);
+  });
+});
