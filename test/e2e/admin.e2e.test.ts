@@ -115,6 +115,13 @@ describe.skipIf(!!process.env.E2E_BASE_URL)('the admin screen', () => {
     await row.getByTestId('admin-makeUser').waitFor();
     expect((await call('/auth/login', { email: bob.email, password: PASSWORD })).json.user.role).toBe('admin');
 
+    // on a phone the admin's tab bar holds six tabs on one row
+    await page.setViewportSize({ width: 390, height: 800 });
+    const tops = await page.locator('.tabbar a').evaluateAll((links) => links.map((l) => Math.round(l.getBoundingClientRect().top)));
+    expect(tops).toHaveLength(6);
+    expect(new Set(tops).size).toBe(1);
+    await page.setViewportSize({ width: 1100, height: 900 });
+
     // the KYC queue: Carol's submission, approved
     await page.getByRole('tab', { name: 'Identity checks' }).click();
     const item = page.getByTestId('admin-kyc-item').filter({ hasText: carol.email });
