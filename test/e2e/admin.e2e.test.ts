@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './browser.js';
@@ -34,6 +35,17 @@ async function register(who: { name: string; email: string }) {
   const res = await call('/auth/register', { ...who, password: PASSWORD });
   expect(res.status).toBe(201);
   return res.json as { accessToken: string; refreshToken: string };
+}
+
+/** axe-core's serious and critical violations on the page as it stands, one line each. */
+async function axeViolations(page: Page, screen: string): Promise<string[]> {
+  await page.emulateMedia({ reducedMotion: 'reduce' });
+  try {
+    const { violations } = await new AxeBuilder({ page }).analyze();
+    return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${screen}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(' ; ')}`);
+  } finally {
+    await page.emulateMedia({ reducedMotion: null });
+  }
 }
 
 /** A page signed in with a refresh token, as a restored session (the web app keeps it in localStorage). */
@@ -106,6 +118,7 @@ describe.skipIf(!!process.env.E2E_BASE_URL)('the admin screen', () => {
     await row.getByText('Spam reports').waitFor();
     expect((await call('/auth/refresh', { refreshToken: bobTokens.refreshToken })).json.code).toBe('refresh_invalid');
     await page.screenshot({ path: `${SHOTS}e2e-admin-01-users.png`, fullPage: true });
+    expect(await axeViolations(page, 'admin users')).toEqual([]);
 
     await row.getByTestId('admin-enable').click();
     await row.getByRole('button', { name: 'Confirm' }).click();
@@ -127,6 +140,7 @@ describe.skipIf(!!process.env.E2E_BASE_URL)('the admin screen', () => {
     const item = page.getByTestId('admin-kyc-item').filter({ hasText: carol.email });
     await item.getByText('P7654321').waitFor();
     await item.getByText('Passport').waitFor();
+    expect(await axeViolations(page, 'admin identity checks')).toEqual([]);
     await item.getByTestId('admin-kyc-approve').click();
     await page.getByText('No identity checks are waiting.').waitFor();
     expect((await call('/me', undefined, carolTokens.accessToken)).json.kycStatus).toBe('verified');
@@ -137,6 +151,7 @@ describe.skipIf(!!process.env.E2E_BASE_URL)('the admin screen', () => {
     await page.getByLabel('Message').fill('The app pauses at 22:00 UTC for ten minutes.');
     await page.getByTestId('admin-announce-send').click();
     await page.getByText('Send this announcement to every user now?').waitFor();
+    expect(await axeViolations(page, 'admin announcement')).toEqual([]);
     await page.getByTestId('admin-announce-send').click();
     await page.getByText('Announcement sent').first().waitFor();
     // every user's copy is stored by a job a moment later
