@@ -30,6 +30,12 @@ export const ACCOUNTS_ERRORS = {
   kyc_already_pending: 409,
   kyc_not_pending: 409,
   kyc_self_review: 403,
+  email_unchanged: 422,
+  email_change_quota: 429,
+  totp_code_required: 422,
+  totp_code_invalid: 422,
+  account_has_funds: 409,
+  account_has_pending_transfers: 409,
 } as const;
 
 export type AccountsErrorCode = keyof typeof ACCOUNTS_ERRORS;

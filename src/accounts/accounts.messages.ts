@@ -8,7 +8,7 @@ import type { JobQueue } from '../platform/jobs/jobs.queue.js';
 import { translate } from '../platform/i18n/i18n.service.js';
 
 export const DELIVER_MESSAGE_JOB = 'accounts.deliver-message';
-export type MessageTemplate = 'verify_email' | 'reset_password' | 'phone_code';
+export type MessageTemplate = 'verify_email' | 'reset_password' | 'phone_code' | 'email_change_code' | 'email_changed' | 'account_deleted';
 
 /** Sends a text message to a phone. A real provider clears the stored body after sending; the dev one keeps it readable. */
 export interface SmsProvider {

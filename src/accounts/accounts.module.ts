@@ -5,6 +5,7 @@ import { AdminUsersService } from './accounts.adminusers.service.js';
 import { SecretBox } from './accounts.crypto.js';
 import { devOutboxRoutes } from './accounts.dev.routes.js';
 import { PURGE_JOB, purgeExpired } from './accounts.housekeeping.js';
+import { lifecycleRoutes } from './accounts.lifecycle.routes.js';
 import { meRoutes } from './accounts.me.routes.js';
 import { DELIVER_MESSAGE_JOB, DevOutboxSmsProvider, Mailer, Messages, devOutboxEnabled, type SmsProvider } from './accounts.messages.js';
 import { ProfileService } from './accounts.profile.service.js';
@@ -77,6 +78,7 @@ export const accountsModule: DomainModule = {
     authRoutes(app, services);
     meRoutes(app, services);
     adminUsersRoutes(app, services.adminUsers);
+    lifecycleRoutes(app, deps);
     if (devOutboxEnabled(deps.config)) devOutboxRoutes(app, services);
   },
 };

@@ -158,3 +158,7 @@ export const kycDecisionBody = z.strictObject({
 
 export const idParams = z.strictObject({ id: z.uuid() });
 export const acceptedSchema = z.object({ status: z.literal('accepted') });
+
+export const changeEmailBody = z.strictObject({ newEmail: email, currentPassword: password, totpCode: totpCode.optional() });
+export const confirmEmailChangeBody = z.strictObject({ code: z.string().regex(/^\d{6}$/, 'validation.six_digits') });
+export const deleteAccountBody = z.strictObject({ currentPassword: password, totpCode: totpCode.optional() });

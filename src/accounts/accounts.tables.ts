@@ -26,6 +26,7 @@ export interface UsersTable {
   password_changed_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   disabled_reason: ColumnType<string | null, string | null | undefined, string | null>;
   disabled_by: ColumnType<string | null, string | null | undefined, string | null>;
+  deleted_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export interface SessionsTable {
@@ -87,6 +88,17 @@ export interface PhoneCodesTable {
   created_at: Generated<Date>;
 }
 
+export interface EmailChangesTable {
+  id: string;
+  user_id: string;
+  new_email: string;
+  code_hash: string;
+  attempts: Generated<number>;
+  expires_at: Date;
+  consumed_at: Date | null;
+  created_at: Generated<Date>;
+}
+
 export interface OutboundMessagesTable {
   id: string;
   channel: 'email' | 'sms';
@@ -107,5 +119,6 @@ export interface AccountsTables {
   account_tokens: AccountTokensTable;
   recovery_codes: RecoveryCodesTable;
   phone_codes: PhoneCodesTable;
+  email_changes: EmailChangesTable;
   outbound_messages: OutboundMessagesTable;
 }

@@ -16,6 +16,7 @@ export const activityModule: DomainModule = {
     const service = new ActivityService(deps);
     deps.services.activity = service;
     deps.events.subscribe(activitySubscriber(deps.logger.child({ component: 'activity' })));
+    deps.events.subscribe({ name: 'activity.erase-deleted-account', types: ['account.deleted'], handle: (event, trx) => service.eraseUser(trx, (event.data as { userId: string }).userId) });
     await service.ensurePartitions();
     deps.jobs.register({
       name: 'activity.maintain-partitions',

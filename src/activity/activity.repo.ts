@@ -52,6 +52,11 @@ function filtered<O>(q: SelectQueryBuilder<DB, 'activity_log', O>, f: ActivityFi
 }
 
 export const activityRepo = {
+  /** Every log row about a user (account deletion); the row recording the deletion names no one. */
+  async removeAllOfUser(db: Executor, userId: string): Promise<void> {
+    await db.deleteFrom('activity_log').where('user_id', '=', userId).execute();
+  },
+
   async insert(db: Executor, rows: NewActivity[]): Promise<void> {
     if (rows.length) await db.insertInto('activity_log').values(rows).execute();
   },

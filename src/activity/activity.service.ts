@@ -168,7 +168,13 @@ export class ActivityService {
     return repo.ensurePartitions(this.deps.db, utcDate(new Date(now.getTime() - DAY_MS)), utcDate(new Date(now.getTime() + PARTITIONS_AHEAD_DAYS * DAY_MS)));
   }
 
+  /** On account deletion (the account.deleted event): every log row about the user is deleted. */
+  async eraseUser(db: Executor, userId: string): Promise<void> {
+    await repo.removeAllOfUser(db, userId);
+  }
+
   /** Removes everything older than ACTIVITY_RETENTION_DAYS: whole day partitions, then the rows of the boundary day. */
+
   async purgeExpired(now = new Date()): Promise<{ cutoff: string; dropped: number; deleted: number }> {
     const cutoff = new Date(now.getTime() - this.deps.config.ACTIVITY_RETENTION_DAYS * DAY_MS);
     const result = await withTransaction(this.deps.db, async (trx) => {

@@ -19,6 +19,7 @@ export const chatModule: DomainModule = {
       ? new OpenAIProvider({ apiKey: OPENAI_API_KEY, baseURL: OPENAI_BASE_URL, model: OPENAI_MODEL, timeoutMs: OPENAI_TIMEOUT_MS })
       : null;
     deps.services.chat = new ChatService(deps, deps.services.pets, provider);
+    deps.events.subscribe({ name: 'chat.erase-deleted-account', types: ['account.deleted'], handle: (event, trx) => deps.services.chat.eraseUser(trx, (event.data as { userId: string }).userId) });
     for (const command of builtinCommands(deps)) deps.commands.register(command);
   },
   routes: chatRoutes,

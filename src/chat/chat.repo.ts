@@ -70,6 +70,12 @@ const newestOfEach = compiledOnce((db, petIds: string[], n: number) =>
     .selectAll('m'));
 
 export const chatRepo = {
+  /** Every message and conversation counter of a user (account deletion). */
+  async removeAllOfUser(ex: Executor, userId: string): Promise<void> {
+    await ex.deleteFrom('chat_messages').where('user_id', '=', userId).execute();
+    await ex.deleteFrom('chat_threads').where('user_id', '=', userId).execute();
+  },
+
   /**
    * Inserts messages and adds them to their conversations' counters (total, unread for the pet's
    * and the system's, last message time) in one statement; the rows go as one parameter (a JSON

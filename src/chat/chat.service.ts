@@ -307,6 +307,11 @@ export class ChatService {
     });
   }
 
+  /** On account deletion (the account.deleted event): every conversation of the user is deleted. */
+  async eraseUser(trx: Tx, userId: string): Promise<void> {
+    await chatRepo.removeAllOfUser(trx, userId);
+  }
+
   /** Deletes one message, or the whole conversation with ids = 'all'. */
   async remove(ctx: RequestContext, petId: string, ids: string[] | 'all'): Promise<number> {
     return withTransaction(this.deps.db, async (trx) => {

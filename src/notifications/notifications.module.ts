@@ -18,6 +18,7 @@ export const notificationsModule: DomainModule = {
     const service = new NotificationsService(deps);
     deps.services.notifications = service;
     deps.events.subscribe(notificationsSubscriber(service, deps.jobs));
+    deps.events.subscribe({ name: 'notifications.erase-deleted-account', types: ['account.deleted'], handle: (event, trx) => service.eraseUser(trx, (event.data as { userId: string }).userId) });
     deps.jobs.register<AnnouncementFanOut>({
       name: ANNOUNCE_JOB,
       retryLimit: 10,

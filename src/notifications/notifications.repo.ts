@@ -62,6 +62,12 @@ function rowsJson(rows: NewNotification[]): string {
 }
 
 export const notificationsRepo = {
+  /** Every notification and mute setting of a user (account deletion). */
+  async removeAllOfUser(db: Executor, userId: string): Promise<void> {
+    await db.deleteFrom('notifications').where('user_id', '=', userId).execute();
+    await db.deleteFrom('notification_preferences').where('user_id', '=', userId).execute();
+  },
+
   /** The user's current language, in which their notifications are told. */
   async localeOf(db: Executor, userId: string): Promise<string | undefined> {
     return (await db.selectFrom('users').select('locale').where('id', '=', userId).executeTakeFirst())?.locale;

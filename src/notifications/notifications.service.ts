@@ -238,6 +238,11 @@ export class NotificationsService {
     });
   }
 
+  /** On account deletion (the account.deleted event): the user's notifications and settings are deleted. */
+  async eraseUser(trx: Tx, userId: string): Promise<void> {
+    await repo.removeAllOfUser(trx, userId);
+  }
+
   /** Deletes one notification for good. */
   async remove(ctx: RequestContext, id: string): Promise<void> {
     await withTransaction(this.deps.db, async (trx) => {

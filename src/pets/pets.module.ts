@@ -15,6 +15,7 @@ export const petsModule: DomainModule = {
   name: 'pets',
   setup(deps) {
     deps.services.pets = new PetsService(deps, new Clock());
+    deps.events.subscribe({ name: 'pets.erase-deleted-account', types: ['account.deleted'], handle: (event, trx) => deps.services.pets.eraseOwner(trx, (event.data as { userId: string }).userId) });
     registerPetJobs(deps);
   },
   routes: petsRoutes,

@@ -22,6 +22,12 @@ const liveByIdsLocked = compiledOnce((db, ids: string[]) =>
   withOwner(db).where('pets.id', '=', sql<string>`any(${ids}::uuid[])`).where('pets.deleted_at', 'is', null).orderBy('pets.id').forUpdate('pets'));
 
 export const petsRepo = {
+  /** A deleted account's pets: soft-deleted with their names and timelines erased (their wallets and ledger rows stay). */
+  async eraseOwner(ex: Executor, userId: string): Promise<void> {
+    await ex.deleteFrom('pet_history').where('pet_id', 'in', (eb) => eb.selectFrom('pets').select('id').where('user_id', '=', userId)).execute();
+    await ex.updateTable('pets').set({ name: '—', deleted_at: sql`coalesce(deleted_at, now())`, updated_at: sql`now()` }).where('user_id', '=', userId).execute();
+  },
+
   async insert(ex: Executor, row: Insertable<PetsTable>): Promise<void> {
     await ex.insertInto('pets').values(row).execute();
   },

@@ -184,6 +184,11 @@ export class PetsService {
     });
   }
 
+  /** On account deletion (the account.deleted event): the owner's pets go, with their names and timelines. */
+  async eraseOwner(trx: Tx, userId: string): Promise<void> {
+    await petsRepo.eraseOwner(trx, userId);
+  }
+
   /** Soft-deletes a pet; its chat history stays for export. */
   async remove(actor: PetActor, petId: string): Promise<void> {
     const now = this.clock.now();

@@ -6,6 +6,12 @@ import type { IntentStatus } from './wallets.tables.js';
 const DUE_AT_ONCE = 500;
 
 export const intentsRepo = {
+  /** A deleted user's payment requests lose their memos, and requests to them name the payer by address only. */
+  async eraseParty(db: Executor, userId: string): Promise<void> {
+    await db.updateTable('payment_intents').set({ memo: null }).where('requester_id', '=', userId).execute();
+    await db.updateTable('payment_intents').set((eb) => ({ payer_label: eb.ref('payer_address') })).where('payer_id', '=', userId).execute();
+  },
+
   async insert(
     db: Executor,
     i: { id: string; requesterId: string; requesterWalletId: string; payerId: string | null; payerAddress: string; payerLabel: string; amount: bigint; token: string; memo: string | null; expiresAt: Date },

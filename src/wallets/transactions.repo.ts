@@ -498,6 +498,23 @@ export const transactionsRepo = {
       .execute() as Promise<TransactionRow[]>;
   },
 
+  /** One token transfer still queued or pending from or to these wallets (gas top-ups left out: that is the treasury's money), if any. */
+  inFlightFor(db: Executor, walletIds: string[]) {
+    return db
+      .selectFrom('transactions')
+      .select(['id'])
+      .where('status', 'in', ['queued', 'pending'])
+      .where('type', '!=', 'gas')
+      .where((eb) => eb.or([eb('from_wallet_id', 'in', walletIds), eb('to_wallet_id', 'in', walletIds)]))
+      .limit(1)
+      .executeTakeFirst();
+  },
+
+  /** Clears the memos a deleted user wrote on ledger rows (the rows, amounts and addresses stay). */
+  async eraseMemosOf(db: Executor, userId: string): Promise<void> {
+    await db.updateTable('transactions').set({ memo: null }).where('user_id', '=', userId).where('memo', 'is not', null).execute();
+  },
+
   /** Wallets with rows stuck queued or pending for longer than the given seconds (the reconciler re-drives them). */
   async staleWallets(db: Executor, olderThanSeconds: number) {
     return db

@@ -22,6 +22,7 @@ import { onBasenamePaymentFinal } from './basenames.service.js';
 import { intentsRoutes } from './intents.routes.js';
 import { expireIntents, onIntentPaymentFinal } from './intents.service.js';
 import { registerTreasuryMetrics } from './wallets.metrics.js';
+import { eraseLedgerPersonalData, fundsHeldBy, type FundsHeld } from './wallets.funds.js';
 
 /** The wallets domain's service: what routes, chat commands and other domains (bulk, store) call. */
 export interface WalletsService {
@@ -48,6 +49,8 @@ export interface WalletsService {
   getTransaction(ctx: RequestContext, hashOrId: string): Promise<TransactionDto>;
   recordTransaction(ctx: RequestContext, input: { hash: string; petId?: string }): Promise<{ created: boolean; transaction: TransactionDto }>;
   refreshTransaction(ctx: RequestContext, hash: string): Promise<TransactionDto>;
+  /** Tokens a user's wallets (theirs and their pets') hold, and whether a transfer is in flight (account deletion refuses either). */
+  fundsHeldBy(userId: string): Promise<FundsHeld>;
 }
 
 declare module '../platform/modules.js' {
@@ -93,6 +96,7 @@ function createWalletsService(core: WalletsCore): WalletsService {
     getTransaction: (ctx, h) => getTransaction(core, ctx, h),
     recordTransaction: (ctx, input) => recordTransaction(core, ctx, input),
     refreshTransaction: (ctx, hash) => refreshTransaction(core, ctx, hash),
+    fundsHeldBy: (userId) => fundsHeldBy(core, userId),
   };
 }
 
@@ -183,6 +187,7 @@ export const walletsModule: DomainModule = {
         if (userId) await ensureUserWallet(core, trx, userId, event.context);
       },
     });
+    deps.events.subscribe({ name: 'wallets.erase-deleted-account', types: ['account.deleted'], handle: (event, trx) => eraseLedgerPersonalData(trx, (event.data as { userId: string }).userId) });
     deps.services.wallets = createWalletsService(core);
     for (const command of walletCommands(core)) deps.commands.register(command);
   },

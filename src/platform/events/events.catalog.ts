@@ -11,11 +11,14 @@ export interface EventCatalog {
   'auth.login_succeeded': { method: 'password' | 'totp' | 'recovery_code' };
   'auth.login_failed': { reason: 'bad_credentials' | 'totp_required' | 'bad_totp' | 'locked' };
   'auth.logged_out': { sessionId: string };
-  'auth.session_revoked': { sessionId: string; reason: 'user' | 'refresh_reuse' | 'password_change' };
+  'auth.session_revoked': { sessionId: string; reason: 'user' | 'refresh_reuse' | 'password_change' | 'email_change' };
   'auth.password_changed': Record<string, never>;
   'auth.2fa_enabled': Record<string, never>;
   'auth.2fa_disabled': Record<string, never>;
   'auth.email_verified': Record<string, never>;
+  'auth.email_changed': { from: string; to: string };
+  /** An account was deleted: its personal data is erased; other domains erase what they hold of it (userIds stays empty). */
+  'account.deleted': { userId: string };
   'auth.phone_verified': { phone: string };
   'auth.profile_updated': { fields: string[] };
   'auth.kyc_submitted': Record<string, never>;

@@ -1,0 +1,130 @@
+import { generate } from 'otplib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createUser } from '../../test/helpers/factories.js';
+import { startSmtpServer, type TestSmtpServer } from '../../test/helpers/smtp.js';
+import { listen, nextEvent, openSocket } from '../../test/helpers/sockets.js';
+import { createTestApp, type TestApp } from '../../test/helpers/testApp.js';
+import { waitFinal } from '../wallets/wallets.testing.js';
+
+let t: TestApp;
+let smtp: TestSmtpServer;
+let baseUrl: string;
+beforeAll(async () => {
+  smtp = await startSmtpServer();
+  t = await createTestApp({ env: { RATE_LIMIT_STRICT: '1000', RATE_LIMIT_MODERATE: '1000', RATE_LIMIT_LENIENT: '1000', SMTP_URL: smtp.url } });
+  baseUrl = await listen(t.app);
+});
+afterAll(async () => {
+  await t?.close();
+  await smtp?.close();
+});
+
+const PASSWORD = 'correct horse battery staple';
+let n = 0;
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+async function call(method: 'GET' | 'POST' | 'DELETE', url: string, token?: string, payload?: object) {
+  return t.app.inject({ method, url: `/api/v1${url}`, payload, headers: token ? bearer(token) : {} });
+}
+
+async function signUp() {
+  const email = `gone${++n}-${Date.now()}@example.test`;
+  const res = await call('POST', '/auth/register', undefined, { email, password: PASSWORD, name: 'Alma Secret', phone: `+1555000${String(1000 + n)}` });
+  expect(res.statusCode).toBe(201);
+  return { email, id: res.json().user.id as string, token: res.json().accessToken as string };
+}
+
+describe('DELETE /me', () => {
+  it('refuses while the wallets hold money, then erases the account: ledger kept without personal data, address free again', async () => {
+    const alma = await signUp();
+    const bob = await createUser(t.deps, { name: 'Bob Boyd' });
+    expect((await call('POST', '/me/kyc', alma.token, { fullName: 'Alma Secret', dateOfBirth: '1990-01-02', country: 'FR', documentType: 'passport', documentNumber: 'X1234567' })).statusCode).toBe(202);
+    const pet = (await call('POST', '/pets', alma.token, { name: 'Biscuit' })).json();
+    expect((await call('POST', `/pets/${pet.id}/messages`, alma.token, { content: 'my flat is at 3B Baker Street' })).statusCode).toBe(200);
+    const faucet = await call('POST', '/wallets/faucet', alma.token, { amount: '5' });
+    expect(faucet.statusCode).toBe(202);
+    await waitFinal(t.deps, [faucet.json().id]);
+
+    const funded = await call('DELETE', '/me', alma.token, { currentPassword: PASSWORD });
+    expect(funded.statusCode).toBe(409);
+    expect(funded.headers['content-type']).toContain('application/problem+json');
+    expect(funded.json()).toMatchObject({ code: 'account_has_funds', detail: 'Your wallets and your pets’ wallets still hold 5 USDC. Send it to another wallet first, then delete your account.' });
+    expect((await call('GET', '/me', alma.token)).json()).toMatchObject({ email: alma.email, name: 'Alma Secret' });
+
+    const paid = await call('POST', '/transfers', alma.token, { to: bob.email, amount: '5', memo: 'rent for 3B Baker Street' });
+    expect(paid.statusCode, paid.body).toBe(202);
+    await waitFinal(t.deps, [paid.json().id]);
+
+    const socket = await openSocket(baseUrl, alma.token);
+    const wrong = await call('DELETE', '/me', alma.token, { currentPassword: 'not my password at all' });
+    expect(wrong.statusCode).toBe(422);
+    expect(wrong.json()).toMatchObject({ code: 'current_password_invalid', errors: [{ field: 'body.currentPassword' }] });
+    expect((await call('GET', '/me', alma.token)).statusCode).toBe(200);
+
+    const deleted = await call('DELETE', '/me', alma.token, { currentPassword: PASSWORD });
+    expect(deleted.statusCode, deleted.body).toBe(204);
+    expect(await nextEvent(socket, 'auth:revoked')).toMatchObject({ reason: 'account_inactive' });
+    socket.close();
+    expect((await call('GET', '/me', alma.token)).statusCode).toBe(401);
+    expect((await call('POST', '/auth/login', undefined, { email: alma.email, password: PASSWORD })).json().code).toBe('invalid_credentials');
+
+    const notice = await smtp.waitFor(alma.email, (m) => m.subject === 'Your StreakPets account was deleted');
+    expect(notice.text).not.toContain('Alma');
+
+    await t.deps.events.drain();
+    const db = t.deps.db;
+    const row = await db.selectFrom('users').selectAll().where('id', '=', alma.id).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ email: `deleted-${alma.id}@deleted.invalid`, name: '', phone: null, totp_secret: null, kyc_details: null, preferences: {} });
+    expect(row.password_hash).not.toMatch(/^\$argon2/);
+    expect(row.deleted_at).not.toBeNull();
+    expect(row.disabled_at).not.toBeNull();
+    const count = async (table: 'sessions' | 'login_attempts' | 'chat_messages' | 'chat_threads' | 'notifications' | 'activity_log') =>
+      Number((await db.selectFrom(table).select((eb) => eb.fn.countAll<string>().as('n')).where('user_id', '=', alma.id).executeTakeFirstOrThrow()).n);
+    for (const table of ['sessions', 'login_attempts', 'chat_messages', 'chat_threads', 'notifications', 'activity_log'] as const) expect(await count(table), table).toBe(0);
+    const pets = await db.selectFrom('pets').select(['name', 'deleted_at']).where('user_id', '=', alma.id).execute();
+    expect(pets).toEqual([{ name: '—', deleted_at: expect.any(Date) }]);
+    expect(await db.selectFrom('pet_history').select('id').where('pet_id', '=', pet.id).execute()).toEqual([]);
+    expect(await db.selectFrom('outbound_messages').select('template').where('recipient', '=', alma.email).execute()).toEqual([{ template: 'account_deleted' }]);
+    const audit = await db.selectFrom('activity_log').select(['user_id', 'details']).where('action', '=', 'account.deleted').execute();
+    expect(audit).toContainEqual({ user_id: null, details: { userId: alma.id } });
+
+    // the money record stays, naming no one and without the memo
+    const ledger = (await call('GET', '/transactions', bob.token)).json().transactions;
+    expect(ledger.find((r: { id: string }) => r.id === paid.json().id)).toMatchObject({ amount: '5', status: 'confirmed', fromName: null, toName: 'Bob Boyd', memo: null });
+
+    const again = await call('POST', '/auth/register', undefined, { email: alma.email, password: PASSWORD, name: 'Someone Else' });
+    expect(again.statusCode).toBe(201);
+    expect(again.json().user.id).not.toBe(alma.id);
+  });
+
+  it('asks for a code from the authenticator app when 2FA is on, and changes nothing without it', async () => {
+    const user = await signUp();
+    const { secret } = (await call('POST', '/auth/2fa/setup', user.token)).json();
+    expect((await call('POST', '/auth/2fa/enable', user.token, { code: await generate({ secret }), currentPassword: PASSWORD })).statusCode).toBe(200);
+    const missing = await call('DELETE', '/me', user.token, { currentPassword: PASSWORD });
+    expect(missing.statusCode).toBe(422);
+    expect(missing.json()).toMatchObject({ code: 'totp_code_required', errors: [{ field: 'body.totpCode' }] });
+    const wrong = await call('DELETE', '/me', user.token, { currentPassword: PASSWORD, totpCode: '000000' });
+    expect(wrong.json()).toMatchObject({ code: 'totp_code_invalid', errors: [{ field: 'body.totpCode' }] });
+    expect((await call('GET', '/me', user.token)).json().email).toBe(user.email);
+    const totpCode = await generate({ secret, epoch: Math.floor(Date.now() / 1000) + 30 });
+    expect((await call('DELETE', '/me', user.token, { currentPassword: PASSWORD, totpCode })).statusCode).toBe(204);
+  });
+
+  it('refuses while a transfer from or to the wallets is still in flight (no worker sends it here)', async () => {
+    const idle = await createTestApp({ work: false, env: { RATE_LIMIT_STRICT: '1000', RATE_LIMIT_MODERATE: '1000' } });
+    try {
+      const email = `idle-${Date.now()}@example.test`;
+      const reg = await idle.app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { email, password: PASSWORD, name: 'Ida' } });
+      const token = reg.json().accessToken as string;
+      const faucet = await idle.app.inject({ method: 'POST', url: '/api/v1/wallets/faucet', headers: bearer(token), payload: { amount: '1' } });
+      expect(faucet.statusCode).toBe(202);
+      const res = await idle.app.inject({ method: 'DELETE', url: '/api/v1/me', headers: bearer(token), payload: { currentPassword: PASSWORD } });
+      expect(res.statusCode).toBe(409);
+      expect(res.json().code).toBe('account_has_pending_transfers');
+      expect((await idle.app.inject({ method: 'GET', url: '/api/v1/me', headers: bearer(token) })).json().email).toBe(email);
+    } finally {
+      await idle.close();
+    }
+  });
+});

@@ -1,0 +1,172 @@
+import { generate } from 'otplib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSmtpServer, type TestSmtpServer } from '../../test/helpers/smtp.js';
+import { createTestApp, type TestApp } from '../../test/helpers/testApp.js';
+
+let t: TestApp;
+let smtp: TestSmtpServer;
+beforeAll(async () => {
+  smtp = await startSmtpServer();
+  t = await createTestApp({ env: { RATE_LIMIT_STRICT: '1000', RATE_LIMIT_LENIENT: '1000', SMTP_URL: smtp.url, PUBLIC_URL: 'https://pets.example.test' } });
+});
+afterAll(async () => {
+  await t?.close();
+  await smtp?.close();
+});
+
+const PASSWORD = 'correct horse battery staple';
+const NAME = 'Zebulon Quirk';
+let n = 0;
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+const address = (tag: string) => `${tag}${++n}-${Date.now()}@example.test`;
+
+async function post(url: string, payload: object | undefined, token?: string) {
+  return t.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers: token ? bearer(token) : {} });
+}
+
+async function signUp(locale = 'en') {
+  const email = address('old');
+  const res = await post('/auth/register', { email, password: PASSWORD, name: NAME, locale });
+  expect(res.statusCode).toBe(201);
+  return { email, id: res.json().user.id as string, token: res.json().accessToken as string };
+}
+
+async function codeMailTo(email: string, after = 0) {
+  const mail = await smtp.waitFor(email, (m) => smtp.mails.indexOf(m) >= after && /\b\d{6}\b/.test(m.text));
+  return { mail, code: /\b(\d{6})\b/.exec(mail.text)![1] };
+}
+
+const emailOf = async (id: string) => (await t.deps.db.selectFrom('users').select(['email', 'email_verified_at']).where('id', '=', id).executeTakeFirstOrThrow());
+
+describe('POST /me/email → code to the new address → POST /me/email/confirm', () => {
+  it('changes the sign-in address only once the code comes back; the old address is told, other devices are signed out', async () => {
+    const user = await signUp();
+    const other = (await post('/auth/login', { email: user.email, password: PASSWORD })).json().accessToken as string;
+    const forgot = await post('/auth/password/forgot', { email: user.email });
+    expect(forgot.statusCode).toBe(202);
+    const resetLink = (await smtp.waitFor(user.email, (m) => m.links.some((l) => l.includes('reset-password')))).links[0];
+    const newEmail = address('New');
+
+    const wrongPassword = await post('/me/email', { newEmail, currentPassword: 'not my password at all' }, user.token);
+    expect(wrongPassword.statusCode).toBe(422);
+    expect(wrongPassword.json()).toMatchObject({ code: 'current_password_invalid', errors: [{ field: 'body.currentPassword' }] });
+
+    const before = smtp.mails.length;
+    const asked = await post('/me/email', { newEmail, currentPassword: PASSWORD }, user.token);
+    expect(asked.statusCode).toBe(202);
+    expect(asked.json()).toEqual({ expiresInSeconds: 900 });
+    const { mail, code } = await codeMailTo(newEmail.toLowerCase(), before);
+    expect(mail.subject).toBe('Your StreakPets email change code');
+    expect(mail.text).not.toContain('Zebulon');
+    expect(smtp.mails.slice(before).filter((m) => m.to.includes(user.email))).toEqual([]);
+
+    // nothing changed yet: the old address still signs in, the new one does not
+    expect((await emailOf(user.id)).email).toBe(user.email);
+    expect((await post('/auth/login', { email: newEmail, password: PASSWORD })).json().code).toBe('invalid_credentials');
+
+    const wrong = await post('/me/email/confirm', { code: code === '000000' ? '111111' : '000000' }, user.token);
+    expect(wrong.statusCode).toBe(400);
+    expect(wrong.headers['content-type']).toContain('application/problem+json');
+    expect(wrong.json().code).toBe('code_invalid');
+    expect((await emailOf(user.id)).email).toBe(user.email);
+
+    const confirmed = await post('/me/email/confirm', { code }, user.token);
+    expect(confirmed.statusCode).toBe(200);
+    expect(confirmed.json()).toMatchObject({ email: newEmail.toLowerCase(), emailVerified: true });
+
+    const notice = await smtp.waitFor(user.email, (m) => m.subject === 'Your StreakPets email address was changed');
+    expect(notice.text).toContain('n***@example.test');
+    expect(notice.text).not.toContain(newEmail.toLowerCase());
+    expect(notice.text).not.toContain('Zebulon');
+
+    expect((await post('/auth/login', { email: user.email, password: PASSWORD })).json().code).toBe('invalid_credentials');
+    expect((await post('/auth/login', { email: newEmail, password: PASSWORD })).statusCode).toBe(200);
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: bearer(other) })).statusCode).toBe(401);
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: bearer(user.token) })).statusCode).toBe(200);
+    // a reset link mailed to the old address no longer acts on the account
+    const reset = await post('/auth/password/reset', { token: new URL(resetLink).searchParams.get('token'), password: 'a brand new passphrase' });
+    expect(reset.json().code).toBe('link_invalid');
+    expect((await post('/me/email/confirm', { code }, user.token)).json().code).toBe('code_invalid');
+
+    await t.deps.events.drain();
+    const activity = await t.deps.db.selectFrom('activity_log').select(['action', 'details']).where('user_id', '=', user.id).where('action', '=', 'auth.email_changed').execute();
+    expect(activity).toEqual([{ action: 'auth.email_changed', details: { from: user.email, to: newEmail.toLowerCase() } }]);
+    const revoked = await t.deps.db.selectFrom('activity_log').select('details').where('user_id', '=', user.id).where('action', '=', 'auth.session_revoked').execute();
+    expect(revoked.map((r) => (r.details as { reason: string }).reason)).toEqual(['email_change']);
+  });
+
+  it('refuses an address another account holds (as sign-up does) and the current address, mailing nothing', async () => {
+    const user = await signUp();
+    const holder = await signUp();
+    const before = smtp.mails.length;
+    const taken = await post('/me/email', { newEmail: holder.email.toUpperCase(), currentPassword: PASSWORD }, user.token);
+    expect(taken.statusCode).toBe(409);
+    expect(taken.json()).toMatchObject({ code: 'email_taken', errors: [{ field: 'body.newEmail', message: 'is already used by another account' }] });
+    const same = await post('/me/email', { newEmail: user.email, currentPassword: PASSWORD }, user.token);
+    expect(same.statusCode).toBe(422);
+    expect(same.json()).toMatchObject({ code: 'email_unchanged', errors: [{ field: 'body.newEmail' }] });
+    const invalid = await post('/me/email', { newEmail: 'not-an-address', currentPassword: PASSWORD }, user.token);
+    expect(invalid.statusCode).toBe(422);
+    expect(invalid.json().errors[0].field).toBe('body.newEmail');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(smtp.mails.slice(before).filter((m) => m.subject === 'Your StreakPets email change code')).toEqual([]);
+  });
+
+  it('refuses the change when the address was taken between request and confirmation, and changes nothing', async () => {
+    const user = await signUp();
+    const newEmail = address('race');
+    const before = smtp.mails.length;
+    expect((await post('/me/email', { newEmail, currentPassword: PASSWORD }, user.token)).statusCode).toBe(202);
+    const { code } = await codeMailTo(newEmail, before);
+    expect((await post('/auth/register', { email: newEmail, password: PASSWORD, name: 'Someone' })).statusCode).toBe(201);
+    const res = await post('/me/email/confirm', { code }, user.token);
+    expect(res.statusCode).toBe(409);
+    expect(res.json().code).toBe('email_taken');
+    expect((await emailOf(user.id)).email).toBe(user.email);
+  });
+
+  it('answers an expired code with code_expired, and stops a code after 5 wrong tries; nothing changes', async () => {
+    const user = await signUp();
+    const newEmail = address('late');
+    let before = smtp.mails.length;
+    await post('/me/email', { newEmail, currentPassword: PASSWORD }, user.token);
+    const { code } = await codeMailTo(newEmail, before);
+    await t.deps.db.updateTable('email_changes').set({ expires_at: new Date(Date.now() - 1000) }).where('user_id', '=', user.id).execute();
+    const expired = await post('/me/email/confirm', { code }, user.token);
+    expect(expired.statusCode).toBe(400);
+    expect(expired.json().code).toBe('code_expired');
+
+    before = smtp.mails.length;
+    await post('/me/email', { newEmail, currentPassword: PASSWORD }, user.token);
+    const fresh = await codeMailTo(newEmail, before);
+    const wrong = fresh.code === '123456' ? '654321' : '123456';
+    const answers = [];
+    for (let i = 0; i < 5; i++) answers.push((await post('/me/email/confirm', { code: wrong }, user.token)).json().code);
+    expect(answers).toEqual(['code_invalid', 'code_invalid', 'code_invalid', 'code_invalid', 'code_expired']);
+    expect((await post('/me/email/confirm', { code: fresh.code }, user.token)).json().code).toBe('code_expired');
+    expect((await emailOf(user.id)).email).toBe(user.email);
+  });
+
+  it('asks for a code from the authenticator app when 2FA is on', async () => {
+    const user = await signUp();
+    const { secret } = (await post('/auth/2fa/setup', undefined, user.token)).json();
+    expect((await post('/auth/2fa/enable', { code: await generate({ secret }), currentPassword: PASSWORD }, user.token)).statusCode).toBe(200);
+    const newEmail = address('tfa');
+    const missing = await post('/me/email', { newEmail, currentPassword: PASSWORD }, user.token);
+    expect(missing.statusCode).toBe(422);
+    expect(missing.json()).toMatchObject({ code: 'totp_code_required', errors: [{ field: 'body.totpCode' }] });
+    const wrong = await post('/me/email', { newEmail, currentPassword: PASSWORD, totpCode: '000000' }, user.token);
+    expect(wrong.json()).toMatchObject({ code: 'totp_code_invalid', errors: [{ field: 'body.totpCode' }] });
+    const totpCode = await generate({ secret, epoch: Math.floor(Date.now() / 1000) + 30 });
+    expect((await post('/me/email', { newEmail, currentPassword: PASSWORD, totpCode }, user.token)).statusCode).toBe(202);
+  });
+
+  it('mails the code in the user\'s language', async () => {
+    const user = await signUp('fr');
+    const newEmail = address('fr');
+    const before = smtp.mails.length;
+    await post('/me/email', { newEmail, currentPassword: PASSWORD }, user.token);
+    const { mail } = await codeMailTo(newEmail, before);
+    expect(mail.subject).toBe('Votre code de changement d’e-mail StreakPets');
+  });
+});

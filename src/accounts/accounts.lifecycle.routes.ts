@@ -1,0 +1,34 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AppDeps } from '../platform/deps.js';
+import { requestContext } from '../platform/http/http.context.js';
+import { AccountDeletionService } from './accounts.deletion.service.js';
+import { EmailChangeService } from './accounts.email.service.js';
+import { changeEmailBody, confirmEmailChangeBody, deleteAccountBody, userSchema } from './accounts.schema.js';
+
+const userStrict = { auth: 'user', rateTier: 'strict' } as const;
+const tags = ['me'];
+
+/** /me/email (change the sign-in address through a code mailed to the new one) and DELETE /me (delete the account). */
+export function lifecycleRoutes(app: FastifyInstance, deps: AppDeps): void {
+  const s = deps.services.accountsModule;
+  const emailChange = new EmailChangeService(deps, s.messages, s.accounts, s.liveSessions);
+  const deletion = new AccountDeletionService(deps, s.messages, s.accounts, s.liveSessions);
+  const r = app.withTypeProvider<ZodTypeProvider>();
+
+  r.post(
+    '/me/email',
+    { config: userStrict, schema: { tags, body: changeEmailBody, response: { 202: z.object({ expiresInSeconds: z.number().int() }) } } },
+    async (request, reply) => reply.status(202).send(await emailChange.request(requestContext(request), request.body)),
+  );
+
+  r.post('/me/email/confirm', { config: userStrict, schema: { tags, body: confirmEmailChangeBody, response: { 200: userSchema } } }, async (request) =>
+    emailChange.confirm(requestContext(request), request.body.code),
+  );
+
+  r.delete('/me', { config: userStrict, schema: { tags, body: deleteAccountBody } }, async (request, reply) => {
+    await deletion.deleteAccount(requestContext(request), request.body);
+    return reply.status(204).send();
+  });
+}

@@ -1,0 +1,22 @@
+import type { Executor } from '../platform/db/db.transaction.js';
+import { accountsError } from './accounts.errors.js';
+import type { UserRow } from './accounts.repo.js';
+import type { AccountsService } from './accounts.service.js';
+
+/**
+ * The second factor a sensitive change (email change, account deletion) asks for beside the password
+ * when 2FA is on: a code from the authenticator app in body.totpCode (used once, as at sign-in).
+ */
+export async function requireTotpIfEnabled(accounts: AccountsService, trx: Executor, user: UserRow, totpCode: string | undefined): Promise<void> {
+  if (!user.totp_enabled_at) return;
+  if (!totpCode) throw accountsError('totp_code_required', {}, [{ field: 'body.totpCode', code: 'required', message: 'validation.required' }]);
+  if (!(await accounts.checkSecondFactor(trx, user, { totpCode }))) {
+    throw accountsError('totp_code_invalid', {}, [{ field: 'body.totpCode', code: 'wrong', message: 'validation.totp_wrong' }]);
+  }
+}
+
+/** An address as a notice to another mailbox may show it: the first character of the local part and the domain (m***@example.com). */
+export function maskEmail(email: string): string {
+  const at = email.lastIndexOf('@');
+  return `${email.slice(0, 1)}***${email.slice(at)}`;
+}
