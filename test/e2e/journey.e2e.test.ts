@@ -91,6 +91,17 @@ async function apiAs(who: { email: string }): Promise<(path: string, body?: unkn
   return (path, body, method) => call(path, body, accessToken, method);
 }
 
+/** The newest mail the dev outbox holds for `to` (the e2e server has no SMTP server). */
+async function waitForMail(to: string): Promise<string> {
+  for (let i = 0; i < 100; i++) {
+    const res = await fetch(`${server.url}/api/v1/dev/outbox`);
+    const mail = ((await res.json()) as { items: Array<{ to: string; text: string }> }).items.find((m) => m.to === to);
+    if (mail) return mail.text;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`no mail to ${to}`);
+}
+
 async function bellCount(page: Page): Promise<number> {
   const badge = page.getByTestId('bell-count');
   return (await badge.count()) ? Number((await badge.innerText()).replace(/\D/g, '')) : 0;
@@ -538,6 +549,45 @@ describe('a new user plays StreakPets in the browser', () => {
     await a.getByRole('button', { name: /ごはん/ }).waitFor();
     await shot(a, 'e2e-09-pet-home-ja');
     expect(await axeViolations(a, 'home (ja)')).toEqual([]);
+  });
+
+  step('changes the email address with the code mailed to the new one, then deletes the account once its wallets are empty', async () => {
+    const bobNew = `bob-new-${run}@example.com`;
+    await b.goto(`${server.url}/settings`);
+    await b.getByLabel('New email address').fill(bobNew);
+    await b.getByLabel('Your password').fill('not my password');
+    await b.getByRole('button', { name: 'Send code to the new address' }).click();
+    await b.getByText('is not your current password', { exact: true }).waitFor();
+    await b.getByLabel('Your password').fill(PASSWORD);
+    await b.getByRole('button', { name: 'Send code to the new address' }).click();
+    await b.getByText(`We sent a 6-digit code to ${bobNew}.`, { exact: false }).waitFor();
+    const mail = await waitForMail(bobNew);
+    const code = /\b(\d{6})\b/.exec(mail)![1];
+    await b.getByLabel('Code from the email').fill(code === '000000' ? '111111' : '000000');
+    await b.getByRole('button', { name: 'Change my address' }).click();
+    await b.getByText('The code is not correct', { exact: false }).waitFor();
+    await b.getByLabel('Code from the email').fill(code);
+    await b.getByRole('button', { name: 'Change my address' }).click();
+    await b.locator('.toast', { hasText: 'Email address changed' }).first().waitFor();
+    await b.locator('strong', { hasText: bobNew }).waitFor();
+
+    const danger = b.locator('section.card', { hasText: 'Delete account' });
+    await danger.getByRole('button', { name: 'Delete my account…' }).click();
+    await danger.getByLabel('Your password').fill(PASSWORD);
+    await danger.getByRole('checkbox').check();
+    await danger.getByRole('button', { name: 'Delete my account for good' }).click();
+    await danger.getByText('Send it to another wallet first', { exact: false }).waitFor();
+
+    // the money goes back to Alice first: deleting never drops it
+    const asBob = await apiAs({ email: bobNew });
+    const wallets = ((await asBob('/wallets')) as { wallets: Array<{ balances: { token: { amount: string } } }> }).wallets;
+    const sent = (await asBob('/transfers', { to: alice.email, amount: wallets[0].balances.token.amount })) as { id: string };
+    await expect.poll(async () => ((await asBob(`/transactions/${sent.id}`)) as { status: string }).status, { timeout: 30_000 }).toBe('confirmed');
+
+    await danger.getByRole('button', { name: 'Delete my account for good' }).click();
+    await b.getByRole('heading', { name: 'Welcome back!' }).waitFor();
+    const login = await fetch(`${server.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: bobNew, password: PASSWORD }) });
+    expect(login.status).toBe(401);
   });
 
   step('raised no uncaught errors in either browser', () => {

@@ -11,6 +11,7 @@ import { loginOutcome } from '../logins';
 import { listOf, obj, str } from '../model';
 import { navigate } from '../router';
 import { DEFAULT_TIME_ZONE, timeZoneChoices } from '../timezone';
+import { AccountSettings } from './SettingsAccount';
 import { SettingsNotifications } from './SettingsNotifications';
 
 /** maxLength counts UTF-16 code units; the API allows 100 user-perceived characters within 1000 code units and answers a longer name. */
@@ -339,6 +340,7 @@ export function SettingsScreen() {
           <SettingsNotifications />
           <Sessions />
           <Logins />
+          <AccountSettings />
         </div>
       </div>
     </div>
