@@ -92,6 +92,8 @@ describe('DELETE /me', () => {
     const ledger = (await call('GET', '/transactions', bob.token)).json().transactions;
     expect(ledger.find((r: { id: string }) => r.id === paid.json().id)).toMatchObject({ amount: '5', status: 'confirmed', fromName: null, toName: 'Bob Boyd', memo: null });
 
+    expect([...(await t.deps.services.accounts.displayNames([alma.id, bob.id])).entries()]).toEqual([[bob.id, 'Bob Boyd']]);
+
     const again = await call('POST', '/auth/register', undefined, { email: alma.email, password: PASSWORD, name: 'Someone Else' });
     expect(again.statusCode).toBe(201);
     expect(again.json().user.id).not.toBe(alma.id);

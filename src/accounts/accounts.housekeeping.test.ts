@@ -24,8 +24,17 @@ describe('purgeExpired', () => {
         { ...attempt, id: '01a20600-0000-7000-8000-000000000002', user_id: user.id },
       ])
       .execute();
+    const change = { user_id: user.id, new_email: 'next@example.test', code_hash: 'x', consumed_at: null };
+    await deps.db
+      .insertInto('email_changes')
+      .values([
+        { ...change, id: '01a20600-0000-7000-8000-000000000003', expires_at: sql`now() - interval '2 days'` as never },
+        { ...change, id: '01a20600-0000-7000-8000-000000000004', expires_at: new Date(Date.now() + 600_000) },
+      ])
+      .execute();
     const purged = await purgeExpired(deps.db, 90);
-    expect(purged).toMatchObject({ sessions: 1, loginAttempts: 1 });
+    expect(purged).toMatchObject({ sessions: 1, loginAttempts: 1, emailChanges: 1 });
+    expect((await deps.db.selectFrom('email_changes').select('id').execute()).map((c) => c.id)).toEqual(['01a20600-0000-7000-8000-000000000004']);
     const sessions = await deps.db.selectFrom('sessions').select('user_id').execute();
     expect(sessions.map((s) => s.user_id)).toEqual([user.id]);
     const attempts = await deps.db.selectFrom('login_attempts').select('id').execute();

@@ -41,9 +41,9 @@ export const accountsRepo = {
     return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
   },
 
-  /** Display names of users by id, in one query (unknown ids are left out). */
+  /** Display names of users by id, in one query (unknown and deleted accounts are left out). */
   async namesByIds(db: Executor, ids: string[]): Promise<Array<{ id: string; name: string }>> {
-    return db.selectFrom('users').select(['id', 'name']).where('id', '=', sql<string>`any(${ids}::uuid[])`).execute();
+    return db.selectFrom('users').select(['id', 'name']).where('id', '=', sql<string>`any(${ids}::uuid[])`).where('deleted_at', 'is', null).execute();
   },
 
   async findByIdForUpdate(db: Executor, id: string): Promise<UserRow | undefined> {
