@@ -161,6 +161,22 @@ describe('POST /me/email → code to the new address → POST /me/email/confirm'
     expect((await post('/me/email', { newEmail, currentPassword: PASSWORD, totpCode }, user.token)).statusCode).toBe(202);
   });
 
+  it('sends at most 5 codes an hour (429 email_change_quota, with Retry-After)', async () => {
+    const user = await signUp();
+    for (let i = 0; i < 5; i++) expect((await post('/me/email', { newEmail: address('quota'), currentPassword: PASSWORD }, user.token)).statusCode).toBe(202);
+    const sixth = await post('/me/email', { newEmail: address('quota'), currentPassword: PASSWORD }, user.token);
+    expect(sixth.statusCode).toBe(429);
+    expect(sixth.json().code).toBe('email_change_quota');
+    expect(sixth.headers['retry-after']).toBe('3600');
+  });
+
+  it('is in the OpenAPI document', async () => {
+    const spec = (await t.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json();
+    expect(Object.keys(spec.paths['/api/v1/me/email'])).toEqual(['post']);
+    expect(Object.keys(spec.paths['/api/v1/me/email/confirm'])).toEqual(['post']);
+    expect(Object.keys(spec.paths['/api/v1/me'])).toEqual(expect.arrayContaining(['get', 'patch', 'delete']));
+  });
+
   it('mails the code in the user\'s language', async () => {
     const user = await signUp('fr');
     const newEmail = address('fr');
