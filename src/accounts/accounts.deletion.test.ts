@@ -99,6 +99,20 @@ describe('DELETE /me', () => {
     expect(again.json().user.id).not.toBe(alma.id);
   });
 
+  it('counts the tokens in the pets\' wallets too', async () => {
+    const user = await signUp();
+    const pet = (await call('POST', '/pets', user.token, { name: 'Nugget' })).json();
+    const wallet = await call('POST', '/wallets', user.token, { kind: 'pet', petId: pet.id });
+    expect(wallet.statusCode).toBe(201);
+    const faucet = await call('POST', '/wallets/faucet', user.token, { walletId: wallet.json().id, amount: '0.5' });
+    expect(faucet.statusCode).toBe(202);
+    await waitFinal(t.deps, [faucet.json().id]);
+    const res = await call('DELETE', '/me', user.token, { currentPassword: PASSWORD });
+    expect(res.statusCode).toBe(409);
+    expect(res.json()).toMatchObject({ code: 'account_has_funds', detail: expect.stringContaining('0.5 USDC') });
+    expect((await call('GET', `/pets/${pet.id}`, user.token)).statusCode).toBe(200);
+  });
+
   it('asks for a code from the authenticator app when 2FA is on, and changes nothing without it', async () => {
     const user = await signUp();
     const { secret } = (await call('POST', '/auth/2fa/setup', user.token)).json();
