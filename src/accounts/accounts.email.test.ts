@@ -7,7 +7,7 @@ let t: TestApp;
 let smtp: TestSmtpServer;
 beforeAll(async () => {
   smtp = await startSmtpServer();
-  t = await createTestApp({ env: { RATE_LIMIT_STRICT: '1000', RATE_LIMIT_LENIENT: '1000', SMTP_URL: smtp.url, PUBLIC_URL: 'https://pets.example.test' } });
+  t = await createTestApp({ captureLogs: true, env: { RATE_LIMIT_STRICT: '1000', RATE_LIMIT_LENIENT: '1000', SMTP_URL: smtp.url, PUBLIC_URL: 'https://pets.example.test' } });
 });
 afterAll(async () => {
   await t?.close();
@@ -87,6 +87,9 @@ describe('POST /me/email → code to the new address → POST /me/email/confirm'
     const reset = await post('/auth/password/reset', { token: new URL(resetLink).searchParams.get('token'), password: 'a brand new passphrase' });
     expect(reset.json().code).toBe('link_invalid');
     expect((await post('/me/email/confirm', { code }, user.token)).json().code).toBe('code_invalid');
+    expect(t.logs.length).toBeGreaterThan(0);
+    expect(t.logs.join('')).not.toMatch(new RegExp(`(?<!\\d)${code}(?!\\d)`));
+    expect(t.logs.join('')).not.toContain(PASSWORD);
 
     await t.deps.events.drain();
     const activity = await t.deps.db.selectFrom('activity_log').select(['action', 'details']).where('user_id', '=', user.id).where('action', '=', 'auth.email_changed').execute();
