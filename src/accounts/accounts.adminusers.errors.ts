@@ -5,6 +5,7 @@ export const ADMIN_USERS_ERRORS = {
   admin_self_disable: 403,
   admin_self_demote: 403,
   last_admin: 409,
+  account_deleted: 409,
 } as const;
 
 export type AdminUsersErrorCode = keyof typeof ADMIN_USERS_ERRORS;

@@ -36,6 +36,7 @@ export const adminUserSchema = z.object({
   disabledAt: z.string().nullable(),
   disabledReason: z.string().nullable(),
   disabledBy: z.string().nullable(),
+  deleted: z.boolean(),
 });
 
 export const adminUserDetailSchema = adminUserSchema.extend({

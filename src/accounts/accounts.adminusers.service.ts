@@ -27,6 +27,7 @@ export function adminUserView(row: UserRow) {
     disabledAt: row.disabled_at?.toISOString() ?? null,
     disabledReason: row.disabled_reason,
     disabledBy: row.disabled_by,
+    deleted: row.deleted_at !== null,
   };
 }
 
@@ -128,6 +129,8 @@ export class AdminUsersService {
     await adminUsersRepo.lockAdminMembership(trx);
     const row = await accountsRepo.findByIdForUpdate(trx, id);
     if (!row) throw accountsError('user_not_found');
+    // a deleted account stays deleted: enabling it or giving it a role would bring back an account its owner erased
+    if (row.deleted_at) throw adminUsersError('account_deleted');
     return row;
   }
 

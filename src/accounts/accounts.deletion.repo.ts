@@ -24,6 +24,8 @@ export const deletionRepo = {
         totp_last_step: null,
         kyc_details: null,
         preferences: '{}',
+        // an erased account holds no powers
+        role: 'user',
         disabled_at: sql`now()`,
         deleted_at: sql`now()`,
         updated_at: sql`now()`,

@@ -23,7 +23,7 @@ const PASSWORD = 'correct horse battery staple';
 let n = 0;
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
-async function call(method: 'GET' | 'POST' | 'DELETE', url: string, token?: string, payload?: object) {
+async function call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, token?: string, payload?: object) {
   return t.app.inject({ method, url: `/api/v1${url}`, payload, headers: token ? bearer(token) : {} });
 }
 
@@ -41,6 +41,7 @@ describe('DELETE /me', () => {
     expect((await call('POST', '/me/kyc', alma.token, { fullName: 'Alma Secret', dateOfBirth: '1990-01-02', country: 'FR', documentType: 'passport', documentNumber: 'X1234567' })).statusCode).toBe(202);
     const pet = (await call('POST', '/pets', alma.token, { name: 'Biscuit' })).json();
     expect((await call('POST', `/pets/${pet.id}/messages`, alma.token, { content: 'my flat is at 3B Baker Street' })).statusCode).toBe(200);
+    expect((await call('PUT', '/notifications/email-preferences', alma.token, { email: { petCare: true } })).statusCode).toBe(200);
     const faucet = await call('POST', '/wallets/faucet', alma.token, { amount: '5' });
     expect(faucet.statusCode).toBe(202);
     await waitFinal(t.deps, [faucet.json().id]);
@@ -78,9 +79,9 @@ describe('DELETE /me', () => {
     expect(row.password_hash).not.toMatch(/^\$argon2/);
     expect(row.deleted_at).not.toBeNull();
     expect(row.disabled_at).not.toBeNull();
-    const count = async (table: 'sessions' | 'login_attempts' | 'chat_messages' | 'chat_threads' | 'notifications' | 'activity_log') =>
+    const count = async (table: 'sessions' | 'login_attempts' | 'chat_messages' | 'chat_threads' | 'notifications' | 'notification_email_preferences' | 'activity_log') =>
       Number((await db.selectFrom(table).select((eb) => eb.fn.countAll<string>().as('n')).where('user_id', '=', alma.id).executeTakeFirstOrThrow()).n);
-    for (const table of ['sessions', 'login_attempts', 'chat_messages', 'chat_threads', 'notifications', 'activity_log'] as const) expect(await count(table), table).toBe(0);
+    for (const table of ['sessions', 'login_attempts', 'chat_messages', 'chat_threads', 'notifications', 'notification_email_preferences', 'activity_log'] as const) expect(await count(table), table).toBe(0);
     const pets = await db.selectFrom('pets').select(['name', 'deleted_at']).where('user_id', '=', alma.id).execute();
     expect(pets).toEqual([{ name: '—', deleted_at: expect.any(Date) }]);
     expect(await db.selectFrom('pet_history').select('id').where('pet_id', '=', pet.id).execute()).toEqual([]);
@@ -125,6 +126,26 @@ describe('DELETE /me', () => {
     expect((await call('GET', '/me', user.token)).json().email).toBe(user.email);
     const totpCode = await generate({ secret, epoch: Math.floor(Date.now() / 1000) + 30 });
     expect((await call('DELETE', '/me', user.token, { currentPassword: PASSWORD, totpCode })).statusCode).toBe(204);
+  });
+
+  it('refuses the last enabled admin (409 last_admin); once deleted, no admin can enable the account or give it a role (409 account_deleted)', async () => {
+    const user = await signUp();
+    await t.deps.db.updateTable('users').set({ role: 'admin' }).where('id', '=', user.id).execute();
+    const others = await t.deps.db.selectFrom('users').select('id').where('role', '=', 'admin').where('id', '!=', user.id).where('disabled_at', 'is', null).execute();
+    expect(others).toEqual([]);
+    const last = await call('DELETE', '/me', user.token, { currentPassword: PASSWORD });
+    expect(last.statusCode).toBe(409);
+    expect(last.json().code).toBe('last_admin');
+    expect((await call('GET', '/me', user.token)).json().email).toBe(user.email);
+
+    const admin = await createUser(t.deps, { role: 'admin' });
+    expect((await call('DELETE', '/me', user.token, { currentPassword: PASSWORD })).statusCode).toBe(204);
+    for (const [url, body] of [[`/admin/users/${user.id}/enable`, undefined], [`/admin/users/${user.id}/role`, { role: 'user' }]] as const) {
+      const refused = await call('POST', url, admin.token, body);
+      expect(refused.statusCode, url).toBe(409);
+      expect(refused.json().code).toBe('account_deleted');
+    }
+    expect((await call('GET', `/admin/users/${user.id}`, admin.token)).json()).toMatchObject({ deleted: true, disabled: true, role: 'user' });
   });
 
   it('refuses while a transfer from or to the wallets is still in flight (no worker sends it here)', async () => {

@@ -66,6 +66,8 @@ export const notificationsRepo = {
   async removeAllOfUser(db: Executor, userId: string): Promise<void> {
     await db.deleteFrom('notifications').where('user_id', '=', userId).execute();
     await db.deleteFrom('notification_preferences').where('user_id', '=', userId).execute();
+    await db.deleteFrom('notification_email_preferences').where('user_id', '=', userId).execute();
+    await db.deleteFrom('notification_email_windows').where('user_id', '=', userId).execute();
   },
 
   /** The user's current language, in which their notifications are told. */
