@@ -404,6 +404,31 @@ describe('a new user plays StreakPets in the browser', () => {
     await card.getByText('Confirmation sent.').waitFor();
   });
 
+  step("writes wallet and chat times in the profile's time zone, not the browser's", async () => {
+    // Bob's profile is in Tokyo while his browser is not
+    const bobApi = await apiAs(bob);
+    await bobApi('/me', { timezone: 'Asia/Tokyo', preferences: { timezoneChosen: true } }, 'PATCH');
+    expect(await b.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone)).not.toBe('Asia/Tokyo');
+    const inZone = (at: string, options: Intl.DateTimeFormatOptions, timeZone?: string) =>
+      b.evaluate(([when, opts, zone]) => new Intl.DateTimeFormat('en', { ...opts, timeZone: zone ?? undefined }).format(new Date(when)), [at, options, timeZone ?? null] as const);
+    const { transactions } = (await bobApi('/transactions')) as { transactions: { amount: string; timestamp: string }[] };
+    const at = transactions.find((tx) => tx.amount === '1.25')!.timestamp;
+    await b.goto(`${server.url}/wallet`);
+    const paid = b.locator('.tx', { hasText: '1.25' });
+    await paid.getByText('“Pizza on Friday”').waitFor({ timeout: 30_000 });
+    await paid.locator('.tx-row').click();
+    const dateTime: Intl.DateTimeFormatOptions = { dateStyle: 'medium', timeStyle: 'short' };
+    expect(await paid.getByTestId('tx-time').innerText()).toBe(await inZone(at, dateTime, 'Asia/Tokyo'));
+    expect(await inZone(at, dateTime, 'Asia/Tokyo')).not.toBe(await inZone(at, dateTime));
+    // and so do the chat's message times
+    const { pets } = (await bobApi('/pets')) as { pets: { id: string }[] };
+    const { message } = (await bobApi(`/pets/${pets[0]!.id}/messages`, { content: 'What time is it?' })) as { message: { createdAt: string } };
+    await b.goto(`${server.url}/chat`);
+    const meta = b.getByTestId('msg-user').filter({ hasText: 'What time is it?' }).locator('.msg-meta');
+    await meta.waitFor();
+    expect((await meta.innerText()).split(' · ')[0]).toBe(await inZone(message.createdAt, { hour: '2-digit', minute: '2-digit' }, 'Asia/Tokyo'));
+  });
+
   step('asks for money with a payment request, which the payer pays', async () => {
     await b.goto(`${server.url}/wallet`);
     await b.locator('.tx', { hasText: '1.25' }).getByText('“Pizza on Friday”').waitFor({ timeout: 30_000 });

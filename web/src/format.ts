@@ -1,5 +1,6 @@
 import { readAmountIn, separatorsOf, type ReadAmount } from './amounts';
 import { currentLocale } from './i18n';
+import { formatInZone } from './times';
 
 /** Formats a decimal-string amount for display without ever turning it into a float. */
 export function formatAmount(value: string | number | null | undefined): string {
@@ -46,20 +47,18 @@ export function readAmount(input: string): ReadAmount {
   return readAmountIn(input, currentLocale());
 }
 
-export function formatDateTime(value: string | number | Date | null | undefined, style: 'date' | 'dateTime' = 'dateTime'): string {
-  if (!value) return '—';
-  const d = new Date(value);
-  if (Number.isNaN(d.getTime())) return '—';
-  return new Intl.DateTimeFormat(currentLocale(), style === 'date' ? { dateStyle: 'medium' } : { dateStyle: 'medium', timeStyle: 'short' }).format(d);
+/** A moment as a date, or a date and time, in the UI language; in `timeZone` (the profile's) when given, else in the browser's zone. */
+export function formatDateTime(value: string | number | Date | null | undefined, style: 'date' | 'dateTime' = 'dateTime', timeZone?: string): string {
+  return formatInZone(value, currentLocale(), timeZone, style);
 }
 
-export function formatTime(value: string | Date): string {
-  const d = new Date(value);
-  return new Intl.DateTimeFormat(currentLocale(), { hour: '2-digit', minute: '2-digit' }).format(d);
+/** A moment's time of day ("14:05") in the UI language; in `timeZone` (the profile's) when given, else in the browser's zone. */
+export function formatTime(value: string | Date, timeZone?: string): string {
+  return formatInZone(value, currentLocale(), timeZone, 'time');
 }
 
-/** "3 minutes ago" in the UI language. */
-export function formatRelative(value: string | number | Date | null | undefined): string {
+/** "3 minutes ago" in the UI language; past a month the date and time, in `timeZone` when given. */
+export function formatRelative(value: string | number | Date | null | undefined, timeZone?: string): string {
   if (!value) return '';
   const d = new Date(value).getTime();
   if (Number.isNaN(d)) return '';
@@ -70,7 +69,7 @@ export function formatRelative(value: string | number | Date | null | undefined)
   if (abs < 2700) return rtf.format(Math.round(diff / 60), 'minute');
   if (abs < 64800) return rtf.format(Math.round(diff / 3600), 'hour');
   if (abs < 2_592_000) return rtf.format(Math.round(diff / 86400), 'day');
-  return formatDateTime(value);
+  return formatDateTime(value, 'dateTime', timeZone);
 }
 
 export function shortAddress(address: string | null | undefined): string {

@@ -10,6 +10,7 @@ import { listOf, looksLikeMessage, messagesIn, normalizeMessage, obj, str, type 
 import { useSelectedPet } from '../pets';
 import { Link } from '../router';
 import { useSocketEvent } from '../socket';
+import { useProfileTimeZone } from './WalletParts';
 
 /** Slash commands the chat understands (pets and wallets register them on the server). */
 export const COMMANDS = ['help', 'feed', 'play', 'groom', 'stats', 'evolve', 'rename', 'wallet', 'pay', 'confirm', 'cancel', 'history', 'status', 'request', 'deposit'] as const;
@@ -175,6 +176,7 @@ interface CardProps {
 
 function Bubble({ m, pet, unreadStart, onSend, cards }: { m: ChatMessage; pet: Pet; unreadStart: boolean; onSend(text: string): void; cards: CardProps }) {
   const { t } = useTranslation();
+  const timeZone = useProfileTimeZone();
   const code = confirmationOf(m)?.code.toUpperCase();
   return (
     <>
@@ -194,7 +196,7 @@ function Bubble({ m, pet, unreadStart, onSend, cards }: { m: ChatMessage; pet: P
           <p className="msg-text">{m.content}</p>
           {code ? <ConfirmCard m={m} onSend={onSend} outcome={cards.outcomes.get(code)} /> : null}
           <span className="msg-meta">
-            {m.pending ? t('chat.sending') : formatTime(m.createdAt)}
+            {m.pending ? t('chat.sending') : formatTime(m.createdAt, timeZone)}
             {typeof m.metadata.xpGained === 'number' && m.metadata.xpGained > 0 ? ` · ${t('pet.xpGained', { xp: m.metadata.xpGained })}` : ''}
           </span>
         </div>

@@ -6,10 +6,11 @@ import { api } from '../api';
 import { Badge, Button, Card, Empty, ErrorBox, Spinner } from '../components/ui';
 import { formatAmount, formatCount, formatDateTime, formatEth, formatRelative, shortAddress } from '../format';
 import { listOf, normalizeTx, type Transaction } from '../model';
-import { STATUS_TONE, UserText, WithUserText } from './WalletParts';
+import { STATUS_TONE, useProfileTimeZone, UserText, WithUserText } from './WalletParts';
 
 function TxDetails({ tx }: { tx: Transaction }) {
   const { t } = useTranslation();
+  const timeZone = useProfileTimeZone();
   const q = useQuery({ queryKey: ['transaction', tx.id, tx.status], queryFn: async () => normalizeTx(await api(`/transactions/${tx.hash ?? tx.id}`)) });
   const d = q.data ?? tx;
   return (
@@ -43,7 +44,7 @@ function TxDetails({ tx }: { tx: Transaction }) {
       <dt>{t('wallet.gasFee')}</dt>
       <dd data-testid="tx-gas-fee">{d.gasFee ? formatEth(d.gasFee) : '—'}</dd>
       <dt>{t('wallet.time')}</dt>
-      <dd>{formatDateTime(d.at)}</dd>
+      <dd data-testid="tx-time">{formatDateTime(d.at, 'dateTime', timeZone)}</dd>
       {d.error ? (
         <>
           <dt>{t('wallet.error')}</dt>
@@ -60,6 +61,7 @@ export type PetWalletNames = Map<string, { petId: string; name: string }>;
 
 export function TxList({ mine, petWallets }: { mine: Set<string>; petWallets: PetWalletNames }) {
   const { t } = useTranslation();
+  const timeZone = useProfileTimeZone();
   const [open, setOpen] = useState<string | null>(null);
   const [status, setStatus] = useState('');
   const q = useInfiniteQuery({
@@ -118,7 +120,7 @@ export function TxList({ mine, petWallets }: { mine: Set<string>; petWallets: Pe
                     ) : (
                       <WithUserText line={(v) => t('wallet.toWho', v)} values={{ who: toWho }} />
                     )}{' '}
-                    · {formatRelative(tx.at)}
+                    · {formatRelative(tx.at, timeZone)}
                   </small>
                   {tx.memo ? (
                     <small className="muted tx-memo">

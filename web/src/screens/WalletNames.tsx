@@ -6,10 +6,11 @@ import { readBasenames } from '../basenames';
 import { Badge, Button, Card, Empty, ErrorBox, Field, Spinner } from '../components/ui';
 import { formatAmount, formatDateTime, shortAddress } from '../format';
 import { obj, str, type Wallet } from '../model';
-import { useAttempts, UserText } from './WalletParts';
+import { useAttempts, useProfileTimeZone, UserText } from './WalletParts';
 
 export function Basenames({ wallet, wallets }: { wallet: Wallet; wallets: Wallet[] }) {
   const { t } = useTranslation();
+  const timeZone = useProfileTimeZone();
   const qc = useQueryClient();
   const [name, setName] = useState('');
   const [checked, setChecked] = useState<string | null>(null);
@@ -85,7 +86,7 @@ export function Basenames({ wallet, wallets }: { wallet: Wallet; wallets: Wallet
               <strong>
                 <UserText text={b.name} />
               </strong>
-              {b.expiresAt ? <span className="muted small"> · {t('wallet.expiresOn', { date: formatDateTime(b.expiresAt, 'date') })}</span> : null}
+              {b.expiresAt ? <span className="muted small"> · {t('wallet.expiresOn', { date: formatDateTime(b.expiresAt, 'date', timeZone) })}</span> : null}
             </li>
           ))}
         </ul>
@@ -102,7 +103,7 @@ export function Basenames({ wallet, wallets }: { wallet: Wallet; wallets: Wallet
                 <ul className="name-events">
                   {r.events.map((e) => (
                     <li key={e.id} className="muted small" data-testid="name-event">
-                      {t(`wallet.nameAction.${e.action}`)} · {formatDateTime(e.at)}
+                      {t(`wallet.nameAction.${e.action}`)} · {formatDateTime(e.at, 'dateTime', timeZone)}
                       {e.cost ? ` · ${t('wallet.nameFee', { amount: formatAmount(e.cost) })}` : ''}
                       {e.hash ? (
                         <>
@@ -111,7 +112,7 @@ export function Basenames({ wallet, wallets }: { wallet: Wallet; wallets: Wallet
                         </>
                       ) : null}
                       {e.txStatus ? ` · ${t(`txStatus.${e.txStatus}`, { defaultValue: e.txStatus })}` : ''}
-                      {e.expiresAt && e.action !== 'transferredAway' ? ` · ${t('wallet.expiresOn', { date: formatDateTime(e.expiresAt, 'date') })}` : ''}
+                      {e.expiresAt && e.action !== 'transferredAway' ? ` · ${t('wallet.expiresOn', { date: formatDateTime(e.expiresAt, 'date', timeZone) })}` : ''}
                     </li>
                   ))}
                 </ul>

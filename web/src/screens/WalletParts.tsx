@@ -5,12 +5,14 @@ import { Fragment, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
 import { api, newIdempotencyKey } from '../api';
+import { useAuth } from '../auth';
 import type { AmountProblem } from '../amounts';
 import { AttemptKeys } from '../attempts';
 import { isolatedPieces, withoutBidiControls } from '../bidi';
 import { Field } from '../components/ui';
 import { amountPlaceholder, readAmount } from '../format';
 import { listOf, normalizeWallet, obj } from '../model';
+import { DEFAULT_TIME_ZONE } from '../timezone';
 
 /** The badge tone of each transaction and payment-request status. */
 export const STATUS_TONE: Record<string, 'good' | 'warn' | 'bad' | 'info' | 'neutral'> = {
@@ -38,6 +40,11 @@ export function UserText({ text }: { text: string | null | undefined }) {
 /** A translated line with user-written values ("to {{who}}"), each isolated in a <bdi> of its own. */
 export function WithUserText({ line, values }: { line(values: Record<string, string>): string; values: Record<string, string> }) {
   return <>{isolatedPieces(line, values).map((p, i) => (p.user ? <bdi key={i}>{p.text}</bdi> : <Fragment key={i}>{p.text}</Fragment>))}</>;
+}
+
+/** The profile's time zone, in which the wallet and the chat write times, as Activity counts its days and hours in it. */
+export function useProfileTimeZone(): string {
+  return useAuth().user?.timezone || DEFAULT_TIME_ZONE;
 }
 
 /** The caller's wallets with their balances (GET /wallets). */

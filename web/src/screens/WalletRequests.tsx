@@ -8,11 +8,12 @@ import { useAuth } from '../auth';
 import { Badge, Button, Card, Empty, ErrorBox, Field, fieldErrors, Spinner, useToast } from '../components/ui';
 import { formatAmount, formatRelative, readAmount, shortAddress } from '../format';
 import { listOf, normalizeIntent, type Intent } from '../model';
-import { STATUS_TONE, useAttempts, WithUserText, AmountField } from './WalletParts';
+import { STATUS_TONE, useAttempts, useProfileTimeZone, WithUserText, AmountField } from './WalletParts';
 
 export function Requests() {
   const { t } = useTranslation();
   const { user } = useAuth();
+  const timeZone = useProfileTimeZone();
   const qc = useQueryClient();
   const toast = useToast();
   const [payer, setPayer] = useState('');
@@ -123,7 +124,7 @@ export function Requests() {
                         <WithUserText line={(v) => t('wallet.quoted', v)} values={{ text: i.memo }} />
                       </>
                     ) : null}
-                    {i.expiresAt && open ? ` · ${t('wallet.expires', { when: formatRelative(i.expiresAt) })}` : ''}
+                    {i.expiresAt && open ? ` · ${t('wallet.expires', { when: formatRelative(i.expiresAt, timeZone) })}` : ''}
                   </p>
                 </div>
                 {open ? (
