@@ -343,6 +343,40 @@ describe('a new user plays StreakPets in the browser', () => {
     expect(await axeViolations(b, 'notifications (desktop)')).toEqual([]);
   });
 
+  step("pays from her pet's wallet, whose balance drops", async () => {
+    const as = await apiAs(alice);
+    const { wallets } = (await as('/wallets')) as { wallets: { id: string; kind: string; address: string }[] };
+    const petWallet = wallets.find((w) => w.kind === 'pet')!;
+    await as('/transfers', { to: petWallet.address, amount: '2' });
+    const petCard = a.getByTestId('pet-wallet');
+    await expect.poll(() => petCard.innerText(), { timeout: 60_000, interval: 500 }).toMatch(/^Mochi\s+2\.00 USDC/);
+    // "From" offers her wallet, then her pet's, named after it, with the chosen one's balance
+    const from = a.getByLabel('From', { exact: true });
+    expect((await from.locator('option').allInnerTexts()).map((o) => o.replace(/[\u2068\u2069]/g, ''))).toEqual(['Your wallet', "Mochi's wallet"]);
+    await from.selectOption(petWallet.id);
+    await a.getByTestId('send-from-balance').filter({ hasText: 'Balance: 2.00 USDC' }).waitFor();
+    await a.getByLabel('To', { exact: true }).fill(bob.email);
+    // the amount is checked against the pet's wallet, not hers
+    await a.getByLabel('Amount (USDC)').fill('3');
+    await a.getByText(/^That's more than .?Mochi.?'s wallet holds\.$/).waitFor();
+    expect(await a.getByRole('button', { name: 'Review' }).isDisabled()).toBe(true);
+    await a.getByLabel('Amount (USDC)').fill('0.6');
+    await shot(a, 'e2e-05e-send-from-pet');
+    await a.getByLabel('Amount (USDC)').press('Enter');
+    await a.getByTestId('send-review').waitFor();
+    expect(await a.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('send-review');
+    expect((await a.getByTestId('send-review-from').innerText()).replace(/[\u2068\u2069]/g, '')).toBe("Mochi's wallet");
+    const [res] = await Promise.all([
+      a.waitForResponse((r) => r.url().endsWith('/api/v1/transfers') && r.request().method() === 'POST'),
+      a.getByTestId('send-confirm').click(),
+    ]);
+    expect(res.status(), await res.text()).toBe(202);
+    expect(JSON.parse(res.request().postData() ?? '{}')).toMatchObject({ fromWalletId: petWallet.id, amount: '0.6' });
+    expect(await a.evaluate(() => document.activeElement?.getAttribute('name'))).toBe('to');
+    await expect.poll(() => petCard.innerText(), { timeout: 60_000, interval: 500 }).toMatch(/^Mochi\s+1\.40 USDC/);
+    await a.getByTestId('send-from-balance').filter({ hasText: 'Balance: 1.40 USDC' }).waitFor();
+  });
+
   step('keeps a phone page from scrolling sideways with a 40-letter pet name, and the language picker in its card', async () => {
     const long = 'B'.repeat(40);
     await (await apiAs(bob))('/pets', { name: long });

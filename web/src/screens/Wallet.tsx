@@ -9,6 +9,7 @@ import { usePets } from '../pets';
 import { Button, Card, Empty, ErrorBox, Field, fieldErrors, Spinner, useToast } from '../components/ui';
 import { compareAmounts, formatAmount, readAmount, shortAddress } from '../format';
 import { normalizeRecipient, obj, str, type Recipient, type Wallet } from '../model';
+import { chosenSendingWallet, sendingWallets, type SendingWallet } from '../sendFrom';
 import { navigate, useLocation } from '../router';
 import { useAttempts, UserText, WithUserText, useWallets, useChain, Copy, AmountField } from './WalletParts';
 import { TxList, type PetWalletNames } from './WalletHistory';
@@ -117,15 +118,26 @@ function PetWallets({ wallets }: { wallets: Wallet[] }) {
 
 /** A reviewed payment: who it reaches, the amount as the API takes it, and its note. */
 interface Review {
+  /** The wallet it is paid from: the user's, or one of their pets'. */
+  from: SendingWallet<Wallet>;
   recipient: Recipient;
   amount: string;
   memo: string;
 }
 
-/** The amount field's message for what readAmount found wrong, if anything. */
-
-function SendForm({ wallet }: { wallet: Wallet }) {
+/** How a wallet the send form pays from is named: "Your wallet", or after its pet ("Mochi's wallet"). */
+function useSendingLabel(): (choice: SendingWallet<Wallet>) => string {
   const { t } = useTranslation();
+  return (choice) => (choice.petName === null ? t('wallet.sendFrom.user') : t('wallet.sendFrom.pet', { name: isolatedString(choice.petName) }));
+}
+
+/** The send form: from one of the user's wallets (theirs or a pet's), reviewed, then paid. */
+function SendForm({ choices }: { choices: SendingWallet<Wallet>[] }) {
+  const { t } = useTranslation();
+  const label = useSendingLabel();
+  const [fromId, setFromId] = useState<string | null>(null);
+  const from = chosenSendingWallet(choices, fromId)!;
+  const wallet = from.wallet;
   const qc = useQueryClient();
   const toast = useToast();
   const [to, setTo] = useState('');
@@ -146,8 +158,9 @@ function SendForm({ wallet }: { wallet: Wallet }) {
   const keys = useAttempts();
   const lookups = useAttempts();
   const lookup = useMutation({
-    mutationFn: async ({ to: value }: { to: string; amount: string; memo: string }) => normalizeRecipient(await api('/transfers/recipient', { query: { to: value, fromWalletId: wallet.id } })),
-    onSuccess: (recipient, { amount: reviewed, memo: note }) => setReview({ recipient, amount: reviewed, memo: note }),
+    mutationFn: async ({ to: value, from: payer }: { to: string; amount: string; memo: string; from: SendingWallet<Wallet> }) =>
+      normalizeRecipient(await api('/transfers/recipient', { query: { to: value, fromWalletId: payer.wallet.id } })),
+    onSuccess: (recipient, { amount: reviewed, memo: note, from: payer }) => setReview({ from: payer, recipient, amount: reviewed, memo: note }),
   });
   // pays the reviewed address, as chat's /confirm does: a basename moved after the review cannot redirect the payment
   const send = useMutation({
@@ -165,12 +178,13 @@ function SendForm({ wallet }: { wallet: Wallet }) {
   });
   /** Sends the reviewed payment once (a double click is one attempt): again under the same key while the last try's outcome is open, under a new one after a refusal. */
   const pay = (reviewed: Review) => {
-    const body = { fromWalletId: wallet.id, to: reviewed.recipient.address, amount: reviewed.amount, ...(reviewed.memo ? { memo: reviewed.memo } : {}) };
+    const body = { fromWalletId: reviewed.from.wallet.id, to: reviewed.recipient.address, amount: reviewed.amount, ...(reviewed.memo ? { memo: reviewed.memo } : {}) };
     keys.run(body, (key) => send.mutateAsync({ review: reviewed, body, key }));
   };
   const errs = fieldErrors(send.error);
   const read = readAmount(amount);
   const over = read.amount !== null && compareAmounts(read.amount, wallet.balance) > 0;
+  const overText = from.petName === null ? t('wallet.amountOver') : t('wallet.sendFrom.overPet', { name: isolatedString(from.petName) });
   return (
     <Card title={t('wallet.sendTitle')}>
       {!review ? (
@@ -180,12 +194,25 @@ function SendForm({ wallet }: { wallet: Wallet }) {
           onSubmit={(e) => {
             e.preventDefault();
             if (!to.trim() || read.amount === null || over) return;
-            const asked = { to: to.trim(), amount: read.amount, memo: memo.trim() };
+            const asked = { to: to.trim(), amount: read.amount, memo: memo.trim(), from };
             lookups.run(asked, () => lookup.mutateAsync(asked));
           }}
         >
+          <div className="field">
+            <label htmlFor="send-from">{t('wallet.from')}</label>
+            <select id="send-from" name="from" value={wallet.id} onChange={(e) => (setFromId(e.target.value), lookup.reset())} aria-describedby="send-from-balance" data-testid="send-from">
+              {choices.map((c) => (
+                <option key={c.wallet.id} value={c.wallet.id}>
+                  {label(c)}
+                </option>
+              ))}
+            </select>
+            <small id="send-from-balance" className="field-msg" data-testid="send-from-balance">
+              {t('wallet.sendFrom.balance', { amount: formatAmount(wallet.balance), token: wallet.token })}
+            </small>
+          </div>
           <Field label={t('wallet.to')} value={to} onChange={(e) => (setTo(e.target.value), lookup.reset())} placeholder={t('wallet.toPlaceholder')} required name="to" hint={t('wallet.toHint')} error={errs.to} autoComplete="off" />
-          <AmountField value={amount} onChange={setAmount} name="amount" serverError={errs.amount} extra={over ? t('wallet.amountOver') : undefined} />
+          <AmountField value={amount} onChange={setAmount} name="amount" serverError={errs.amount} extra={over ? overText : undefined} />
           <Field label={t('wallet.memo')} value={memo} maxLength={140} onChange={(e) => setMemo(e.target.value)} name="memo" />
           {lookup.error ? <ErrorBox error={lookup.error} /> : null}
           <Button type="submit" disabled={!to.trim() || read.amount === null || over} busy={lookup.isPending} className="btn-block">
@@ -195,6 +222,8 @@ function SendForm({ wallet }: { wallet: Wallet }) {
       ) : (
         <div className="review" data-testid="send-review" ref={reviewRef} tabIndex={-1} role="group" aria-label={t('wallet.review')}>
           <dl>
+            <dt>{t('wallet.from')}</dt>
+            <dd data-testid="send-review-from">{label(review.from)}</dd>
             <dt>{t('wallet.to')}</dt>
             <dd data-testid="send-recipient">
               {review.recipient.petName ? (
@@ -267,6 +296,7 @@ export function WalletScreen() {
   const pets = usePets();
   const chain = useChain();
   const wallet = wallets.data?.find((w) => w.kind === 'user') ?? wallets.data?.[0];
+  const choices = wallet ? sendingWallets(wallets.data ?? [], pets.data ?? []) : [];
   const mine = new Set((wallets.data ?? []).map((w) => w.address.toLowerCase()));
   const petWallets: PetWalletNames = new Map();
   for (const w of wallets.data ?? []) {
@@ -290,7 +320,7 @@ export function WalletScreen() {
         <div className="grid-2">
           <div>
             <BalanceCard wallet={wallet} embedded={embedded} />
-            <SendForm wallet={wallet} />
+            {choices.length ? <SendForm choices={choices} /> : null}
             <PetWallets wallets={wallets.data ?? []} />
           </div>
           <TxList mine={mine} petWallets={petWallets} />
