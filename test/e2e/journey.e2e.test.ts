@@ -488,7 +488,8 @@ describe('a new user plays StreakPets in the browser', () => {
       return route.fulfill({ status: 422, contentType: 'application/problem+json', body: JSON.stringify({ status: 422, code: 'insufficient_balance', title: 'Not enough USDC' }) });
     });
     await request.getByRole('button', { name: 'Pay' }).click();
-    await a.getByRole('alert').filter({ hasText: 'Not enough USDC' }).waitFor();
+    // the refusal shows on the request's own row, not above the list
+    await request.getByRole('alert').filter({ hasText: 'Not enough USDC' }).waitFor();
     await request.getByRole('button', { name: 'Pay' }).click();
     await request.getByText(/Paid|Completed/).waitFor({ timeout: 60_000 });
     await a.unroute(fund);

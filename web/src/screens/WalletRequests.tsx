@@ -61,6 +61,7 @@ export function Requests() {
       void qc.invalidateQueries({ queryKey: ['transactions'] });
     },
   });
+  // a refused Pay or Cancel is told on the row of its request (the one the mutation's variables name)
   // each Pay is an attempt of its own (after a refusal the next click must not send the refused attempt's
   // key), and a request takes one action at a time (a double click pays or cancels once)
   const attempts = useRef(new Map<string, AttemptKeys>()).current;
@@ -98,7 +99,6 @@ export function Requests() {
         {list.isPending ? <Spinner /> : null}
         {list.error ? <ErrorBox error={list.error} onRetry={() => void list.refetch()} /> : null}
         {intents && !intents.length ? <Empty icon="inbox" title={t('wallet.noRequests')} /> : null}
-        {act.error ? <ErrorBox error={act.error} /> : null}
         <ul className="plain-list">
           {intents?.map((i) => {
             const iPay = i.payerId ? i.payerId === user?.id : i.requesterId !== user?.id;
@@ -138,6 +138,11 @@ export function Requests() {
                         {t('common.cancel')}
                       </Button>
                     )}
+                  </div>
+                ) : null}
+                {act.error && act.variables?.intent.id === i.id ? (
+                  <div className="intent-error">
+                    <ErrorBox error={act.error} />
                   </div>
                 ) : null}
               </li>
