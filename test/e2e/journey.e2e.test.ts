@@ -525,10 +525,33 @@ describe('a new user plays StreakPets in the browser', () => {
     // its expiry reads as a date ("expires on Nov 25, 2027"), not a time slotted into "expires in …"
     await record.getByTestId('name-event').filter({ hasText: / · expires on [A-Z][a-z]{2} \d{1,2}, \d{4}$/ }).waitFor();
     await shot(a, 'e2e-05d-names');
-    // after giving her only name away, the tab says so and keeps its history
-    await (await apiAs(alice))(`/basenames/${name}/transfer`, { to: bob.email });
-    await a.reload();
+    // she gives it to Bob from the tab: the keyboard goes to the recipient, an unknown one is refused beside the name
+    const held = a.getByTestId('my-name').filter({ hasText: name });
+    await held.getByRole('button', { name: /^Transfer/ }).click();
+    expect(await a.evaluate(() => document.activeElement?.getAttribute('name'))).toBe('name-to');
+    // Cancel closes it and puts the keyboard back on the name's Transfer button
+    await held.getByRole('button', { name: 'Cancel' }).click();
+    expect(await a.evaluate(() => document.activeElement?.textContent)).toBe('Transfer');
+    await held.getByRole('button', { name: /^Transfer/ }).click();
+    await held.getByLabel('Give it to').fill(`nobody-${run}@example.com`);
+    await held.getByLabel('Give it to').press('Enter');
+    await held.getByTestId('name-transfer-review').waitFor();
+    expect(await a.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('name-transfer-review');
+    await held.getByTestId('name-transfer-confirm').click();
+    await held.getByRole('alert').filter({ hasText: 'Unknown recipient' }).waitFor();
+    await shot(a, 'e2e-05f-name-transfer');
+    await held.getByRole('button', { name: 'Edit' }).click();
+    await held.getByLabel('Give it to').fill(bob.email);
+    await held.getByRole('button', { name: 'Review' }).click();
+    expect(await held.getByTestId('name-transfer-review').innerText()).toContain(`Give ${name} to ${bob.email}?`);
+    const [given] = await Promise.all([
+      a.waitForResponse((r) => r.url().endsWith(`/api/v1/basenames/${name}/transfer`)),
+      held.getByTestId('name-transfer-confirm').click(),
+    ]);
+    expect(given.status(), await given.text()).toBe(200);
+    // after giving her only name away, the list drops it, the tab says so and keeps its history
     await a.getByText('You hold no name right now').waitFor();
+    expect(await a.getByTestId('my-name').count()).toBe(0);
     await record.getByText('no longer yours').waitFor();
     expect(await record.getByTestId('name-event').allInnerTexts()).toEqual([expect.stringMatching(/^Given to another user · /), expect.stringMatching(/^Registered · /)]);
   });
