@@ -138,6 +138,32 @@ async function axeViolations(page: Page, screen: string): Promise<string[]> {
   }
 }
 
+/**
+ * axe-core's colour-contrast findings on `selector`, whose background is a gradient: axe cannot rate text on a
+ * gradient (it leaves it "incomplete"), so the element is given each colour of its gradient in turn, solid, and
+ * axe rates it on each; anything it cannot rate counts too. Between two stops the colour is never lighter than
+ * the lighter stop (the sRGB curve is convex), so white text passing on every stop passes on the whole gradient.
+ */
+async function gradientContrast(page: Page, selector: string): Promise<string[]> {
+  const box = page.locator(selector);
+  const image = await box.evaluate((el) => getComputedStyle(el).backgroundImage);
+  const stops = image.match(/rgba?\([^)]*\)/g) ?? [];
+  if (!image.includes('gradient') || stops.length < 2) return [`${selector}: no gradient background (${image})`];
+  const found: string[] = [];
+  await page.emulateMedia({ reducedMotion: 'reduce' });
+  try {
+    for (const stop of stops) {
+      await box.evaluate((el, colour) => void (el as HTMLElement).style.setProperty('background', colour), stop);
+      const { violations, incomplete } = await new AxeBuilder({ page }).include(selector).withRules(['color-contrast']).analyze();
+      for (const v of [...violations, ...incomplete]) found.push(`${selector} on ${stop}: ${v.id} ${v.nodes.map((n) => `${n.target.join(' ')} ${n.any.map((c) => c.message).join(' ')}`).join(' ; ')}`);
+    }
+  } finally {
+    await box.evaluate((el) => void (el as HTMLElement).style.removeProperty('background'));
+    await page.emulateMedia({ reducedMotion: null });
+  }
+  return found;
+}
+
 async function balanceOf(page: Page): Promise<string> {
   return (await page.getByTestId('balance').innerText()).replace(/[^\d.,]/g, '');
 }
@@ -269,6 +295,8 @@ describe('a new user plays StreakPets in the browser', () => {
       .poll(async () => Number((await balanceOf(a)).replace(/,/g, '')), { timeout: 60_000, interval: 1_000 })
       .toBeGreaterThan(0);
     await a.locator('.tx', { hasText: 'Test funds' }).getByText(/^from StreakPets ·/).waitFor({ timeout: 30_000 });
+    // the white text on the balance card's gradient reaches AA on every part of it, as axe rates it
+    expect(await gradientContrast(a, '.balance-card')).toEqual([]);
   });
 
   step('pays a second user, who sees the notification live in another browser', async () => {
