@@ -9,6 +9,8 @@ describe('the admin screen', () => {
     expect(actionsFor(user({ disabled: true }), 'me')).toEqual(['enable', 'makeAdmin']);
     expect(actionsFor(user({ role: 'admin' }), 'me')).toEqual(['disable', 'makeUser']);
     expect(actionsFor(user({ id: 'me', role: 'admin' }), 'me')).toEqual([]);
+    // a deleted account stays as its owner left it (the server answers 409 account_deleted)
+    expect(actionsFor(user({ deleted: true, disabled: true }), 'me')).toEqual([]);
   });
 
   it('sends each action to its route, the reason trimmed and the new role named', () => {

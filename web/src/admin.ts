@@ -11,6 +11,7 @@ export interface AdminUser {
   role: 'user' | 'admin';
   disabled: boolean;
   disabledReason: string | null;
+  deleted: boolean;
   twoFactorEnabled: boolean;
   kycStatus: string;
 }
@@ -25,6 +26,7 @@ export function normalizeAdminUser(v: unknown): AdminUser {
     role: o.role === 'admin' ? 'admin' : 'user',
     disabled: o.disabled === true,
     disabledReason: str(o.disabledReason),
+    deleted: o.deleted === true,
     twoFactorEnabled: o.twoFactorEnabled === true,
     kycStatus: str(o.kycStatus) ?? 'none',
   };
@@ -33,8 +35,9 @@ export function normalizeAdminUser(v: unknown): AdminUser {
 export const ADMIN_ACTIONS = ['disable', 'enable', 'makeAdmin', 'makeUser'] as const;
 export type AdminAction = (typeof ADMIN_ACTIONS)[number];
 
-/** What an admin may do to an account: never disable or demote themselves (the server refuses both). */
+/** What an admin may do to an account: never disable or demote themselves (the server refuses both), nothing to a deleted one. */
 export function actionsFor(target: AdminUser, myId: string): AdminAction[] {
+  if (target.deleted) return [];
   const self = target.id === myId;
   const actions: AdminAction[] = [];
   if (target.disabled) actions.push('enable');

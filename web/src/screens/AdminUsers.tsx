@@ -58,11 +58,11 @@ function UserRow({ user, myId, onChanged }: { user: AdminUser; myId: string; onC
           <div className="row small">
             {user.id === myId ? <Badge tone="info">{t('admin.you')}</Badge> : null}
             {user.role === 'admin' ? <Badge tone="info">{t('admin.roles.admin')}</Badge> : null}
-            {user.disabled ? <Badge tone="bad">{t('admin.disabled')}</Badge> : null}
+            {user.deleted ? <Badge tone="bad">{t('admin.deleted')}</Badge> : user.disabled ? <Badge tone="bad">{t('admin.disabled')}</Badge> : null}
             {user.twoFactorEnabled ? <Badge tone="good">{t('admin.twoFactor')}</Badge> : null}
             <Badge>{t(`admin.kyc.${user.kycStatus}`, { defaultValue: user.kycStatus })}</Badge>
           </div>
-          {user.disabled && user.disabledReason ? <p className="small muted">{t('admin.disabledBecause', { reason: isolatedString(user.disabledReason) })}</p> : null}
+          {user.disabled && !user.deleted && user.disabledReason ? <p className="small muted">{t('admin.disabledBecause', { reason: isolatedString(user.disabledReason) })}</p> : null}
         </div>
         <div className="row">
           {actionsFor(user, myId).map((a) => (
