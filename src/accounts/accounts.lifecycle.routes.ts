@@ -1,20 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { AppDeps } from '../platform/deps.js';
 import { requestContext } from '../platform/http/http.context.js';
-import { AccountDeletionService } from './accounts.deletion.service.js';
-import { EmailChangeService } from './accounts.email.service.js';
+import type { AccountsModuleServices } from './accounts.module.js';
 import { changeEmailBody, confirmEmailChangeBody, deleteAccountBody, userSchema } from './accounts.schema.js';
 
 const userStrict = { auth: 'user', rateTier: 'strict' } as const;
 const tags = ['me'];
 
 /** /me/email (change the sign-in address through a code mailed to the new one) and DELETE /me (delete the account). */
-export function lifecycleRoutes(app: FastifyInstance, deps: AppDeps): void {
-  const s = deps.services.accountsModule;
-  const emailChange = new EmailChangeService(deps, s.messages, s.accounts, s.liveSessions);
-  const deletion = new AccountDeletionService(deps, s.messages, s.accounts, s.liveSessions);
+export function lifecycleRoutes(app: FastifyInstance, { emailChange, deletion }: AccountsModuleServices): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.post(

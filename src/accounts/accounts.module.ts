@@ -3,10 +3,12 @@ import type { DomainModule } from '../platform/modules.js';
 import { adminUsersRoutes } from './accounts.adminusers.routes.js';
 import { AdminUsersService } from './accounts.adminusers.service.js';
 import { SecretBox } from './accounts.crypto.js';
+import { AccountDeletionService } from './accounts.deletion.service.js';
 import { devOutboxRoutes } from './accounts.dev.routes.js';
 import { PURGE_JOB, purgeExpired } from './accounts.housekeeping.js';
 import { lifecycleRoutes } from './accounts.lifecycle.routes.js';
 import { meRoutes } from './accounts.me.routes.js';
+import { EmailChangeService } from './accounts.email.service.js';
 import { DELIVER_MESSAGE_JOB, DevOutboxSmsProvider, Mailer, Messages, devOutboxEnabled, type SmsProvider } from './accounts.messages.js';
 import { ProfileService } from './accounts.profile.service.js';
 import { authRoutes } from './accounts.routes.js';
@@ -24,6 +26,8 @@ export interface AccountsModuleServices {
   mailer: Mailer;
   liveSessions: LiveSessions;
   adminUsers: AdminUsersService;
+  emailChange: EmailChangeService;
+  deletion: AccountDeletionService;
 }
 
 declare module '../platform/modules.js' {
@@ -45,7 +49,9 @@ export function createAccountsServices(deps: AppDeps, sms: SmsProvider = new Dev
   const twoFactor = new TwoFactorService(deps, totpBox, accounts, liveSessions);
   const profile = new ProfileService(deps, liveSessions);
   const adminUsers = new AdminUsersService(deps, liveSessions);
-  return { accounts, twoFactor, verification, profile, messages, mailer, liveSessions, adminUsers };
+  const emailChange = new EmailChangeService(deps, messages, accounts, liveSessions);
+  const deletion = new AccountDeletionService(deps, messages, accounts, liveSessions);
+  return { accounts, twoFactor, verification, profile, messages, mailer, liveSessions, adminUsers, emailChange, deletion };
 }
 
 /** Accounts and security: identity, sessions, 2FA, verification, roles, KYC. */
@@ -78,7 +84,7 @@ export const accountsModule: DomainModule = {
     authRoutes(app, services);
     meRoutes(app, services);
     adminUsersRoutes(app, services.adminUsers);
-    lifecycleRoutes(app, deps);
+    lifecycleRoutes(app, services);
     if (devOutboxEnabled(deps.config)) devOutboxRoutes(app, services);
   },
 };
