@@ -8,21 +8,13 @@ import { adminUsersRepo, type UserSearch } from './accounts.adminusers.repo.js';
 import { accountsError } from './accounts.errors.js';
 import type { LiveSessions } from './accounts.liveness.js';
 import { accountsRepo, type UserRow } from './accounts.repo.js';
+import { userView } from './accounts.views.js';
 
 /** An account as an admin sees it in lists (never the hash, the 2FA seed, KYC details or preferences). */
 export function adminUserView(row: UserRow) {
+  const { preferences: _preferences, timezone: _timezone, ...user } = userView(row);
   return {
-    id: row.id,
-    email: row.email,
-    name: row.name,
-    phone: row.phone,
-    role: row.role,
-    locale: row.locale,
-    emailVerified: row.email_verified_at !== null,
-    phoneVerified: row.phone_verified_at !== null,
-    twoFactorEnabled: row.totp_enabled_at !== null,
-    kycStatus: row.kyc_status,
-    createdAt: row.created_at.toISOString(),
+    ...user,
     disabled: row.disabled_at !== null,
     disabledAt: row.disabled_at?.toISOString() ?? null,
     disabledReason: row.disabled_reason,

@@ -41,6 +41,17 @@ export function useErrorText(): (err: unknown) => { title: string; detail: strin
  * A problem's title and detail, and the field problems no input shows: `shown` names the fields whose
  * inputs already show their problem (fieldErrors), so it is not told twice.
  */
+/** "Load more" under a paged list while the query has another page. */
+export function LoadMore({ query }: { query: { hasNextPage: boolean; isFetchingNextPage: boolean; fetchNextPage: () => Promise<unknown> } }) {
+  const { t } = useTranslation();
+  if (!query.hasNextPage) return null;
+  return (
+    <Button variant="ghost" busy={query.isFetchingNextPage} onClick={() => void query.fetchNextPage()}>
+      {t('common.loadMore')}
+    </Button>
+  );
+}
+
 export function ErrorBox({ error, onRetry, shown = [] }: { error: unknown; onRetry?: () => void; shown?: string[] }) {
   const { t } = useTranslation();
   const text = useErrorText()(error);

@@ -5,7 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { Bar, BarChart, CartesianGrid, Cell, Pie, PieChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { actionLabel } from '../actions';
 import { api } from '../api';
-import { Card, Empty, ErrorBox, Spinner } from '../components/ui';
+import { Card, Empty, ErrorBox, LoadMore, Spinner } from '../components/ui';
 import { formatRelative } from '../format';
 import { currentLocale } from '../i18n';
 import { countsOf, listOf, normalizeActivity, obj, str } from '../model';
@@ -157,11 +157,7 @@ export function ActivityScreen() {
             </li>
           ))}
         </ul>
-        {q.hasNextPage ? (
-          <button className="btn btn-ghost" onClick={() => void q.fetchNextPage()} disabled={q.isFetchingNextPage}>
-            {t('common.loadMore')}
-          </button>
-        ) : null}
+        <LoadMore query={q} />
       </Card>
     </div>
   );

@@ -4,7 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { kycRows, normalizeAdminUser, type AdminUser } from '../admin';
 import { api } from '../api';
 import { isolatedString } from '../bidi';
-import { Button, Card, Empty, ErrorBox, Field, Spinner, useToast } from '../components/ui';
+import { Button, Card, Empty, ErrorBox, Field, LoadMore, Spinner, useToast } from '../components/ui';
 import { listOf, obj } from '../model';
 
 interface Submission {
@@ -92,11 +92,7 @@ export function AdminKyc() {
           <Review key={i.user.id} item={i} onDone={() => void qc.invalidateQueries({ queryKey: ['admin-kyc'] })} />
         ))}
       </ul>
-      {q.hasNextPage ? (
-        <Button variant="ghost" busy={q.isFetchingNextPage} onClick={() => void q.fetchNextPage()}>
-          {t('common.loadMore')}
-        </Button>
-      ) : null}
+      <LoadMore query={q} />
     </Card>
   );
 }

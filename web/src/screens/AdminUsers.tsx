@@ -4,7 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { actionRequest, actionsFor, normalizeAdminUser, searchQuery, type AdminAction, type AdminUser, type UserFilters } from '../admin';
 import { api } from '../api';
 import { isolatedString } from '../bidi';
-import { Badge, Button, Card, Empty, ErrorBox, Field, fieldErrors, Spinner, useToast } from '../components/ui';
+import { Badge, Button, Card, Empty, ErrorBox, Field, fieldErrors, LoadMore, Spinner, useToast } from '../components/ui';
 import { listOf } from '../model';
 
 const NO_FILTERS: UserFilters = { q: '', role: '', status: '', kycStatus: '' };
@@ -149,11 +149,7 @@ export function AdminUsers({ myId }: { myId: string }) {
           <UserRow key={u.id} user={u} myId={myId} onChanged={() => void qc.invalidateQueries({ queryKey: ['admin-users'] })} />
         ))}
       </ul>
-      {q.hasNextPage ? (
-        <Button variant="ghost" busy={q.isFetchingNextPage} onClick={() => void q.fetchNextPage()}>
-          {t('common.loadMore')}
-        </Button>
-      ) : null}
+      <LoadMore query={q} />
     </Card>
   );
 }

@@ -3,7 +3,7 @@ import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tansta
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api';
-import { Badge, Button, Card, Empty, ErrorBox, Spinner } from '../components/ui';
+import { Badge, Button, Card, Empty, ErrorBox, LoadMore, Spinner } from '../components/ui';
 import { formatRelative } from '../format';
 import { listOf, normalizeNotification, obj, type Notification } from '../model';
 import { Link } from '../router';
@@ -178,11 +178,7 @@ export function NotificationsScreen() {
             <Item key={n.id} n={n} onRead={() => read.mutate(n.id)} />
           ))}
         </ul>
-        {q.hasNextPage ? (
-          <Button variant="ghost" busy={q.isFetchingNextPage} onClick={() => void q.fetchNextPage()}>
-            {t('common.loadMore')}
-          </Button>
-        ) : null}
+        <LoadMore query={q} />
       </Card>
     </div>
   );

@@ -18,6 +18,33 @@ function problemsByField(error: unknown): Record<string, string> {
 
 const digitsOnly = (value: string) => value.replace(/\D/g, '').slice(0, 6);
 
+/** The step-up both forms ask for: the current password, and the authenticator code when 2FA is on. */
+function StepUpFields(props: { password: string; onPassword: (v: string) => void; totpCode: string; onTotpCode: (v: string) => void; twoFactor: boolean; errors: Record<string, string> }) {
+  const { t } = useTranslation();
+  return (
+    <>
+      <Field
+        label={t('settings.account.password')}
+        type="password"
+        autoComplete="current-password"
+        value={props.password}
+        onChange={(e) => props.onPassword(e.target.value)}
+        error={props.errors.currentPassword}
+      />
+      {props.twoFactor ? (
+        <Field
+          label={t('settings.account.totpCode')}
+          value={props.totpCode}
+          onChange={(e) => props.onTotpCode(digitsOnly(e.target.value))}
+          inputMode="numeric"
+          autoComplete="one-time-code"
+          error={props.errors.totpCode}
+        />
+      ) : null}
+    </>
+  );
+}
+
 /** Changing the sign-in address: password (and authenticator code), then the code mailed to the new address. */
 function ChangeEmail() {
   const { t } = useTranslation();
@@ -99,24 +126,7 @@ function ChangeEmail() {
       >
         <p className="muted small">{t('settings.account.changeEmailHint')}</p>
         <Field label={t('settings.account.newEmail')} type="email" autoComplete="email" value={newEmail} onChange={(e) => setNewEmail(e.target.value)} maxLength={254} error={requestErrors.newEmail} />
-        <Field
-          label={t('settings.account.password')}
-          type="password"
-          autoComplete="current-password"
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-          error={requestErrors.currentPassword}
-        />
-        {user?.twoFactorEnabled ? (
-          <Field
-            label={t('settings.account.totpCode')}
-            value={totpCode}
-            onChange={(e) => setTotpCode(digitsOnly(e.target.value))}
-            inputMode="numeric"
-            autoComplete="one-time-code"
-            error={requestErrors.totpCode}
-          />
-        ) : null}
+        <StepUpFields password={password} onPassword={setPassword} totpCode={totpCode} onTotpCode={setTotpCode} twoFactor={user?.twoFactorEnabled === true} errors={requestErrors} />
         {request.error ? <ErrorBox error={request.error} shown={['newEmail', 'currentPassword', 'totpCode']} /> : null}
         <Button type="submit" busy={request.isPending} disabled={!newEmail.trim() || !password || (user?.twoFactorEnabled === true && totpCode.length !== 6)}>
           {t('settings.account.sendCode')}
@@ -159,24 +169,7 @@ function DeleteAccount() {
             remove.mutate();
           }}
         >
-          <Field
-            label={t('settings.account.password')}
-            type="password"
-            autoComplete="current-password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-            error={errors.currentPassword}
-          />
-          {user?.twoFactorEnabled ? (
-            <Field
-              label={t('settings.account.totpCode')}
-              value={totpCode}
-              onChange={(e) => setTotpCode(digitsOnly(e.target.value))}
-              inputMode="numeric"
-              autoComplete="one-time-code"
-              error={errors.totpCode}
-            />
-          ) : null}
+          <StepUpFields password={password} onPassword={setPassword} totpCode={totpCode} onTotpCode={setTotpCode} twoFactor={user?.twoFactorEnabled === true} errors={errors} />
           <label className="row small">
             <input type="checkbox" checked={understood} onChange={(e) => setUnderstood(e.target.checked)} />
             <span>{t('settings.account.deleteConfirm')}</span>

@@ -3,7 +3,7 @@ import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api';
-import { Badge, Button, Card, Empty, ErrorBox, Spinner } from '../components/ui';
+import { Badge, Button, Card, Empty, ErrorBox, LoadMore, Spinner } from '../components/ui';
 import { formatAmount, formatCount, formatDateTime, formatEth, formatRelative, shortAddress } from '../format';
 import { listOf, normalizeTx, type Transaction } from '../model';
 import { STATUS_TONE, useProfileTimeZone, UserText, WithUserText } from './WalletParts';
@@ -143,11 +143,7 @@ export function TxList({ mine, petWallets }: { mine: Set<string>; petWallets: Pe
           );
         })}
       </ul>
-      {q.hasNextPage ? (
-        <Button variant="ghost" busy={q.isFetchingNextPage} onClick={() => void q.fetchNextPage()}>
-          {t('common.loadMore')}
-        </Button>
-      ) : null}
+      <LoadMore query={q} />
     </Card>
   );
 }

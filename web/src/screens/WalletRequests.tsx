@@ -5,7 +5,7 @@ import { api, newIdempotencyKey } from '../api';
 import { AttemptKeys } from '../attempts';
 import { nextExpiryIn, REQUESTS_TICK_MS, statusAt } from '../intents';
 import { useAuth } from '../auth';
-import { Badge, Button, Card, Empty, ErrorBox, Field, fieldErrors, Spinner, useToast } from '../components/ui';
+import { Badge, Button, Card, Empty, ErrorBox, Field, fieldErrors, LoadMore, Spinner, useToast } from '../components/ui';
 import { formatAmount, formatRelative, readAmount, shortAddress } from '../format';
 import { listOf, normalizeIntent, type Intent } from '../model';
 import { STATUS_TONE, useAttempts, useProfileTimeZone, WithUserText, AmountField } from './WalletParts';
@@ -149,11 +149,7 @@ export function Requests() {
             );
           })}
         </ul>
-        {list.hasNextPage ? (
-          <Button variant="ghost" busy={list.isFetchingNextPage} onClick={() => void list.fetchNextPage()}>
-            {t('common.loadMore')}
-          </Button>
-        ) : null}
+        <LoadMore query={list} />
       </Card>
     </>
   );
