@@ -1,12 +1,8 @@
 import { z } from 'zod';
-import { loadConfig } from '../config.js';
-import { runMigrations } from '../platform/db/db.migrate.js';
 import { readCommandLine, type CliOutput } from '../platform/cli/cli.args.js';
-import { createDeps } from '../platform/deps.js';
-import { startInfrastructure } from '../platform/embedded/embedded.infrastructure.js';
+import { withCommandDeps } from '../platform/cli/cli.deps.js';
 import { AppError } from '../platform/http/http.errors.js';
 import { localizeField, type ValidationIssue } from '../platform/http/http.validation.js';
-import { configuredSecrets, createLogger } from '../platform/observability/logger.js';
 import { createAccountsServices } from './accounts.module.js';
 import { email as emailSchema, personName } from './accounts.schema.js';
 
@@ -60,36 +56,30 @@ export async function runAdminCommand(argv: string[], env: NodeJS.ProcessEnv = p
   const { email } = input.data;
   // an email's local part is plain ASCII (z.email), so the default name is one printable line
   const name = input.data.name ?? email.split('@')[0].slice(0, 100);
-  const config = loadConfig(env, []);
-  const logger = createLogger(config.LOG_LEVEL === 'silent' ? 'silent' : 'warn', undefined, configuredSecrets(config));
-  const infra = await startInfrastructure({ ...config, CHAIN_RPC_URL: config.CHAIN_RPC_URL ?? 'http://127.0.0.1:1' }, logger, { signal });
-  const deps = createDeps(config, infra, logger);
-  try {
-    await runMigrations(deps.pool);
+  return withCommandDeps(env, signal, async (deps) => {
     const { accounts, twoFactor } = createAccountsServices(deps);
-    if (command === 'reset-2fa') {
-      const user = await twoFactor.resetByOperator(email);
-      out(`two-factor authentication turned off for ${user.email} (${user.id}); every session was signed out and the owner notified.`);
-      out('check who is asking before doing this again: it removes the second factor.');
-    } else if (command === 'create') {
-      const { user, password } = await accounts.createAdmin(email, name);
-      out(`admin created: ${user.email} (${user.id})`);
-      out(`password (shown once, change it after signing in): ${password}`);
-      out('admin powers require two-factor authentication: sign in, then POST /api/v1/auth/2fa/setup and /auth/2fa/enable {code, currentPassword}.');
-    } else {
-      const user = await accounts.promote(email);
-      out(`promoted to admin: ${user.email} (${user.id})`);
-      if (!user.twoFactorEnabled) out('this account has no two-factor authentication yet; it has no admin powers (admin routes, other users\' data) until it is enabled.');
+    try {
+      if (command === 'reset-2fa') {
+        const user = await twoFactor.resetByOperator(email);
+        out(`two-factor authentication turned off for ${user.email} (${user.id}); every session was signed out and the owner notified.`);
+        out('check who is asking before doing this again: it removes the second factor.');
+      } else if (command === 'create') {
+        const { user, password } = await accounts.createAdmin(email, name);
+        out(`admin created: ${user.email} (${user.id})`);
+        out(`password (shown once, change it after signing in): ${password}`);
+        out('admin powers require two-factor authentication: sign in, then POST /api/v1/auth/2fa/setup and /auth/2fa/enable {code, currentPassword}.');
+      } else {
+        const user = await accounts.promote(email);
+        out(`promoted to admin: ${user.email} (${user.id})`);
+        if (!user.twoFactorEnabled) out('this account has no two-factor authentication yet; it has no admin powers (admin routes, other users\' data) until it is enabled.');
+      }
+      return 0;
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'email_taken') io.err(`streakpets: ${email} already has an account; use "promote"`);
+      else if (err instanceof AppError && err.code === 'user_not_found') io.err(`streakpets: no account with email ${email}`);
+      else if (err instanceof AppError && err.code === 'totp_not_enabled') io.err(`streakpets: ${email} has no two-factor authentication to reset`);
+      else throw err;
+      return 1;
     }
-    return 0;
-  } catch (err) {
-    if (err instanceof AppError && err.code === 'email_taken') io.err(`streakpets: ${email} already has an account; use "promote"`);
-    else if (err instanceof AppError && err.code === 'user_not_found') io.err(`streakpets: no account with email ${email}`);
-    else if (err instanceof AppError && err.code === 'totp_not_enabled') io.err(`streakpets: ${email} has no two-factor authentication to reset`);
-    else throw err;
-    return 1;
-  } finally {
-    await deps.close();
-    await infra.stop();
-  }
+  });
 }

@@ -1,9 +1,5 @@
-import { loadConfig } from '../config.js';
-import { runMigrations } from '../platform/db/db.migrate.js';
 import { readCommandLine, type CliOutput } from '../platform/cli/cli.args.js';
-import { createDeps } from '../platform/deps.js';
-import { startInfrastructure } from '../platform/embedded/embedded.infrastructure.js';
-import { configuredSecrets, createLogger } from '../platform/observability/logger.js';
+import { withCommandDeps } from '../platform/cli/cli.deps.js';
 import { Clock } from './pets.clock.js';
 import { sweepReport } from './pets.jobs.js';
 import { PetsService } from './pets.service.js';
@@ -35,17 +31,9 @@ export async function runPetsCommand(argv: string[], env: NodeJS.ProcessEnv = pr
     io.err(USAGE);
     return 2;
   }
-  const config = loadConfig(env, []);
-  const logger = createLogger(config.LOG_LEVEL === 'silent' ? 'silent' : 'warn', undefined, configuredSecrets(config));
-  const infra = await startInfrastructure({ ...config, CHAIN_RPC_URL: config.CHAIN_RPC_URL ?? 'http://127.0.0.1:1' }, logger, { signal });
-  const deps = createDeps(config, infra, logger);
-  try {
-    await runMigrations(deps.pool);
+  return withCommandDeps(env, signal, async (deps) => {
     const result = await new PetsService(deps, new Clock()).sweepStreaks();
     for (const line of sweepReport(result)) io.out(line);
     return 0;
-  } finally {
-    await deps.close();
-    await infra.stop();
-  }
+  });
 }
