@@ -112,9 +112,16 @@ describe.skipIf(!!process.env.E2E_BASE_URL)('the admin screen', () => {
     await row.waitFor();
     // the search applies a moment after typing stops: only Bob is left
     await expect.poll(() => page.getByTestId('admin-user').count()).toBe(1);
-    await row.getByTestId('admin-disable').click();
-    await row.getByLabel('Reason').fill('Spam reports');
-    await row.getByRole('button', { name: 'Confirm' }).click();
+    // by keyboard: the confirmation takes the focus, and gives it back to its button when cancelled
+    const focused = (el: Element) => el === document.activeElement;
+    await row.getByTestId('admin-disable').focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => row.getByLabel('Reason').evaluate(focused)).toBe(true);
+    await row.getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => row.getByTestId('admin-disable').evaluate(focused)).toBe(true);
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('Spam reports');
+    await page.keyboard.press('Enter');
     await row.getByText('Spam reports').waitFor();
     expect((await call('/auth/refresh', { refreshToken: bobTokens.refreshToken })).json.code).toBe('refresh_invalid');
     await page.screenshot({ path: `${SHOTS}e2e-admin-01-users.png`, fullPage: true });
@@ -124,7 +131,8 @@ describe.skipIf(!!process.env.E2E_BASE_URL)('the admin screen', () => {
     await row.getByRole('button', { name: 'Confirm' }).click();
     await row.getByTestId('admin-disable').waitFor();
     await row.getByTestId('admin-makeAdmin').click();
-    await row.getByRole('button', { name: 'Confirm' }).click();
+    await expect.poll(() => row.getByRole('button', { name: 'Confirm' }).evaluate(focused)).toBe(true);
+    await page.keyboard.press('Enter');
     await row.getByTestId('admin-makeUser').waitFor();
     expect((await call('/auth/login', { email: bob.email, password: PASSWORD })).json.user.role).toBe('admin');
 

@@ -1,5 +1,5 @@
 import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { actionRequest, actionsFor, normalizeAdminUser, searchQuery, type AdminAction, type AdminUser, type UserFilters } from '../admin';
 import { api } from '../api';
@@ -32,11 +32,11 @@ function Confirm({ user, action, onDone, onCancel }: { user: AdminUser; action: 
     <form className="admin-confirm" onSubmit={submit} data-testid="admin-confirm">
       <p>{t(`admin.confirm.${action}`, { name: isolatedString(user.name) })}</p>
       {action === 'disable' ? (
-        <Field label={t('admin.reason')} hint={t('admin.reasonHint')} value={reason} maxLength={500} required onChange={(e) => setReason(e.target.value)} error={fieldErrors(run.error).reason} />
+        <Field label={t('admin.reason')} hint={t('admin.reasonHint')} value={reason} maxLength={500} required autoFocus onChange={(e) => setReason(e.target.value)} error={fieldErrors(run.error).reason} />
       ) : null}
       {run.error ? <ErrorBox error={run.error} shown={['reason']} /> : null}
       <div className="row">
-        <Button type="submit" variant={action === 'disable' || action === 'makeUser' ? 'danger' : 'primary'} busy={run.isPending} disabled={action === 'disable' && !reason.trim()}>
+        <Button type="submit" variant={action === 'disable' || action === 'makeUser' ? 'danger' : 'primary'} busy={run.isPending} disabled={action === 'disable' && !reason.trim()} autoFocus={action !== 'disable'}>
           {t('admin.confirmButton')}
         </Button>
         <Button type="button" variant="ghost" onClick={onCancel}>
@@ -50,8 +50,16 @@ function Confirm({ user, action, onDone, onCancel }: { user: AdminUser; action: 
 function UserRow({ user, myId, onChanged }: { user: AdminUser; myId: string; onChanged(): void }) {
   const { t } = useTranslation();
   const [action, setAction] = useState<AdminAction | null>(null);
+  // the confirmation takes the focus (its action buttons are disabled meanwhile); cancelled, it goes back to the button that opened it
+  const row = useRef<HTMLLIElement>(null);
+  const [returnFocus, setReturnFocus] = useState<AdminAction | null>(null);
+  useEffect(() => {
+    if (action !== null || returnFocus === null) return;
+    row.current?.querySelector<HTMLButtonElement>(`[data-testid="admin-${returnFocus}"]`)?.focus();
+    setReturnFocus(null);
+  }, [action, returnFocus]);
   return (
-    <li data-testid="admin-user">
+    <li data-testid="admin-user" ref={row}>
       <div className="admin-user">
         <div>
           <strong>{user.name}</strong> <span className="muted">{user.email}</span>
@@ -76,7 +84,10 @@ function UserRow({ user, myId, onChanged }: { user: AdminUser; myId: string; onC
         <Confirm
           user={user}
           action={action}
-          onCancel={() => setAction(null)}
+          onCancel={() => {
+            setReturnFocus(action);
+            setAction(null);
+          }}
           onDone={() => {
             setAction(null);
             onChanged();
