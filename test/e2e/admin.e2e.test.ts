@@ -16,6 +16,7 @@ const run = Date.now().toString(36);
 const ada = { name: 'Ada Admin', email: `ada-${run}@example.com` };
 const bob = { name: 'Bob Member', email: `bob-${run}@example.com` };
 const carol = { name: 'Carol Checked', email: `carol-${run}@example.com` };
+const dave = { name: 'Dave Doubtful', email: `dave-${run}@example.com` };
 
 let server: RunningServer;
 let browser: Browser;
@@ -75,9 +76,12 @@ describe.skipIf(!!process.env.E2E_BASE_URL)('the admin screen', () => {
     adaTokens = await register(ada);
     bobTokens = await register(bob);
     carolTokens = await register(carol);
+    const daveTokens = await register(dave);
     execFileSync(process.execPath, ['--import', 'tsx', 'src/accounts/accounts.cli.ts', 'promote', ada.email], { cwd: ROOT, env: { ...process.env, DATA_DIR: server.dataDir!, LOG_LEVEL: 'silent' } });
     const kyc = await call('/me/kyc', { fullName: 'Carol Checked', dateOfBirth: '1991-02-03', country: 'PT', documentType: 'passport', documentNumber: 'P7654321' }, carolTokens.accessToken);
     expect(kyc.status).toBe(202);
+    const daveKyc = await call('/me/kyc', { fullName: 'Dave Doubtful', dateOfBirth: '1980-05-06', country: 'FR', documentType: 'passport', documentNumber: 'D1234567' }, daveTokens.accessToken);
+    expect(daveKyc.status).toBe(202);
   });
 
   afterAll(async () => {
@@ -150,8 +154,22 @@ describe.skipIf(!!process.env.E2E_BASE_URL)('the admin screen', () => {
     await item.getByText('Passport').waitFor();
     expect(await axeViolations(page, 'admin identity checks')).toEqual([]);
     await item.getByTestId('admin-kyc-approve').click();
-    await page.getByText('No identity checks are waiting.').waitFor();
+    await item.waitFor({ state: 'detached' });
     expect((await call('/me', undefined, carolTokens.accessToken)).json.kycStatus).toBe('verified');
+
+    // rejecting: the reason field takes the focus, and a reason the server refuses is told under it
+    const daveItem = page.getByTestId('admin-kyc-item').filter({ hasText: dave.email });
+    await daveItem.getByRole('button', { name: 'Reject' }).click();
+    const rejectReason = daveItem.getByLabel('Why is it rejected?');
+    await expect.poll(() => rejectReason.evaluate((el) => el === document.activeElement)).toBe(true);
+    await rejectReason.fill('Blurry \u202Ephoto');
+    await daveItem.getByRole('button', { name: 'Reject' }).click();
+    await expect.poll(() => daveItem.locator('.field-error .field-msg.error').count()).toBe(1);
+    await expect(rejectReason.getAttribute('aria-invalid')).resolves.toBe('true');
+    await expect(daveItem.locator('.error-box code').count()).resolves.toBe(0);
+    await rejectReason.fill('Blurry photo');
+    await daveItem.getByRole('button', { name: 'Reject' }).click();
+    await page.getByText('No identity checks are waiting.').waitFor();
 
     // an announcement, sent after a confirmation
     await page.getByRole('tab', { name: 'Announcement' }).click();

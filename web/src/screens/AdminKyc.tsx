@@ -4,7 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { kycRows, normalizeAdminUser, type AdminUser } from '../admin';
 import { api } from '../api';
 import { isolatedString } from '../bidi';
-import { Button, Card, Empty, ErrorBox, Field, LoadMore, Spinner, useToast } from '../components/ui';
+import { Button, Card, Empty, ErrorBox, Field, fieldErrors, LoadMore, Spinner, useToast } from '../components/ui';
 import { listOf, obj } from '../model';
 
 interface Submission {
@@ -41,10 +41,10 @@ function Review({ item, onDone }: { item: Submission; onDone(): void }) {
           </div>
         ))}
       </dl>
-      {decide.error ? <ErrorBox error={decide.error} /> : null}
+      {decide.error ? <ErrorBox error={decide.error} shown={rejecting ? ['reason'] : []} /> : null}
       {rejecting ? (
         <form onSubmit={reject}>
-          <Field label={t('admin.rejectReason')} value={reason} maxLength={500} required onChange={(e) => setReason(e.target.value)} />
+          <Field label={t('admin.rejectReason')} value={reason} maxLength={500} required autoFocus onChange={(e) => setReason(e.target.value)} error={fieldErrors(decide.error).reason} />
           <div className="row">
             <Button type="submit" variant="danger" busy={decide.isPending} disabled={!reason.trim()}>
               {t('admin.reject')}
