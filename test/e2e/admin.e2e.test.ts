@@ -178,10 +178,15 @@ describe.skipIf(!!process.env.E2E_BASE_URL)('the admin screen', () => {
     await page.getByTestId('admin-announce-send').click();
     await page.getByText('Send this announcement to every user now?').waitFor();
     expect(await axeViolations(page, 'admin announcement')).toEqual([]);
+    // changing the text after the question asks it again: what is sent is what was confirmed
+    await page.getByLabel('Message').fill('The app pauses at 22:00 UTC for ten minutes. Sorry!');
+    await expect(page.getByText('Send this announcement to every user now?').count()).resolves.toBe(0);
+    await page.getByTestId('admin-announce-send').click();
+    await page.getByText('Send this announcement to every user now?').waitFor();
     await page.getByTestId('admin-announce-send').click();
     await page.getByText('Announcement sent').first().waitFor();
     // every user's copy is stored by a job a moment later
-    await expect.poll(async () => JSON.stringify((await call('/notifications', undefined, carolTokens.accessToken)).json), { timeout: 15_000 }).toContain('Maintenance tonight');
+    await expect.poll(async () => JSON.stringify((await call('/notifications', undefined, carolTokens.accessToken)).json), { timeout: 15_000 }).toContain('Sorry!');
   });
 
   it('shows a user no Admin tab and refuses them the page', async () => {

@@ -28,6 +28,11 @@ export function AdminAnnounce() {
     onError: () => setConfirming(false),
   });
   const errs = fieldErrors(send.error);
+  // what was confirmed is what is sent: an edit after the question asks it again
+  const edit = (apply: () => void) => {
+    apply();
+    setConfirming(false);
+  };
   const submit = (e: FormEvent) => {
     e.preventDefault();
     if (!confirming) setConfirming(true);
@@ -36,16 +41,16 @@ export function AdminAnnounce() {
   return (
     <Card title={t('admin.announceTitle')}>
       <form className="form" onSubmit={submit}>
-        <Field label={t('admin.announceHeading')} value={title} maxLength={200} required onChange={(e) => setTitle(e.target.value)} error={errs.title} />
+        <Field label={t('admin.announceHeading')} value={title} maxLength={200} required onChange={(e) => edit(() => setTitle(e.target.value))} error={errs.title} />
         <div className={`field${errs.body ? ' field-error' : ''}`}>
           <label htmlFor="announce-body">{t('admin.announceBody')}</label>
-          <textarea id="announce-body" value={body} maxLength={4000} rows={4} required onChange={(e) => setBody(e.target.value)} />
+          <textarea id="announce-body" value={body} maxLength={4000} rows={4} required onChange={(e) => edit(() => setBody(e.target.value))} />
           {errs.body ? <small className="field-msg error">{errs.body}</small> : null}
         </div>
         <div className="row">
           <label className="select-label">
             <span>{t('admin.announcePriority')}</span>
-            <select value={priority} onChange={(e) => setPriority(e.target.value as (typeof PRIORITIES)[number])}>
+            <select value={priority} onChange={(e) => edit(() => setPriority(e.target.value as (typeof PRIORITIES)[number]))}>
               {PRIORITIES.map((p) => (
                 <option key={p} value={p}>
                   {t(`priority.${p}`)}
@@ -53,7 +58,7 @@ export function AdminAnnounce() {
               ))}
             </select>
           </label>
-          <Field label={t('admin.announceDays')} type="number" min={1} max={365} step={1} value={days} onChange={(e) => setDays(e.target.value)} error={errs.expiresInDays} />
+          <Field label={t('admin.announceDays')} type="number" min={1} max={365} step={1} value={days} onChange={(e) => edit(() => setDays(e.target.value))} error={errs.expiresInDays} />
         </div>
         {send.error ? <ErrorBox error={send.error} shown={['title', 'body', 'expiresInDays']} /> : null}
         {confirming ? <p role="status">{t('admin.announceConfirm')}</p> : null}
