@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { actionRequest, actionsFor, adminAccess, adminTab, kycRows, normalizeAdminUser, searchQuery } from '../../web/src/admin.js';
+import { ApiError } from '../../web/src/api.js';
+import { actionRequest, actionsFor, adminAccess, adminTab, kycRows, lostAdminAccess, normalizeAdminUser, searchQuery } from '../../web/src/admin.js';
 
 const user = (over: Record<string, unknown> = {}) => normalizeAdminUser({ id: 'u1', email: 'a@x.test', name: 'Ann', role: 'user', disabled: false, twoFactorEnabled: false, kycStatus: 'none', ...over });
 
@@ -31,6 +32,17 @@ describe('the admin screen', () => {
     expect(adminAccess({ role: 'user', twoFactorEnabled: true })).toBe('none');
     expect(adminAccess({ role: 'admin', twoFactorEnabled: false })).toBe('needs2fa');
     expect(adminAccess({ role: 'admin', twoFactorEnabled: true })).toBe('ok');
+  });
+
+  it('knows a refusal that means the admin lost the role or 2FA while the page was open', () => {
+    const problem = (status: number, code: string) => new ApiError({ type: 'about:blank', title: code, status, code });
+    expect(lostAdminAccess(problem(403, 'forbidden'))).toBe(true);
+    expect(lostAdminAccess(problem(403, 'admin_2fa_required'))).toBe(true);
+    // refusals of the action itself leave the page as it is
+    expect(lostAdminAccess(problem(403, 'admin_self_disable'))).toBe(false);
+    expect(lostAdminAccess(problem(409, 'last_admin'))).toBe(false);
+    expect(lostAdminAccess(new Error('network'))).toBe(false);
+    expect(lostAdminAccess(null)).toBe(false);
   });
 
   it('reads its tab from the address and the submitted KYC details in a fixed order', () => {

@@ -17,6 +17,7 @@ const ada = { name: 'Ada Admin', email: `ada-${run}@example.com` };
 const bob = { name: 'Bob Member', email: `bob-${run}@example.com` };
 const carol = { name: 'Carol Checked', email: `carol-${run}@example.com` };
 const dave = { name: 'Dave Doubtful', email: `dave-${run}@example.com` };
+const erin = { name: 'Erin Other Admin', email: `erin-${run}@example.com` };
 
 let server: RunningServer;
 let browser: Browser;
@@ -69,6 +70,7 @@ describe.skipIf(!!process.env.E2E_BASE_URL)('the admin screen', () => {
   let adaTokens: { accessToken: string; refreshToken: string };
   let bobTokens: { accessToken: string; refreshToken: string };
   let carolTokens: { accessToken: string; refreshToken: string };
+  let erinTokens: { accessToken: string; refreshToken: string };
 
   beforeAll(async () => {
     server = await startServer({ RATE_LIMIT_STRICT: '60' });
@@ -77,7 +79,10 @@ describe.skipIf(!!process.env.E2E_BASE_URL)('the admin screen', () => {
     bobTokens = await register(bob);
     carolTokens = await register(carol);
     const daveTokens = await register(dave);
-    execFileSync(process.execPath, ['--import', 'tsx', 'src/accounts/accounts.cli.ts', 'promote', ada.email], { cwd: ROOT, env: { ...process.env, DATA_DIR: server.dataDir!, LOG_LEVEL: 'silent' } });
+    erinTokens = await register(erin);
+    for (const email of [ada.email, erin.email]) {
+      execFileSync(process.execPath, ['--import', 'tsx', 'src/accounts/accounts.cli.ts', 'promote', email], { cwd: ROOT, env: { ...process.env, DATA_DIR: server.dataDir!, LOG_LEVEL: 'silent' } });
+    }
     const kyc = await call('/me/kyc', { fullName: 'Carol Checked', dateOfBirth: '1991-02-03', country: 'PT', documentType: 'passport', documentNumber: 'P7654321' }, carolTokens.accessToken);
     expect(kyc.status).toBe(202);
     const daveKyc = await call('/me/kyc', { fullName: 'Dave Doubtful', dateOfBirth: '1980-05-06', country: 'FR', documentType: 'passport', documentNumber: 'D1234567' }, daveTokens.accessToken);
@@ -187,6 +192,18 @@ describe.skipIf(!!process.env.E2E_BASE_URL)('the admin screen', () => {
     await page.getByText('Announcement sent').first().waitFor();
     // every user's copy is stored by a job a moment later
     await expect.poll(async () => JSON.stringify((await call('/notifications', undefined, carolTokens.accessToken)).json), { timeout: 15_000 }).toContain('Sorry!');
+
+    // demoted by another admin while the page is open: the next refused request turns the page and the tab away
+    const erinSetup = await call('/auth/2fa/setup', {}, erinTokens.accessToken);
+    const erinEnable = await call('/auth/2fa/enable', { code: await generate({ secret: erinSetup.json.secret }), currentPassword: PASSWORD }, erinTokens.accessToken);
+    expect(erinEnable.status).toBe(200);
+    const erinLogin = await call('/auth/login', { email: erin.email, password: PASSWORD, recoveryCode: erinEnable.json.recoveryCodes[0] });
+    const adaId = (await call('/me', undefined, login.json.accessToken)).json.id;
+    expect((await call(`/admin/users/${adaId}/role`, { role: 'user' }, erinLogin.json.accessToken)).status).toBe(200);
+    await page.getByRole('tab', { name: 'Users' }).click();
+    await page.getByTestId('admin-search').fill(`carol-${run}`);
+    await page.getByText('This page is for administrators').waitFor();
+    await expect(page.getByRole('link', { name: 'Admin' }).count()).resolves.toBe(0);
   });
 
   it('shows a user no Admin tab and refuses them the page', async () => {

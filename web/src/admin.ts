@@ -94,3 +94,12 @@ export function kycRows(details: unknown): Array<[(typeof KYC_FIELDS)[number], s
   const d = obj(details);
   return KYC_FIELDS.flatMap((f) => (typeof d[f] === 'string' && d[f] ? [[f, d[f] as string] as [(typeof KYC_FIELDS)[number], string]] : []));
 }
+
+/**
+ * Whether an admin request was refused because the caller is no longer an admin with 2FA (403 `forbidden`
+ * or `admin_2fa_required`): demoted, or 2FA turned off, while the page was open.
+ */
+export function lostAdminAccess(err: unknown): boolean {
+  const e = obj(err);
+  return e.status === 403 && (e.code === 'forbidden' || e.code === 'admin_2fa_required');
+}

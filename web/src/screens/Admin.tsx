@@ -1,5 +1,7 @@
+import { useQueryClient } from '@tanstack/react-query';
+import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
-import { adminAccess, adminTab, ADMIN_TABS } from '../admin';
+import { adminAccess, adminTab, ADMIN_TABS, lostAdminAccess } from '../admin';
 import { useAuth } from '../auth';
 import { Card, Empty } from '../components/ui';
 import { Link, navigate, useLocation } from '../router';
@@ -10,9 +12,23 @@ import { AdminUsers } from './AdminUsers';
 /** Administration: accounts, the identity-check queue and announcements; for admins with two-step verification. */
 export function AdminScreen() {
   const { t } = useTranslation();
-  const { user } = useAuth();
+  const { user, reloadUser } = useAuth();
   const { search } = useLocation();
+  const qc = useQueryClient();
   const access = adminAccess(user);
+  // an admin demoted (or whose 2FA went off) while the page is open: the first refused request reloads the
+  // account, so the page tells them it is for administrators (or asks for 2FA) and the Admin tab goes
+  useEffect(() => {
+    const check = (event: { type: string; action?: { type: string; error?: unknown } }) => {
+      if (event.type === 'updated' && event.action?.type === 'error' && lostAdminAccess(event.action.error)) void reloadUser().catch(() => undefined);
+    };
+    const offQueries = qc.getQueryCache().subscribe(check);
+    const offMutations = qc.getMutationCache().subscribe(check);
+    return () => {
+      offQueries();
+      offMutations();
+    };
+  }, [qc, reloadUser]);
   const tab = adminTab(search.get('tab'));
   if (access === 'none') return <Empty icon="shield" title={t('admin.forbidden')} hint={t('admin.forbiddenHint')} />;
   return (
