@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { requestContext } from '../platform/http/http.context.js';
 import type { AdminUsersService } from './accounts.adminusers.service.js';
-import { adminUserDetailSchema, adminUserSchema, adminUsersPage, adminUsersQuery, disableBody, roleBody } from './accounts.adminusers.schema.js';
+import { adminUserDetailSchema, adminUserSchema, adminUsersPage, adminUsersQuery, disableBody, enableBody, roleBody } from './accounts.adminusers.schema.js';
 import { idParams } from './accounts.schema.js';
 
 const tags = ['admin'];
@@ -34,7 +34,7 @@ export function adminUsersRoutes(app: FastifyInstance, s: AdminUsersService): vo
 
   r.post(
     '/admin/users/:id/enable',
-    { config: { auth: 'admin', rateTier: 'moderate' }, schema: { tags, params: idParams, response: { 200: adminUserSchema } } },
+    { config: { auth: 'admin', rateTier: 'moderate' }, schema: { tags, params: idParams, body: enableBody, response: { 200: adminUserSchema } } },
     async (request) => s.enable(requestContext(request), request.params.id),
   );
 

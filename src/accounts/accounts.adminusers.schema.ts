@@ -18,6 +18,8 @@ export const disableBody = z.strictObject({
   reason: z.string().trim().min(1).max(500).refine(isCleanText, { message: 'validation.no_controls' }),
 });
 export const roleBody = z.strictObject({ role });
+/** Enabling takes nothing: no body or an empty object (what the web app sends); any field is a 422, as on the other actions. */
+export const enableBody = z.strictObject({}).nullish();
 
 /** What an admin sees of an account in lists: no hash, 2FA seed, KYC details or preferences. */
 export const adminUserSchema = z.object({

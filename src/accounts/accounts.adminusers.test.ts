@@ -164,6 +164,19 @@ describe('disable and enable', () => {
     expect((await call('POST', '/admin/users/0190a000-0000-7000-8000-000000000000/disable', admin, { reason: 'x' })).json().code).toBe('user_not_found');
   });
 
+  it('enable takes no body but an empty one: anything else is a 422 and changes nothing', async () => {
+    const user = await createUser(t.deps);
+    await call('POST', `/admin/users/${user.id}/disable`, admin, { reason: 'spam' });
+    for (const body of [{ reason: 'appeal accepted' }, { userId: admin.id }]) {
+      const res = await call('POST', `/admin/users/${user.id}/enable`, admin, body);
+      expect.soft(res.statusCode, JSON.stringify(body)).toBe(422);
+    }
+    expect(await userRow(user.id)).toMatchObject({ disabled_reason: 'spam' });
+    expect((await call('POST', `/admin/users/${user.id}/enable`, admin, {})).json()).toMatchObject({ disabled: false });
+    const nobody = await call('POST', `/admin/users/${user.id}/enable`, admin);
+    expect(nobody.statusCode, nobody.body).toBe(200);
+  });
+
   it('two admins disabling each other at once leave one enabled admin (409 last_admin or 403 for the other)', async () => {
     const t2 = await createTestApp({ env: { RATE_LIMIT_MODERATE: '1000' } });
     try {
