@@ -18,6 +18,7 @@ const bob = { name: 'Bob Member', email: `bob-${run}@example.com` };
 const carol = { name: 'Carol Checked', email: `carol-${run}@example.com` };
 const dave = { name: 'Dave Doubtful', email: `dave-${run}@example.com` };
 const erin = { name: 'Erin Other Admin', email: `erin-${run}@example.com` };
+const finn = { name: 'Finn Twice', email: `finn-${run}@example.com` };
 
 let server: RunningServer;
 let browser: Browser;
@@ -71,6 +72,7 @@ describe.skipIf(!!process.env.E2E_BASE_URL)('the admin screen', () => {
   let bobTokens: { accessToken: string; refreshToken: string };
   let carolTokens: { accessToken: string; refreshToken: string };
   let erinTokens: { accessToken: string; refreshToken: string };
+  let finnTokens: { accessToken: string; refreshToken: string };
 
   beforeAll(async () => {
     server = await startServer({ RATE_LIMIT_STRICT: '60' });
@@ -85,6 +87,9 @@ describe.skipIf(!!process.env.E2E_BASE_URL)('the admin screen', () => {
     }
     const kyc = await call('/me/kyc', { fullName: 'Carol Checked', dateOfBirth: '1991-02-03', country: 'PT', documentType: 'passport', documentNumber: 'P7654321' }, carolTokens.accessToken);
     expect(kyc.status).toBe(202);
+    finnTokens = await register(finn);
+    const finnKyc = await call('/me/kyc', { fullName: 'Finn Twice', dateOfBirth: '1970-01-02', country: 'DE', documentType: 'id_card', documentNumber: 'F7777777' }, finnTokens.accessToken);
+    expect(finnKyc.status).toBe(202);
     const daveKyc = await call('/me/kyc', { fullName: 'Dave Doubtful', dateOfBirth: '1980-05-06', country: 'FR', documentType: 'passport', documentNumber: 'D1234567' }, daveTokens.accessToken);
     expect(daveKyc.status).toBe(202);
   });
@@ -152,6 +157,12 @@ describe.skipIf(!!process.env.E2E_BASE_URL)('the admin screen', () => {
     expect(new Set(tops).size).toBe(1);
     await page.setViewportSize({ width: 1100, height: 900 });
 
+    // a second admin, Erin, works at the same time
+    const erinSetup = await call('/auth/2fa/setup', {}, erinTokens.accessToken);
+    const erinEnable = await call('/auth/2fa/enable', { code: await generate({ secret: erinSetup.json.secret }), currentPassword: PASSWORD }, erinTokens.accessToken);
+    expect(erinEnable.status).toBe(200);
+    const erinLogin = await call('/auth/login', { email: erin.email, password: PASSWORD, recoveryCode: erinEnable.json.recoveryCodes[0] });
+
     // the KYC queue: Carol's submission, approved
     await page.getByRole('tab', { name: 'Identity checks' }).click();
     const item = page.getByTestId('admin-kyc-item').filter({ hasText: carol.email });
@@ -174,6 +185,15 @@ describe.skipIf(!!process.env.E2E_BASE_URL)('the admin screen', () => {
     await expect(daveItem.locator('.error-box code').count()).resolves.toBe(0);
     await rejectReason.fill('Blurry photo');
     await daveItem.getByRole('button', { name: 'Reject' }).click();
+    await daveItem.waitFor({ state: 'detached' });
+
+    // Finn's was decided by Erin while it showed here: approving it says so and it leaves the queue
+    const finnItem = page.getByTestId('admin-kyc-item').filter({ hasText: finn.email });
+    await finnItem.waitFor();
+    const finnId = (await call('/me', undefined, finnTokens.accessToken)).json.id;
+    expect((await call(`/admin/users/${finnId}/kyc`, { status: 'verified' }, erinLogin.json.accessToken)).status).toBe(200);
+    await finnItem.getByTestId('admin-kyc-approve').click();
+    await page.locator('.toast').filter({ hasText: 'Nothing to review' }).waitFor();
     await page.getByText('No identity checks are waiting.').waitFor();
 
     // an announcement, sent after a confirmation
@@ -194,10 +214,6 @@ describe.skipIf(!!process.env.E2E_BASE_URL)('the admin screen', () => {
     await expect.poll(async () => JSON.stringify((await call('/notifications', undefined, carolTokens.accessToken)).json), { timeout: 15_000 }).toContain('Sorry!');
 
     // demoted by another admin while the page is open: the next refused request turns the page and the tab away
-    const erinSetup = await call('/auth/2fa/setup', {}, erinTokens.accessToken);
-    const erinEnable = await call('/auth/2fa/enable', { code: await generate({ secret: erinSetup.json.secret }), currentPassword: PASSWORD }, erinTokens.accessToken);
-    expect(erinEnable.status).toBe(200);
-    const erinLogin = await call('/auth/login', { email: erin.email, password: PASSWORD, recoveryCode: erinEnable.json.recoveryCodes[0] });
     const adaId = (await call('/me', undefined, login.json.accessToken)).json.id;
     expect((await call(`/admin/users/${adaId}/role`, { role: 'user' }, erinLogin.json.accessToken)).status).toBe(200);
     await page.getByRole('tab', { name: 'Users' }).click();

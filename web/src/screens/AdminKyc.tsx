@@ -2,9 +2,9 @@ import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-q
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { kycRows, normalizeAdminUser, type AdminUser } from '../admin';
-import { api } from '../api';
+import { api, ApiError } from '../api';
 import { isolatedString } from '../bidi';
-import { Button, Card, Empty, ErrorBox, Field, fieldErrors, LoadMore, Spinner, useToast } from '../components/ui';
+import { Button, Card, Empty, ErrorBox, Field, fieldErrors, LoadMore, Spinner, useErrorText, useToast } from '../components/ui';
 import { listOf, obj } from '../model';
 
 interface Submission {
@@ -16,6 +16,7 @@ interface Submission {
 function Review({ item, onDone }: { item: Submission; onDone(): void }) {
   const { t } = useTranslation();
   const toast = useToast();
+  const errorText = useErrorText();
   const [rejecting, setRejecting] = useState(false);
   const [reason, setReason] = useState('');
   const decide = useMutation({
@@ -24,6 +25,14 @@ function Review({ item, onDone }: { item: Submission; onDone(): void }) {
     onSuccess: (_body, status) => {
       toast({ title: t(`admin.kycDone.${status}`, { name: isolatedString(item.user.name) }), tone: 'good' });
       onDone();
+    },
+    onError: (err) => {
+      // decided by another admin meanwhile, or the account is gone: say so, and read the queue again (the item leaves it)
+      if (err instanceof ApiError && (err.code === 'kyc_not_pending' || err.code === 'user_not_found')) {
+        const { title, detail } = errorText(err);
+        toast({ title, body: detail, tone: 'bad' });
+        onDone();
+      }
     },
   });
   const reject = (e: FormEvent) => {
