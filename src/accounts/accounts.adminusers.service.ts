@@ -87,13 +87,19 @@ export class AdminUsersService {
     });
   }
 
-  /** Enables a disabled account again; it signs in anew (its revoked sessions stay revoked). */
+  /**
+   * Enables a disabled account again; it signs in anew: its revoked sessions stay revoked, and any session
+   * still live (one a refresh racing the disable created) is revoked too.
+   */
   async enable(ctx: RequestContext, id: string): Promise<AdminUserView> {
     return withTransaction(this.deps.db, async (trx) => {
       const row = await this.lockTarget(trx, id);
       if (!row.disabled_at) return adminUserView(row);
       await this.mayChange(trx, ctx, null);
       const updated = await adminUsersRepo.setDisabled(trx, id, null);
+      // no session starts while an account is disabled, but a refresh racing the disable can leave one live (its
+      // new row committed after the disable's revoking UPDATE took its snapshot): it would come back now
+      if ((await accountsRepo.revokeUserSessions(trx, id, 'admin_disable')).length) this.liveSessions.forgetUserOnCommit(trx, id);
       await this.deps.events.record(trx, { type: 'auth.user_enabled', actorId: ctx.user.id, userIds: [id], data: {}, context: ctx });
       return adminUserView(updated);
     });

@@ -164,6 +164,23 @@ describe('disable and enable', () => {
     expect((await call('POST', '/admin/users/0190a000-0000-7000-8000-000000000000/disable', admin, { reason: 'x' })).json().code).toBe('user_not_found');
   });
 
+  it('a session a refresh left live while the disable ran does not come back when the account is enabled', async () => {
+    const eve = await signUp('Eve Racing');
+    expect((await call('POST', `/admin/users/${eve.id}/disable`, admin, { reason: 'takeover' })).statusCode).toBe(200);
+    // what a refresh racing the disable leaves: it read the account before the disable committed, and its new
+    // session row committed after the disable's revoking UPDATE had taken its snapshot, so that row stayed live
+    // (made here by signing in during a moment with the account enabled in the database alone)
+    await t.deps.db.updateTable('users').set({ disabled_at: null }).where('id', '=', eve.id).execute();
+    const racer = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: eve.email, password: 'correct horse battery' } });
+    expect(racer.statusCode).toBe(200);
+    await t.deps.db.updateTable('users').set({ disabled_at: new Date(), disabled_reason: 'takeover', disabled_by: admin.id }).where('id', '=', eve.id).execute();
+    // enabled again: the person signs in anew; the racer's refresh token and access token stay dead
+    expect((await call('POST', `/admin/users/${eve.id}/enable`, admin, {})).statusCode).toBe(200);
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${racer.json().accessToken}` } })).statusCode).toBe(401);
+    expect((await t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken: racer.json().refreshToken } })).json().code).toBe('refresh_invalid');
+    expect((await call('GET', `/admin/users/${eve.id}`, admin)).json().sessions).toBe(0);
+  });
+
   it('enable takes no body but an empty one: anything else is a 422 and changes nothing', async () => {
     const user = await createUser(t.deps);
     await call('POST', `/admin/users/${user.id}/disable`, admin, { reason: 'spam' });
