@@ -53,7 +53,7 @@ export function AdminScreen() {
             ))}
           </div>
           {tab === 'users' ? <AdminUsers myId={user?.id ?? ''} /> : null}
-          {tab === 'kyc' ? <AdminKyc /> : null}
+          {tab === 'kyc' ? <AdminKyc myId={user?.id ?? ''} /> : null}
           {tab === 'announce' ? <AdminAnnounce /> : null}
         </>
       )}

@@ -12,8 +12,8 @@ interface Submission {
   details: unknown;
 }
 
-/** One pending submission: its details, Approve, or Reject with a reason. */
-function Review({ item, onDone }: { item: Submission; onDone(): void }) {
+/** One pending submission: its details, Approve, or Reject with a reason; the admin's own is left to another admin (403 kyc_self_review). */
+function Review({ item, own, onDone }: { item: Submission; own: boolean; onDone(): void }) {
   const { t } = useTranslation();
   const toast = useToast();
   const errorText = useErrorText();
@@ -51,7 +51,9 @@ function Review({ item, onDone }: { item: Submission; onDone(): void }) {
         ))}
       </dl>
       {decide.error ? <ErrorBox error={decide.error} shown={rejecting ? ['reason'] : []} /> : null}
-      {rejecting ? (
+      {own ? (
+        <p className="small muted">{t('admin.kycOwn')}</p>
+      ) : rejecting ? (
         <form onSubmit={reject}>
           <Field label={t('admin.rejectReason')} value={reason} maxLength={500} required autoFocus onChange={(e) => setReason(e.target.value)} error={fieldErrors(decide.error).reason} />
           <div className="row">
@@ -78,7 +80,7 @@ function Review({ item, onDone }: { item: Submission; onDone(): void }) {
 }
 
 /** The identity checks waiting for a decision (GET /admin/kyc), oldest first. */
-export function AdminKyc() {
+export function AdminKyc({ myId }: { myId: string }) {
   const { t } = useTranslation();
   const qc = useQueryClient();
   const q = useInfiniteQuery({
@@ -98,7 +100,7 @@ export function AdminKyc() {
       {q.data && !items.length ? <Empty icon="check" title={t('admin.kycEmpty')} /> : null}
       <ul className="plain-list">
         {items.map((i) => (
-          <Review key={i.user.id} item={i} onDone={() => void qc.invalidateQueries({ queryKey: ['admin-kyc'] })} />
+          <Review key={i.user.id} item={i} own={i.user.id === myId} onDone={() => void qc.invalidateQueries({ queryKey: ['admin-kyc'] })} />
         ))}
       </ul>
       <LoadMore query={q} />
