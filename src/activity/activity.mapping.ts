@@ -64,7 +64,7 @@ interface ClientEventData {
   details: Record<string, unknown>;
 }
 
-/** The log rows of one domain event: one per user involved (the actor and everyone it concerns). */
+/** The log rows of one domain event: one per user involved (the actor and everyone it concerns), the device only on the actor's. */
 export function toActivity(event: DomainEvent): NewActivity[] {
   if (NOT_LOGGED.has(event.type)) return [];
   const client = event.type === 'activity.client' ? (event.data as ClientEventData) : null;
@@ -81,8 +81,12 @@ export function toActivity(event: DomainEvent): NewActivity[] {
     created_at: event.createdAt,
   };
   if (!users.length) return [{ ...base, id: uuidv7(), user_id: null, metadata: JSON.stringify({ role: 'system' }) }];
+  // the request's address and browser are the actor's: another user's row (a payee, an account an admin
+  // changed) does not show them; with no actor (a failed sign-in on an account) they stay for its owner
+  const seesDevice = (userId: string) => !event.actorId || userId === event.actorId;
   return users.map((userId) => ({
     ...base,
+    ...(seesDevice(userId) ? {} : { ip_address: null, user_agent: null }),
     id: uuidv7(),
     user_id: userId,
     metadata: JSON.stringify({ role: userId === event.actorId ? 'actor' : 'subject' }),

@@ -82,6 +82,23 @@ describe('what the log keeps', () => {
   });
 });
 
+describe("the actor's device", () => {
+  it("shows the request's address and browser on the actor's row only, and on the owner's when no one acted", async () => {
+    const payer = await createUser(t.deps);
+    const payee = await createUser(t.deps);
+    await record('transfer.confirmed', payer, { amount: '1', token: 'USDC' }, { userIds: [payer.id, payee.id] });
+    await withTransaction(t.deps.db, (trx) =>
+      t.deps.events.record(trx, { type: 'auth.login_failed', actorId: null, userIds: [payee.id], data: { reason: 'invalid_credentials' }, context: { ip: '198.51.100.7', userAgent: 'curl/8' } }),
+    );
+    await t.deps.events.drain();
+    const [mine] = (await get(payer, '/api/v1/activity?action=transfer.confirmed')).json().items;
+    expect(mine).toMatchObject({ ipAddress: web.ip, userAgent: web.userAgent });
+    const theirs = (await get(payee, '/api/v1/activity')).json().items;
+    expect(theirs.find((i: any) => i.action === 'transfer.confirmed')).toMatchObject({ ipAddress: null, userAgent: null });
+    expect(theirs.find((i: any) => i.action === 'auth.login_failed')).toMatchObject({ ipAddress: '198.51.100.7', userAgent: 'curl/8' });
+  });
+});
+
 describe('POST /activity (client events)', () => {
   it('logs an allowed client event through the outbox, about one of the caller\'s pets, with secrets in its details redacted', async () => {
     const user = await createUser(t.deps);
