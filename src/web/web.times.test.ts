@@ -14,8 +14,12 @@ describe('times in the profile time zone', () => {
     expect(formatInZone(at, 'en-GB', 'Asia/Tokyo', 'dateTime')).toBe('2 Jun 2026, 07:30');
   });
 
-  it('writes a zone this browser does not know in UTC, and no moment as a dash', () => {
-    expect(formatInZone(at, 'en-GB', 'Mars/Olympus_Mons', 'time')).toBe('22:30');
+  it('writes a zone this browser does not know in UTC, saying so, and no moment as a dash', () => {
+    // read silently in UTC, 22:30 passed for the reader's own clock (00:30 in Paris)
+    expect(formatInZone(at, 'en-GB', 'Mars/Olympus_Mons', 'time')).toBe('22:30 UTC');
+    expect(formatInZone(at, 'en-GB', 'Mars/Olympus_Mons', 'dateTime')).toBe('1 Jun 2026, 22:30 UTC');
+    expect(formatInZone(at, 'de', 'Mars/Olympus_Mons', 'dateTime')).toBe('1. Juni 2026, 22:30 UTC');
+    expect(formatInZone(at, 'en-GB', 'Mars/Olympus_Mons', 'date')).toBe('1 Jun 2026');
     expect(formatInZone(null, 'en-GB', 'Europe/Paris')).toBe('—');
     expect(formatInZone('not a date', 'en-GB', 'Europe/Paris')).toBe('—');
   });
