@@ -110,6 +110,15 @@ export const notificationEmailsRepo = {
   async markSkipped(db: Executor, notificationId: string, reason: string): Promise<void> {
     await db.updateTable('notification_emails').set({ skipped: reason }).where('notification_id', '=', notificationId).execute();
   },
+  /**
+   * Gives back the window this mail claimed, when it still holds it (claimed in the statement that wrote the
+   * mail, so at its created_at): a skipped mail was no mail, and must not hold back the next one.
+   */
+  async releaseWindow(db: Executor, notificationId: string): Promise<void> {
+    await sql`
+      delete from notification_email_windows w using notification_emails e
+      where e.notification_id = ${notificationId} and w.user_id = e.user_id and w.category = e.category and w.mailed_at = e.created_at`.execute(db);
+  },
 
   async markFailed(db: Executor, notificationId: string, error: string): Promise<void> {
     await db.updateTable('notification_emails').set({ last_error: error }).where('notification_id', '=', notificationId).execute();

@@ -1,6 +1,6 @@
 import { publicBaseUrl } from '../accounts/accounts.messages.js';
 import type { AppDeps } from '../platform/deps.js';
-import type { Executor, Tx } from '../platform/db/db.transaction.js';
+import { withTransaction, type Executor, type Tx } from '../platform/db/db.transaction.js';
 import type { RequestContext } from '../platform/http/http.context.js';
 import { translate } from '../platform/i18n/i18n.service.js';
 import { configuredSecrets, hideSecrets, shortErrorText } from '../platform/observability/logger.js';
@@ -75,14 +75,19 @@ export class NotificationEmails {
   /**
    * The job: mails one queued notification in its user's current language, unless it went already, the
    * user can no longer get it (disabled, email no longer verified, category turned off), or there is no
-   * SMTP server (no SMTP_URL: notification mail is not kept in the dev outbox).
+   * SMTP server (no SMTP_URL: notification mail is not kept in the dev outbox); a skipped mail gives back
+   * the category's window it claimed.
    */
   async send(notificationId: string): Promise<void> {
     const mail = await repo.find(this.deps.db, notificationId);
     if (!mail || mail.sent_at || mail.skipped) return;
     const skip = this.skipReason(mail);
     if (skip) {
-      await repo.markSkipped(this.deps.db, notificationId, skip);
+      // the window opens with a mail, not with a notification: a skipped one gives it back
+      await withTransaction(this.deps.db, async (trx) => {
+        await repo.markSkipped(trx, notificationId, skip);
+        await repo.releaseWindow(trx, notificationId);
+      });
       this.deps.logger.info({ notificationId, reason: skip }, 'notification mail skipped');
       return;
     }

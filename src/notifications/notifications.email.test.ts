@@ -1,6 +1,8 @@
 import { uuidv7 } from 'uuidv7';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTransaction } from '../platform/db/db.transaction.js';
+import type { DomainEvent } from '../platform/events/events.bus.js';
+import { PRODUCERS } from './notifications.producers.js';
 import { createUser, type TestUser } from '../../test/helpers/factories.js';
 import { startSmtpServer, type TestSmtpServer } from '../../test/helpers/smtp.js';
 import { createTestApp, type TestApp } from '../../test/helpers/testApp.js';
@@ -125,6 +127,29 @@ describe('notifications by email', () => {
     await afterAllMails(await createUser(t.deps));
     expect([...mailsTo(dan), ...mailsTo(eve)]).toEqual([]);
     expect([...(await queued(dan)), ...(await queued(eve))]).toEqual([]);
+  });
+
+  it('a mail skipped because the user turned its category off before it went keeps no window: turned on again, the next one is mailed', async () => {
+    const gus = await createUser(t.deps, { name: 'Gus' });
+    const event: DomainEvent = {
+      id: uuidv7(), type: 'transfer.confirmed', actorId: alice.id, userIds: [alice.id, gus.id], petId: null, context: { ip: null, userAgent: null }, createdAt: new Date(),
+      data: {
+        transactionId: uuidv7(), hash: `0x${'cd'.repeat(32)}`, fromUserId: alice.id, toUserId: gus.id, from: `0x${'1'.repeat(40)}`, to: `0x${'2'.repeat(40)}`,
+        amount: '1', token: 'USDC', type: 'transfer', status: 'confirmed', blockNumber: '9', gasUsed: '1', gasFee: '0',
+      },
+    };
+    // the mail is queued with the notification, and the user turns money received off before its job runs
+    await withTransaction(t.deps.db, async (trx) => {
+      await t.deps.services.notifications.deliver(trx, event, PRODUCERS['transfer.confirmed']!(event));
+      await trx.insertInto('notification_email_preferences').values({ user_id: gus.id, category: 'money_received', enabled: false }).execute();
+    });
+    const skipped = () => t.deps.db.selectFrom('notification_emails').select('skipped').where('user_id', '=', gus.id).execute();
+    await expect.poll(skipped, { timeout: 10_000 }).toEqual([{ skipped: 'category_off' }]);
+    expect((await api(gus, 'PUT', { email: { moneyReceived: true } })).json().email.moneyReceived).toBe(true);
+    // no mail went, so no window holds back the next payment's
+    await paid(gus);
+    await smtp.waitFor(gus.email);
+    expect(mailsTo(gus)).toHaveLength(1);
   });
 
   it('mails pet care alerts only once the user turned them on, in German with du', async () => {
