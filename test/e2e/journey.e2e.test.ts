@@ -414,6 +414,17 @@ describe('a new user plays StreakPets in the browser', () => {
     expect(await b.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await b.getByRole('button', { name: 'Rename' }).click();
     expect(await b.getByLabel('Pet name').inputValue()).toBe(long);
+    // with a wallet of its own, that pet is named in the Pet wallets card and in the send form's "From"
+    // choice: neither widens the wallet page past the phone (it scrolled sideways to 586 px)
+    const bobApi0 = await apiAs(bob);
+    const { pets: bobPets } = (await bobApi0('/pets')) as { pets: { id: string; name: string }[] };
+    const { id: longWallet } = (await bobApi0('/wallets', { kind: 'pet', petId: bobPets.find((p) => p.name === long)!.id })) as { id: string };
+    await b.goto(`${server.url}/wallet`);
+    await b.getByTestId('pet-wallet').filter({ hasText: long }).waitFor();
+    expect(await b.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await b.getByTestId('send-from').selectOption(longWallet);
+    await shot(b, 'e2e-07b-wallet-phone-long-pet');
+    expect(await b.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     // at two-column width the language choices stay inside their card
     await b.setViewportSize({ width: 800, height: 860 });
     await b.goto(`${server.url}/settings`);

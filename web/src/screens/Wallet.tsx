@@ -190,7 +190,7 @@ function SendForm({ choices }: { choices: SendingWallet<Wallet>[] }) {
       {!review ? (
         <form
           ref={formRef}
-          className="form"
+          className="form send-form"
           onSubmit={(e) => {
             e.preventDefault();
             if (!to.trim() || read.amount === null || over) return;
