@@ -588,6 +588,9 @@ describe('a new user plays StreakPets in the browser', () => {
       held.getByTestId('name-transfer-confirm').click(),
     ]);
     expect(given.status(), await given.text()).toBe(200);
+    await a.getByText('You hold no name right now').waitFor();
+    // the keyboard stays in the list the name left, not on the page body (its Transfer button is gone)
+    expect(await a.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('My names');
     // after giving her only name away, the list drops it, the tab says so and keeps its history
     await a.getByText('You hold no name right now').waitFor();
     expect(await a.getByTestId('my-name').count()).toBe(0);

@@ -13,7 +13,7 @@ import { useAttempts, useProfileTimeZone, UserText, WithUserText } from './Walle
  * Gives a name the user holds to another user (POST /basenames/:name/transfer {to}): the recipient as an email,
  * a basename or an address, a review to confirm, and the API's refusal shown here, beside the name.
  */
-function NameTransfer({ name, onClose }: { name: string; onClose(): void }) {
+function NameTransfer({ name, onClose }: { name: string; onClose(given: boolean): void }) {
   const { t } = useTranslation();
   const qc = useQueryClient();
   const toast = useToast();
@@ -31,7 +31,7 @@ function NameTransfer({ name, onClose }: { name: string; onClose(): void }) {
     mutationFn: (recipient: string) => api(`/basenames/${encodeURIComponent(name)}/transfer`, { body: { to: recipient } }),
     onSuccess: (_body, recipient) => {
       toast({ title: t('wallet.nameTransfer.done', { name: isolatedString(name), to: isolatedString(recipient) }), tone: 'good' });
-      onClose();
+      onClose(true);
       void qc.invalidateQueries({ queryKey: ['basenames'] });
     },
   });
@@ -55,7 +55,7 @@ function NameTransfer({ name, onClose }: { name: string; onClose(): void }) {
           <Button type="submit" variant="secondary" disabled={!to.trim()}>
             {t('wallet.review')}
           </Button>
-          <Button type="button" variant="ghost" onClick={onClose}>
+          <Button type="button" variant="ghost" onClick={() => onClose(false)}>
             {t('common.cancel')}
           </Button>
         </div>
@@ -103,8 +103,10 @@ export function Basenames({ wallet, wallets }: { wallet: Wallet; wallets: Wallet
   });
   const mine = useQuery({ queryKey: ['basenames'], queryFn: () => api('/basenames') });
   const [transferring, setTransferring] = useState<string | null>(null);
-  // closing a transfer puts the keyboard back on that name's Transfer button
+  // closing a transfer puts the keyboard back on that name's Transfer button; a name given away leaves the
+  // list (and its button with it), so after a transfer the keyboard goes to the list itself, not to the page body
   const transferButtons = useRef(new Map<string, HTMLButtonElement>());
+  const namesList = useRef<HTMLDivElement>(null);
   const [refocus, setRefocus] = useState<string | null>(null);
   useEffect(() => {
     if (refocus === null) return;
@@ -169,43 +171,46 @@ export function Basenames({ wallet, wallets }: { wallet: Wallet; wallets: Wallet
       <Card title={t('wallet.myNames')}>
         {mine.isPending ? <Spinner /> : null}
         {mine.error ? <ErrorBox error={mine.error} onRetry={() => void mine.refetch()} /> : null}
-        {names && !names.names.length ? <Empty icon="tag" title={names.records.length ? t('wallet.noNamesNow') : t('wallet.noNames')} /> : null}
-        <ul className="plain-list" data-testid="my-names">
-          {names?.names.map((b) => (
-            <li key={b.name} className="my-name" data-testid="my-name">
-              <div className="my-name-line">
-                <span>
-                  <strong>
-                    <UserText text={b.name} />
-                  </strong>
-                  {b.expiresAt ? <span className="muted small"> · {t('wallet.expiresOn', { date: formatDateTime(b.expiresAt, 'date', timeZone) })}</span> : null}
-                </span>
-                {transferring === b.name ? null : (
-                  <Button
-                    variant="ghost"
-                    ref={(el) => {
-                      if (el) transferButtons.current.set(b.name, el);
-                      else transferButtons.current.delete(b.name);
+        <div ref={namesList} tabIndex={-1} role="group" aria-label={t('wallet.myNames')} data-testid="my-names-group">
+          {names && !names.names.length ? <Empty icon="tag" title={names.records.length ? t('wallet.noNamesNow') : t('wallet.noNames')} /> : null}
+          <ul className="plain-list" data-testid="my-names">
+            {names?.names.map((b) => (
+              <li key={b.name} className="my-name" data-testid="my-name">
+                <div className="my-name-line">
+                  <span>
+                    <strong>
+                      <UserText text={b.name} />
+                    </strong>
+                    {b.expiresAt ? <span className="muted small"> · {t('wallet.expiresOn', { date: formatDateTime(b.expiresAt, 'date', timeZone) })}</span> : null}
+                  </span>
+                  {transferring === b.name ? null : (
+                    <Button
+                      variant="ghost"
+                      ref={(el) => {
+                        if (el) transferButtons.current.set(b.name, el);
+                        else transferButtons.current.delete(b.name);
+                      }}
+                      onClick={() => setTransferring(b.name)}
+                      aria-label={t('wallet.nameTransfer.open', { name: isolatedString(b.name) })}
+                    >
+                      {t('wallet.nameTransfer.button')}
+                    </Button>
+                  )}
+                </div>
+                {transferring === b.name ? (
+                  <NameTransfer
+                    name={b.name}
+                    onClose={(given) => {
+                      setTransferring(null);
+                      if (given) namesList.current?.focus();
+                      else setRefocus(b.name);
                     }}
-                    onClick={() => setTransferring(b.name)}
-                    aria-label={t('wallet.nameTransfer.open', { name: isolatedString(b.name) })}
-                  >
-                    {t('wallet.nameTransfer.button')}
-                  </Button>
-                )}
-              </div>
-              {transferring === b.name ? (
-                <NameTransfer
-                  name={b.name}
-                  onClose={() => {
-                    setTransferring(null);
-                    setRefocus(b.name);
-                  }}
-                />
-              ) : null}
-            </li>
-          ))}
-        </ul>
+                  />
+                ) : null}
+              </li>
+            ))}
+          </ul>
+        </div>
       </Card>
       {names?.records.length ? (
         <Card title={t('wallet.nameHistory')}>
