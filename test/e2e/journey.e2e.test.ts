@@ -572,10 +572,12 @@ describe('a new user plays StreakPets in the browser', () => {
     await held.getByRole('button', { name: 'Cancel' }).click();
     expect(await a.evaluate(() => document.activeElement?.textContent)).toBe('Transfer');
     await held.getByRole('button', { name: /^Transfer/ }).click();
-    await held.getByLabel('Give it to').fill(`nobody-${run}@example.com`);
+    // a recipient without spaces (an address, a long email) wraps in the review: the phone does not scroll sideways
+    await held.getByLabel('Give it to').fill(`nobody-${'x'.repeat(40)}-${run}@example.com`);
     await held.getByLabel('Give it to').press('Enter');
     await held.getByTestId('name-transfer-review').waitFor();
     expect(await a.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('name-transfer-review');
+    expect(await a.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await held.getByTestId('name-transfer-confirm').click();
     await held.getByRole('alert').filter({ hasText: 'Unknown recipient' }).waitFor();
     await shot(a, 'e2e-05f-name-transfer');
