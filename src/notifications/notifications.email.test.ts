@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { uuidv7 } from 'uuidv7';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTransaction } from '../platform/db/db.transaction.js';
@@ -150,6 +151,23 @@ describe('notifications by email', () => {
     await paid(gus);
     await smtp.waitFor(gus.email);
     expect(mailsTo(gus)).toHaveLength(1);
+  });
+
+  it('mails no security alert (they stay in the app), and the settings card says so rather than promising them by mail', async () => {
+    const hal = await createUser(t.deps);
+    await withTransaction(t.deps.db, (trx) => t.deps.events.record(trx, { type: 'auth.2fa_disabled', actorId: hal.id, userIds: [hal.id], data: {} }));
+    await t.deps.events.drain();
+    const inbox = (await t.app.inject({ method: 'GET', url: '/api/v1/notifications?type=security_alert', headers: hal.auth })).json();
+    expect(inbox.items).toHaveLength(1);
+    await afterAllMails(await createUser(t.deps));
+    expect(mailsTo(hal)).toEqual([]);
+    expect(await queued(hal)).toEqual([]);
+    // the card told every user "Security alerts are always mailed": none is
+    for (const locale of ['en', 'fr', 'de', 'es', 'it', 'pt', 'ja', 'zh']) {
+      const intro = (JSON.parse(readFileSync(new URL(`../../locales/${locale}.json`, import.meta.url), 'utf8')) as { web: { notificationPrefs: { intro: string } } }).web.notificationPrefs.intro;
+      expect(intro, locale).toContain({ en: 'Security alerts', fr: 'Les alertes de sécurité', de: 'Sicherheitswarnungen', es: 'Las alertas de seguridad', it: 'Gli avvisi di sicurezza', pt: 'Os alertas de segurança', ja: 'セキュリティ警告', zh: '安全警报' }[locale]);
+      expect(intro, locale).toContain({ en: 'in the app only', fr: 'dans l’application seulement', de: 'nur in der App', es: 'solo en la app', it: 'solo nell’app', pt: 'só no app', ja: 'アプリにのみ', zh: '只在应用中' }[locale]);
+    }
   });
 
   it('mails pet care alerts only once the user turned them on, in German with du', async () => {
