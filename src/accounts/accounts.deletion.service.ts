@@ -38,6 +38,9 @@ export class AccountDeletionService {
       if (!user || user.deleted_at) throw accountsError('user_not_found');
       await requireTotpIfEnabled(this.accounts, trx, user, input.totpCode);
       if (user.role === 'admin') await this.mayLeaveAdmins(trx, user.id);
+      // open payment requests and basenames would otherwise still route money to the deleted wallet;
+      // a payment request funded meanwhile is a transfer in flight, seen here under the lock
+      if ((await this.deps.services.wallets.closeForDeletion(trx, user.id)).inFlight) throw accountsError('account_has_pending_transfers');
       const notice = await this.messages.queue(trx, { channel: 'email', to: user.email, template: 'account_deleted', locale: user.locale, params: {} });
       await deletionRepo.deleteMessagesTo(trx, [user.email, ...(user.phone ? [user.phone] : [])], notice);
       await deletionRepo.eraseUser(trx, user.id);

@@ -165,3 +165,43 @@ describe('DELETE /me', () => {
     }
   });
 });
+
+describe('DELETE /me and what the counterparties hold', () => {
+  it('cancels the open payment requests the deleted user made or was asked to pay: nobody pays into a deleted account', async () => {
+    const alma = await signUp();
+    const bob = await createUser(t.deps, { name: 'Bob Boyd' });
+    const asked = await call('POST', '/intents', alma.token, { payer: bob.email, amount: '3', memo: 'for the flat at 3B Baker Street' });
+    expect(asked.statusCode, asked.body).toBe(201);
+    const owed = await call('POST', '/intents', bob.token, { payer: alma.email, amount: '2' });
+    expect(owed.statusCode, owed.body).toBe(201);
+    expect((await call('DELETE', '/me', alma.token, { currentPassword: PASSWORD })).statusCode).toBe(204);
+
+    const bobFaucet = await call('POST', '/wallets/faucet', bob.token, { amount: '5' });
+    await waitFinal(t.deps, [bobFaucet.json().id]);
+    const pay = await call('POST', `/intents/${asked.json().id}/fund`, bob.token);
+    expect(pay.statusCode, pay.body).toBe(409);
+    expect(pay.json()).toMatchObject({ code: 'intent_not_open' });
+    expect((await call('GET', `/intents/${asked.json().id}`, bob.token)).json()).toMatchObject({ status: 'cancelled', memo: null });
+    expect((await call('GET', `/intents/${owed.json().id}`, bob.token)).json()).toMatchObject({ status: 'cancelled' });
+  });
+
+  it('releases the basenames the deleted user held: the name no longer reaches the deleted wallet and is free to register', async () => {
+    const alma = await signUp();
+    const bob = await createUser(t.deps, { name: 'Bob Boyd' });
+    const faucet = await call('POST', '/wallets/faucet', alma.token, { amount: '1' });
+    await waitFinal(t.deps, [faucet.json().id]);
+    const wallet = await t.deps.services.wallets.ensureUserWallet(t.deps.db, alma.id);
+    const name = `alma-${n}-${Date.now() % 100000}`;
+    const reg = await call('POST', '/basenames', alma.token, { name, walletId: wallet.id });
+    expect(reg.statusCode, reg.body).toBe(201);
+    await waitFinal(t.deps, [reg.json().transaction.id]);
+    expect((await call('DELETE', '/me', alma.token, { currentPassword: PASSWORD })).statusCode).toBe(204);
+
+    const bobFaucet = await call('POST', '/wallets/faucet', bob.token, { amount: '5' });
+    await waitFinal(t.deps, [bobFaucet.json().id]);
+    const send = await call('POST', '/transfers', bob.token, { to: name, amount: '1' });
+    expect(send.statusCode, send.body).toBe(422);
+    expect(send.json().code).toBe('recipient_not_found');
+    expect((await call('GET', `/basenames/check?name=${name}`)).json()).toMatchObject({ available: true });
+  });
+});

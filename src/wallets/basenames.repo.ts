@@ -12,6 +12,11 @@ export const basenamesRepo = {
       .executeTakeFirst();
   },
 
+  /** A deleted user's live names expire now: they resolve to nothing and anyone may register them. */
+  async releaseOf(db: Executor, userId: string): Promise<void> {
+    await db.updateTable('basenames').set({ expires_at: new Date(), updated_at: new Date() }).where('user_id', '=', userId).where('expires_at', '>', new Date()).execute();
+  },
+
   lock(db: Executor, name: string) {
     return db.selectFrom('basenames').selectAll().where('name', '=', name).forUpdate().executeTakeFirst();
   },

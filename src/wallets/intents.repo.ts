@@ -44,6 +44,17 @@ export const intentsRepo = {
     return db.selectFrom('payment_intents').selectAll().where('id', '=', id).forNoKeyUpdate().executeTakeFirst();
   },
 
+  /** A user's open requests, as requester or payer, locked (account deletion cancels them). */
+  openOf(db: Executor, userId: string) {
+    return db
+      .selectFrom('payment_intents')
+      .selectAll()
+      .where('status', '=', 'created')
+      .where((eb) => eb.or([eb('requester_id', '=', userId), eb('payer_id', '=', userId)]))
+      .forNoKeyUpdate()
+      .execute();
+  },
+
   byTransaction(db: Executor, transactionId: string) {
     return db.selectFrom('payment_intents').selectAll().where('transaction_id', '=', transactionId).forNoKeyUpdate().executeTakeFirst();
   },

@@ -54,11 +54,11 @@ async function dto(core: WalletsCore, db: Tx | WalletsCore['deps']['db'], i: Int
   return (await dtos(core, db, [i], requesterWallet ? [requesterWallet] : []))[0];
 }
 
-async function recordIntent(core: WalletsCore, trx: Tx, type: 'intent.created' | 'intent.updated', i: IntentRow, actorId: string | null, context?: ActorContext) {
+async function recordIntent(core: WalletsCore, trx: Tx, type: 'intent.created' | 'intent.updated', i: IntentRow, actorId: string | null, context?: ActorContext, leaveOut?: string) {
   await core.deps.events.record(trx, {
     type,
     actorId,
-    userIds: [i.requester_id, i.payer_id].filter((v): v is string => !!v),
+    userIds: [i.requester_id, i.payer_id].filter((v): v is string => !!v && v !== leaveOut),
     data: {
       intentId: i.id,
       status: i.status,
@@ -174,6 +174,18 @@ export async function cancelIntent(core: WalletsCore, ctx: RequestContext, id: s
     await recordIntent(core, trx, 'intent.updated', cancelled, ctx.user.id, ctx);
     return dto(core, trx, cancelled);
   });
+}
+
+/**
+ * Inside an account deletion's transaction: the user's open requests (made or to pay) are cancelled,
+ * so nobody pays into the deleted account; the other party is told (the deleted user is not, nor is
+ * their memo passed on). A request being funded at the same moment is waited for and left funded.
+ */
+export async function cancelIntentsOfDeletedUser(core: WalletsCore, trx: Tx, userId: string): Promise<void> {
+  for (const open of await intentsRepo.openOf(trx, userId)) {
+    const cancelled = await intentsRepo.setStatus(trx, open.id, 'cancelled');
+    await recordIntent(core, trx, 'intent.updated', { ...cancelled, memo: null }, null, undefined, userId);
+  }
 }
 
 /** The expiry job: open requests past their time become expired (those a request or list touches first already are). */

@@ -22,7 +22,7 @@ import { onBasenamePaymentFinal } from './basenames.service.js';
 import { intentsRoutes } from './intents.routes.js';
 import { expireIntents, onIntentPaymentFinal } from './intents.service.js';
 import { registerTreasuryMetrics } from './wallets.metrics.js';
-import { eraseLedgerPersonalData, fundsHeldBy, type FundsHeld } from './wallets.funds.js';
+import { closeForDeletion, eraseLedgerPersonalData, fundsHeldBy, type FundsHeld } from './wallets.funds.js';
 
 /** The wallets domain's service: what routes, chat commands and other domains (bulk, store) call. */
 export interface WalletsService {
@@ -51,6 +51,8 @@ export interface WalletsService {
   refreshTransaction(ctx: RequestContext, hash: string): Promise<TransactionDto>;
   /** Tokens a user's wallets (theirs and their pets') hold, and whether a transfer is in flight (account deletion refuses either). */
   fundsHeldBy(userId: string): Promise<FundsHeld>;
+  /** In the account deletion's transaction: cancels the user's open payment requests, releases their basenames, answers whether a transfer is in flight. */
+  closeForDeletion(trx: Tx, userId: string): Promise<{ inFlight: boolean }>;
 }
 
 declare module '../platform/modules.js' {
@@ -97,6 +99,7 @@ function createWalletsService(core: WalletsCore): WalletsService {
     recordTransaction: (ctx, input) => recordTransaction(core, ctx, input),
     refreshTransaction: (ctx, hash) => refreshTransaction(core, ctx, hash),
     fundsHeldBy: (userId) => fundsHeldBy(core, userId),
+    closeForDeletion: (trx, userId) => closeForDeletion(core, trx, userId),
   };
 }
 
