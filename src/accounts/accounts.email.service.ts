@@ -69,19 +69,23 @@ export class EmailChangeService {
   /**
    * Confirms a change with the mailed code: the new address becomes the (verified) sign-in address,
    * every other device is signed out, links mailed to the old address stop working, and the old
-   * address is told. A wrong, expired or used code (400 code_invalid / code_expired) changes nothing.
+   * address is told. A wrong, expired or used code, or one asked for before the password last changed
+   * (400 code_invalid / code_expired), changes nothing.
    */
   async confirm(ctx: RequestContext, code: string): Promise<UserView> {
     const outcome = await this.mapTaken(
       withTransaction(this.deps.db, async (trx) => {
+        // the user first, then the change, in the order request() takes them (no deadlock between the two)
+        const user = await accountsRepo.findByIdForUpdate(trx, ctx.user.id);
+        if (!user) return 'user_not_found' as const;
         const row = await emailChangesRepo.latestForUpdate(trx, ctx.user.id);
         if (!row) return 'code_invalid' as const;
         if (row.expires_at <= new Date() || row.attempts >= EMAIL_CHANGE_MAX_TRIES) return 'code_expired' as const;
+        // asked for under a password that has changed since: the new password ends what the old one started
+        if (user.password_changed_at && user.password_changed_at > row.created_at) return 'code_expired' as const;
         const ok = sameHash(codeHash(row.id, code), row.code_hash);
         await emailChangesRepo.recordAttempt(trx, row.id, ok);
         if (!ok) return row.attempts + 1 >= EMAIL_CHANGE_MAX_TRIES ? ('code_expired' as const) : ('code_invalid' as const);
-        const user = await accountsRepo.findByIdForUpdate(trx, ctx.user.id);
-        if (!user) return 'user_not_found' as const;
         if (await accountsRepo.findByEmail(trx, row.new_email)) return 'email_taken' as const;
         const from = user.email;
         const updated = await accountsRepo.updateUser(trx, user.id, { email: row.new_email, email_verified_at: new Date() });

@@ -188,4 +188,16 @@ describe('POST /me/email → code to the new address → POST /me/email/confirm'
     const { mail } = await codeMailTo(newEmail, before);
     expect(mail.subject).toBe('Votre code de changement d’e-mail StreakPets');
   });
+  it('a code asked for before the password changed no longer works (400 code_expired): a new password ends what the old one started', async () => {
+    const user = await signUp();
+    const newEmail = address('pw');
+    const before = smtp.mails.length;
+    expect((await post('/me/email', { newEmail, currentPassword: PASSWORD }, user.token)).statusCode).toBe(202);
+    const { code } = await codeMailTo(newEmail, before);
+    expect((await post('/me/password', { currentPassword: PASSWORD, newPassword: 'a brand new passphrase here' }, user.token)).statusCode).toBe(204);
+    const late = await post('/me/email/confirm', { code }, user.token);
+    expect(late.statusCode, late.body).toBe(400);
+    expect(late.json()).toMatchObject({ code: 'code_expired' });
+    expect((await emailOf(user.id)).email).toBe(user.email);
+  });
 });
