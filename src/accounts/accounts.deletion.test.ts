@@ -204,4 +204,27 @@ describe('DELETE /me and what the counterparties hold', () => {
     expect(send.json().code).toBe('recipient_not_found');
     expect((await call('GET', `/basenames/check?name=${name}`)).json()).toMatchObject({ available: true });
   });
+  it('the counterparties\' notifications no longer name the deleted user nor carry their memo', async () => {
+    const alma = await signUp();
+    const bob = await createUser(t.deps, { name: 'Bob Boyd' });
+    const faucet = await call('POST', '/wallets/faucet', alma.token, { amount: '1' });
+    await waitFinal(t.deps, [faucet.json().id]);
+    const paid = await call('POST', '/transfers', alma.token, { to: bob.email, amount: '1' });
+    await waitFinal(t.deps, [paid.json().id]);
+    expect((await call('POST', '/intents', alma.token, { payer: bob.email, amount: '3', memo: 'for the flat at 3B Baker Street' })).statusCode).toBe(201);
+    await t.deps.events.drain();
+    const before = JSON.stringify((await call('GET', '/notifications', bob.token)).json());
+    expect(before).toContain('Alma Secret');
+    expect(before).toContain('Baker Street');
+
+    expect((await call('DELETE', '/me', alma.token, { currentPassword: PASSWORD })).statusCode).toBe(204);
+    await t.deps.events.drain();
+    const after = (await call('GET', '/notifications', bob.token)).json();
+    expect(JSON.stringify(after)).not.toMatch(/Alma|Baker Street/);
+    const bodies = after.items.map((x: { type: string; body: string }) => `${x.type}: ${x.body}`);
+    expect(bodies, JSON.stringify(bodies)).toContainEqual(expect.stringMatching(/^payment_received: You received 1 USDC from \u2068?0x[0-9a-f]{4}…[0-9a-f]{4}\u2069?\.$/));
+    expect(bodies.filter((b: string) => b.startsWith('payment_request'))).toEqual([]);
+    const stored = await t.deps.db.selectFrom('notifications').select(['title', 'body', 'render', 'data']).where('user_id', '=', bob.id).execute();
+    expect(JSON.stringify(stored)).not.toMatch(/Alma|Baker Street/);
+  });
 });

@@ -39,6 +39,8 @@ export interface NotificationRender {
   params: Record<string, unknown>;
   /** Params whose value is a catalog key (param → key). */
   localized: Record<string, string>;
+  /** The user named as params.counterparty and their wallet address (''), so deleting their account can re-tell it. */
+  counterparty?: { userId: string; address: string };
 }
 
 export interface ListFilter {
@@ -63,6 +65,29 @@ function rowsJson(rows: NewNotification[]): string {
 
 export const notificationsRepo = {
   /** Every notification and mute setting of a user (account deletion). */
+  /** Other users' notifications that name this user (render.counterparty), with their readers' locales. */
+  namingUser(db: Executor, userId: string) {
+    return db
+      .selectFrom('notifications')
+      .innerJoin('users', 'users.id', 'notifications.user_id')
+      .select(['notifications.id', 'notifications.data', 'notifications.render', 'users.locale'])
+      .where(sql<SqlBool>`notifications.render ? 'counterparty'`)
+      .where(sql<string>`notifications.render -> 'counterparty' ->> 'userId'`, '=', userId)
+      .execute() as Promise<Array<{ id: string; data: unknown; render: NotificationRender; locale: string }>>;
+  },
+
+  async retell(db: Executor, id: string, n: { title: string; body: string; render: NotificationRender; data: unknown }): Promise<void> {
+    await db
+      .updateTable('notifications')
+      .set({ title: n.title, body: n.body, render: JSON.stringify(n.render), data: JSON.stringify(n.data) })
+      .where('id', '=', id)
+      .execute();
+  },
+
+  async removeIds(db: Executor, ids: string[]): Promise<void> {
+    if (ids.length) await db.deleteFrom('notifications').where('id', 'in', ids).execute();
+  },
+
   async removeAllOfUser(db: Executor, userId: string): Promise<void> {
     await db.deleteFrom('notifications').where('user_id', '=', userId).execute();
     await db.deleteFrom('notification_preferences').where('user_id', '=', userId).execute();

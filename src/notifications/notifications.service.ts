@@ -238,9 +238,27 @@ export class NotificationsService {
     });
   }
 
-  /** On account deletion (the account.deleted event): the user's notifications and settings are deleted. */
+  /**
+   * On account deletion (the account.deleted event): the user's notifications and settings are deleted,
+   * and other users' notifications stop naming them: a payment sent or received names the deleted
+   * side's wallet address instead (as for any outside address) without the memo, and a payment request
+   * they made (cancelled with the account) is deleted.
+   */
   async eraseUser(trx: Tx, userId: string): Promise<void> {
     await repo.removeAllOfUser(trx, userId);
+    const gone: string[] = [];
+    for (const row of await repo.namingUser(trx, userId)) {
+      const address = row.render.counterparty?.address ?? '';
+      if (!/^0x[0-9a-fA-F]{40}$/.test(address)) {
+        gone.push(row.id);
+        continue;
+      }
+      const { counterparty: _named, ...rest } = row.render;
+      const render: NotificationRender = { ...rest, params: { ...rest.params, counterparty: shortAddress(address) } };
+      const { memo: _memo, ...data } = (row.data ?? {}) as Record<string, unknown>;
+      await repo.retell(trx, row.id, { ...tell(render, row.locale), render, data });
+    }
+    await repo.removeIds(trx, gone);
   }
 
   /** Deletes one notification for good. */
@@ -300,6 +318,8 @@ export class NotificationsService {
     const rule = TYPE_RULES[draft.type];
     const recipe: NotificationRender = { template: draft.template, params: { ...draft.params }, localized: { ...draft.localized } };
     if (draft.counterparty) recipe.params.counterparty = counterpartyName ?? shortAddress(draft.counterparty.address);
+    // a name someone else owns: their account's deletion re-tells this without it
+    if (draft.counterparty?.userId && counterpartyName) recipe.counterparty = { userId: draft.counterparty.userId, address: draft.counterparty.address };
     if (draft.type === 'security_alert') {
       const device = deviceName(event.context.userAgent);
       if (device) recipe.params.device = device;
