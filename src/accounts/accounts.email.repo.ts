@@ -25,6 +25,17 @@ export const emailChangesRepo = {
     return Number(row.n);
   },
 
+  /** Changes asked for to one address (any user) in the last `seconds`. */
+  async countToAddressSince(db: Executor, newEmail: string, seconds: number): Promise<number> {
+    const row = await db
+      .selectFrom('email_changes')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('new_email', '=', newEmail)
+      .where('created_at', '>', sql<Date>`now() - make_interval(secs => ${seconds})`)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  },
+
   /** The user's newest unconsumed change, locked. */
   async latestForUpdate(db: Executor, userId: string): Promise<EmailChangeRow | undefined> {
     return db

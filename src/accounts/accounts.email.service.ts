@@ -17,6 +17,8 @@ import { userView, type UserView } from './accounts.views.js';
 export const EMAIL_CHANGE_TTL_MS = 15 * 60_000;
 export const EMAIL_CHANGE_MAX_TRIES = 5;
 export const EMAIL_CHANGES_PER_HOUR = 5;
+/** Codes mailed to one address an hour, whoever asks: bounds the guesses at its codes and the mail it gets. */
+export const EMAIL_CHANGES_PER_ADDRESS_HOUR = 5;
 
 function codeHash(changeId: string, code: string): string {
   return sha256(`${changeId}:${code}`);
@@ -40,7 +42,9 @@ export class EmailChangeService {
   /**
    * Starts a change (current password, and a TOTP code when 2FA is on): mails a 6-digit code to the
    * new address (15 min, 5 tries; earlier codes stop working). An address another account holds is
-   * 409 email_taken, as sign-up already answers. Nothing about the account changes yet.
+   * 409 email_taken, as sign-up already answers. At most 5 requests a user an hour (429
+   * email_change_quota) and 5 codes to one address an hour, whoever asks (429
+   * email_change_address_quota). Nothing about the account changes yet.
    */
   async request(ctx: RequestContext, input: { newEmail: string; currentPassword: string; totpCode?: string }): Promise<{ expiresInSeconds: number }> {
     const newEmail = normalizeEmail(input.newEmail);
@@ -55,6 +59,10 @@ export class EmailChangeService {
       if (await accountsRepo.findByEmail(trx, newEmail)) throw emailTaken();
       if ((await emailChangesRepo.countSince(trx, user.id, 3600)) >= EMAIL_CHANGES_PER_HOUR) {
         throw accountsError('email_change_quota', {}, [], { 'retry-after': '3600' });
+      }
+      // without this, many accounts could each guess 25 codes an hour at one address they do not own
+      if ((await emailChangesRepo.countToAddressSince(trx, newEmail, 3600)) >= EMAIL_CHANGES_PER_ADDRESS_HOUR) {
+        throw accountsError('email_change_address_quota', {}, [], { 'retry-after': '3600' });
       }
       await emailChangesRepo.retire(trx, user.id);
       const id = uuidv7();

@@ -200,4 +200,19 @@ describe('POST /me/email → code to the new address → POST /me/email/confirm'
     expect(late.json()).toMatchObject({ code: 'code_expired' });
     expect((await emailOf(user.id)).email).toBe(user.email);
   });
+  it('sends at most 5 codes an hour to one address, whoever asks (429 email_change_address_quota): many accounts cannot guess one address\'s code in parallel nor flood its mailbox', async () => {
+    const target = address('target');
+    for (let i = 0; i < 5; i++) {
+      const user = await signUp();
+      expect((await post('/me/email', { newEmail: target, currentPassword: PASSWORD }, user.token)).statusCode).toBe(202);
+    }
+    const sixth = await signUp('fr');
+    const refused = await t.app.inject({ method: 'POST', url: '/api/v1/me/email', payload: { newEmail: target.toUpperCase(), currentPassword: PASSWORD }, headers: { ...bearer(sixth.token), 'accept-language': 'fr' } });
+    expect(refused.statusCode, refused.body).toBe(429);
+    expect(refused.headers['content-type']).toContain('application/problem+json');
+    expect(refused.headers['retry-after']).toBe('3600');
+    expect(refused.json()).toMatchObject({ code: 'email_change_address_quota', detail: 'Trop de codes ont été envoyés à cette adresse. Réessayez dans une heure.' });
+    // another address is still fine for the same account
+    expect((await post('/me/email', { newEmail: address('other'), currentPassword: PASSWORD }, sixth.token)).statusCode).toBe(202);
+  });
 });

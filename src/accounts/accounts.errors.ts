@@ -32,6 +32,7 @@ export const ACCOUNTS_ERRORS = {
   kyc_self_review: 403,
   email_unchanged: 422,
   email_change_quota: 429,
+  email_change_address_quota: 429,
   totp_code_required: 422,
   totp_code_invalid: 422,
   account_has_funds: 409,
