@@ -688,6 +688,8 @@ describe('a new user plays StreakPets in the browser', () => {
     await b.getByLabel('Your password').fill(PASSWORD);
     await b.getByRole('button', { name: 'Send code to the new address' }).click();
     await b.getByText(`We sent a 6-digit code to ${bobNew}.`, { exact: false }).waitFor();
+    // the code's form replaces the one typed into: the keyboard goes on in it
+    await expect.poll(() => b.evaluate(() => document.activeElement?.getAttribute('autocomplete'))).toBe('one-time-code');
     const mail = await waitForMail(bobNew);
     const code = /\b(\d{6})\b/.exec(mail)![1];
     await b.getByLabel('Code from the email').fill(code === '000000' ? '111111' : '000000');
@@ -700,6 +702,7 @@ describe('a new user plays StreakPets in the browser', () => {
 
     const danger = b.locator('section.card', { hasText: 'Delete account' });
     await danger.getByRole('button', { name: 'Delete my account…' }).click();
+    await expect.poll(() => b.evaluate(() => document.activeElement?.getAttribute('autocomplete'))).toBe('current-password');
     await danger.getByLabel('Your password').fill(PASSWORD);
     await danger.getByRole('checkbox').check();
     await danger.getByRole('button', { name: 'Delete my account for good' }).click();

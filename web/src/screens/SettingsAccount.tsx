@@ -19,7 +19,15 @@ function problemsByField(error: unknown): Record<string, string> {
 const digitsOnly = (value: string) => value.replace(/\D/g, '').slice(0, 6);
 
 /** The step-up both forms ask for: the current password, and the authenticator code when 2FA is on. */
-function StepUpFields(props: { password: string; onPassword: (v: string) => void; totpCode: string; onTotpCode: (v: string) => void; twoFactor: boolean; errors: Record<string, string> }) {
+function StepUpFields(props: {
+  password: string;
+  onPassword: (v: string) => void;
+  totpCode: string;
+  onTotpCode: (v: string) => void;
+  twoFactor: boolean;
+  errors: Record<string, string>;
+  autoFocus?: boolean;
+}) {
   const { t } = useTranslation();
   return (
     <>
@@ -27,6 +35,7 @@ function StepUpFields(props: { password: string; onPassword: (v: string) => void
         label={t('settings.account.password')}
         type="password"
         autoComplete="current-password"
+        autoFocus={props.autoFocus}
         value={props.password}
         onChange={(e) => props.onPassword(e.target.value)}
         error={props.errors.currentPassword}
@@ -79,6 +88,8 @@ function ChangeEmail() {
     return (
       <Card title={t('settings.account.changeEmail')}>
         <form
+          // a form of its own (not the request form's inputs reused), so the code input mounts and takes the focus
+          key="confirm"
           className="form"
           onSubmit={(e) => {
             e.preventDefault();
@@ -88,6 +99,8 @@ function ChangeEmail() {
           <p className="muted small">{t('settings.account.codeSent', { email: sentTo })}</p>
           <Field
             label={t('settings.account.emailCode')}
+            // the form typed into has just been replaced by this one: keyboard focus goes on with it
+            autoFocus
             value={code}
             onChange={(e) => setCode(digitsOnly(e.target.value))}
             inputMode="numeric"
@@ -169,7 +182,7 @@ function DeleteAccount() {
             remove.mutate();
           }}
         >
-          <StepUpFields password={password} onPassword={setPassword} totpCode={totpCode} onTotpCode={setTotpCode} twoFactor={user?.twoFactorEnabled === true} errors={errors} />
+          <StepUpFields password={password} onPassword={setPassword} totpCode={totpCode} onTotpCode={setTotpCode} twoFactor={user?.twoFactorEnabled === true} errors={errors} autoFocus />
           <label className="row small">
             <input type="checkbox" checked={understood} onChange={(e) => setUnderstood(e.target.checked)} />
             <span>{t('settings.account.deleteConfirm')}</span>
