@@ -670,6 +670,23 @@ describe('a new user plays StreakPets in the browser', () => {
     // "アクティビティ" fits its phone tab whole (it broke before its last kana)
     expect(await brokenLabels(a, '.tabbar .tab-label')).toEqual([]);
     await shot(a, 'e2e-08-settings-ja');
+    // the deletion form at phone width in Japanese: a wrong password is told under the password, nothing overflows
+    const danger = a.locator('section.card', { hasText: 'アカウントの削除' });
+    await danger.getByRole('button', { name: 'アカウントを削除…' }).click();
+    await danger.getByLabel('あなたのパスワード').fill('not my password');
+    await danger.getByRole('textbox', { name: /認証/ }).fill('000000');
+    await danger.getByRole('checkbox').check();
+    await danger.getByRole('button', { name: 'アカウントを完全に削除' }).click();
+    await danger.locator('.field', { has: a.getByLabel('あなたのパスワード') }).getByText('現在のパスワードと一致しません').waitFor();
+    expect(await a.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    // a checkbox beside its sentence, not a 44px-high full-width box above it
+    const box = (await danger.getByRole('checkbox').boundingBox())!;
+    const sentence = (await danger.getByText('この操作は取り消せないことを理解しました。').boundingBox())!;
+    expect(box.width).toBeLessThan(30);
+    expect(sentence.y).toBeLessThan(box.y + box.height);
+    expect(await axeViolations(a, 'account deletion (ja)')).toEqual([]);
+    await shot(a, 'e2e-08b-delete-account-ja');
+    await danger.getByRole('button', { name: 'キャンセル' }).click();
     await a.reload();
     await a.getByRole('heading', { name: '設定' }).waitFor({ timeout: 15_000 });
     await a.getByRole('link', { name: 'ペット' }).first().click();

@@ -183,7 +183,7 @@ function DeleteAccount() {
           }}
         >
           <StepUpFields password={password} onPassword={setPassword} totpCode={totpCode} onTotpCode={setTotpCode} twoFactor={user?.twoFactorEnabled === true} errors={errors} autoFocus />
-          <label className="row small">
+          <label className="switch small">
             <input type="checkbox" checked={understood} onChange={(e) => setUnderstood(e.target.checked)} />
             <span>{t('settings.account.deleteConfirm')}</span>
           </label>
