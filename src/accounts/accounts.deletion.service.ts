@@ -34,13 +34,15 @@ export class AccountDeletionService {
     if (funds.base > 0n) throw accountsError('account_has_funds', { amount: funds.amount, symbol: funds.symbol });
     if (funds.inFlight) throw accountsError('account_has_pending_transfers');
     await withTransaction(this.deps.db, async (trx) => {
+      // open payment requests and basenames would otherwise still route money to the deleted wallet; a
+      // request funded meanwhile is a transfer in flight, seen here. Before the user's lock, in the order
+      // funding a request takes them (the request, then the payment row's key lock on the user): no deadlock
+      const closed = await this.deps.services.wallets.closeForDeletion(trx, ctx.user.id);
       const user = await accountsRepo.findByIdForUpdate(trx, ctx.user.id);
       if (!user || user.deleted_at) throw accountsError('user_not_found');
       await requireTotpIfEnabled(this.accounts, trx, user, input.totpCode);
       if (user.role === 'admin') await this.mayLeaveAdmins(trx, user.id);
-      // open payment requests and basenames would otherwise still route money to the deleted wallet;
-      // a payment request funded meanwhile is a transfer in flight, seen here under the lock
-      if ((await this.deps.services.wallets.closeForDeletion(trx, user.id)).inFlight) throw accountsError('account_has_pending_transfers');
+      if (closed.inFlight) throw accountsError('account_has_pending_transfers');
       const notice = await this.messages.queue(trx, { channel: 'email', to: user.email, template: 'account_deleted', locale: user.locale, params: {} });
       await deletionRepo.deleteMessagesTo(trx, [user.email, ...(user.phone ? [user.phone] : [])], notice);
       await deletionRepo.eraseUser(trx, user.id);

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { generate } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../../test/helpers/factories.js';
@@ -226,5 +227,33 @@ describe('DELETE /me and what the counterparties hold', () => {
     expect(bodies.filter((b: string) => b.startsWith('payment_request'))).toEqual([]);
     const stored = await t.deps.db.selectFrom('notifications').select(['title', 'body', 'render', 'data']).where('user_id', '=', bob.id).execute();
     expect(JSON.stringify(stored)).not.toMatch(/Alma|Baker Street/);
+  });
+  it('a payment request being funded while the account is deleted: one waits for the other, no deadlock', async () => {
+    const alma = await signUp();
+    const bob = await createUser(t.deps, { name: 'Bob Boyd' });
+    const asked = (await call('POST', '/intents', alma.token, { payer: bob.email, amount: '1' })).json();
+    // stands in for POST /intents/:id/fund: it locks the request, then inserting the payment to Alma key-share-locks her row
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const funding = t.deps.db.transaction().execute(async (trx) => {
+      await sql`select id from payment_intents where id = ${asked.id} for no key update`.execute(trx);
+      locked();
+      await held;
+      await sql`select id from users where id = ${alma.id} for key share`.execute(trx);
+    });
+    await isLocked;
+    const deleting = call('DELETE', '/me', alma.token, { currentPassword: PASSWORD });
+    // the deletion's transaction is waiting on a lock
+    for (let i = 0; i < 200; i++) {
+      const waiting = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(t.deps.db);
+      if (waiting.rows[0].n > 0) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    release();
+    await funding;
+    const res = await deleting;
+    expect(res.statusCode, res.body).toBe(204);
   });
 });
