@@ -229,6 +229,31 @@ describe('refresh and logout', () => {
     expect(events[0].data).toMatchObject({ reason: 'refresh_reuse' });
   });
 
+  it('gives no session to a refresh or a sign-in racing a disable: they wait for it and are refused', async () => {
+    const email = uniqueEmail();
+    const { refreshToken, user } = (await register({ email })).json();
+    let release!: () => void;
+    let locked!: () => void;
+    const held = new Promise<void>((r) => (locked = r));
+    // a disable in progress: the user row locked for update, disabled_at written, not yet committed
+    const disabling = t.deps.db.transaction().execute(async (trx) => {
+      await trx.selectFrom('users').select('id').where('id', '=', user.id).forUpdate().execute();
+      await trx.updateTable('users').set({ disabled_at: new Date() }).where('id', '=', user.id).execute();
+      locked();
+      await new Promise<void>((r) => (release = r));
+    });
+    await held;
+    const refreshing = t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken } });
+    const signingIn = t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password: PASSWORD } });
+    await new Promise((r) => setTimeout(r, 300));
+    release();
+    await disabling;
+    expect((await refreshing).json().code).toBe('refresh_invalid');
+    expect((await signingIn).json().code).toBe('account_disabled');
+    // only the session of the sign-up: neither made one
+    expect(await t.deps.db.selectFrom('sessions').select('id').where('user_id', '=', user.id).execute()).toHaveLength(1);
+  });
+
   it('refuses an unknown refresh token', async () => {
     const res = await t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken: 'nope' } });
     expect(res.statusCode).toBe(401);

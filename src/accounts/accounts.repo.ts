@@ -46,6 +46,11 @@ export const accountsRepo = {
     return db.selectFrom('users').select(['id', 'name']).where('id', '=', sql<string>`any(${ids}::uuid[])`).where('deleted_at', 'is', null).execute();
   },
 
+  /** The user row under a share lock: a disable or deletion in progress (which locks it for update) is waited for and seen. */
+  async findByIdForShare(db: Executor, id: string): Promise<UserRow | undefined> {
+    return db.selectFrom('users').selectAll().where('id', '=', id).forShare().executeTakeFirst();
+  },
+
   async findByIdForUpdate(db: Executor, id: string): Promise<UserRow | undefined> {
     return db.selectFrom('users').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
   },

@@ -162,6 +162,9 @@ export class AccountsService {
           return accountsError('totp_invalid');
         }
       }
+      // the account as it is now, not as the look before the lock saw it: one disabled or deleted meanwhile gets no session
+      const current = await accountsRepo.findByIdForShare(trx, user.id);
+      if (!current || current.disabled_at) return accountsError(current?.deleted_at ? 'invalid_credentials' : 'account_disabled');
       await accountsRepo.clearLockout(trx, [idHash, ...userIdentifierHashes(user)]);
       await this.recordSignIn(trx, user.id, idHash, method, ctx);
       const { tokens } = await issueSession(trx, this.deps.tokens, this.deps.config.REFRESH_TOKEN_TTL_DAYS, user, ctx);
@@ -252,7 +255,8 @@ export class AccountsService {
         return 'refresh_reused' as const;
       }
       if (row.revoked_at || row.expires_at <= new Date()) return 'refresh_invalid' as const;
-      const user = await accountsRepo.findById(trx, row.user_id);
+      // a disable or deletion committing meanwhile is waited for, so no session outlives it
+      const user = await accountsRepo.findByIdForShare(trx, row.user_id);
       if (!user || user.disabled_at) return 'refresh_invalid' as const;
       await accountsRepo.markRotated(trx, row.id);
       const { tokens } = await issueSession(trx, this.deps.tokens, this.deps.config.REFRESH_TOKEN_TTL_DAYS, user, ctx, row);
