@@ -89,7 +89,8 @@ describe('a payment, live in two tabs', () => {
     expect(entry).toMatchObject({
       category: 'wallet',
       userId: alice.id,
-      ipAddress: '203.0.113.9',
+      // the payer's address is theirs: the payee's row does not show it
+      ipAddress: null,
       details: { transactionId, amount: '25.00', toUserId: alice.id },
       metadata: { role: 'subject' },
     });
