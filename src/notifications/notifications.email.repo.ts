@@ -76,6 +76,19 @@ export const notificationEmailsRepo = {
     return result.rows.map((r) => r.notification_id);
   },
 
+  /** Of the candidates, those whose user is active with a verified email: their mails are recorded, with no choice and no window. */
+  async recordAlways(db: Executor, candidates: MailCandidate[]): Promise<string[]> {
+    if (!candidates.length) return [];
+    const result = await sql<{ notification_id: string }>`
+      insert into notification_emails (notification_id, user_id, category)
+      select c.notification_id, c.user_id, c.category
+      from jsonb_to_recordset(${JSON.stringify(candidates)}::jsonb) as c(notification_id uuid, user_id uuid, category text)
+      join users u on u.id = c.user_id and u.disabled_at is null and u.email_verified_at is not null
+      on conflict do nothing
+      returning notification_id`.execute(db);
+    return result.rows.map((r) => r.notification_id);
+  },
+
   /** The announcement's notifications stored for users in (after, upTo] who turned its mail on (announcements are off unless chosen). */
   async announcementCandidates(db: Executor, eventId: string, category: string, after: string | null, upTo: string | null): Promise<MailCandidate[]> {
     return db

@@ -5,7 +5,7 @@ import type { RequestContext } from '../platform/http/http.context.js';
 import { translate } from '../platform/i18n/i18n.service.js';
 import { configuredSecrets, hideSecrets, shortErrorText } from '../platform/observability/logger.js';
 import { notificationEmailsRepo as repo, type MailCandidate, type QueuedMail } from './notifications.email.repo.js';
-import { CATEGORY_COLUMN, CATEGORY_OF_TYPE, EMAIL_CATEGORIES, EMAIL_DEFAULTS, categoryFromColumn, type EmailCategory } from './notifications.email.types.js';
+import { CATEGORY_COLUMN, CATEGORY_OF_TYPE, EMAIL_CATEGORIES, EMAIL_DEFAULTS, SECURITY_COLUMN, categoryFromColumn, type EmailCategory } from './notifications.email.types.js';
 import type { NotificationRender } from './notifications.repo.js';
 import type { NotificationType } from './notifications.types.js';
 
@@ -56,7 +56,12 @@ export class NotificationEmails {
   async queue(trx: Tx, rows: Array<{ id: string; user_id: string; type: string }>): Promise<number> {
     const seen = new Set<string>();
     const candidates: MailCandidate[] = [];
+    const security: MailCandidate[] = [];
     for (const row of rows) {
+      if (row.type === 'security_alert') {
+        security.push({ notification_id: row.id, user_id: row.user_id, category: SECURITY_COLUMN });
+        continue;
+      }
       const category = CATEGORY_OF_TYPE[row.type as NotificationType];
       if (!category) continue;
       const key = `${row.user_id}/${category}`;
@@ -64,7 +69,10 @@ export class NotificationEmails {
       seen.add(key);
       candidates.push({ notification_id: row.id, user_id: row.user_id, category: CATEGORY_COLUMN[category] });
     }
-    return this.claimAndQueue(trx, candidates);
+    // every security alert goes out: no choice holds it back, and no window (a password change right after a new sign-in is mailed too)
+    const alerts = await repo.recordAlways(trx, security);
+    if (alerts.length) await this.deps.jobs.enqueueMany(EMAIL_JOB, alerts.map((notificationId) => ({ notificationId })), { trx });
+    return alerts.length + (await this.claimAndQueue(trx, candidates));
   }
 
   /** For one chunk of an announcement's fan-out: queues the mails of the users in (after, upTo] who chose announcements by mail. */
@@ -113,7 +121,7 @@ export class NotificationEmails {
     const category = categoryFromColumn(mail.category);
     if (mail.disabled_at) return 'user_disabled';
     if (!mail.email_verified_at) return 'email_unverified';
-    if (!category || !(mail.enabled ?? EMAIL_DEFAULTS[category])) return 'category_off';
+    if (mail.category !== SECURITY_COLUMN && (!category || !(mail.enabled ?? EMAIL_DEFAULTS[category]))) return 'category_off';
     if (this.deps.services.accountsModule.mailer.usesDevOutbox) return 'no_smtp';
     return null;
   }
@@ -124,8 +132,10 @@ export class NotificationEmails {
     const template = mail.render?.template;
     const told = template ? this.tell(mail.render!, locale, MAIL_BODIES.has(template) ? `notificationPrefs.mail.bodies.${template}` : undefined) : { title: mail.title, body: mail.body };
     const base = publicBaseUrl(this.deps.config);
-    const category = translate(locale, `notificationPrefs.categories.${categoryFromColumn(mail.category)}`);
+    const category = mail.category === SECURITY_COLUMN ? '' : translate(locale, `notificationPrefs.categories.${categoryFromColumn(mail.category)}`);
     const params = { name: mail.name, title: told.title, body: told.body, category, link: `${base}/notifications`, settingsLink: `${base}/settings` };
-    return { subject: translate(locale, 'notificationPrefs.mail.subject', params), text: translate(locale, 'notificationPrefs.mail.body', params) };
+    // a security mail greets nobody by name, as the account's own security mails do, and offers no switch
+    const bodyKey = mail.category === SECURITY_COLUMN ? 'notificationPrefs.mail.securityBody' : 'notificationPrefs.mail.body';
+    return { subject: translate(locale, 'notificationPrefs.mail.subject', params), text: translate(locale, bodyKey, params) };
   }
 }

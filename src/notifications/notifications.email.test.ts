@@ -153,20 +153,29 @@ describe('notifications by email', () => {
     expect(mailsTo(gus)).toHaveLength(1);
   });
 
-  it('mails no security alert (they stay in the app), and the settings card says so rather than promising them by mail', async () => {
-    const hal = await createUser(t.deps);
-    await withTransaction(t.deps.db, (trx) => t.deps.events.record(trx, { type: 'auth.2fa_disabled', actorId: hal.id, userIds: [hal.id], data: {} }));
-    await t.deps.events.drain();
-    const inbox = (await t.app.inject({ method: 'GET', url: '/api/v1/notifications?type=security_alert', headers: hal.auth })).json();
-    expect(inbox.items).toHaveLength(1);
+  it('mails every security alert whatever the choices and with no window, greeting nobody by name; the settings card says so', async () => {
+    const hal = await createUser(t.deps, { name: 'Hal Secret', locale: 'fr' });
+    expect((await api(hal, 'PUT', { email: { moneyReceived: false, paymentRequests: false, petCare: false, announcements: false } })).statusCode).toBe(200);
+    const unverified = await createUser(t.deps);
+    await t.deps.db.updateTable('users').set({ email_verified_at: null }).where('id', '=', unverified.id).execute();
+    for (const type of ['auth.2fa_disabled', 'auth.password_changed']) {
+      await withTransaction(t.deps.db, (trx) => t.deps.events.record(trx, { type, actorId: hal.id, userIds: [hal.id], data: {} }));
+      await withTransaction(t.deps.db, (trx) => t.deps.events.record(trx, { type, actorId: unverified.id, userIds: [unverified.id], data: {} }));
+      await t.deps.events.drain();
+    }
+    await smtp.waitFor(hal.email, (m) => m.subject.includes('Mot de passe'));
     await afterAllMails(await createUser(t.deps));
-    expect(mailsTo(hal)).toEqual([]);
-    expect(await queued(hal)).toEqual([]);
-    // the card told every user "Security alerts are always mailed": none is
+    const mails = mailsTo(hal);
+    expect(mails.map((m) => m.subject).sort()).toEqual(['StreakPets : Authentification à deux facteurs désactivée', 'StreakPets : Mot de passe modifié'].sort());
+    for (const mail of mails) {
+      expect(mail.text).toContain('Les alertes de sécurité sont toujours envoyées par e-mail');
+      expect(mail.raw).not.toContain('Hal');
+      expect(mail.links).toEqual([`${APP}/notifications`]);
+    }
+    expect(mailsTo(unverified)).toEqual([]);
     for (const locale of ['en', 'fr', 'de', 'es', 'it', 'pt', 'ja', 'zh']) {
       const intro = (JSON.parse(readFileSync(new URL(`../../locales/${locale}.json`, import.meta.url), 'utf8')) as { web: { notificationPrefs: { intro: string } } }).web.notificationPrefs.intro;
-      expect(intro, locale).toContain({ en: 'Security alerts', fr: 'Les alertes de sécurité', de: 'Sicherheitswarnungen', es: 'Las alertas de seguridad', it: 'Gli avvisi di sicurezza', pt: 'Os alertas de segurança', ja: 'セキュリティ警告', zh: '安全警报' }[locale]);
-      expect(intro, locale).toContain({ en: 'in the app only', fr: 'dans l’application seulement', de: 'nur in der App', es: 'solo en la app', it: 'solo nell’app', pt: 'só no app', ja: 'アプリにのみ', zh: '只在应用中' }[locale]);
+      expect(intro, locale).toContain({ en: 'always mailed', fr: 'toujours envoyées par e-mail', de: 'immer gemailt', es: 'se envían siempre por correo', it: 'sempre inviati via email', pt: 'sempre enviados por e-mail', ja: '常にメールで送られます', zh: '始终会通过邮件发送' }[locale]);
     }
   });
 

@@ -23,7 +23,10 @@ export const EMAIL_DEFAULTS: Record<EmailCategory, boolean> = {
   announcements: false,
 };
 
-/** Which notification types each category mails; every other type (security alerts too) is never mailed from here. */
+/** Stored category of security alerts: always mailed (to a verified address), never a choice, no window. */
+export const SECURITY_COLUMN = 'security';
+
+/** Which notification types each category mails; security alerts go by SECURITY_COLUMN; every other type is never mailed. */
 export const CATEGORY_OF_TYPE: Partial<Record<NotificationType, EmailCategory>> = {
   payment_received: 'moneyReceived',
   payment_request: 'paymentRequests',
