@@ -338,6 +338,12 @@ export class AccountsService {
     return row ? userView(row) : null;
   }
 
+  /** Whether the account exists and is neither disabled nor deleted: who may still be paid. */
+  async isActive(id: string, db: Executor = this.deps.db): Promise<boolean> {
+    const row = await accountsRepo.findById(db, id);
+    return !!row && !row.disabled_at;
+  }
+
   /** An active (not disabled) user by email: who a payment to an email address reaches. */
   async findActiveByEmail(email: string, db: Executor = this.deps.db): Promise<UserView | null> {
     const row = await accountsRepo.findByEmail(db, normalizeEmail(email));

@@ -42,6 +42,20 @@ describe('basename rules', () => {
 });
 
 describe('basenames API', () => {
+  it("reaches no one once its owner's account is disabled, as their email does not", async () => {
+    const carl = await createUser(t.deps);
+    const wallet = await t.deps.services.wallets.ensureUserWallet(t.deps.db, carl.id);
+    const f = await t.app.inject({ method: 'POST', url: '/api/v1/wallets/faucet', headers: carl.auth, payload: { amount: '2' } });
+    await waitFinal(t.deps, [f.json().id]);
+    const reg = await t.app.inject({ method: 'POST', url: '/api/v1/basenames', headers: carl.auth, payload: { name: 'carl-away', walletId: wallet.id } });
+    expect(reg.statusCode).toBe(201);
+    await waitFinal(t.deps, [reg.json().transaction.id]);
+    await t.deps.db.updateTable('users').set({ disabled_at: new Date() }).where('id', '=', carl.id).execute();
+    const pay = await t.app.inject({ method: 'POST', url: '/api/v1/transfers', headers: alice.auth, payload: { to: 'carl-away', amount: '1' } });
+    expect(pay.statusCode).toBe(422);
+    expect(pay.json().code).toBe('recipient_not_found');
+  });
+
   it('checks, registers (fee paid through the pipeline), resolves in transfers and keeps history', async () => {
     const check = (await t.app.inject({ method: 'GET', url: '/api/v1/basenames/check?name=Alice-Pays' })).json();
     expect(check).toEqual({ name: 'Alice-Pays', normalized: 'alice-pays', valid: true, available: true, reason: null, fee: '1', token: 'USDC' });

@@ -71,6 +71,18 @@ describe('payment requests', () => {
     expect(payments).toHaveLength(1);
   });
 
+  it('a disabled requester is paid by no one: their request and their basename are refused, and nothing is queued', async () => {
+    const rita = await createUser(t.deps, { name: 'Rita Gone' });
+    const open = (await post('/api/v1/intents', rita, { payer: payer.email, amount: '1' })).json();
+    await t.deps.db.updateTable('users').set({ disabled_at: new Date() }).where('id', '=', rita.id).execute();
+    const rows = async () => (await t.deps.db.selectFrom('transactions').select('id').where('user_id', '=', payer.id).execute()).length;
+    const before = await rows();
+    const refused = await post(`/api/v1/intents/${open.id}/fund`, payer, undefined, `fund-${open.id}`);
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().code).toBe('intent_requester_inactive');
+    expect(await rows()).toBe(before);
+  });
+
   it('can be cancelled while open, and expires', async () => {
     const one = (await post('/api/v1/intents', requester, { payer: payer.email, amount: '1' })).json();
     const cancelled = await post(`/api/v1/intents/${one.id}/cancel`, payer);

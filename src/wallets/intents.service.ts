@@ -146,6 +146,8 @@ export async function fundIntent(core: WalletsCore, ctx: RequestContext | (Actor
     // due since expireDue looked: refused now, written by the next look or the job
     if (intent.status === 'created' && new Date(intent.expires_at) <= new Date()) throw walletError('intent_not_open', { status: 'expired' });
     if (intent.status !== 'created') throw walletError('intent_not_open', { status: intent.status });
+    // a disabled account is paid by no one, by email, basename or request alike
+    if (!(await core.deps.services.accounts.isActive(intent.requester_id, trx))) throw walletError('intent_requester_inactive');
     const from = await ensureUserWallet(core, trx, ctx.user.id);
     const requesterWallet = (await walletsRepo.byId(trx, intent.requester_wallet_id))!;
     const payment = await queueTransfer(core, trx, {

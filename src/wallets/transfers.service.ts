@@ -53,7 +53,8 @@ export async function resolveRecipient(core: WalletsCore, db: Executor, to: stri
   }
   const name = normalizeBasename(value);
   const owned = name ? await basenamesRepo.resolve(db, name) : undefined;
-  if (!owned) throw walletError('recipient_not_found', { to: value.slice(0, 80) });
+  // a disabled account's name reaches no one, as its email does not
+  if (!owned || (owned.user_id && !(await core.deps.services.accounts.isActive(owned.user_id, db)))) throw walletError('recipient_not_found', { to: value.slice(0, 80) });
   return { address: owned.address, walletId: owned.wallet_id, userId: owned.user_id, petId: owned.pet_id, via: 'basename' };
 }
 

@@ -28,6 +28,7 @@ export const WALLET_ERRORS = {
   basename_already_yours: 422,
   intent_not_found: 404,
   intent_not_open: 409,
+  intent_requester_inactive: 409,
   intent_own_request: 403,
   self_request: 422,
 } as const;
