@@ -18,6 +18,13 @@ describe('an activity-log action in the feed', () => {
     expect(actionLabel('transfer.confirmed', inCatalog('ja'))).toEqual({ key: 'actions.transfer_confirmed' });
   });
 
+  it("reads in the doer's words in the doer's own log, where the event has such a label", () => {
+    expect(actionLabel('auth.user_disabled', inCatalog('en'), 'actor')).toEqual({ key: 'actions.auth_user_disabled_actor' });
+    expect(actionLabel('auth.user_disabled', inCatalog('fr'), 'subject')).toEqual({ key: 'actions.auth_user_disabled' });
+    expect(actionLabel('auth.role_changed', inCatalog('ja'), 'actor')).toEqual({ key: 'actions.auth_role_changed_actor' });
+    expect(actionLabel('transfer.confirmed', inCatalog('en'), 'actor')).toEqual({ key: 'actions.transfer_confirmed' });
+  });
+
   it('reads as a custom event named by the client for an event the client logged itself', () => {
     expect(actionLabel('client.csvtest', inCatalog('en'))).toEqual({ key: 'activity.customEvent', name: 'csvtest' });
     expect(actionLabel('client.pet.photo-shared', inCatalog('de'))).toEqual({ key: 'activity.customEvent', name: 'pet.photo-shared' });

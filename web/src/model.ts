@@ -370,6 +370,8 @@ export interface Activity {
   details: string;
   at: string;
   petId: string | null;
+  /** Whether the reader did it (`actor`) or it was done to them (`subject`). */
+  role: 'actor' | 'subject' | null;
 }
 
 export function normalizeActivity(v: unknown): Activity {
@@ -382,6 +384,7 @@ export function normalizeActivity(v: unknown): Activity {
     details: typeof details === 'string' ? details : details && typeof details === 'object' ? JSON.stringify(details) : '',
     at: str(o.timestamp ?? o.createdAt ?? o.at) ?? '',
     petId: str(o.petId),
+    role: ((r) => (r === 'actor' || r === 'subject' ? r : null))(obj(o.metadata).role),
   };
 }
 

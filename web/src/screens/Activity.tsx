@@ -86,9 +86,9 @@ function Stats({ days }: { days: number }) {
 }
 
 /** An entry's action: its label, or a generic one with the name the client (or a newer server) gave it, isolated. */
-function ActionName({ action }: { action: string }) {
+function ActionName({ action, role }: { action: string; role: 'actor' | 'subject' | null }) {
   const { t, i18n } = useTranslation();
-  const label = actionLabel(action, (key) => i18n.exists(key));
+  const label = actionLabel(action, (key) => i18n.exists(key), role);
   if (label.name === undefined) return <>{t(label.key)}</>;
   return <WithUserText line={(values) => t(label.key, values)} values={{ name: label.name }} />;
 }
@@ -148,7 +148,7 @@ export function ActivityScreen() {
               </span>
               <div>
                 <strong>
-                  <ActionName action={a.action} />
+                  <ActionName action={a.action} role={a.role} />
                 </strong>
                 <small className="muted">
                   {t(`categories.${a.category}`, { defaultValue: a.category })} · {formatRelative(a.at)}
