@@ -4,6 +4,9 @@ import type { EmailChangesTable } from './accounts.tables.js';
 
 export type EmailChangeRow = Selectable<EmailChangesTable>;
 
+/** The advisory-lock space of requests for a code to one address (beside accounts' 727_101 sign-in, 727_102 admins). */
+const ADDRESS_LOCK = 727_103;
+
 /** Pending email-address changes (the code mailed to the new address, stored hashed). */
 export const emailChangesRepo = {
   async insert(db: Executor, values: Insertable<EmailChangesTable>): Promise<void> {
@@ -23,6 +26,14 @@ export const emailChangesRepo = {
       .where('created_at', '>', sql<Date>`now() - make_interval(secs => ${seconds})`)
       .executeTakeFirstOrThrow();
     return Number(row.n);
+  },
+
+  /**
+   * Holds, until the transaction ends, every other request for a code to this address: its count and its
+   * new code are one step, so accounts asking at the same moment cannot all pass the same count.
+   */
+  async lockAddress(db: Executor, newEmail: string): Promise<void> {
+    await sql`select pg_advisory_xact_lock(${ADDRESS_LOCK}, hashtext(${newEmail}))`.execute(db);
   },
 
   /** Changes asked for to one address (any user) in the last `seconds`. */

@@ -60,7 +60,9 @@ export class EmailChangeService {
       if ((await emailChangesRepo.countSince(trx, user.id, 3600)) >= EMAIL_CHANGES_PER_HOUR) {
         throw accountsError('email_change_quota', {}, [], { 'retry-after': '3600' });
       }
-      // without this, many accounts could each guess 25 codes an hour at one address they do not own
+      // without this, many accounts could each guess 25 codes an hour at one address they do not own; under the
+      // address's lock (taken after the user's, one address a transaction: no deadlock), or a burst all counts the same
+      await emailChangesRepo.lockAddress(trx, newEmail);
       if ((await emailChangesRepo.countToAddressSince(trx, newEmail, 3600)) >= EMAIL_CHANGES_PER_ADDRESS_HOUR) {
         throw accountsError('email_change_address_quota', {}, [], { 'retry-after': '3600' });
       }

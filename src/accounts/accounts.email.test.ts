@@ -215,4 +215,13 @@ describe('POST /me/email → code to the new address → POST /me/email/confirm'
     // another address is still fine for the same account
     expect((await post('/me/email', { newEmail: address('other'), currentPassword: PASSWORD }, sixth.token)).statusCode).toBe(202);
   });
+  it('holds to 5 codes an hour to one address when many accounts ask at the same moment (the count and the new code are one step per address)', async () => {
+    const users = await Promise.all(Array.from({ length: 12 }, () => signUp()));
+    const target = address('burst');
+    const answers = await Promise.all(users.map((u) => post('/me/email', { newEmail: target, currentPassword: PASSWORD }, u.token)));
+    expect(answers.filter((r) => r.statusCode === 202)).toHaveLength(5);
+    expect(answers.filter((r) => r.statusCode === 429).map((r) => r.json().code)).toEqual(Array(7).fill('email_change_address_quota'));
+    const rows = await t.deps.db.selectFrom('email_changes').select('id').where('new_email', '=', target.toLowerCase()).execute();
+    expect(rows).toHaveLength(5);
+  });
 });
