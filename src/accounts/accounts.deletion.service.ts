@@ -9,7 +9,7 @@ import type { LiveSessions } from './accounts.liveness.js';
 import type { Messages } from './accounts.messages.js';
 import { accountsRepo } from './accounts.repo.js';
 import type { AccountsService } from './accounts.service.js';
-import { requireTotpIfEnabled } from './accounts.stepup.js';
+import { requireTotpIfEnabled, withSecondFactorThrottle } from './accounts.stepup.js';
 
 /** Deleting the signed-in user's own account. */
 export class AccountDeletionService {
@@ -26,10 +26,15 @@ export class AccountDeletionService {
    * flight (409 account_has_pending_transfers) nothing happens. Otherwise the user row is erased of
    * everything personal and disabled (the ledger keeps referencing it), every session ends (sockets
    * are told by the database's notice), the address is told and becomes free, and `account.deleted`
-   * lets chat, pets, notifications, activity and wallets erase what they hold.
+   * lets chat, pets, notifications, activity and wallets erase what they hold. A wrong TOTP code counts
+   * towards the sign-in throttle (429 login_throttled while paused).
    */
   async deleteAccount(ctx: RequestContext, input: { currentPassword: string; totpCode?: string }): Promise<void> {
-    await this.accounts.reauthenticate(ctx, input.currentPassword);
+    const account = await this.accounts.reauthenticate(ctx, input.currentPassword);
+    await withSecondFactorThrottle(this.accounts, account, ctx, () => this.erase(ctx, input.totpCode));
+  }
+
+  private async erase(ctx: RequestContext, totpCode: string | undefined): Promise<void> {
     const funds = await this.deps.services.wallets.fundsHeldBy(ctx.user.id);
     if (funds.base > 0n) throw accountsError('account_has_funds', { amount: funds.amount, symbol: funds.symbol });
     if (funds.inFlight) throw accountsError('account_has_pending_transfers');
@@ -40,7 +45,7 @@ export class AccountDeletionService {
       const closed = await this.deps.services.wallets.closeForDeletion(trx, ctx.user.id);
       const user = await accountsRepo.findByIdForUpdate(trx, ctx.user.id);
       if (!user || user.deleted_at) throw accountsError('user_not_found');
-      await requireTotpIfEnabled(this.accounts, trx, user, input.totpCode);
+      await requireTotpIfEnabled(this.accounts, trx, user, totpCode);
       if (user.role === 'admin') await this.mayLeaveAdmins(trx, user.id);
       if (closed.inFlight) throw accountsError('account_has_pending_transfers');
       const notice = await this.messages.queue(trx, { channel: 'email', to: user.email, template: 'account_deleted', locale: user.locale, params: {} });

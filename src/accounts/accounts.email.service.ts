@@ -11,7 +11,7 @@ import type { LiveSessions } from './accounts.liveness.js';
 import type { Messages } from './accounts.messages.js';
 import { accountsRepo } from './accounts.repo.js';
 import { normalizeEmail, type AccountsService } from './accounts.service.js';
-import { maskEmail, requireTotpIfEnabled } from './accounts.stepup.js';
+import { maskEmail, requireTotpIfEnabled, withSecondFactorThrottle } from './accounts.stepup.js';
 import { userView, type UserView } from './accounts.views.js';
 
 export const EMAIL_CHANGE_TTL_MS = 15 * 60_000;
@@ -44,15 +44,21 @@ export class EmailChangeService {
    * new address (15 min, 5 tries; earlier codes stop working). An address another account holds is
    * 409 email_taken, as sign-up already answers. At most 5 requests a user an hour (429
    * email_change_quota) and 5 codes to one address an hour, whoever asks (429
-   * email_change_address_quota). Nothing about the account changes yet.
+   * email_change_address_quota). Nothing about the account changes yet. A wrong TOTP code counts
+   * towards the sign-in throttle (429 login_throttled while paused).
    */
   async request(ctx: RequestContext, input: { newEmail: string; currentPassword: string; totpCode?: string }): Promise<{ expiresInSeconds: number }> {
     const newEmail = normalizeEmail(input.newEmail);
-    await this.accounts.reauthenticate(ctx, input.currentPassword);
+    const account = await this.accounts.reauthenticate(ctx, input.currentPassword);
+    await withSecondFactorThrottle(this.accounts, account, ctx, () => this.start(ctx, newEmail, input.totpCode));
+    return { expiresInSeconds: EMAIL_CHANGE_TTL_MS / 1000 };
+  }
+
+  private async start(ctx: RequestContext, newEmail: string, totpCode: string | undefined): Promise<void> {
     await withTransaction(this.deps.db, async (trx) => {
       const user = await accountsRepo.findByIdForUpdate(trx, ctx.user.id);
       if (!user) throw accountsError('user_not_found');
-      await requireTotpIfEnabled(this.accounts, trx, user, input.totpCode);
+      await requireTotpIfEnabled(this.accounts, trx, user, totpCode);
       if (newEmail === normalizeEmail(user.email)) {
         throw accountsError('email_unchanged', {}, [{ field: 'body.newEmail', code: 'same', message: 'validation.email_same' }]);
       }
@@ -73,7 +79,6 @@ export class EmailChangeService {
       // no display name: the new address may be anyone's, and the name is whatever was typed at sign-up
       await this.messages.queue(trx, { channel: 'email', to: newEmail, template: 'email_change_code', locale: user.locale, params: { code, minutes: EMAIL_CHANGE_TTL_MS / 60_000 } });
     });
-    return { expiresInSeconds: EMAIL_CHANGE_TTL_MS / 1000 };
   }
 
   /**

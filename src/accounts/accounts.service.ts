@@ -185,6 +185,20 @@ export class AccountsService {
     return accountsError('login_throttled', { seconds }, [], { 'retry-after': String(seconds) });
   }
 
+  /**
+   * Before a step-up second factor (email change, account deletion): refused with 429 login_throttled while
+   * the account's sign-in is paused, without checking anything, so guesses there and at sign-in share one throttle.
+   */
+  async secondFactorPause(user: UserRow, ctx: ActorContext): Promise<void> {
+    const paused = await this.pauseAnswer(this.deps.db, user, identifierHash('email', user.email), ctx);
+    if (paused) throw paused;
+  }
+
+  /** A wrong step-up TOTP code, recorded (after its transaction rolled back) as a counted failed sign-in of the account. */
+  async recordSecondFactorFailure(user: UserRow, ctx: ActorContext): Promise<void> {
+    await this.recordFailure(this.deps.db, user, identifierHash('email', user.email), 'bad_totp', true, ctx);
+  }
+
   /** Checks a TOTP code (advancing the replay guard) or uses up a recovery code, on a locked user row. */
   async checkSecondFactor(trx: Executor, user: UserRow, input: { totpCode?: string; recoveryCode?: string }): Promise<boolean> {
     if (input.totpCode) {

@@ -1,4 +1,6 @@
 import type { Executor } from '../platform/db/db.transaction.js';
+import type { ActorContext } from '../platform/http/http.context.js';
+import { AppError } from '../platform/http/http.errors.js';
 import { accountsError } from './accounts.errors.js';
 import type { UserRow } from './accounts.repo.js';
 import type { AccountsService } from './accounts.service.js';
@@ -12,6 +14,23 @@ export async function requireTotpIfEnabled(accounts: AccountsService, trx: Execu
   if (!totpCode) throw accountsError('totp_code_required', {}, [{ field: 'body.totpCode', code: 'required', message: 'validation.required' }]);
   if (!(await accounts.checkSecondFactor(trx, user, { totpCode }))) {
     throw accountsError('totp_code_invalid', {}, [{ field: 'body.totpCode', code: 'wrong', message: 'validation.totp_wrong' }]);
+  }
+}
+
+/**
+ * Runs a change that asks for the second factor (requireTotpIfEnabled inside `work`) under the sign-in
+ * throttle: while the account is paused it is 429 login_throttled, and a wrong code counts as a failed
+ * sign-in once `work`'s transaction has rolled back. Otherwise a stolen session with the password could
+ * guess authenticator codes at every such route's rate limit, unseen by the throttle.
+ */
+export async function withSecondFactorThrottle<T>(accounts: AccountsService, user: UserRow, ctx: ActorContext, work: () => Promise<T>): Promise<T> {
+  if (!user.totp_enabled_at) return work();
+  await accounts.secondFactorPause(user, ctx);
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'totp_code_invalid') await accounts.recordSecondFactorFailure(user, ctx);
+    throw err;
   }
 }
 
