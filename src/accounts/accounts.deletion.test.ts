@@ -65,6 +65,7 @@ describe('DELETE /me', () => {
 
     const deleted = await call('DELETE', '/me', alma.token, { currentPassword: PASSWORD });
     expect(deleted.statusCode, deleted.body).toBe(204);
+    expect(deleted.body).toBe('');
     expect(await nextEvent(socket, 'auth:revoked')).toMatchObject({ reason: 'account_inactive' });
     socket.close();
     expect((await call('GET', '/me', alma.token)).statusCode).toBe(401);

@@ -204,6 +204,9 @@ describe('POST /me/email → code to the new address → POST /me/email/confirm'
     expect(Object.keys(spec.paths['/api/v1/me/email'])).toEqual(['post']);
     expect(Object.keys(spec.paths['/api/v1/me/email/confirm'])).toEqual(['post']);
     expect(Object.keys(spec.paths['/api/v1/me'])).toEqual(expect.arrayContaining(['get', 'patch', 'delete']));
+    // DELETE /me answers 204 with no body, not the 200 a route without a declared response is listed with
+    expect(Object.keys(spec.paths['/api/v1/me'].delete.responses).sort()).toEqual(['204', 'default']);
+    expect(spec.paths['/api/v1/me'].delete.responses['204'].content).toBeUndefined();
   });
 
   it('mails the code in the user\'s language', async () => {

@@ -22,8 +22,8 @@ export function lifecycleRoutes(app: FastifyInstance, { emailChange, deletion }:
     emailChange.confirm(requestContext(request), request.body.code),
   );
 
-  r.delete('/me', { config: userStrict, schema: { tags, body: deleteAccountBody } }, async (request, reply) => {
+  r.delete('/me', { config: userStrict, schema: { tags, body: deleteAccountBody, response: { 204: z.null().describe('The account is deleted; no body') } } }, async (request, reply) => {
     await deletion.deleteAccount(requestContext(request), request.body);
-    return reply.status(204).send();
+    return reply.status(204).send(null);
   });
 }
