@@ -164,10 +164,18 @@ describe('POST /me/email → code to the new address → POST /me/email/confirm'
     expect((await post('/me/email', { newEmail, currentPassword: PASSWORD, totpCode }, user.token)).statusCode).toBe(202);
   });
 
-  it('wrong authenticator codes at an email change or a deletion count as failed sign-ins: from the 5th on the account pauses (429 login_throttled), the right code included, and sign-in pauses too', async () => {
-    const user = await signUp();
-    const { secret } = (await post('/auth/2fa/setup', undefined, user.token)).json();
-    expect((await post('/auth/2fa/enable', { code: await generate({ secret }), currentPassword: PASSWORD }, user.token)).statusCode).toBe(200);
+  it('wrong authenticator codes at an email change or a deletion are throttled as sign-in is: from the 5th on both pause (429 totp_code_throttled), the right code included; a stranger\'s failed sign-ins do not pause them', async () => {
+    const withTwoFactor = async () => {
+      const user = await signUp();
+      const { secret } = (await post('/auth/2fa/setup', undefined, user.token)).json();
+      expect((await post('/auth/2fa/enable', { code: await generate({ secret }), currentPassword: PASSWORD }, user.token)).statusCode).toBe(200);
+      return { ...user, secret, nextCode: () => generate({ secret, epoch: Math.floor(Date.now() / 1000) + 30 }) };
+    };
+    const owner = await withTwoFactor();
+    for (let i = 0; i < 6; i++) expect((await post('/auth/login', { email: owner.email, password: 'someone guessing here' })).statusCode).not.toBe(200);
+    expect((await post('/me/email', { newEmail: address('owner'), currentPassword: PASSWORD, totpCode: await owner.nextCode() }, owner.token)).statusCode).toBe(202);
+
+    const user = await withTwoFactor();
     const newEmail = address('guess');
     for (let i = 0; i < 5; i++) {
       const wrong = i % 2
@@ -175,19 +183,17 @@ describe('POST /me/email → code to the new address → POST /me/email/confirm'
         : await post('/me/email', { newEmail, currentPassword: PASSWORD, totpCode: '000000' }, user.token);
       expect(wrong.json().code).toBe('totp_code_invalid');
     }
-    const totpCode = await generate({ secret, epoch: Math.floor(Date.now() / 1000) + 30 });
+    const totpCode = await user.nextCode();
     const paused = await t.app.inject({ method: 'POST', url: '/api/v1/me/email', payload: { newEmail, currentPassword: PASSWORD, totpCode }, headers: { ...bearer(user.token), 'accept-language': 'fr' } });
     expect(paused.statusCode, paused.body).toBe(429);
     expect(paused.headers['content-type']).toContain('application/problem+json');
     expect(Number(paused.headers['retry-after'])).toBeGreaterThan(0);
-    expect(paused.json().code).toBe('login_throttled');
-    expect(paused.json().title).toBe((await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: user.email, password: PASSWORD, totpCode }, headers: { 'accept-language': 'fr' } })).json().title);
+    expect(paused.json()).toMatchObject({ code: 'totp_code_throttled', title: 'Trop de codes incorrects' });
+    expect(paused.json().detail).toMatch(/^Trop de codes incorrects de votre application d’authentification\. Réessayez dans \d+ secondes\.$/);
     const deletion = await t.app.inject({ method: 'DELETE', url: '/api/v1/me', payload: { currentPassword: PASSWORD, totpCode }, headers: bearer(user.token) });
-    expect(deletion.json().code).toBe('login_throttled');
+    expect(deletion.json().code).toBe('totp_code_throttled');
     expect((await emailOf(user.id)).email).toBe(user.email);
     expect(await t.deps.db.selectFrom('email_changes').select('id').where('user_id', '=', user.id).execute()).toEqual([]);
-    const signIn = await post('/auth/login', { email: user.email, password: PASSWORD, totpCode });
-    expect(signIn.json().code).toBe('login_throttled');
   });
 
   it('sends at most 5 codes an hour (429 email_change_quota, with Retry-After)', async () => {

@@ -35,6 +35,7 @@ export const ACCOUNTS_ERRORS = {
   email_change_address_quota: 429,
   totp_code_required: 422,
   totp_code_invalid: 422,
+  totp_code_throttled: 429,
   account_has_funds: 409,
   account_has_pending_transfers: 409,
 } as const;

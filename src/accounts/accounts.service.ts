@@ -52,6 +52,11 @@ export function identifierHash(kind: 'email' | 'phone', value: string): string {
   return sha256(`${kind}:${kind === 'email' ? normalizeEmail(value) : value.trim()}`);
 }
 
+/** The throttle key of an account's step-up second factor (email change, deletion): apart from what sign-in counts. */
+function stepUpHash(userId: string): string {
+  return sha256(`step-up:${userId}`);
+}
+
 function userIdentifierHashes(user: Pick<UserRow, 'email' | 'phone'>): string[] {
   return [identifierHash('email', user.email), ...(user.phone ? [identifierHash('phone', user.phone)] : [])];
 }
@@ -186,17 +191,26 @@ export class AccountsService {
   }
 
   /**
-   * Before a step-up second factor (email change, account deletion): refused with 429 login_throttled while
-   * the account's sign-in is paused, without checking anything, so guesses there and at sign-in share one throttle.
+   * Before a step-up second factor (email change, account deletion): refused with 429 totp_code_throttled while
+   * the account's step-up is paused, without checking anything. Its own count (the sign-in policy's numbers),
+   * fed only by a signed-in session's wrong codes: strangers failing sign-ins cannot pause it.
    */
-  async secondFactorPause(user: UserRow, ctx: ActorContext): Promise<void> {
-    const paused = await this.pauseAnswer(this.deps.db, user, identifierHash('email', user.email), ctx);
-    if (paused) throw paused;
+  async secondFactorPause(user: UserRow): Promise<void> {
+    const failures = await accountsRepo.recentFailures(this.deps.db, stepUpHash(user.id), LOCKOUT_WINDOW_MS);
+    const until = lockedUntil(failures.count, failures.last);
+    if (!until) return;
+    const seconds = Math.max(1, Math.ceil((until.getTime() - Date.now()) / 1000));
+    throw accountsError('totp_code_throttled', { seconds }, [], { 'retry-after': String(seconds) });
   }
 
-  /** A wrong step-up TOTP code, recorded (after its transaction rolled back) as a counted failed sign-in of the account. */
+  /** A wrong step-up TOTP code, recorded (after its transaction rolled back) as a counted failure of the account's step-up. */
   async recordSecondFactorFailure(user: UserRow, ctx: ActorContext): Promise<void> {
-    await this.recordFailure(this.deps.db, user, identifierHash('email', user.email), 'bad_totp', true, ctx);
+    await this.recordFailure(this.deps.db, user, stepUpHash(user.id), 'bad_totp', true, ctx);
+  }
+
+  /** A step-up passed: its earlier wrong codes stop counting (as a sign-in clears the sign-in count). */
+  async clearSecondFactorFailures(user: UserRow): Promise<void> {
+    await accountsRepo.clearLockout(this.deps.db, [stepUpHash(user.id)]);
   }
 
   /** Checks a TOTP code (advancing the replay guard) or uses up a recovery code, on a locked user row. */

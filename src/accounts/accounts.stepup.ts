@@ -18,16 +18,18 @@ export async function requireTotpIfEnabled(accounts: AccountsService, trx: Execu
 }
 
 /**
- * Runs a change that asks for the second factor (requireTotpIfEnabled inside `work`) under the sign-in
- * throttle: while the account is paused it is 429 login_throttled, and a wrong code counts as a failed
- * sign-in once `work`'s transaction has rolled back. Otherwise a stolen session with the password could
- * guess authenticator codes at every such route's rate limit, unseen by the throttle.
+ * Runs a change that asks for the second factor (requireTotpIfEnabled inside `work`) under a throttle with
+ * the sign-in policy's numbers, counted per account: while it is paused the change is 429 totp_code_throttled,
+ * and a wrong code counts once `work`'s transaction has rolled back. Otherwise a stolen session with the
+ * password could guess authenticator codes at every such route's rate limit, unseen by any throttle.
  */
 export async function withSecondFactorThrottle<T>(accounts: AccountsService, user: UserRow, ctx: ActorContext, work: () => Promise<T>): Promise<T> {
   if (!user.totp_enabled_at) return work();
-  await accounts.secondFactorPause(user, ctx);
+  await accounts.secondFactorPause(user);
   try {
-    return await work();
+    const done = await work();
+    await accounts.clearSecondFactorFailures(user);
+    return done;
   } catch (err) {
     if (err instanceof AppError && err.code === 'totp_code_invalid') await accounts.recordSecondFactorFailure(user, ctx);
     throw err;
