@@ -26,8 +26,8 @@ export class AccountDeletionService {
    * flight (409 account_has_pending_transfers) nothing happens. Otherwise the user row is erased of
    * everything personal and disabled (the ledger keeps referencing it), every session ends (sockets
    * are told by the database's notice), the address is told and becomes free, and `account.deleted`
-   * lets chat, pets, notifications, activity and wallets erase what they hold. A wrong TOTP code counts
-   * towards the sign-in throttle (429 login_throttled while paused).
+   * lets chat, pets, notifications, activity and wallets erase what they hold. Wrong TOTP codes are
+   * throttled per account (429 totp_code_throttled while paused).
    */
   async deleteAccount(ctx: RequestContext, input: { currentPassword: string; totpCode?: string }): Promise<void> {
     const account = await this.accounts.reauthenticate(ctx, input.currentPassword);

@@ -141,6 +141,22 @@ describe('turning 2FA on needs the current password', () => {
   });
 });
 
+describe('turning 2FA off', () => {
+  it('is throttled per account: after 5 wrong codes even the right one is refused (429 totp_code_throttled) and 2FA stays on', async () => {
+    const email = `off-${Date.now()}@example.test`;
+    const token = (await post('/auth/register', { email, password: PASSWORD, name: 'Otto' })).json().accessToken;
+    const { secret } = (await post('/auth/2fa/setup', undefined, token)).json();
+    expect((await post('/auth/2fa/enable', { code: await generate({ secret }), currentPassword: PASSWORD }, token)).statusCode).toBe(200);
+    for (let i = 0; i < 5; i++) expect((await post('/auth/2fa/disable', { code: '000000' }, token)).json().code).toBe('code_invalid');
+    const right = await generate({ secret, epoch: Math.floor(Date.now() / 1000) + 30 });
+    const paused = await post('/auth/2fa/disable', { code: right }, token);
+    expect(paused.statusCode).toBe(429);
+    expect(paused.json().code).toBe('totp_code_throttled');
+    expect(Number(paused.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: bearer(token) })).json().twoFactorEnabled).toBe(true);
+  });
+});
+
 describe('password reset', () => {
   it('mails a single-use link; the reset revokes every session and the new password works', async () => {
     const email = `reset-${Date.now()}@example.test`;

@@ -17,8 +17,11 @@ export async function requireTotpIfEnabled(accounts: AccountsService, trx: Execu
   }
 }
 
+/** The answers that mean a wrong second factor: a step-up's totpCode, or the code that turns 2FA off. */
+const WRONG_CODE = new Set(['totp_code_invalid', 'code_invalid']);
+
 /**
- * Runs a change that asks for the second factor (requireTotpIfEnabled inside `work`) under a throttle with
+ * Runs a change that asks for the second factor (requireTotpIfEnabled inside `work`, or turning 2FA off) under a throttle with
  * the sign-in policy's numbers, counted per account: while it is paused the change is 429 totp_code_throttled,
  * and a wrong code counts once `work`'s transaction has rolled back. Otherwise a stolen session with the
  * password could guess authenticator codes at every such route's rate limit, unseen by any throttle.
@@ -31,7 +34,7 @@ export async function withSecondFactorThrottle<T>(accounts: AccountsService, use
     await accounts.clearSecondFactorFailures(user);
     return done;
   } catch (err) {
-    if (err instanceof AppError && err.code === 'totp_code_invalid') await accounts.recordSecondFactorFailure(user, ctx);
+    if (err instanceof AppError && WRONG_CODE.has(err.code)) await accounts.recordSecondFactorFailure(user, ctx);
     throw err;
   }
 }

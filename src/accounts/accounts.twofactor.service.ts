@@ -4,6 +4,7 @@ import { withTransaction } from '../platform/db/db.transaction.js';
 import type { RequestContext } from '../platform/http/http.context.js';
 import { normalizeRecoveryCode, recoveryCode, sha256, type SecretBox } from './accounts.crypto.js';
 import { codesRepo } from './accounts.codes.repo.js';
+import { withSecondFactorThrottle } from './accounts.stepup.js';
 import { accountsError } from './accounts.errors.js';
 import { accountsRepo } from './accounts.repo.js';
 import { normalizeEmail } from './accounts.service.js';
@@ -59,6 +60,13 @@ export class TwoFactorService {
 
   /** Turns 2FA off with a current code or a recovery code; the seed and recovery codes are deleted. */
   async disable(ctx: RequestContext, input: { code?: string; recoveryCode?: string }): Promise<void> {
+    const account = await accountsRepo.findById(this.deps.db, ctx.user.id);
+    if (!account) throw accountsError('user_not_found');
+    // wrong codes count as at every step-up: a stolen access token cannot guess its way to turning 2FA off
+    await withSecondFactorThrottle(this.accounts, account, ctx, () => this.turnOff(ctx, input));
+  }
+
+  private async turnOff(ctx: RequestContext, input: { code?: string; recoveryCode?: string }): Promise<void> {
     const ok = await withTransaction(this.deps.db, async (trx) => {
       const user = await accountsRepo.findByIdForUpdate(trx, ctx.user.id);
       if (!user) throw accountsError('user_not_found');
