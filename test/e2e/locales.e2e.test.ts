@@ -1,0 +1,114 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from './browser.js';
+import { startServer, type RunningServer } from './server.js';
+
+// StreakPets in Spanish and Japanese, on a phone (390 px) and a desktop: the labels a user taps fit where they are
+// shown, in full. E2E_DATA_DIR names the DATA_DIR of the server at E2E_BASE_URL (for `npm run admin`).
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const PASSWORD = 'correct horse battery staple';
+const run = Date.now().toString(36);
+const PHONE = { width: 390, height: 844 };
+const catalogs: Record<string, Record<string, unknown>> = {};
+
+/** The `web` text of `key` ("pet.actions.feed") in `locale`, as locales/<locale>.json has it. */
+function tr(locale: string, key: string): string {
+  catalogs[locale] ??= JSON.parse(readFileSync(`${ROOT}locales/${locale}.json`, 'utf8')) as Record<string, unknown>;
+  return key.split('.').reduce<any>((o, k) => o?.[k], catalogs[locale].web) as string;
+}
+
+let server: RunningServer;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+const pageErrors: string[] = [];
+
+async function call(path: string, body?: unknown, token?: string): Promise<{ status: number; json: Record<string, any> }> {
+  const res = await fetch(`${server.url}/api/v1${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, json: (await res.json().catch(() => ({}))) as Record<string, any> };
+}
+
+/** A new account speaking `locale`, with a pet; its tokens. */
+async function member(label: string, locale: string): Promise<{ email: string; accessToken: string; refreshToken: string }> {
+  const email = `${label}-${run}@example.com`;
+  const res = await call('/auth/register', { name: label, email, password: PASSWORD, locale });
+  expect(res.status, JSON.stringify(res.json)).toBe(201);
+  expect((await call('/pets', { name: 'Churro' }, res.json.accessToken)).status).toBeLessThan(300);
+  return { email, accessToken: res.json.accessToken, refreshToken: res.json.refreshToken };
+}
+
+/** A page in `locale` at `viewport`, signed in with a refresh token (a restored session). */
+async function signedInPage(refreshToken: string, locale: string, viewport: { width: number; height: number }): Promise<Page> {
+  const ctx = await browser.newContext({ viewport, locale });
+  contexts.push(ctx);
+  await ctx.addInitScript((token) => {
+    if (!sessionStorage.getItem('e2e-seeded')) {
+      localStorage.setItem('streakpets.refreshToken', token);
+      sessionStorage.setItem('e2e-seeded', '1');
+    }
+  }, refreshToken);
+  const page = await ctx.newPage();
+  page.setDefaultTimeout(20_000);
+  page.on('pageerror', (err) => pageErrors.push(`${locale}: ${err.message}`));
+  return page;
+}
+
+/** The texts among `selector` (shown ones; one must be) that are broken inside a word, wrapped, or cut with an ellipsis. */
+async function brokenLabels(page: Page, selector: string): Promise<string[]> {
+  return page.evaluate((sel) => {
+    const shown = [...document.querySelectorAll<HTMLElement>(sel)].filter((el) => el.getClientRects().length > 0);
+    if (!shown.length) return [`nothing shown matches ${sel}`];
+    return shown
+      .filter((el) => {
+        const line = parseFloat(getComputedStyle(el).lineHeight) || parseFloat(getComputedStyle(el).fontSize) * 1.5;
+        return el.getBoundingClientRect().height > line * 1.5 || el.scrollWidth > el.clientWidth + 0.5;
+      })
+      .map((el) => el.textContent ?? '');
+  }, selector);
+}
+
+/** The tabs of the tab list `selector` that are not shown in full inside it (cut off at its edge, to be scrolled to). */
+async function clippedTabs(page: Page, selector: string): Promise<string[]> {
+  return page.locator(selector).evaluate((list) => {
+    const box = list.getBoundingClientRect();
+    return [...list.querySelectorAll<HTMLElement>('[role=tab]')]
+      .filter((tab) => {
+        const r = tab.getBoundingClientRect();
+        return r.left < box.left - 0.5 || r.right > box.right + 0.5 || r.right > document.documentElement.clientWidth;
+      })
+      .map((tab) => tab.textContent ?? '');
+  });
+}
+
+beforeAll(async () => {
+  server = await startServer({ RATE_LIMIT_STRICT: '60' });
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  for (const ctx of contexts) await ctx.close().catch(() => undefined);
+  await browser?.close();
+  await server?.stop();
+});
+
+describe('StreakPets in Spanish and Japanese', () => {
+  it('shows the pet actions on a phone with each label whole on one line (no "Alimenta/r")', async () => {
+    for (const locale of ['es', 'ja']) {
+      const who = await member(`care-${locale}`, locale);
+      const page = await signedInPage(who.refreshToken, locale, PHONE);
+      await page.goto(`${server.url}/`);
+      await page.getByTestId('action-feed').getByText(tr(locale, 'pet.actions.feed'), { exact: true }).waitFor();
+      expect(await brokenLabels(page, '.action > span:not(.action-icon)'), locale).toEqual([]);
+    }
+  });
+
+  it('raised no uncaught errors', () => {
+    expect(pageErrors).toEqual([]);
+  });
+});
