@@ -108,6 +108,14 @@ describe('StreakPets in Spanish and Japanese', () => {
     }
   });
 
+  it('shows every wallet tab in full on a phone, none cut off at the screen edge', async () => {
+    const who = await member('tabs-es', 'es');
+    const page = await signedInPage(who.refreshToken, 'es', PHONE);
+    await page.goto(`${server.url}/wallet`);
+    await page.getByRole('tab', { name: tr('es', 'wallet.tabs.names') }).waitFor();
+    expect(await clippedTabs(page, '[role=tablist]')).toEqual([]);
+  });
+
   it('raised no uncaught errors', () => {
     expect(pageErrors).toEqual([]);
   });
