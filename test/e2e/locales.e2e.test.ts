@@ -116,6 +116,36 @@ describe('StreakPets in Spanish and Japanese', () => {
     expect(await clippedTabs(page, '[role=tablist]')).toEqual([]);
   });
 
+  it('takes a user whose account an admin disables while their tab is open to the sign-in screen, which says the session ended', async () => {
+    const who = await member('gone-es', 'es');
+    const page = await signedInPage(who.refreshToken, 'es', PHONE);
+    await page.goto(`${server.url}/wallet`);
+    await page.getByTestId('balance').waitFor();
+    const admin = await member('ops-es', 'es');
+    const dataDir = server.dataDir ?? process.env.E2E_DATA_DIR;
+    if (!dataDir) throw new Error('E2E_DATA_DIR: the DATA_DIR of the server at E2E_BASE_URL');
+    execFileSync(process.execPath, ['--import', 'tsx', 'src/accounts/accounts.cli.ts', 'promote', admin.email], { cwd: ROOT, env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'silent' } });
+    const { generate } = await import('otplib');
+    const setup = await call('/auth/2fa/setup', {}, admin.accessToken);
+    const enable = await call('/auth/2fa/enable', { code: await generate({ secret: setup.json.secret }), currentPassword: PASSWORD }, admin.accessToken);
+    const login = await call('/auth/login', { email: admin.email, password: PASSWORD, recoveryCode: enable.json.recoveryCodes[0] });
+    const users = await call(`/admin/users?q=${encodeURIComponent(who.email)}`, undefined, login.json.accessToken);
+    const id = (users.json.items as Array<{ id: string; email: string }>).find((u) => u.email === who.email)!.id;
+    const disabled = await call(`/admin/users/${id}/disable`, { reason: 'QA' }, login.json.accessToken);
+    expect(disabled.status, JSON.stringify(disabled.json)).toBeLessThan(300);
+    // the live connection dropped, or the next thing the user does (open Chat), meets the ended session: the
+    // sign-in screen, not a Chat whose every request fails with "needs a valid access token" and a useless Retry
+    await page.getByRole('link', { name: tr('es', 'nav.chat') }).first().click({ timeout: 2_000 }).catch(() => undefined);
+    await page.getByTestId('session-ended').getByText(tr('es', 'auth.sessionEnded')).waitFor({ timeout: 15_000 });
+    await page.getByRole('heading', { name: tr('es', 'auth.signInTitle') }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/signin');
+    // signing in again says the account is disabled, and the note about the ended session is gone
+    await page.getByLabel(tr('es', 'auth.email')).fill(who.email);
+    await page.getByLabel(tr('es', 'auth.password')).fill(PASSWORD);
+    await page.getByRole('button', { name: tr('es', 'auth.signIn') }).click();
+    await page.getByRole('alert').waitFor();
+  });
+
   it('raised no uncaught errors', () => {
     expect(pageErrors).toEqual([]);
   });

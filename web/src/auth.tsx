@@ -1,6 +1,6 @@
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
-import { api, ApiError, hasRefreshToken, refreshSession, setTokens, REFRESH_KEY, type TokenPair } from './api';
+import { api, ApiError, hasRefreshToken, onAccessToken, refreshSession, setTokens, REFRESH_KEY, type TokenPair } from './api';
 import { isLocale, switchLocale, currentLocale } from './i18n';
 import { normalizeUser, type User } from './model';
 import { browserTimeZone, timeZoneToAdopt } from './timezone';
@@ -10,6 +10,8 @@ type Status = 'loading' | 'anonymous' | 'signed-in';
 interface AuthState {
   status: Status;
   user: User | null;
+  /** The session ended under the user (its refresh token refused: signed out elsewhere, disabled, expired), not by Sign out. */
+  sessionEnded: boolean;
   signIn(body: { email: string; password: string; code?: string }): Promise<void>;
   signUp(body: { email: string; password: string; name: string; locale: string }): Promise<void>;
   signOut(): Promise<void>;
@@ -33,7 +35,11 @@ function pairOf(body: AuthAnswer): TokenPair {
 export function AuthProvider({ children }: { children: ReactNode }) {
   const [status, setStatus] = useState<Status>(hasRefreshToken() ? 'loading' : 'anonymous');
   const [user, setUser] = useState<User | null>(null);
+  const [sessionEnded, setSessionEnded] = useState(false);
   const queryClient = useQueryClient();
+  const statusRef = useRef(status);
+  statusRef.current = status;
+  const signingOut = useRef(false);
 
   const reloadUser = useCallback(async () => {
     const me = normalizeUser(await api('/me'));
@@ -89,8 +95,23 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     return () => window.removeEventListener('storage', onStorage);
   }, [queryClient]);
 
+  // A refused refresh (the account disabled by an admin, its sessions revoked) clears the tokens: the open tab
+  // goes to the sign-in screen, which says why, instead of staying on screens whose every request now fails.
+  useEffect(
+    () =>
+      onAccessToken((token) => {
+        if (token || hasRefreshToken() || signingOut.current || statusRef.current !== 'signed-in') return;
+        setUser(null);
+        setStatus('anonymous');
+        setSessionEnded(true);
+        queryClient.clear();
+      }),
+    [queryClient],
+  );
+
   const accept = useCallback(
     async (body: AuthAnswer) => {
+      setSessionEnded(false);
       setTokens(pairOf(body));
       queryClient.clear();
       if (body.user) {
@@ -107,6 +128,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     () => ({
       status,
       user,
+      sessionEnded,
       reloadUser,
       async signIn(body) {
         const payload: Record<string, string> = { email: body.email, password: body.password };
@@ -133,13 +155,18 @@ export function AuthProvider({ children }: { children: ReactNode }) {
         } catch {
           // the local session ends even when the server cannot be told
         }
-        setTokens(null);
+        signingOut.current = true;
+        try {
+          setTokens(null);
+        } finally {
+          signingOut.current = false;
+        }
         setUser(null);
         setStatus('anonymous');
         queryClient.clear();
       },
     }),
-    [status, user, reloadUser, accept, queryClient],
+    [status, user, sessionEnded, reloadUser, accept, queryClient],
   );
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }

@@ -66,7 +66,7 @@ function AuthFrame({ title, subtitle, children, footer }: { title: string; subti
 
 export function SignIn() {
   const { t } = useTranslation();
-  const { signIn } = useAuth();
+  const { signIn, sessionEnded } = useAuth();
   const { search } = useLocation();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
@@ -99,6 +99,11 @@ export function SignIn() {
       }
     >
       <form onSubmit={submit} className="form" noValidate>
+        {sessionEnded && !needTotp ? (
+          <p className="hint-box" role="status" data-testid="session-ended">
+            {t('auth.sessionEnded')}
+          </p>
+        ) : null}
         {!needTotp ? (
           <>
             <Field label={t('auth.email')} type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} name="email" />
