@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../web/src/api.js';
-import { actionRequest, actionsFor, adminAccess, adminTab, kycRows, lostAdminAccess, normalizeAdminUser, searchQuery } from '../../web/src/admin.js';
+import { actionRequest, actionsFor, adminAccess, adminTab, kycRows, kycValue, lostAdminAccess, normalizeAdminUser, searchQuery } from '../../web/src/admin.js';
 
 const user = (over: Record<string, unknown> = {}) => normalizeAdminUser({ id: 'u1', email: 'a@x.test', name: 'Ann', role: 'user', disabled: false, twoFactorEnabled: false, kycStatus: 'none', ...over });
 
@@ -52,5 +52,19 @@ describe('the admin screen', () => {
     expect(kycRows({ documentNumber: 'M1', fullName: 'Kim', submittedAt: '2026-01-01', country: '' })).toEqual([['fullName', 'Kim'], ['documentNumber', 'M1']]);
     expect(kycRows(null)).toEqual([]);
     expect(normalizeAdminUser({ role: 'root' }).role).toBe('user');
+  });
+
+  it('shows a KYC date of birth and country in the language of the admin, not as 1990-04-01 and JP', () => {
+    expect(kycValue('dateOfBirth', '1990-04-01', 'es')).toBe('1 abr 1990');
+    expect(kycValue('dateOfBirth', '1990-04-01', 'ja')).toBe('1990/04/01');
+    expect(kycValue('dateOfBirth', '1990-04-01', 'en')).toBe('Apr 1, 1990');
+    // the birth date is a calendar day: no time zone moves it to the day before
+    expect(kycValue('dateOfBirth', '1985-12-31', 'de')).toMatch(/^31\./);
+    expect(kycValue('country', 'JP', 'es')).toBe('Japón (JP)');
+    expect(kycValue('country', 'FR', 'ja')).toBe('フランス (FR)');
+    // what it cannot read is shown as sent
+    expect(kycValue('dateOfBirth', '01/04/1990', 'es')).toBe('01/04/1990');
+    expect(kycValue('country', 'Narnia', 'es')).toBe('Narnia');
+    expect(kycValue('documentNumber', 'TK1234567', 'es')).toBe('TK1234567');
   });
 });

@@ -103,3 +103,24 @@ export function lostAdminAccess(err: unknown): boolean {
   const e = obj(err);
   return e.status === 403 && (e.code === 'forbidden' || e.code === 'admin_2fa_required');
 }
+
+/**
+ * One submitted KYC value as the admin reads it: a date of birth ("1990-04-01") as a date in `locale` (a calendar
+ * day, so in UTC: no zone moves it), a country code ("JP") as the country's name with the code ("Japón (JP)");
+ * anything else, or a value that does not read as one, as sent.
+ */
+export function kycValue(field: (typeof KYC_FIELDS)[number], value: string, locale: string): string {
+  try {
+    if (field === 'dateOfBirth' && /^\d{4}-\d{2}-\d{2}$/.test(value)) {
+      const d = new Date(`${value}T00:00:00Z`);
+      if (!Number.isNaN(d.getTime())) return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' }).format(d);
+    }
+    if (field === 'country' && /^[A-Z]{2}$/.test(value)) {
+      const name = new Intl.DisplayNames([locale], { type: 'region', fallback: 'none' }).of(value);
+      if (name && name !== value) return `${name} (${value})`;
+    }
+  } catch {
+    // an engine without these Intl parts shows the value as sent
+  }
+  return value;
+}

@@ -1,10 +1,11 @@
 import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { kycRows, normalizeAdminUser, type AdminUser } from '../admin';
+import { kycRows, kycValue, normalizeAdminUser, type AdminUser } from '../admin';
 import { api, ApiError } from '../api';
 import { isolatedString } from '../bidi';
 import { Button, Card, Empty, ErrorBox, Field, fieldErrors, LoadMore, Spinner, useErrorText, useToast } from '../components/ui';
+import { currentLocale } from '../i18n';
 import { listOf, obj } from '../model';
 
 interface Submission {
@@ -46,7 +47,7 @@ function Review({ item, own, onDone }: { item: Submission; own: boolean; onDone(
         {kycRows(item.details).map(([field, value]) => (
           <div key={field}>
             <dt>{t(`admin.kycField.${field}`)}</dt>
-            <dd>{field === 'documentType' ? t(`admin.documentTypes.${value}`, { defaultValue: value }) : value}</dd>
+            <dd>{field === 'documentType' ? t(`admin.documentTypes.${value}`, { defaultValue: value }) : kycValue(field, value, currentLocale())}</dd>
           </div>
         ))}
       </dl>
