@@ -154,6 +154,23 @@ describe('StreakPets in Spanish and Japanese', () => {
     await page.getByRole('alert').waitFor();
   });
 
+  it('keeps the keyboard on a mail choice while it saves, the box showing the new choice at once', async () => {
+    const who = await member('mail-ja', 'ja');
+    const page = await signedInPage(who.refreshToken, 'ja', { width: 1280, height: 860 });
+    await page.goto(`${server.url}/settings`);
+    const box = page.getByTestId('email-prefs').getByRole('checkbox', { name: tr('ja', 'notificationPrefs.categories.announcements'), exact: true });
+    const before = await box.isChecked();
+    await box.focus();
+    await page.keyboard.press('Space');
+    expect(await box.isChecked()).toBe(!before);
+    await page.locator('.toast').filter({ hasText: tr('ja', 'notificationPrefs.saved') }).first().waitFor();
+    // a disabled box during the save used to drop the focus to the page body
+    expect(await box.evaluate((el) => el === document.activeElement)).toBe(true);
+    await page.keyboard.press('Space');
+    await expect.poll(() => call('/notifications/email-preferences', undefined, who.accessToken).then((r) => r.json.email?.announcements)).toBe(before);
+    expect(await box.evaluate((el) => el === document.activeElement)).toBe(true);
+  });
+
   it('raised no uncaught errors', () => {
     expect(pageErrors).toEqual([]);
   });
