@@ -214,6 +214,7 @@ describe('npm run admin', () => {
     const created = await admin('create', email, '--name', 'Root Admin');
     expect(created.code).toBe(0);
     expect(created.stdout).toContain(`admin created: ${email}`);
+    expect(created.stdout).toContain('turn it on in Settings');
     const password = created.stdout.match(/password \(shown once[^)]*\): (\S+)/)![1];
     const row = await t.deps.db.selectFrom('users').select(['role', 'name', 'email_verified_at']).where('email', '=', email).executeTakeFirstOrThrow();
     expect(row).toMatchObject({ role: 'admin', name: 'Root Admin' });

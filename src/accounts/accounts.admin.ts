@@ -67,7 +67,7 @@ export async function runAdminCommand(argv: string[], env: NodeJS.ProcessEnv = p
         const { user, password } = await accounts.createAdmin(email, name);
         out(`admin created: ${user.email} (${user.id})`);
         out(`password (shown once, change it after signing in): ${password}`);
-        out('admin powers require two-factor authentication: sign in, then POST /api/v1/auth/2fa/setup and /auth/2fa/enable {code, currentPassword}.');
+        out('admin powers require two-factor authentication: sign in, turn it on in Settings (or POST /api/v1/auth/2fa/setup, then /auth/2fa/enable {code, currentPassword}), then open Admin.');
       } else {
         const user = await accounts.promote(email);
         out(`promoted to admin: ${user.email} (${user.id})`);
