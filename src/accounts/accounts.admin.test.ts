@@ -9,6 +9,7 @@ import { inject } from 'vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../../test/helpers/factories.js';
 import { createTestApp, type TestApp } from '../../test/helpers/testApp.js';
+import { waitFor } from '../platform/embedded/embedded.ports.js';
 import { runAdminCommand } from './accounts.admin.js';
 import { COUNTRY_CODES, isCountryCode } from './accounts.country.js';
 
@@ -262,7 +263,9 @@ describe('npm run admin', () => {
     const row = await t.deps.db.selectFrom('users').select(['totp_enabled_at', 'totp_secret']).where('id', '=', user.id).executeTakeFirstOrThrow();
     expect(row).toEqual({ totp_enabled_at: null, totp_secret: null });
     expect(await t.deps.db.selectFrom('recovery_codes').select('id').where('user_id', '=', user.id).execute()).toEqual([]);
-    expect((await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: user.auth })).statusCode).toBe(401);
+    // the command ran on its own connections: the app forgets the session when the database's notice reaches it
+    const signedOut = async () => (await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: user.auth })).statusCode === 401;
+    expect(await waitFor(signedOut, 5000)).toBe(true);
     const told = await t.deps.db.selectFrom('domain_events').select(['type', 'data']).where(sql<boolean>`${user.id} = any(user_ids)`).where('type', 'in', ['auth.2fa_disabled', 'auth.session_revoked']).execute();
     expect(told.map((e) => e.type).sort()).toEqual(['auth.2fa_disabled', 'auth.session_revoked']);
     expect(await admin('reset-2fa', user.email)).toMatchObject({ code: 1, stderr: expect.stringContaining('has no two-factor authentication') });
