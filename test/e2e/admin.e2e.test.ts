@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './browser.js';
+import { apiCall, axeViolations } from './pages.js';
 import { startServer, type RunningServer } from './server.js';
 
 // The admin screen in Chromium: the 2FA hint, user search with disable/enable and role change, the KYC queue,
@@ -21,34 +21,15 @@ const erin = { name: 'Erin Other Admin', email: `erin-${run}@example.com` };
 const finn = { name: 'Finn Twice', email: `finn-${run}@example.com` };
 
 let server: RunningServer;
+const call = (path: string, body?: unknown, token?: string) => apiCall(server.url, path, body, token);
 let browser: Browser;
 const contexts: BrowserContext[] = [];
 const pageErrors: string[] = [];
-
-async function call(path: string, body?: unknown, token?: string): Promise<{ status: number; json: Record<string, any> }> {
-  const res = await fetch(`${server.url}/api/v1${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, json: (await res.json().catch(() => ({}))) as Record<string, any> };
-}
 
 async function register(who: { name: string; email: string }) {
   const res = await call('/auth/register', { ...who, password: PASSWORD });
   expect(res.status).toBe(201);
   return res.json as { accessToken: string; refreshToken: string };
-}
-
-/** axe-core's serious and critical violations on the page as it stands, one line each. */
-async function axeViolations(page: Page, screen: string): Promise<string[]> {
-  await page.emulateMedia({ reducedMotion: 'reduce' });
-  try {
-    const { violations } = await new AxeBuilder({ page }).analyze();
-    return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${screen}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(' ; ')}`);
-  } finally {
-    await page.emulateMedia({ reducedMotion: null });
-  }
 }
 
 /** A page signed in with a refresh token, as a restored session (the web app keeps it in localStorage). */

@@ -4,6 +4,7 @@ import { generate } from 'otplib';
 import type { Browser, BrowserContext, Page, Request, Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './browser.js';
+import { axeViolations, brokenLabels } from './pages.js';
 import { startServer, type RunningServer } from './server.js';
 
 const SHOTS = new URL('../../test-results/', import.meta.url).pathname;
@@ -105,37 +106,6 @@ async function waitForMail(to: string): Promise<string> {
 async function bellCount(page: Page): Promise<number> {
   const badge = page.getByTestId('bell-count');
   return (await badge.count()) ? Number((await badge.innerText()).replace(/\D/g, '')) : 0;
-}
-
-/** The texts among `selector` (shown ones; one must be) that do not sit on one line in full (wrapped, or cut with an ellipsis). */
-async function brokenLabels(page: Page, selector: string): Promise<string[]> {
-  return page.evaluate((sel) => {
-    const shown = [...document.querySelectorAll<HTMLElement>(sel)].filter((el) => el.getClientRects().length > 0);
-    if (!shown.length) return [`nothing shown matches ${sel}`];
-    return shown
-      .filter((el) => {
-        const line = parseFloat(getComputedStyle(el).lineHeight) || parseFloat(getComputedStyle(el).fontSize) * 1.5;
-        return el.getBoundingClientRect().height > line * 1.5 || el.scrollWidth > el.clientWidth + 0.5;
-      })
-      .map((el) => el.textContent ?? '');
-  }, selector);
-}
-
-/**
- * axe-core's serious and critical violations on the page as it stands (one line each, naming the rule and
- * the elements), so a screen the journey visits fails on them. Animations and transitions are settled first
- * (reduced motion, just for the scan): a toast fading in would read as low contrast.
- */
-async function axeViolations(page: Page, screen: string): Promise<string[]> {
-  await page.emulateMedia({ reducedMotion: 'reduce' });
-  try {
-    const { violations } = await new AxeBuilder({ page }).analyze();
-    return violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${screen}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(' ; ')}`);
-  } finally {
-    await page.emulateMedia({ reducedMotion: null });
-  }
 }
 
 /**

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './browser.js';
+import { apiCall, brokenLabels } from './pages.js';
 import { startServer, type RunningServer } from './server.js';
 
 // StreakPets in Spanish and Japanese, on a phone (390 px) and a desktop: the labels a user taps fit where they are
@@ -21,18 +22,10 @@ function tr(locale: string, key: string): string {
 }
 
 let server: RunningServer;
+const call = (path: string, body?: unknown, token?: string) => apiCall(server.url, path, body, token);
 let browser: Browser;
 const contexts: BrowserContext[] = [];
 const pageErrors: string[] = [];
-
-async function call(path: string, body?: unknown, token?: string): Promise<{ status: number; json: Record<string, any> }> {
-  const res = await fetch(`${server.url}/api/v1${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, json: (await res.json().catch(() => ({}))) as Record<string, any> };
-}
 
 /** A new account speaking `locale`, with a pet; its tokens. */
 async function member(label: string, locale: string): Promise<{ email: string; accessToken: string; refreshToken: string }> {
@@ -57,20 +50,6 @@ async function signedInPage(refreshToken: string, locale: string, viewport: { wi
   page.setDefaultTimeout(20_000);
   page.on('pageerror', (err) => pageErrors.push(`${locale}: ${err.message}`));
   return page;
-}
-
-/** The texts among `selector` (shown ones; one must be) that are broken inside a word, wrapped, or cut with an ellipsis. */
-async function brokenLabels(page: Page, selector: string): Promise<string[]> {
-  return page.evaluate((sel) => {
-    const shown = [...document.querySelectorAll<HTMLElement>(sel)].filter((el) => el.getClientRects().length > 0);
-    if (!shown.length) return [`nothing shown matches ${sel}`];
-    return shown
-      .filter((el) => {
-        const line = parseFloat(getComputedStyle(el).lineHeight) || parseFloat(getComputedStyle(el).fontSize) * 1.5;
-        return el.getBoundingClientRect().height > line * 1.5 || el.scrollWidth > el.clientWidth + 0.5;
-      })
-      .map((el) => el.textContent ?? '');
-  }, selector);
 }
 
 /** The tabs of the tab list `selector` that are not shown in full inside it (cut off at its edge, to be scrolled to). */
