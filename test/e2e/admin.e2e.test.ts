@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './browser.js';
-import { apiCall, axeViolations } from './pages.js';
+import { apiCall, axeViolations, signedInContext } from './pages.js';
 import { startServer, type RunningServer } from './server.js';
 
 // The admin screen in Chromium: the 2FA hint, user search with disable/enable and role change, the KYC queue,
@@ -34,17 +34,8 @@ async function register(who: { name: string; email: string }) {
 
 /** A page signed in with a refresh token, as a restored session (the web app keeps it in localStorage). */
 async function signedInPage(refreshToken: string, label: string): Promise<Page> {
-  const ctx = await browser.newContext({ viewport: { width: 1100, height: 900 }, locale: 'en-US' });
+  const { ctx, page } = await signedInContext(browser, refreshToken, { viewport: { width: 1100, height: 900 }, locale: 'en-US' }, (m) => pageErrors.push(`${label}: ${m}`));
   contexts.push(ctx);
-  await ctx.addInitScript((token) => {
-    if (!sessionStorage.getItem('e2e-seeded')) {
-      localStorage.setItem('streakpets.refreshToken', token);
-      sessionStorage.setItem('e2e-seeded', '1');
-    }
-  }, refreshToken);
-  const page = await ctx.newPage();
-  page.setDefaultTimeout(20_000);
-  page.on('pageerror', (err) => pageErrors.push(`${label}: ${err.message}`));
   return page;
 }
 

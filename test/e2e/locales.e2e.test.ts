@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './browser.js';
-import { apiCall, brokenLabels } from './pages.js';
+import { apiCall, brokenLabels, signedInContext } from './pages.js';
 import { startServer, type RunningServer } from './server.js';
 
 // StreakPets in Spanish and Japanese, on a phone (390 px) and a desktop: the labels a user taps fit where they are
@@ -38,17 +38,8 @@ async function member(label: string, locale: string): Promise<{ email: string; a
 
 /** A page in `locale` at `viewport`, signed in with a refresh token (a restored session). */
 async function signedInPage(refreshToken: string, locale: string, viewport: { width: number; height: number }): Promise<Page> {
-  const ctx = await browser.newContext({ viewport, locale });
+  const { ctx, page } = await signedInContext(browser, refreshToken, { viewport, locale }, (m) => pageErrors.push(`${locale}: ${m}`));
   contexts.push(ctx);
-  await ctx.addInitScript((token) => {
-    if (!sessionStorage.getItem('e2e-seeded')) {
-      localStorage.setItem('streakpets.refreshToken', token);
-      sessionStorage.setItem('e2e-seeded', '1');
-    }
-  }, refreshToken);
-  const page = await ctx.newPage();
-  page.setDefaultTimeout(20_000);
-  page.on('pageerror', (err) => pageErrors.push(`${locale}: ${err.message}`));
   return page;
 }
 

@@ -1,5 +1,5 @@
 import { AxeBuilder } from '@axe-core/playwright';
-import type { Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 /** A JSON call to the app's API at `baseUrl` (GET without a body, POST with one), as a client script makes it. */
 export async function apiCall(baseUrl: string, path: string, body?: unknown, token?: string): Promise<{ status: number; json: Record<string, any> }> {
@@ -40,4 +40,27 @@ export async function brokenLabels(page: Page, selector: string): Promise<string
       })
       .map((el) => el.textContent ?? '');
   }, selector);
+}
+
+/**
+ * A page of a new browser context signed in with a refresh token, as a restored session (the web app keeps it
+ * in localStorage; seeded once, so a sign-out in the test sticks); its uncaught errors go to `onError`.
+ */
+export async function signedInContext(
+  browser: Browser,
+  refreshToken: string,
+  options: { viewport: { width: number; height: number }; locale: string },
+  onError: (message: string) => void,
+): Promise<{ ctx: BrowserContext; page: Page }> {
+  const ctx = await browser.newContext(options);
+  await ctx.addInitScript((token) => {
+    if (!sessionStorage.getItem('e2e-seeded')) {
+      localStorage.setItem('streakpets.refreshToken', token);
+      sessionStorage.setItem('e2e-seeded', '1');
+    }
+  }, refreshToken);
+  const page = await ctx.newPage();
+  page.setDefaultTimeout(20_000);
+  page.on('pageerror', (err) => onError(err.message));
+  return { ctx, page };
 }
