@@ -26,6 +26,14 @@ export function adminUserView(row: UserRow) {
 export type AdminUserView = ReturnType<typeof adminUserView>;
 
 /**
+ * The rule every way out of the admins keeps (disabled, demoted, deleted), checked under the membership
+ * lock against the enabled admins: the last one cannot leave (409 last_admin).
+ */
+export function assertAdminsRemain(enabledAdminIds: string[], leaving: Pick<UserRow, 'id' | 'role' | 'disabled_at'>): void {
+  if (leaving.role === 'admin' && !leaving.disabled_at && !enabledAdminIds.some((adminId) => adminId !== leaving.id)) throw adminUsersError('last_admin');
+}
+
+/**
  * Admins manage accounts: search, look one up, disable and enable it, change its role. Every change
  * is recorded as an `auth.*` event with the acting admin as actor (the activity log's security
  * entries); asking for the state an account already has changes nothing, records nothing and answers 200.
@@ -139,7 +147,7 @@ export class AdminUsersService {
    */
   private async mayChange(trx: Tx, ctx: RequestContext, leaving: UserRow | null): Promise<void> {
     const admins = await adminUsersRepo.enabledAdminIds(trx);
-    if (leaving && leaving.role === 'admin' && !leaving.disabled_at && !admins.some((adminId) => adminId !== leaving.id)) throw adminUsersError('last_admin');
+    if (leaving) assertAdminsRemain(admins, leaving);
     if (!admins.includes(ctx.user.id)) throw httpError('forbidden');
   }
 }

@@ -1,8 +1,8 @@
 import type { AppDeps } from '../platform/deps.js';
-import { withTransaction, type Tx } from '../platform/db/db.transaction.js';
+import { withTransaction } from '../platform/db/db.transaction.js';
 import type { RequestContext } from '../platform/http/http.context.js';
-import { adminUsersError } from './accounts.adminusers.errors.js';
 import { adminUsersRepo } from './accounts.adminusers.repo.js';
+import { assertAdminsRemain } from './accounts.adminusers.service.js';
 import { deletionRepo } from './accounts.deletion.repo.js';
 import { accountsError } from './accounts.errors.js';
 import type { LiveSessions } from './accounts.liveness.js';
@@ -46,7 +46,10 @@ export class AccountDeletionService {
       const user = await accountsRepo.findByIdForUpdate(trx, ctx.user.id);
       if (!user || user.deleted_at) throw accountsError('user_not_found');
       await requireTotpIfEnabled(this.accounts, trx, user, totpCode);
-      if (user.role === 'admin') await this.mayLeaveAdmins(trx, user.id);
+      if (user.role === 'admin') {
+        await adminUsersRepo.lockAdminMembership(trx);
+        assertAdminsRemain(await adminUsersRepo.enabledAdminIds(trx), user);
+      }
       if (closed.inFlight) throw accountsError('account_has_pending_transfers');
       const notice = await this.messages.queue(trx, { channel: 'email', to: user.email, template: 'account_deleted', locale: user.locale, params: {} });
       await deletionRepo.deleteMessagesTo(trx, [user.email, ...(user.phone ? [user.phone] : [])], notice);
@@ -56,11 +59,5 @@ export class AccountDeletionService {
       // names no one: the activity log keeps that an account was deleted, not whose personal data it was
       await this.deps.events.record(trx, { type: 'account.deleted', actorId: null, userIds: [], data: { userId: user.id }, context: { ip: null, userAgent: null } });
     });
-  }
-
-  /** The last enabled admin cannot delete their account (409 last_admin), as no admin can disable or demote them. */
-  private async mayLeaveAdmins(trx: Tx, userId: string): Promise<void> {
-    await adminUsersRepo.lockAdminMembership(trx);
-    if (!(await adminUsersRepo.enabledAdminIds(trx)).some((id) => id !== userId)) throw adminUsersError('last_admin');
   }
 }
