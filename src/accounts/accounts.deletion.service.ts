@@ -37,7 +37,6 @@ export class AccountDeletionService {
   private async erase(ctx: RequestContext, totpCode: string | undefined): Promise<void> {
     const funds = await this.deps.services.wallets.fundsHeldBy(ctx.user.id);
     if (funds.base > 0n) throw accountsError('account_has_funds', { amount: funds.amount, symbol: funds.symbol });
-    if (funds.inFlight) throw accountsError('account_has_pending_transfers');
     await withTransaction(this.deps.db, async (trx) => {
       // open payment requests and basenames would otherwise still route money to the deleted wallet; a
       // request funded meanwhile is a transfer in flight, seen here. Before the user's lock, in the order

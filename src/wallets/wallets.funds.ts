@@ -15,19 +15,16 @@ export interface FundsHeld {
   base: bigint;
   amount: string;
   symbol: string;
-  /** A token transfer from or to one of them is still queued or pending. */
-  inFlight: boolean;
 }
 
 /** What a user's wallets (their own and their pets') hold in tokens, read from the chain: an account holding money is not deleted. */
 export async function fundsHeldBy(core: WalletsCore, userId: string): Promise<FundsHeld> {
   const wallets = await walletsRepo.listByUser(core.deps.db, userId);
-  if (!wallets.length) return { base: 0n, amount: '0', symbol: '', inFlight: false };
+  if (!wallets.length) return { base: 0n, amount: '0', symbol: '' };
   const chain = requireChain(core.chain);
   const balances = await Promise.all(wallets.map((w) => tokenBalance(core.deps.chain, chain.token.address, w.address as Address)));
   const base = balances.reduce((a, b) => a + b, 0n);
-  const inFlight = !!(await transactionsRepo.inFlightFor(core.deps.db, wallets.map((w) => w.id)));
-  return { base, amount: formatAmount(base, chain.token.decimals), symbol: chain.token.symbol, inFlight };
+  return { base, amount: formatAmount(base, chain.token.decimals), symbol: chain.token.symbol };
 }
 
 /**

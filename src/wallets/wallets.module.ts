@@ -49,7 +49,7 @@ export interface WalletsService {
   getTransaction(ctx: RequestContext, hashOrId: string): Promise<TransactionDto>;
   recordTransaction(ctx: RequestContext, input: { hash: string; petId?: string }): Promise<{ created: boolean; transaction: TransactionDto }>;
   refreshTransaction(ctx: RequestContext, hash: string): Promise<TransactionDto>;
-  /** Tokens a user's wallets (theirs and their pets') hold, and whether a transfer is in flight (account deletion refuses either). */
+  /** Tokens a user's wallets (theirs and their pets') hold, read from the chain (account deletion refuses while any are left). */
   fundsHeldBy(userId: string): Promise<FundsHeld>;
   /** In the account deletion's transaction: cancels the user's open payment requests, releases their basenames, answers whether a transfer is in flight. */
   closeForDeletion(trx: Tx, userId: string): Promise<{ inFlight: boolean }>;
